@@ -1,0 +1,39 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { type BenchCase, type BenchResult, formatRate, measure } from './harness.ts';
+import { kernelCases } from './suites/kernel.ts';
+
+// `npm run bench`: every case measures ours next to the peer a user would otherwise pick, in
+// this one run, and prints medians and the ratio. Results also go to out/bench.json.
+const suites: Array<[string, BenchCase[]]> = [['kernel', kernelCases]];
+const rounds = Number(process.env.HASIM_BENCH_ROUNDS ?? 5);
+const only = process.argv[2];
+
+console.log(
+  `hasim bench — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${rounds} rounds (median)`,
+);
+const results: BenchResult[] = [];
+for (const [suite, cases] of suites) {
+  if (only && only !== suite) continue;
+  console.log(`\n[${suite}]`);
+  for (const c of cases) {
+    const r = await measure(c, rounds);
+    results.push(r);
+    console.log(`  ${r.name}`);
+    console.log(`    ${r.ours.label.padEnd(34)} ${formatRate(r.ours.opsPerSecond).padStart(9)} ${r.unit}`);
+    if (r.peer)
+      console.log(`    ${r.peer.label.padEnd(34)} ${formatRate(r.peer.opsPerSecond).padStart(9)} ${r.unit}`);
+    if (r.ratio !== undefined) console.log(`    ratio ours/peer ${r.ratio.toFixed(2)}x`);
+    if (c.targets) {
+      const t = c.targets;
+      const parts = [
+        t.minOpsPerSecond !== undefined ? `>= ${formatRate(t.minOpsPerSecond)} ${r.unit}` : '',
+        t.minRatio !== undefined ? `>= ${t.minRatio}x peer` : '',
+      ].filter(Boolean);
+      console.log(`    target ${parts.join(' and ')}: ${r.targetsMet ? 'met' : 'NOT met'}`);
+    }
+  }
+}
+mkdirSync('out', { recursive: true });
+writeFileSync('out/bench.json', `${JSON.stringify({ node: process.version, rounds, results }, null, 2)}\n`);
+console.log('\nwritten out/bench.json');

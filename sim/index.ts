@@ -1,0 +1,12 @@
+// The simulation's public entry: explicit named exports only.
+export type { Barrier, RunResult, SimulationOptions, SpawnOptions } from './kernel/simulation.ts';
+export { Simulation, StallError, StepLimitError, TaskFailedError } from './kernel/simulation.ts';
+export { TripwireError } from './kernel/tripwires.ts';
+export { VirtualClock } from './kernel/virtual-clock.ts';
+export type { SimLlmConfig } from './llm/upstream.ts';
+export { SimLlmUpstream } from './llm/upstream.ts';
+export type { RunOptions, RunSummary, TraceHeader } from './run.ts';
+export { HASIM_VERSION, runScenario, TRACE_FORMAT } from './run.ts';
+export type { LlmSmokeScenario, Scenario } from './scenarios/schema.ts';
+export { loadScenarioFile, parseScenario, ScenarioError } from './scenarios/schema.ts';
+export { poissonArrivals } from './workload/arrivals.ts';

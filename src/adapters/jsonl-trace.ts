@@ -1,0 +1,96 @@
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { Clock } from '../ports/clock.ts';
+import type { TraceFields, TraceSink } from '../ports/trace.ts';
+
+/** Options of `JsonlTrace`. */
+export interface JsonlTraceOptions {
+  /** File to stream the trace to; none keeps only the hash and counters. */
+  readonly path?: string;
+  /** First line of the file: what the trace is of (scenario, seed, version). Not hashed. */
+  readonly header?: Readonly<Record<string, unknown>>;
+  /** Keep up to this many event lines in memory (`lines`), for tests. @defaultValue 0 */
+  readonly keepLines?: number;
+  /** Bytes buffered before a write to the file. @defaultValue 256 KiB */
+  readonly flushBytes?: number;
+}
+
+/**
+ * The canonical trace: one JSON event per line, keys in a fixed order (`t`, `c`, `k`, then the
+ * event's fields as the emitter wrote them), streamed to disk in synchronous chunks (no streams:
+ * they queue `process.nextTick`, which is a tripwire during a run) with a rolling SHA-256 over the
+ * event lines. Memory stays bounded however long the run: only one chunk is held.
+ */
+export class JsonlTrace implements TraceSink {
+  readonly #clock: Clock;
+  readonly #hash: Hash = createHash('sha256');
+  readonly #fd: number | undefined;
+  readonly #flushBytes: number;
+  readonly #keepLines: number;
+  readonly #kept: string[] = [];
+  readonly #kinds = new Map<string, string>();
+  #buffer = '';
+  #events = 0;
+  #closed = false;
+
+  constructor(clock: Clock, options: JsonlTraceOptions = {}) {
+    this.#clock = clock;
+    this.#flushBytes = options.flushBytes ?? 256 * 1024;
+    this.#keepLines = options.keepLines ?? 0;
+    if (options.path !== undefined) {
+      this.#fd = openSync(options.path, 'w');
+      if (options.header) writeSync(this.#fd, `${JSON.stringify(options.header)}\n`);
+    }
+  }
+
+  emit(component: string, kind: string, fields?: TraceFields): void {
+    if (this.#closed) throw new Error(`trace: emit(${component}, ${kind}) after close`);
+    const key = `${component}\u0000${kind}`;
+    let prefix = this.#kinds.get(key);
+    if (prefix === undefined) {
+      prefix = `,"c":${JSON.stringify(component)},"k":${JSON.stringify(kind)}`;
+      this.#kinds.set(key, prefix);
+    }
+    const rest = fields === undefined ? '}' : `,${JSON.stringify(fields).slice(1)}`;
+    const line = `{"t":${this.#clock.now()}${prefix}${rest === ',}' ? '}' : rest}\n`;
+    this.#events++;
+    if (this.#kept.length < this.#keepLines) this.#kept.push(line.slice(0, -1));
+    this.#buffer += line;
+    if (this.#buffer.length >= this.#flushBytes) this.#flush();
+  }
+
+  /** Events emitted so far. */
+  get events(): number {
+    return this.#events;
+  }
+
+  /** Hex SHA-256 of every event line so far (header and footer excluded). */
+  get hash(): string {
+    const h = this.#hash.copy();
+    h.update(this.#buffer);
+    return h.digest('hex');
+  }
+
+  /** The first `keepLines` event lines, without their newline. */
+  get lines(): readonly string[] {
+    return this.#kept;
+  }
+
+  /** Flushes, writes `footer` as the last line (not hashed), and closes the file. Idempotent. */
+  close(footer?: Readonly<Record<string, unknown>>): void {
+    if (this.#closed) return;
+    this.#flush();
+    this.#closed = true;
+    if (this.#fd !== undefined) {
+      if (footer) writeSync(this.#fd, `${JSON.stringify(footer)}\n`);
+      closeSync(this.#fd);
+    }
+  }
+
+  #flush(): void {
+    if (this.#buffer.length === 0) return;
+    this.#hash.update(this.#buffer);
+    if (this.#fd !== undefined) writeSync(this.#fd, this.#buffer);
+    this.#buffer = '';
+  }
+}

@@ -1,0 +1,17 @@
+// The library's public entry: explicit named exports only. Components are written against the
+// ports below; adapters connect the ports to the real world.
+export type { JsonlTraceOptions } from './adapters/jsonl-trace.ts';
+export { JsonlTrace } from './adapters/jsonl-trace.ts';
+export { SeededRandom } from './adapters/seeded-random.ts';
+export { SystemClock } from './adapters/system-clock.ts';
+export type { Clock, TimerHandle } from './ports/clock.ts';
+export { AbortError, abortReason } from './ports/clock.ts';
+export type { LlmRequest, LlmResponse, LlmUpstream } from './ports/llm.ts';
+export { LlmError } from './ports/llm.ts';
+export type { Random } from './ports/random.ts';
+export { nextExponential, nextGaussian, nextInt } from './ports/random.ts';
+export type { RedisArg, RedisKey, RedisPort } from './ports/redis.ts';
+export type { SqlPort, SqlResult, SqlRow, SqlValue } from './ports/sql.ts';
+export { SqlError } from './ports/sql.ts';
+export type { TraceFields, TraceSink, TraceValue } from './ports/trace.ts';
+export { nullTraceSink } from './ports/trace.ts';
