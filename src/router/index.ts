@@ -1,0 +1,1 @@
+export { javaStringHashCode, seedShardIndex, shardIndex } from './sharding.ts';
