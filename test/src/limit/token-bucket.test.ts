@@ -1,0 +1,232 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Simulation } from '../../../sim/kernel/simulation.ts';
+import { TokenBucket, type TokenBucketVariant } from '../../../src/limit/index.ts';
+import type { Clock, TimerHandle } from '../../../src/ports/clock.ts';
+
+/** A clock whose time the test sets; the bucket only ever reads `now()`. */
+class ManualClock implements Clock {
+  constructor(public t = 0) {}
+  now(): number {
+    return this.t;
+  }
+  sleep(): Promise<void> {
+    throw new Error('ManualClock: sleep is not used by TokenBucket');
+  }
+  schedule(): TimerHandle {
+    throw new Error('ManualClock: schedule is not used by TokenBucket');
+  }
+}
+
+type Step = readonly [atMs: number, op: 'acquire' | 'available', expected: boolean | number];
+
+// Conformance vectors for the seed variant. Each expected value was produced by the article's
+// `TokenBucketRateLimiter` (section 4.1) compiled and run on OpenJDK 17 here, with System.nanoTime()
+// replaced by a settable fake (/tmp/tbj/Tb.java; output "v2 300:false 333:false 334:true ...").
+const seedVectors: ReadonlyArray<{ name: string; capacity: number; refillRate: number; steps: Step[] }> = [
+  {
+    name: 'v2 capacity 5, 3/s, drained: refill truncates, and a refill resets lastRefillTime (fraction lost)',
+    capacity: 5,
+    refillRate: 3,
+    steps: [
+      ...Array.from({ length: 5 }, (): Step => [0, 'acquire', true]),
+      [0, 'acquire', false],
+      [300, 'acquire', false],
+      [333, 'acquire', false], // 333 ms × 3/s = 0.999 → 0
+      [334, 'acquire', true], // 1.002 → 1, lastRefillTime := 334, the 0.002 is dropped
+      [666, 'acquire', false],
+      [667, 'acquire', false], // 333 ms since 334 → 0 (the exact bucket would have 1.003 here)
+      [1000, 'acquire', true],
+      [1333, 'acquire', false],
+      [1334, 'acquire', true],
+    ],
+  },
+  {
+    name: 'v4 capacity 2, 1/s: 1.9 s idle adds 1 token and loses 0.9',
+    capacity: 2,
+    refillRate: 1,
+    steps: [
+      [0, 'acquire', true],
+      [0, 'acquire', true],
+      [999, 'available', 0],
+      [1900, 'available', 1],
+      [2899, 'available', 1],
+      [2900, 'available', 2],
+      [3900, 'available', 2],
+    ],
+  },
+  {
+    name: 'v3 Java long overflow: (elapsedNanos × 1e6/s) wraps past Long.MAX_VALUE after 2.58 h idle: no refill',
+    capacity: 5,
+    refillRate: 1_000_000,
+    steps: [
+      ...Array.from({ length: 5 }, (): Step => [0, 'acquire', true]),
+      [9_300_000, 'available', 0],
+      [9_300_000, 'acquire', false],
+    ],
+  },
+];
+
+function runSteps(bucket: TokenBucket, clock: ManualClock, steps: readonly Step[]): Array<boolean | number> {
+  return steps.map(([at, op]) => {
+    clock.t = at;
+    return op === 'acquire' ? bucket.tryAcquire() : bucket.availableTokens();
+  });
+}
+
+describe('TokenBucket seed variant (the article, section 4.1)', () => {
+  it.each(seedVectors)('$name', ({ capacity, refillRate, steps }) => {
+    const clock = new ManualClock();
+    const bucket = new TokenBucket({ capacity, refillRate, variant: 'seed' }, { clock });
+    expect(runSteps(bucket, clock, steps)).toEqual(steps.map((s) => s[2]));
+  });
+});
+
+describe('TokenBucket exact variant', () => {
+  it('keeps fractional refill: capacity 5, 3/s, the same probes as seed v2', () => {
+    const clock = new ManualClock();
+    const bucket = new TokenBucket({ capacity: 5, refillRate: 3 }, { clock });
+    for (let i = 0; i < 5; i++) expect(bucket.tryAcquire()).toBe(true);
+    const steps: Step[] = [
+      [333, 'acquire', false], // 0.999
+      [334, 'acquire', true], // 1.002 → 0.002 left
+      [666, 'available', 0.998],
+      [667, 'acquire', true], // 1.001 (seed: false)
+      [1000, 'acquire', true], // 1.0 exactly
+      [1000, 'acquire', false],
+    ];
+    expect(runSteps(bucket, clock, steps)).toEqual(steps.map((s) => s[2]));
+  });
+
+  it('is capped at capacity, takes several permits at once, and refuses more than it holds', () => {
+    const clock = new ManualClock();
+    const bucket = new TokenBucket({ capacity: 4, refillRate: 2 }, { clock });
+    expect(bucket.tryAcquire(5)).toBe(false);
+    expect(bucket.tryAcquire(3)).toBe(true);
+    expect(bucket.availableTokens()).toBe(1);
+    clock.t = 60_000;
+    expect(bucket.availableTokens()).toBe(4);
+    expect(bucket.tryAcquire(4)).toBe(true);
+    expect(bucket.tryAcquire()).toBe(false);
+    clock.t = 60_499;
+    expect(bucket.tryAcquire()).toBe(false);
+    clock.t = 60_500;
+    expect(bucket.tryAcquire()).toBe(true);
+  });
+
+  it('accepts a fractional rate (0.5/s) without drift over 10,000 refills of 1 ms', () => {
+    const clock = new ManualClock();
+    const bucket = new TokenBucket({ capacity: 100, refillRate: 0.5 }, { clock });
+    expect(bucket.tryAcquire(100)).toBe(true);
+    for (let t = 1; t <= 10_000; t++) {
+      clock.t = t;
+      bucket.availableTokens();
+    }
+    expect(bucket.availableTokens()).toBe(5);
+  });
+
+  it('earns nothing while a real clock steps backwards, and loses nothing either', () => {
+    const clock = new ManualClock(10_000);
+    const bucket = new TokenBucket({ capacity: 1, refillRate: 1 }, { clock });
+    expect(bucket.tryAcquire()).toBe(true);
+    clock.t = 9_000;
+    expect(bucket.availableTokens()).toBe(0);
+    clock.t = 10_500;
+    expect(bucket.availableTokens()).toBe(0.5);
+  });
+});
+
+describe('TokenBucket options are validated', () => {
+  const clock = new ManualClock();
+  it.each([
+    [{ capacity: 0, refillRate: 1 }, /capacity must be a positive integer/],
+    [{ capacity: 2.5, refillRate: 1 }, /capacity must be a positive integer/],
+    [{ capacity: 1, refillRate: 0 }, /refillRate must be a positive number/],
+    [{ capacity: 1, refillRate: Number.NaN }, /refillRate must be a positive number/],
+    [{ capacity: 1, refillRate: 1.5, variant: 'seed' as const }, /positive integer.*'seed'/],
+    [{ capacity: 1, refillRate: 0.0001 }, /multiple of 0.001/],
+    [{ capacity: 1, refillRate: 1, variant: 'fast' as unknown as TokenBucketVariant }, /variant must be/],
+  ])('%o', (options, message) => {
+    expect(() => new TokenBucket(options, { clock })).toThrow(message);
+  });
+  it('rejects a bad permit count', () => {
+    const bucket = new TokenBucket({ capacity: 1, refillRate: 1 }, { clock });
+    expect(() => bucket.tryAcquire(0)).toThrow(/permits must be a positive integer/);
+    expect(() => bucket.tryAcquire(1.5)).toThrow(/permits must be a positive integer/);
+  });
+});
+
+/**
+ * Offered load: `perTick` requests every `tickMs` for `durationMs` of virtual time, on the kernel.
+ * Returns how many were admitted.
+ */
+async function offer(variant: TokenBucketVariant, tickMs: number, perTick: number, durationMs: number) {
+  const sim = new Simulation({ seed: 'token-bucket-offered-load' });
+  const bucket = new TokenBucket({ capacity: 10, refillRate: 10, variant }, { clock: sim.clock });
+  let admitted = 0;
+  sim.spawn(async () => {
+    for (let t = 0; t < durationMs; t += tickMs) {
+      for (let i = 0; i < perTick; i++) if (bucket.tryAcquire()) admitted++;
+      await sim.clock.sleep(tickMs);
+    }
+  });
+  await sim.run();
+  return admitted;
+}
+
+describe('effective admitted rate under the same offered load (capacity 10, refillRate 10/s)', () => {
+  it('100 req/s offered as 3 requests every 30 ms for 60 s: seed admits 8.3/s, exact 10/s', async () => {
+    const seed = await offer('seed', 30, 3, 60_000);
+    const exact = await offer('exact', 30, 3, 60_000);
+    // Exact: the initial burst of 10, then 10/s for the 59.97 s after the first tick: 10 + 599.
+    expect(exact).toBe(609);
+    // Seed: each 30 ms poll earns 0.3 token, truncated to 0, so lastRefillTime stays put until the
+    // 4th poll (120 ms → 1.2 → 1 token) and the 0.2 is dropped: one token per 120 ms, 10 + 59,970/120 = 509.
+    expect(seed).toBe(509);
+    expect(seed / 60).toBeLessThan(8.5);
+  });
+
+  it('one request every 190 ms (5.3/s offered, below the rate): exact admits all, seed also (1.9 → 1 per poll)', async () => {
+    // A rate below the limit is not where the seed loses: each poll finds ≥ 1 token.
+    expect(await offer('exact', 190, 1, 19_000)).toBe(100);
+    expect(await offer('seed', 190, 1, 19_000)).toBe(100);
+  });
+
+  it('2 requests every 190 ms (10.5/s offered): seed refills one token per 190 ms (5.3/s), exact 10/s', async () => {
+    const exact = await offer('exact', 190, 2, 19_000);
+    const seed = await offer('seed', 190, 2, 19_000);
+    expect(exact).toBe(10 + 188); // 10 + floor(10/s × 18.81 s)
+    // Seed: every 190 ms poll earns 1.9 → 1 token and drops 0.9: the initial 10 + 1 per poll for 99 polls.
+    expect(seed).toBe(10 + 99);
+  });
+});
+
+describe('property: a bucket never admits more than capacity + rate × elapsed', () => {
+  for (const variant of ['seed', 'exact'] as const) {
+    it(`${variant} (fast-check seed 20261127)`, () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 50 }),
+          fc.integer({ min: 1, max: 200 }),
+          fc.array(fc.tuple(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1, max: 5 })), {
+            maxLength: 200,
+          }),
+          (capacity, refillRate, ops) => {
+            const clock = new ManualClock(1_000);
+            const bucket = new TokenBucket({ capacity, refillRate, variant }, { clock });
+            let admitted = 0;
+            for (const [gapMs, permits] of ops) {
+              clock.t += gapMs;
+              if (bucket.tryAcquire(permits)) admitted += permits;
+              const tokens = bucket.availableTokens();
+              expect(tokens).toBeGreaterThanOrEqual(0);
+              expect(tokens).toBeLessThanOrEqual(capacity);
+              expect(admitted).toBeLessThanOrEqual(capacity + (refillRate * (clock.t - 1_000)) / 1000);
+            }
+          },
+        ),
+        { seed: 20261127, numRuns: 300 },
+      );
+    });
+  }
+});
