@@ -1,0 +1,468 @@
+import type { Clock } from '../ports/clock.ts';
+import type { Random } from '../ports/random.ts';
+import type { EvictionPolicy, RemovalCause } from './policy/eviction-policy.ts';
+import { LruPolicy } from './policy/lru-policy.ts';
+import { CacheNode, WriteOrderDeque } from './policy/node.ts';
+import { keyHash } from './wtinylfu/key-hash.ts';
+import { WindowTinyLfuPolicy } from './wtinylfu/window-tiny-lfu.ts';
+
+export type { RemovalCause } from './policy/eviction-policy.ts';
+export { FrequencySketch } from './wtinylfu/frequency-sketch.ts';
+export { keyHash } from './wtinylfu/key-hash.ts';
+export {
+  ADMIT_HASHDOS_THRESHOLD,
+  HILL_CLIMBER_RESTART_THRESHOLD,
+  HILL_CLIMBER_STEP_DECAY_RATE,
+  HILL_CLIMBER_STEP_PERCENT,
+  initialRegions,
+  PERCENT_MAIN,
+  PERCENT_MAIN_PROTECTED,
+} from './wtinylfu/window-tiny-lfu.ts';
+
+/** The size-eviction policy: Caffeine's W-TinyLFU, or plain LRU for comparison. */
+export type LocalCachePolicy = 'wtinylfu' | 'lru';
+
+/** The keys the cache accepts: they are hashed for the frequency sketch (see `keyHash`). */
+export type LocalCacheKey = string | number;
+
+/**
+ * Options of {@link LocalCache}, named after Caffeine's builder
+ * (`Caffeine.newBuilder().maximumSize(10000).expireAfterWrite(1, MINUTES).recordStats()` in the article).
+ */
+export interface LocalCacheOptions {
+  /** Most entries kept (integer >= 0). @defaultValue unbounded (no size eviction) */
+  readonly maximumSize?: number;
+  /** An entry is absent once `now - writeTime >= expireAfterWriteMs` (ms, integer > 0). @defaultValue never */
+  readonly expireAfterWriteMs?: number;
+  /** An entry is absent once `now - lastAccess >= expireAfterAccessMs`; reads reset it (ms, integer > 0). @defaultValue never */
+  readonly expireAfterAccessMs?: number;
+  /** A read once `now - writeTime > refreshAfterWriteMs` reloads in the background (ms, integer > 0). @defaultValue never */
+  readonly refreshAfterWriteMs?: number;
+  /** Count hits, misses, loads and evictions for {@link LocalCache.stats}. @defaultValue false */
+  readonly recordStats?: boolean;
+  /** Size-eviction policy. @defaultValue 'wtinylfu' */
+  readonly policy?: LocalCachePolicy;
+}
+
+/** What the cache runs on: time from `clock`, the 1/128 admission draw from `random`. */
+export interface LocalCacheDeps {
+  /** Source of time (virtual ms in a simulation). */
+  readonly clock: Clock;
+  /** Source of chance; fork one per cache (`sim.random.fork('l1')`). */
+  readonly random: Random;
+}
+
+/** Loads the value of a missing key; resolving `undefined`/`null` means "no value" (a load failure). */
+export type CacheLoader<K, V> = (key: K) => Promise<V | undefined | null> | V | undefined | null;
+
+/**
+ * A snapshot of the cache's counters, as Caffeine's `CacheStats`. Evictions include entries removed
+ * for size and for expiry, not explicit invalidations ("This count does not include manual
+ * invalidations", CacheStats.evictionCount javadoc).
+ */
+export class CacheStats {
+  constructor(
+    /** Lookups that found a present entry. */
+    readonly hitCount: number,
+    /** Lookups that found none (or an expired one). */
+    readonly missCount: number,
+    /** Loads (and refreshes) that produced a value. */
+    readonly loadSuccessCount: number,
+    /** Loads (and refreshes) that threw, rejected or produced no value. */
+    readonly loadFailureCount: number,
+    /** Virtual ms spent in loads, successful or not. */
+    readonly totalLoadTimeMs: number,
+    /** Entries evicted for size or expiry. */
+    readonly evictionCount: number,
+    /** Sum of the weights of evicted entries (every entry weighs 1 here). */
+    readonly evictionWeight: number,
+  ) {}
+
+  /** Caffeine's name for {@link totalLoadTimeMs} (here in ms, not ns). */
+  get totalLoadTime(): number {
+    return this.totalLoadTimeMs;
+  }
+
+  /** hitCount + missCount. */
+  requestCount(): number {
+    return this.hitCount + this.missCount;
+  }
+
+  /** hitCount / requestCount, or 1 when there were no requests (as Caffeine). */
+  hitRate(): number {
+    const requests = this.requestCount();
+    return requests === 0 ? 1 : this.hitCount / requests;
+  }
+
+  /** missCount / requestCount, or 0 when there were no requests (as Caffeine). */
+  missRate(): number {
+    const requests = this.requestCount();
+    return requests === 0 ? 0 : this.missCount / requests;
+  }
+
+  /** loadSuccessCount + loadFailureCount. */
+  loadCount(): number {
+    return this.loadSuccessCount + this.loadFailureCount;
+  }
+
+  /** Mean ms per load, 0 without loads. */
+  averageLoadPenalty(): number {
+    const loads = this.loadCount();
+    return loads === 0 ? 0 : this.totalLoadTimeMs / loads;
+  }
+}
+
+interface Pending<V> {
+  readonly promise: Promise<V | undefined>;
+  /** Cleared by a put or invalidate during the load: the result is then handed to the waiters but not stored. */
+  attached: boolean;
+}
+
+/**
+ * The gateway's L1: a bounded in-process cache faithful to Caffeine 3.2 (W-TinyLFU eviction,
+ * write/access expiry, refresh-after-write, `CacheStats`), with every policy step run synchronously
+ * inside the call that caused it, so a simulation is deterministic. Time comes only from the
+ * injected clock, chance only from the injected random. See docs/local-cache.md.
+ */
+export class LocalCache<K extends LocalCacheKey, V> {
+  readonly #data = new Map<K, CacheNode<K, V>>();
+  readonly #pending = new Map<K, Pending<V>>();
+  readonly #writeOrder = new WriteOrderDeque<K, V>();
+  readonly #policy: EvictionPolicy<K, V> | undefined;
+  readonly #clock: Clock;
+  readonly #expireAfterWriteMs: number;
+  readonly #expireAfterAccessMs: number;
+  readonly #refreshAfterWriteMs: number;
+  readonly #timed: boolean;
+  readonly #recordStats: boolean;
+  readonly #evict = (node: CacheNode<K, V>) => this.#evictEntry(node, 'size');
+  #hits = 0;
+  #misses = 0;
+  #loadSuccesses = 0;
+  #loadFailures = 0;
+  #loadTimeMs = 0;
+  #evictions = 0;
+
+  /** The policy name in force. */
+  readonly policy: LocalCachePolicy;
+  /** The configured maximum, or `Infinity` when unbounded. */
+  readonly maximumSize: number;
+
+  constructor(options: LocalCacheOptions, deps: LocalCacheDeps) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError('LocalCache: options must be an object');
+    }
+    if (deps === null || typeof deps !== 'object' || typeof deps.clock?.now !== 'function') {
+      throw new TypeError('LocalCache: deps.clock must be a Clock (an object with now())');
+    }
+    if (typeof deps.random?.next !== 'function') {
+      throw new TypeError('LocalCache: deps.random must be a Random (an object with next())');
+    }
+    const maximumSize = options.maximumSize;
+    if (maximumSize !== undefined && !(Number.isSafeInteger(maximumSize) && maximumSize >= 0)) {
+      throw new RangeError(`LocalCache: maximumSize must be an integer >= 0, got ${maximumSize}`);
+    }
+    this.#expireAfterWriteMs = duration('expireAfterWriteMs', options.expireAfterWriteMs);
+    this.#expireAfterAccessMs = duration('expireAfterAccessMs', options.expireAfterAccessMs);
+    this.#refreshAfterWriteMs = duration('refreshAfterWriteMs', options.refreshAfterWriteMs);
+    this.#timed =
+      this.#expireAfterWriteMs !== Infinity ||
+      this.#expireAfterAccessMs !== Infinity ||
+      this.#refreshAfterWriteMs !== Infinity;
+    if (options.recordStats !== undefined && typeof options.recordStats !== 'boolean') {
+      throw new TypeError(`LocalCache: recordStats must be a boolean, got ${String(options.recordStats)}`);
+    }
+    const policy = options.policy ?? 'wtinylfu';
+    if (policy !== 'wtinylfu' && policy !== 'lru') {
+      throw new RangeError(`LocalCache: policy must be 'wtinylfu' or 'lru', got ${String(policy)}`);
+    }
+    this.policy = policy;
+    this.maximumSize = maximumSize ?? Infinity;
+    this.#recordStats = options.recordStats ?? false;
+    this.#clock = deps.clock;
+    if (maximumSize !== undefined) {
+      this.#policy =
+        policy === 'lru'
+          ? new LruPolicy<K, V>(maximumSize)
+          : new WindowTinyLfuPolicy<K, V>(maximumSize, deps.random, this.#expireAfterAccessMs !== Infinity);
+    } else if (this.#expireAfterAccessMs !== Infinity) {
+      // Unbounded, but expireAfterAccess still needs an access order (Caffeine keeps the window deque).
+      this.#policy = new LruPolicy<K, V>(Infinity);
+    }
+  }
+
+  /**
+   * The value for `key` if present and not expired, else `undefined` (a miss). A hit on an entry
+   * due for refresh starts its background reload (when a loader is known for the key).
+   */
+  getIfPresent(key: K): V | undefined {
+    const node = this.#data.get(key);
+    if (node === undefined) {
+      if (this.#recordStats) this.#misses++;
+      return undefined;
+    }
+    const now = this.#timed ? this.#clock.now() : 0;
+    if (this.#timed && this.#hasExpired(node, now)) {
+      // Caffeine getIfPresent: an expired entry is a miss; maintenance then removes it (EXPIRED).
+      if (this.#recordStats) this.#misses++;
+      this.#maintenance(now);
+      return undefined;
+    }
+    this.#afterRead(node, now);
+    return node.value;
+  }
+
+  /**
+   * The value for `key`, loading it with `loader` on a miss. Concurrent calls for the same missing
+   * key share one load (Caffeine `AsyncCache.get`: the first caller counts a miss, the joiners a hit;
+   * a failed load fails every waiter and stores nothing). Resolves `undefined` when the loader
+   * produces no value (counted as a load failure, as Caffeine does for a `null` load).
+   */
+  get(key: K, loader: CacheLoader<K, V>): Promise<V | undefined> {
+    if (typeof loader !== 'function') throw new TypeError('LocalCache.get: loader must be a function');
+    checkKey(key);
+    const node = this.#data.get(key);
+    if (node !== undefined) {
+      const now = this.#timed ? this.#clock.now() : 0;
+      if (!this.#timed || !this.#hasExpired(node, now)) {
+        node.loader = loader;
+        this.#afterRead(node, now);
+        return Promise.resolve(node.value);
+      }
+    }
+    const pending = this.#pending.get(key);
+    if (pending !== undefined) {
+      if (this.#recordStats) this.#hits++;
+      return pending.promise;
+    }
+    if (this.#recordStats) this.#misses++;
+    if (node !== undefined) this.#maintenance(this.#clock.now()); // drops the expired entry
+    return this.#load(key, loader);
+  }
+
+  /** Stores `value` for `key` (create or replace), resetting its write time. Not a stat. */
+  put(key: K, value: V): void {
+    checkKey(key);
+    if (value === undefined) throw new TypeError('LocalCache.put: value must not be undefined');
+    const pending = this.#pending.get(key);
+    if (pending !== undefined) pending.attached = false;
+    this.#write(key, value, this.#timed ? this.#clock.now() : 0);
+  }
+
+  /** Removes `key` (explicit; not counted as an eviction). A load in flight for it is not stored. */
+  invalidate(key: K): void {
+    const pending = this.#pending.get(key);
+    if (pending !== undefined) pending.attached = false;
+    const node = this.#data.get(key);
+    if (node !== undefined) this.#removeNode(node, 'explicit');
+  }
+
+  /** Entries held, including expired ones not yet cleaned up (as Caffeine's `estimatedSize`). */
+  estimatedSize(): number {
+    return this.#data.size;
+  }
+
+  /** Runs pending maintenance now: removes expired entries and evicts to the maximum (`Cache.cleanUp`). */
+  cleanUp(): void {
+    this.#maintenance(this.#timed ? this.#clock.now() : 0);
+  }
+
+  /** A snapshot of the counters; all zero unless `recordStats` was set. */
+  stats(): CacheStats {
+    return new CacheStats(
+      this.#hits,
+      this.#misses,
+      this.#loadSuccesses,
+      this.#loadFailures,
+      this.#loadTimeMs,
+      this.#evictions,
+      this.#evictions,
+    );
+  }
+
+  /** The W-TinyLFU policy object (regions, sketch) for inspection, or undefined for LRU/unbounded. */
+  get windowTinyLfu(): WindowTinyLfuPolicy<K, V> | undefined {
+    return this.#policy instanceof WindowTinyLfuPolicy ? this.#policy : undefined;
+  }
+
+  // Caffeine afterRead: record the hit, reorder in the policy, reset access time, maybe refresh.
+  #afterRead(node: CacheNode<K, V>, now: number): void {
+    if (this.#recordStats) this.#hits++;
+    node.accessTimeMs = now;
+    const policy = this.#policy;
+    if (policy !== undefined && !policy.skipsReads()) policy.onAccess(node);
+    if (this.#refreshAfterWriteMs !== Infinity) this.#refreshIfNeeded(node, now);
+  }
+
+  #hasExpired(node: CacheNode<K, V>, now: number): boolean {
+    // Caffeine BoundedLocalCache.hasExpired: ">=" on both durations.
+    return (
+      now - node.accessTimeMs >= this.#expireAfterAccessMs ||
+      now - node.writeTimeMs >= this.#expireAfterWriteMs
+    );
+  }
+
+  #write(key: K, value: V, now: number, loader?: CacheLoader<K, V>): void {
+    const node = this.#data.get(key);
+    if (node !== undefined) {
+      if (this.#timed && this.#hasExpired(node, now)) {
+        // Caffeine put over an expired entry: the old one is evicted (EXPIRED), the new one added.
+        this.#evictEntry(node, 'expired');
+      } else {
+        // Caffeine UpdateTask: reorder in write order and count as an access.
+        node.value = value;
+        node.writeTimeMs = now;
+        node.accessTimeMs = now;
+        node.refreshing = false; // discardRefresh: a refresh in flight will not overwrite this
+        if (loader !== undefined) node.loader = loader;
+        if (this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity) {
+          this.#writeOrder.moveToBack(node);
+        }
+        this.#policy?.onAccess(node);
+        this.#maintenance(now);
+        return;
+      }
+    }
+    const created = new CacheNode<K, V>(key, keyHash(key), value, now, now);
+    created.loader = loader;
+    this.#data.set(key, created);
+    if (this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity) {
+      this.#writeOrder.offerLast(created);
+    }
+    this.#policy?.onAdd(created);
+    this.#maintenance(now);
+  }
+
+  async #load(key: K, loader: CacheLoader<K, V>): Promise<V | undefined> {
+    const startMs = this.#clock.now();
+    let resolveFn!: (v: V | undefined) => void;
+    let rejectFn!: (e: unknown) => void;
+    const promise = new Promise<V | undefined>((resolve, reject) => {
+      resolveFn = resolve;
+      rejectFn = reject;
+    });
+    const pending: Pending<V> = { promise, attached: true };
+    this.#pending.set(key, pending);
+    try {
+      const value = await loader(key);
+      const endMs = this.#clock.now();
+      if (this.#pending.get(key) === pending) this.#pending.delete(key);
+      if (value === undefined || value === null) {
+        this.#recordLoad(false, endMs - startMs);
+        resolveFn(undefined);
+      } else {
+        this.#recordLoad(true, endMs - startMs);
+        if (pending.attached) this.#write(key, value, endMs, loader);
+        resolveFn(value);
+      }
+    } catch (error) {
+      if (this.#pending.get(key) === pending) this.#pending.delete(key);
+      this.#recordLoad(false, this.#clock.now() - startMs);
+      rejectFn(error);
+    }
+    return promise;
+  }
+
+  #recordLoad(success: boolean, ms: number): void {
+    if (!this.#recordStats) return;
+    if (success) this.#loadSuccesses++;
+    else this.#loadFailures++;
+    this.#loadTimeMs += ms;
+  }
+
+  // Caffeine refreshIfNeeded: strictly after refreshAfterWrite, once per entry at a time; the old
+  // value is served until the reload completes; a failed reload keeps it and counts a load failure.
+  #refreshIfNeeded(node: CacheNode<K, V>, now: number): void {
+    if (node.refreshing || !(now - node.writeTimeMs > this.#refreshAfterWriteMs)) return;
+    const loader = node.loader;
+    if (loader === undefined) return;
+    node.refreshing = true;
+    const writeTimeMs = node.writeTimeMs;
+    void this.#reload(node, loader, writeTimeMs, now);
+  }
+
+  async #reload(
+    node: CacheNode<K, V>,
+    loader: CacheLoader<K, V>,
+    writeTimeMs: number,
+    startMs: number,
+  ): Promise<void> {
+    let value: V | undefined | null;
+    try {
+      value = await loader(node.key);
+    } catch {
+      // Caffeine logs and swallows a failed refresh; the entry keeps its old value.
+      this.#recordLoad(false, this.#clock.now() - startMs);
+      if (node.writeTimeMs === writeTimeMs) node.refreshing = false;
+      return;
+    }
+    const now = this.#clock.now();
+    const current = node.alive && node.writeTimeMs === writeTimeMs && node.refreshing;
+    if (value === undefined || value === null) {
+      this.#recordLoad(false, now - startMs);
+      // A refresh to "no value" removes the entry (Caffeine: the remapping returned null).
+      if (current) this.#removeNode(node, 'explicit');
+      return;
+    }
+    this.#recordLoad(true, now - startMs);
+    // Discard the result if the entry was written, removed or expired meanwhile.
+    if (current && !this.#hasExpired(node, now)) {
+      node.refreshing = false;
+      this.#write(node.key, value, now);
+    }
+  }
+
+  #maintenance(now: number): void {
+    if (this.#timed) this.#expireEntries(now);
+    this.#policy?.maintain(this.#evict);
+  }
+
+  // Caffeine expireAfterAccessEntries / expireAfterWriteEntries: pop expired heads of each deque.
+  #expireEntries(now: number): void {
+    if (this.#expireAfterAccessMs !== Infinity) {
+      const deques = this.#policy?.accessOrderDeques() ?? [];
+      for (const deque of deques) {
+        for (;;) {
+          const node = deque.peekFirst();
+          if (node === undefined || now - node.accessTimeMs < this.#expireAfterAccessMs) break;
+          this.#evictEntry(node, 'expired');
+        }
+      }
+    }
+    if (this.#expireAfterWriteMs !== Infinity) {
+      for (;;) {
+        const node = this.#writeOrder.head;
+        if (node === undefined || now - node.writeTimeMs < this.#expireAfterWriteMs) break;
+        this.#evictEntry(node, 'expired');
+      }
+    }
+  }
+
+  #evictEntry(node: CacheNode<K, V>, cause: RemovalCause): void {
+    if (this.#recordStats) this.#evictions++;
+    this.#removeNode(node, cause);
+  }
+
+  #removeNode(node: CacheNode<K, V>, cause: RemovalCause): void {
+    void cause;
+    this.#data.delete(node.key);
+    this.#writeOrder.remove(node);
+    this.#policy?.onRemove(node);
+    node.alive = false;
+    node.refreshing = false;
+  }
+}
+
+function duration(field: string, value: number | undefined): number {
+  if (value === undefined) return Infinity;
+  if (!(Number.isSafeInteger(value) && value > 0)) {
+    throw new RangeError(`LocalCache: ${field} must be a positive integer number of ms, got ${value}`);
+  }
+  return value;
+}
+
+function checkKey(key: unknown): void {
+  if (typeof key !== 'string' && typeof key !== 'number') {
+    throw new TypeError(`LocalCache: key must be a string or a number, got ${typeof key}`);
+  }
+}

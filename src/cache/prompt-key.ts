@@ -1,0 +1,24 @@
+// How a prompt becomes a cache key.
+//
+// The article's LlmCacheService calls `hashPrompt(prompt)` without showing it; the only
+// `hashPrompt` the article does show (PromptMergingService, section 4) is SHA-256 over the UTF-8
+// bytes, Base64-encoded (java.util.Base64 basic alphabet, with padding) and cut to its first 16
+// characters. We reproduce that as the article's key, and offer the full hex digest as the
+// corrected key: 16 Base64 characters are 96 bits, and a key collision serves one prompt's answer
+// to another prompt (research/cache-exec.md §4.5, the birthday bound).
+import { createHash } from 'node:crypto';
+
+/** The L2 key prefix of the article's LlmCacheService (`CACHE_PREFIX = "llm:"`). */
+export const CACHE_PREFIX = 'llm:';
+
+/** How a prompt is hashed: `'article'` (Base64 of SHA-256, first 16 chars) or `'sha256-hex'` (64 hex chars). */
+export type PromptHashScheme = 'article' | 'sha256-hex';
+
+/**
+ * The article's `hashPrompt`: `Base64(SHA-256(utf8(prompt))).substring(0, 16)`.
+ * The Java fallback `prompt.hashCode()` only runs when SHA-256 is missing, which never happens here.
+ */
+export function hashPrompt(prompt: string, scheme: PromptHashScheme = 'article'): string {
+  const digest = createHash('sha256').update(prompt, 'utf8').digest();
+  return scheme === 'article' ? digest.toString('base64').slice(0, 16) : digest.toString('hex');
+}

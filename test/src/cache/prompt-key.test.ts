@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
+import { CACHE_PREFIX, hashPrompt } from '../../../src/cache/prompt-key.ts';
+import { RedisL2 } from '../../../src/cache/redis-l2.ts';
+import { ClockRedis } from './helpers/clock-redis.ts';
+import { ManualClock } from './helpers/manual-clock.ts';
+
+describe('hashPrompt (the article key)', () => {
+  // Expected values computed outside Node: `printf %s "$p" | openssl dgst -sha256 -binary | base64 | cut -c1-16`.
+  it.each([
+    ['hello', 'LPJNul+wow4m6Dsq'],
+    ['你好，世界', 'RpMvHm6lIW539YsZ'],
+  ])('article scheme: Base64(SHA-256(%s)) cut to 16 chars', (prompt, expected) => {
+    expect(hashPrompt(prompt)).toBe(expected);
+  });
+
+  it('the corrected scheme is the full hex digest (sha256("hello"))', () => {
+    expect(hashPrompt('hello', 'sha256-hex')).toBe(
+      '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
+    );
+  });
+
+  it('the L2 key is llm: + hash', () => {
+    const l2 = new RedisL2({ redis: new ClockRedis(new ManualClock()) });
+    expect(CACHE_PREFIX).toBe('llm:');
+    expect(l2.key(hashPrompt('hello'))).toBe('llm:LPJNul+wow4m6Dsq');
+  });
+});
+
+describe('RedisL2 options', () => {
+  const redis = new ClockRedis(new ManualClock());
+  it.each([
+    [{ ttlMs: 0 }, /ttlMs must be a positive integer/],
+    [{ ttlMs: 1.5 }, /ttlMs must be a positive integer/],
+    [{ ttlJitterRatio: 1 }, /ttlJitterRatio must be in \[0, 1\)/],
+    [{ ttlJitterRatio: 0.1 }, /needs options.random/],
+  ])('rejects %o', (bad, message) => {
+    expect(() => new RedisL2({ redis, ...bad })).toThrow(message);
+  });
+
+  it('TTL jitter (seed "jitter") draws every TTL within ±ratio and spreads them', () => {
+    const l2 = new RedisL2({ redis, ttlJitterRatio: 0.1, random: new SeededRandom('jitter') });
+    const ttls = Array.from({ length: 1_000 }, () => l2.drawTtlMs());
+    expect(Math.min(...ttls)).toBeGreaterThanOrEqual(3_240_000);
+    expect(Math.max(...ttls)).toBeLessThan(3_960_000);
+    expect(Math.max(...ttls) - Math.min(...ttls)).toBeGreaterThan(700_000);
+  });
+});
