@@ -1,0 +1,37 @@
+// A SqlPort over an in-memory better-sqlite3 database, standing in for the simulated MySQL
+// (sim/mysql) in cache tests. Optional virtual latency per statement on an injected clock, and a
+// statement log so tests can count how often L3 was reached.
+import Database from 'better-sqlite3';
+import type { Clock } from '../../../../src/ports/clock.ts';
+import type { SqlPort, SqlResult, SqlRow, SqlValue } from '../../../../src/ports/sql.ts';
+
+export class SqliteSql implements SqlPort {
+  readonly db = new Database(':memory:');
+  /** Every statement run, in order. */
+  readonly log: string[] = [];
+
+  constructor(
+    readonly clock?: Clock,
+    /** Virtual latency of each statement in ms (needs `clock`). */
+    public latencyMs = 0,
+  ) {}
+
+  /** How many logged statements start with `prefix` (case-insensitive), e.g. `'SELECT'`. */
+  count(prefix: string): number {
+    const p = prefix.toUpperCase();
+    return this.log.filter((s) => s.toUpperCase().startsWith(p)).length;
+  }
+
+  async query<Row extends SqlRow = SqlRow>(
+    sql: string,
+    params: readonly SqlValue[] = [],
+  ): Promise<SqlResult<Row>> {
+    this.log.push(sql);
+    if (this.latencyMs > 0 && this.clock) await this.clock.sleep(this.latencyMs);
+    const statement = this.db.prepare(sql);
+    const args = params.map((p) => (typeof p === 'boolean' ? Number(p) : p));
+    if (statement.reader) return { rows: statement.all(...args) as Row[], affectedRows: 0 };
+    const info = statement.run(...args);
+    return { rows: [], affectedRows: info.changes };
+  }
+}
