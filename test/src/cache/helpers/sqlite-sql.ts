@@ -1,9 +1,20 @@
 // A SqlPort over an in-memory better-sqlite3 database, standing in for the simulated MySQL
 // (sim/mysql) in cache tests. Optional virtual latency per statement on an injected clock, and a
 // statement log so tests can count how often L3 was reached.
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import type { Clock } from '../../../../src/ports/clock.ts';
 import type { SqlPort, SqlResult, SqlRow, SqlValue } from '../../../../src/ports/sql.ts';
+
+// better-sqlite3 ships no types and @types/better-sqlite3 is not installed: the few members used here.
+interface SqliteStatement {
+  readonly reader: boolean;
+  all(...params: unknown[]): unknown[];
+  run(...params: unknown[]): { changes: number };
+}
+interface SqliteDatabase {
+  prepare(sql: string): SqliteStatement;
+}
+const Database = createRequire(import.meta.url)('better-sqlite3') as new (path: string) => SqliteDatabase;
 
 export class SqliteSql implements SqlPort {
   readonly db = new Database(':memory:');
