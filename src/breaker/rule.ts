@@ -1,0 +1,149 @@
+/**
+ * Sentinel 1.8.x `DegradeRule` (sentinel-core/.../slots/block/degrade/DegradeRule.java): field names,
+ * defaults and validity exactly as there, with one house deviation: an invalid rule is an error
+ * naming the field, where `DegradeRuleManager.loadRules` logs a warning and drops it.
+ */
+
+/** `RuleConstant.DEGRADE_GRADE_*`: what a degrade rule measures. */
+export const DegradeGrade = {
+  /** Slow-request ratio: `count` is the max allowed RT in ms (`RuleConstant.DEGRADE_GRADE_RT`). */
+  RT: 0,
+  /** Exception ratio: `count` is a ratio in [0, 1]. */
+  EXCEPTION_RATIO: 1,
+  /** Exception count: `count` is a number of traced exceptions per stat window. */
+  EXCEPTION_COUNT: 2,
+} as const;
+export type DegradeGradeValue = (typeof DegradeGrade)[keyof typeof DegradeGrade];
+
+/** A degrade (circuit-breaking) rule with every field present, as the breakers read it. */
+export interface DegradeRule {
+  /** Resource name the rule guards. Required, non-blank. */
+  readonly resource: string;
+  /** 0 slow-request ratio, 1 exception ratio, 2 exception count. @defaultValue 0 */
+  readonly grade: DegradeGradeValue;
+  /**
+   * Threshold, by grade: 0 → max allowed response time in ms (rounded, `Math.round`); 1 → exception
+   * ratio in [0, 1]; 2 → exception count. Must be >= 0. @defaultValue 0
+   */
+  readonly count: number;
+  /** Grade 0 only: slow-request ratio in [0, 1] above which the breaker opens. @defaultValue 1.0 */
+  readonly slowRatioThreshold: number;
+  /** Completed requests needed in the current stat window before the breaker may open. @defaultValue 5 */
+  readonly minRequestAmount: number;
+  /** Length of the (single, epoch-aligned) statistics window in ms. @defaultValue 1000 */
+  readonly statIntervalMs: number;
+  /** Recovery timeout in seconds: how long the breaker stays OPEN. Must be > 0. @defaultValue 0 (invalid) */
+  readonly timeWindow: number;
+  /** Origin the rule applies to; only `'default'` (every caller) is modelled. @defaultValue 'default' */
+  readonly limitApp: string;
+}
+
+/** What a caller writes: `resource` plus any fields that differ from Sentinel's defaults. */
+export type DegradeRuleConfig = Partial<DegradeRule> & { readonly resource: string };
+
+/** A rule that `DegradeRuleManager.isValidRule` (or `FlowRuleUtil.isValidRule`) would refuse. */
+export class InvalidRuleError extends Error {
+  override readonly name = 'InvalidRuleError';
+  /** The offending field, e.g. `'timeWindow'`. */
+  readonly field: string;
+  constructor(kind: string, field: string, message: string) {
+    super(`${kind}.${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+/** Fills Sentinel's defaults (DegradeRule.java field initialisers; blank limitApp → 'default'). */
+export function degradeRule(config: DegradeRuleConfig): DegradeRule {
+  return {
+    resource: config.resource,
+    grade: config.grade ?? DegradeGrade.RT,
+    count: config.count ?? 0,
+    slowRatioThreshold: config.slowRatioThreshold ?? 1.0,
+    minRequestAmount: config.minRequestAmount ?? 5,
+    statIntervalMs: config.statIntervalMs ?? 1000,
+    timeWindow: config.timeWindow ?? 0,
+    limitApp: config.limitApp === undefined || config.limitApp.trim() === '' ? 'default' : config.limitApp,
+  };
+}
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+const isNum = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
+
+/**
+ * Why `DegradeRuleManager.isValidRule` would refuse the rule, or `undefined` if it is valid. The
+ * checks and their order follow isValidRule; the integer checks stand in for Java's `int` fields.
+ */
+export function degradeRuleProblem(rule: DegradeRule): { field: string; message: string } | undefined {
+  if (typeof rule.resource !== 'string' || rule.resource.trim() === '') {
+    return { field: 'resource', message: 'must be a non-blank resource name' };
+  }
+  if (!isNum(rule.count) || rule.count < 0) {
+    return { field: 'count', message: `must be a number >= 0, got ${rule.count}` };
+  }
+  if (!isInt(rule.timeWindow) || rule.timeWindow <= 0) {
+    return {
+      field: 'timeWindow',
+      message: `must be an integer number of seconds > 0, got ${rule.timeWindow} (Sentinel's default 0 is invalid)`,
+    };
+  }
+  if (!isInt(rule.minRequestAmount) || rule.minRequestAmount <= 0) {
+    return { field: 'minRequestAmount', message: `must be an integer > 0, got ${rule.minRequestAmount}` };
+  }
+  if (!isInt(rule.statIntervalMs) || rule.statIntervalMs <= 0) {
+    return {
+      field: 'statIntervalMs',
+      message: `must be an integer number of ms > 0, got ${rule.statIntervalMs}`,
+    };
+  }
+  if (rule.limitApp !== 'default') {
+    return {
+      field: 'limitApp',
+      message: `only 'default' is modelled (no caller origins), got '${rule.limitApp}'`,
+    };
+  }
+  switch (rule.grade) {
+    case DegradeGrade.RT:
+      if (!isNum(rule.slowRatioThreshold) || rule.slowRatioThreshold < 0 || rule.slowRatioThreshold > 1) {
+        return {
+          field: 'slowRatioThreshold',
+          message: `must be in [0, 1] for grade 0 (slow-request ratio), got ${rule.slowRatioThreshold}`,
+        };
+      }
+      return undefined;
+    case DegradeGrade.EXCEPTION_RATIO:
+      if (rule.count > 1) {
+        return {
+          field: 'count',
+          message: `must be a ratio in [0, 1] for grade 1 (exception ratio), got ${rule.count}`,
+        };
+      }
+      return undefined;
+    case DegradeGrade.EXCEPTION_COUNT:
+      return undefined;
+    default:
+      return {
+        field: 'grade',
+        message: `must be 0 (slow-request ratio), 1 (exception ratio) or 2 (exception count), got ${String(rule.grade)}`,
+      };
+  }
+}
+
+/** Throws `InvalidRuleError` naming the first field `DegradeRuleManager.isValidRule` would refuse. */
+export function assertValidDegradeRule(rule: DegradeRule): void {
+  const p = degradeRuleProblem(rule);
+  if (p) throw new InvalidRuleError('DegradeRule', p.field, p.message);
+}
+
+/** `DegradeRule.equals`: resource, limitApp and the six numeric fields. */
+export function sameDegradeRule(a: DegradeRule, b: DegradeRule): boolean {
+  return (
+    a.resource === b.resource &&
+    a.limitApp === b.limitApp &&
+    Object.is(a.count, b.count) &&
+    a.timeWindow === b.timeWindow &&
+    a.grade === b.grade &&
+    a.minRequestAmount === b.minRequestAmount &&
+    Object.is(a.slowRatioThreshold, b.slowRatioThreshold) &&
+    a.statIntervalMs === b.statIntervalMs
+  );
+}

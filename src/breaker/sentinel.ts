@@ -1,0 +1,400 @@
+import {
+  DefaultController,
+  RateLimiterController,
+  type TrafficShapingController,
+  WarmUpController,
+  WarmUpRateLimiterController,
+} from '../limit/flow/controllers.ts';
+import { FlowException } from '../limit/flow/errors.ts';
+import {
+  assertValidFlowRule,
+  ControlBehavior,
+  FlowGrade,
+  type FlowRule,
+  type FlowRuleConfig,
+  flowRule,
+} from '../limit/flow/rule.ts';
+import { StatisticNode } from '../limit/flow/statistic-node.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { TraceSink } from '../ports/trace.ts';
+import {
+  type AbstractCircuitBreaker,
+  type CircuitBreakerState,
+  newCircuitBreaker,
+  type StateChangeObserver,
+  type TerminateHooks,
+} from './circuit-breaker.ts';
+import { BlockException, DegradeException } from './errors.ts';
+import {
+  assertValidDegradeRule,
+  type DegradeRule,
+  type DegradeRuleConfig,
+  degradeRule,
+  sameDegradeRule,
+} from './rule.ts';
+
+/** Ports of a `Sentinel`. */
+export interface SentinelOptions {
+  /** Time source for entries, windows, deadlines and pacing waits. */
+  readonly clock: Clock;
+  /** Receives `sentinel` events: `state` on every breaker transition, `block` on every refusal. @defaultValue none */
+  readonly trace?: TraceSink;
+  /** `csp.sentinel.flow.cold.factor` for WARM_UP rules; values <= 1 fall back to 3 (SentinelConfig). @defaultValue 3 */
+  readonly coldFactor?: number;
+}
+
+// Set by Entry's static block: lets Sentinel mark an entry blocked and run its terminate hooks
+// without making either public.
+let terminateBlocked: (entry: Entry, error: BlockException) => void;
+
+/**
+ * Sentinel's `Entry` (sentinel-core/.../Entry.java, CtEntry.java): one admitted (or refused) call
+ * of a resource. `exit()` must be called exactly once for an admitted entry; it is what the breakers
+ * count, with `rt = now − createTimestampMs`.
+ */
+export class Entry implements TerminateHooks {
+  /** Resource name. */
+  readonly resource: string;
+  /** Clock ms when the entry was created, before any flow-control wait (`Entry.createTimestamp`). */
+  readonly createTimestampMs: number;
+  /** Clock ms when `exit()` ran; 0 until then (`Entry.completeTimestamp`). */
+  completeTimestampMs = 0;
+  /** Permits this entry acquired from flow rules (`count`). @defaultValue 1 */
+  readonly acquireCount: number;
+  #error: unknown;
+  #blockError: BlockException | undefined;
+  #exited = false;
+  #hooks: ((blocked: boolean) => void)[] | undefined;
+  readonly #onExit: (entry: Entry) => void;
+
+  static {
+    terminateBlocked = (entry, error) => {
+      entry.#blockError = error;
+      entry.#exited = true;
+      entry.#terminate();
+    };
+  }
+
+  /** @internal Entries are made by `Sentinel.entry`. */
+  constructor(
+    resource: string,
+    createTimestampMs: number,
+    acquireCount: number,
+    onExit: (entry: Entry) => void,
+  ) {
+    this.resource = resource;
+    this.createTimestampMs = createTimestampMs;
+    this.acquireCount = acquireCount;
+    this.#onExit = onExit;
+  }
+
+  /** The traced business error, if any (`Entry.getError`). */
+  get error(): unknown {
+    return this.#error;
+  }
+
+  /** The refusal, if this entry was blocked (`Entry.getBlockError`). */
+  get blockError(): BlockException | undefined {
+    return this.#blockError;
+  }
+
+  /** True once `exit()` ran (or the entry was refused). */
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  /**
+   * Records a business error for the exception breakers, as `Tracer.traceEntry(e, entry)`: `null`,
+   * `undefined` and `BlockException`s are ignored; a later error replaces an earlier one; after
+   * `exit()` it has no effect.
+   */
+  setError(error: unknown): void {
+    if (error === undefined || error === null || error instanceof BlockException || this.#exited) return;
+    this.#error = error;
+  }
+
+  /** Completes the entry (`Entry.exit`): its response time and error reach every breaker of the resource. Idempotent. */
+  exit(): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    this.#onExit(this);
+    this.#terminate();
+  }
+
+  /** `Entry.whenTerminate`: runs `handler(blocked)` once, after the entry exits or is refused. */
+  whenTerminate(handler: (blocked: boolean) => void): void {
+    if (this.#hooks === undefined) this.#hooks = [];
+    this.#hooks.push(handler);
+  }
+
+  #terminate(): void {
+    const hooks = this.#hooks;
+    if (hooks === undefined) return;
+    this.#hooks = undefined;
+    const blocked = this.#blockError !== undefined;
+    for (const h of hooks) h(blocked);
+  }
+}
+
+/** Handlers for `Sentinel.run`, after `@SentinelResource`'s attributes. */
+export interface RunHandlers<T> {
+  /** Called with the `BlockException` when the call is refused (`blockHandler`). @defaultValue falls back to `fallback` */
+  readonly blockHandler?: (error: BlockException) => T | Promise<T>;
+  /** Called with the refusal (when no `blockHandler`) or a traced business error (`fallback`). @defaultValue rethrow */
+  readonly fallback?: (error: unknown) => T | Promise<T>;
+  /** Business errors that are traced and go to `fallback` (`exceptionsToTrace`). @defaultValue every error */
+  readonly exceptionsToTrace?: (error: unknown) => boolean;
+  /** Business errors rethrown untraced, checked first (`exceptionsToIgnore`). @defaultValue none */
+  readonly exceptionsToIgnore?: (error: unknown) => boolean;
+}
+
+interface FlowChecker {
+  readonly rule: FlowRule;
+  readonly controller: TrafficShapingController;
+}
+
+const NO_BREAKERS: readonly AbstractCircuitBreaker[] = [];
+
+/**
+ * Sentinel 1.8.x's slot chain for one process, reduced to flow control and circuit breaking:
+ * `FlowSlot` (order -2000) runs before `DegradeSlot` (order -1000) (sentinel-core/.../Constants.java),
+ * so a flow-refused request never reaches a breaker; `StatisticSlot` counts passes after both.
+ * No contexts, origins, call trees, system/authority/param rules or cluster mode.
+ */
+export class Sentinel {
+  readonly #clock: Clock;
+  readonly #trace: TraceSink | undefined;
+  readonly #coldFactor: number;
+  #breakers = new Map<string, readonly AbstractCircuitBreaker[]>();
+  #flow = new Map<string, readonly FlowChecker[]>();
+  readonly #nodes = new Map<string, StatisticNode>();
+  #observers: readonly StateChangeObserver[] = [];
+  readonly #notify: StateChangeObserver;
+  readonly #exitEntry: (entry: Entry) => void;
+
+  constructor(options: SentinelOptions) {
+    this.#clock = options.clock;
+    this.#trace = options.trace;
+    const cf = options.coldFactor ?? 3;
+    this.#coldFactor = Number.isInteger(cf) && cf > 1 ? cf : 3;
+    this.#notify = (prev, next, rule, snapshotValue) => {
+      this.#trace?.emit('sentinel', 'state', {
+        resource: rule.resource,
+        grade: rule.grade,
+        prev,
+        next,
+        snapshot: snapshotValue,
+      });
+      for (const o of this.#observers) o(prev, next, rule, snapshotValue);
+    };
+    this.#exitEntry = (entry) => this.#exit(entry);
+  }
+
+  /**
+   * Replaces every degrade rule (`DegradeRuleManager.loadRules`). A rule equal to one already
+   * loaded keeps its breaker and state (`getExistingSameCbOrNew`); others get a fresh CLOSED breaker.
+   * Throws `InvalidRuleError` naming the field if any rule is invalid, and then loads nothing.
+   */
+  loadDegradeRules(rules: readonly DegradeRuleConfig[]): void {
+    const full = rules.map(degradeRule);
+    full.forEach(assertValidDegradeRule);
+    const next = new Map<string, AbstractCircuitBreaker[]>();
+    for (const rule of full) {
+      const existing = this.#breakers.get(rule.resource)?.find((cb) => sameDegradeRule(cb.rule, rule));
+      const cb = existing ?? newCircuitBreaker(rule, { clock: this.#clock, onStateChange: this.#notify });
+      const list = next.get(rule.resource);
+      if (list === undefined) next.set(rule.resource, [cb]);
+      else list.push(cb);
+    }
+    this.#breakers = next;
+  }
+
+  /**
+   * Replaces every flow rule (`FlowRuleManager.loadRules`); each load builds fresh controllers, as
+   * `FlowRuleUtil.generateRater` does. Rules on one resource are checked in the order given.
+   * Throws `InvalidRuleError` naming the field if any rule is invalid, and then loads nothing.
+   */
+  loadFlowRules(rules: readonly FlowRuleConfig[]): void {
+    const full = rules.map(flowRule);
+    full.forEach(assertValidFlowRule);
+    const next = new Map<string, FlowChecker[]>();
+    for (const rule of full) {
+      const checker = { rule, controller: this.#controllerFor(rule) };
+      const list = next.get(rule.resource);
+      if (list === undefined) next.set(rule.resource, [checker]);
+      else list.push(checker);
+    }
+    this.#flow = next;
+  }
+
+  /** The loaded degrade rules, in load order. */
+  degradeRules(): DegradeRule[] {
+    return [...this.#breakers.values()].flatMap((l) => l.map((cb) => cb.rule));
+  }
+
+  /** The loaded flow rules, in load order. */
+  flowRules(): FlowRule[] {
+    return [...this.#flow.values()].flatMap((l) => l.map((c) => c.rule));
+  }
+
+  /** The resource's breakers in rule order (empty if none), each with `.state`. */
+  circuitBreakers(resource: string): readonly AbstractCircuitBreaker[] {
+    return this.#breakers.get(resource) ?? NO_BREAKERS;
+  }
+
+  /** The resource's pass/thread statistics, if it has been entered. */
+  node(resource: string): StatisticNode | undefined {
+    return this.#nodes.get(resource);
+  }
+
+  /**
+   * Registers a state-change observer (`EventObserverRegistry.addStateChangeObserver`), called
+   * synchronously inside each transition, in registration order. Returns a function that removes it.
+   */
+  onStateChange(observer: StateChangeObserver): () => void {
+    this.#observers = [...this.#observers, observer];
+    return () => {
+      this.#observers = this.#observers.filter((o) => o !== observer);
+    };
+  }
+
+  /**
+   * `SphU.entry(resource)`: resolves with an `Entry` once every flow rule and then every breaker
+   * of the resource lets it pass (after any pacing wait, slept on the clock), or rejects with the
+   * first `FlowException` / `DegradeException`.
+   */
+  entry(resource: string, acquireCount = 1): Promise<Entry> {
+    const entry = new Entry(resource, this.#clock.now(), acquireCount, this.#exitEntry);
+    const checkers = this.#flow.get(resource);
+    if (checkers !== undefined) {
+      const node = this.#nodeOf(resource);
+      for (let i = 0; i < checkers.length; i++) {
+        const c = checkers[i]!;
+        const wait = c.controller.canPass(node, acquireCount);
+        if (wait < 0) return this.#block(entry, new FlowException(c.rule));
+        if (wait > 0) return this.#enterAfterWait(entry, checkers, i, wait);
+      }
+    }
+    return this.#degradeCheck(entry);
+  }
+
+  /**
+   * Runs `fn` as `@SentinelResource` does (SentinelResourceAspect.invokeResourceWithSentinel):
+   * a refusal (or a `BlockException` thrown by `fn`) goes to `blockHandler`, else to `fallback`,
+   * else is rethrown. A business error from `fn` is rethrown if `exceptionsToIgnore` matches;
+   * otherwise, if `exceptionsToTrace` matches (default: every error), it is recorded on the entry
+   * (so the exception breakers count it) and handed to `fallback` if there is one, else rethrown.
+   * The entry exits after the fallback returns, so the fallback's time is part of the response
+   * time, as in the aspect's `finally`. Passing a function as `handlers` means `{ fallback }`.
+   */
+  async run<T>(
+    resource: string,
+    fn: () => T | Promise<T>,
+    handlers?: ((error: unknown) => T | Promise<T>) | RunHandlers<T>,
+  ): Promise<T> {
+    const h: RunHandlers<T> = typeof handlers === 'function' ? { fallback: handlers } : (handlers ?? {});
+    let entry: Entry | undefined;
+    try {
+      entry = await this.entry(resource);
+      return await fn();
+    } catch (error) {
+      if (error instanceof BlockException) {
+        if (h.blockHandler) return await h.blockHandler(error);
+        if (h.fallback) return await h.fallback(error);
+        throw error;
+      }
+      if (h.exceptionsToIgnore?.(error)) throw error;
+      if (h.exceptionsToTrace ? h.exceptionsToTrace(error) : true) {
+        entry?.setError(error);
+        if (h.fallback) return await h.fallback(error);
+      }
+      throw error;
+    } finally {
+      entry?.exit();
+    }
+  }
+
+  async #enterAfterWait(
+    entry: Entry,
+    checkers: readonly FlowChecker[],
+    from: number,
+    wait: number,
+  ): Promise<Entry> {
+    await this.#clock.sleep(wait);
+    const node = this.#nodeOf(entry.resource);
+    for (let i = from + 1; i < checkers.length; i++) {
+      const c = checkers[i]!;
+      const w = c.controller.canPass(node, entry.acquireCount);
+      if (w < 0) return this.#block(entry, new FlowException(c.rule));
+      if (w > 0) await this.#clock.sleep(w);
+    }
+    return this.#degradeCheck(entry);
+  }
+
+  // DegradeSlot.performChecking: every breaker in rule order; the first refusal blocks.
+  #degradeCheck(entry: Entry): Promise<Entry> {
+    const breakers = this.#breakers.get(entry.resource);
+    if (breakers !== undefined) {
+      for (let i = 0; i < breakers.length; i++) {
+        const cb = breakers[i]!;
+        if (!cb.tryPass(entry)) return this.#block(entry, new DegradeException(cb.rule));
+      }
+    }
+    this.#nodeOf(entry.resource).addPass(entry.acquireCount);
+    return Promise.resolve(entry);
+  }
+
+  #block(entry: Entry, error: BlockException): Promise<never> {
+    this.#trace?.emit('sentinel', 'block', {
+      resource: entry.resource,
+      by: error instanceof DegradeException ? 'degrade' : 'flow',
+    });
+    // CtSph: a refused entry exits at once; its terminate hooks (the #1638 probe hook) run then.
+    terminateBlocked(entry, error);
+    return Promise.reject(error);
+  }
+
+  // StatisticSlot.exit stamps the completion time, then DegradeSlot.exit tells every breaker the
+  // resource has *now* (rules may have been reloaded since the entry passed).
+  #exit(entry: Entry): void {
+    entry.completeTimestampMs = this.#clock.now();
+    this.#nodes.get(entry.resource)?.exit();
+    const breakers = this.#breakers.get(entry.resource);
+    if (breakers === undefined) return;
+    for (let i = 0; i < breakers.length; i++) breakers[i]!.onRequestComplete(entry);
+  }
+
+  #nodeOf(resource: string): StatisticNode {
+    let node = this.#nodes.get(resource);
+    if (node === undefined) {
+      node = new StatisticNode(this.#clock);
+      this.#nodes.set(resource, node);
+    }
+    return node;
+  }
+
+  // FlowRuleUtil.generateRater: shaping only for the QPS grade; THREAD always uses DefaultController.
+  #controllerFor(rule: FlowRule): TrafficShapingController {
+    if (rule.grade === FlowGrade.QPS) {
+      switch (rule.controlBehavior) {
+        case ControlBehavior.WARM_UP:
+          return new WarmUpController(rule.count, rule.warmUpPeriodSec, this.#coldFactor, this.#clock);
+        case ControlBehavior.RATE_LIMITER:
+          return new RateLimiterController(rule.maxQueueingTimeMs, rule.count, this.#clock);
+        case ControlBehavior.WARM_UP_RATE_LIMITER:
+          return new WarmUpRateLimiterController(
+            rule.count,
+            rule.warmUpPeriodSec,
+            rule.maxQueueingTimeMs,
+            this.#coldFactor,
+            this.#clock,
+          );
+        default:
+          break;
+      }
+    }
+    return new DefaultController(rule.count, rule.grade);
+  }
+}
+
+export type { CircuitBreakerState };
