@@ -1,0 +1,183 @@
+// The router and the mysql2 SqlPort against the real MariaDB pair that scripts/backends.sh starts
+// (primary 127.0.0.1:3307, semi-sync replica 127.0.0.1:3308, database `hasim`). Each test that
+// stops a replica thread or changes a timeout restores it in afterEach, and tables are uniquely named.
+// Skipped with a visible reason when the pair is down; failed under CI=true.
+import { performance } from 'node:perf_hooks';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type MariaDbPair, Mysql2SqlPort, mariaDbPair } from '../../src/adapters/mysql2.ts';
+import { SeededRandom } from '../../src/adapters/seeded-random.ts';
+import { SystemClock } from '../../src/adapters/system-clock.ts';
+import { ReadWriteRouter, type ReadWriteRouterOptions } from '../../src/router/index.ts';
+import { BACKENDS_SH_HINT, gateBackend, pollUntil, uniqueName } from './backends.ts';
+
+const gate = await gateBackend({
+  name: 'router over the mariadb pair',
+  ports: [3307, 3308],
+  hint: BACKENDS_SH_HINT,
+});
+
+// One replica, the article's shape otherwise.
+const RULE = `rules:
+  readwrite-splitting:
+    data-sources:
+      prd_ds:
+        writeDataSourceName: ds-master
+        readDataSourceNames: [ds-slave-0]
+        loadBalancerName: round_robin
+    loadBalancers:
+      round_robin:
+        type: ROUND_ROBIN
+`;
+/** Bound on waiting for replication to catch up (a limit, not an assertion). */
+const CATCH_UP_MS = 15_000;
+/** Semi-sync timeout used by the stall test, in ms. */
+const SEMI_SYNC_TIMEOUT_MS = 1000;
+
+describe.skipIf(gate.skip)(gate.title, () => {
+  if (gate.mustFail) {
+    it('has its backend', () => gate.assertAvailable());
+    return;
+  }
+
+  let pair: MariaDbPair;
+  // Admin connections of their own, so restoring never waits behind a router statement.
+  let primaryAdmin: Mysql2SqlPort;
+  let replicaAdmin: Mysql2SqlPort;
+  const table = uniqueName('router');
+  let savedSemiSyncTimeout: string | undefined;
+
+  const router = (extra: Partial<ReadWriteRouterOptions> = {}) =>
+    new ReadWriteRouter(RULE, {
+      dataSources: pair.dataSources,
+      clock: new SystemClock(),
+      random: new SeededRandom('mariadb-router'),
+      ...extra,
+    });
+
+  const replicaThreads = async () => {
+    const { rows } = await replicaAdmin.query('SHOW SLAVE STATUS');
+    return { io: rows[0]?.Slave_IO_Running, sql: rows[0]?.Slave_SQL_Running };
+  };
+  const semiSyncStatus = async () => {
+    const { rows } = await primaryAdmin.query("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'");
+    return String(rows[0]?.Value);
+  };
+  const caughtUp = async () => {
+    const { rows } = await primaryAdmin.query('SELECT @@gtid_binlog_pos AS pos');
+    const { rows: waited } = await replicaAdmin.query('SELECT MASTER_GTID_WAIT(?, ?) AS r', [
+      String(rows[0]!.pos),
+      CATCH_UP_MS / 1000,
+    ]);
+    return Number(waited[0]!.r) === 0;
+  };
+
+  beforeAll(async () => {
+    pair = mariaDbPair();
+    primaryAdmin = Mysql2SqlPort.create({
+      host: '127.0.0.1',
+      port: 3307,
+      user: 'root',
+      database: 'hasim',
+      connectionLimit: 1,
+    });
+    replicaAdmin = Mysql2SqlPort.create({
+      host: '127.0.0.1',
+      port: 3308,
+      user: 'root',
+      database: 'hasim',
+      connectionLimit: 1,
+    });
+    await primaryAdmin.query(`CREATE TABLE \`${table}\` (id INT PRIMARY KEY, v VARCHAR(32) NOT NULL)`);
+    await primaryAdmin.query(`INSERT INTO \`${table}\` VALUES (1, 'old')`);
+    expect(await caughtUp()).toBe(true);
+  });
+
+  afterEach(async () => {
+    // Restore the pair whatever the test did: both replica threads running, the timeout as found.
+    await replicaAdmin.query('START SLAVE');
+    if (savedSemiSyncTimeout !== undefined) {
+      await primaryAdmin.query(`SET GLOBAL rpl_semi_sync_master_timeout = ${Number(savedSemiSyncTimeout)}`);
+      savedSemiSyncTimeout = undefined;
+    }
+    await caughtUp();
+  });
+
+  afterAll(async () => {
+    await primaryAdmin?.query(`DROP TABLE IF EXISTS \`${table}\``);
+    if (replicaAdmin) await caughtUp();
+    await pair?.end();
+    await primaryAdmin?.end();
+    await replicaAdmin?.end();
+  });
+
+  it('routes writes to 3307 and autocommit reads to 3308, and reports the write GTID', {
+    timeout: 30_000,
+  }, async () => {
+    const r = router();
+    const write = await r.query(`UPDATE \`${table}\` SET v = ? WHERE id = 1`, ['w1']);
+    expect(r.lastRoute).toEqual({ dataSourceName: 'ds-master', reason: 'write-statement' });
+    expect(write.gtid).toMatch(/^0-1-\d+$/); // domain 0, primary server_id 1 (last_gtid session tracking)
+    const read = await r.query('SELECT @@port AS port, @@server_id AS id');
+    expect(r.lastRoute?.dataSourceName).toBe('ds-slave-0');
+    expect(read.rows[0]).toEqual({ port: 3308, id: 2 });
+    const locking = await r.query(`SELECT @@port AS port FROM \`${table}\` WHERE id = 1 FOR UPDATE`);
+    expect(locking.rows[0]).toEqual({ port: 3307 });
+  });
+
+  it('serves a stale row while the replica SQL thread is stopped (ROUND_ROBIN, no causal reads)', {
+    timeout: 30_000,
+  }, async () => {
+    const r = router();
+    await replicaAdmin.query('STOP SLAVE SQL_THREAD');
+    expect(await replicaThreads()).toEqual({ io: 'Yes', sql: 'No' });
+    await r.query(`UPDATE \`${table}\` SET v = 'stale-test' WHERE id = 1`);
+    const { rows } = await r.query(`SELECT v FROM \`${table}\` WHERE id = 1`);
+    expect(r.lastRoute?.dataSourceName).toBe('ds-slave-0');
+    expect(rows[0]?.v).not.toBe('stale-test'); // the write is acknowledged, the replica has not applied it
+  });
+
+  it('causal reads: a timed-out GTID wait reads the primary; once applied, the replica serves it', {
+    timeout: 30_000,
+  }, async () => {
+    const r = router({ causalReads: { timeoutMs: 300 } });
+    await replicaAdmin.query('STOP SLAVE SQL_THREAD');
+    await r.query(`UPDATE \`${table}\` SET v = 'causal' WHERE id = 1`);
+    const first = await r.query(`SELECT v FROM \`${table}\` WHERE id = 1`);
+    expect(r.lastRoute).toEqual({ dataSourceName: 'ds-master', reason: 'causal-timeout' });
+    expect(first.rows[0]?.v).toBe('causal');
+    await replicaAdmin.query('START SLAVE SQL_THREAD');
+    const second = await r.query(`SELECT v, @@port AS port FROM \`${table}\` WHERE id = 1`);
+    expect(r.lastRoute).toEqual({ dataSourceName: 'ds-slave-0', reason: 'load-balanced' });
+    expect(second.rows[0]).toEqual({ v: 'causal', port: 3308 });
+  });
+
+  it('with the replica IO thread stopped a commit waits out the semi-sync timeout, returns OK, status goes OFF', {
+    timeout: 60_000,
+  }, async () => {
+    const { rows } = await primaryAdmin.query("SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync_master_timeout'");
+    savedSemiSyncTimeout = String(rows[0]!.Value);
+    await primaryAdmin.query(`SET GLOBAL rpl_semi_sync_master_timeout = ${SEMI_SYNC_TIMEOUT_MS}`);
+    expect(await semiSyncStatus()).toBe('ON');
+    await replicaAdmin.query('STOP SLAVE IO_THREAD');
+    const r = router();
+    const started = performance.now();
+    const result = await r.query(`INSERT INTO \`${table}\` VALUES (2, 'during-outage')`);
+    const waitedMs = performance.now() - started;
+    console.info(
+      `[mariadb-router] commit with replica IO stopped took ${waitedMs.toFixed(0)} ms (timeout ${SEMI_SYNC_TIMEOUT_MS} ms)`,
+    );
+    expect(result.affectedRows).toBe(1); // plain OK, no error
+    expect(waitedMs).toBeGreaterThanOrEqual(SEMI_SYNC_TIMEOUT_MS); // a lower bound only
+    expect(await semiSyncStatus()).toBe('OFF');
+    // Restore and see semi-sync come back once the replica reconnects and catches up (bounded wait).
+    await replicaAdmin.query('START SLAVE IO_THREAD');
+    await primaryAdmin.query(`SET GLOBAL rpl_semi_sync_master_timeout = ${Number(savedSemiSyncTimeout)}`);
+    savedSemiSyncTimeout = undefined;
+    let n = 100;
+    const back = await pollUntil(async () => {
+      await primaryAdmin.query(`INSERT INTO \`${table}\` VALUES (?, 'probe')`, [n++]);
+      return (await semiSyncStatus()) === 'ON' ? true : undefined;
+    }, CATCH_UP_MS);
+    expect(back, 'semi-sync did not return to ON').toBe(true);
+  });
+});
