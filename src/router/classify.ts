@@ -33,6 +33,19 @@ interface Token {
 // ShardingSphere's SQL hint comment (infra/.../hint/SQLHintUtils): /* SHARDINGSPHERE_HINT: WRITE_ROUTE_ONLY=true */
 const HINT_RE = /SHARDINGSPHERE_HINT:[^*]*WRITE_ROUTE_ONLY\s*=\s*true/i;
 
+/** [A-Za-z0-9_$@], plus '.' inside a word (`@@session.autocommit`, `db.table`). */
+function isWordChar(code: number, inWord: boolean): boolean {
+  return (
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 95 ||
+    code === 36 ||
+    code === 64 ||
+    (inWord && code === 46)
+  );
+}
+
 function tokenize(sql: string): { tokens: Token[]; hint: boolean } {
   const tokens: Token[] = [];
   let hint = false;
@@ -71,9 +84,9 @@ function tokenize(sql: string): { tokens: Token[]; hint: boolean } {
       depth = Math.max(0, depth - 1);
       tokens.push({ text: c, depth, word: false });
       i++;
-    } else if (/[A-Za-z0-9_$@]/.test(c)) {
+    } else if (isWordChar(sql.charCodeAt(i), false)) {
       let j = i + 1;
-      while (j < n && /[A-Za-z0-9_$@.]/.test(sql[j]!)) j++;
+      while (j < n && isWordChar(sql.charCodeAt(j), true)) j++;
       tokens.push({ text: sql.slice(i, j).toUpperCase(), depth, word: true });
       i = j;
     } else {
@@ -134,8 +147,23 @@ function selectFacts(tokens: readonly Token[], start: number): { lock: boolean; 
   return { lock, lastInsertId };
 }
 
+/** Most distinct statement texts whose classification is kept; the cache is emptied when it is full. */
+export const CLASSIFY_CACHE_LIMIT = 1024;
+// Parameterised statements repeat, so their classification is cached by text (ShardingSphere caches
+// parsed statements too, in its SQL parser engine). Bounded: cleared when it reaches the limit.
+const cache = new Map<string, ClassifiedStatement>();
+
 /** Classifies one statement for routing. Never throws; unknown text is `{ kind: 'other' }` (routed to the primary). */
 export function classifyStatement(sql: string): ClassifiedStatement {
+  const hit = cache.get(sql);
+  if (hit) return hit;
+  const classified = classifyUncached(sql);
+  if (cache.size >= CLASSIFY_CACHE_LIMIT) cache.clear();
+  cache.set(sql, classified);
+  return classified;
+}
+
+function classifyUncached(sql: string): ClassifiedStatement {
   const { tokens, hint } = tokenize(sql);
   const main = mainKeyword(tokens);
   const word = main?.text ?? '';

@@ -105,6 +105,7 @@ export class ReadWriteRouter implements SqlPort {
   private readonly pending = new Map<string, Promise<CachedStatus>>();
   private readonly probes = new Map<string, ReplicaProbe>();
   private readonly defaultSession: RouterSession;
+  private readonly sink: TraceSink;
   private sessionCount = 0;
 
   /** @param rule the parsed rule, or the YAML text (the article's block is accepted as printed). */
@@ -127,6 +128,7 @@ export class ReadWriteRouter implements SqlPort {
       );
     }
     this.group = group;
+    this.sink = options.trace ?? nullTraceSink;
     for (const ds of [group.writeDataSourceName, ...group.readDataSourceNames]) {
       if (!options.dataSources.has(ds)) {
         throw new RouterConfigError(
@@ -209,7 +211,12 @@ export class ReadWriteRouter implements SqlPort {
 
   /** @internal */
   trace(kind: string, fields: Record<string, string | number | boolean | null>): void {
-    (this.options.trace ?? nullTraceSink).emit('router', kind, fields);
+    this.sink.emit('router', kind, fields);
+  }
+
+  /** @internal True when a trace sink was given (route events are built only then). */
+  get tracing(): boolean {
+    return this.sink !== nullTraceSink;
   }
 
   /** @internal The data source a name maps to (checked at construction). */
@@ -226,13 +233,20 @@ export class ReadWriteRouter implements SqlPort {
    * @internal StandardReadwriteSplittingDataSourceRouter plus our optional exclusions: returns a
    * replica name, or undefined when the checks left none (the caller reads the write data source).
    */
-  async chooseReplica(): Promise<string | undefined> {
+  chooseReplica(): string | undefined | Promise<string | undefined> {
     const enabled = this.group.readDataSourceNames.filter((n) => !this.disabled.has(n));
     const checks = this.options.replicaChecks;
     if (enabled.length === 0 || !checks || (!checks.health && checks.maxReplicationLagMs === undefined)) {
       // ShardingSphere: the load balancer gets the filtered list as is (empty -> it throws).
       return this.loadBalancer.getTargetName(this.group.name, enabled);
     }
+    return this.chooseCheckedReplica(enabled, checks);
+  }
+
+  private async chooseCheckedReplica(
+    enabled: readonly string[],
+    checks: ReplicaChecks,
+  ): Promise<string | undefined> {
     const statuses = await Promise.all(enabled.map((n) => this.statusOf(n)));
     const eligible = enabled.filter((_name, i) => {
       const s = statuses[i]!.status;
@@ -323,13 +337,16 @@ export class RouterSession implements SqlPort {
     sql: string,
     params?: readonly SqlValue[],
   ): Promise<SqlResult<Row>> {
-    const decision = await this.route(sql);
+    const routed = this.route(sql);
+    const decision = routed instanceof Promise ? await routed : routed;
     this.last = decision;
-    this.router.trace('route', {
-      session: this.id,
-      dataSource: decision.dataSourceName,
-      reason: decision.reason,
-    });
+    if (this.router.tracing) {
+      this.router.trace('route', {
+        session: this.id,
+        dataSource: decision.dataSourceName,
+        reason: decision.reason,
+      });
+    }
     const result = await this.router.port(decision.dataSourceName).query<Row>(sql, params);
     if (decision.dataSourceName === this.router.group.writeDataSourceName && result.gtid !== undefined) {
       this.lastGtid = result.gtid;
@@ -337,7 +354,8 @@ export class RouterSession implements SqlPort {
     return result;
   }
 
-  private async route(sql: string): Promise<RouteDecision> {
+  // Synchronous unless a replica check or a causal wait has to ask a replica (keeps the common path cheap).
+  private route(sql: string): RouteDecision | Promise<RouteDecision> {
     const write = this.router.group.writeDataSourceName;
     const { statement, hintWriteRouteOnly } = classifyStatement(sql);
     switch (statement.kind) {
@@ -368,28 +386,36 @@ export class RouterSession implements SqlPort {
         case 'PRIMARY':
           return { dataSourceName: write, reason: 'transaction-primary' };
         case 'FIXED':
-          this.fixedReplica ??= await this.router.chooseReplica();
-          return this.causal(this.fixedReplica, 'transaction-fixed');
+          if (this.fixedReplica !== undefined) return this.causal(this.fixedReplica, 'transaction-fixed');
+          return this.then(this.router.chooseReplica(), (replica) => {
+            this.fixedReplica = replica;
+            return this.causal(replica, 'transaction-fixed');
+          });
         case 'DYNAMIC':
-          return this.causal(await this.router.chooseReplica(), 'transaction-dynamic');
+          return this.then(this.router.chooseReplica(), (replica) =>
+            this.causal(replica, 'transaction-dynamic'),
+          );
       }
     }
-    return this.causal(await this.router.chooseReplica(), 'load-balanced');
+    return this.then(this.router.chooseReplica(), (replica) => this.causal(replica, 'load-balanced'));
   }
 
-  private async causal(replica: string | undefined, reason: RouteReason): Promise<RouteDecision> {
+  private then<T, U>(value: T | Promise<T>, next: (v: T) => U | Promise<U>): U | Promise<U> {
+    return value instanceof Promise ? value.then(next) : next(value);
+  }
+
+  private causal(replica: string | undefined, reason: RouteReason): RouteDecision | Promise<RouteDecision> {
     const write = this.router.group.writeDataSourceName;
     if (replica === undefined) return { dataSourceName: write, reason: 'no-eligible-replica' };
     const causal = this.router.options.causalReads;
-    if (causal && this.lastGtid !== undefined) {
-      let reached = false;
-      try {
-        reached = await this.router.probe(replica).waitForGtid(this.lastGtid, causal.timeoutMs);
-      } catch {
-        reached = false;
-      }
-      if (!reached) return { dataSourceName: write, reason: 'causal-timeout' };
-    }
-    return { dataSourceName: replica, reason };
+    if (!causal || this.lastGtid === undefined) return { dataSourceName: replica, reason };
+    return this.router
+      .probe(replica)
+      .waitForGtid(this.lastGtid, causal.timeoutMs)
+      .catch(() => false)
+      .then(
+        (reached): RouteDecision =>
+          reached ? { dataSourceName: replica, reason } : { dataSourceName: write, reason: 'causal-timeout' },
+      );
   }
 }
