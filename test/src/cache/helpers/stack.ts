@@ -1,0 +1,111 @@
+// Builds the article's cache stack for tests: L1 LocalCache (Caffeine's settings from the article:
+// maximumSize 10000, expireAfterWrite 1 min, recordStats), L2 RedisL2 on ClockRedis, L3 MysqlL3 on
+// better-sqlite3, all on one Simulation's clock, plus a TraceSink that keeps events in memory.
+
+import { Simulation } from '../../../../sim/kernel/simulation.ts';
+import { LocalCache } from '../../../../src/cache/local-cache.ts';
+import { MysqlL3 } from '../../../../src/cache/mysql-l3.ts';
+import { RedisL2, type RedisL2Options } from '../../../../src/cache/redis-l2.ts';
+import { type CacheEntry, TieredCache, type TieredCacheOptions } from '../../../../src/cache/tiered-cache.ts';
+import type { TraceFields, TraceSink } from '../../../../src/ports/trace.ts';
+import { ClockRedis } from './clock-redis.ts';
+import { SqliteSql } from './sqlite-sql.ts';
+
+/**
+ * A Simulation for cache tests. Barrier 'setImmediate' for now: with the kernel as it stands in the
+ * working tree (an `unhandledRejection` listener added after the tripwires are installed), Node's
+ * IPC `newListener` hook in vitest's fork pool calls process.nextTick and trips the nextTick
+ * tripwire at t=0. Switch back to the default barrier once that is fixed.
+ */
+export function newSim(seed: string): Simulation {
+  return new Simulation({ seed, barrier: 'setImmediate' });
+}
+
+/** Runs `body` as the only task of a fresh simulation and returns its result. */
+export async function inSim<T>(seed: string, body: (sim: Simulation) => Promise<T>): Promise<T> {
+  const sim = newSim(seed);
+  const result = sim.spawn(() => body(sim), { name: 'test' });
+  await sim.run();
+  return result;
+}
+
+/** The article's L1 settings. */
+export const ARTICLE_L1 = { maximumSize: 10_000, expireAfterWriteMs: 60_000, recordStats: true } as const;
+
+export interface TraceEvent {
+  readonly t: number;
+  readonly c: string;
+  readonly k: string;
+  readonly f: TraceFields | undefined;
+}
+
+export class RecordingTrace implements TraceSink {
+  readonly events: TraceEvent[] = [];
+  constructor(readonly now: () => number) {}
+  emit(component: string, kind: string, fields?: TraceFields): void {
+    this.events.push({ t: this.now(), c: component, k: kind, f: fields });
+  }
+  kinds(component = 'cache'): string[] {
+    return this.events.filter((e) => e.c === component).map((e) => e.k);
+  }
+}
+
+export interface SharedBackends {
+  readonly redis: ClockRedis;
+  readonly sql: SqliteSql;
+  readonly trace: RecordingTrace;
+}
+
+/** One Redis and one MySQL shared by every node of a test. */
+export async function sharedBackends(
+  sim: Simulation,
+  redisLatencyMs = 0,
+  sqlLatencyMs = 0,
+): Promise<SharedBackends> {
+  const redis = new ClockRedis(sim.clock, redisLatencyMs);
+  const sql = new SqliteSql(sim.clock, 0);
+  const trace = new RecordingTrace(() => sim.clock.now());
+  await new MysqlL3({ sql, clock: sim.clock }).createTable();
+  sql.latencyMs = sqlLatencyMs;
+  return { redis, sql, trace };
+}
+
+export interface NodeOptions<V>
+  extends Partial<Omit<TieredCacheOptions<V>, 'l1' | 'l2' | 'l3' | 'clock' | 'random'>> {
+  readonly name?: string;
+  /** false: no L1. */
+  readonly l1?: false | Partial<ConstructorParameters<typeof LocalCache>[0]>;
+  readonly l3?: false;
+  readonly l2Options?: Partial<RedisL2Options<CacheEntry<V>>>;
+}
+
+/** One gateway node's TieredCache over the shared backends. */
+export function makeNode<V>(sim: Simulation, shared: SharedBackends, options: NodeOptions<V> = {}) {
+  const name = options.name ?? 'a';
+  const random = sim.random.fork(`cache/${name}`);
+  const l1 =
+    options.l1 === false
+      ? undefined
+      : new LocalCache<string, CacheEntry<V>>(
+          { ...ARTICLE_L1, ...options.l1 },
+          { clock: sim.clock, random: random.fork('l1') },
+        );
+  const l2 = new RedisL2<CacheEntry<V>>({
+    redis: shared.redis,
+    random: random.fork('l2'),
+    ...options.l2Options,
+  });
+  const l3 = options.l3 === false ? undefined : new MysqlL3<V>({ sql: shared.sql, clock: sim.clock });
+  const cache = new TieredCache<V>({
+    strategy: 'cache-aside',
+    trace: shared.trace,
+    nodeId: name,
+    ...options,
+    l1,
+    l2,
+    l3,
+    clock: sim.clock,
+    random: random.fork('tiered'),
+  });
+  return { cache, l1, l2, l3 };
+}
