@@ -387,21 +387,17 @@ export class RouterSession implements SqlPort {
           return { dataSourceName: write, reason: 'transaction-primary' };
         case 'FIXED':
           if (this.fixedReplica !== undefined) return this.causal(this.fixedReplica, 'transaction-fixed');
-          return this.then(this.router.chooseReplica(), (replica) => {
+          return andThen(this.router.chooseReplica(), (replica) => {
             this.fixedReplica = replica;
             return this.causal(replica, 'transaction-fixed');
           });
         case 'DYNAMIC':
-          return this.then(this.router.chooseReplica(), (replica) =>
+          return andThen(this.router.chooseReplica(), (replica) =>
             this.causal(replica, 'transaction-dynamic'),
           );
       }
     }
-    return this.then(this.router.chooseReplica(), (replica) => this.causal(replica, 'load-balanced'));
-  }
-
-  private then<T, U>(value: T | Promise<T>, next: (v: T) => U | Promise<U>): U | Promise<U> {
-    return value instanceof Promise ? value.then(next) : next(value);
+    return andThen(this.router.chooseReplica(), (replica) => this.causal(replica, 'load-balanced'));
   }
 
   private causal(replica: string | undefined, reason: RouteReason): RouteDecision | Promise<RouteDecision> {
@@ -418,4 +414,9 @@ export class RouterSession implements SqlPort {
           reached ? { dataSourceName: replica, reason } : { dataSourceName: write, reason: 'causal-timeout' },
       );
   }
+}
+
+/** Applies `next` now when `value` is plain, after it settles when it is a promise. */
+function andThen<T, U>(value: T | Promise<T>, next: (v: T) => U | Promise<U>): U | Promise<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
 }
