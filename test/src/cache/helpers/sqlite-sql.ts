@@ -23,8 +23,11 @@ export class SqliteSql implements SqlPort {
 
   constructor(
     readonly clock?: Clock,
-    /** Virtual latency of each statement in ms (needs `clock`). */
-    public latencyMs = 0,
+    /**
+     * Virtual latency of each statement in ms (needs `clock`), or a function of the statement. The
+     * statement executes when sent and its reply arrives after the latency, as over a network.
+     */
+    public latencyMs: number | ((sql: string) => number) = 0,
   ) {}
 
   /** How many logged statements start with `prefix` (case-insensitive), e.g. `'SELECT'`. */
@@ -38,11 +41,13 @@ export class SqliteSql implements SqlPort {
     params: readonly SqlValue[] = [],
   ): Promise<SqlResult<Row>> {
     this.log.push(sql);
-    if (this.latencyMs > 0 && this.clock) await this.clock.sleep(this.latencyMs);
     const statement = this.db.prepare(sql);
     const args = params.map((p) => (typeof p === 'boolean' ? Number(p) : p));
-    if (statement.reader) return { rows: statement.all(...args) as Row[], affectedRows: 0 };
-    const info = statement.run(...args);
-    return { rows: [], affectedRows: info.changes };
+    const result: SqlResult<Row> = statement.reader
+      ? { rows: statement.all(...args) as Row[], affectedRows: 0 }
+      : { rows: [], affectedRows: statement.run(...args).changes };
+    const latencyMs = typeof this.latencyMs === 'function' ? this.latencyMs(sql) : this.latencyMs;
+    if (latencyMs > 0 && this.clock) await this.clock.sleep(latencyMs);
+    return result;
   }
 }
