@@ -113,7 +113,7 @@ export class CacheStats {
 }
 
 interface Pending<V> {
-  readonly promise: Promise<V | undefined>;
+  promise: Promise<V | undefined>;
   /** Cleared by a put or invalidate during the load: the result is then handed to the waiters but not stored. */
   attached: boolean;
 }
@@ -333,34 +333,40 @@ export class LocalCache<K extends LocalCacheKey, V> {
     this.#maintenance(now);
   }
 
-  async #load(key: K, loader: CacheLoader<K, V>): Promise<V | undefined> {
-    const startMs = this.#clock.now();
-    let resolveFn!: (v: V | undefined) => void;
-    let rejectFn!: (e: unknown) => void;
-    const promise = new Promise<V | undefined>((resolve, reject) => {
-      resolveFn = resolve;
-      rejectFn = reject;
-    });
-    const pending: Pending<V> = { promise, attached: true };
+  #load(key: K, loader: CacheLoader<K, V>): Promise<V | undefined> {
+    const pending: Pending<V> = {
+      promise: Promise.resolve(undefined),
+      attached: true,
+    };
+    // Registered before the loader starts, so a synchronous failure still finds and clears it.
     this.#pending.set(key, pending);
+    pending.promise = this.#runLoad(key, loader, pending, this.#clock.now());
+    return pending.promise;
+  }
+
+  async #runLoad(
+    key: K,
+    loader: CacheLoader<K, V>,
+    pending: Pending<V>,
+    startMs: number,
+  ): Promise<V | undefined> {
+    let value: V | undefined | null;
     try {
-      const value = await loader(key);
-      const endMs = this.#clock.now();
-      if (this.#pending.get(key) === pending) this.#pending.delete(key);
-      if (value === undefined || value === null) {
-        this.#recordLoad(false, endMs - startMs);
-        resolveFn(undefined);
-      } else {
-        this.#recordLoad(true, endMs - startMs);
-        if (pending.attached) this.#write(key, value, endMs, loader);
-        resolveFn(value);
-      }
+      value = await loader(key);
     } catch (error) {
       if (this.#pending.get(key) === pending) this.#pending.delete(key);
       this.#recordLoad(false, this.#clock.now() - startMs);
-      rejectFn(error);
+      throw error;
     }
-    return promise;
+    const endMs = this.#clock.now();
+    if (this.#pending.get(key) === pending) this.#pending.delete(key);
+    if (value === undefined || value === null) {
+      this.#recordLoad(false, endMs - startMs);
+      return undefined;
+    }
+    this.#recordLoad(true, endMs - startMs);
+    if (pending.attached) this.#write(key, value, endMs, loader);
+    return value;
   }
 
   #recordLoad(success: boolean, ms: number): void {

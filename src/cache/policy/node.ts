@@ -25,7 +25,7 @@ export class CacheNode<K, V> {
   /** True while a `refreshAfterWrite` reload of this entry is in flight (Caffeine marks `writeTime | 1`). */
   refreshing = false;
   /** The loader of the last `get` for this key, used by `refreshAfterWrite`. */
-  loader: ((key: K) => unknown) | undefined;
+  loader: ((key: K) => Promise<V | undefined | null> | V | undefined | null) | undefined;
 
   constructor(
     readonly key: K,
