@@ -1,0 +1,46 @@
+// The cache component's public surface: the article's L1 (LocalCache, Caffeine-faithful), L2 on
+// Redis, L3 on MySQL, the tiered cache with the four strategies, and the fixes the incidents need.
+
+export {
+  ClockInvalidationBus,
+  DEFAULT_INVALIDATION_CHANNEL,
+  type InvalidationBus,
+  RedisInvalidationBus,
+} from './invalidation-bus.ts';
+export {
+  type CacheLoader,
+  CacheStats,
+  LocalCache,
+  type LocalCacheDeps,
+  type LocalCacheKey,
+  type LocalCacheOptions,
+  type LocalCachePolicy,
+} from './local-cache.ts';
+export { DEFAULT_L3_TABLE, type L3Row, MysqlL3, type MysqlL3Options } from './mysql-l3.ts';
+export { CACHE_PREFIX, hashPrompt, type PromptHashScheme } from './prompt-key.ts';
+export {
+  DEFAULT_L2_TTL_MS,
+  DEFAULT_LEASE_TTL_MS,
+  isLeaseMarker,
+  LEASE_GET_SCRIPT,
+  LEASE_MARKER,
+  LEASE_SET_SCRIPT,
+  type LeaseGetResult,
+  RedisL2,
+  type RedisL2Options,
+} from './redis-l2.ts';
+export { jsonSerializer, type Serializer } from './serializer.ts';
+export {
+  type CacheEntry,
+  type CacheStrategy,
+  type L1Cache,
+  type LeaseOptions,
+  TieredCache,
+  type TieredCacheOptions,
+  type TieredCacheStats,
+  type TieredLoader,
+  type WriteBehindOptions,
+  WriteBehindQueueFullError,
+  type WriteBehindQueueFullPolicy,
+  type XFetchOptions,
+} from './tiered-cache.ts';
