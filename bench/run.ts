@@ -1,11 +1,22 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type BenchCase, type BenchResult, formatRate, measure } from './harness.ts';
-import { kernelCases } from './suites/kernel.ts';
 
-// `npm run bench`: every case measures ours next to the peer a user would otherwise pick, in
-// this one run, and prints medians and the ratio. Results also go to out/bench.json.
-const suites: Array<[string, BenchCase[]]> = [['kernel', kernelCases]];
+// `npm run bench [suite]`: every case measures ours next to the peer a user would otherwise pick,
+// in this one run, and prints medians and the ratio. Results also go to out/bench.json.
+// A suite is a file in bench/suites/ exporting `cases: BenchCase[]`; the kernel runs first.
+const dir = join(import.meta.dirname, 'suites');
+const names = readdirSync(dir)
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -3))
+  .sort((a, b) => (a === 'kernel' ? -1 : b === 'kernel' ? 1 : a.localeCompare(b)));
+const suites: Array<[string, BenchCase[]]> = [];
+for (const name of names) {
+  const mod = (await import(pathToFileURL(join(dir, `${name}.ts`)).href)) as { cases: BenchCase[] };
+  suites.push([name, mod.cases]);
+}
 const rounds = Number(process.env.HASIM_BENCH_ROUNDS ?? 5);
 const only = process.argv[2];
 

@@ -64,7 +64,7 @@ async function fakeTimers(): Promise<Measurement> {
   return { ops: events, ms: performance.now() - t0 };
 }
 
-export const kernelCases: BenchCase[] = [
+export const cases: BenchCase[] = [
   {
     name: `kernel: awaited virtual sleeps/s (${W.toLocaleString('en')} concurrent workers x ${R} requests x 3 sleeps)`,
     unit: 'events/s',

@@ -191,6 +191,20 @@ export class Simulation {
     const heap = this.#heap;
     const clock = this.clock;
     const stepsAtStart = this.#steps;
+    // A promise rejected in simulated code that nobody handles would otherwise crash the process
+    // after the run (Node's default), far from its cause; it fails the run instead. Node reports
+    // unhandled rejections only once its tick queue is empty, which under the nextTick barrier is
+    // the end of the drive, so `finish` lets one macrotask pass before it removes the listener.
+    const onUnhandled = (reason: unknown) => {
+      this.#fail(
+        new TaskFailedError(
+          `unhandled promise rejection in simulated code, noticed at t=${clock.nowMs} ms (seed ${this.seed}): ${describe(reason)}`,
+          { cause: reason },
+        ),
+      );
+    };
+    process.on('unhandledRejection', onUnhandled);
+    // Installed last: nothing of the kernel's own set-up may run under the tripwires.
     const uninstall = this.#tripwires
       ? installTripwires({
           nextTick: this.#barrier === 'nextTick',
@@ -201,8 +215,12 @@ export class Simulation {
 
     return new Promise<RunResult>((resolve, reject) => {
       const finish = () => {
-        this.#running = false;
         uninstall();
+        realSetImmediate(settle);
+      };
+      const settle = () => {
+        this.#running = false;
+        process.off('unhandledRejection', onUnhandled);
         if (this.#failure !== undefined) {
           reject(this.#failure);
           return;

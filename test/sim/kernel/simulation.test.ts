@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Simulation, StallError, StepLimitError, TaskFailedError } from '../../../sim/index.ts';
 
@@ -154,6 +156,22 @@ describe('Simulation failures are loud', () => {
     expect(failure).toBeInstanceOf(TaskFailedError);
     expect(failure.message).toBe('simulated task exploder failed at t=42 ms (seed 4): Error: boom');
     expect((failure.cause as Error).message).toBe('boom');
+  });
+
+  it('an unhandled rejection in simulated code fails the run', () => {
+    // In a child process: vitest itself treats any unhandled rejection as a failed test file.
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'fixtures/unhandled-rejection.mts')],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe(
+      'TaskFailedError: unhandled promise rejection in simulated code, noticed at t=13 ms (seed 8): Error: nobody listens',
+    );
   });
 
   it('refuses a second concurrent run', async () => {
