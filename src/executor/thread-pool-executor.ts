@@ -1,0 +1,509 @@
+import type { Clock, TimerHandle } from '../ports/clock.ts';
+
+/** The four `java.util.concurrent.ThreadPoolExecutor` rejection policies, by their JDK names. */
+export type RejectedExecutionHandlerName =
+  | 'AbortPolicy'
+  | 'CallerRunsPolicy'
+  | 'DiscardPolicy'
+  | 'DiscardOldestPolicy';
+
+/** Java's `Integer.MAX_VALUE`, Spring's default for `maxPoolSize` and `queueCapacity`. */
+export const INTEGER_MAX_VALUE = 2_147_483_647;
+
+/**
+ * Options of `ThreadPoolExecutor`, named as Spring's `ThreadPoolTaskExecutor` setters name them.
+ * Every field defaults to Spring's default (spring-context `ThreadPoolTaskExecutor`).
+ */
+export interface ThreadPoolExecutorOptions {
+  /** Threads kept even when idle. @defaultValue 1 */
+  readonly corePoolSize?: number;
+  /** Most threads; reached only when the queue is full. @defaultValue 2147483647 (Integer.MAX_VALUE) */
+  readonly maxPoolSize?: number;
+  /**
+   * Queue capacity in tasks. A positive value is a `LinkedBlockingQueue(queueCapacity)`; 0 is a
+   * `SynchronousQueue` (direct hand-off to an idle thread, no storage), as Spring builds it.
+   * @defaultValue 2147483647 (Integer.MAX_VALUE: unbounded in practice, so maxPoolSize is never used)
+   */
+  readonly queueCapacity?: number;
+  /** Seconds an idle thread above the core size (or any, see below) waits before it ends. @defaultValue 60 */
+  readonly keepAliveSeconds?: number;
+  /** Let core threads end after keepAliveSeconds idle too. Needs keepAliveSeconds > 0. @defaultValue false */
+  readonly allowCoreThreadTimeOut?: boolean;
+  /** What happens to a task neither a thread nor the queue can take. @defaultValue 'AbortPolicy' */
+  readonly rejectedExecutionHandler?: RejectedExecutionHandlerName;
+  /** Worker names are this prefix and 1, 2, 3… in creation order. @defaultValue 'ThreadPoolTaskExecutor-' */
+  readonly threadNamePrefix?: string;
+}
+
+/** What a task is told about where it runs. */
+export interface TaskContext {
+  /** The worker's name (`threadNamePrefix` + number), or `'caller'` when CallerRunsPolicy ran it. */
+  readonly threadName: string;
+}
+
+/** Spring `ThreadPoolTaskExecutor` defaults: roughly `Executors.newSingleThreadExecutor()`. */
+export const springTaskExecutorDefaults: Required<ThreadPoolExecutorOptions> = Object.freeze({
+  corePoolSize: 1,
+  maxPoolSize: INTEGER_MAX_VALUE,
+  queueCapacity: INTEGER_MAX_VALUE,
+  keepAliveSeconds: 60,
+  allowCoreThreadTimeOut: false,
+  rejectedExecutionHandler: 'AbortPolicy',
+  threadNamePrefix: 'ThreadPoolTaskExecutor-',
+});
+
+/** The article's `llmExecutor` bean (section 5.1): core 10, max 50, queue 200, keep-alive 60 s, CallerRuns. */
+export const articleLlmExecutorOptions: Required<ThreadPoolExecutorOptions> = Object.freeze({
+  corePoolSize: 10,
+  maxPoolSize: 50,
+  queueCapacity: 200,
+  keepAliveSeconds: 60,
+  allowCoreThreadTimeOut: false,
+  rejectedExecutionHandler: 'CallerRunsPolicy',
+  threadNamePrefix: 'llm-async-',
+});
+
+/** Ports of `ThreadPoolExecutor`. */
+export interface ThreadPoolExecutorPorts {
+  /** Source of time for keep-alive. */
+  readonly clock: Clock;
+}
+
+/**
+ * A task the executor did not run. `AbortPolicy` rejects with it as the JDK throws it; the
+ * discard policies and a CallerRunsPolicy after shutdown, which in Java drop the task silently
+ * (a `Future` from `submit` would then never complete), settle the task's promise with it and
+ * `discarded: true` instead, so no caller waits forever.
+ */
+export class RejectedExecutionException extends Error {
+  override readonly name = 'RejectedExecutionException';
+  constructor(
+    message: string,
+    /** The policy that refused the task. */
+    readonly policy: RejectedExecutionHandlerName,
+    /** True when a policy silently dropped the task in Java (DiscardPolicy, DiscardOldestPolicy, CallerRuns after shutdown). */
+    readonly discarded: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** What a submission returns once `execute` has returned, in Java's sense (see `submit`). */
+export interface Submitted<T> {
+  /** The task's outcome: its value, its error, or a `RejectedExecutionException`. */
+  readonly result: Promise<T>;
+}
+
+interface Job {
+  readonly task: (context: TaskContext) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * A worker thread: running a task, idle waiting on the queue (with a keep-alive timer when its
+ * wait is timed), or exited. `timer` is set only while idle and timed.
+ */
+interface Worker {
+  readonly context: TaskContext;
+  state: 'running' | 'idle' | 'exited';
+  timer: TimerHandle | undefined;
+}
+
+type RunState = 'RUNNING' | 'SHUTDOWN' | 'TERMINATED';
+
+/** A FIFO of jobs with O(1) push and shift. */
+class JobQueue {
+  #items: Job[] = [];
+  #head = 0;
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+  push(job: Job): void {
+    this.#items.push(job);
+  }
+  shift(): Job | undefined {
+    if (this.#head === this.#items.length) return undefined;
+    const job = this.#items[this.#head]!;
+    this.#items[this.#head++] = undefined as unknown as Job;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return job;
+  }
+}
+
+/**
+ * `java.util.concurrent.ThreadPoolExecutor` on the injected clock: workers are virtual threads
+ * that run async tasks, a task holds its worker until its promise settles, and keep-alive is a
+ * virtual timer. Rules follow OpenJDK `ThreadPoolExecutor.java` (`execute`, `addWorker`,
+ * `runWorker`, `getTask`, `processWorkerExit`) and the four nested rejection policies.
+ *
+ * Invariants: `poolSize <= maxPoolSize`; `queueSize <= queueCapacity`; a task's promise always
+ * settles (value, error, or `RejectedExecutionException`).
+ */
+export class ThreadPoolExecutor {
+  /** Core pool size, in threads. */
+  readonly corePoolSize: number;
+  /** Maximum pool size, in threads. */
+  readonly maxPoolSize: number;
+  /** Queue capacity, in tasks (0: SynchronousQueue). */
+  readonly queueCapacity: number;
+  /** Keep-alive, in seconds. */
+  readonly keepAliveSeconds: number;
+  /** Whether core threads time out too. */
+  readonly allowCoreThreadTimeOut: boolean;
+  /** The rejection policy. */
+  readonly rejectedExecutionHandler: RejectedExecutionHandlerName;
+  /** Prefix of worker names. */
+  readonly threadNamePrefix: string;
+
+  readonly #clock: Clock;
+  readonly #keepAliveMs: number;
+  readonly #workers = new Set<Worker>();
+  // Idle workers in the order they started waiting. LinkedBlockingQueue wakes waiters FIFO
+  // (one ReentrantLock condition); a non-fair SynchronousQueue matches them LIFO (TransferStack).
+  readonly #idle: Worker[] = [];
+  readonly #queue = new JobQueue();
+  #runState: RunState = 'RUNNING';
+  #active = 0;
+  #largest = 0;
+  #completed = 0;
+  #threadsCreated = 0;
+  readonly #terminationWaiters: Array<() => void> = [];
+
+  constructor(options: ThreadPoolExecutorOptions, ports: ThreadPoolExecutorPorts) {
+    const o = { ...springTaskExecutorDefaults, ...definedOnly(options ?? {}) };
+    const intField = (name: string, value: number, min: number) => {
+      if (!Number.isSafeInteger(value) || value < min) {
+        throw new RangeError(`ThreadPoolExecutor: ${name} must be an integer >= ${min}, got ${value}`);
+      }
+    };
+    intField('corePoolSize', o.corePoolSize, 0);
+    intField('maxPoolSize', o.maxPoolSize, 1);
+    intField('queueCapacity', o.queueCapacity, 0);
+    // OpenJDK ThreadPoolExecutor constructor: IllegalArgumentException if maximumPoolSize < corePoolSize.
+    if (o.maxPoolSize < o.corePoolSize) {
+      throw new RangeError(
+        `ThreadPoolExecutor: maxPoolSize (${o.maxPoolSize}) must be >= corePoolSize (${o.corePoolSize})`,
+      );
+    }
+    if (!Number.isFinite(o.keepAliveSeconds) || o.keepAliveSeconds < 0) {
+      throw new RangeError(`ThreadPoolExecutor: keepAliveSeconds must be >= 0, got ${o.keepAliveSeconds}`);
+    }
+    // OpenJDK allowCoreThreadTimeOut(true): "Core threads must have nonzero keep alive times".
+    if (o.allowCoreThreadTimeOut && o.keepAliveSeconds <= 0) {
+      throw new RangeError('ThreadPoolExecutor: allowCoreThreadTimeOut needs keepAliveSeconds > 0');
+    }
+    const handlers: readonly string[] = [
+      'AbortPolicy',
+      'CallerRunsPolicy',
+      'DiscardPolicy',
+      'DiscardOldestPolicy',
+    ];
+    if (!handlers.includes(o.rejectedExecutionHandler)) {
+      throw new TypeError(
+        `ThreadPoolExecutor: rejectedExecutionHandler must be one of ${handlers.join(', ')}, got ${String(o.rejectedExecutionHandler)}`,
+      );
+    }
+    if (!ports?.clock) throw new TypeError('ThreadPoolExecutor: ports.clock is required');
+    this.corePoolSize = o.corePoolSize;
+    this.maxPoolSize = o.maxPoolSize;
+    this.queueCapacity = o.queueCapacity;
+    this.keepAliveSeconds = o.keepAliveSeconds;
+    this.allowCoreThreadTimeOut = o.allowCoreThreadTimeOut;
+    this.rejectedExecutionHandler = o.rejectedExecutionHandler;
+    this.threadNamePrefix = String(o.threadNamePrefix);
+    this.#clock = ports.clock;
+    this.#keepAliveMs = o.keepAliveSeconds * 1000;
+  }
+
+  /** Threads in the pool (`getPoolSize`); 0 once terminated. */
+  get poolSize(): number {
+    return this.#workers.size;
+  }
+  /** Threads running a task (`getActiveCount`). */
+  get activeCount(): number {
+    return this.#active;
+  }
+  /** Tasks waiting in the queue (`getQueue().size()`). */
+  get queueSize(): number {
+    return this.#queue.size;
+  }
+  /** Most threads ever in the pool at once (`getLargestPoolSize`). */
+  get largestPoolSize(): number {
+    return this.#largest;
+  }
+  /** Tasks run to completion by workers, failed ones included (`getCompletedTaskCount`); caller-run tasks are not counted. */
+  get completedTaskCount(): number {
+    return this.#completed;
+  }
+  /** `shutdown()` has been called. */
+  get isShutdown(): boolean {
+    return this.#runState !== 'RUNNING';
+  }
+  /** Shut down, the queue drained and every worker gone. */
+  get isTerminated(): boolean {
+    return this.#runState === 'TERMINATED';
+  }
+
+  /**
+   * Submits `task` and returns a promise of its outcome. Like Java's `submit` (not `execute`):
+   * a failing task rejects its promise and its worker carries on. A refused task rejects with
+   * `RejectedExecutionException` (see the policies); under CallerRunsPolicy the promise settles
+   * when the caller has run the task. Use `submit` to model the caller being blocked meanwhile.
+   */
+  execute<T>(task: (context: TaskContext) => Promise<T>): Promise<T> {
+    return this.#execute(task).result;
+  }
+
+  /**
+   * Submits `task` as a caller thread would: resolves when Java's `execute`/`submit` call would
+   * return, carrying the task's `result`. That is at once when a worker or the queue took the
+   * task, and only after the task has run when CallerRunsPolicy ran it on the caller, so a caller
+   * that awaits `submit` before submitting again is held up exactly as the Java caller is.
+   */
+  async submit<T>(task: (context: TaskContext) => Promise<T>): Promise<Submitted<T>> {
+    const { result, callerRun } = this.#execute(task);
+    if (callerRun) await result.then(noop, noop);
+    return { result };
+  }
+
+  /** Starts every missing core thread, idle (`prestartAllCoreThreads`). Returns how many it started. */
+  prestartAllCoreThreads(): number {
+    let n = 0;
+    while (this.#runState === 'RUNNING' && this.#workers.size < this.corePoolSize) {
+      this.#addWorker(undefined);
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Stops accepting tasks (`shutdown`): queued tasks still run, idle threads end at once, busy
+   * ones end when the queue is empty. Tasks submitted afterwards go to the rejection policy.
+   */
+  shutdown(): void {
+    if (this.#runState !== 'RUNNING') return;
+    this.#runState = 'SHUTDOWN';
+    // interruptIdleWorkers: an idle worker's take()/poll() is interrupted; getTask sees SHUTDOWN
+    // with an empty queue and returns null, so the worker exits.
+    for (const w of this.#idle.splice(0)) this.#exit(w);
+    this.#tryTerminate();
+  }
+
+  /** Resolves once the executor has terminated (after `shutdown`). */
+  awaitTermination(): Promise<void> {
+    if (this.#runState === 'TERMINATED') return Promise.resolve();
+    return new Promise((resolve) => this.#terminationWaiters.push(resolve));
+  }
+
+  /** `toString` in the JDK's format, used in rejection messages. */
+  toString(): string {
+    const state = { RUNNING: 'Running', SHUTDOWN: 'Shutting down', TERMINATED: 'Terminated' }[this.#runState];
+    return (
+      `ThreadPoolExecutor[${state}, pool size = ${this.poolSize}, active threads = ${this.#active}, ` +
+      `queued tasks = ${this.#queue.size}, completed tasks = ${this.#completed}]`
+    );
+  }
+
+  // OpenJDK ThreadPoolExecutor.execute, step by step:
+  //  1. fewer than corePoolSize threads → a new core thread with this task as its first task,
+  //     even if other threads are idle;
+  //  2. else offer to the queue; if no thread is left (corePoolSize 0), start one without a task;
+  //  3. else (queue full) a new non-core thread with this task if below maximumPoolSize;
+  //  4. else reject. A shut-down executor fails 1-3 and rejects.
+  #execute<T>(task: (context: TaskContext) => Promise<T>): { result: Promise<T>; callerRun: boolean } {
+    if (typeof task !== 'function')
+      throw new TypeError('ThreadPoolExecutor.execute: task must be a function');
+    let resolve!: (value: unknown) => void;
+    let reject!: (error: unknown) => void;
+    const result = new Promise<T>((res, rej) => {
+      resolve = res as (value: unknown) => void;
+      reject = rej;
+    });
+    const job: Job = { task, resolve, reject };
+    if (this.#runState === 'RUNNING') {
+      if (this.#workers.size < this.corePoolSize) {
+        this.#addWorker(job);
+        return { result, callerRun: false };
+      }
+      if (this.#offer(job)) {
+        if (this.#workers.size === 0) this.#addWorker(undefined);
+        return { result, callerRun: false };
+      }
+      if (this.#workers.size < this.maxPoolSize) {
+        this.#addWorker(job);
+        return { result, callerRun: false };
+      }
+    }
+    return { result, callerRun: this.#reject(job) };
+  }
+
+  // Returns whether the caller ran the task.
+  #reject(job: Job): boolean {
+    const policy = this.rejectedExecutionHandler;
+    const running = this.#runState === 'RUNNING';
+    switch (policy) {
+      case 'AbortPolicy':
+        // AbortPolicy.rejectedExecution: throw new RejectedExecutionException("Task " + r + " rejected from " + e)
+        job.reject(new RejectedExecutionException(`Task rejected from ${this}`, policy, false));
+        return false;
+      case 'CallerRunsPolicy':
+        // CallerRunsPolicy: `if (!e.isShutdown()) r.run();` on the submitting thread.
+        if (running) {
+          void invoke(job, CALLER).then((settle) => settle());
+          return true;
+        }
+        job.reject(discarded(policy, `after shutdown, CallerRunsPolicy drops the task (${this})`));
+        return false;
+      case 'DiscardPolicy':
+        job.reject(discarded(policy, `DiscardPolicy dropped the task (${this})`));
+        return false;
+      case 'DiscardOldestPolicy': {
+        // DiscardOldestPolicy: `if (!e.isShutdown()) { e.getQueue().poll(); e.execute(r); }`
+        if (!running) {
+          job.reject(discarded(policy, `after shutdown, DiscardOldestPolicy drops the task (${this})`));
+          return false;
+        }
+        const oldest = this.#queue.shift();
+        if (oldest === undefined) {
+          // With nothing to poll (a SynchronousQueue, or every thread busy and an empty queue) the
+          // JDK's retry is rejected again and recurses until StackOverflowError; drop it instead.
+          job.reject(
+            discarded(
+              policy,
+              `DiscardOldestPolicy found no queued task to drop; the JDK would recurse until StackOverflowError (${this})`,
+            ),
+          );
+          return false;
+        }
+        oldest.reject(
+          discarded(policy, `DiscardOldestPolicy dropped this queued task for a newer one (${this})`),
+        );
+        const retry = this.#execute(job.task);
+        retry.result.then(job.resolve, job.reject);
+        return retry.callerRun;
+      }
+    }
+  }
+
+  // workQueue.offer(task): a LinkedBlockingQueue takes it while below capacity; a SynchronousQueue
+  // takes it only if a thread is waiting to receive it.
+  #offer(job: Job): boolean {
+    if (this.queueCapacity === 0) {
+      const w = this.#idle.pop();
+      if (w === undefined) return false;
+      this.#runOn(w, job);
+      return true;
+    }
+    if (this.#queue.size >= this.queueCapacity) return false;
+    this.#queue.push(job);
+    const w = this.#idle.shift();
+    if (w !== undefined) this.#runOn(w, this.#queue.shift()!);
+    return true;
+  }
+
+  // addWorker: a new thread; it runs `first` before anything in the queue (runWorker).
+  #addWorker(first: Job | undefined): void {
+    const w: Worker = {
+      context: { threadName: `${this.threadNamePrefix}${++this.#threadsCreated}` },
+      state: 'idle',
+      timer: undefined,
+    };
+    this.#workers.add(w);
+    if (this.#workers.size > this.#largest) this.#largest = this.#workers.size;
+    if (first !== undefined) this.#runOn(w, first);
+    else this.#getTask(w);
+  }
+
+  #runOn(w: Worker, job: Job): void {
+    w.timer?.cancel();
+    w.timer = undefined;
+    w.state = 'running';
+    this.#active++;
+    invoke(job, w.context).then((settle) => {
+      // runWorker: the thread finishes its bookkeeping and goes back to getTask before a waiter
+      // on the task's Future is woken, so a caller resuming on the result sees the thread free.
+      this.#active--;
+      this.#completed++;
+      this.#getTask(w);
+      settle();
+    });
+  }
+
+  // getTask: take the queue's head if any; otherwise wait, timed (keep-alive) if this thread may
+  // time out now (`allowCoreThreadTimeOut || wc > corePoolSize`), else untimed.
+  #getTask(w: Worker): void {
+    const next = this.#queue.shift();
+    if (next !== undefined) {
+      this.#runOn(w, next);
+      return;
+    }
+    if (this.#runState !== 'RUNNING') {
+      this.#exit(w);
+      this.#tryTerminate();
+      return;
+    }
+    const timed = this.allowCoreThreadTimeOut || this.#workers.size > this.corePoolSize;
+    w.state = 'idle';
+    w.timer = timed ? this.#clock.schedule(this.#keepAliveMs, () => this.#timedOut(w)) : undefined;
+    this.#idle.push(w);
+  }
+
+  // A timed poll came back empty. getTask: exit if still `timed` (recomputed now) and either
+  // other threads remain or the queue is empty; otherwise loop into an untimed take().
+  #timedOut(w: Worker): void {
+    const i = this.#idle.indexOf(w);
+    if (i < 0 || w.state !== 'idle') return;
+    this.#idle.splice(i, 1);
+    const timed = this.allowCoreThreadTimeOut || this.#workers.size > this.corePoolSize;
+    if (timed && (this.#workers.size > 1 || this.#queue.size === 0)) {
+      this.#exit(w);
+      return;
+    }
+    w.timer = undefined;
+    this.#idle.push(w);
+  }
+
+  #exit(w: Worker): void {
+    w.timer?.cancel();
+    w.timer = undefined;
+    w.state = 'exited';
+    this.#workers.delete(w);
+  }
+
+  #tryTerminate(): void {
+    if (this.#runState !== 'SHUTDOWN' || this.#workers.size > 0 || this.#queue.size > 0) return;
+    this.#runState = 'TERMINATED';
+    for (const resolve of this.#terminationWaiters.splice(0)) resolve();
+  }
+}
+
+const CALLER: TaskContext = Object.freeze({ threadName: 'caller' });
+
+// Runs a job's task; resolves, once the task has settled, with the function that settles the
+// job's promise the same way (so the caller decides what happens first).
+function invoke(job: Job, context: TaskContext): Promise<() => void> {
+  let p: Promise<unknown>;
+  try {
+    p = job.task(context);
+  } catch (error) {
+    p = Promise.reject(error);
+  }
+  return Promise.resolve(p).then(
+    (value) => () => job.resolve(value),
+    (error: unknown) => () => job.reject(error),
+  );
+}
+
+function discarded(policy: RejectedExecutionHandlerName, message: string): RejectedExecutionException {
+  return new RejectedExecutionException(`Task discarded: ${message}`, policy, true);
+}
+
+function noop(): void {}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
