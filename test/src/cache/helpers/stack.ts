@@ -109,3 +109,8 @@ export function makeNode<V>(sim: Simulation, shared: SharedBackends, options: No
   });
   return { cache, l1, l2, l3 };
 }
+
+/** Prints a seeded test's measured outcome (outside any run), so docs/cache.md can quote it. */
+export function report(seed: string, what: string, measured: Record<string, unknown>): void {
+  console.info(`[cache incident] seed=${seed} ${what}: ${JSON.stringify(measured)}`);
+}

@@ -6,7 +6,7 @@
 // every prompt is read once per 10 s (30 reads at each whole second, prompts in a fixed rotation). L1 is left out:
 // the avalanche is on the shared L2, and the per-node L1 would only delay it by up to 60 s.
 import { describe, expect, it } from 'vitest';
-import { makeNode, newSim, sharedBackends } from '../helpers/stack.ts';
+import { makeNode, newSim, report, sharedBackends } from '../helpers/stack.ts';
 
 const KEYS = 300;
 const LLM_MS = 2_000;
@@ -61,6 +61,7 @@ async function deployThenRead(seed: string, ttlJitterRatio: number, fromS: numbe
 describe('incident: avalanche of same-TTL entries (seed "avalanche")', () => {
   it('article design (TTL exactly 1 h): all 300 reloads fall in one 10 s window at t = 3,600 s', async () => {
     const o = await deployThenRead('avalanche', 0, 3_550, 3_650);
+    report('avalanche', 'same TTL', o);
     expect(o.loads).toBe(KEYS);
     expect(o.peakPer10s).toBe(KEYS);
     expect(o.firstMs).toBeGreaterThan(3_600_000); // SET EX 3600 at t = 0: present through t = 3,600,000 ms
@@ -69,6 +70,7 @@ describe('incident: avalanche of same-TTL entries (seed "avalanche")', () => {
 
   it('fix: TTL jitter ±10 %: the same 300 reloads spread over ~720 s, a few per 10 s', async () => {
     const o = await deployThenRead('avalanche', 0.1, 3_200, 4_000);
+    report('avalanche', 'jitter ±10%', o);
     expect(o.loads).toBe(KEYS);
     expect(o.spreadMs).toBeGreaterThan(680_000);
     expect(o.spreadMs).toBeLessThan(730_000);

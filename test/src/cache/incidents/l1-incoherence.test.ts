@@ -5,7 +5,7 @@
 // in-process bus on the clock here, 2 ms delivery delay): B drops its copy when the message lands.
 import { describe, expect, it } from 'vitest';
 import { ClockInvalidationBus } from '../../../../src/cache/invalidation-bus.ts';
-import { makeNode, newSim, sharedBackends } from '../helpers/stack.ts';
+import { makeNode, newSim, report, sharedBackends } from '../helpers/stack.ts';
 
 const PROMPT = 'which plan includes SSO?';
 const WRITE_AT_MS = 10_000;
@@ -51,6 +51,7 @@ async function twoNodes(seed: string, withBus: boolean) {
 describe('incident: L1 incoherence across two gateway nodes (seed "l1-incoherence")', () => {
   it("article design: node B serves its old L1 copy until it is 60 s old (50 s after A's write)", async () => {
     const o = await twoNodes('l1-incoherence', false);
+    report('l1-incoherence', 'no broadcast', { staleForMs: o.staleForMs });
     expect(o.aNow).toBe('Business and Enterprise');
     // B's copy was written at t = 0 and is absent from t = 60,000 ms (now − writeTime ≥ 1 min).
     expect(o.staleForMs).toBeGreaterThan(49_800);
@@ -61,6 +62,7 @@ describe('incident: L1 incoherence across two gateway nodes (seed "l1-incoherenc
 
   it('fix: invalidation broadcast: B stops serving the old answer within the 2 ms delivery delay', async () => {
     const o = await twoNodes('l1-incoherence', true);
+    report('l1-incoherence', 'broadcast, 2 ms delay', { staleForMs: o.staleForMs });
     // B's read 1 ms after the write still sees its copy; the message lands at 2 ms, before B's next read.
     expect(o.staleForMs).toBe(1);
     expect(o.bStats.busInvalidations).toBe(1);

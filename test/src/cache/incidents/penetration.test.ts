@@ -11,7 +11,7 @@
 // per negativeTtlMs with no shared state, which is the better trade here.
 import { describe, expect, it } from 'vitest';
 import { nextInt } from '../../../../src/ports/random.ts';
-import { makeNode, newSim, sharedBackends } from '../helpers/stack.ts';
+import { makeNode, newSim, report, sharedBackends } from '../helpers/stack.ts';
 
 async function penetrate(seed: string, negativeTtlMs: number | undefined) {
   const sim = newSim(seed);
@@ -44,6 +44,7 @@ async function penetrate(seed: string, negativeTtlMs: number | undefined) {
 describe('incident: penetration by keys that do not exist (seed "penetration")', () => {
   it('article design: every request for an absent key is a SELECT on L3', async () => {
     const o = await penetrate('penetration', undefined);
+    report('penetration', 'no negative cache', { selects: o.selects, absentRequests: o.absentAnswers });
     expect(o.selects).toBeGreaterThan(o.absentAnswers); // + the 50 present keys' first reads
     expect(o.absentAnswers).toBeGreaterThan(900);
     expect(o.selects).toBe(o.absentAnswers + 50);
@@ -51,6 +52,11 @@ describe('incident: penetration by keys that do not exist (seed "penetration")',
 
   it('fix: negative caching for 60 s: at most 2 SELECTs per absent key over 100 s', async () => {
     const o = await penetrate('penetration', 60_000);
+    report('penetration', 'negative cache 60 s', {
+      selects: o.selects,
+      absentRequests: o.absentAnswers,
+      negativeHits: o.stats.negativeHits,
+    });
     expect(o.absentAnswers).toBeGreaterThan(900); // absent keys still answer "no value"
     expect(o.presentAnswers).toBeGreaterThan(900); // present keys are unaffected
     expect(o.selects).toBeLessThanOrEqual(50 + 2 * 50);

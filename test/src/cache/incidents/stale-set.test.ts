@@ -11,7 +11,7 @@
 // reader loads v2. The scripts run unchanged on real Redis (test/contract/cache-l2.contract.ts).
 import { describe, expect, it } from 'vitest';
 import type { Simulation } from '../../../../sim/kernel/simulation.ts';
-import { makeNode, newSim, type SharedBackends, sharedBackends } from '../helpers/stack.ts';
+import { makeNode, newSim, report, type SharedBackends, sharedBackends } from '../helpers/stack.ts';
 
 const PROMPT = 'summarise the refund policy';
 
@@ -53,6 +53,7 @@ async function race(seed: string, leases: boolean) {
 describe('incident: cache-aside stale set (seed "stale-set")', () => {
   it('article design: the late SET leaves v1 in L2 for the whole TTL while L3 holds v2', async () => {
     const o = await race('stale-set', false);
+    report('stale-set', 'no leases', { seen: o.seen, l3: o.l3 });
     expect(o.readerGot).toBe('v1'); // concurrent with the write: legal
     expect(o.l3).toBe('v2');
     expect(o.seen).toEqual([
@@ -65,6 +66,7 @@ describe('incident: cache-aside stale set (seed "stale-set")', () => {
 
   it('fix: lease tokens: the DEL revokes the lease, the late SET is refused, readers get v2 at once', async () => {
     const o = await race('stale-set', true);
+    report('stale-set', 'leases', { seen: o.seen, staleSetsRefused: o.stats.staleSetsRefused });
     expect(o.readerGot).toBe('v1');
     expect(o.stats.staleSetsRefused).toBe(1);
     expect(o.seen.map((s) => s.value)).toEqual(['v2', 'v2', 'v2', 'v2']);

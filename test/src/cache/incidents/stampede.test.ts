@@ -13,7 +13,7 @@ import type { Simulation } from '../../../../sim/kernel/simulation.ts';
 import { LocalCache } from '../../../../src/cache/local-cache.ts';
 import type { TieredCacheStats } from '../../../../src/cache/tiered-cache.ts';
 import { nextExponential } from '../../../../src/ports/random.ts';
-import { makeNode, type NodeOptions, newSim, sharedBackends } from '../helpers/stack.ts';
+import { makeNode, type NodeOptions, newSim, report, sharedBackends } from '../helpers/stack.ts';
 
 const RATE_PER_S = 100;
 const LLM_MS = 2_000;
@@ -98,6 +98,11 @@ describe('incident: stampede on a hot prompt at TTL expiry (seed "stampede")', (
     // The L1 copy, back-filled from L2 at the first read (t ≈ FROM), hides the L2 expiry until it
     // expires itself 60 s later; the herd forms then. Poisson(λ·Δ = 200) arrivals join it.
     const herd = o.llmCallsAtMs.length;
+    report('stampede', 'article cache-aside', {
+      llmCalls: herd,
+      requests: o.requests,
+      firstCallAtMs: o.llmCallsAtMs[0],
+    });
     expect(herd).toBeGreaterThan(150);
     expect(herd).toBeLessThan(260);
     const first = o.llmCallsAtMs[0] as number;
@@ -109,6 +114,10 @@ describe('incident: stampede on a hot prompt at TTL expiry (seed "stampede")', (
 
   it('fix: single-flight (read-through) → exactly 1 LLM call for the expiry', async () => {
     const o = await hotPrompt('stampede', { strategy: 'read-through', singleFlight: true }, false);
+    report('stampede', 'single-flight', {
+      llmCalls: o.llmCallsAtMs.length,
+      sharedLoads: o.stats.sharedLoads,
+    });
     expect(o.llmCallsAtMs.length).toBe(1);
     expect(o.stats.sharedLoads).toBeGreaterThan(150); // the herd joined the one call
     expect(o.answered).toBe(o.requests + 1);
@@ -116,6 +125,11 @@ describe('incident: stampede on a hot prompt at TTL expiry (seed "stampede")', (
 
   it('fix: XFetch (β = 1) recomputes before expiry, so no request ever waits on a miss', async () => {
     const o = await hotPrompt('stampede', { strategy: 'read-through', xfetch: { beta: 1 } }, false);
+    report('stampede', 'xfetch', {
+      llmCalls: o.llmCallsAtMs.length,
+      leadMs: EXPIRES_AT_MS - (o.llmCallsAtMs[0] as number),
+      misses: o.stats.misses,
+    });
     expect(o.stats.misses).toBe(1); // the warm-up only
     const first = o.llmCallsAtMs[0] as number;
     expect(first).toBeLessThan(EXPIRES_AT_MS);
@@ -152,6 +166,7 @@ describe('incident: stampede on a hot prompt at TTL expiry (seed "stampede")', (
     expect(mean).toBeGreaterThan(11.75 - 2.5);
     expect(mean).toBeLessThan(11.75 + 2.5);
     const extraPerCycle = extra / seeds.length;
+    report('xfetch-0..11', 'xfetch lead', { meanLeadS: Number(mean.toFixed(2)), extraPerCycle });
     expect(extraPerCycle).toBeGreaterThan(0.8);
     expect(extraPerCycle).toBeLessThan(3);
   });
@@ -163,6 +178,7 @@ describe('incident: stampede on a hot prompt at TTL expiry (seed "stampede")', (
       false,
     );
     expect(o.llmCallsAtMs.length).toBe(1);
+    report('stampede', 'refresh-ahead', { llmCalls: o.llmCallsAtMs.length, refreshes: o.stats.refreshes });
     expect(o.stats.refreshes).toBe(1);
     expect(o.stats.misses).toBe(1);
   });
@@ -210,6 +226,10 @@ describe("incident: stampede on Caffeine's own L1 (LocalCache.get with a loader)
     expect(o.callsAtMs.length).toBe(2);
     expect(o.callsAtMs[1]).toBeGreaterThan(542_000); // strictly after refreshAfterWrite (written at Δ)
     expect(o.callsAtMs[1]).toBeLessThan(542_100);
+    report('stampede-l1', 'LocalCache refreshAfterWrite', {
+      loads: o.callsAtMs,
+      staleServed: o.stale.length,
+    });
     expect(o.stale.length).toBeGreaterThan(100); // ~λ·Δ readers served the old value during the reload
   });
 });
