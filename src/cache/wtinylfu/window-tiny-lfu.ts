@@ -118,8 +118,10 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
     if (node.region === WINDOW) {
       this.#window.moveToBack(node);
     } else if (node.region === PROBATION) {
-      if (!this.#probation.contains(node)) return;
-      if (1 > this.#mainProtectedMaximum) {
+      // reorderProbation ignores a stale access to an entry no longer present.
+      if (!this.#probation.contains(node)) {
+        // nothing to move
+      } else if (1 > this.#mainProtectedMaximum) {
         this.#probation.moveToBack(node);
       } else {
         // Protected overflow is demoted later, in climb() (as Caffeine defers it).

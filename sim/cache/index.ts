@@ -1,0 +1,31 @@
+export {
+  DEFAULT_SIZES,
+  formatHitRateTable,
+  HIT_RATE_SEED,
+  type HitRateRow,
+  loadTrace,
+  SYNTHETIC_TRACES,
+  type SyntheticTraceName,
+  simulateHitRates,
+} from './hit-rate.ts';
+export {
+  beladyPolicy,
+  defaultPolicies,
+  localCachePolicy,
+  lruCachePolicy,
+  type ReplayPolicy,
+} from './policies.ts';
+export {
+  decodeInt32BigEndian,
+  distinctKeys,
+  type KeyTrace,
+  loopTrace,
+  REAL_TRACES,
+  type RealTraceName,
+  readRealTrace,
+  readTraceFile,
+  realTracePath,
+  SHARED_TRACES_DIR,
+  scanZipfTrace,
+  zipfTrace,
+} from './traces.ts';
