@@ -1,4 +1,9 @@
-export { type ClassifiedStatement, classifyStatement, type StatementKind } from './classify.ts';
+export {
+  CLASSIFY_CACHE_LIMIT,
+  type ClassifiedStatement,
+  classifyStatement,
+  type StatementKind,
+} from './classify.ts';
 export {
   DEFAULT_TRANSACTIONAL_READ_QUERY_STRATEGY,
   type LoadBalancerConfig,
