@@ -1,0 +1,399 @@
+// SimRedis: one simulated redis-server 7.0 on the injected clock. It implements RedisPort (async
+// methods resolving at the current virtual time, after an optional per-command latency), and
+// exposes what a cluster model needs: a synchronous `execute(args)` core, a stream of effective
+// writes for replicas (script EFFECTS, absolute expiries), `applyReplicated`, snapshot/load for a
+// full resync, and pub/sub delivery to in-process subscribers.
+import type { Clock } from '../../src/ports/clock.ts';
+import type { RedisArg, RedisKey, RedisPort, RedisSubscriber } from '../../src/ports/redis.ts';
+import {
+  arityOk,
+  type CommandSpec,
+  commandKeys,
+  KEYSPACE_COMMANDS,
+  Keyspace,
+  type SnapshotEntry,
+} from './keyspace.ts';
+import { LuaEngine } from './lua.ts';
+import {
+  ERR_NOSCRIPT,
+  ERR_NOT_INTEGER,
+  ERR_READONLY,
+  integerArg,
+  parseInteger,
+  RedisReplyError,
+  type Reply,
+  StatusReply,
+  toClientValue,
+  unknownCommand,
+  wrongArity,
+} from './reply.ts';
+
+/** Options of {@link SimRedis}. */
+export interface SimRedisOptions {
+  /** Name used in errors and by a cluster (e.g. `'127.0.0.1:7000'`). @defaultValue `'sim-redis'` */
+  readonly name?: string;
+  /** Virtual delay before each RedisPort command is executed, in ms. @defaultValue 0 */
+  readonly latencyMs?: number;
+}
+
+/** A batch of effective writes of one command (a script's effects arrive as one batch). */
+export type ReplicationListener = (commands: readonly string[][]) => void;
+
+/** Role of a node: masters expire keys and accept writes; replicas hide expired keys and refuse writes. */
+export type NodeRole =
+  | { readonly role: 'master' }
+  | { readonly role: 'replica'; readonly masterName: string };
+
+/** Commands the node handles itself (scripting, pub/sub, server), next to the keyspace table. */
+const NODE_COMMANDS: ReadonlyMap<string, { arity: number; write: boolean }> = new Map([
+  ['eval', { arity: -3, write: true }],
+  ['evalsha', { arity: -3, write: true }],
+  ['script', { arity: -2, write: false }],
+  ['publish', { arity: 3, write: false }],
+  ['ping', { arity: -1, write: false }],
+  ['echo', { arity: 2, write: false }],
+  ['time', { arity: 1, write: false }],
+]);
+
+/** Commands a script may not call (src/commands: flag noscript). */
+const NOSCRIPT_COMMANDS = new Set(['eval', 'evalsha', 'script', 'multi', 'exec', 'watch', 'subscribe']);
+
+/** A simulated redis-server 7.0 node (database 0). */
+export class SimRedis implements RedisPort, RedisSubscriber {
+  /** Name of the node, e.g. its `host:port` in a cluster. */
+  readonly name: string;
+  /** Virtual per-command latency of the RedisPort methods, in ms. */
+  latencyMs: number;
+  /** Current role; a cluster model switches it on failover. */
+  role: NodeRole = { role: 'master' };
+  /** Replication offset: bytes of effects produced (master) or applied (replica), RESP-encoded. */
+  replicationOffset = 0;
+
+  private readonly keyspace: Keyspace;
+  private readonly lua: LuaEngine;
+  private readonly replicationListeners = new Set<ReplicationListener>();
+  private readonly subscribers = new Map<string, Set<(message: string, channel: string) => void>>();
+  private inScript = false;
+
+  constructor(
+    private readonly clock: Clock,
+    options: SimRedisOptions = {},
+  ) {
+    this.name = options.name ?? 'sim-redis';
+    this.latencyMs = options.latencyMs ?? 0;
+    if (!Number.isInteger(this.latencyMs) || this.latencyMs < 0) {
+      throw new Error(`SimRedis: latencyMs must be a non-negative integer (ms), got ${options.latencyMs}`);
+    }
+    this.keyspace = new Keyspace({
+      now: () => this.clock.now(),
+      isReplica: () => this.role.role === 'replica',
+    });
+    this.lua = new LuaEngine({ callFromScript: (args) => this.callFromScript(args) });
+  }
+
+  // --- the synchronous core ------------------------------------------------------------------
+
+  /**
+   * Executes one command as a client connection would, synchronously, at the clock's current
+   * time. Returns the reply; throws `RedisReplyError` for an error reply. Writes are announced to
+   * replication listeners as one batch.
+   */
+  execute(args: readonly string[]): Reply {
+    try {
+      return this.dispatch(args, false);
+    } finally {
+      this.flushEffects();
+    }
+  }
+
+  /** Applies a batch the master propagated (never refused, never expires keys, not re-propagated). */
+  applyReplicated(commands: readonly string[][]): void {
+    this.keyspace.applyingReplication = true;
+    try {
+      for (const args of commands) {
+        const spec = KEYSPACE_COMMANDS.get((args[0] as string).toLowerCase());
+        if (spec === undefined) throw new Error(`${this.name}: cannot apply replicated ${args[0]}`);
+        spec.run(this.keyspace, args);
+        this.replicationOffset += respLength(args);
+      }
+    } finally {
+      this.keyspace.applyingReplication = false;
+      this.keyspace.effects = [];
+    }
+  }
+
+  /** Subscribes to this node's effective writes (what a replica would receive). */
+  onReplicate(listener: ReplicationListener): () => void {
+    this.replicationListeners.add(listener);
+    return () => this.replicationListeners.delete(listener);
+  }
+
+  /** Deep copy of the keyspace, as an RDB for a full resync. */
+  snapshot(): SnapshotEntry[] {
+    return this.keyspace.snapshot();
+  }
+
+  /** Replaces the keyspace with a snapshot (a replica loading the master's RDB). */
+  load(entries: readonly SnapshotEntry[], replicationOffset: number): void {
+    this.keyspace.load(entries);
+    this.replicationOffset = replicationOffset;
+  }
+
+  /** Drops every key (not propagated) and, with `scripts`, the script cache too (a restart). */
+  flush(options: { readonly scripts?: boolean } = {}): void {
+    this.keyspace.flush();
+    if (options.scripts) this.lua.flush();
+  }
+
+  /** Keys currently stored, expired-but-not-reclaimed ones included (cluster slot bookkeeping). */
+  storedKeys(): string[] {
+    return [...this.keyspace.keys()];
+  }
+
+  /** True when the script cache holds this SHA1. */
+  hasScript(sha: string): boolean {
+    return this.lua.has(sha);
+  }
+
+  private dispatch(args: readonly string[], fromScript: boolean): Reply {
+    if (args.length === 0) throw new RedisReplyError('ERR empty command');
+    const name = (args[0] as string).toLowerCase();
+    const spec = KEYSPACE_COMMANDS.get(name) ?? NODE_COMMANDS.get(name);
+    if (spec === undefined) {
+      throw fromScript
+        ? new RedisReplyError('ERR Unknown Redis command called from script')
+        : unknownCommand(args);
+    }
+    if (!arityOk(spec, args.length)) {
+      throw fromScript
+        ? new RedisReplyError('ERR Wrong number of args calling Redis command from script')
+        : wrongArity(name);
+    }
+    if (fromScript && NOSCRIPT_COMMANDS.has(name)) {
+      throw new RedisReplyError('ERR This Redis command is not allowed from script');
+    }
+    if (spec.write && this.role.role === 'replica' && name !== 'eval' && name !== 'evalsha') {
+      throw new RedisReplyError(ERR_READONLY);
+    }
+    if ('run' in spec) return (spec as CommandSpec).run(this.keyspace, args);
+    return this.nodeCommand(name, args);
+  }
+
+  private callFromScript(args: string[]): Reply {
+    // A replica running a script refuses writes the same way (src/script.c scriptVerifyWriteCommandAllow).
+    return this.dispatch(args, true);
+  }
+
+  private nodeCommand(name: string, args: readonly string[]): Reply {
+    switch (name) {
+      case 'ping':
+        return args.length > 1 ? (args[1] as string) : new StatusReply('PONG');
+      case 'echo':
+        return args[1] as string;
+      case 'time': {
+        const now = this.clock.now();
+        return [String(Math.floor(now / 1000)), String((now % 1000) * 1000)];
+      }
+      case 'publish':
+        return this.deliver(args[1] as string, args[2] as string);
+      case 'script':
+        return this.scriptCommand(args);
+      case 'eval':
+        return this.evalCommand(this.lua.load(args[1] as string), args);
+      case 'evalsha': {
+        const sha = (args[1] as string).toLowerCase();
+        if (!this.lua.has(sha)) throw new RedisReplyError(ERR_NOSCRIPT);
+        return this.evalCommand(sha, args);
+      }
+      default:
+        throw unknownCommand(args);
+    }
+  }
+
+  /** src/eval.c evalGenericCommand: numkeys checks, then run the cached function. */
+  private evalCommand(sha: string, args: readonly string[]): Reply {
+    const numKeys = parseInteger(args[2] as string);
+    if (numKeys === undefined) throw new RedisReplyError(ERR_NOT_INTEGER);
+    if (numKeys < 0n) throw new RedisReplyError("ERR Number of keys can't be negative");
+    if (numKeys > BigInt(args.length - 3)) {
+      throw new RedisReplyError("ERR Number of keys can't be greater than number of args");
+    }
+    const n = Number(numKeys);
+    if (this.inScript) throw new RedisReplyError('ERR This Redis command is not allowed from script');
+    this.inScript = true;
+    try {
+      return this.lua.run(sha, args.slice(3, 3 + n), args.slice(3 + n));
+    } finally {
+      this.inScript = false;
+    }
+  }
+
+  private scriptCommand(args: readonly string[]): Reply {
+    const sub = (args[1] as string).toLowerCase();
+    if (sub === 'load') {
+      if (args.length !== 3)
+        throw new RedisReplyError("ERR wrong number of arguments for 'script|load' command");
+      return this.lua.load(args[2] as string);
+    }
+    if (sub === 'exists') {
+      if (args.length < 3)
+        throw new RedisReplyError("ERR wrong number of arguments for 'script|exists' command");
+      return args.slice(2).map((sha) => (this.lua.has(sha.toLowerCase()) ? 1 : 0));
+    }
+    if (sub === 'flush') {
+      if (args.length > 3)
+        throw new RedisReplyError("ERR wrong number of arguments for 'script|flush' command");
+      this.lua.flush();
+      return new StatusReply('OK');
+    }
+    throw new RedisReplyError(
+      `ERR unknown subcommand '${(args[1] as string).slice(0, 128)}'. Try SCRIPT HELP.`,
+    );
+  }
+
+  private flushEffects(): void {
+    const effects = this.keyspace.effects;
+    if (effects.length === 0) return;
+    this.keyspace.effects = [];
+    for (const args of effects) this.replicationOffset += respLength(args);
+    for (const listener of this.replicationListeners) listener(effects);
+  }
+
+  private deliver(channel: string, message: string): number {
+    const subscribers = this.subscribers.get(channel);
+    if (subscribers === undefined) return 0;
+    for (const onMessage of [...subscribers]) onMessage(message, channel);
+    return subscribers.size;
+  }
+
+  // --- RedisPort -----------------------------------------------------------------------------
+
+  /** Runs a command after the node's latency and resolves with the reply as ioredis would. */
+  async command(args: readonly RedisArg[]): Promise<unknown> {
+    if (this.latencyMs > 0) await this.clock.sleep(this.latencyMs);
+    return toClientValue(this.execute(args.map(String)));
+  }
+
+  get(key: RedisKey): Promise<string | null> {
+    return this.command(['GET', key]) as Promise<string | null>;
+  }
+  set(key: RedisKey, value: RedisArg): Promise<'OK'>;
+  set(key: RedisKey, value: RedisArg, secondsToken: 'EX', seconds: number | string): Promise<'OK'>;
+  set(key: RedisKey, value: RedisArg, millisecondsToken: 'PX', milliseconds: number | string): Promise<'OK'>;
+  set(key: RedisKey, value: RedisArg, nx: 'NX'): Promise<'OK' | null>;
+  set(
+    key: RedisKey,
+    value: RedisArg,
+    secondsToken: 'EX',
+    seconds: number | string,
+    nx: 'NX',
+  ): Promise<'OK' | null>;
+  set(
+    key: RedisKey,
+    value: RedisArg,
+    millisecondsToken: 'PX',
+    milliseconds: number | string,
+    nx: 'NX',
+  ): Promise<'OK' | null>;
+  set(key: RedisKey, value: RedisArg, ...options: (string | number)[]): Promise<'OK' | null> {
+    return this.command(['SET', key, value, ...options]) as Promise<'OK' | null>;
+  }
+  del(...keys: RedisKey[]): Promise<number> {
+    return this.command(['DEL', ...keys]) as Promise<number>;
+  }
+  exists(...keys: RedisKey[]): Promise<number> {
+    return this.command(['EXISTS', ...keys]) as Promise<number>;
+  }
+  incr(key: RedisKey): Promise<number> {
+    return this.command(['INCR', key]) as Promise<number>;
+  }
+  incrby(key: RedisKey, increment: number | string): Promise<number> {
+    return this.command(['INCRBY', key, increment]) as Promise<number>;
+  }
+  expire(key: RedisKey, seconds: number | string): Promise<number> {
+    return this.command(['EXPIRE', key, seconds]) as Promise<number>;
+  }
+  pexpire(key: RedisKey, milliseconds: number | string): Promise<number> {
+    return this.command(['PEXPIRE', key, milliseconds]) as Promise<number>;
+  }
+  ttl(key: RedisKey): Promise<number> {
+    return this.command(['TTL', key]) as Promise<number>;
+  }
+  pttl(key: RedisKey): Promise<number> {
+    return this.command(['PTTL', key]) as Promise<number>;
+  }
+  eval(script: string, numkeys: number | string, ...args: RedisArg[]): Promise<unknown> {
+    return this.command(['EVAL', script, numkeys, ...args]);
+  }
+  evalsha(sha1: string, numkeys: number | string, ...args: RedisArg[]): Promise<unknown> {
+    return this.command(['EVALSHA', sha1, numkeys, ...args]);
+  }
+  script(subcommand: 'LOAD', script: string): Promise<unknown> {
+    return this.command(['SCRIPT', subcommand, script]);
+  }
+  hget(key: RedisKey, field: string): Promise<string | null> {
+    return this.command(['HGET', key, field]) as Promise<string | null>;
+  }
+  hset(key: RedisKey, ...fieldValues: RedisArg[]): Promise<number> {
+    return this.command(['HSET', key, ...fieldValues]) as Promise<number>;
+  }
+  hdel(key: RedisKey, ...fields: string[]): Promise<number> {
+    return this.command(['HDEL', key, ...fields]) as Promise<number>;
+  }
+  async hgetall(key: RedisKey): Promise<Record<string, string>> {
+    const flat = (await this.command(['HGETALL', key])) as string[];
+    const out: Record<string, string> = {};
+    for (let i = 0; i < flat.length; i += 2) out[flat[i] as string] = flat[i + 1] as string;
+    return out;
+  }
+  zadd(key: RedisKey, ...scoreMembers: RedisArg[]): Promise<number> {
+    return this.command(['ZADD', key, ...scoreMembers]) as Promise<number>;
+  }
+  zrangebyscore(key: RedisKey, min: number | string, max: number | string): Promise<string[]> {
+    return this.command(['ZRANGEBYSCORE', key, min, max]) as Promise<string[]>;
+  }
+  zremrangebyscore(key: RedisKey, min: number | string, max: number | string): Promise<number> {
+    return this.command(['ZREMRANGEBYSCORE', key, min, max]) as Promise<number>;
+  }
+  zcard(key: RedisKey): Promise<number> {
+    return this.command(['ZCARD', key]) as Promise<number>;
+  }
+  publish(channel: string, message: string): Promise<number> {
+    return this.command(['PUBLISH', channel, message]) as Promise<number>;
+  }
+  /** DBSIZE: keys not yet expired. */
+  dbsize(): Promise<number> {
+    return this.command(['DBSIZE']) as Promise<number>;
+  }
+
+  /** Subscribes in-process (a subscriber connection of its own, as ioredis needs). */
+  async subscribe(
+    channel: string,
+    onMessage: (message: string, channel: string) => void,
+  ): Promise<() => Promise<void>> {
+    if (this.latencyMs > 0) await this.clock.sleep(this.latencyMs);
+    let set = this.subscribers.get(channel);
+    if (set === undefined) {
+      set = new Set();
+      this.subscribers.set(channel, set);
+    }
+    const entry = (message: string, ch: string) => onMessage(message, ch);
+    set.add(entry);
+    return async () => {
+      set.delete(entry);
+      if (set.size === 0) this.subscribers.delete(channel);
+    };
+  }
+}
+
+/** Length of a command in RESP (what the replication offset counts), e.g. `*1\r\n$4\r\nPING\r\n` = 14. */
+export function respLength(args: readonly string[]): number {
+  let n = 3 + String(args.length).length;
+  for (const a of args) {
+    const bytes = Buffer.byteLength(a);
+    n += 5 + String(bytes).length + bytes;
+  }
+  return n;
+}
+
+export { commandKeys, integerArg };
