@@ -1,4 +1,13 @@
 export type {
+  ChatWithFallbackOptions,
+  FallbackMode,
+  FallbackPorts,
+  FallbackResult,
+  ModelFailure,
+  TaskRunner,
+} from './fallback.ts';
+export { chatWithFallback, TimeoutError, withTimeout } from './fallback.ts';
+export type {
   RejectedExecutionHandlerName,
   Submitted,
   TaskContext,

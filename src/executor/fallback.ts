@@ -1,0 +1,315 @@
+import { abortReason, type Clock } from '../ports/clock.ts';
+import type { LlmRequest, LlmResponse, LlmUpstream } from '../ports/llm.ts';
+
+/** A call that did not finish within its time limit. Its underlying work was aborted. */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  constructor(
+    /** The limit that expired, in ms. */
+    readonly timeoutMs: number,
+  ) {
+    super(`timed out after ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * Runs `fn` with a time limit that cancels it: after `timeoutMs` the signal passed to `fn` aborts
+ * with a `TimeoutError` and the returned promise rejects with it. Unlike Java's
+ * `CompletableFuture.orTimeout`, which only completes the future and lets the work run on, the
+ * underlying call is told to stop. An already-aborted or later-aborted `signal` aborts `fn` too.
+ * `timeoutMs` may be `Infinity` (no limit).
+ */
+export function withTimeout<T>(
+  fn: (signal: AbortSignal) => Promise<T>,
+  timeoutMs: number,
+  clock: Clock,
+  signal?: AbortSignal,
+): Promise<T> {
+  if (!(timeoutMs >= 0)) throw new RangeError(`withTimeout: timeoutMs must be >= 0 (ms), got ${timeoutMs}`);
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(abortReason(signal!));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = Number.isFinite(timeoutMs)
+    ? clock.schedule(timeoutMs, () => controller.abort(new TimeoutError(timeoutMs)))
+    : undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+  });
+  aborted.catch(() => {});
+  let work: Promise<T>;
+  try {
+    work = fn(controller.signal);
+  } catch (error) {
+    work = Promise.reject(error);
+  }
+  return Promise.race([work, aborted]).finally(() => {
+    timer?.cancel();
+    signal?.removeEventListener('abort', onAbort);
+  });
+}
+
+/**
+ * How `chatWithFallback` uses the models.
+ * - `'seed'`: the article's `LLMCompositionService.chatWithFallback` (section 5.3) as written: every
+ *   model is started at once (`supplyAsync`), each future gets `orTimeout(timeoutMs)` from its start
+ *   and `exceptionally(→ fallback)`; then the futures are joined one after another in list order
+ *   and the first non-fallback answer wins. A later model that answered first still waits for every
+ *   earlier one, and `orTimeout` cancels nothing: timed-out calls run on to completion.
+ * - `'firstSuccess'` (default): all models at once, the first successful answer wins, the others are
+ *   aborted; a global deadline aborts everything. Failures do not win (unlike `anyOf`).
+ * - `'sequential'`: one model at a time, each with its own abortable timeout; the next model starts
+ *   only when the previous one failed. Cheapest, but the worst case is the sum of the timeouts.
+ */
+export type FallbackMode = 'seed' | 'firstSuccess' | 'sequential';
+
+/** Something that runs tasks, e.g. a `ThreadPoolExecutor` standing in for the seed's `supplyAsync` pool. */
+export interface TaskRunner {
+  execute<T>(task: () => Promise<T>): Promise<T>;
+}
+
+/** Options of `chatWithFallback`. */
+export interface ChatWithFallbackOptions {
+  /** @defaultValue 'firstSuccess' */
+  readonly mode?: FallbackMode;
+  /**
+   * Per-model time limit in ms: `'seed'`, `orTimeout` from the model's start (the article's 10 s);
+   * `'sequential'`, each attempt's limit. `Infinity` for none. @defaultValue 10_000
+   */
+  readonly timeoutMs?: number;
+  /**
+   * `'firstSuccess'`: the global deadline in ms from the start. `'sequential'`: an overall budget
+   * that also cuts the current attempt short. Ignored by `'seed'`.
+   * @defaultValue timeoutMs for 'firstSuccess', Infinity for 'sequential'
+   */
+  readonly deadlineMs?: number;
+  /**
+   * `'seed'` only: the second, per-join `orTimeout` in ms of the article's stream
+   * (`.map(CompletableFuture::orTimeout)`, which does not compile as printed; `f -> f.orTimeout(t)` is
+   * the evident intent). Streams are lazy, so it starts only when the join reaches that future:
+   * without the per-model timeout (`timeoutMs: Infinity`) the total can reach models × joinTimeoutMs.
+   * @defaultValue timeoutMs
+   */
+  readonly joinTimeoutMs?: number;
+  /**
+   * `'seed'` only: where `supplyAsync` runs the calls. The article passes no executor, so Java uses
+   * `ForkJoinPool.commonPool()` (parallelism = cores − 1); pass a one-thread `ThreadPoolExecutor` to
+   * see blocking calls serialised on a 2-core machine. @defaultValue every call starts at once
+   */
+  readonly executor?: TaskRunner;
+  /** Aborts every call still running. */
+  readonly signal?: AbortSignal;
+}
+
+/** A failed model attempt. */
+export interface ModelFailure {
+  readonly model: string;
+  readonly error: unknown;
+}
+
+/** What `chatWithFallback` returns: a model's answer, or the fallback when none answered. */
+export type FallbackResult =
+  | { readonly fallback: false; readonly model: string; readonly response: LlmResponse }
+  | { readonly fallback: true; readonly failures: readonly ModelFailure[] };
+
+/** Ports of `chatWithFallback`. */
+export interface FallbackPorts {
+  readonly clock: Clock;
+}
+
+/**
+ * Asks `upstreams` (in preference order) for `request` and returns the first answer according to
+ * `options.mode`, or `{ fallback: true }` (the article's `ChatResponse.fallback()`) when none
+ * answered in time. Never rejects for a model failure; rejects only if `options.signal` aborts.
+ */
+export function chatWithFallback(
+  request: LlmRequest,
+  upstreams: readonly LlmUpstream[],
+  options: ChatWithFallbackOptions,
+  ports: FallbackPorts,
+): Promise<FallbackResult> {
+  const mode = options?.mode ?? 'firstSuccess';
+  const timeoutMs = options?.timeoutMs ?? 10_000;
+  if (!(timeoutMs > 0))
+    throw new RangeError(`chatWithFallback: timeoutMs must be > 0 (ms), got ${timeoutMs}`);
+  if (upstreams.length === 0)
+    throw new RangeError('chatWithFallback: upstreams must name at least one model');
+  if (!ports?.clock) throw new TypeError('chatWithFallback: ports.clock is required');
+  switch (mode) {
+    case 'seed': {
+      const joinTimeoutMs = options.joinTimeoutMs ?? timeoutMs;
+      if (!(joinTimeoutMs > 0)) {
+        throw new RangeError(`chatWithFallback: joinTimeoutMs must be > 0 (ms), got ${joinTimeoutMs}`);
+      }
+      return seedFallback(request, upstreams, timeoutMs, joinTimeoutMs, options, ports.clock);
+    }
+    case 'firstSuccess': {
+      const deadlineMs = options.deadlineMs ?? timeoutMs;
+      if (!(deadlineMs > 0))
+        throw new RangeError(`chatWithFallback: deadlineMs must be > 0 (ms), got ${deadlineMs}`);
+      return firstSuccess(request, upstreams, deadlineMs, options.signal, ports.clock);
+    }
+    case 'sequential': {
+      const deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
+      if (!(deadlineMs > 0))
+        throw new RangeError(`chatWithFallback: deadlineMs must be > 0 (ms), got ${deadlineMs}`);
+      return sequential(request, upstreams, timeoutMs, deadlineMs, options.signal, ports.clock);
+    }
+    default:
+      throw new TypeError(
+        `chatWithFallback: mode must be 'seed', 'firstSuccess' or 'sequential', got ${String(mode)}`,
+      );
+  }
+}
+
+type Outcome = { ok: true; response: LlmResponse } | { ok: false; error: unknown };
+
+// A settled-once cell standing in for a CompletableFuture: the first completion wins, later ones
+// are ignored (CompletableFuture.complete/completeExceptionally return false once done).
+function futureCell() {
+  let done = false;
+  let resolve!: (o: Outcome) => void;
+  const promise = new Promise<Outcome>((r) => {
+    resolve = r;
+  });
+  return {
+    promise,
+    complete(o: Outcome): void {
+      if (done) return;
+      done = true;
+      resolve(o);
+    },
+  };
+}
+
+async function seedFallback(
+  request: LlmRequest,
+  upstreams: readonly LlmUpstream[],
+  timeoutMs: number,
+  joinTimeoutMs: number,
+  options: ChatWithFallbackOptions,
+  clock: Clock,
+): Promise<FallbackResult> {
+  // tryModel: supplyAsync(chat).orTimeout(10 s).exceptionally(→ fallback). The call itself gets no
+  // signal: orTimeout completes the future, it does not stop the call.
+  const futures = upstreams.map((u) => {
+    const cell = futureCell();
+    const call = () => u.complete(request);
+    const running = options.executor ? options.executor.execute(call) : call();
+    // orTimeout arms a delayed completion and cancels it when the future completes first
+    // (OpenJDK CompletableFuture.orTimeout: Delayer.delay(new Timeout(f)) + whenComplete(Canceller)).
+    const timer = Number.isFinite(timeoutMs)
+      ? clock.schedule(timeoutMs, () => cell.complete({ ok: false, error: new TimeoutError(timeoutMs) }))
+      : undefined;
+    running.then(
+      (response) => {
+        timer?.cancel();
+        cell.complete({ ok: true, response });
+      },
+      (error: unknown) => {
+        timer?.cancel();
+        cell.complete({ ok: false, error });
+      },
+    );
+    return cell;
+  });
+  const failures: ModelFailure[] = [];
+  // futures.stream().map(orTimeout).map(exceptionally).map(join).filter(!isFallback).findFirst():
+  // lazily, one element at a time, so each join's timeout starts when the stream reaches it.
+  for (const [i, cell] of futures.entries()) {
+    if (options.signal?.aborted) throw abortReason(options.signal);
+    const timer = clock.schedule(joinTimeoutMs, () =>
+      cell.complete({ ok: false, error: new TimeoutError(joinTimeoutMs) }),
+    );
+    const outcome = await cell.promise;
+    timer.cancel();
+    if (outcome.ok) return { fallback: false, model: upstreams[i]!.model, response: outcome.response };
+    failures.push({ model: upstreams[i]!.model, error: outcome.error });
+  }
+  return { fallback: true, failures };
+}
+
+function firstSuccess(
+  request: LlmRequest,
+  upstreams: readonly LlmUpstream[],
+  deadlineMs: number,
+  signal: AbortSignal | undefined,
+  clock: Clock,
+): Promise<FallbackResult> {
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<FallbackResult>((resolve, reject) => {
+    const controllers = upstreams.map(() => new AbortController());
+    const failures: Array<ModelFailure | undefined> = upstreams.map(() => undefined);
+    let pending = upstreams.length;
+    let settled = false;
+    const finish = (result: FallbackResult | undefined, error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      deadline?.cancel();
+      signal?.removeEventListener('abort', onAbort);
+      // Cancel the losers: their calls are aborted, not merely ignored.
+      for (const c of controllers) if (!c.signal.aborted) c.abort(new TimeoutError(deadlineMs));
+      if (result) resolve(result);
+      else reject(error);
+    };
+    const onAbort = () => finish(undefined, abortReason(signal!));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const deadline = Number.isFinite(deadlineMs)
+      ? clock.schedule(deadlineMs, () => {
+          const all = upstreams.map(
+            (u, i) => failures[i] ?? { model: u.model, error: new TimeoutError(deadlineMs) },
+          );
+          finish({ fallback: true, failures: all });
+        })
+      : undefined;
+    upstreams.forEach((u, i) => {
+      let call: Promise<LlmResponse>;
+      try {
+        call = u.complete(request, controllers[i]!.signal);
+      } catch (error) {
+        call = Promise.reject(error);
+      }
+      call.then(
+        (response) => finish({ fallback: false, model: u.model, response }),
+        (error: unknown) => {
+          if (settled) return;
+          failures[i] = { model: u.model, error };
+          if (--pending === 0) finish({ fallback: true, failures: failures as ModelFailure[] });
+        },
+      );
+    });
+  });
+}
+
+async function sequential(
+  request: LlmRequest,
+  upstreams: readonly LlmUpstream[],
+  timeoutMs: number,
+  deadlineMs: number,
+  signal: AbortSignal | undefined,
+  clock: Clock,
+): Promise<FallbackResult> {
+  const start = clock.now();
+  const failures: ModelFailure[] = [];
+  for (const u of upstreams) {
+    if (signal?.aborted) throw abortReason(signal);
+    const leftMs = deadlineMs - (clock.now() - start);
+    if (leftMs <= 0) {
+      failures.push({ model: u.model, error: new TimeoutError(deadlineMs) });
+      continue;
+    }
+    try {
+      const response = await withTimeout(
+        (s) => u.complete(request, s),
+        Math.min(timeoutMs, leftMs),
+        clock,
+        signal,
+      );
+      return { fallback: false, model: u.model, response };
+    } catch (error) {
+      if (signal?.aborted) throw abortReason(signal);
+      failures.push({ model: u.model, error });
+    }
+  }
+  return { fallback: true, failures };
+}
