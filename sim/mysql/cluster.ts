@@ -1,0 +1,169 @@
+import type { TraceSink } from '../../src/ports/trace.ts';
+import type { Simulation } from '../kernel/simulation.ts';
+import { Link } from './link.ts';
+import { type PromoteOptions, type SemiSyncOptions, SimMysqlNode, type SimMysqlNodeOptions } from './node.ts';
+
+/** Options of `SimMysqlCluster`. */
+export interface SimMysqlClusterOptions {
+  /** Number of replicas of the primary. @defaultValue 2 */
+  readonly replicas?: number;
+  /** Semi-sync settings of the primary (replicas ack when it is enabled). @defaultValue async */
+  readonly semiSync?: SemiSyncOptions;
+  /** One-way latency of every replication link, ms. @defaultValue 1 */
+  readonly linkLatencyMs?: number;
+  /** Bandwidth of every replication link, bytes per ms. @defaultValue Infinity */
+  readonly linkBandwidthBytesPerMs?: number;
+  /** SQL-thread apply cost per event group, ms. @defaultValue 1 */
+  readonly applyCostMs?: number;
+  /** Extra apply cost per row change, ms. @defaultValue 0 */
+  readonly applyCostPerRowMs?: number;
+  /** Virtual time of each client statement, ms. @defaultValue 0 */
+  readonly statementCostMs?: number;
+  /** `slave_net_timeout`, ms. @defaultValue 60000 */
+  readonly slaveNetTimeoutMs?: number;
+  /** `MASTER_CONNECT_RETRY`, ms. @defaultValue 60000 */
+  readonly masterConnectRetryMs?: number;
+  /** `relay_log_recovery` on every replica. @defaultValue false */
+  readonly relayLogRecovery?: boolean;
+  /** `gtid_strict_mode` on every node. @defaultValue false */
+  readonly gtidStrictMode?: boolean;
+  /** Node names. @defaultValue 'ds-master', 'ds-slave-0', 'ds-slave-1', ... (the article's names) */
+  readonly names?: { readonly primary?: string; readonly replicas?: readonly string[] };
+  /** Database name in error messages. @defaultValue 'hasim' */
+  readonly database?: string;
+}
+
+/**
+ * A simulated MariaDB primary with replicas (the article's ds-master / ds-slave-N), on the
+ * simulation's virtual clock. Server ids are 1 for the primary, 2.. for the replicas. Every pair
+ * of nodes has its own replication link; `partition` / `repair` cut and heal them. Clients (the
+ * tests, the router) reach every node directly: a partition only separates the servers.
+ */
+export class SimMysqlCluster {
+  /** Every node, primary first. */
+  readonly nodes: readonly SimMysqlNode[];
+  /** The replicas as built (identity is fixed; after a failover one of them may be the primary). */
+  readonly replicas: readonly SimMysqlNode[];
+  #primary: SimMysqlNode;
+  readonly #links = new Map<string, Link>();
+  readonly #linkOptions: { latencyMs: number; bandwidthBytesPerMs: number };
+  readonly #sim: Simulation;
+  readonly #trace: TraceSink;
+
+  constructor(sim: Simulation, options: SimMysqlClusterOptions = {}) {
+    this.#sim = sim;
+    this.#trace = sim.trace;
+    const count = options.replicas ?? 2;
+    if (!Number.isInteger(count) || count < 0)
+      throw new RangeError(`replicas: expected an integer >= 0, got ${count}`);
+    this.#linkOptions = {
+      latencyMs: options.linkLatencyMs ?? 1,
+      bandwidthBytesPerMs: options.linkBandwidthBytesPerMs ?? Number.POSITIVE_INFINITY,
+    };
+    const network = {
+      link: (a: SimMysqlNode, b: SimMysqlNode) => this.link(a, b),
+      promoted: (n: SimMysqlNode) => this.#promoted(n),
+    };
+    const base = (name: string, serverId: number): SimMysqlNodeOptions => ({
+      name,
+      serverId,
+      ...(options.database !== undefined ? { database: options.database } : {}),
+      ...(options.statementCostMs !== undefined ? { statementCostMs: options.statementCostMs } : {}),
+      ...(options.applyCostMs !== undefined ? { applyCostMs: options.applyCostMs } : {}),
+      ...(options.applyCostPerRowMs !== undefined ? { applyCostPerRowMs: options.applyCostPerRowMs } : {}),
+      ...(options.slaveNetTimeoutMs !== undefined ? { slaveNetTimeoutMs: options.slaveNetTimeoutMs } : {}),
+      ...(options.masterConnectRetryMs !== undefined
+        ? { masterConnectRetryMs: options.masterConnectRetryMs }
+        : {}),
+      ...(options.relayLogRecovery !== undefined ? { relayLogRecovery: options.relayLogRecovery } : {}),
+      ...(options.gtidStrictMode !== undefined ? { gtidStrictMode: options.gtidStrictMode } : {}),
+    });
+    const primary = new SimMysqlNode(sim.clock, sim.trace, network, {
+      ...base(options.names?.primary ?? 'ds-master', 1),
+      ...(options.semiSync !== undefined ? { semiSync: options.semiSync } : {}),
+    });
+    const replicas: SimMysqlNode[] = [];
+    for (let i = 0; i < count; i++) {
+      const name = options.names?.replicas?.[i] ?? `ds-slave-${i}`;
+      // Replicas carry the semi-sync settings for the day they are promoted, disabled until then.
+      replicas.push(
+        new SimMysqlNode(sim.clock, sim.trace, network, {
+          ...base(name, i + 2),
+          semiSync: { ...options.semiSync, enabled: false },
+        }),
+      );
+    }
+    this.#primary = primary;
+    this.replicas = replicas;
+    this.nodes = [primary, ...replicas];
+    for (const r of replicas) r.replicateFrom(primary, 'slave_pos');
+  }
+
+  /** The current primary (changes on promotion). */
+  get primary(): SimMysqlNode {
+    return this.#primary;
+  }
+
+  /** The node named `name`. */
+  node(name: string): SimMysqlNode {
+    const n = this.nodes.find((x) => x.name === name);
+    if (n === undefined)
+      throw new RangeError(
+        `node: no node named '${name}' (have ${this.nodes.map((x) => x.name).join(', ')})`,
+      );
+    return n;
+  }
+
+  /** The replication link between two nodes (created on first use with the cluster's settings). */
+  link(a: SimMysqlNode, b: SimMysqlNode): Link {
+    const key = a.name < b.name ? `${a.name}|${b.name}` : `${b.name}|${a.name}`;
+    let l = this.#links.get(key);
+    if (l === undefined) {
+      l = new Link(this.#sim.clock, this.#linkOptions);
+      this.#links.set(key, l);
+    }
+    return l;
+  }
+
+  /** Cuts every link between `side` and the other nodes (or only `others`). */
+  partition(
+    side: readonly SimMysqlNode[],
+    others: readonly SimMysqlNode[] = this.nodes.filter((n) => !side.includes(n)),
+  ): void {
+    for (const a of side) {
+      for (const b of others) {
+        const l = this.link(a, b);
+        l.partition();
+        a.linkCut(l);
+        b.linkCut(l);
+      }
+    }
+    this.#trace.emit('mysql', 'partition', {
+      side: side.map((n) => n.name),
+      others: others.map((n) => n.name),
+    });
+  }
+
+  /** Heals every link. */
+  repair(): void {
+    for (const l of this.#links.values()) l.repair();
+    this.#trace.emit('mysql', 'repair', {});
+  }
+
+  /**
+   * Failover: promotes `replica` (see `SimMysqlNode.promote`) with the primary's semi-sync
+   * settings, then re-points the other running replicas at it (MASTER_USE_GTID=slave_pos).
+   */
+  async promote(replica: SimMysqlNode, options: PromoteOptions = {}): Promise<void> {
+    await replica.promote(options);
+  }
+
+  #promoted(node: SimMysqlNode): void {
+    const old = this.#primary;
+    this.#primary = node;
+    for (const n of this.nodes) {
+      if (n === node || n === old || !n.up || n.master === null) continue;
+      n.replicateFrom(node, 'slave_pos');
+    }
+  }
+}

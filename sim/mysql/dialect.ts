@@ -1,0 +1,249 @@
+import { SqlError } from '../../src/ports/sql.ts';
+
+/**
+ * The small MySQL dialect the simulated nodes understand, classified and translated to SQLite.
+ * This is not a SQL engine: statements are recognised by their leading keywords, the few
+ * MySQL-only spellings are rewritten, and SQLite (better-sqlite3) executes them. docs/mysql.md
+ * lists what is supported; anything else fails with MySQL's syntax error 1064, naming the part.
+ */
+export type Statement =
+  | { readonly kind: 'select'; readonly sql: string }
+  | { readonly kind: 'write'; readonly sql: string; readonly table: string }
+  | {
+      readonly kind: 'createTable';
+      readonly table: string;
+      readonly spec: TableSpec;
+      readonly ifNotExists: boolean;
+    }
+  | { readonly kind: 'dropTable'; readonly table: string; readonly ifExists: boolean }
+  | { readonly kind: 'truncate'; readonly table: string }
+  | { readonly kind: 'begin' }
+  | { readonly kind: 'commit' }
+  | { readonly kind: 'rollback' }
+  | { readonly kind: 'variables'; readonly names: readonly string[] }
+  | { readonly kind: 'gtidWait'; readonly timeoutArg: boolean }
+  | { readonly kind: 'showSlaveStatus' }
+  | { readonly kind: 'showStatus'; readonly like: string | undefined }
+  | { readonly kind: 'showVariables'; readonly like: string | undefined }
+  | { readonly kind: 'slave'; readonly action: 'start' | 'stop'; readonly thread: 'io' | 'sql' | 'both' }
+  | { readonly kind: 'resetSlaveAll' }
+  | { readonly kind: 'setGlobal'; readonly name: string; readonly value: string }
+  | { readonly kind: 'noop' };
+
+/** A table as declared by MySQL `CREATE TABLE`, and its SQLite translation. */
+export interface TableSpec {
+  readonly name: string;
+  readonly columns: readonly string[];
+  /** Primary key columns, in key order; empty when the table has none. */
+  readonly primaryKey: readonly string[];
+  /** Unique keys by MySQL key name (an inline `UNIQUE` column's key is named after the column). */
+  readonly uniqueKeys: ReadonlyMap<string, readonly string[]>;
+  /** The AUTO_INCREMENT column, if any. */
+  readonly autoIncrement: string | undefined;
+  /** SQLite DDL: the CREATE TABLE and any CREATE INDEX statements. */
+  readonly sqlite: readonly string[];
+}
+
+/** MySQL syntax error 1064, worded as the server words it, plus what the simulator lacks. */
+export function syntaxError(near: string, why = ''): SqlError {
+  return new SqlError(
+    1064,
+    '42000',
+    `You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near '${near.slice(0, 80)}' at line 1${why ? ` (hasim: ${why})` : ''}`,
+  );
+}
+
+const ident = (s: string) => s.replace(/^[`"]|[`"]$/g, '');
+
+/** Classifies one statement and translates what SQLite must run. */
+export function parseStatement(input: string): Statement {
+  const sql = input.trim().replace(/;\s*$/, '');
+  const upper = sql.toUpperCase().replace(/\s+/g, ' ');
+  if (upper === 'BEGIN' || upper === 'BEGIN WORK' || upper.startsWith('START TRANSACTION'))
+    return { kind: 'begin' };
+  if (upper === 'COMMIT' || upper === 'COMMIT WORK') return { kind: 'commit' };
+  if (upper === 'ROLLBACK' || upper === 'ROLLBACK WORK') return { kind: 'rollback' };
+  if (upper.startsWith('SET NAMES') || upper.startsWith('SET SESSION') || upper.startsWith('USE ')) {
+    return { kind: 'noop' };
+  }
+  let m = /^(STOP|START) (SLAVE|REPLICA)(?: (IO_THREAD|SQL_THREAD))?$/.exec(upper);
+  if (m) {
+    const thread = m[3] === 'IO_THREAD' ? 'io' : m[3] === 'SQL_THREAD' ? 'sql' : 'both';
+    return { kind: 'slave', action: m[1] === 'STOP' ? 'stop' : 'start', thread };
+  }
+  if (/^RESET (SLAVE|REPLICA) ALL$/.test(upper)) return { kind: 'resetSlaveAll' };
+  if (/^SHOW (SLAVE|REPLICA) STATUS$/.test(upper)) return { kind: 'showSlaveStatus' };
+  m = /^SHOW (?:GLOBAL |SESSION )?(STATUS|VARIABLES)(?: LIKE '([^']*)')?$/i.exec(sql.replace(/\s+/g, ' '));
+  if (m) {
+    return m[1]!.toUpperCase() === 'STATUS'
+      ? { kind: 'showStatus', like: m[2] }
+      : { kind: 'showVariables', like: m[2] };
+  }
+  m = /^SET GLOBAL (\w+)\s*=\s*'?([^']*)'?$/i.exec(sql);
+  if (m) return { kind: 'setGlobal', name: m[1]!.toLowerCase(), value: m[2]! };
+  if (/^SELECT MASTER_GTID_WAIT\(\s*\?\s*(,\s*\?\s*)?\)$/.test(upper)) {
+    return { kind: 'gtidWait', timeoutArg: /,/.test(upper) };
+  }
+  if (/^SELECT @@/.test(upper)) {
+    const names = sql
+      .slice(6)
+      .split(',')
+      .map((part) => part.trim());
+    if (names.every((n) => /^@@(global\.|session\.)?\w+$/i.test(n))) return { kind: 'variables', names };
+  }
+  if (upper.startsWith('SELECT')) return { kind: 'select', sql: translateExpressions(stripLocking(sql)) };
+  m = /^(?:INSERT|REPLACE)(?: IGNORE)?(?: INTO)? (`?\w+`?)/i.exec(sql);
+  if (m) return { kind: 'write', sql: translateWrite(sql), table: ident(m[1]!) };
+  m = /^UPDATE (`?\w+`?)/i.exec(sql) ?? /^DELETE FROM (`?\w+`?)/i.exec(sql);
+  if (m) return { kind: 'write', sql: translateExpressions(sql), table: ident(m[1]!) };
+  m = /^DROP TABLE (IF EXISTS )?(`?\w+`?)$/i.exec(sql);
+  if (m) return { kind: 'dropTable', table: ident(m[2]!), ifExists: m[1] !== undefined };
+  m = /^TRUNCATE (?:TABLE )?(`?\w+`?)$/i.exec(sql);
+  if (m) return { kind: 'truncate', table: ident(m[1]!) };
+  if (upper.startsWith('CREATE TABLE')) return parseCreateTable(sql);
+  throw syntaxError(sql, 'statement not in the simulated dialect (see docs/mysql.md)');
+}
+
+function stripLocking(sql: string): string {
+  return sql.replace(/\s+(FOR UPDATE|LOCK IN SHARE MODE)\s*$/i, '');
+}
+
+// MySQL spellings SQLite lacks. NOW() would read the real clock in SQLite, so it is rewritten to
+// the node's virtual-clock function; LAST_INSERT_ID() reads the session's value.
+function translateExpressions(sql: string): string {
+  return sql
+    .replace(/\bNOW\(\)|\bCURRENT_TIMESTAMP\b(\(\))?/gi, '__hasim_now()')
+    .replace(/\bUNIX_TIMESTAMP\(\)/gi, '__hasim_unix_timestamp()')
+    .replace(/\bLAST_INSERT_ID\(\)/gi, '__hasim_last_insert_id()');
+}
+
+function translateWrite(sql: string): string {
+  let out = translateExpressions(sql).replace(/^INSERT\s+IGNORE\b/i, 'INSERT OR IGNORE');
+  const odku = /\bON DUPLICATE KEY UPDATE\b/i.exec(out);
+  if (odku) {
+    // SQLite upsert: `ON CONFLICT DO UPDATE SET`, with VALUES(col) spelled excluded.col.
+    const head = out.slice(0, odku.index);
+    const tail = out.slice(odku.index + odku[0].length).replace(/\bVALUES\((`?\w+`?)\)/gi, 'excluded.$1');
+    out = `${head} ON CONFLICT DO UPDATE SET ${tail}`;
+  }
+  return out;
+}
+
+function splitTopLevel(body: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let start = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (quote !== null) {
+      if (c === quote) quote = null;
+    } else if (c === "'" || c === '"' || c === '`') quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(body.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(body.slice(start).trim());
+  return parts.filter((p) => p.length > 0);
+}
+
+const columnList = (s: string) => s.split(',').map((c) => ident(c.trim().replace(/\(\d+\)$/, '')));
+
+// MySQL column types → SQLite affinities. Lengths are not enforced (docs/mysql.md).
+const TYPE_MAP: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^(TINYINT|SMALLINT|MEDIUMINT|INT|INTEGER|BIGINT|BOOL|BOOLEAN)\b(\(\d+\))?/i, 'INT'],
+  [/^(VARCHAR|CHAR)\(\d+\)/i, 'TEXT'],
+  [/^(TINYTEXT|MEDIUMTEXT|LONGTEXT|TEXT|JSON|DATETIME|DATE|TIMESTAMP)\b(\(\d+\))?/i, 'TEXT'],
+  [/^(DOUBLE|FLOAT|REAL)\b/i, 'REAL'],
+  [/^(DECIMAL|NUMERIC)\b(\(\d+(,\s*\d+)?\))?/i, 'NUMERIC'],
+  [/^(BLOB|VARBINARY\(\d+\)|BINARY\(\d+\))/i, 'BLOB'],
+];
+
+function parseCreateTable(sql: string): Statement {
+  const m = /^CREATE TABLE (IF NOT EXISTS )?(`?\w+`?)\s*\(([\s\S]*)\)([^)]*)$/i.exec(sql);
+  if (!m) throw syntaxError(sql, 'expected CREATE TABLE name (definitions) [table options]');
+  const name = ident(m[2]!);
+  const columns: string[] = [];
+  let primaryKey: string[] = [];
+  const uniqueKeys = new Map<string, string[]>();
+  const indexes: string[] = [];
+  let autoIncrement: string | undefined;
+  const defs: string[] = [];
+  for (const part of splitTopLevel(m[3]!)) {
+    let k = /^PRIMARY KEY\s*\(([^)]*)\)$/i.exec(part);
+    if (k) {
+      primaryKey = columnList(k[1]!);
+      continue;
+    }
+    k = /^(?:CONSTRAINT\s+\S+\s+)?UNIQUE(?:\s+(?:KEY|INDEX))?(?:\s+(`?\w+`?))?\s*\(([^)]*)\)$/i.exec(part);
+    if (k) {
+      const cols = columnList(k[2]!);
+      uniqueKeys.set(k[1] ? ident(k[1]) : cols[0]!, cols);
+      continue;
+    }
+    k = /^(?:KEY|INDEX)\s+(`?\w+`?)\s*\(([^)]*)\)$/i.exec(part);
+    if (k) {
+      indexes.push(
+        `CREATE INDEX "${name}__${ident(k[1]!)}" ON "${name}" (${columnList(k[2]!)
+          .map((c) => `"${c}"`)
+          .join(', ')})`,
+      );
+      continue;
+    }
+    k = /^(`?\w+`?)\s+(.*)$/s.exec(part);
+    if (!k) throw syntaxError(part, 'unrecognised column definition');
+    const col = ident(k[1]!);
+    let rest = k[2]!;
+    const type = TYPE_MAP.find(([re]) => re.test(rest));
+    if (!type) throw syntaxError(rest, `unsupported column type for ${col}`);
+    rest = rest.replace(type[0], '').trim();
+    rest = rest
+      .replace(/\bUNSIGNED\b/gi, '')
+      .replace(/\bCOMMENT\s+'[^']*'/gi, '')
+      .replace(/\bCHARACTER SET \w+|\bCOLLATE \w+/gi, '');
+    if (/\bON UPDATE\b|\bCURRENT_TIMESTAMP\b|\bNOW\(\)/i.test(rest)) {
+      throw syntaxError(rest, `column ${col}: time defaults are not simulated; pass the time as a parameter`);
+    }
+    if (/\bAUTO_INCREMENT\b/i.test(rest)) {
+      autoIncrement = col;
+      rest = rest.replace(/\bAUTO_INCREMENT\b/i, '');
+    }
+    if (/\bPRIMARY KEY\b/i.test(rest)) {
+      primaryKey = [col];
+      rest = rest.replace(/\bPRIMARY KEY\b/i, '');
+    }
+    if (/\bUNIQUE(\s+KEY)?\b/i.test(rest)) {
+      uniqueKeys.set(col, [col]);
+      rest = rest.replace(/\bUNIQUE(\s+KEY)?\b/i, '');
+    }
+    columns.push(col);
+    defs.push(`"${col}" ${type[1]} ${rest.replace(/\s+/g, ' ').trim()}`.trim());
+  }
+  if (autoIncrement !== undefined && !(primaryKey.length === 1 && primaryKey[0] === autoIncrement)) {
+    throw syntaxError(sql, `AUTO_INCREMENT column ${autoIncrement} must be the single-column PRIMARY KEY`);
+  }
+  // SQLite's INTEGER PRIMARY KEY AUTOINCREMENT never reuses ids, like InnoDB's counter.
+  // Other integer columns are declared INT, not INTEGER, so that SQLite does not turn a primary
+  // key into a rowid alias that silently numbers NULLs; PK columns are NOT NULL as in MySQL.
+  const body = defs.map((d, i) => {
+    const col = columns[i]!;
+    if (col === autoIncrement) return d.replace(/^("\w+") INT/, '$1 INTEGER PRIMARY KEY AUTOINCREMENT');
+    return primaryKey.includes(col) && !/NOT NULL/i.test(d) ? `${d} NOT NULL` : d;
+  });
+  if (primaryKey.length > 0 && autoIncrement === undefined) {
+    body.push(`PRIMARY KEY (${primaryKey.map((c) => `"${c}"`).join(', ')})`);
+  }
+  for (const [key, cols] of uniqueKeys) {
+    body.push(`CONSTRAINT "${key}" UNIQUE (${cols.map((c) => `"${c}"`).join(', ')})`);
+  }
+  const create = `CREATE TABLE ${m[1] ? 'IF NOT EXISTS ' : ''}"${name}" (${body.join(', ')})`;
+  return {
+    kind: 'createTable',
+    table: name,
+    ifNotExists: m[1] !== undefined,
+    spec: { name, columns, primaryKey, uniqueKeys, autoIncrement, sqlite: [create, ...indexes] },
+  };
+}

@@ -1,0 +1,318 @@
+import { createRequire } from 'node:module';
+import { SqlError, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
+import { syntaxError, type TableSpec } from './dialect.ts';
+
+// better-sqlite3 ships no types here; this is the part of its API the engine uses.
+interface SqliteStatement {
+  readonly reader: boolean;
+  all(...params: unknown[]): Record<string, unknown>[];
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+}
+interface SqliteDatabase {
+  prepare(sql: string): SqliteStatement;
+  exec(sql: string): void;
+  function(
+    name: string,
+    options: { deterministic: boolean; varargs?: boolean },
+    fn: (...args: unknown[]) => unknown,
+  ): void;
+  readonly inTransaction: boolean;
+}
+type SqliteConstructor = new (filename: string) => SqliteDatabase;
+const Database = createRequire(import.meta.url)('better-sqlite3') as SqliteConstructor;
+
+/** One row change in a row-based binlog event (MariaDB Write_rows / Update_rows / Delete_rows). */
+export type RowChange =
+  | { readonly op: 'write'; readonly table: string; readonly after: SqlRow }
+  | { readonly op: 'update'; readonly table: string; readonly before: SqlRow; readonly after: SqlRow }
+  | { readonly op: 'delete'; readonly table: string; readonly before: SqlRow };
+
+/** A binlog event of a group: row changes, or a DDL statement (a Query event, re-executed). */
+export type ReplEvent =
+  | { readonly kind: 'rows'; readonly change: RowChange }
+  | { readonly kind: 'ddl'; readonly sql: string; readonly table: string; readonly spec?: TableSpec };
+
+/** What one statement did, for the session and the binlog. */
+export interface ExecResult {
+  readonly rows: SqlRow[];
+  readonly affectedRows: number;
+  readonly insertId: number | undefined;
+  readonly changes: RowChange[];
+}
+
+/** Hooks the engine calls into the node for values SQLite must not compute itself. */
+export interface EngineHost {
+  /** Virtual-clock time in ms, for NOW(). */
+  nowMs(): number;
+  /** The calling session's LAST_INSERT_ID(). */
+  lastInsertId(): number;
+}
+
+/**
+ * A node's storage: one in-memory SQLite database holding the node's real data, plus table
+ * metadata. Row images are captured with triggers calling a JS function, so that a write statement
+ * yields its row changes for the row-based binlog (binlog_format=ROW), and replicas apply row
+ * changes instead of re-running SQL. Everything is synchronous; the node charges virtual time.
+ */
+export class Engine {
+  readonly #db: SqliteDatabase;
+  readonly #tables = new Map<string, TableSpec>();
+  readonly #database: string;
+  #capture: RowChange[] | null = null;
+  readonly #attempts = new Map<string, SqlRow>();
+  readonly #stmts = new Map<string, SqliteStatement>();
+
+  constructor(database: string, host: EngineHost) {
+    this.#database = database;
+    this.#db = new Database(':memory:');
+    this.#db.function('__hasim_row', { deterministic: false }, (table, op, before, after) => {
+      if (this.#capture === null) return null;
+      const t = String(table);
+      const b = before === null ? undefined : (JSON.parse(String(before)) as SqlRow);
+      const a = after === null ? undefined : (JSON.parse(String(after)) as SqlRow);
+      if (op === 'write') this.#capture.push({ op: 'write', table: t, after: a! });
+      else if (op === 'update') this.#capture.push({ op: 'update', table: t, before: b!, after: a! });
+      else this.#capture.push({ op: 'delete', table: t, before: b! });
+      return null;
+    });
+    // Remembers the last row SQLite tried to write, so a duplicate-key error can name the value
+    // as MariaDB does (SQLite's message names only the columns).
+    this.#db.function('__hasim_attempt', { deterministic: false }, (table, row) => {
+      this.#attempts.set(String(table), JSON.parse(String(row)) as SqlRow);
+      return null;
+    });
+    this.#db.function('__hasim_now', { deterministic: false }, () => formatDatetime(host.nowMs()));
+    this.#db.function('__hasim_unix_timestamp', { deterministic: false }, () =>
+      Math.floor(host.nowMs() / 1000),
+    );
+    this.#db.function('__hasim_last_insert_id', { deterministic: false }, () => host.lastInsertId());
+  }
+
+  /** Tables by name. */
+  get tables(): ReadonlyMap<string, TableSpec> {
+    return this.#tables;
+  }
+
+  /** Runs a read on the committed state. */
+  select(sql: string, params: readonly SqlValue[]): SqlRow[] {
+    return this.#guard(sql, () => this.#prepare(sql).all(...bind(params)) as SqlRow[]);
+  }
+
+  /**
+   * Runs `fn` inside a SQLite transaction that is always rolled back: the scratch state in which
+   * a statement of an uncommitted transaction executes (committed state + `base` changes).
+   */
+  scratch<T>(base: readonly RowChange[], fn: () => T): T {
+    this.#db.exec('BEGIN');
+    try {
+      for (const change of base) this.#applyChange(change);
+      return fn();
+    } finally {
+      this.#db.exec('ROLLBACK');
+    }
+  }
+
+  /** Executes a write statement (inside `scratch`), returning its row changes. */
+  write(sql: string, params: readonly SqlValue[], table: string): ExecResult {
+    const spec = this.#tables.get(table);
+    if (spec === undefined) throw noSuchTable(this.#database, table);
+    const changes: RowChange[] = [];
+    this.#capture = changes;
+    try {
+      const stmt = this.#guard(sql, () => this.#prepare(sql));
+      const info = this.#guard(sql, () => stmt.run(...bind(params)), table);
+      const insertId =
+        spec.autoIncrement !== undefined && /^\s*(INSERT|REPLACE)/i.test(sql)
+          ? Number(info.lastInsertRowid)
+          : undefined;
+      return { rows: [], affectedRows: info.changes, insertId, changes };
+    } finally {
+      this.#capture = null;
+    }
+  }
+
+  /**
+   * Checks, inside a scratch transaction, that `events` apply on top of `base` (throws the
+   * `SqlError` the commit would get; changes nothing).
+   */
+  check(base: readonly RowChange[], events: readonly ReplEvent[]): void {
+    this.scratch(base, () => {
+      for (const e of events) if (e.kind === 'rows') this.#applyChange(e.change);
+    });
+  }
+
+  /**
+   * Applies a committed event group atomically (the engine commit on the primary, the SQL
+   * thread's apply on a replica). Throws `SqlError` and leaves nothing applied on failure.
+   */
+  commit(events: readonly ReplEvent[]): void {
+    const ddl = events.find((e) => e.kind === 'ddl');
+    if (ddl !== undefined) {
+      this.applyDdl(ddl as Extract<ReplEvent, { kind: 'ddl' }>);
+      return;
+    }
+    this.#db.exec('BEGIN');
+    try {
+      for (const e of events) if (e.kind === 'rows') this.#applyChange(e.change);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** Executes DDL (CREATE / DROP / TRUNCATE), keeping table metadata and capture triggers. */
+  applyDdl(ddl: Extract<ReplEvent, { kind: 'ddl' }>): void {
+    const { spec, table } = ddl;
+    if (spec !== undefined) {
+      if (this.#tables.has(table)) {
+        if (/IF NOT EXISTS/i.test(ddl.sql)) return;
+        throw new SqlError(1050, '42S01', `Table '${table}' already exists`);
+      }
+      for (const s of spec.sqlite) this.#guard(s, () => this.#db.exec(s));
+      this.#db.exec(triggers(spec));
+      this.#tables.set(table, spec);
+      return;
+    }
+    if (/^DROP/i.test(ddl.sql)) {
+      if (!this.#tables.has(table)) {
+        if (/IF EXISTS/i.test(ddl.sql)) return;
+        throw new SqlError(1051, '42S02', `Unknown table '${this.#database}.${table}'`);
+      }
+      this.#db.exec(`DROP TABLE "${table}"`);
+      this.#tables.delete(table);
+      this.#stmts.clear();
+      return;
+    }
+    if (!this.#tables.has(table)) throw noSuchTable(this.#database, table);
+    this.#db.exec(`DELETE FROM "${table}"`);
+  }
+
+  #applyChange(change: RowChange): void {
+    const spec = this.#tables.get(change.table);
+    if (spec === undefined) throw noSuchTable(this.#database, change.table);
+    if (change.op === 'write') {
+      const cols = Object.keys(change.after);
+      const sql = `INSERT INTO "${spec.name}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
+      this.#guard(sql, () => this.#prepare(sql).run(...cols.map((c) => change.after[c])), spec.name);
+      return;
+    }
+    // Rows are found by primary key (all columns when the table has none), as the replica's
+    // row applier looks them up (MariaDB log_event_server.cc Rows_log_event::find_row).
+    const keyCols = spec.primaryKey.length > 0 ? spec.primaryKey : Object.keys(change.before);
+    const where = keyCols.map((c) => `"${c}" IS ?`).join(' AND ');
+    const keyVals = keyCols.map((c) => change.before[c]);
+    let changed: number;
+    if (change.op === 'update') {
+      const cols = Object.keys(change.after);
+      const sql = `UPDATE "${spec.name}" SET ${cols.map((c) => `"${c}" = ?`).join(', ')} WHERE ${where}`;
+      changed = this.#guard(
+        sql,
+        () => this.#prepare(sql).run(...cols.map((c) => change.after[c]), ...keyVals),
+        spec.name,
+      ).changes;
+    } else {
+      const sql = `DELETE FROM "${spec.name}" WHERE ${where}`;
+      changed = this.#prepare(sql).run(...keyVals).changes;
+    }
+    // MariaDB: HA_ERR_KEY_NOT_FOUND surfaces as ER_KEY_NOT_FOUND 1032.
+    if (changed === 0) throw new SqlError(1032, 'HY000', `Can't find record in '${spec.name}'`);
+  }
+
+  #prepare(sql: string): SqliteStatement {
+    let stmt = this.#stmts.get(sql);
+    if (stmt === undefined) {
+      stmt = this.#db.prepare(sql);
+      if (this.#stmts.size > 512) this.#stmts.clear();
+      this.#stmts.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  // Maps SQLite errors to the MariaDB errors a client of the real server would get.
+  #guard<T>(sql: string, fn: () => T, table?: string): T {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof SqlError) throw error;
+      const e = error as { code?: string; message?: string };
+      const msg = e.message ?? String(error);
+      if (e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw this.#duplicate(msg, table);
+      }
+      if (e.code === 'SQLITE_CONSTRAINT_NOTNULL') {
+        const col = /NOT NULL constraint failed: \w+\.(\w+)/.exec(msg)?.[1] ?? '?';
+        throw new SqlError(1048, '23000', `Column '${col}' cannot be null`);
+      }
+      let m = /no such table: (\w+)/.exec(msg);
+      if (m) throw noSuchTable(this.#database, m[1]!);
+      m = /no such column: ([\w.]+)/.exec(msg);
+      if (m) throw new SqlError(1054, '42S22', `Unknown column '${m[1]}' in 'field list'`);
+      if (/syntax error|incomplete input/.test(msg)) throw syntaxError(sql, msg);
+      throw new SqlError(1105, 'HY000', `Unknown error (hasim: SQLite said ${msg})`);
+    }
+  }
+
+  #duplicate(msg: string, table: string | undefined): SqlError {
+    const cols = (/constraint failed: (.*)$/.exec(msg)?.[1] ?? '')
+      .split(', ')
+      .map((c) => c.split('.')[1] ?? c);
+    const tableName = table ?? /constraint failed: (\w+)\./.exec(msg)?.[1] ?? '';
+    const spec = this.#tables.get(tableName);
+    let key = 'PRIMARY';
+    if (spec !== undefined && !sameColumns(spec.primaryKey, cols)) {
+      for (const [name, kcols] of spec.uniqueKeys) if (sameColumns(kcols, cols)) key = name;
+    }
+    const row = this.#attempts.get(tableName);
+    // MariaDB joins the values of a multi-column key with '-' (key_unpack).
+    const value = row === undefined ? '' : cols.map((c) => String(row[c] ?? 'NULL')).join('-');
+    return new SqlError(1062, '23000', `Duplicate entry '${value}' for key '${key}'`);
+  }
+}
+
+const sameColumns = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((c, i) => c === b[i]);
+
+function noSuchTable(database: string, table: string): SqlError {
+  return new SqlError(1146, '42S02', `Table '${database}.${table}' doesn't exist`);
+}
+
+function triggers(spec: TableSpec): string {
+  const obj = (alias: string) =>
+    `json_object(${spec.columns.map((c) => `'${c}', ${alias}."${c}"`).join(', ')})`;
+  const t = spec.name;
+  return [
+    `CREATE TRIGGER "${t}__bi" BEFORE INSERT ON "${t}" BEGIN SELECT __hasim_attempt('${t}', ${obj('NEW')}); END;`,
+    `CREATE TRIGGER "${t}__bu" BEFORE UPDATE ON "${t}" BEGIN SELECT __hasim_attempt('${t}', ${obj('NEW')}); END;`,
+    `CREATE TRIGGER "${t}__ai" AFTER INSERT ON "${t}" BEGIN SELECT __hasim_row('${t}', 'write', NULL, ${obj('NEW')}); END;`,
+    `CREATE TRIGGER "${t}__au" AFTER UPDATE ON "${t}" BEGIN SELECT __hasim_row('${t}', 'update', ${obj('OLD')}, ${obj('NEW')}); END;`,
+    `CREATE TRIGGER "${t}__ad" AFTER DELETE ON "${t}" BEGIN SELECT __hasim_row('${t}', 'delete', ${obj('OLD')}, NULL); END;`,
+  ].join('\n');
+}
+
+function bind(params: readonly SqlValue[]): unknown[] {
+  return params.map((p) =>
+    typeof p === 'boolean' ? (p ? 1 : 0) : p instanceof Uint8Array ? Buffer.from(p) : p,
+  );
+}
+
+/** 'YYYY-MM-DD HH:MM:SS' for a virtual-clock time (ms from the Unix epoch 0). */
+export function formatDatetime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const days = Math.floor(s / 86400);
+  const rem = s - days * 86400;
+  // Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil inverse).
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const mo = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (mo <= 2 ? 1 : 0);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${y}-${p(mo)}-${p(d)} ${p(Math.floor(rem / 3600))}:${p(Math.floor((rem % 3600) / 60))}:${p(rem % 60)}`;
+}
