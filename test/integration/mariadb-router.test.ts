@@ -46,8 +46,8 @@ describe.skipIf(gate.skip)(gate.title, () => {
   const table = uniqueName('router');
   let savedSemiSyncTimeout: string | undefined;
 
-  const router = (extra: Partial<ReadWriteRouterOptions> = {}) =>
-    new ReadWriteRouter(RULE, {
+  const router = (extra: Partial<ReadWriteRouterOptions> = {}, rule = RULE) =>
+    new ReadWriteRouter(rule, {
       dataSources: pair.dataSources,
       clock: new SystemClock(),
       random: new SeededRandom('mariadb-router'),
@@ -149,6 +149,31 @@ describe.skipIf(gate.skip)(gate.title, () => {
     const second = await r.query(`SELECT v, @@port AS port FROM \`${table}\` WHERE id = 1`);
     expect(r.lastRoute).toEqual({ dataSourceName: 'ds-slave-0', reason: 'load-balanced' });
     expect(second.rows[0]).toEqual({ v: 'causal', port: 3308 });
+  });
+
+  it('transactions: PRIMARY reads the own uncommitted write; DYNAMIC reads a replica and misses it (issue #36426)', {
+    timeout: 30_000,
+  }, async () => {
+    for (const [strategy, expected] of [
+      ['PRIMARY', { v: 'in-tx', port: 3307 }],
+      ['DYNAMIC', { v: 'before-tx', port: 3308 }],
+    ] as const) {
+      await primaryAdmin.query(`UPDATE \`${table}\` SET v = 'before-tx' WHERE id = 1`);
+      expect(await caughtUp()).toBe(true);
+      const r = router(
+        {},
+        RULE.replace(
+          'loadBalancerName:',
+          `transactionalReadQueryStrategy: ${strategy}\n        loadBalancerName:`,
+        ),
+      );
+      const s = r.openSession();
+      await s.query('BEGIN');
+      await s.query(`UPDATE \`${table}\` SET v = 'in-tx' WHERE id = 1`);
+      const { rows } = await s.query(`SELECT v, @@port AS port FROM \`${table}\` WHERE id = 1`);
+      await s.query('ROLLBACK');
+      expect(rows[0], strategy).toEqual(expected);
+    }
   });
 
   it('with the replica IO thread stopped a commit waits out the semi-sync timeout, returns OK, status goes OFF', {

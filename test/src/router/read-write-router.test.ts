@@ -9,6 +9,7 @@ import {
   type ReadWriteRouterOptions,
   RoundRobinLoadBalancer,
   RouterConfigError,
+  sqlReplicaProbe,
   WeightLoadBalancer,
 } from '../../../src/router/index.ts';
 import { ManualClock, NamedPort, ScriptedProbe, scriptedRandom } from './fake-sql.ts';
@@ -322,5 +323,48 @@ describe('beyond ShardingSphere: replica checks and causal reads (all off by def
     probes.get('ds-slave-0')!.reached = false;
     expect(await served(router)).toBe('ds-master');
     expect(router.lastRoute?.reason).toBe('causal-timeout');
+  });
+});
+
+describe('sqlReplicaProbe reads SHOW SLAVE STATUS and MASTER_GTID_WAIT the way MariaDB answers', () => {
+  const port = (rows: Record<string, unknown>[]) => ({
+    sent: [] as [string, unknown][],
+    async query(sql: string, params?: readonly unknown[]) {
+      this.sent.push([sql, params]);
+      return { rows: rows as never[], affectedRows: 0 };
+    },
+  });
+
+  it.each([
+    [{ Slave_IO_Running: 'Yes', Slave_SQL_Running: 'Yes', Seconds_Behind_Master: 0 }, true, true, 0],
+    [
+      { Slave_IO_Running: 'Connecting', Slave_SQL_Running: 'Yes', Seconds_Behind_Master: null },
+      false,
+      true,
+      null,
+    ],
+    [{ Slave_IO_Running: 'Yes', Slave_SQL_Running: 'No', Seconds_Behind_Master: null }, true, false, null],
+    [{ Slave_IO_Running: 'Yes', Slave_SQL_Running: 'Yes', Seconds_Behind_Master: '3' }, true, true, 3],
+  ])('%j', async (row, io, sql, sbm) => {
+    expect(await sqlReplicaProbe(port([row])).status()).toEqual({
+      ioRunning: io,
+      sqlRunning: sql,
+      secondsBehindMaster: sbm,
+    });
+  });
+
+  it('a server that is not a replica (no row) counts as not running', async () => {
+    expect(await sqlReplicaProbe(port([])).status()).toEqual({
+      ioRunning: false,
+      sqlRunning: false,
+      secondsBehindMaster: null,
+    });
+  });
+
+  it('MASTER_GTID_WAIT takes seconds and answers 0 (reached) or -1 (timed out)', async () => {
+    const reached = port([{ "MASTER_GTID_WAIT('0-1-5', 0.25)": 0 }]);
+    expect(await sqlReplicaProbe(reached).waitForGtid('0-1-5', 250)).toBe(true);
+    expect(reached.sent).toEqual([['SELECT MASTER_GTID_WAIT(?, ?)', ['0-1-5', 0.25]]]);
+    expect(await sqlReplicaProbe(port([{ r: -1 }])).waitForGtid('0-1-5', 250)).toBe(false);
   });
 });
