@@ -15,7 +15,7 @@ type Command =
   | { op: 'sleep'; ms: number }
   | { op: 'flush' };
 
-const command = fc.oneof(
+const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ op: fc.constant('write' as const), key: fc.constantFrom(...keys), value: fc.nat(1_000) }),
   fc.record({ op: fc.constant('get' as const), key: fc.constantFrom(...keys) }),
   fc.record({ op: fc.constant('sleep' as const), ms: fc.integer({ min: 1, max: 90_000 }) }),
