@@ -11,14 +11,9 @@ import type { TraceFields, TraceSink } from '../../../../src/ports/trace.ts';
 import { ClockRedis } from './clock-redis.ts';
 import { SqliteSql } from './sqlite-sql.ts';
 
-/**
- * A Simulation for cache tests. Barrier 'setImmediate' for now: with the kernel as it stands in the
- * working tree (an `unhandledRejection` listener added after the tripwires are installed), Node's
- * IPC `newListener` hook in vitest's fork pool calls process.nextTick and trips the nextTick
- * tripwire at t=0. Switch back to the default barrier once that is fixed.
- */
+/** A Simulation for cache tests (default barrier: nothing in the cache queues ticks). */
 export function newSim(seed: string): Simulation {
-  return new Simulation({ seed, barrier: 'setImmediate' });
+  return new Simulation({ seed });
 }
 
 /** Runs `body` as the only task of a fresh simulation and returns its result. */
