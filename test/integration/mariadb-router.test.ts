@@ -8,6 +8,7 @@ import { type MariaDbPair, Mysql2SqlPort, mariaDbPair } from '../../src/adapters
 import { SeededRandom } from '../../src/adapters/seeded-random.ts';
 import { SystemClock } from '../../src/adapters/system-clock.ts';
 import { ReadWriteRouter, type ReadWriteRouterOptions } from '../../src/router/index.ts';
+import { STALE_READ_EXPECTED, staleReadWhileReplicaLags } from '../src/router/contract-bodies.ts';
 import { BACKENDS_SH_HINT, gateBackend, pollUntil, uniqueName } from './backends.ts';
 
 const gate = await gateBackend({
@@ -173,6 +174,25 @@ describe.skipIf(gate.skip)(gate.title, () => {
       const { rows } = await s.query(`SELECT v, @@port AS port FROM \`${table}\` WHERE id = 1`);
       await s.query('ROLLBACK');
       expect(rows[0], strategy).toEqual(expected);
+    }
+  });
+
+  it('contract body (also run on the simulated pair): stale read while the SQL thread is stopped, causal reads avoid it', {
+    timeout: 60_000,
+  }, async () => {
+    const contractTable = uniqueName('router_contract');
+    try {
+      const observed = await staleReadWhileReplicaLags({
+        primary: primaryAdmin,
+        replica: replicaAdmin,
+        dataSources: pair.dataSources,
+        clock: new SystemClock(),
+        random: new SeededRandom('mariadb-contract'),
+        table: contractTable,
+      });
+      expect(observed).toEqual(STALE_READ_EXPECTED);
+    } finally {
+      await primaryAdmin.query(`DROP TABLE IF EXISTS \`${contractTable}\``);
     }
   });
 
