@@ -1,0 +1,185 @@
+// Router incidents on the simulated replicating cluster (sim/mysql), seeded, each asserting the
+// outcome a user would observe (research/mysql.md §7, incidents 1 and 4):
+//   1. stale read-after-write under ROUND_ROBIN, and the same reads made fresh by causal reads;
+//   4. a replica whose SQL thread stopped on a duplicate key keeps being served, stale forever, by a
+//      router without health checks (ShardingSphere's static group), and is skipped with them.
+import { describe, expect, it } from 'vitest';
+import { Simulation } from '../../../sim/kernel/simulation.ts';
+import { SimMysqlCluster } from '../../../sim/mysql/index.ts';
+import { ReadWriteRouter, type ReadWriteRouterOptions } from '../../../src/router/index.ts';
+import { STALE_READ_EXPECTED, staleReadWhileReplicaLags } from './contract-bodies.ts';
+
+// The article's section 3.2 rule (ds-master; ds-slave-0, ds-slave-1; ROUND_ROBIN).
+const ARTICLE_RULE = `rules:
+  readwrite-splitting:
+    data-sources:
+      prd_ds:
+        writeDataSourceName: ds-master
+        readDataSourceNames: [ds-slave-0, ds-slave-1]
+        loadBalancerName: round_robin
+    loadBalancers:
+      round_robin:
+        type: ROUND_ROBIN
+`;
+
+function build(seed: number, extra: Partial<ReadWriteRouterOptions> = {}) {
+  const sim = new Simulation({ seed });
+  const cluster = new SimMysqlCluster(sim, { replicas: 2, linkLatencyMs: 2, applyCostMs: 1 });
+  const dataSources = new Map(cluster.nodes.map((n) => [n.name, n] as const));
+  const router = new ReadWriteRouter(ARTICLE_RULE, {
+    dataSources,
+    clock: sim.clock,
+    random: sim.random.fork('router'),
+    trace: sim.trace,
+    ...extra,
+  });
+  return { sim, cluster, router };
+}
+
+/** Reads row 1 through the router `n` times; returns `dataSource:value` per read. */
+async function readMany(router: ReadWriteRouter, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const { rows } = await router.query('SELECT v FROM chat_history WHERE id = 1');
+    out.push(`${router.lastRoute!.dataSourceName}:${String(rows[0]?.v)}`);
+  }
+  return out;
+}
+
+async function seedTable(cluster: SimMysqlCluster, sim: Simulation): Promise<void> {
+  await cluster.primary.query('CREATE TABLE chat_history (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL)');
+  await cluster.primary.query("INSERT INTO chat_history VALUES (1, 'old')");
+  await sim.clock.sleep(100); // both replicas apply (latency 2 ms, apply 1 ms per group)
+}
+
+describe('incident 1: stale read-after-write under ROUND_ROBIN (seed 101)', () => {
+  it('reads alternate fresh/stale while ds-slave-1 lags, then both are fresh once it applies', async () => {
+    const { sim, cluster, router } = build(101);
+    const p = sim.spawn(async () => {
+      await seedTable(cluster, sim);
+      cluster.replicas[1]!.stopSqlThread(); // ds-slave-1 applies nothing for 300 ms
+      await router.query("UPDATE chat_history SET v = 'new' WHERE id = 1");
+      await sim.clock.sleep(50); // ds-slave-0 has applied it
+      const lagging = await readMany(router, 4);
+      await sim.clock.sleep(250);
+      cluster.replicas[1]!.startSqlThread();
+      await sim.clock.sleep(50);
+      const caughtUp = await readMany(router, 2);
+      return { lagging, caughtUp };
+    });
+    await sim.run();
+    expect(await p).toEqual({
+      lagging: ['ds-slave-0:new', 'ds-slave-1:old', 'ds-slave-0:new', 'ds-slave-1:old'],
+      caughtUp: ['ds-slave-0:new', 'ds-slave-1:new'],
+    });
+  });
+
+  it('causal reads: the lagging replica times out on the GTID wait and the read goes to ds-master', async () => {
+    const { sim, cluster, router } = build(101, { causalReads: { timeoutMs: 100 } });
+    const p = sim.spawn(async () => {
+      await seedTable(cluster, sim);
+      cluster.replicas[1]!.stopSqlThread();
+      const write = await router.query("UPDATE chat_history SET v = 'new' WHERE id = 1");
+      const reads = await readMany(router, 4);
+      cluster.replicas[1]!.startSqlThread();
+      return { gtid: write.gtid, reads, reasons: router.lastRoute?.reason };
+    });
+    await sim.run();
+    const { gtid, reads, reasons } = await p;
+    expect(gtid).toMatch(/^0-1-\d+$/);
+    // Every read sees the write: ds-slave-0 after its wait succeeds, ds-master after ds-slave-1's times out.
+    expect(reads).toEqual(['ds-slave-0:new', 'ds-master:new', 'ds-slave-0:new', 'ds-master:new']);
+    expect(reasons).toBe('causal-timeout');
+  });
+});
+
+describe('incident 4: duplicate-key SQL-thread stop served by a router without health checks (seed 404)', () => {
+  const breakReplica = async (sim: Simulation, cluster: SimMysqlCluster) => {
+    await seedTable(cluster, sim);
+    // A privileged local write on ds-slave-1, then the primary writes the same key.
+    await cluster.replicas[1]!.query("INSERT INTO chat_history VALUES (8, 'local')");
+    await cluster.primary.query("INSERT INTO chat_history VALUES (8, 'primary')");
+    await sim.clock.sleep(50);
+    await cluster.primary.query("UPDATE chat_history SET v = 'v2' WHERE id = 1");
+    await sim.clock.sleep(10_000); // far longer than any lag: ds-slave-1 will never catch up by itself
+  };
+
+  it('without health checks (the article, ShardingSphere): ds-slave-1 keeps serving the old row', async () => {
+    const { sim, cluster, router } = build(404);
+    const p = sim.spawn(async () => {
+      await breakReplica(sim, cluster);
+      const status = cluster.replicas[1]!.status();
+      return {
+        sql: status.Slave_SQL_Running,
+        errno: status.Last_SQL_Errno,
+        sbm: status.Seconds_Behind_Master,
+        reads: await readMany(router, 4),
+      };
+    });
+    await sim.run();
+    expect(await p).toEqual({
+      sql: 'No',
+      errno: 1062,
+      sbm: null,
+      reads: ['ds-slave-0:v2', 'ds-slave-1:old', 'ds-slave-0:v2', 'ds-slave-1:old'],
+    });
+  });
+
+  it('with replicaChecks.health the stopped replica is skipped and every read is fresh', async () => {
+    const { sim, cluster, router } = build(404, { replicaChecks: { health: true } });
+    const p = sim.spawn(async () => {
+      await breakReplica(sim, cluster);
+      return readMany(router, 4);
+    });
+    await sim.run();
+    expect(await p).toEqual(['ds-slave-0:v2', 'ds-slave-0:v2', 'ds-slave-0:v2', 'ds-slave-0:v2']);
+  });
+
+  it('ShardingSphere remedy: DISABLE the replica by hand, then reads are fresh', async () => {
+    const { sim, cluster, router } = build(404);
+    const p = sim.spawn(async () => {
+      await breakReplica(sim, cluster);
+      router.disableReadDataSource('ds-slave-1');
+      return readMany(router, 3);
+    });
+    await sim.run();
+    expect(await p).toEqual(['ds-slave-0:v2', 'ds-slave-0:v2', 'ds-slave-0:v2']);
+  });
+});
+
+describe('the simulation is reproducible (seed 101)', () => {
+  it('the same seed gives the same trace hash', async () => {
+    const hashes: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { sim, cluster, router } = build(101);
+      sim.spawn(async () => {
+        await seedTable(cluster, sim);
+        cluster.replicas[1]!.stopSqlThread();
+        await router.query("UPDATE chat_history SET v = 'new' WHERE id = 1");
+        await readMany(router, 4);
+      });
+      await sim.run();
+      hashes.push(String(sim.trace.hash));
+    }
+    expect(hashes[0]).toBe(hashes[1]);
+  });
+});
+
+describe('contract body on the simulated pair (the same body runs on the real pair in test/integration)', () => {
+  it('stale read while the replica SQL thread is stopped; causal reads avoid it (seed 7)', async () => {
+    const sim = new Simulation({ seed: 7 });
+    const cluster = new SimMysqlCluster(sim, { replicas: 1, linkLatencyMs: 1, applyCostMs: 1 });
+    const p = sim.spawn(() =>
+      staleReadWhileReplicaLags({
+        primary: cluster.primary,
+        replica: cluster.replicas[0]!,
+        dataSources: new Map(cluster.nodes.map((n) => [n.name, n] as const)),
+        clock: sim.clock,
+        random: sim.random.fork('router'),
+        table: 'contract_stale',
+      }),
+    );
+    await sim.run();
+    expect(await p).toEqual(STALE_READ_EXPECTED);
+  });
+});
