@@ -277,10 +277,13 @@ export class SimMysqlNode implements SqlPort {
   async #query(s: Session, sql: string, params: readonly SqlValue[]): Promise<SqlResult> {
     this.#assertUp();
     if (s.epoch !== this.#epoch) {
-      // The server restarted under this connection: its transaction is gone.
+      // The server restarted under this connection. Like a pool, the client reconnects; a
+      // transaction that was open is gone, and that is an error the client must see.
       s.epoch = this.#epoch;
-      s.txn = null;
-      throw new SqlError(2006, 'HY000', 'MySQL server has gone away');
+      if (s.txn !== null) {
+        s.txn = null;
+        throw new SqlError(2006, 'HY000', 'MySQL server has gone away');
+      }
     }
     const st = parseStatement(sql);
     if (this.#opts.statementCostMs > 0 && st.kind !== 'noop') {
@@ -797,14 +800,9 @@ export class SimMysqlNode implements SqlPort {
     ch.io = { state: 'stopped' };
     ch.lastIoErrno = 2013;
     ch.lastIoError = 'Lost connection to MySQL server during query';
-    this.#tryConnectLater(ch);
-  }
-
-  #tryConnectLater(ch: ReplicaChannel): void {
-    ch.io = {
-      state: 'connecting',
-      timer: this.#clock.schedule(this.#opts.masterConnectRetryMs, () => this.#tryConnect(ch)),
-    };
+    // slave.cc try_to_reconnect → connect_to_master: the first attempt is immediate, then one
+    // every MASTER_CONNECT_RETRY.
+    this.#tryConnect(ch);
   }
 
   #receive(conn: DumpConnection, index: number, group: BinlogGroup): void {
@@ -1054,7 +1052,7 @@ export class SimMysqlNode implements SqlPort {
     ch.lastIoErrno = 2013;
     ch.lastIoError = 'Lost connection to MySQL server during query';
     this.#trace.emit(TRACE, 'io_thread', { node: this.name, state: 'reconnecting' });
-    this.#tryConnectLater(ch);
+    this.#tryConnect(ch);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ export async function runCluster<T>(
   options: SimMysqlClusterOptions,
   body: (cluster: SimMysqlCluster, sim: Simulation) => Promise<T>,
 ): Promise<{ value: T; sim: Simulation; cluster: SimMysqlCluster }> {
-  const sim = new Simulation({ seed, stepsMax: 5_000_000 });
+  const sim = new Simulation({ seed, stepsMax: 5_000_000, trace: { keepLines: 100_000 } });
   const cluster = new SimMysqlCluster(sim, options);
   const p = sim.spawn(() => body(cluster, sim), { name: 'scenario' });
   await sim.run();
@@ -27,3 +27,7 @@ export async function sqlError(p: Promise<unknown>): Promise<SqlError> {
 }
 
 export const CREATE_T = 'CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))';
+
+/** The trace lines of kind `kind` (component mysql). */
+export const traceOf = (sim: Simulation, kind: string) =>
+  sim.trace.lines.filter((l) => l.includes(`"c":"mysql","k":"${kind}"`));
