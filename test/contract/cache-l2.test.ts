@@ -1,8 +1,9 @@
-// L2 contract over the embedded backends: ioredis-mock (wall-clock expiry, driven here with a fake
-// `Date`) and the in-test ClockRedis on a manual clock. The real-Redis arm is in
-// test/integration/cache-l2.redis.test.ts.
+// L2 contract over the embedded backends: the simulated Redis (sim/redis SimRedis) and the in-test
+// ClockRedis on a manual clock, and ioredis-mock (wall-clock expiry, driven here with a fake
+// `Date`). The real-Redis arm is in test/integration/cache-l2.redis.test.ts.
 import RedisMock from 'ioredis-mock';
 import { vi } from 'vitest';
+import { SimRedis } from '../../sim/redis/node.ts';
 import type { RedisPort } from '../../src/ports/redis.ts';
 import { ClockRedis } from '../src/cache/helpers/clock-redis.ts';
 import { ManualClock } from '../src/cache/helpers/manual-clock.ts';
@@ -29,6 +30,16 @@ defineL2Contract('L2 contract: ClockRedis (in-test stand-in for the simulated Re
   const clock = new ManualClock(0);
   return {
     redis: new ClockRedis(clock),
+    prefix: 'hasim:l2c:',
+    advanceMs: (ms) => clock.advance(ms),
+    close: async () => {},
+  };
+});
+
+defineL2Contract('L2 contract: SimRedis (the simulated redis-server 7)', async () => {
+  const clock = new ManualClock(0);
+  return {
+    redis: new SimRedis(clock),
     prefix: 'hasim:l2c:',
     advanceMs: (ms) => clock.advance(ms),
     close: async () => {},
