@@ -183,3 +183,49 @@ describe('contract body on the simulated pair (the same body runs on the real pa
     expect(await p).toEqual(STALE_READ_EXPECTED);
   });
 });
+
+describe('incident 5: Seconds_Behind_Master says 0 while the IO thread is behind (seed 505)', () => {
+  it('lag exclusion keeps a replica whose data is old; causal reads wait for the write instead', async () => {
+    const sim = new Simulation({ seed: 505 });
+    // A slow replication link: every event group takes 500 ms to reach the relay log.
+    const cluster = new SimMysqlCluster(sim, { replicas: 1, linkLatencyMs: 500, applyCostMs: 1 });
+    const dataSources = new Map(cluster.nodes.map((n) => [n.name, n] as const));
+    const rule = ARTICLE_RULE.replace('[ds-slave-0, ds-slave-1]', '[ds-slave-0]');
+    const make = (extra: Partial<ReadWriteRouterOptions>) =>
+      new ReadWriteRouter(rule, {
+        dataSources,
+        clock: sim.clock,
+        random: sim.random.fork('router'),
+        ...extra,
+      });
+    const p = sim.spawn(async () => {
+      await cluster.primary.query('CREATE TABLE chat_history (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL)');
+      await cluster.primary.query("INSERT INTO chat_history VALUES (1, 'old')");
+      await sim.clock.sleep(2_000);
+      const lagChecked = make({ replicaChecks: { health: true, maxReplicationLagMs: 1_000 } });
+      await lagChecked.query("UPDATE chat_history SET v = 'new' WHERE id = 1");
+      await sim.clock.sleep(100);
+      const status = cluster.replicas[0]!.status();
+      const lagRead = (await lagChecked.query('SELECT v FROM chat_history WHERE id = 1')).rows[0]?.v;
+      const causal = make({ causalReads: { timeoutMs: 1_000 } });
+      await causal.query("UPDATE chat_history SET v = 'newer' WHERE id = 1");
+      const before = sim.clock.now();
+      const causalRead = (await causal.query('SELECT v FROM chat_history WHERE id = 1')).rows[0]?.v;
+      return {
+        sbm: status.Seconds_Behind_Master,
+        trueLagMs: status.trueLagMs,
+        lagRead: `${lagChecked.lastRoute?.dataSourceName}:${String(lagRead)}`,
+        causalRead: `${causal.lastRoute?.dataSourceName}:${String(causalRead)}`,
+        causalWaitMs: sim.clock.now() - before,
+      };
+    });
+    await sim.run();
+    const seen = await p;
+    expect(seen.sbm).toBe(0); // the SQL thread has applied all it has received
+    expect(seen.trueLagMs).toBeGreaterThan(0); // but the replica is behind the primary
+    expect(seen.lagRead).toBe('ds-slave-0:old'); // so lag exclusion keeps it, and the read is stale
+    expect(seen.causalRead).toBe('ds-slave-0:newer'); // the GTID wait ends when the write arrives
+    expect(seen.causalWaitMs).toBeGreaterThanOrEqual(500);
+    expect(seen.causalWaitMs).toBeLessThan(1_000);
+  });
+});
