@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../ports/clock.ts';
+import { nullTraceSink, type TraceSink } from '../ports/trace.ts';
 
 /**
  * Which coalescer to run.
@@ -36,6 +37,11 @@ export interface CoalescerOptions {
 export interface CoalescerPorts {
   /** Source of time for the merge window and the scheduler. */
   readonly clock: Clock;
+  /**
+   * Where calls are reported (component `'coalesce'`; kinds `call` when an upstream call starts,
+   * `settle` when it settles with its caller count). @defaultValue nullTraceSink
+   */
+  readonly trace?: TraceSink;
 }
 
 /** What each caller of `execute` gets. */
@@ -126,6 +132,7 @@ export class Coalescer {
   merged = 0;
 
   readonly #clock: Clock;
+  readonly #trace: TraceSink;
   readonly #pending = new Map<string, Call>();
   readonly #scheduler: ScheduledExecutor | undefined;
 
@@ -146,6 +153,7 @@ export class Coalescer {
     this.variant = variant;
     this.windowMs = windowMs;
     this.#clock = ports.clock;
+    this.#trace = ports.trace ?? nullTraceSink;
     this.#scheduler = variant === 'seed' ? new ScheduledExecutor(ports.clock, threads) : undefined;
   }
 
@@ -184,7 +192,7 @@ export class Coalescer {
       // The remove is unconditional (by key), and the call runs on the scheduler thread.
       this.#scheduler.schedule(this.windowMs, () => {
         this.#pending.delete(key);
-        return this.#invoke(call, fn);
+        return this.#invoke(key, call, fn);
       });
     } else if (this.windowMs > 0) {
       this.#clock.schedule(this.windowMs, () => {
@@ -209,15 +217,16 @@ export class Coalescer {
   #runSingleflight(key: string, call: Call, fn: () => Promise<unknown>): void {
     // golang/sync singleflight.go doCall: the entry is deleted only after fn returns, and only if
     // it is still this call's (a Forget followed by a new call must not lose the newer entry).
-    this.#invoke(call, fn).finally(() => {
+    this.#invoke(key, call, fn).finally(() => {
       if (this.#pending.get(key) === call) this.#pending.delete(key);
     });
   }
 
   // Runs the upstream call and settles the shared promise. Resolves when the call has settled,
   // whatever its outcome (a scheduler thread is free again at that point).
-  #invoke(call: Call, fn: () => Promise<unknown>): Promise<void> {
+  #invoke(key: string, call: Call, fn: () => Promise<unknown>): Promise<void> {
     this.upstreamCalls++;
+    this.#trace.emit('coalesce', 'call', { key, callers: call.dups + 1 });
     let result: Promise<unknown>;
     try {
       result = fn();
@@ -226,9 +235,11 @@ export class Coalescer {
     }
     return Promise.resolve(result).then(
       (value) => {
+        this.#trace.emit('coalesce', 'settle', { key, ok: true, callers: call.dups + 1 });
         call.resolve(value);
       },
       (error: unknown) => {
+        this.#trace.emit('coalesce', 'settle', { key, ok: false, callers: call.dups + 1 });
         call.reject(error);
       },
     );

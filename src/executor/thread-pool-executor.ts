@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../ports/clock.ts';
+import { nullTraceSink, type TraceSink } from '../ports/trace.ts';
 
 /** The four `java.util.concurrent.ThreadPoolExecutor` rejection policies, by their JDK names. */
 export type RejectedExecutionHandlerName =
@@ -67,6 +68,11 @@ export const articleLlmExecutorOptions: Required<ThreadPoolExecutorOptions> = Ob
 export interface ThreadPoolExecutorPorts {
   /** Source of time for keep-alive. */
   readonly clock: Clock;
+  /**
+   * Where thread starts and exits, caller runs and rejections are reported (component
+   * `'executor'`; kinds `worker-start`, `worker-exit`, `caller-runs`, `rejected`). @defaultValue nullTraceSink
+   */
+  readonly trace?: TraceSink;
 }
 
 /**
@@ -160,6 +166,7 @@ export class ThreadPoolExecutor {
   readonly threadNamePrefix: string;
 
   readonly #clock: Clock;
+  readonly #trace: TraceSink;
   readonly #keepAliveMs: number;
   readonly #workers = new Set<Worker>();
   // Idle workers in the order they started waiting. LinkedBlockingQueue wakes waiters FIFO
@@ -216,6 +223,7 @@ export class ThreadPoolExecutor {
     this.rejectedExecutionHandler = o.rejectedExecutionHandler;
     this.threadNamePrefix = String(o.threadNamePrefix);
     this.#clock = ports.clock;
+    this.#trace = ports.trace ?? nullTraceSink;
     this.#keepAliveMs = o.keepAliveSeconds * 1000;
   }
 
@@ -345,6 +353,12 @@ export class ThreadPoolExecutor {
   #reject(job: Job): boolean {
     const policy = this.rejectedExecutionHandler;
     const running = this.#runState === 'RUNNING';
+    this.#trace.emit('executor', 'rejected', {
+      policy,
+      running,
+      poolSize: this.#workers.size,
+      queueSize: this.#queue.size,
+    });
     switch (policy) {
       case 'AbortPolicy':
         // AbortPolicy.rejectedExecution: throw new RejectedExecutionException("Task " + r + " rejected from " + e)
@@ -353,6 +367,7 @@ export class ThreadPoolExecutor {
       case 'CallerRunsPolicy':
         // CallerRunsPolicy: `if (!e.isShutdown()) r.run();` on the submitting thread.
         if (running) {
+          this.#trace.emit('executor', 'caller-runs');
           void invoke(job, CALLER).then((settle) => settle());
           return true;
         }
@@ -414,6 +429,11 @@ export class ThreadPoolExecutor {
     };
     this.#workers.add(w);
     if (this.#workers.size > this.#largest) this.#largest = this.#workers.size;
+    this.#trace.emit('executor', 'worker-start', {
+      thread: w.context.threadName,
+      poolSize: this.#workers.size,
+      withTask: first !== undefined,
+    });
     if (first !== undefined) this.#runOn(w, first);
     else this.#getTask(w);
   }
@@ -447,6 +467,11 @@ export class ThreadPoolExecutor {
       return;
     }
     const timed = this.allowCoreThreadTimeOut || this.#workers.size > this.corePoolSize;
+    if (timed && this.#keepAliveMs === 0) {
+      // poll(0) on an empty queue returns null at once: the thread ends now, not a tick later.
+      this.#exit(w);
+      return;
+    }
     w.state = 'idle';
     w.timer = timed ? this.#clock.schedule(this.#keepAliveMs, () => this.#timedOut(w)) : undefined;
     this.#idle.push(w);
@@ -472,6 +497,10 @@ export class ThreadPoolExecutor {
     w.timer = undefined;
     w.state = 'exited';
     this.#workers.delete(w);
+    this.#trace.emit('executor', 'worker-exit', {
+      thread: w.context.threadName,
+      poolSize: this.#workers.size,
+    });
   }
 
   #tryTerminate(): void {

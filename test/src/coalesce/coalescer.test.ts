@@ -126,6 +126,21 @@ describe('Coalescer singleflight (golang/sync singleflight/singleflight.go)', ()
   });
 });
 
+describe('Coalescer trace', () => {
+  it('reports each upstream call and its settlement with the number of callers', async () => {
+    const sim = new Simulation({ seed: 'coalesce-trace', trace: { keepLines: 100 } });
+    const c = new Coalescer({}, { clock: sim.clock, trace: sim.trace });
+    const call = upstream(sim, 10);
+    for (let i = 0; i < 3; i++) sim.spawn(() => c.execute('k', call('k')));
+    await sim.run();
+    const events = sim.trace.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events).toEqual([
+      { t: 0, c: 'coalesce', k: 'call', key: 'k', callers: 1 },
+      { t: 10, c: 'coalesce', k: 'settle', key: 'k', ok: true, callers: 3 },
+    ]);
+  });
+});
+
 describe("Coalescer seed (the article's PromptMergingService)", () => {
   it('merges within the 50 ms window, then removes the entry before the upstream call', async () => {
     const sim = new Simulation({ seed: 'coalesce-seed-basic' });

@@ -347,6 +347,58 @@ describe('ThreadPoolExecutor behaviours', () => {
     expect(seen).toMatch(/no queued task to drop; the JDK would recurse until StackOverflowError/);
   });
 
+  it('keepAliveSeconds 0: a thread above core ends the moment it finds the queue empty', async () => {
+    const seen = await withPool(
+      { corePoolSize: 1, maxPoolSize: 2, queueCapacity: 1, keepAliveSeconds: 0 },
+      async (ex, sim) => {
+        const t1 = ex.execute(sleepTask(sim, 10));
+        const t2 = ex.execute(sleepTask(sim, 1)); // queued
+        const t3 = ex.execute(sleepTask(sim, 3)); // queue full: a second thread, which then takes T2 at 3
+        const snap = [ex.poolSize, ex.queueSize];
+        await t3;
+        const at3 = [ex.poolSize, ex.queueSize, ex.activeCount];
+        await t2;
+        const at4 = [sim.clock.now(), ex.poolSize];
+        await t1;
+        return [snap, at3, at4, ex.poolSize];
+      },
+    );
+    expect(seen).toEqual([[2, 1], [2, 0, 2], [4, 1], 1]);
+  });
+
+  it('reports thread starts, exits, caller runs and rejections to the trace', async () => {
+    const sim = new Simulation({ seed: 'tpe-trace', trace: { keepLines: 100 } });
+    const ex = new ThreadPoolExecutor(
+      {
+        corePoolSize: 1,
+        maxPoolSize: 2,
+        queueCapacity: 1,
+        keepAliveSeconds: 1,
+        rejectedExecutionHandler: 'CallerRunsPolicy',
+        threadNamePrefix: 'w',
+      },
+      { clock: sim.clock, trace: sim.trace },
+    );
+    sim.spawn(async () => {
+      const all = [1, 2, 3, 4].map(() => ex.execute(sleepTask(sim, 10)));
+      await Promise.all(all);
+    });
+    await sim.run();
+    const kinds = sim.trace.lines.map((l) => {
+      const e = JSON.parse(l) as { t: number; k: string; thread?: string };
+      return `${e.t} ${e.k}${e.thread ? ` ${e.thread}` : ''}`;
+    });
+    // T1 on w1, T2 queued, T3 on a new w2, T4 on the caller; at 10 w1 takes T2 and w2 (above core)
+    // goes idle: it ends 1 s later.
+    expect(kinds).toEqual([
+      '0 worker-start w1',
+      '0 worker-start w2',
+      '0 rejected',
+      '0 caller-runs',
+      '1010 worker-exit w2',
+    ]);
+  });
+
   it('CallerRunsPolicy holds the caller: its next submit waits for the caller-run task', async () => {
     const seen = await withPool(
       { corePoolSize: 1, maxPoolSize: 1, queueCapacity: 1, rejectedExecutionHandler: 'CallerRunsPolicy' },
