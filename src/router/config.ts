@@ -172,6 +172,7 @@ export function ruleFromObject(root: unknown): ReadwriteSplittingRuleConfig {
     bound.loadBalancers = lbs;
   }
   const parsed = ruleSchema.safeParse(bound);
+  // Turns a zod issue path (camelCase field names) back into the spelling the YAML used.
   const spell = (segments: readonly PropertyKey[]): string => {
     const out: string[] = [];
     segments.forEach((seg, i) => {
