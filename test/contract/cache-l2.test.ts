@@ -1,11 +1,10 @@
-// L2 contract over the embedded backends: the simulated Redis (sim/redis SimRedis) and the in-test
-// ClockRedis on a manual clock, and ioredis-mock (wall-clock expiry, driven here with a fake
+// L2 contract over the embedded backends: the simulated Redis (sim/redis SimRedis) on a manual
+// clock, and ioredis-mock (wall-clock expiry, driven here with a fake
 // `Date`). The real-Redis arm is in test/integration/cache-l2.redis.test.ts.
 import RedisMock from 'ioredis-mock';
 import { vi } from 'vitest';
 import { SimRedis } from '../../sim/redis/node.ts';
 import type { RedisPort } from '../../src/ports/redis.ts';
-import { ClockRedis } from '../src/cache/helpers/clock-redis.ts';
 import { ManualClock } from '../src/cache/helpers/manual-clock.ts';
 import { defineL2Contract } from './cache-l2.contract.ts';
 
@@ -23,16 +22,6 @@ defineL2Contract('L2 contract: ioredis-mock', async () => {
       vi.useRealTimers();
       redis.disconnect();
     },
-  };
-});
-
-defineL2Contract('L2 contract: ClockRedis (in-test stand-in for the simulated Redis)', async () => {
-  const clock = new ManualClock(0);
-  return {
-    redis: new ClockRedis(clock),
-    prefix: 'hasim:l2c:',
-    advanceMs: (ms) => clock.advance(ms),
-    close: async () => {},
   };
 });
 

@@ -1,0 +1,15 @@
+// Redis + Lua rate limiters.
+export type {
+  RateLimitDecision,
+  RedisLimiterAlgorithm,
+  RedisLimiterDeps,
+  RedisLimiterOptions,
+} from './redis-limiter.ts';
+export { RedisLimiter } from './redis-limiter.ts';
+export {
+  FIXED_WINDOW_SCRIPT,
+  GCRA_SCRIPT,
+  SLIDING_COUNTER_SCRIPT,
+  SLIDING_LOG_SCRIPT,
+  TOKEN_BUCKET_SCRIPT,
+} from './scripts.ts';

@@ -1,0 +1,176 @@
+// A rate limiter over RedisPort running one of the Lua scripts of ./scripts.ts with EVALSHA and,
+// when the node answers NOSCRIPT (a fresh node, a promoted replica, SCRIPT FLUSH), EVAL, which
+// also caches the script there. That is what ioredis's `defineCommand` does (built/Script.js).
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../ports/clock.ts';
+import type { Random } from '../../ports/random.ts';
+import type { RedisArg, RedisPort } from '../../ports/redis.ts';
+import {
+  FIXED_WINDOW_SCRIPT,
+  GCRA_SCRIPT,
+  SLIDING_COUNTER_SCRIPT,
+  SLIDING_LOG_SCRIPT,
+  TOKEN_BUCKET_SCRIPT,
+} from './scripts.ts';
+
+/** The limiter algorithms, each one Lua script. */
+export type RedisLimiterAlgorithm =
+  | 'fixed-window'
+  | 'sliding-log'
+  | 'sliding-counter'
+  | 'token-bucket'
+  | 'gcra';
+
+/** Options of {@link RedisLimiter}. */
+export interface RedisLimiterOptions {
+  /** Which script decides. */
+  readonly algorithm: RedisLimiterAlgorithm;
+  /** Requests admitted per window (token bucket: capacity and tokens refilled per window). */
+  readonly limit: number;
+  /**
+   * Window in ms. fixed-window: a whole number of seconds (the article's EXPIRE takes seconds);
+   * token-bucket: time to refill `limit` tokens; gcra: period over which `limit` requests are spaced.
+   */
+  readonly windowMs: number;
+  /** GCRA only: redis-cell's max_burst (extra requests allowed at once). @defaultValue limit - 1 */
+  readonly burst?: number;
+  /** Prefix of every key. @defaultValue `'rate_limit:'` (the article's) */
+  readonly keyPrefix?: string;
+}
+
+/** What {@link RedisLimiter} runs on. */
+export interface RedisLimiterDeps {
+  /** Where the counters live. */
+  readonly redis: RedisPort;
+  /** Source of `now` passed to the scripts (all but fixed-window, which uses the server clock). */
+  readonly clock: Clock;
+  /** Makes sliding-log members unique across limiter instances. @defaultValue none (a per-instance counter) */
+  readonly random?: Random;
+}
+
+/** One decision. */
+export interface RateLimitDecision {
+  /** True when the request is admitted. */
+  readonly allowed: boolean;
+  /** Requests still admissible now, when the algorithm reports it (not fixed-window). */
+  readonly remaining: number | undefined;
+  /** Ms until a request of this cost could pass, when denied and the algorithm reports it. */
+  readonly retryAfterMs: number | undefined;
+}
+
+const SCRIPTS: Record<RedisLimiterAlgorithm, string> = {
+  'fixed-window': FIXED_WINDOW_SCRIPT,
+  'sliding-log': SLIDING_LOG_SCRIPT,
+  'sliding-counter': SLIDING_COUNTER_SCRIPT,
+  'token-bucket': TOKEN_BUCKET_SCRIPT,
+  gcra: GCRA_SCRIPT,
+};
+
+/** A Redis + Lua rate limiter (article section 4.2, plus four scripts that take `now`). */
+export class RedisLimiter {
+  /** The algorithm's Lua source. */
+  readonly script: string;
+  /** SHA1 of {@link RedisLimiter.script}, what EVALSHA sends. */
+  readonly sha1: string;
+  /** EVALSHA calls made, and how many of them fell back to EVAL after NOSCRIPT. */
+  readonly stats = { evalsha: 0, noscriptFallbacks: 0 };
+
+  private readonly options: Required<RedisLimiterOptions>;
+  private sequence = 0;
+
+  constructor(
+    options: RedisLimiterOptions,
+    private readonly deps: RedisLimiterDeps,
+  ) {
+    const { algorithm, limit, windowMs } = options;
+    if (!(algorithm in SCRIPTS)) {
+      throw new Error(
+        `RedisLimiter: algorithm must be one of ${Object.keys(SCRIPTS).join(', ')}, got ${algorithm}`,
+      );
+    }
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new Error(`RedisLimiter: limit must be an integer >= 1, got ${limit}`);
+    if (!Number.isInteger(windowMs) || windowMs < 1) {
+      throw new Error(`RedisLimiter: windowMs must be an integer >= 1 (ms), got ${windowMs}`);
+    }
+    if (algorithm === 'fixed-window' && windowMs % 1000 !== 0) {
+      throw new Error(
+        `RedisLimiter: windowMs must be a whole number of seconds for fixed-window, got ${windowMs}`,
+      );
+    }
+    const burst = options.burst ?? limit - 1;
+    if (!Number.isInteger(burst) || burst < 0)
+      throw new Error(`RedisLimiter: burst must be an integer >= 0, got ${burst}`);
+    this.options = { algorithm, limit, windowMs, burst, keyPrefix: options.keyPrefix ?? 'rate_limit:' };
+    this.script = SCRIPTS[algorithm];
+    this.sha1 = createHash('sha1').update(this.script).digest('hex');
+  }
+
+  /**
+   * The Redis key for a caller: the article's `rate_limit:<id>` for fixed-window, and a hash-tagged
+   * `rate_limit:{<id>}:<algorithm>` for the others, so every key of one caller shares a slot.
+   */
+  redisKey(id: string): string {
+    const { algorithm, keyPrefix } = this.options;
+    return algorithm === 'fixed-window' ? `${keyPrefix}${id}` : `${keyPrefix}{${id}}:${algorithm}`;
+  }
+
+  /** True when the request is admitted (the article's `isAllowed`). */
+  async tryAcquire(id: string, cost = 1): Promise<boolean> {
+    return (await this.decide(id, cost)).allowed;
+  }
+
+  /** Runs the script once for `id` and returns the full decision. */
+  async decide(id: string, cost = 1): Promise<RateLimitDecision> {
+    const { algorithm, limit, windowMs, burst } = this.options;
+    if (!Number.isInteger(cost) || cost < 1)
+      throw new Error(`RedisLimiter: cost must be an integer >= 1, got ${cost}`);
+    if (cost !== 1 && algorithm !== 'token-bucket' && algorithm !== 'gcra') {
+      throw new Error(`RedisLimiter: cost > 1 needs token-bucket or gcra, not ${algorithm}`);
+    }
+    const now = this.deps.clock.now();
+    let argv: RedisArg[];
+    switch (algorithm) {
+      case 'fixed-window':
+        argv = [limit, windowMs / 1000];
+        break;
+      case 'sliding-log':
+        argv = [now, windowMs, limit, this.member(now)];
+        break;
+      case 'sliding-counter':
+        argv = [now, windowMs, limit];
+        break;
+      case 'token-bucket':
+        argv = [now, limit, limit, windowMs, cost];
+        break;
+      case 'gcra':
+        argv = [now, windowMs / limit, burst, cost];
+        break;
+    }
+    const reply = await this.run(this.redisKey(id), argv);
+    if (algorithm === 'fixed-window')
+      return { allowed: Number(reply) === 1, remaining: undefined, retryAfterMs: undefined };
+    const [allowed, remaining, retry] = (reply as unknown[]).map(Number);
+    return {
+      allowed: allowed === 1,
+      remaining,
+      retryAfterMs: retry === undefined || retry < 0 ? undefined : retry,
+    };
+  }
+
+  private async run(key: string, argv: RedisArg[]): Promise<unknown> {
+    this.stats.evalsha++;
+    try {
+      return await this.deps.redis.evalsha(this.sha1, 1, key, ...argv);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      this.stats.noscriptFallbacks++;
+      return this.deps.redis.eval(this.script, 1, key, ...argv);
+    }
+  }
+
+  private member(now: number): string {
+    const unique = this.deps.random ? `-${Math.floor(this.deps.random.next() * 2 ** 31)}` : '';
+    return `${now}-${this.sequence++}${unique}`;
+  }
+}
