@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { SimRedis } from '../../../sim/redis/node.ts';
 import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
 import { CACHE_PREFIX, hashPrompt } from '../../../src/cache/prompt-key.ts';
 import { RedisL2 } from '../../../src/cache/redis-l2.ts';
-import { ClockRedis } from './helpers/clock-redis.ts';
 import { ManualClock } from './helpers/manual-clock.ts';
 
 describe('hashPrompt (the article key)', () => {
@@ -21,14 +21,14 @@ describe('hashPrompt (the article key)', () => {
   });
 
   it('the L2 key is llm: + hash', () => {
-    const l2 = new RedisL2({ redis: new ClockRedis(new ManualClock()) });
+    const l2 = new RedisL2({ redis: new SimRedis(new ManualClock()) });
     expect(CACHE_PREFIX).toBe('llm:');
     expect(l2.key(hashPrompt('hello'))).toBe('llm:LPJNul+wow4m6Dsq');
   });
 });
 
 describe('RedisL2 options', () => {
-  const redis = new ClockRedis(new ManualClock());
+  const redis = new SimRedis(new ManualClock());
   it.each([
     [{ ttlMs: 0 }, /ttlMs must be a positive integer/],
     [{ ttlMs: 1.5 }, /ttlMs must be a positive integer/],
