@@ -30,7 +30,11 @@ export type StateChangeObserver = (
 export interface CompletedRequest {
   /** Clock ms when the entry was created (before any flow-control wait). */
   readonly createTimestampMs: number;
-  /** Clock ms when it exited; 0 or less means "now" (ResponseTimeCircuitBreaker.onRequestComplete). */
+  /**
+   * Clock ms when it exited; 0 or less means "not stamped, use now" (ResponseTimeCircuitBreaker).
+   * When stamped it is also the instant the breaker counts at: in Sentinel's exit path
+   * StatisticSlot.exit stamps it just before DegradeSlot.exit reads the (cached, ms) clock again.
+   */
   readonly completeTimestampMs: number;
   /** The traced error, if any (`Entry.getError()`); `undefined` is a success. */
   readonly error: unknown;
@@ -181,9 +185,8 @@ export class ResponseTimeCircuitBreaker extends AbstractCircuitBreaker {
   }
 
   onRequestComplete(request: CompletedRequest): void {
-    const now = this.clock.now();
-    const completeMs = request.completeTimestampMs > 0 ? request.completeTimestampMs : now;
-    const rt = completeMs - request.createTimestampMs;
+    const now = request.completeTimestampMs > 0 ? request.completeTimestampMs : this.clock.now();
+    const rt = now - request.createTimestampMs;
     const slow = rt > this.maxAllowedRtMs;
     if (slow) this.#stat.add(now, BAD, 1);
     this.#stat.add(now, TOTAL, 1);
@@ -233,7 +236,7 @@ export class ExceptionCircuitBreaker extends AbstractCircuitBreaker {
   }
 
   onRequestComplete(request: CompletedRequest): void {
-    const now = this.clock.now();
+    const now = request.completeTimestampMs > 0 ? request.completeTimestampMs : this.clock.now();
     const failed = request.error !== undefined && request.error !== null;
     if (failed) this.#stat.add(now, BAD, 1);
     this.#stat.add(now, TOTAL, 1);

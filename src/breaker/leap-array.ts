@@ -22,6 +22,10 @@ export class LeapArray {
   readonly #starts: Float64Array;
   /** Counters, bucket-major: counter `k` of bucket `i` is `#counts[i * width + k]`. */
   readonly #counts: Float64Array;
+  // The bucket the last call landed in, [#hotStart, #hotStart + windowLengthMs): most calls hit it
+  // again, and then no division is needed.
+  #hotIdx = 0;
+  #hotStart = -1;
 
   constructor(sampleCount: number, intervalMs: number, width: number) {
     // LeapArray's constructor assertions.
@@ -50,19 +54,23 @@ export class LeapArray {
    * stored window; time never goes backwards on our clocks, so that branch is not reachable here.
    */
   currentWindow(t: number): number {
+    const hot = this.#hotStart;
+    if (t >= hot && t - hot < this.windowLengthMs && hot >= 0) return this.#hotIdx;
     const idx = Math.floor(t / this.windowLengthMs) % this.sampleCount;
     const windowStart = t - (t % this.windowLengthMs);
     if (this.#starts[idx] !== windowStart) {
       this.#starts[idx] = windowStart;
       this.#counts.fill(0, idx * this.width, (idx + 1) * this.width);
     }
+    this.#hotIdx = idx;
+    this.#hotStart = windowStart;
     return idx;
   }
 
   /** Adds `n` to counter `k` of the bucket for time `t`. */
   add(t: number, k: number, n: number): void {
-    const idx = this.currentWindow(t);
-    this.#counts[idx * this.width + k]! += n;
+    const i = this.currentWindow(t) * this.width + k;
+    this.#counts[i] = this.#counts[i]! + n;
   }
 
   /** Counter `k` summed over the buckets that are not deprecated at `t` (`LeapArray.values(t)`). */

@@ -43,6 +43,11 @@ export interface SentinelOptions {
   readonly coldFactor?: number;
 }
 
+/** What an entry reports its exit to: the slot chain of its resource. */
+interface EntryOwner {
+  exitEntry(entry: Entry): void;
+}
+
 // Set by Entry's static block: lets Sentinel mark an entry blocked and run its terminate hooks
 // without making either public.
 let terminateBlocked: (entry: Entry, error: BlockException) => void;
@@ -65,7 +70,7 @@ export class Entry implements TerminateHooks {
   #blockError: BlockException | undefined;
   #exited = false;
   #hooks: ((blocked: boolean) => void)[] | undefined;
-  readonly #onExit: (entry: Entry) => void;
+  readonly #owner: EntryOwner;
 
   static {
     terminateBlocked = (entry, error) => {
@@ -76,16 +81,11 @@ export class Entry implements TerminateHooks {
   }
 
   /** @internal Entries are made by `Sentinel.entry`. */
-  constructor(
-    resource: string,
-    createTimestampMs: number,
-    acquireCount: number,
-    onExit: (entry: Entry) => void,
-  ) {
+  constructor(resource: string, createTimestampMs: number, acquireCount: number, owner: EntryOwner) {
     this.resource = resource;
     this.createTimestampMs = createTimestampMs;
     this.acquireCount = acquireCount;
-    this.#onExit = onExit;
+    this.#owner = owner;
   }
 
   /** The traced business error, if any (`Entry.getError`). */
@@ -117,7 +117,7 @@ export class Entry implements TerminateHooks {
   exit(): void {
     if (this.#exited) return;
     this.#exited = true;
-    this.#onExit(this);
+    this.#owner.exitEntry(this);
     this.#terminate();
   }
 
@@ -153,7 +153,37 @@ interface FlowChecker {
   readonly controller: TrafficShapingController;
 }
 
+function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
 const NO_BREAKERS: readonly AbstractCircuitBreaker[] = [];
+const NO_FLOW: readonly FlowChecker[] = [];
+
+/**
+ * One resource's slot chain state: its statistics node (kept for the life of the Sentinel, as
+ * Sentinel's ClusterNode) and the breakers and flow checkers of the rules loaded *now*.
+ */
+class ResourceSlot implements EntryOwner {
+  readonly node: StatisticNode;
+  breakers: readonly AbstractCircuitBreaker[] = NO_BREAKERS;
+  flow: readonly FlowChecker[] = NO_FLOW;
+  readonly #clock: Clock;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+    this.node = new StatisticNode(clock);
+  }
+
+  // StatisticSlot.exit stamps the completion time, then DegradeSlot.exit tells every breaker the
+  // resource has *now* (rules may have been reloaded since the entry passed).
+  exitEntry(entry: Entry): void {
+    entry.completeTimestampMs = this.#clock.now();
+    this.node.exit();
+    const breakers = this.breakers;
+    for (let i = 0; i < breakers.length; i++) breakers[i]!.onRequestComplete(entry);
+  }
+}
 
 /**
  * Sentinel 1.8.x's slot chain for one process, reduced to flow control and circuit breaking:
@@ -165,12 +195,9 @@ export class Sentinel {
   readonly #clock: Clock;
   readonly #trace: TraceSink | undefined;
   readonly #coldFactor: number;
-  #breakers = new Map<string, readonly AbstractCircuitBreaker[]>();
-  #flow = new Map<string, readonly FlowChecker[]>();
-  readonly #nodes = new Map<string, StatisticNode>();
+  readonly #slots = new Map<string, ResourceSlot>();
   #observers: readonly StateChangeObserver[] = [];
   readonly #notify: StateChangeObserver;
-  readonly #exitEntry: (entry: Entry) => void;
 
   constructor(options: SentinelOptions) {
     this.#clock = options.clock;
@@ -187,7 +214,6 @@ export class Sentinel {
       });
       for (const o of this.#observers) o(prev, next, rule, snapshotValue);
     };
-    this.#exitEntry = (entry) => this.#exit(entry);
   }
 
   /**
@@ -200,13 +226,14 @@ export class Sentinel {
     full.forEach(assertValidDegradeRule);
     const next = new Map<string, AbstractCircuitBreaker[]>();
     for (const rule of full) {
-      const existing = this.#breakers.get(rule.resource)?.find((cb) => sameDegradeRule(cb.rule, rule));
+      const existing = this.#slots.get(rule.resource)?.breakers.find((cb) => sameDegradeRule(cb.rule, rule));
       const cb = existing ?? newCircuitBreaker(rule, { clock: this.#clock, onStateChange: this.#notify });
       const list = next.get(rule.resource);
       if (list === undefined) next.set(rule.resource, [cb]);
       else list.push(cb);
     }
-    this.#breakers = next;
+    for (const slot of this.#slots.values()) slot.breakers = NO_BREAKERS;
+    for (const [resource, list] of next) this.#slotOf(resource).breakers = list;
   }
 
   /**
@@ -224,27 +251,28 @@ export class Sentinel {
       if (list === undefined) next.set(rule.resource, [checker]);
       else list.push(checker);
     }
-    this.#flow = next;
+    for (const slot of this.#slots.values()) slot.flow = NO_FLOW;
+    for (const [resource, list] of next) this.#slotOf(resource).flow = list;
   }
 
-  /** The loaded degrade rules, in load order. */
+  /** The loaded degrade rules, grouped by resource in order of first appearance. */
   degradeRules(): DegradeRule[] {
-    return [...this.#breakers.values()].flatMap((l) => l.map((cb) => cb.rule));
+    return [...this.#slots.values()].flatMap((s) => s.breakers.map((cb) => cb.rule));
   }
 
-  /** The loaded flow rules, in load order. */
+  /** The loaded flow rules, grouped by resource in order of first appearance. */
   flowRules(): FlowRule[] {
-    return [...this.#flow.values()].flatMap((l) => l.map((c) => c.rule));
+    return [...this.#slots.values()].flatMap((s) => s.flow.map((c) => c.rule));
   }
 
   /** The resource's breakers in rule order (empty if none), each with `.state`. */
   circuitBreakers(resource: string): readonly AbstractCircuitBreaker[] {
-    return this.#breakers.get(resource) ?? NO_BREAKERS;
+    return this.#slots.get(resource)?.breakers ?? NO_BREAKERS;
   }
 
-  /** The resource's pass/thread statistics, if it has been entered. */
+  /** The resource's pass/thread statistics, if it has been entered or has rules. */
   node(resource: string): StatisticNode | undefined {
-    return this.#nodes.get(resource);
+    return this.#slots.get(resource)?.node;
   }
 
   /**
@@ -264,18 +292,12 @@ export class Sentinel {
    * first `FlowException` / `DegradeException`.
    */
   entry(resource: string, acquireCount = 1): Promise<Entry> {
-    const entry = new Entry(resource, this.#clock.now(), acquireCount, this.#exitEntry);
-    const checkers = this.#flow.get(resource);
-    if (checkers !== undefined) {
-      const node = this.#nodeOf(resource);
-      for (let i = 0; i < checkers.length; i++) {
-        const c = checkers[i]!;
-        const wait = c.controller.canPass(node, acquireCount);
-        if (wait < 0) return this.#block(entry, new FlowException(c.rule));
-        if (wait > 0) return this.#enterAfterWait(entry, checkers, i, wait);
-      }
+    try {
+      const r = this.#enter(resource, acquireCount);
+      return r instanceof Entry ? Promise.resolve(r) : r;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return this.#degradeCheck(entry);
   }
 
   /**
@@ -292,12 +314,15 @@ export class Sentinel {
     fn: () => T | Promise<T>,
     handlers?: ((error: unknown) => T | Promise<T>) | RunHandlers<T>,
   ): Promise<T> {
-    const h: RunHandlers<T> = typeof handlers === 'function' ? { fallback: handlers } : (handlers ?? {});
     let entry: Entry | undefined;
     try {
-      entry = await this.entry(resource);
-      return await fn();
+      const r = this.#enter(resource, 1);
+      entry = r instanceof Entry ? r : await r;
+      const v = fn();
+      // A plain value needs no extra turn of the microtask queue; a promise or thenable is awaited.
+      return isThenable(v) ? await v : v;
     } catch (error) {
+      const h: RunHandlers<T> = typeof handlers === 'function' ? { fallback: handlers } : (handlers ?? {});
       if (error instanceof BlockException) {
         if (h.blockHandler) return await h.blockHandler(error);
         if (h.fallback) return await h.fallback(error);
@@ -314,63 +339,70 @@ export class Sentinel {
     }
   }
 
+  // The slot chain for one entry: an Entry when nothing had to wait, a promise when a pacing
+  // controller made it sleep; a refusal without waiting throws the BlockException synchronously.
+  #enter(resource: string, acquireCount: number): Entry | Promise<Entry> {
+    const slot = this.#slotOf(resource);
+    const now = this.#clock.now();
+    const entry = new Entry(resource, now, acquireCount, slot);
+    const checkers = slot.flow;
+    for (let i = 0; i < checkers.length; i++) {
+      const c = checkers[i]!;
+      const wait = c.controller.canPass(slot.node, acquireCount);
+      if (wait < 0) throw this.#block(entry, new FlowException(c.rule));
+      if (wait > 0) return this.#enterAfterWait(slot, entry, checkers, i, wait);
+    }
+    // No await has happened: the pass is counted at the entry's own timestamp.
+    return this.#degradeCheck(slot, entry, now);
+  }
+
   async #enterAfterWait(
+    slot: ResourceSlot,
     entry: Entry,
     checkers: readonly FlowChecker[],
     from: number,
     wait: number,
   ): Promise<Entry> {
     await this.#clock.sleep(wait);
-    const node = this.#nodeOf(entry.resource);
     for (let i = from + 1; i < checkers.length; i++) {
       const c = checkers[i]!;
-      const w = c.controller.canPass(node, entry.acquireCount);
-      if (w < 0) return this.#block(entry, new FlowException(c.rule));
+      const w = c.controller.canPass(slot.node, entry.acquireCount);
+      if (w < 0) throw this.#block(entry, new FlowException(c.rule));
       if (w > 0) await this.#clock.sleep(w);
     }
-    return this.#degradeCheck(entry);
+    return this.#degradeCheck(slot, entry, this.#clock.now());
   }
 
-  // DegradeSlot.performChecking: every breaker in rule order; the first refusal blocks.
-  #degradeCheck(entry: Entry): Promise<Entry> {
-    const breakers = this.#breakers.get(entry.resource);
-    if (breakers !== undefined) {
-      for (let i = 0; i < breakers.length; i++) {
-        const cb = breakers[i]!;
-        if (!cb.tryPass(entry)) return this.#block(entry, new DegradeException(cb.rule));
-      }
+  // DegradeSlot.performChecking: every breaker in rule order; the first refusal blocks. Then
+  // StatisticSlot counts the pass and the thread, at `now`.
+  #degradeCheck(slot: ResourceSlot, entry: Entry, now: number): Entry {
+    const breakers = slot.breakers;
+    for (let i = 0; i < breakers.length; i++) {
+      const cb = breakers[i]!;
+      if (!cb.tryPass(entry)) throw this.#block(entry, new DegradeException(cb.rule));
     }
-    this.#nodeOf(entry.resource).addPass(entry.acquireCount);
-    return Promise.resolve(entry);
+    slot.node.addPass(entry.acquireCount, now);
+    return entry;
   }
 
-  #block(entry: Entry, error: BlockException): Promise<never> {
+  /** Marks the entry refused, runs its terminate hooks, and returns the error to throw. */
+  #block(entry: Entry, error: BlockException): BlockException {
     this.#trace?.emit('sentinel', 'block', {
       resource: entry.resource,
       by: error instanceof DegradeException ? 'degrade' : 'flow',
     });
     // CtSph: a refused entry exits at once; its terminate hooks (the #1638 probe hook) run then.
     terminateBlocked(entry, error);
-    return Promise.reject(error);
+    return error;
   }
 
-  // StatisticSlot.exit stamps the completion time, then DegradeSlot.exit tells every breaker the
-  // resource has *now* (rules may have been reloaded since the entry passed).
-  #exit(entry: Entry): void {
-    entry.completeTimestampMs = this.#clock.now();
-    this.#nodes.get(entry.resource)?.exit();
-    const breakers = this.#breakers.get(entry.resource);
-    if (breakers === undefined) return;
-    for (let i = 0; i < breakers.length; i++) breakers[i]!.onRequestComplete(entry);
-  }
-
-  #nodeOf(resource: string): StatisticNode {
-    let node = this.#nodes.get(resource);
-    if (node === undefined) {
-      node = new StatisticNode(this.#clock);
-      this.#nodes.set(resource, node);
+  #slotOf(resource: string): ResourceSlot {
+    let slot = this.#slots.get(resource);
+    if (slot === undefined) {
+      slot = new ResourceSlot(this.#clock);
+      this.#slots.set(resource, slot);
     }
-    return node;
+    return slot;
   }
 
   // FlowRuleUtil.generateRater: shaping only for the QPS grade; THREAD always uses DefaultController.

@@ -44,9 +44,8 @@ export class StatisticNode implements FlowNode {
     return this.#threads;
   }
 
-  /** `StatisticSlot.entry` after the checks: one more in flight, `count` more passes. */
-  addPass(count: number): void {
-    const t = this.#clock.now();
+  /** `StatisticSlot.entry` after the checks: one more in flight, `count` more passes at clock ms `t`. */
+  addPass(count: number, t: number = this.#clock.now()): void {
     this.#second.add(t, 0, count);
     this.#minute.add(t, 0, count);
     this.#threads++;

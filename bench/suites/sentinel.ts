@@ -1,0 +1,119 @@
+import { ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
+import CircuitBreaker from 'opossum';
+import { SystemClock } from '../../src/adapters/system-clock.ts';
+import { Sentinel } from '../../src/breaker/index.ts';
+import type { BenchCase, Measurement } from '../harness.ts';
+
+// One CLOSED breaker guarding trivial work, called sequentially with `await`, on the real clock
+// (what a live gateway does per request). Each library in its documented default shape:
+// - hasim: `await sentinel.entry(r)`, work, `entry.exit()`, one slow-ratio DegradeRule (the article's);
+// - opossum 9: `new CircuitBreaker(fn)` (defaults: 10 s timeout timer per call, rolling stats), `await fire()`;
+// - cockatiel 3: `circuitBreaker(handleAll, { halfOpenAfter, breaker: new ConsecutiveBreaker(5) })`, `await execute(fn)`.
+const N = 100_000;
+
+let sink = 0;
+const work = (i: number): number => {
+  sink = (sink + i * 31) | 0;
+  return sink;
+};
+
+async function sentinel(): Promise<Measurement> {
+  const s = new Sentinel({ clock: new SystemClock() });
+  s.loadDegradeRules([
+    {
+      resource: 'llmApi',
+      grade: 0,
+      count: 2000,
+      slowRatioThreshold: 0.5,
+      minRequestAmount: 5,
+      statIntervalMs: 60_000,
+      timeWindow: 30,
+    },
+  ]);
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) {
+    const e = await s.entry('llmApi');
+    work(i);
+    e.exit();
+  }
+  const ms = performance.now() - t0;
+  if (s.circuitBreakers('llmApi')[0]!.state !== 'CLOSED') throw new Error('bench: breaker left CLOSED');
+  return { ops: N, ms };
+}
+
+async function sentinelRun(): Promise<Measurement> {
+  const s = new Sentinel({ clock: new SystemClock() });
+  s.loadDegradeRules([
+    {
+      resource: 'llmApi',
+      grade: 0,
+      count: 2000,
+      slowRatioThreshold: 0.5,
+      minRequestAmount: 5,
+      statIntervalMs: 60_000,
+      timeWindow: 30,
+    },
+  ]);
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) await s.run('llmApi', () => work(i));
+  return { ops: N, ms: performance.now() - t0 };
+}
+
+async function opossum(): Promise<Measurement> {
+  let i = 0;
+  const breaker = new CircuitBreaker(async () => work(i));
+  const t0 = performance.now();
+  for (i = 0; i < N; i++) await breaker.fire();
+  const ms = performance.now() - t0;
+  breaker.shutdown();
+  return { ops: N, ms };
+}
+
+async function cockatiel(): Promise<Measurement> {
+  const policy = circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) });
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) await policy.execute(() => work(i));
+  return { ops: N, ms: performance.now() - t0 };
+}
+
+// Context for the ratios: every hasim entry reads the injected clock twice (creation, exit) as
+// Sentinel stamps createTimestamp and completeTimestamp; opossum's and cockatiel's CLOSED paths
+// read none. On a VM without a fast clock source, that read is a large part of the cost.
+async function clockReads(): Promise<Measurement> {
+  const clock = new SystemClock();
+  let x = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) x += clock.now();
+  const ms = performance.now() - t0;
+  if (x === 0) throw new Error('unreachable');
+  return { ops: N, ms };
+}
+
+export const cases: BenchCase[] = [
+  {
+    name: `sentinel: entry/exit per second, one CLOSED breaker (${N.toLocaleString('en')} sequential awaited calls)`,
+    unit: 'calls/s',
+    ours: { label: 'hasim Sentinel entry/exit', run: sentinel },
+    peer: { label: 'opossum 9 fire()', run: opossum },
+    targets: { minRatio: 1 },
+  },
+  {
+    name: `sentinel: entry/exit per second, one CLOSED breaker (${N.toLocaleString('en')} sequential awaited calls)`,
+    unit: 'calls/s',
+    ours: { label: 'hasim Sentinel entry/exit', run: sentinel },
+    peer: { label: 'cockatiel 3 execute()', run: cockatiel },
+    targets: { minRatio: 1 },
+  },
+  {
+    name: `sentinel: run() wrapper per second vs cockatiel execute() (${N.toLocaleString('en')} calls)`,
+    unit: 'calls/s',
+    ours: { label: 'hasim Sentinel run()', run: sentinelRun },
+    peer: { label: 'cockatiel 3 execute()', run: cockatiel },
+    targets: { minRatio: 1 },
+  },
+  {
+    name: 'sentinel: context — SystemClock.now() reads per second (two per hasim entry/exit)',
+    unit: 'reads/s',
+    ours: { label: 'SystemClock.now()', run: clockReads },
+  },
+];
