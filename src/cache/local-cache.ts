@@ -3,6 +3,7 @@ import type { Random } from '../ports/random.ts';
 import type { EvictionPolicy, RemovalCause } from './policy/eviction-policy.ts';
 import { LruPolicy } from './policy/lru-policy.ts';
 import { CacheNode, WriteOrderDeque } from './policy/node.ts';
+import { rehash, spread } from './wtinylfu/frequency-sketch.ts';
 import { keyHash } from './wtinylfu/key-hash.ts';
 import { WindowTinyLfuPolicy } from './wtinylfu/window-tiny-lfu.ts';
 
@@ -136,6 +137,8 @@ export class LocalCache<K extends LocalCacheKey, V> {
   readonly #timed: boolean;
   readonly #recordStats: boolean;
   readonly #evict = (node: CacheNode<K, V>) => this.#evictEntry(node, 'size');
+  /** The last node evicted for size, recycled by the next insert. */
+  #spare: CacheNode<K, V> | undefined;
   #hits = 0;
   #misses = 0;
   #loadSuccesses = 0;
@@ -323,7 +326,10 @@ export class LocalCache<K extends LocalCacheKey, V> {
         return;
       }
     }
-    const created = new CacheNode<K, V>(key, keyHash(key), value, now, now);
+    const hash = hashKey(key);
+    const blockHash = spreadHash(hash);
+    const counterHash = rehashHash(blockHash);
+    const created = this.#newNode(key, hash, blockHash, counterHash, value, now);
     created.loader = loader;
     this.#data.set(key, created);
     if (this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity) {
@@ -447,6 +453,32 @@ export class LocalCache<K extends LocalCacheKey, V> {
   #evictEntry(node: CacheNode<K, V>, cause: RemovalCause): void {
     if (this.#recordStats) this.#evictions++;
     this.#removeNode(node, cause);
+    // A node evicted for size is referenced by nothing else unless a refresh may still hold it:
+    // keep it for the next insert (as lru-cache reuses its slots) to spare the garbage collector.
+    if (cause === 'size' && this.#refreshAfterWriteMs === Infinity) this.#spare = node;
+  }
+
+  #newNode(
+    key: K,
+    hash: number,
+    blockHash: number,
+    counterHash: number,
+    value: V,
+    now: number,
+  ): CacheNode<K, V> {
+    const node = this.#spare;
+    if (node === undefined) return new Node<K, V>(key, hash, blockHash, counterHash, value, now, now);
+    this.#spare = undefined;
+    node.key = key;
+    node.hash = hash;
+    node.blockHash = blockHash;
+    node.counterHash = counterHash;
+    node.value = value;
+    node.writeTimeMs = now;
+    node.accessTimeMs = now;
+    node.region = 'window';
+    node.alive = true;
+    return node;
   }
 
   #removeNode(node: CacheNode<K, V>, cause: RemovalCause): void {
@@ -458,6 +490,12 @@ export class LocalCache<K extends LocalCacheKey, V> {
     node.refreshing = false;
   }
 }
+
+// Local bindings of per-write helpers: imported bindings are getters once transpiled to CommonJS.
+const Node = CacheNode;
+const hashKey = keyHash;
+const spreadHash = spread;
+const rehashHash = rehash;
 
 function duration(field: string, value: number | undefined): number {
   if (value === undefined) return Infinity;

@@ -1,18 +1,23 @@
-/** Which region of the policy a node is in (Caffeine `Node.inWindow / inMainProbation / inMainProtected`). */
-export const WINDOW = 0;
-export const PROBATION = 1;
-export const PROTECTED = 2;
-export type Region = typeof WINDOW | typeof PROBATION | typeof PROTECTED;
+/**
+ * Which region of the policy a node is in (Caffeine `Node.inWindow / inMainProbation / inMainProtected`).
+ * String tags rather than imported numeric constants: module bindings are getters once transpiled,
+ * which costs on the hot path.
+ */
+export type Region = 'window' | 'probation' | 'protected';
 
 /**
- * One cache entry, linked into an access-order deque (by its policy) and, when the cache expires
+ * One cache entry (its identity fields are rewritten when a size-evicted node is recycled), linked into an access-order deque (by its policy) and, when the cache expires
  * after write, into the write-order deque. Intrusive links keep every move O(1) without allocating.
  */
 export class CacheNode<K, V> {
   /** The sketch hash of `key` (see `keyHash`). */
-  readonly hash: number;
-  /** Region of the eviction policy; LRU keeps every node in `WINDOW`. */
-  region: Region = WINDOW;
+  hash: number;
+  /** `spread(hash)`: picks the sketch block (computed once per node). */
+  blockHash: number;
+  /** `rehash(spread(hash))`: picks the four counters in the block. */
+  counterHash: number;
+  /** Region of the eviction policy; LRU keeps every node in `'window'`. */
+  region: Region = 'window';
   /** The access-order deque that currently holds this node, if any. */
   accessDeque: AccessOrderDeque<K, V> | undefined;
   accessPrev: CacheNode<K, V> | undefined;
@@ -28,8 +33,10 @@ export class CacheNode<K, V> {
   loader: ((key: K) => Promise<V | undefined | null> | V | undefined | null) | undefined;
 
   constructor(
-    readonly key: K,
+    public key: K,
     hash: number,
+    blockHash: number,
+    counterHash: number,
     public value: V,
     /** Virtual ms of the last write (create, replace, load, refresh). */
     public writeTimeMs: number,
@@ -37,6 +44,8 @@ export class CacheNode<K, V> {
     public accessTimeMs: number,
   ) {
     this.hash = hash;
+    this.blockHash = blockHash;
+    this.counterHash = counterHash;
   }
 }
 
@@ -90,9 +99,18 @@ export class AccessOrderDeque<K, V> {
   }
 
   moveToBack(node: CacheNode<K, V>): void {
-    if (node.accessDeque !== this || this.tail === node) return;
-    this.remove(node);
-    this.offerLast(node);
+    const tail = this.tail;
+    if (node.accessDeque !== this || tail === node) return;
+    // Unlink (node is not the tail, so it has a next) and relink after the old tail.
+    const prev = node.accessPrev;
+    const next = node.accessNext!;
+    if (prev) prev.accessNext = next;
+    else this.head = next;
+    next.accessPrev = prev;
+    node.accessPrev = tail;
+    node.accessNext = undefined;
+    tail!.accessNext = node;
+    this.tail = node;
   }
 }
 

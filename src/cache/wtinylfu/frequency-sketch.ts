@@ -38,43 +38,44 @@ export class FrequencySketch {
 
   /** The estimated number of occurrences of the item with hash `hash`, 0..15. */
   frequency(hash: number): number {
+    const blockHash = spread(hash);
+    return this.frequencyOf(blockHash, rehash(blockHash));
+  }
+
+  /** Counts one occurrence of the item with hash `hash`; halves all counters every `sampleSize` increments. */
+  increment(hash: number): void {
+    const blockHash = spread(hash);
+    this.incrementOf(blockHash, rehash(blockHash));
+  }
+
+  /** {@link frequency} from the item's precomputed `spread(hash)` and `rehash(spread(hash))`. */
+  frequencyOf(blockHash: number, counterHash: number): number {
     const table = this.#table;
     if (table === undefined) return 0;
-    const blockHash = spread(hash);
-    const counterHash = rehash(blockHash);
     const block = (blockHash & this.#blockMask) << 3;
     let frequency = 15;
     for (let i = 0; i < 4; i++) {
       const h = counterHash >>> (i << 3);
       const index = (h >>> 1) & 15;
       const slot = block + (h & 1) + (i << 1);
-      const word = (slot << 1) + (index >>> 3);
-      const count = (table[word]! >>> ((index & 7) << 2)) & 0xf;
+      const count = (table[(slot << 1) + (index >>> 3)]! >>> ((index & 7) << 2)) & 0xf;
       if (count < frequency) frequency = count;
     }
     return frequency;
   }
 
-  /** Counts one occurrence of the item with hash `hash`; halves all counters every `sampleSize` increments. */
-  increment(hash: number): void {
+  /** {@link increment} from the item's precomputed hashes. */
+  incrementOf(blockHash: number, counterHash: number): void {
     const table = this.#table;
     if (table === undefined) return;
-    const blockHash = spread(hash);
-    const counterHash = rehash(blockHash);
     const block = (blockHash & this.#blockMask) << 3;
-    let added = false;
-    for (let i = 0; i < 4; i++) {
-      const h = counterHash >>> (i << 3);
-      const index = (h >>> 1) & 15;
-      const slot = block + (h & 1) + (i << 1);
-      const word = (slot << 1) + (index >>> 3);
-      const shift = (index & 7) << 2;
-      if (((table[word]! >>> shift) & 0xf) !== 0xf) {
-        table[word] = table[word]! + (1 << shift);
-        added = true;
-      }
-    }
-    if (added && ++this.size === this.sampleSize) this.reset();
+    // Caffeine unrolls this loop; the four counters are in word pairs 0-1, 2-3, 4-5, 6-7 of the block.
+    const added =
+      incrementAt(table, block, counterHash) |
+      incrementAt(table, block + 2, counterHash >>> 8) |
+      incrementAt(table, block + 4, counterHash >>> 16) |
+      incrementAt(table, block + 6, counterHash >>> 24);
+    if (added !== 0 && ++this.size === this.sampleSize) this.reset();
   }
 
   /** Halves every counter (aging). Caffeine: `size = (size - (oddCounters >>> 2)) >>> 1`. */
@@ -91,8 +92,20 @@ export class FrequencySketch {
   }
 }
 
-// Caffeine FrequencySketch.spread / rehash: integer mixing of the key's hash.
-function spread(x: number): number {
+// Increments the counter that byte `h` selects in the word pair at `slotBase`; 1 if it changed.
+function incrementAt(table: Uint32Array, slotBase: number, h: number): number {
+  const index = (h >>> 1) & 15;
+  const word = ((slotBase + (h & 1)) << 1) + (index >>> 3);
+  const shift = (index & 7) << 2;
+  const w = table[word]!;
+  if (((w >>> shift) & 0xf) === 0xf) return 0;
+  table[word] = w + (1 << shift);
+  return 1;
+}
+
+// Caffeine FrequencySketch.spread / rehash: integer mixing of the key's hash. An item's block is
+// picked by spread(hash), its four counters by rehash(spread(hash)).
+export function spread(x: number): number {
   x ^= x >>> 17;
   x = Math.imul(x, 0xed5ad4bb);
   x ^= x >>> 11;
@@ -101,7 +114,7 @@ function spread(x: number): number {
   return x;
 }
 
-function rehash(x: number): number {
+export function rehash(x: number): number {
   x = Math.imul(x, 0x31848bab);
   x ^= x >>> 14;
   return x;

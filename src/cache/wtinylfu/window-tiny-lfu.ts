@@ -1,6 +1,6 @@
 import type { Random } from '../../ports/random.ts';
 import type { EvictionPolicy } from '../policy/eviction-policy.ts';
-import { AccessOrderDeque, type CacheNode, PROBATION, PROTECTED, WINDOW } from '../policy/node.ts';
+import { AccessOrderDeque, type CacheNode } from '../policy/node.ts';
 import { FrequencySketch } from './frequency-sketch.ts';
 
 // Caffeine 3.2.2 BoundedLocalCache constants (the same in 3.1.x; dev HEAD replaces the climber).
@@ -104,20 +104,22 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
     this.#weightedSize++;
     this.#windowWeightedSize++;
     // Lazily initialize the sketch when the cache is half full (ben-manes/caffeine #64).
-    if (this.#weightedSize >= this.#maximum >>> 1) this.sketch.ensureCapacity(this.#maximum);
-    this.sketch.increment(node.hash);
+    if (this.#weightedSize >= this.#maximum >>> 1 && this.sketch.isNotInitialized()) {
+      this.sketch.ensureCapacity(this.#maximum);
+    }
+    this.sketch.incrementOf(node.blockHash, node.counterHash);
     this.#missesInSample++;
-    node.region = WINDOW;
+    node.region = 'window';
     if (1 > this.#windowMaximum) this.#window.offerFirst(node);
     else this.#window.offerLast(node);
   }
 
   // Caffeine onAccess + reorderProbation.
   onAccess(node: CacheNode<K, V>): void {
-    this.sketch.increment(node.hash);
-    if (node.region === WINDOW) {
+    this.sketch.incrementOf(node.blockHash, node.counterHash);
+    if (node.region === 'window') {
       this.#window.moveToBack(node);
-    } else if (node.region === PROBATION) {
+    } else if (node.region === 'probation') {
       // reorderProbation ignores a stale access to an entry no longer present.
       if (!this.#probation.contains(node)) {
         // nothing to move
@@ -128,7 +130,7 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
         this.#mainProtectedWeightedSize++;
         this.#probation.remove(node);
         this.#protected.offerLast(node);
-        node.region = PROTECTED;
+        node.region = 'protected';
       }
     } else {
       this.#protected.moveToBack(node);
@@ -141,8 +143,8 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
     if (deque === undefined) return;
     deque.remove(node);
     this.#weightedSize--;
-    if (node.region === WINDOW) this.#windowWeightedSize--;
-    else if (node.region === PROTECTED) this.#mainProtectedWeightedSize--;
+    if (node.region === 'window') this.#windowWeightedSize--;
+    else if (node.region === 'protected') this.#mainProtectedWeightedSize--;
   }
 
   // Caffeine maintenance(): evictEntries() then climb().
@@ -161,7 +163,7 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
       const next = node.accessNext;
       this.#window.remove(node);
       this.#probation.offerLast(node);
-      node.region = PROBATION;
+      node.region = 'probation';
       first ??= node;
       this.#windowWeightedSize--;
       node = next;
@@ -172,22 +174,22 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
   // Caffeine evictFromMain: duel candidates (from the probation tail, then the window head)
   // against victims (probation head, then protected, then window) until the size fits.
   #evictFromMain(candidate: CacheNode<K, V> | undefined, evict: (node: CacheNode<K, V>) => void): void {
-    let victimQueue = PROBATION;
-    let candidateQueue = PROBATION;
+    let victimQueue = 'probation';
+    let candidateQueue = 'probation';
     let victim = this.#probation.peekFirst();
     while (this.#weightedSize > this.#maximum) {
-      if (candidate === undefined && candidateQueue === PROBATION) {
+      if (candidate === undefined && candidateQueue === 'probation') {
         candidate = this.#window.peekFirst();
-        candidateQueue = WINDOW;
+        candidateQueue = 'window';
       }
       if (candidate === undefined && victim === undefined) {
-        if (victimQueue === PROBATION) {
+        if (victimQueue === 'probation') {
           victim = this.#protected.peekFirst();
-          victimQueue = PROTECTED;
+          victimQueue = 'protected';
           continue;
-        } else if (victimQueue === PROTECTED) {
+        } else if (victimQueue === 'protected') {
           victim = this.#window.peekFirst();
-          victimQueue = WINDOW;
+          victimQueue = 'window';
           continue;
         }
         break;
@@ -209,7 +211,7 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
         candidate = undefined;
         continue;
       }
-      if (this.#admit(candidate.hash, victim.hash)) {
+      if (this.#admit(candidate, victim)) {
         const evicted = victim;
         victim = victim.accessNext;
         evict(evicted);
@@ -224,9 +226,9 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
 
   // Caffeine admit(): the more frequent wins; a warm loser still gets in 1 time in 128 so that an
   // attacker cannot pin a hot victim by colliding hashes (HashDoS).
-  #admit(candidateHash: number, victimHash: number): boolean {
-    const victimFreq = this.sketch.frequency(victimHash);
-    const candidateFreq = this.sketch.frequency(candidateHash);
+  #admit(candidate: CacheNode<K, V>, victim: CacheNode<K, V>): boolean {
+    const victimFreq = this.sketch.frequencyOf(victim.blockHash, victim.counterHash);
+    const candidateFreq = this.sketch.frequencyOf(candidate.blockHash, candidate.counterHash);
     if (candidateFreq > victimFreq) return true;
     if (candidateFreq >= ADMIT_HASHDOS_THRESHOLD) return Math.floor(this.#random.next() * 128) === 0;
     return false;
@@ -289,7 +291,7 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
       }
       this.#windowWeightedSize++;
       this.#window.offerLast(candidate);
-      candidate.region = WINDOW;
+      candidate.region = 'window';
     }
     this.#mainProtectedMaximum += quota;
     this.#windowMaximum -= quota;
@@ -308,7 +310,7 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
       this.#windowWeightedSize--;
       this.#window.remove(candidate);
       this.#probation.offerLast(candidate);
-      candidate.region = PROBATION;
+      candidate.region = 'probation';
     }
     this.#mainProtectedMaximum -= quota;
     this.#windowMaximum += quota;
@@ -321,7 +323,7 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
       if (this.#mainProtectedWeightedSize <= this.#mainProtectedMaximum) break;
       const demoted = this.#protected.poll();
       if (demoted === undefined) break;
-      demoted.region = PROBATION;
+      demoted.region = 'probation';
       this.#probation.offerLast(demoted);
       this.#mainProtectedWeightedSize--;
     }
