@@ -131,6 +131,19 @@ export class Engine {
     }
   }
 
+  /** Executes a write statement and commits it at once (autocommit), returning its row changes. */
+  writeCommitted(sql: string, params: readonly SqlValue[], table: string): ExecResult {
+    this.#db.exec('BEGIN');
+    try {
+      const res = this.write(sql, params, table);
+      this.#db.exec('COMMIT');
+      return res;
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
   /**
    * Checks, inside a scratch transaction, that `events` apply on top of `base` (throws the
    * `SqlError` the commit would get; changes nothing).

@@ -174,6 +174,8 @@ export interface NodeStatus {
   readonly binlogGroups: number;
 }
 
+// Parsed statements by SQL text (statements are immutable), bounded.
+const parsed = new Map<string, Statement>();
 const lost = () => new SqlError(2013, 'HY000', 'Lost connection to MySQL server during query');
 const TRACE = 'mysql';
 const BINLOG_HEADER_BYTES = 299; // Format_desc + Gtid_list, as in a fresh MariaDB binlog.
@@ -285,7 +287,12 @@ export class SimMysqlNode implements SqlPort {
         throw new SqlError(2006, 'HY000', 'MySQL server has gone away');
       }
     }
-    const st = parseStatement(sql);
+    let st = parsed.get(sql);
+    if (st === undefined) {
+      st = parseStatement(sql);
+      if (parsed.size >= 1_024) parsed.clear();
+      parsed.set(sql, st);
+    }
     if (this.#opts.statementCostMs > 0 && st.kind !== 'noop') {
       await this.#sleep(this.#opts.statementCostMs);
     }
@@ -324,8 +331,14 @@ export class SimMysqlNode implements SqlPort {
         // reads would after waiting for their row locks; plus its own transaction's changes.
         const base = this.#prepared.flatMap((g) => rowChanges(g.events));
         if (s.txn !== null) base.push(...s.txn.changes);
+        // Fast path: an autocommit write that becomes visible at once (async, AFTER_COMMIT, or
+        // semi-sync OFF) with nothing prepared runs and commits in one SQLite transaction.
+        const deferred = this.#semiEnabled && this.#semiOn && this.#waitPoint === 'AFTER_SYNC';
+        const direct = s.txn === null && base.length === 0 && !deferred;
         const res = this.#withSession(s, () =>
-          this.#engine.scratch(base, () => this.#engine.write(st.sql, params, st.table)),
+          direct
+            ? this.#engine.writeCommitted(st.sql, params, st.table)
+            : this.#engine.scratch(base, () => this.#engine.write(st.sql, params, st.table)),
         );
         if (res.insertId !== undefined && res.affectedRows > 0) s.lastInsertId = res.insertId;
         const out = {
@@ -343,6 +356,7 @@ export class SimMysqlNode implements SqlPort {
           res.changes.map((change) => ({ kind: 'rows', change })),
           startS,
           s,
+          direct,
         );
         return { ...out, gtid };
       }
@@ -458,7 +472,12 @@ export class SimMysqlNode implements SqlPort {
    * for the ack and then commits (AFTER_SYNC). A timed-out wait switches semi-sync OFF and returns
    * OK with no error or warning (semisync_master.cc commit_trx).
    */
-  async #commitGroup(events: ReplEvent[], timestampS: number, s: Session): Promise<string> {
+  async #commitGroup(
+    events: ReplEvent[],
+    timestampS: number,
+    s: Session,
+    committed = false,
+  ): Promise<string> {
     const gtid: Gtid = { domain: 0, server: this.serverId, seq: this.#nextSeq(0) };
     const group: BinlogGroup = {
       gtid,
@@ -477,7 +496,7 @@ export class SimMysqlNode implements SqlPort {
       this.#appendBinlog(group);
       this.#prepared.push(group);
     } else {
-      this.#engine.commit(events);
+      if (!committed) this.#engine.commit(events);
       this.#appendBinlog(group);
     }
     const text = formatGtid(gtid);
