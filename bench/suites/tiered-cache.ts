@@ -1,19 +1,19 @@
 // The tiered read path's cost per request inside a simulation (wall clock, no virtual latency):
 // an L1 hit, an L2 hit (L1 miss, back-fill of L1), and a full miss (L1, L2 and L3 miss, the loader
 // answers at once, then L3, L2 and L1 are written). Redis is the simulated redis-server
-// (SimRedis, no latency) and L3 is better-sqlite3 in memory, so the figures are the
+// (SimRedis, no latency) and L3 the simulated MariaDB primary (sim/mysql on better-sqlite3), so the figures are the
 // cache's own work plus those stand-ins'. µs per request = 1e6 / (requests/s).
 //
 // Only the request loop is timed, from inside the run, so this Simulation runs with its tripwires
 // off (performance.now() would trip them); nothing in the loop reads real time.
 
 import { Simulation } from '../../sim/kernel/simulation.ts';
+import { SimMysqlCluster } from '../../sim/mysql/index.ts';
 import { SimRedis } from '../../sim/redis/node.ts';
 import { LocalCache } from '../../src/cache/local-cache.ts';
 import { MysqlL3 } from '../../src/cache/mysql-l3.ts';
 import { RedisL2 } from '../../src/cache/redis-l2.ts';
 import { type CacheEntry, TieredCache } from '../../src/cache/tiered-cache.ts';
-import { SqliteSql } from '../../test/src/cache/helpers/sqlite-sql.ts';
 import type { BenchCase, Measurement } from '../harness.ts';
 
 const N = 20_000;
@@ -28,7 +28,10 @@ async function readPath(scenario: Scenario): Promise<Measurement> {
     { clock: sim.clock, random: random.fork('l1') },
   );
   const l2 = new RedisL2<CacheEntry<string>>({ redis: new SimRedis(sim.clock) });
-  const l3 = new MysqlL3<string>({ sql: new SqliteSql(sim.clock), clock: sim.clock });
+  const l3 = new MysqlL3<string>({
+    sql: new SimMysqlCluster(sim, { replicas: 0 }).primary,
+    clock: sim.clock,
+  });
   const cache = new TieredCache<string>({
     strategy: 'read-through',
     l1,

@@ -5,9 +5,9 @@
 // smallest table that holds what L2 holds:
 //   llm_cache(prompt_hash VARCHAR(64) PRIMARY KEY, response MEDIUMTEXT NOT NULL, updated_at BIGINT NOT NULL)
 // `prompt_hash` fits both hash schemes (16 Base64 or 64 hex characters); `updated_at` is the
-// injected clock's milliseconds. Writes use `REPLACE INTO`, which MySQL/MariaDB and SQLite both
-// accept with the same meaning (delete any row with the same primary key, then insert), so the
-// statement runs unchanged on a real server and on a better-sqlite3 stand-in.
+// injected clock's milliseconds. Writes are one `INSERT ... ON DUPLICATE KEY UPDATE` (an upsert in
+// place; `REPLACE INTO` would delete and re-insert the row, which MySQL documents as a delete plus
+// an insert for triggers, foreign keys and the binlog).
 import type { Clock } from '../ports/clock.ts';
 import type { SqlPort } from '../ports/sql.ts';
 import { jsonSerializer, type Serializer } from './serializer.ts';
@@ -76,12 +76,12 @@ export class MysqlL3<V> {
     return row === undefined ? undefined : this.#serializer.deserialize(String(row.response));
   }
 
-  /** Inserts or replaces one row; `updated_at` is the clock's now. */
+  /** Inserts or updates one row; `updated_at` is the clock's now. */
   async put(hash: string, value: V): Promise<void> {
     await this.putMany([{ hash, value }]);
   }
 
-  /** Inserts or replaces several rows in one statement (the write-behind flush). No-op when empty. */
+  /** Inserts or updates several rows in one statement (the write-behind flush). No-op when empty. */
   async putMany(rows: readonly L3Row<V>[]): Promise<void> {
     if (rows.length === 0) return;
     const now = this.#clock.now();
@@ -89,7 +89,8 @@ export class MysqlL3<V> {
     for (const row of rows) params.push(row.hash, this.#serializer.serialize(row.value), now);
     const values = rows.map(() => '(?, ?, ?)').join(', ');
     await this.#sql.query(
-      `REPLACE INTO ${this.table} (prompt_hash, response, updated_at) VALUES ${values}`,
+      `INSERT INTO ${this.table} (prompt_hash, response, updated_at) VALUES ${values} ` +
+        'ON DUPLICATE KEY UPDATE response = VALUES(response), updated_at = VALUES(updated_at)',
       params,
     );
   }

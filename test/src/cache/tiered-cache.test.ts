@@ -145,13 +145,13 @@ describe('write paths of the four strategies', () => {
       await cache.write('b', 'b1');
       await cache.write('a', 'a2');
       const before = [await l3?.get(h('a')), await cache.get('a'), cache.queuedWrites];
-      const replaces = shared.sql.count('REPLACE');
+      const replaces = shared.sql.count('INSERT');
       await sim.clock.sleep(500);
       const after = [
         await l3?.get(h('a')),
         await l3?.get(h('b')),
         cache.queuedWrites,
-        shared.sql.count('REPLACE') - replaces,
+        shared.sql.count('INSERT') - replaces,
       ];
       return { before, after, stats: cache.stats() };
     });

@@ -1,15 +1,17 @@
 // Builds the article's cache stack for tests: L1 LocalCache (Caffeine's settings from the article:
-// maximumSize 10000, expireAfterWrite 1 min, recordStats), L2 RedisL2 on the simulated Redis (SimRedis), L3 MysqlL3 on
-// better-sqlite3, all on one Simulation's clock, plus a TraceSink that keeps events in memory.
+// maximumSize 10000, expireAfterWrite 1 min, recordStats), L2 RedisL2 on the simulated Redis
+// (SimRedis), L3 MysqlL3 on the simulated MariaDB primary (sim/mysql, no replicas) behind a
+// statement log, all on one Simulation's clock, plus a TraceSink that keeps events in memory.
 
 import { Simulation } from '../../../../sim/kernel/simulation.ts';
+import { SimMysqlCluster } from '../../../../sim/mysql/index.ts';
 import { SimRedis } from '../../../../sim/redis/node.ts';
 import { LocalCache } from '../../../../src/cache/local-cache.ts';
 import { MysqlL3 } from '../../../../src/cache/mysql-l3.ts';
 import { RedisL2, type RedisL2Options } from '../../../../src/cache/redis-l2.ts';
 import { type CacheEntry, TieredCache, type TieredCacheOptions } from '../../../../src/cache/tiered-cache.ts';
 import type { TraceFields, TraceSink } from '../../../../src/ports/trace.ts';
-import { SqliteSql } from './sqlite-sql.ts';
+import { LoggedSql } from './logged-sql.ts';
 
 /** A Simulation for cache tests (default barrier: nothing in the cache queues ticks). */
 export function newSim(seed: string): Simulation {
@@ -47,7 +49,7 @@ export class RecordingTrace implements TraceSink {
 
 export interface SharedBackends {
   readonly redis: SimRedis;
-  readonly sql: SqliteSql;
+  readonly sql: LoggedSql;
   readonly trace: RecordingTrace;
 }
 
@@ -58,7 +60,7 @@ export async function sharedBackends(
   sqlLatencyMs = 0,
 ): Promise<SharedBackends> {
   const redis = new SimRedis(sim.clock, { latencyMs: redisLatencyMs });
-  const sql = new SqliteSql(sim.clock, 0);
+  const sql = new LoggedSql(new SimMysqlCluster(sim, { replicas: 0 }).primary, sim.clock);
   const trace = new RecordingTrace(() => sim.clock.now());
   await new MysqlL3({ sql, clock: sim.clock }).createTable();
   sql.latencyMs = sqlLatencyMs;
