@@ -2,6 +2,9 @@
 // ports below; adapters connect the ports to the real world.
 export type { JsonlTraceOptions } from './adapters/jsonl-trace.ts';
 export { JsonlTrace } from './adapters/jsonl-trace.ts';
+// Read/write-splitting router and sharding (src/router/, docs/router.md)
+export type { MariaDbPair, MariaDbPairOptions } from './adapters/mysql2.ts';
+export { Mysql2SqlPort, mariaDbPair, TRACK_LAST_GTID_SQL, trackLastGtid } from './adapters/mysql2.ts';
 export { SeededRandom } from './adapters/seeded-random.ts';
 export { SystemClock } from './adapters/system-clock.ts';
 export type { Clock, TimerHandle } from './ports/clock.ts';
@@ -15,3 +18,38 @@ export type { SqlPort, SqlResult, SqlRow, SqlValue } from './ports/sql.ts';
 export { SqlError } from './ports/sql.ts';
 export type { TraceFields, TraceSink, TraceValue } from './ports/trace.ts';
 export { nullTraceSink } from './ports/trace.ts';
+export type {
+  ClassifiedStatement,
+  LoadBalancer,
+  LoadBalancerConfig,
+  LoadBalancerType,
+  ReadWriteRouterOptions,
+  ReadwriteSplittingGroupConfig,
+  ReadwriteSplittingRuleConfig,
+  ReplicaChecks,
+  ReplicaProbe,
+  ReplicaStatus,
+  RouteDecision,
+  RouteReason,
+  StatementKind,
+  TransactionalReadQueryStrategy,
+} from './router/index.ts';
+export {
+  CLASSIFY_CACHE_LIMIT,
+  classifyStatement,
+  DEFAULT_STATUS_TTL_MS,
+  DEFAULT_TRANSACTIONAL_READ_QUERY_STRATEGY,
+  javaStringHashCode,
+  LoadBalancerError,
+  parseReadwriteSplittingYaml,
+  RandomLoadBalancer,
+  ReadWriteRouter,
+  RoundRobinLoadBalancer,
+  RouterConfigError,
+  RouterSession,
+  ruleFromObject,
+  seedShardIndex,
+  shardIndex,
+  sqlReplicaProbe,
+  WeightLoadBalancer,
+} from './router/index.ts';
