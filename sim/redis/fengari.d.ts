@@ -33,6 +33,8 @@ declare module 'fengari' {
     lua_pushnumber(L: LuaState, n: number): void;
     lua_pushstring(L: LuaState, s: Uint8Array): void;
     lua_pushvalue(L: LuaState, index: number): void;
+    lua_insert(L: LuaState, index: number): void;
+    lua_isnumber(L: LuaState, index: number): boolean;
     lua_pushjsfunction(L: LuaState, fn: LuaCFunction): void;
     lua_pushglobaltable(L: LuaState): void;
     lua_createtable(L: LuaState, narr: number, nrec: number): void;

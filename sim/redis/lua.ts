@@ -43,21 +43,22 @@ const INT32_MAX = 2147483647;
 const TWO_POW_63 = 2 ** 63;
 const INT64_MIN = -TWO_POW_63;
 
+// The env's __index is the globals TABLE (a VM-level lookup, no Lua call per global access); only a
+// miss reaches the function on the globals' own metatable, which raises Redis's error.
 const SETUP_ENV = `
 local G = ...
 local error, tostring = error, tostring
-local env = setmetatable({}, {
+setmetatable(G, {
   __index = function(_, name)
-    local value = G[name]
-    if value == nil then
-      error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
-    end
-    return value
+    error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
   end,
+})
+local env = setmetatable({}, {
+  __index = G,
   __newindex = function() error('Attempt to modify a readonly table', 2) end,
   __metatable = false,
 })
-G._G = env
+rawset(G, '_G', env)
 return env
 `;
 
@@ -109,12 +110,24 @@ export class LuaEngine {
     this.handlerRef = this.runSetup(SETUP_HANDLER, false);
     this.installRedisLibrary();
     // Lua 5.1 names scripts written for Redis use, and 5.1 numbers (doubles, see the header).
-    this.runSetup(
-      `unpack = table.unpack; table.getn = function(t) return #t end
-       local tonumber0 = tonumber
-       tonumber = function(...) local v = tonumber0(...) if v then return v + 0.0 end return v end`,
-      false,
-    );
+    this.runSetup('unpack = table.unpack; table.getn = function(t) return #t end', false);
+    lua.lua_getglobal(L, to_luastring('tonumber'));
+    const tonumberRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    lua.lua_pushjsfunction(L, (L) => {
+      const argc = lua.lua_gettop(L);
+      if (argc !== 1) {
+        // With a base: Lua's own tonumber, then made a float.
+        lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, tonumberRef);
+        lua.lua_insert(L, 1);
+        lua.lua_call(L, argc, 1);
+      } else if (!lua.lua_isnumber(L, 1)) {
+        lua.lua_pushnil(L);
+        return 1;
+      }
+      lua.lua_pushnumber(L, lua.lua_tonumber(L, -1));
+      return 1;
+    });
+    lua.lua_setglobal(L, to_luastring('tonumber'));
     lua.lua_pushjsfunction(L, (L) => {
       if (lua.lua_type(L, 1) === lua.LUA_TNUMBER)
         lua.lua_pushstring(L, to_luastring(formatDouble(lua.lua_tonumber(L, 1), 14)));

@@ -1,0 +1,153 @@
+// Redis benches: the simulated node against ioredis-mock (plain commands, Lua), and the Lua
+// limiter through ioredis on the real 6379 against rate-limiter-flexible's RateLimiterRedis on the
+// same server. Each pair runs the same operations in one process; the harness reports the ratio.
+import net from 'node:net';
+import { Redis } from 'ioredis';
+import RedisMock from 'ioredis-mock';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { SimRedis } from '../../sim/redis/node.ts';
+import { RedisLimiter } from '../../src/limit/lua/redis-limiter.ts';
+import { GCRA_SCRIPT } from '../../src/limit/lua/scripts.ts';
+import type { Clock } from '../../src/ports/clock.ts';
+import type { BenchCase, Measurement } from '../harness.ts';
+
+const COMMANDS = 30_000;
+const LUA_CALLS = 5_000;
+const MOCK_LUA_CALLS = 300;
+const LIMITER_CALLS = 5_000;
+const IN_FLIGHT = 50;
+
+const fixedClock = (ms: number): Clock => ({
+  now: () => ms,
+  sleep: async () => {},
+  schedule: () => ({ cancel() {} }),
+});
+
+async function simCommands(): Promise<Measurement> {
+  const node = new SimRedis(fixedClock(0));
+  const t0 = performance.now();
+  for (let i = 0; i < COMMANDS; i += 3) {
+    await node.set(`k${i % 1000}`, 'v', 'PX', 60_000);
+    await node.incr(`c${i % 1000}`);
+    await node.get(`k${i % 1000}`);
+  }
+  return { ops: COMMANDS, ms: performance.now() - t0 };
+}
+
+async function mockCommands(): Promise<Measurement> {
+  const mock = new RedisMock({ port: 26379 });
+  const t0 = performance.now();
+  for (let i = 0; i < COMMANDS; i += 3) {
+    await mock.set(`k${i % 1000}`, 'v', 'PX', 60_000);
+    await mock.incr(`c${i % 1000}`);
+    await mock.get(`k${i % 1000}`);
+  }
+  const ms = performance.now() - t0;
+  await mock.flushall();
+  mock.disconnect();
+  return { ops: COMMANDS, ms };
+}
+
+async function simLua(): Promise<Measurement> {
+  const node = new SimRedis(fixedClock(0));
+  const sha = String(await node.script('LOAD', GCRA_SCRIPT));
+  const t0 = performance.now();
+  for (let i = 0; i < LUA_CALLS; i++) await node.evalsha(sha, 1, `g${i % 100}`, i, 10, 100, 1);
+  return { ops: LUA_CALLS, ms: performance.now() - t0 };
+}
+
+async function mockLua(): Promise<Measurement> {
+  const mock = new RedisMock({ port: 26380 });
+  const t0 = performance.now();
+  for (let i = 0; i < MOCK_LUA_CALLS; i++) await mock.eval(GCRA_SCRIPT, 1, `g${i % 100}`, i, 10, 100, 1);
+  const ms = performance.now() - t0;
+  await mock.flushall();
+  mock.disconnect();
+  return { ops: MOCK_LUA_CALLS, ms };
+}
+
+/** Runs `calls` operations with `IN_FLIGHT` concurrent callers. */
+async function concurrently(calls: number, op: (i: number) => Promise<unknown>): Promise<Measurement> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < calls) await op(next++);
+    }),
+  );
+  return { ops: calls, ms: performance.now() - t0 };
+}
+
+async function ours(): Promise<Measurement> {
+  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  const prefix = `hasim:bench:${process.pid}:`;
+  const limiter = new RedisLimiter(
+    { algorithm: 'fixed-window', limit: 1_000_000_000, windowMs: 60_000, keyPrefix: prefix },
+    { redis, clock: fixedClock(0) },
+  );
+  await limiter.tryAcquire('warm');
+  const m = await concurrently(LIMITER_CALLS, (i) => limiter.tryAcquire(`u${i % 100}`));
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+  return m;
+}
+
+async function rateLimiterFlexible(): Promise<Measurement> {
+  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  const keyPrefix = `hasim:bench:rlf:${process.pid}`;
+  const limiter = new RateLimiterRedis({
+    storeClient: redis,
+    points: 1_000_000_000,
+    duration: 60,
+    keyPrefix,
+  });
+  await limiter.consume('warm');
+  const m = await concurrently(LIMITER_CALLS, (i) => limiter.consume(`u${i % 100}`));
+  const keys = await redis.keys(`${keyPrefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+  return m;
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+const realRedisUp = await listening(6379);
+if (!realRedisUp)
+  console.log('[bench redis] skipping the real-Redis limiter case: nothing listens on 127.0.0.1:6379');
+
+export const cases: BenchCase[] = [
+  {
+    name: `redis: simulated node commands/s (SET PX / INCR / GET, ${COMMANDS.toLocaleString('en')} awaited calls)`,
+    unit: 'commands/s',
+    ours: { label: 'SimRedis', run: simCommands },
+    peer: { label: 'ioredis-mock', run: mockCommands },
+  },
+  {
+    name: 'redis: Lua evaluations/s (GCRA script)',
+    unit: 'evals/s',
+    ours: { label: 'SimRedis EVALSHA (persistent fengari state)', run: simLua },
+    peer: { label: 'ioredis-mock EVAL (VM per call)', run: mockLua },
+  },
+  ...(realRedisUp
+    ? [
+        {
+          name: `redis: limiter decisions/s on redis-server 6379 via ioredis (${IN_FLIGHT} in flight)`,
+          unit: 'decisions/s',
+          ours: { label: 'RedisLimiter fixed-window (article script, EVALSHA)', run: ours },
+          peer: { label: 'rate-limiter-flexible RateLimiterRedis', run: rateLimiterFlexible },
+        },
+      ]
+    : []),
+];
