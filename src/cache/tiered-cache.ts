@@ -359,6 +359,7 @@ export class TieredCache<V> {
 
   /** Updates the value of a prompt according to the strategy (see the table at the top of the file). */
   async write(prompt: string, value: V): Promise<void> {
+    if (this.#crashed) throw new Error('TieredCache: this node has crashed; create a new one');
     const hash = this.hash(prompt);
     const { l1, l2, l3 } = this.#o;
     this.#emit('write', hash, { strategy: this.strategy });
@@ -474,8 +475,13 @@ export class TieredCache<V> {
     if (this.#o.xfetch && this.#xfetchFires(entry, now)) {
       this.#stats.earlyRefreshes++;
       this.#emit('xfetch.early', hash, { leadMs: entry.expiresAtMs - now });
-      // As in the paper, the reader that decides to recompute waits for the new value.
-      return (await this.#load(prompt, hash)) ?? value;
+      // As in the paper, the reader that decides to recompute waits for the new value. The old value
+      // has not expired yet, so a failed recompute (counted in loaderFailures) still serves it.
+      try {
+        return (await this.#load(prompt, hash)) ?? value;
+      } catch {
+        return value;
+      }
     }
     const refreshAfter = this.#o.refreshAfterWriteMs;
     // Caffeine BoundedLocalCache.refreshIfNeeded: eligible strictly after the duration.
@@ -594,7 +600,6 @@ export class TieredCache<V> {
   // ---- write-behind ----
 
   #enqueue(hash: string, value: V): void {
-    if (this.#crashed) throw new Error('TieredCache: this node has crashed; create a new one');
     this.#queue.set(hash, value);
     this.#stats.queuedWrites++;
     this.#emit('writebehind.enqueue', hash, { queued: this.#queue.size });

@@ -117,6 +117,53 @@ describe('XFetch inequality: now − Δ·β·ln(rand) ≥ expiry', () => {
   });
 });
 
+describe('XFetch when the early recompute fails', () => {
+  it('serves the still-valid old value and counts the failure', async () => {
+    const o = await inSim(SEED, async (sim) => {
+      const shared = await sharedBackends(sim);
+      let calls = 0;
+      const loader = async () => {
+        calls++;
+        await sim.clock.sleep(2_000);
+        if (calls > 1) throw new Error('LLM down');
+        return 'v1';
+      };
+      const always: Random = { next: () => 0.999_999, fork: () => always, seedPath: 'always' };
+      const node = makeNode<string>(sim, shared, { strategy: 'read-through', loader, l1: false });
+      const cache = new TieredCache<string>({
+        strategy: 'read-through',
+        loader,
+        xfetch: {},
+        l2: node.l2,
+        clock: sim.clock,
+        random: always, // rand = 1e-6: −Δ·ln(rand) ≈ 27.6 s, so a read 10 s before expiry recomputes
+      });
+      await cache.get('p');
+      await sim.clock.sleep(3_592_000);
+      const value = await cache.get('p');
+      return { value, calls, stats: cache.stats() };
+    });
+    expect(o).toMatchObject({ value: 'v1', calls: 2, stats: { earlyRefreshes: 1, loaderFailures: 1 } });
+  });
+});
+
+describe('a crashed node', () => {
+  it('refuses writes instead of half-applying them', async () => {
+    const o = await inSim(SEED, async (sim) => {
+      const shared = await sharedBackends(sim);
+      const { cache } = makeNode<string>(sim, shared, { strategy: 'write-behind' });
+      cache.crash();
+      try {
+        await cache.write('p', 'v');
+        return 'accepted';
+      } catch (e) {
+        return `${(e as Error).message} / L2 ${await shared.redis.exists(`llm:${cache.hash('p')}`)}`;
+      }
+    });
+    expect(o).toBe('TieredCache: this node has crashed; create a new one / L2 0');
+  });
+});
+
 describe('leases as herd control across nodes', () => {
   it('node B meets node A lease, waits, and reads A value: one loader call for two nodes', async () => {
     const o = await inSim(SEED, async (sim) => {
