@@ -41,6 +41,32 @@ async function sentinel(): Promise<Measurement> {
   return { ops: N, ms };
 }
 
+// The same loop on a clock that returns a constant: what the breaker logic itself costs, without
+// the two clock reads. Context only; the headline cases above use the real clock.
+async function sentinelConstantClock(): Promise<Measurement> {
+  const t = Date.now();
+  const clock = { now: () => t, sleep: () => Promise.resolve(), schedule: () => ({ cancel() {} }) };
+  const s = new Sentinel({ clock });
+  s.loadDegradeRules([
+    {
+      resource: 'llmApi',
+      grade: 0,
+      count: 2000,
+      slowRatioThreshold: 0.5,
+      minRequestAmount: 5,
+      statIntervalMs: 60_000,
+      timeWindow: 30,
+    },
+  ]);
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) {
+    const e = await s.entry('llmApi');
+    work(i);
+    e.exit();
+  }
+  return { ops: N, ms: performance.now() - t0 };
+}
+
 async function sentinelRun(): Promise<Measurement> {
   const s = new Sentinel({ clock: new SystemClock() });
   s.loadDegradeRules([
@@ -110,6 +136,12 @@ export const cases: BenchCase[] = [
     ours: { label: 'hasim Sentinel run()', run: sentinelRun },
     peer: { label: 'cockatiel 3 execute()', run: cockatiel },
     targets: { minRatio: 1 },
+  },
+  {
+    name: 'sentinel: context — entry/exit on a constant clock (breaker logic without the two clock reads)',
+    unit: 'calls/s',
+    ours: { label: 'hasim Sentinel, constant clock', run: sentinelConstantClock },
+    peer: { label: 'cockatiel 3 execute()', run: cockatiel },
   },
   {
     name: 'sentinel: context — SystemClock.now() reads per second (two per hasim entry/exit)',
