@@ -308,7 +308,12 @@ export class TieredCache<V> {
     this.#stats.requests++;
     const now = this.#o.clock.now();
 
-    const l1Entry = this.#o.l1?.getIfPresent(hash);
+    let l1Entry = this.#o.l1?.getIfPresent(hash);
+    if (l1Entry?.absent && now >= l1Entry.expiresAtMs) {
+      // A negative entry lives negativeTtlMs, even when the L1's own expireAfterWrite is longer.
+      this.#o.l1?.invalidate(hash);
+      l1Entry = undefined;
+    }
     if (l1Entry !== undefined) {
       this.#stats.l1Hits++;
       this.#emit('l1.hit', hash);
@@ -592,7 +597,7 @@ export class TieredCache<V> {
     } else {
       await this.#o.l2.set(hash, entry, ttlMs);
     }
-    // The L1 copy lives for the L1's own expireAfterWrite; keep negativeTtlMs >= it or accept that.
+    // get() drops the L1 copy once expiresAtMs passes, whatever the L1's own expireAfterWrite.
     this.#o.l1?.put(hash, entry);
     this.#emit('negative.fill', hash, { ttlMs });
   }

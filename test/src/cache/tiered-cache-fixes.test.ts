@@ -147,6 +147,30 @@ describe('XFetch when the early recompute fails', () => {
   });
 });
 
+describe('negative caching', () => {
+  it('a negative entry lasts negativeTtlMs in L1 too, though the L1 keeps entries for 60 s', async () => {
+    const o = await inSim(SEED, async (sim) => {
+      const shared = await sharedBackends(sim);
+      const { cache } = makeNode<string>(sim, shared, { strategy: 'read-through', negativeTtlMs: 10_000 });
+      const selects = () => shared.sql.count('SELECT');
+      const seen: number[] = [];
+      await cache.get('absent'); // SELECT, negative entry in L2 (PX 10 s) and L1
+      seen.push(selects());
+      await sim.clock.sleep(9_999);
+      await cache.get('absent'); // still negative (L1)
+      seen.push(selects());
+      await sim.clock.sleep(1);
+      await cache.get('absent'); // 10 s: L1 copy dropped; L2 still holds it through 10 000 ms (PX, expiry strict)
+      seen.push(selects());
+      await sim.clock.sleep(1);
+      await cache.get('absent'); // 10 001 ms: gone from L2 too → SELECT again
+      seen.push(selects());
+      return { seen, negativeHits: cache.stats().negativeHits };
+    });
+    expect(o).toEqual({ seen: [1, 1, 1, 2], negativeHits: 2 });
+  });
+});
+
 describe('a crashed node', () => {
   it('refuses writes instead of half-applying them', async () => {
     const o = await inSim(SEED, async (sim) => {
