@@ -1,4 +1,4 @@
-import { abortReason, type Clock } from '../ports/clock.ts';
+import { AbortError, abortReason, type Clock } from '../ports/clock.ts';
 import type { LlmRequest, LlmResponse, LlmUpstream } from '../ports/llm.ts';
 
 /** A call that did not finish within its time limit. Its underlying work was aborted. */
@@ -242,24 +242,25 @@ function firstSuccess(
     const failures: Array<ModelFailure | undefined> = upstreams.map(() => undefined);
     let pending = upstreams.length;
     let settled = false;
-    const finish = (result: FallbackResult | undefined, error?: unknown) => {
+    const finish = (result: FallbackResult | undefined, error?: unknown, reason?: unknown) => {
       if (settled) return;
       settled = true;
       deadline?.cancel();
       signal?.removeEventListener('abort', onAbort);
       // Cancel the losers: their calls are aborted, not merely ignored.
-      for (const c of controllers) if (!c.signal.aborted) c.abort(new TimeoutError(deadlineMs));
+      const why = reason ?? new AbortError('chatWithFallback: another model answered first');
+      for (const c of controllers) if (!c.signal.aborted) c.abort(why);
       if (result) resolve(result);
       else reject(error);
     };
-    const onAbort = () => finish(undefined, abortReason(signal!));
+    const onAbort = () => finish(undefined, abortReason(signal!), abortReason(signal!));
     signal?.addEventListener('abort', onAbort, { once: true });
     const deadline = Number.isFinite(deadlineMs)
       ? clock.schedule(deadlineMs, () => {
           const all = upstreams.map(
             (u, i) => failures[i] ?? { model: u.model, error: new TimeoutError(deadlineMs) },
           );
-          finish({ fallback: true, failures: all });
+          finish({ fallback: true, failures: all }, undefined, new TimeoutError(deadlineMs));
         })
       : undefined;
     upstreams.forEach((u, i) => {

@@ -15,6 +15,8 @@ import { LlmError, type LlmRequest, type LlmResponse, type LlmUpstream } from '.
 class FixedUpstream implements LlmUpstream {
   /** What happened to each call: 'ok@t', 'failed@t', 'aborted@t'. */
   readonly log: string[] = [];
+  /** The abort reasons this model's calls saw. */
+  readonly reasons: unknown[] = [];
   constructor(
     readonly model: string,
     readonly latencyMs: number,
@@ -26,6 +28,7 @@ class FixedUpstream implements LlmUpstream {
       await this.sim.clock.sleep(this.latencyMs, signal);
     } catch (error) {
       this.log.push(`aborted@${this.sim.clock.now()}`);
+      this.reasons.push(error);
       throw error;
     }
     if (this.outcome === 'error') {
@@ -91,6 +94,26 @@ describe('chatWithFallback on the same upstream latencies (A 30 s, B 1 s, C 2 s;
       calls: ['A:aborted@10000', 'B:ok@11000', 'C:'],
       simEndMs: 11_000,
     });
+  });
+});
+
+describe('firstSuccess tells the cancelled calls why', () => {
+  it('losers see an AbortError when another model answered, a TimeoutError at the deadline', async () => {
+    const sim = new Simulation({ seed: 'fallback-reasons' });
+    const slow = new FixedUpstream('slow', 5_000, 'ok', sim);
+    const fast = new FixedUpstream('fast', 100, 'ok', sim);
+    const hung = new FixedUpstream('hung', 60_000, 'ok', sim);
+    sim.spawn(() => chatWithFallback({ id: 1, prompt: 'p' }, [slow, fast], {}, { clock: sim.clock }));
+    sim.spawn(() =>
+      chatWithFallback({ id: 2, prompt: 'p' }, [hung], { deadlineMs: 2_000 }, { clock: sim.clock }),
+    );
+    await sim.run();
+    expect(slow.reasons.map((e) => [(e as Error).name, (e as Error).message])).toEqual([
+      ['AbortError', 'chatWithFallback: another model answered first'],
+    ]);
+    expect(hung.reasons.map((e) => [(e as Error).name, (e as TimeoutError).timeoutMs])).toEqual([
+      ['TimeoutError', 2_000],
+    ]);
   });
 });
 
