@@ -21,7 +21,7 @@ const counters = (s: CacheStats, size: number) =>
   `hit=${s.hitCount} miss=${s.missCount} loadOk=${s.loadSuccessCount} loadFail=${s.loadFailureCount} evict=${s.evictionCount} size=${size}`;
 
 function simCache(options: LocalCacheOptions) {
-  const sim = new Simulation({ seed: 1, barrier: 'setImmediate' });
+  const sim = new Simulation({ seed: 1 });
   const cache = new LocalCache<string, string>(
     { ...options, recordStats: true },
     { clock: sim.clock, random: sim.random.fork('l1') },

@@ -184,7 +184,7 @@ describe('LocalCache: stats (Caffeine CacheStats)', () => {
   ];
 
   it.each(loads)('$name ($source)', async ({ loader, expected }) => {
-    const sim = new Simulation({ seed: 1, barrier: 'setImmediate' });
+    const sim = new Simulation({ seed: 1 });
     const c = new LocalCache<string, string>({ recordStats: true }, { clock: sim.clock, random: sim.random });
     const p = sim.spawn(async () => {
       try {
@@ -212,7 +212,7 @@ describe('LocalCache: stats (Caffeine CacheStats)', () => {
   });
 
   it('concurrent gets of a missing key share one load: one miss, the joiners are hits (AsyncCacheTest.getFunc_absent)', async () => {
-    const sim = new Simulation({ seed: 1, barrier: 'setImmediate' });
+    const sim = new Simulation({ seed: 1 });
     const c = new LocalCache<string, string>({ recordStats: true }, { clock: sim.clock, random: sim.random });
     let calls = 0;
     const loader = async () => {
@@ -234,7 +234,7 @@ describe('LocalCache: stats (Caffeine CacheStats)', () => {
   });
 
   it('a failed shared load fails every waiter and stores nothing (AsyncCacheTest.getFunc_absent_failure)', async () => {
-    const sim = new Simulation({ seed: 1, barrier: 'setImmediate' });
+    const sim = new Simulation({ seed: 1 });
     const c = new LocalCache<string, string>({ recordStats: true }, { clock: sim.clock, random: sim.random });
     const loader = async (): Promise<string> => {
       await sim.clock.sleep(50);
@@ -253,7 +253,7 @@ describe('LocalCache: stats (Caffeine CacheStats)', () => {
   });
 
   it('an invalidate during a load keeps the load result out of the cache (no stale set)', async () => {
-    const sim = new Simulation({ seed: 1, barrier: 'setImmediate' });
+    const sim = new Simulation({ seed: 1 });
     const c = new LocalCache<string, string>({}, { clock: sim.clock, random: sim.random });
     const p = sim.spawn(() =>
       c.get('k', async () => {
@@ -273,7 +273,7 @@ describe('LocalCache: stats (Caffeine CacheStats)', () => {
 
 describe('LocalCache: refreshAfterWrite (Caffeine 3.2.2)', () => {
   async function scenario(readAt: number, opts: { fail?: boolean; expireAfterWriteMs?: number } = {}) {
-    const sim = new Simulation({ seed: 1, barrier: 'setImmediate' });
+    const sim = new Simulation({ seed: 1 });
     const c = new LocalCache<string, string>(
       {
         refreshAfterWriteMs: 30_000,
