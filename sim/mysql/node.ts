@@ -98,14 +98,14 @@ interface ReplicaChannel {
   /** Received, not yet applied, in order. */
   relayLog: BinlogGroup[];
   gtidIoPos: Map<number, Gtid>;
-  /** True while the IO thread may resume from Gtid_IO_Pos instead of from the applied position. */
-  ioResumable: boolean;
+  /** Set by a restart without relay_log_recovery: keep the relay log on the next start. */
+  keepRelayOnStart: boolean;
   lastIoErrno: number;
   lastIoError: string;
   lastSqlErrno: number;
   lastSqlError: string;
-  /** `rli->last_master_timestamp`, s; 0 = nothing applied yet. */
-  lastMasterTimestampS: number;
+  /** `rli->last_master_timestamp`, s; null = no event read yet (the server's 0: virtual time starts at 0). */
+  lastMasterTimestampS: number | null;
   /** `rli->sql_thread_caught_up`: the SQL thread waits at the end of the relay log. */
   sqlCaughtUp: boolean;
 }
@@ -712,12 +712,12 @@ export class SimMysqlNode implements SqlPort {
       sql: { state: 'stopped' },
       relayLog: [],
       gtidIoPos: new Map(this.#slavePos),
-      ioResumable: false,
+      keepRelayOnStart: false,
       lastIoErrno: 0,
       lastIoError: '',
       lastSqlErrno: 0,
       lastSqlError: '',
-      lastMasterTimestampS: 0,
+      lastMasterTimestampS: null,
       sqlCaughtUp: true,
     };
     this.#readOnly = true;
@@ -732,7 +732,6 @@ export class SimMysqlNode implements SqlPort {
     if (ch.io.state === 'connecting') ch.io.timer.cancel();
     else ch.master.#closeDump(ch.io.conn);
     ch.io = { state: 'stopped' };
-    ch.ioResumable = ch.sql.state === 'running';
     this.#trace.emit(TRACE, 'io_thread', { node: this.name, state: 'stopped' });
   }
 
@@ -743,14 +742,7 @@ export class SimMysqlNode implements SqlPort {
     if (ch.io.state !== 'stopped') return;
     ch.lastIoErrno = 0;
     ch.lastIoError = '';
-    if (!ch.ioResumable) {
-      // Starting from scratch (both threads were stopped): MariaDB in GTID mode discards the relay
-      // log and fetches from the applied position (orchestrator PR #1264 describes the effect).
-      if (ch.sql.state === 'stopped' && ch.relayLog.length > 0)
-        this.#discardRelay(ch, 'io start with sql stopped');
-      ch.gtidIoPos = new Map(ch.useGtid === 'slave_pos' ? this.#slavePos : this.#currentPos());
-    }
-    ch.ioResumable = true;
+    if (ch.sql.state === 'stopped') this.#startFromGtidState(ch);
     this.#trace.emit(TRACE, 'io_thread', { node: this.name, state: 'connecting' });
     this.#tryConnect(ch);
   }
@@ -855,12 +847,26 @@ export class SimMysqlNode implements SqlPort {
     this.#assertUp();
     const ch = this.#requireChannel();
     if (ch.sql.state === 'running') return;
+    if (ch.io.state === 'stopped') this.#startFromGtidState(ch);
     ch.lastSqlErrno = 0;
     ch.lastSqlError = '';
     ch.sql = { state: 'running', applying: null };
     ch.sqlCaughtUp = true;
     this.#trace.emit(TRACE, 'sql_thread', { node: this.name, state: 'running' });
     this.#sqlKick(ch);
+  }
+
+  // MariaDB slave.cc start_slave_threads: "If we are using GTID and both SQL and IO threads are
+  // stopped, then get rid of all relay logs" — the IO thread then fetches from the GTID state.
+  // While either thread runs, the relay log is in use and kept (the IO thread resumes from
+  // Gtid_IO_Pos).
+  #startFromGtidState(ch: ReplicaChannel): void {
+    if (ch.keepRelayOnStart) {
+      ch.keepRelayOnStart = false;
+      return;
+    }
+    this.#discardRelay(ch, 'start with both threads stopped (GTID mode)');
+    ch.gtidIoPos = new Map(ch.useGtid === 'slave_pos' ? this.#slavePos : this.#currentPos());
   }
 
   /** `SET GLOBAL sql_slave_skip_counter=1`: drops the next relay-log group (SQL thread stopped). */
@@ -1025,7 +1031,6 @@ export class SimMysqlNode implements SqlPort {
       if (ch.sql.state === 'running' && ch.sql.applying !== null) ch.sql.applying.timer.cancel();
       ch.io = { state: 'stopped' };
       ch.sql = { state: 'stopped' };
-      ch.ioResumable = false;
     }
     this.#ackWaiters = [];
     this.#gtidWaiters.clear();
@@ -1055,9 +1060,11 @@ export class SimMysqlNode implements SqlPort {
     this.#trace.emit(TRACE, 'restart', { node: this.name });
     const ch = this.#channel;
     if (ch !== null) {
+      // relay_log_recovery=ON discards the relay log (MariaDB in GTID mode would do so anyway on
+      // the start below); OFF keeps it, as file/position replication does.
       if (this.#opts.relayLogRecovery) this.#discardRelay(ch, 'relay_log_recovery');
-      ch.ioResumable = !this.#opts.relayLogRecovery;
-      ch.lastMasterTimestampS = 0;
+      else ch.keepRelayOnStart = true;
+      ch.lastMasterTimestampS = null;
       this.startSqlThread();
       this.startIoThread();
     }
@@ -1094,8 +1101,8 @@ export class SimMysqlNode implements SqlPort {
     // thread runs; 0 while the SQL thread waits at the end of the relay log (or has applied
     // nothing yet); else now - last_master_timestamp - clock_diff_with_master, floored at 0.
     if (ch !== null && ioRunning === 'Yes' && sqlRunning === 'Yes') {
-      const idle = ch.lastMasterTimestampS === 0 || ch.sqlCaughtUp;
-      sbm = idle ? 0 : Math.max(0, Math.floor(this.#clock.now() / 1000) - ch.lastMasterTimestampS);
+      const stamp = ch.lastMasterTimestampS;
+      sbm = stamp === null || ch.sqlCaughtUp ? 0 : Math.max(0, Math.floor(this.#clock.now() / 1000) - stamp);
     }
     return {
       name: this.name,

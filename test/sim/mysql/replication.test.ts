@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CREATE_T, runCluster, sqlError } from './helpers.ts';
+import { CREATE_T, runCluster, sqlError, traceOf } from './helpers.ts';
 
 // Timing rows use a 5 ms one-way link and a 3 ms apply cost so that every step is visible.
 const LINK = { linkLatencyMs: 5, applyCostMs: 3 } as const;
@@ -37,10 +37,10 @@ describe('binlog → IO thread → relay log → SQL thread', () => {
       for (let i = 1; i <= 3; i++) await c.primary.query('INSERT INTO t VALUES (?, ?)', [i, 'x']);
       await sim.clock.sleep(50);
       const sqlStopped = r.status();
-      r.stopIoThread();
       r.startSqlThread();
       await sim.clock.sleep(50);
       const drained = r.status();
+      r.stopIoThread();
       await c.primary.query('INSERT INTO t VALUES (4, ?)', ['x']);
       await sim.clock.sleep(50);
       const ioStopped = r.status();
@@ -55,12 +55,15 @@ describe('binlog → IO thread → relay log → SQL thread', () => {
       Seconds_Behind_Master: null,
     });
     expect(value.drained).toMatchObject({
-      Slave_IO_Running: 'No',
       Slave_SQL_Running: 'Yes',
       Relay_Log_Groups: 0,
       gtid_slave_pos: '0-1-4',
     });
-    expect(value.ioStopped).toMatchObject({ gtid_slave_pos: '0-1-4', Seconds_Behind_Master: null });
+    expect(value.ioStopped).toMatchObject({
+      Slave_IO_Running: 'No',
+      gtid_slave_pos: '0-1-4',
+      Seconds_Behind_Master: null,
+    });
     expect(value.ioStopped.trueLagMs).toBeGreaterThan(0);
     expect(value.final).toMatchObject({
       Slave_IO_Running: 'Yes',
@@ -68,6 +71,55 @@ describe('binlog → IO thread → relay log → SQL thread', () => {
       trueLagMs: 0,
       Seconds_Behind_Master: 0,
     });
+  });
+
+  it('GTID mode: starting a thread while both are stopped purges the relay log and re-fetches from gtid_slave_pos (slave.cc start_slave_threads) (seed 28)', async () => {
+    const { value, sim } = await runCluster(28, { replicas: 1, ...LINK }, async (c, sim) => {
+      const r = c.replicas[0]!;
+      await c.primary.query(CREATE_T);
+      await sim.clock.sleep(20);
+      r.stopSqlThread();
+      for (let i = 1; i <= 3; i++) await c.primary.query('INSERT INTO t VALUES (?, ?)', [i, 'x']);
+      await sim.clock.sleep(50);
+      r.stopIoThread();
+      const bothStopped = r.status();
+      r.startSqlThread();
+      const purged = r.status();
+      r.startIoThread();
+      await sim.clock.sleep(50);
+      return {
+        bothStopped,
+        purged,
+        final: r.status(),
+        rows: (await r.query('SELECT COUNT(*) AS n FROM t')).rows[0],
+      };
+    });
+    expect(value.bothStopped).toMatchObject({
+      Relay_Log_Groups: 3,
+      Gtid_IO_Pos: '0-1-4',
+      gtid_slave_pos: '0-1-1',
+    });
+    expect(value.purged).toMatchObject({ Relay_Log_Groups: 0, Gtid_IO_Pos: '0-1-1' });
+    expect(value.final).toMatchObject({ gtid_slave_pos: '0-1-4', Relay_Log_Groups: 0 });
+    expect(value.rows).toEqual({ n: 3 });
+    expect(traceOf(sim, 'relay_discarded').length).toBe(1);
+  });
+
+  it('a SQL thread stopped for an hour: SBM goes NULL → 3600 the moment it restarts (seed 29)', async () => {
+    const { value } = await runCluster(29, { replicas: 1, ...LINK }, async (c, sim) => {
+      const r = c.replicas[0]!;
+      await c.primary.query(CREATE_T);
+      await sim.clock.sleep(20);
+      r.stopSqlThread();
+      await c.primary.query('INSERT INTO t VALUES (1, ?)', ['a']);
+      await sim.clock.sleep(3_600_000);
+      const stopped = r.status().Seconds_Behind_Master;
+      r.startSqlThread();
+      const restarted = r.status().Seconds_Behind_Master;
+      await sim.clock.sleep(10);
+      return { stopped, restarted, after: r.status().Seconds_Behind_Master };
+    });
+    expect(value).toEqual({ stopped: null, restarted: 3_600, after: 0 });
   });
 
   it('MASTER_GTID_WAIT returns 0 once applied and -1 on timeout (seed 23)', async () => {
