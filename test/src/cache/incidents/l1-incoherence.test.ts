@@ -4,19 +4,28 @@
 // that copy is 60 s old. Fix: an invalidation broadcast (Redis pub/sub on the real adapter, an
 // in-process bus on the clock here, 2 ms delivery delay): B drops its copy when the message lands.
 import { describe, expect, it } from 'vitest';
-import { ClockInvalidationBus } from '../../../../src/cache/invalidation-bus.ts';
+import {
+  ClockInvalidationBus,
+  type InvalidationBus,
+  RedisInvalidationBus,
+} from '../../../../src/cache/invalidation-bus.ts';
 import { makeNode, newSim, report, sharedBackends } from '../helpers/stack.ts';
 
 const PROMPT = 'which plan includes SSO?';
 const WRITE_AT_MS = 10_000;
 
-async function twoNodes(seed: string, withBus: boolean) {
+async function twoNodes(seed: string, bus: 'none' | 'clock' | 'redis') {
   const sim = newSim(seed);
   const main = sim.spawn(async () => {
     const shared = await sharedBackends(sim);
-    const bus = withBus ? new ClockInvalidationBus(sim.clock, 2) : undefined;
-    const a = makeNode<string>(sim, shared, { name: 'a', strategy: 'cache-aside', bus });
-    const b = makeNode<string>(sim, shared, { name: 'b', strategy: 'cache-aside', bus });
+    const channel: InvalidationBus | undefined =
+      bus === 'clock'
+        ? new ClockInvalidationBus(sim.clock, 2)
+        : bus === 'redis'
+          ? new RedisInvalidationBus(shared.redis, shared.redis)
+          : undefined;
+    const a = makeNode<string>(sim, shared, { name: 'a', strategy: 'cache-aside', bus: channel });
+    const b = makeNode<string>(sim, shared, { name: 'b', strategy: 'cache-aside', bus: channel });
     await a.cache.start();
     await b.cache.start();
     await a.l3?.put(a.cache.hash(PROMPT), 'Enterprise');
@@ -50,7 +59,7 @@ async function twoNodes(seed: string, withBus: boolean) {
 
 describe('incident: L1 incoherence across two gateway nodes (seed "l1-incoherence")', () => {
   it("article design: node B serves its old L1 copy until it is 60 s old (50 s after A's write)", async () => {
-    const o = await twoNodes('l1-incoherence', false);
+    const o = await twoNodes('l1-incoherence', 'none');
     report('l1-incoherence', 'no broadcast', { staleForMs: o.staleForMs });
     expect(o.aNow).toBe('Business and Enterprise');
     // B's copy was written at t = 0 and is absent from t = 60,000 ms (now − writeTime ≥ 1 min).
@@ -61,10 +70,19 @@ describe('incident: L1 incoherence across two gateway nodes (seed "l1-incoherenc
   });
 
   it('fix: invalidation broadcast: B stops serving the old answer within the 2 ms delivery delay', async () => {
-    const o = await twoNodes('l1-incoherence', true);
+    const o = await twoNodes('l1-incoherence', 'clock');
     report('l1-incoherence', 'broadcast, 2 ms delay', { staleForMs: o.staleForMs });
     // B's read 1 ms after the write still sees its copy; the message lands at 2 ms, before B's next read.
     expect(o.staleForMs).toBe(1);
+    expect(o.bStats.busInvalidations).toBe(1);
+  });
+
+  it('fix over the simulated Redis pub/sub (PUBLISH / SUBSCRIBE on SimRedis): B never serves the old answer', async () => {
+    const o = await twoNodes('l1-incoherence', 'redis');
+    report('l1-incoherence', 'broadcast over SimRedis pub/sub', { staleForMs: o.staleForMs });
+    // SimRedis delivers a PUBLISH to its subscribers before the PUBLISH reply: B's copy is gone
+    // before A's write() returns.
+    expect(o.staleForMs).toBe(0);
     expect(o.bStats.busInvalidations).toBe(1);
   });
 });
