@@ -384,8 +384,9 @@ export class ThreadPoolExecutor {
         }
         const oldest = this.#queue.shift();
         if (oldest === undefined) {
-          // With nothing to poll (a SynchronousQueue, or every thread busy and an empty queue) the
-          // JDK's retry is rejected again and recurses until StackOverflowError; drop it instead.
+          // With nothing to poll (a SynchronousQueue with every thread busy) the JDK's retry is
+          // rejected again and recurses: OpenJDK 17 throws StackOverflowError (checked here).
+          // Drop the task instead, and say so.
           job.reject(
             discarded(
               policy,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../sim/kernel/simulation.ts';
+import { SystemClock } from '../../../src/adapters/system-clock.ts';
 import { type Coalesced, Coalescer, type CoalescerOptions, hashPrompt } from '../../../src/coalesce/index.ts';
 
 describe("hashPrompt (the article's PromptMergingService.hashPrompt)", () => {
@@ -323,5 +324,24 @@ describe('Coalescer options are validated', () => {
     [{ variant: 'merge' as unknown as 'seed' }, /variant must be 'seed' or 'singleflight'/],
   ])('%o', (options, message) => {
     expect(() => new Coalescer(options, { clock: sim.clock })).toThrow(message);
+  });
+});
+
+describe('Coalescer on the real clock', () => {
+  it('singleflight shares a call with SystemClock (windowMs 0: no timer involved)', async () => {
+    const c = new Coalescer({}, { clock: new SystemClock() });
+    let release!: (v: string) => void;
+    const upstreamCall = () =>
+      new Promise<string>((r) => {
+        release = r;
+      });
+    const a = c.execute('k', upstreamCall);
+    const b = c.execute('k', upstreamCall);
+    release('v');
+    expect(await Promise.all([a, b])).toEqual([
+      { value: 'v', shared: true },
+      { value: 'v', shared: true },
+    ]);
+    expect([c.upstreamCalls, c.merged]).toEqual([1, 1]);
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../sim/kernel/simulation.ts';
+import { SystemClock } from '../../../src/adapters/system-clock.ts';
 import {
   articleLlmExecutorOptions,
   RejectedExecutionException,
@@ -332,6 +333,8 @@ describe('ThreadPoolExecutor behaviours', () => {
     }
   });
 
+  // On OpenJDK 17 the same setup (1 thread busy, SynchronousQueue, DiscardOldestPolicy) makes the
+  // second execute() throw StackOverflowError (/tmp/tpej/Dosq.java, run here).
   it('DiscardOldestPolicy with nothing to drop (SynchronousQueue) settles as discarded instead of recursing', async () => {
     const seen = await withPool(
       { corePoolSize: 1, maxPoolSize: 1, queueCapacity: 0, rejectedExecutionHandler: 'DiscardOldestPolicy' },
@@ -542,5 +545,28 @@ describe('ThreadPoolExecutor options are validated (OpenJDK constructor checks)'
     ],
   ])('%o', (options, message) => {
     expect(() => new ThreadPoolExecutor(options, { clock: sim.clock })).toThrow(message);
+  });
+});
+
+describe('ThreadPoolExecutor on the real clock', () => {
+  it('runs tasks with SystemClock (core = max, so no keep-alive timer is armed)', async () => {
+    const ex = new ThreadPoolExecutor(
+      { corePoolSize: 2, maxPoolSize: 2, queueCapacity: 1 },
+      { clock: new SystemClock() },
+    );
+    expect(await Promise.all([1, 2, 3].map((n) => ex.execute(async () => n * 10)))).toEqual([10, 20, 30]);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const held = [ex.execute(() => gate), ex.execute(() => gate), ex.execute(async () => 'queued')];
+    const refused = await ex.execute(async () => 'no room').catch((e: Error) => e.name);
+    release();
+    expect([refused, ...(await Promise.all(held))]).toEqual([
+      'RejectedExecutionException',
+      undefined,
+      undefined,
+      'queued',
+    ]);
   });
 });

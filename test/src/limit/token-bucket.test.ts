@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../sim/kernel/simulation.ts';
+import { SystemClock } from '../../../src/adapters/system-clock.ts';
 import { TokenBucket, type TokenBucketVariant } from '../../../src/limit/index.ts';
 import type { Clock, TimerHandle } from '../../../src/ports/clock.ts';
 
@@ -229,4 +230,15 @@ describe('property: a bucket never admits more than capacity + rate × elapsed',
       );
     });
   }
+});
+
+describe('TokenBucket on the real clock', () => {
+  // No assertion depends on how much real time passes: only that epoch-millisecond clocks work.
+  it.each(['seed', 'exact'] as const)('%s: a full bucket of 3 admits 3 at once on SystemClock', (variant) => {
+    const bucket = new TokenBucket({ capacity: 3, refillRate: 1, variant }, { clock: new SystemClock() });
+    expect([bucket.tryAcquire(), bucket.tryAcquire(), bucket.tryAcquire()]).toEqual([true, true, true]);
+    const left = bucket.availableTokens();
+    expect(left).toBeGreaterThanOrEqual(0);
+    expect(left).toBeLessThanOrEqual(3);
+  });
 });
