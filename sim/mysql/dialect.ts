@@ -27,6 +27,7 @@ export type Statement =
   | { readonly kind: 'showVariables'; readonly like: string | undefined }
   | { readonly kind: 'slave'; readonly action: 'start' | 'stop'; readonly thread: 'io' | 'sql' | 'both' }
   | { readonly kind: 'resetSlaveAll' }
+  | { readonly kind: 'purgeBinaryLogs' }
   | { readonly kind: 'setGlobal'; readonly name: string; readonly value: string }
   | { readonly kind: 'noop' };
 
@@ -72,6 +73,7 @@ export function parseStatement(input: string): Statement {
     return { kind: 'slave', action: m[1] === 'STOP' ? 'stop' : 'start', thread };
   }
   if (/^RESET (SLAVE|REPLICA) ALL$/.test(upper)) return { kind: 'resetSlaveAll' };
+  if (/^PURGE (BINARY|MASTER) LOGS (TO|BEFORE) /.test(upper)) return { kind: 'purgeBinaryLogs' };
   if (/^SHOW (SLAVE|REPLICA) STATUS$/.test(upper)) return { kind: 'showSlaveStatus' };
   m = /^SHOW (?:GLOBAL |SESSION )?(STATUS|VARIABLES)(?: LIKE '([^']*)')?$/i.exec(sql.replace(/\s+/g, ' '));
   if (m) {

@@ -217,6 +217,8 @@ export class SimMysqlNode implements SqlPort {
   readonly #default: Session;
   #current: Session;
   #endLogPos = BINLOG_HEADER_BYTES;
+  /** Groups at the front of the binlog whose files were purged (kept in `binlog` for inspection). */
+  #purgedGroups = 0;
 
   constructor(clock: Clock, trace: TraceSink, network: Network, options: SimMysqlNodeOptions) {
     this.name = options.name;
@@ -438,6 +440,9 @@ export class SimMysqlNode implements SqlPort {
       }
       case 'resetSlaveAll':
         this.resetSlaveAll();
+        return empty;
+      case 'purgeBinaryLogs':
+        this.purgeBinaryLogs();
         return empty;
       case 'setGlobal':
         this.#setGlobal(st.name, st.value);
@@ -671,6 +676,15 @@ export class SimMysqlNode implements SqlPort {
         1236,
         'HY000',
         `Got fatal error 1236 from master when reading data from binary log: '${text}'`,
+      );
+    }
+    // sql_repl.cc gtid_find_binlog_file: the start position must lie in a binlog file still on
+    // disk (at or after the GTID state at the start of the oldest file).
+    if (startIndex < this.#purgedGroups) {
+      return new SqlError(
+        1236,
+        'HY000',
+        "Got fatal error 1236 from master when reading data from binary log: 'Could not find GTID state requested by slave in any binlog files. Probably the slave state is too old and required binlog files have been purged.'",
       );
     }
     const conn = new DumpConnection(this, replica, link, startIndex);
@@ -1004,6 +1018,16 @@ export class SimMysqlNode implements SqlPort {
     this.#waitPoint = options.waitPoint ?? this.#waitPoint;
     this.#semiTimeoutMs = nonNegative('semiSync.timeoutMs', options.timeoutMs ?? this.#semiTimeoutMs);
     this.#semiOn = this.#semiEnabled;
+  }
+
+  /**
+   * `FLUSH BINARY LOGS; PURGE BINARY LOGS BEFORE NOW()`: every group written so far leaves the
+   * disk (the GTID state survives in the new file's Gtid_list). A replica that still needs them
+   * can no longer connect (1236) and must be rebuilt.
+   */
+  purgeBinaryLogs(): void {
+    this.#purgedGroups = this.binlog.length;
+    this.#trace.emit(TRACE, 'binlog_purged', { node: this.name, groups: this.#purgedGroups });
   }
 
   /** Makes this node writable: `SET GLOBAL read_only=OFF`. */

@@ -269,4 +269,20 @@ describe('incident: replica crash and relay-log recovery (seed 107)', () => {
       Slave_SQL_Running: 'Yes',
     });
   });
+
+  it('the primary purged the binlogs meanwhile: IO error 1236 for good, the replica must be rebuilt', async () => {
+    const { value } = await runCluster(107, { replicas: 1, relayLogRecovery: true }, async (c, sim) => {
+      const r = c.replicas[0]!;
+      await c.primary.query(CREATE_T);
+      await sim.clock.sleep(10);
+      r.crash();
+      for (let i = 1; i <= 5; i++) await c.primary.query('INSERT INTO t VALUES (?, ?)', [i, 'x']);
+      await c.primary.query("PURGE BINARY LOGS BEFORE '2030-01-01'");
+      r.restart();
+      await sim.clock.sleep(1_000);
+      return r.status();
+    });
+    expect(value).toMatchObject({ Slave_IO_Running: 'No', Last_IO_Errno: 1236, gtid_slave_pos: '0-1-1' });
+    expect(value.Last_IO_Error).toContain('required binlog files have been purged');
+  });
 });
