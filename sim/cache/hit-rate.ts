@@ -8,6 +8,7 @@
  * sizes: comma-separated maximum sizes, e.g. 100,500,1000 (default: per trace)
  * The real traces are read from ../shared/data/traces/ and skipped, with the reason printed, when absent.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SeededRandom } from '../../src/adapters/seeded-random.ts';
@@ -110,6 +111,11 @@ export function loadTrace(
     const synthetic = name as SyntheticTraceName;
     return { trace: SYNTHETIC_TRACES[synthetic](random), defaultSizes: DEFAULT_SIZES[synthetic] };
   }
+  if (!existsSync(name)) {
+    throw new Error(
+      `unknown trace '${name}': expected ${[...REAL_TRACES, ...Object.keys(SYNTHETIC_TRACES)].join(', ')}, all, or a file of big-endian int32 keys`,
+    );
+  }
   return { trace: readTraceFile(name), defaultSizes: [100, 500, 1_000, 2_000, 5_000] };
 }
 
@@ -142,5 +148,10 @@ function main(argv: readonly string[]): void {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2));
+  try {
+    main(process.argv.slice(2));
+  } catch (error) {
+    console.error(`hit-rate: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
 }
