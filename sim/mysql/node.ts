@@ -194,7 +194,13 @@ export class SimMysqlNode implements SqlPort {
   readonly #clock: Clock;
   readonly #trace: TraceSink;
   readonly #network: Network;
-  readonly #opts: Required<Omit<SimMysqlNodeOptions, 'semiSync' | 'database'>> & { database: string };
+  readonly #opts: {
+    -readonly [K in keyof Required<
+      Omit<SimMysqlNodeOptions, 'semiSync' | 'database'>
+    >]: Required<SimMysqlNodeOptions>[K];
+  } & {
+    database: string;
+  };
   #semiEnabled: boolean;
   #waitPoint: SemiSyncWaitPoint;
   #semiTimeoutMs: number;
@@ -1018,6 +1024,15 @@ export class SimMysqlNode implements SqlPort {
     this.#waitPoint = options.waitPoint ?? this.#waitPoint;
     this.#semiTimeoutMs = nonNegative('semiSync.timeoutMs', options.timeoutMs ?? this.#semiTimeoutMs);
     this.#semiOn = this.#semiEnabled;
+  }
+
+  /**
+   * Slow-apply fault: sets the SQL thread's cost per event group from the next group on (a busy
+   * disk, `LOCK TABLES` on the replica, a cold buffer pool), ms.
+   */
+  setApplyCostMs(ms: number): void {
+    this.#opts.applyCostMs = nonNegative('applyCostMs', ms);
+    this.#trace.emit(TRACE, 'apply_cost', { node: this.name, ms });
   }
 
   /**

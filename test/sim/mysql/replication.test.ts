@@ -122,6 +122,32 @@ describe('binlog → IO thread → relay log → SQL thread', () => {
     expect(value).toEqual({ stopped: null, restarted: 3_600, after: 0 });
   });
 
+  it('slow apply: under a write burst the lag builds, SBM reports the age of the group being applied (seed 30)', async () => {
+    const { value } = await runCluster(30, { replicas: 1, ...LINK }, async (c, sim) => {
+      const r = c.replicas[0]!;
+      await c.primary.query(CREATE_T);
+      await sim.clock.sleep(2_000);
+      r.setApplyCostMs(1_000);
+      for (let i = 1; i <= 10; i++) await c.primary.query('INSERT INTO t VALUES (?, ?)', [i, 'x']);
+      await sim.clock.sleep(5_500);
+      const mid = r.status();
+      await sim.clock.sleep(6_000);
+      return { mid, end: r.status() };
+    });
+    expect(value.mid).toMatchObject({
+      gtid_slave_pos: '0-1-6',
+      Relay_Log_Groups: 5,
+      Seconds_Behind_Master: 5,
+      trueLagMs: 5_500,
+    });
+    expect(value.end).toMatchObject({
+      gtid_slave_pos: '0-1-11',
+      Relay_Log_Groups: 0,
+      Seconds_Behind_Master: 0,
+      trueLagMs: 0,
+    });
+  });
+
   it('MASTER_GTID_WAIT returns 0 once applied and -1 on timeout (seed 23)', async () => {
     const { value } = await runCluster(23, { replicas: 1, ...LINK }, async (c) => {
       await c.primary.query(CREATE_T);
