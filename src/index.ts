@@ -7,6 +7,53 @@ export type { MariaDbPair, MariaDbPairOptions } from './adapters/mysql2.ts';
 export { Mysql2SqlPort, mariaDbPair, TRACK_LAST_GTID_SQL, trackLastGtid } from './adapters/mysql2.ts';
 export { SeededRandom } from './adapters/seeded-random.ts';
 export { SystemClock } from './adapters/system-clock.ts';
+// Multi-level cache: Caffeine-faithful L1, Redis L2, MySQL L3, the tiered cache (src/cache/,
+// docs/local-cache.md, docs/cache.md)
+export type {
+  CacheEntry,
+  CacheLoader,
+  CacheStrategy,
+  InvalidationBus,
+  L1Cache,
+  L3Row,
+  LeaseGetResult,
+  LeaseOptions,
+  LocalCacheDeps,
+  LocalCacheKey,
+  LocalCacheOptions,
+  LocalCachePolicy,
+  MysqlL3Options,
+  PromptHashScheme,
+  RedisL2Options,
+  Serializer,
+  TieredCacheOptions,
+  TieredCacheStats,
+  TieredLoader,
+  WriteBehindOptions,
+  WriteBehindQueueFullPolicy,
+  XFetchOptions,
+} from './cache/index.ts';
+export {
+  CACHE_PREFIX,
+  CacheStats,
+  ClockInvalidationBus,
+  DEFAULT_INVALIDATION_CHANNEL,
+  DEFAULT_L2_TTL_MS,
+  DEFAULT_L3_TABLE,
+  DEFAULT_LEASE_TTL_MS,
+  hashPrompt,
+  isLeaseMarker,
+  jsonSerializer,
+  LEASE_GET_SCRIPT,
+  LEASE_MARKER,
+  LEASE_SET_SCRIPT,
+  LocalCache,
+  MysqlL3,
+  RedisInvalidationBus,
+  RedisL2,
+  TieredCache,
+  WriteBehindQueueFullError,
+} from './cache/index.ts';
 export type { Clock, TimerHandle } from './ports/clock.ts';
 export { AbortError, abortReason } from './ports/clock.ts';
 export type { LlmRequest, LlmResponse, LlmUpstream } from './ports/llm.ts';
