@@ -16,7 +16,10 @@ import { ManualClock } from './manual-clock.ts';
 type Cmd =
   | { readonly kind: 'enter' }
   | { readonly kind: 'complete'; readonly pick: number; readonly error: boolean }
-  | { readonly kind: 'advance'; readonly ms: number };
+  | { readonly kind: 'advance'; readonly ms: number }
+  // Jump to a retry deadline plus delta (-1, 0 or +1 ms), if a breaker is OPEN with one ahead: the
+  // inclusive `>=` boundary is otherwise almost never hit by random steps.
+  | { readonly kind: 'toRetry'; readonly delta: number };
 
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ kind: 'enter' } as const) },
@@ -24,16 +27,25 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
     weight: 4,
     arbitrary: fc.record({ kind: fc.constant('complete' as const), pick: fc.nat(50), error: fc.boolean() }),
   },
+  // Short steps make fast calls and keep windows alive; long ones reach deadlines and roll windows.
   {
-    weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 2500 }) }),
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 60 }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 3500 }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('toRetry' as const), delta: fc.integer({ min: -1, max: 1 }) }),
   },
 );
 
 const ruleArb: fc.Arbitrary<Omit<DegradeRuleConfig, 'resource'>> = fc.oneof(
   fc.record({
     grade: fc.constant(0 as const),
-    count: fc.integer({ min: 0, max: 600 }),
+    count: fc.integer({ min: 0, max: 120 }),
     slowRatioThreshold: fc.constantFrom(0, 0.25, 0.5, 1),
     minRequestAmount: fc.integer({ min: 1, max: 5 }),
     statIntervalMs: fc.constantFrom(100, 1000, 60_000),
@@ -113,29 +125,36 @@ class Model {
 describe('breaker properties', () => {
   it('model-based: a single breaker agrees with the plain model on every admission and state (seed 0x5e77)', async () => {
     await fc.assert(
-      fc.asyncProperty(ruleArb, fc.array(cmdArb, { maxLength: 120 }), async (rule, cmds) => {
-        const clock = new ManualClock(1_000_000);
-        const s = new Sentinel({ clock });
-        s.loadDegradeRules([{ resource: 'r', ...rule }]);
-        const cb = s.circuitBreakers('r')[0]!;
-        const model = new Model({ slowRatioThreshold: 1, ...rule } as Model['r']);
-        const inflight: Entry[] = [];
-        for (const c of cmds) {
-          if (c.kind === 'advance') clock.advance(c.ms);
-          else if (c.kind === 'enter') {
-            const expected = model.tryPass(clock.now());
-            const e = await s.entry('r').catch(() => undefined);
-            expect(e !== undefined).toBe(expected);
-            if (e) inflight.push(e);
-          } else if (inflight.length > 0) {
-            const [e] = inflight.splice(c.pick % inflight.length, 1);
-            if (c.error) e!.setError(new Error('x'));
-            e!.exit();
-            model.complete(clock.now(), clock.now() - e!.createTimestampMs, c.error);
+      fc.asyncProperty(
+        ruleArb,
+        fc.array(cmdArb, { minLength: 10, maxLength: 200, size: 'max' }),
+        async (rule, cmds) => {
+          const clock = new ManualClock(1_000_000);
+          const s = new Sentinel({ clock });
+          s.loadDegradeRules([{ resource: 'r', ...rule }]);
+          const cb = s.circuitBreakers('r')[0]!;
+          const model = new Model({ slowRatioThreshold: 1, ...rule } as Model['r']);
+          const inflight: Entry[] = [];
+          for (const c of cmds) {
+            if (c.kind === 'advance') clock.advance(c.ms);
+            else if (c.kind === 'toRetry') {
+              if (model.state === 'OPEN' && model.retryAt + c.delta > clock.now())
+                clock.t = model.retryAt + c.delta;
+            } else if (c.kind === 'enter') {
+              const expected = model.tryPass(clock.now());
+              const e = await s.entry('r').catch(() => undefined);
+              expect(e !== undefined).toBe(expected);
+              if (e) inflight.push(e);
+            } else if (inflight.length > 0) {
+              const [e] = inflight.splice(c.pick % inflight.length, 1);
+              if (c.error) e!.setError(new Error('x'));
+              e!.exit();
+              model.complete(clock.now(), clock.now() - e!.createTimestampMs, c.error);
+            }
+            expect(cb.state).toBe(model.state);
           }
-          expect(cb.state).toBe(model.state);
-        }
-      }),
+        },
+      ),
       { seed: 0x5e77, numRuns: 300 },
     );
   });
@@ -144,7 +163,7 @@ describe('breaker properties', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(ruleArb, { minLength: 1, maxLength: 3 }),
-        fc.array(cmdArb, { maxLength: 150 }),
+        fc.array(cmdArb, { minLength: 10, maxLength: 200, size: 'max' }),
         async (rules, cmds) => {
           const clock = new ManualClock(1_000_000);
           const s = new Sentinel({ clock });
@@ -159,7 +178,12 @@ describe('breaker properties', () => {
           const inflight: Entry[] = [];
           for (const c of cmds) {
             if (c.kind === 'advance') clock.advance(c.ms);
-            else if (c.kind === 'enter') {
+            else if (c.kind === 'toRetry') {
+              const open = breakers.map((b) => b.phase).find((p) => p.state === 'OPEN');
+              if (open?.state === 'OPEN' && open.nextRetryTimestampMs + c.delta > clock.now()) {
+                clock.t = open.nextRetryTimestampMs + c.delta;
+              }
+            } else if (c.kind === 'enter') {
               const before = breakers.map((b) => b.phase);
               const e = await s.entry('r').catch(() => undefined);
               if (e === undefined) continue;
