@@ -113,7 +113,10 @@ export class Entry implements TerminateHooks {
     this.#error = error;
   }
 
-  /** Completes the entry (`Entry.exit`): its response time and error reach every breaker of the resource. Idempotent. */
+  /**
+   * Completes the entry (`Entry.exit`): its response time and error reach every breaker the
+   * resource has now. Call it once per admitted entry; later calls do nothing (as CtEntry).
+   */
   exit(): void {
     if (this.#exited) return;
     this.#exited = true;
@@ -289,7 +292,9 @@ export class Sentinel {
   /**
    * `SphU.entry(resource)`: resolves with an `Entry` once every flow rule and then every breaker
    * of the resource lets it pass (after any pacing wait, slept on the clock), or rejects with the
-   * first `FlowException` / `DegradeException`.
+   * first `FlowException` / `DegradeException`. `acquireCount` is the batch count flow rules
+   * charge (`SphU.entry(name, type, batchCount)`), @defaultValue 1; breakers count one request
+   * per entry whatever it is, as Sentinel's do.
    */
   entry(resource: string, acquireCount = 1): Promise<Entry> {
     try {
