@@ -49,10 +49,12 @@ export class SimMysqlCluster {
   readonly #linkOptions: { latencyMs: number; bandwidthBytesPerMs: number };
   readonly #sim: Simulation;
   readonly #trace: TraceSink;
+  readonly #semiSync: SemiSyncOptions | undefined;
 
   constructor(sim: Simulation, options: SimMysqlClusterOptions = {}) {
     this.#sim = sim;
     this.#trace = sim.trace;
+    this.#semiSync = options.semiSync;
     const count = options.replicas ?? 2;
     if (!Number.isInteger(count) || count < 0)
       throw new RangeError(`replicas: expected an integer >= 0, got ${count}`);
@@ -155,7 +157,8 @@ export class SimMysqlCluster {
    * settings, then re-points the other running replicas at it (MASTER_USE_GTID=slave_pos).
    */
   async promote(replica: SimMysqlNode, options: PromoteOptions = {}): Promise<void> {
-    await replica.promote(options);
+    const semiSync = options.semiSync ?? this.#semiSync;
+    await replica.promote({ ...options, ...(semiSync !== undefined ? { semiSync } : {}) });
   }
 
   #promoted(node: SimMysqlNode): void {
