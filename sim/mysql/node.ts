@@ -17,6 +17,12 @@ export interface SemiSyncOptions {
   readonly waitPoint?: SemiSyncWaitPoint;
   /** `rpl_semi_sync_master_timeout`, ms. @defaultValue 10000 */
   readonly timeoutMs?: number;
+  /**
+   * `rpl_semi_sync_master_wait_no_slave`: ON keeps semi-sync ON with no replica connected until a
+   * commit times out; OFF switches to async as soon as the last semi-sync replica disconnects.
+   * @defaultValue true
+   */
+  readonly waitNoSlave?: boolean;
 }
 
 /** Options of one simulated MariaDB server. */
@@ -204,6 +210,7 @@ export class SimMysqlNode implements SqlPort {
   #semiEnabled: boolean;
   #waitPoint: SemiSyncWaitPoint;
   #semiTimeoutMs: number;
+  #waitNoSlave: boolean;
   #semiOn: boolean;
   #yesTx = 0;
   #noTx = 0;
@@ -254,6 +261,7 @@ export class SimMysqlNode implements SqlPort {
       );
     }
     this.#semiTimeoutMs = nonNegative('semiSync.timeoutMs', semi.timeoutMs ?? 10_000);
+    this.#waitNoSlave = semi.waitNoSlave ?? true;
     this.#semiOn = this.#semiEnabled;
     this.#default = this.#newSession();
     this.#current = this.#default;
@@ -713,6 +721,11 @@ export class SimMysqlNode implements SqlPort {
   #closeDump(conn: DumpConnection): void {
     conn.alive = false;
     this.#dumps.delete(conn);
+    // semisync_master.cc remove_slave: with wait_no_slave OFF the last replica leaving switches
+    // semi-sync off at once (with ON, the default, only a timed-out commit does).
+    if (this.#semiEnabled && this.#semiOn && !this.#waitNoSlave && this.#dumps.size === 0) {
+      this.#switchSemiSync(false, 'no semi-sync replica connected (wait_no_slave=OFF)');
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1023,6 +1036,7 @@ export class SimMysqlNode implements SqlPort {
     this.#semiEnabled = options.enabled ?? this.#semiEnabled;
     this.#waitPoint = options.waitPoint ?? this.#waitPoint;
     this.#semiTimeoutMs = nonNegative('semiSync.timeoutMs', options.timeoutMs ?? this.#semiTimeoutMs);
+    this.#waitNoSlave = options.waitNoSlave ?? this.#waitNoSlave;
     this.#semiOn = this.#semiEnabled;
   }
 
@@ -1219,6 +1233,8 @@ export class SimMysqlNode implements SqlPort {
         return this.#semiTimeoutMs;
       case 'rpl_semi_sync_master_wait_point':
         return this.#waitPoint;
+      case 'rpl_semi_sync_master_wait_no_slave':
+        return this.#waitNoSlave ? 1 : 0;
       default:
         throw new SqlError(1193, 'HY000', `Unknown system variable '${name}'`);
     }

@@ -284,6 +284,27 @@ describe('semi-synchronous replication (MariaDB semisync_master.cc)', () => {
     expect(value).toEqual([]);
   });
 
+  it('wait_no_slave: ON keeps status ON with no replica until a commit times out; OFF flips at disconnect (seed 34)', async () => {
+    const run = (waitNoSlave: boolean) =>
+      runCluster(
+        34,
+        { replicas: 1, ...LINK, semiSync: { enabled: true, timeoutMs: 2_000, waitNoSlave } },
+        async (c, sim) => {
+          await c.primary.query(CREATE_T);
+          c.replicas[0]!.stopIoThread();
+          const afterStop = c.primary.status();
+          const t = sim.clock.now();
+          await c.primary.query('INSERT INTO t VALUES (1, ?)', ['a']);
+          return {
+            afterStop: [afterStop.semiSyncStatus, afterStop.Rpl_semi_sync_master_clients],
+            commitMs: sim.clock.now() - t,
+          };
+        },
+      );
+    expect((await run(true)).value).toEqual({ afterStop: ['ON', 0], commitMs: 2_000 });
+    expect((await run(false)).value).toEqual({ afterStop: ['OFF', 0], commitMs: 0 });
+  });
+
   it('the default timeout is 10000 ms and the default wait point AFTER_COMMIT (seed 33)', async () => {
     const { value } = await runCluster(33, { replicas: 1, semiSync: { enabled: true } }, async (c, sim) => {
       const v = await c.primary.query(
