@@ -1,5 +1,7 @@
-// Simulated Redis: one node (SimRedis); replies and errors of redis-server 7.0.
-
+// Simulated Redis: one node (SimRedis) and a Redis Cluster (SimRedisCluster); replies and errors
+// of redis-server 7.0.
+export type { NodeProcess, SimRedisClusterContext, SimRedisClusterOptions } from './cluster.ts';
+export { SimRedisCluster, SimRedisClusterClient } from './cluster.ts';
 export type { SnapshotEntry } from './keyspace.ts';
 export type { NodeRole, ReplicationListener, SimRedisOptions } from './node.ts';
 export { SimRedis } from './node.ts';

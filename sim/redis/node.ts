@@ -4,7 +4,8 @@
 // writes for replicas (script EFFECTS, absolute expiries), `applyReplicated`, snapshot/load for a
 // full resync, and pub/sub delivery to in-process subscribers.
 import type { Clock } from '../../src/ports/clock.ts';
-import type { RedisArg, RedisKey, RedisPort, RedisSubscriber } from '../../src/ports/redis.ts';
+import type { RedisArg, RedisSubscriber } from '../../src/ports/redis.ts';
+import { CommandPort } from './command-port.ts';
 import {
   arityOk,
   type CommandSpec,
@@ -18,7 +19,6 @@ import {
   ERR_NOSCRIPT,
   ERR_NOT_INTEGER,
   ERR_READONLY,
-  integerArg,
   parseInteger,
   RedisReplyError,
   type Reply,
@@ -59,7 +59,7 @@ const NODE_COMMANDS: ReadonlyMap<string, { arity: number; write: boolean }> = ne
 const NOSCRIPT_COMMANDS = new Set(['eval', 'evalsha', 'script', 'multi', 'exec', 'watch', 'subscribe']);
 
 /** A simulated redis-server 7.0 node (database 0). */
-export class SimRedis implements RedisPort, RedisSubscriber {
+export class SimRedis extends CommandPort implements RedisSubscriber {
   /** Name of the node, e.g. its `host:port` in a cluster. */
   readonly name: string;
   /** Virtual per-command latency of the RedisPort methods, in ms. */
@@ -79,6 +79,7 @@ export class SimRedis implements RedisPort, RedisSubscriber {
     private readonly clock: Clock,
     options: SimRedisOptions = {},
   ) {
+    super();
     this.name = options.name ?? 'sim-redis';
     this.latencyMs = options.latencyMs ?? 0;
     if (!Number.isInteger(this.latencyMs) || this.latencyMs < 0) {
@@ -179,7 +180,18 @@ export class SimRedis implements RedisPort, RedisSubscriber {
     return this.nodeCommand(name, args);
   }
 
+  /**
+   * Set by a cluster: returns an error line when a script touches a key this node does not serve
+   * (src/script.c scriptVerifyClusterState), or undefined to allow it.
+   */
+  scriptKeyGuard: ((keys: readonly string[]) => string | undefined) | undefined;
+
   private callFromScript(args: string[]): Reply {
+    const spec = KEYSPACE_COMMANDS.get((args[0] ?? '').toLowerCase());
+    if (spec !== undefined && this.scriptKeyGuard !== undefined && arityOk(spec, args.length)) {
+      const refusal = this.scriptKeyGuard(commandKeys(spec, args));
+      if (refusal !== undefined) throw new RedisReplyError(refusal);
+    }
     // A replica running a script refuses writes the same way (src/script.c scriptVerifyWriteCommandAllow).
     return this.dispatch(args, true);
   }
@@ -274,98 +286,6 @@ export class SimRedis implements RedisPort, RedisSubscriber {
     return toClientValue(this.execute(args.map(String)));
   }
 
-  get(key: RedisKey): Promise<string | null> {
-    return this.command(['GET', key]) as Promise<string | null>;
-  }
-  set(key: RedisKey, value: RedisArg): Promise<'OK'>;
-  set(key: RedisKey, value: RedisArg, secondsToken: 'EX', seconds: number | string): Promise<'OK'>;
-  set(key: RedisKey, value: RedisArg, millisecondsToken: 'PX', milliseconds: number | string): Promise<'OK'>;
-  set(key: RedisKey, value: RedisArg, nx: 'NX'): Promise<'OK' | null>;
-  set(
-    key: RedisKey,
-    value: RedisArg,
-    secondsToken: 'EX',
-    seconds: number | string,
-    nx: 'NX',
-  ): Promise<'OK' | null>;
-  set(
-    key: RedisKey,
-    value: RedisArg,
-    millisecondsToken: 'PX',
-    milliseconds: number | string,
-    nx: 'NX',
-  ): Promise<'OK' | null>;
-  set(key: RedisKey, value: RedisArg, ...options: (string | number)[]): Promise<'OK' | null> {
-    return this.command(['SET', key, value, ...options]) as Promise<'OK' | null>;
-  }
-  del(...keys: RedisKey[]): Promise<number> {
-    return this.command(['DEL', ...keys]) as Promise<number>;
-  }
-  exists(...keys: RedisKey[]): Promise<number> {
-    return this.command(['EXISTS', ...keys]) as Promise<number>;
-  }
-  incr(key: RedisKey): Promise<number> {
-    return this.command(['INCR', key]) as Promise<number>;
-  }
-  incrby(key: RedisKey, increment: number | string): Promise<number> {
-    return this.command(['INCRBY', key, increment]) as Promise<number>;
-  }
-  expire(key: RedisKey, seconds: number | string): Promise<number> {
-    return this.command(['EXPIRE', key, seconds]) as Promise<number>;
-  }
-  pexpire(key: RedisKey, milliseconds: number | string): Promise<number> {
-    return this.command(['PEXPIRE', key, milliseconds]) as Promise<number>;
-  }
-  ttl(key: RedisKey): Promise<number> {
-    return this.command(['TTL', key]) as Promise<number>;
-  }
-  pttl(key: RedisKey): Promise<number> {
-    return this.command(['PTTL', key]) as Promise<number>;
-  }
-  eval(script: string, numkeys: number | string, ...args: RedisArg[]): Promise<unknown> {
-    return this.command(['EVAL', script, numkeys, ...args]);
-  }
-  evalsha(sha1: string, numkeys: number | string, ...args: RedisArg[]): Promise<unknown> {
-    return this.command(['EVALSHA', sha1, numkeys, ...args]);
-  }
-  script(subcommand: 'LOAD', script: string): Promise<unknown> {
-    return this.command(['SCRIPT', subcommand, script]);
-  }
-  hget(key: RedisKey, field: string): Promise<string | null> {
-    return this.command(['HGET', key, field]) as Promise<string | null>;
-  }
-  hset(key: RedisKey, ...fieldValues: RedisArg[]): Promise<number> {
-    return this.command(['HSET', key, ...fieldValues]) as Promise<number>;
-  }
-  hdel(key: RedisKey, ...fields: string[]): Promise<number> {
-    return this.command(['HDEL', key, ...fields]) as Promise<number>;
-  }
-  async hgetall(key: RedisKey): Promise<Record<string, string>> {
-    const flat = (await this.command(['HGETALL', key])) as string[];
-    const out: Record<string, string> = {};
-    for (let i = 0; i < flat.length; i += 2) out[flat[i] as string] = flat[i + 1] as string;
-    return out;
-  }
-  zadd(key: RedisKey, ...scoreMembers: RedisArg[]): Promise<number> {
-    return this.command(['ZADD', key, ...scoreMembers]) as Promise<number>;
-  }
-  zrangebyscore(key: RedisKey, min: number | string, max: number | string): Promise<string[]> {
-    return this.command(['ZRANGEBYSCORE', key, min, max]) as Promise<string[]>;
-  }
-  zremrangebyscore(key: RedisKey, min: number | string, max: number | string): Promise<number> {
-    return this.command(['ZREMRANGEBYSCORE', key, min, max]) as Promise<number>;
-  }
-  zcard(key: RedisKey): Promise<number> {
-    return this.command(['ZCARD', key]) as Promise<number>;
-  }
-  publish(channel: string, message: string): Promise<number> {
-    return this.command(['PUBLISH', channel, message]) as Promise<number>;
-  }
-  /** DBSIZE: keys not yet expired. */
-  dbsize(): Promise<number> {
-    return this.command(['DBSIZE']) as Promise<number>;
-  }
-
   /** Subscribes in-process (a subscriber connection of its own, as ioredis needs). */
   async subscribe(
     channel: string,
@@ -395,5 +315,3 @@ export function respLength(args: readonly string[]): number {
   }
   return n;
 }
-
-export { commandKeys, integerArg };
