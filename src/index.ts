@@ -7,6 +7,33 @@ export type { MariaDbPair, MariaDbPairOptions } from './adapters/mysql2.ts';
 export { Mysql2SqlPort, mariaDbPair, TRACK_LAST_GTID_SQL, trackLastGtid } from './adapters/mysql2.ts';
 export { SeededRandom } from './adapters/seeded-random.ts';
 export { SystemClock } from './adapters/system-clock.ts';
+// Sentinel 1.8 circuit breaking and flow control (src/breaker/, src/limit/flow/, docs/sentinel.md)
+export type {
+  BreakerPhase,
+  CircuitBreakerDeps,
+  CircuitBreakerState,
+  CompletedRequest,
+  DegradeGradeValue,
+  DegradeRule,
+  DegradeRuleConfig,
+  RunHandlers,
+  SentinelOptions,
+  StateChangeObserver,
+  TerminateHooks,
+} from './breaker/index.ts';
+export {
+  AbstractCircuitBreaker,
+  BlockException,
+  DegradeException,
+  DegradeGrade,
+  degradeRule,
+  degradeRuleProblem,
+  Entry,
+  ExceptionCircuitBreaker,
+  InvalidRuleError,
+  ResponseTimeCircuitBreaker,
+  Sentinel,
+} from './breaker/index.ts';
 // Multi-level cache: Caffeine-faithful L1, Redis L2, MySQL L3, the tiered cache (src/cache/,
 // docs/local-cache.md, docs/cache.md)
 export type {
@@ -54,6 +81,27 @@ export {
   TieredCache,
   WriteBehindQueueFullError,
 } from './cache/index.ts';
+export type {
+  ControlBehaviorValue,
+  FlowGradeValue,
+  FlowNode,
+  FlowRule,
+  FlowRuleConfig,
+  TrafficShapingController,
+} from './limit/flow/index.ts';
+export {
+  BLOCK as FLOW_BLOCK,
+  ControlBehavior,
+  DefaultController,
+  FlowException,
+  FlowGrade,
+  flowRule,
+  flowRuleProblem,
+  RateLimiterController,
+  StatisticNode,
+  WarmUpController,
+  WarmUpRateLimiterController,
+} from './limit/flow/index.ts';
 export type { Clock, TimerHandle } from './ports/clock.ts';
 export { AbortError, abortReason } from './ports/clock.ts';
 export type { LlmRequest, LlmResponse, LlmUpstream } from './ports/llm.ts';
