@@ -184,7 +184,6 @@ export interface NodeStatus {
 const parsed = new Map<string, Statement>();
 const lost = () => new SqlError(2013, 'HY000', 'Lost connection to MySQL server during query');
 const TRACE = 'mysql';
-const BINLOG_HEADER_BYTES = 299; // Format_desc + Gtid_list, as in a fresh MariaDB binlog.
 
 /**
  * One simulated MariaDB server: real data in SQLite, a binlog of event groups with GTIDs, the
@@ -229,7 +228,6 @@ export class SimMysqlNode implements SqlPort {
   #channel: ReplicaChannel | null = null;
   readonly #default: Session;
   #current: Session;
-  #endLogPos = BINLOG_HEADER_BYTES;
   /** Groups at the front of the binlog whose files were purged (kept in `binlog` for inspection). */
   #purgedGroups = 0;
 
@@ -614,7 +612,6 @@ export class SimMysqlNode implements SqlPort {
   #appendBinlog(group: BinlogGroup): void {
     this.binlog.push(group);
     this.#binlogPos.set(group.gtid.domain, group.gtid);
-    this.#endLogPos += group.sizeBytes;
   }
 
   // ---------------------------------------------------------------------------------------------
