@@ -115,7 +115,7 @@ export class TokenBucket {
    * @defaultValue permits = 1
    */
   tryAcquire(permits = 1): boolean {
-    if (!Number.isSafeInteger(permits) || permits < 1) {
+    if (permits !== 1 && (!Number.isSafeInteger(permits) || permits < 1)) {
       throw new RangeError(`TokenBucket.tryAcquire: permits must be a positive integer, got ${permits}`);
     }
     if (this.#seed) {
