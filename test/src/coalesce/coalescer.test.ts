@@ -315,6 +315,55 @@ describe('property: singleflight has at most one upstream call in flight per key
   });
 });
 
+describe('property: seed never runs more upstream calls at once than it has scheduler threads (fast-check seed 3004)', () => {
+  it('and every caller settles', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(
+          fc.record({
+            gapMs: fc.integer({ min: 0, max: 60 }),
+            key: fc.constantFrom('a', 'b', 'c'),
+            latencyMs: fc.integer({ min: 1, max: 200 }),
+            fails: fc.boolean(),
+          }),
+          { maxLength: 60 },
+        ),
+        async (threads, arrivals) => {
+          const sim = new Simulation({ seed: 'coalesce-seed-property' });
+          const c = new Coalescer({ variant: 'seed', schedulerThreads: threads }, { clock: sim.clock });
+          let inFlight = 0;
+          let maxInFlight = 0;
+          let settled = 0;
+          sim.spawn(async () => {
+            for (const a of arrivals) {
+              await sim.clock.sleep(a.gapMs);
+              void c
+                .execute(a.key, async () => {
+                  maxInFlight = Math.max(maxInFlight, ++inFlight);
+                  await sim.clock.sleep(a.latencyMs);
+                  inFlight--;
+                  if (a.fails) throw new Error('x');
+                  return 1;
+                })
+                .then(
+                  () => settled++,
+                  () => settled++,
+                );
+            }
+          });
+          await sim.run();
+          expect(maxInFlight).toBeLessThanOrEqual(threads);
+          expect(settled).toBe(arrivals.length);
+          expect(c.upstreamCalls + c.merged).toBe(arrivals.length);
+          expect([c.pendingKeys, c.schedulerQueueSize]).toEqual([0, 0]);
+        },
+      ),
+      { seed: 3004, numRuns: 150 },
+    );
+  });
+});
+
 describe('Coalescer options are validated', () => {
   const sim = new Simulation({ seed: 'coalesce-options' });
   it.each([
