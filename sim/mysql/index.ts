@@ -11,6 +11,7 @@ export type {
   BinlogGroup,
   NodeStatus,
   PromoteOptions,
+  RestartOptions,
   SemiSyncOptions,
   SemiSyncWaitPoint,
   SimMysqlNodeOptions,

@@ -72,6 +72,17 @@ export interface Network {
   promoted(node: SimMysqlNode): void;
 }
 
+/** Options of `restart()`. */
+export interface RestartOptions {
+  /**
+   * Restart as a semi-sync slave (`--rpl-semi-sync-slave-enabled`, MariaDB 10.6.2+, MDEV-21117):
+   * crash recovery truncates the binlog tail of transactions that were never committed in the
+   * engine (AFTER_SYNC commits still waiting for their ack) instead of committing them.
+   * @defaultValue false (they are committed: possible errant transactions)
+   */
+  readonly semiSyncSlaveRecovery?: boolean;
+}
+
 /** Options of `promote()`. */
 export interface PromoteOptions {
   /**
@@ -1095,10 +1106,23 @@ export class SimMysqlNode implements SqlPort {
    * committed. A replica restarts its slave threads (no --skip-slave-start); with
    * `relayLogRecovery` its relay log is discarded and re-fetched from `gtid_slave_pos`.
    */
-  restart(): void {
+  restart(options: RestartOptions = {}): void {
     if (this.#up) return;
     this.#up = true;
     this.#epoch++;
+    const first = this.#prepared[0] === undefined ? -1 : this.binlog.indexOf(this.#prepared[0]);
+    const tailPrepared = first >= 0 && this.binlog.length - first === this.#prepared.length;
+    if (options.semiSyncSlaveRecovery === true && tailPrepared) {
+      // MDEV-21117 (MariaDB 10.6.2+, server restarted with semi-sync slave enabled): the binlog tail
+      // of transactions prepared but not committed in the engine is truncated, so an old primary
+      // does not come back with transactions nobody acknowledged.
+      for (const g of this.binlog.splice(first)) {
+        this.#trace.emit(TRACE, 'crash_recovery_truncate', { node: this.name, gtid: formatGtid(g.gtid) });
+      }
+      this.#prepared = [];
+      this.#binlogPos = new Map();
+      for (const g of this.binlog) this.#binlogPos.set(g.gtid.domain, g.gtid);
+    }
     for (const g of this.#prepared.splice(0)) {
       this.#engine.commit(g.events);
       this.#trace.emit(TRACE, 'crash_recovery_commit', { node: this.name, gtid: formatGtid(g.gtid) });

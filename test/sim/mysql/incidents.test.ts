@@ -185,6 +185,55 @@ describe('incident: the old primary rejoins with an errant transaction (seed 105
   });
 });
 
+describe('incident: an AFTER_SYNC commit in flight at the crash comes back as an errant transaction (seed 108)', () => {
+  async function scenario(semiSyncSlaveRecovery: boolean) {
+    const semiSync = { enabled: true, waitPoint: 'AFTER_SYNC', timeoutMs: 10_000 } as const;
+    return runCluster(108, { replicas: 1, semiSync }, async (c, sim) => {
+      const [old, r] = [c.primary, c.replicas[0]!];
+      await old.query(CREATE_T);
+      await sim.clock.sleep(10);
+      r.stopIoThread(); // no ack will come
+      const writer = old.query('INSERT INTO t VALUES (9, ?)', ['in flight']).then(
+        () => 'OK',
+        (e: SqlError) => `error ${e.errno}`,
+      );
+      await sim.clock.sleep(1_000);
+      old.crash();
+      const got = await writer;
+      await c.promote(r);
+      await c.primary.query('INSERT INTO t VALUES (10, ?)', ['new primary']);
+      old.restart({ semiSyncSlaveRecovery });
+      const oldRows = ids((await old.query('SELECT id FROM t')).rows);
+      old.replicateFrom(c.primary, 'current_pos');
+      await sim.clock.sleep(12_000);
+      return {
+        got,
+        oldRows,
+        st: old.status(),
+        rows: ids((await old.query('SELECT id FROM t ORDER BY id')).rows),
+      };
+    });
+  }
+
+  it('default crash recovery commits it: the old primary has a row nobody acknowledged and cannot rejoin (1236)', async () => {
+    const { value } = await scenario(false);
+    expect(value.got).toBe('error 2013');
+    expect(value.oldRows).toEqual([9]);
+    expect(value.st).toMatchObject({
+      gtid_current_pos: '0-1-2',
+      Last_IO_Errno: 1236,
+      Slave_IO_Running: 'No',
+    });
+  });
+
+  it('semi-sync slave recovery (MDEV-21117) truncates it: the old primary rejoins and converges', async () => {
+    const { value } = await scenario(true);
+    expect(value.oldRows).toEqual([]);
+    expect(value.st).toMatchObject({ Slave_IO_Running: 'Yes', Last_IO_Errno: 0, gtid_slave_pos: '0-2-2' });
+    expect(value.rows).toEqual([10]);
+  });
+});
+
 describe('incident: split brain under a partition (seed 106)', () => {
   it('both primaries accept writes; the isolated one after one semi-sync stall; the histories conflict', async () => {
     const semiSync = { enabled: true, waitPoint: 'AFTER_SYNC', timeoutMs: 2_000 } as const;
