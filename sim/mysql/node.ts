@@ -381,7 +381,7 @@ export class SimMysqlNode implements SqlPort {
           res.changes.map((change) => ({ kind: 'rows', change })),
           startS,
           s,
-          direct,
+          direct ? 'committed' : 'verified',
         );
         return { ...out, gtid };
       }
@@ -487,10 +487,9 @@ export class SimMysqlNode implements SqlPort {
     s.txn = null;
     if (txn === null || txn.changes.length === 0) return undefined;
     // Another connection may have committed a conflicting row since these statements ran (InnoDB
-    // would have made one of them wait for the row lock); the loser gets the error at COMMIT.
-    const prepared = this.#prepared.flatMap((g) => rowChanges(g.events));
+    // would have made one of them wait for the row lock); the loser gets the error at COMMIT,
+    // from the engine commit or from the check before an AFTER_SYNC binlog write.
     const events: ReplEvent[] = txn.changes.map((change) => ({ kind: 'rows', change }));
-    this.#engine.check(prepared, events);
     return this.#commitGroup(events, txn.timestampS ?? Math.floor(this.#clock.now() / 1000), s);
   }
 
@@ -504,7 +503,7 @@ export class SimMysqlNode implements SqlPort {
     events: ReplEvent[],
     timestampS: number,
     s: Session,
-    committed = false,
+    engine: 'committed' | 'verified' | 'unverified' = 'unverified',
   ): Promise<string> {
     const gtid: Gtid = { domain: 0, server: this.serverId, seq: this.#nextSeq(0) };
     const group: BinlogGroup = {
@@ -517,14 +516,17 @@ export class SimMysqlNode implements SqlPort {
     const willWait = this.#semiEnabled && this.#semiOn;
     if (willWait && this.#waitPoint === 'AFTER_SYNC' && rowChanges(events).length === events.length) {
       // Engine commit deferred: the group is in the binlog (and sent) but invisible until the ack.
-      this.#engine.check(
-        this.#prepared.flatMap((g) => rowChanges(g.events)),
-        events,
-      );
+      // An autocommit write already ran on exactly this base ('verified'); anything else is
+      // checked first, so that a group that cannot commit never reaches the binlog.
+      if (engine === 'unverified')
+        this.#engine.check(
+          this.#prepared.flatMap((g) => rowChanges(g.events)),
+          events,
+        );
       this.#appendBinlog(group);
       this.#prepared.push(group);
     } else {
-      if (!committed) this.#engine.commit(events);
+      if (engine !== 'committed') this.#engine.commit(events);
       this.#appendBinlog(group);
     }
     const text = formatGtid(gtid);

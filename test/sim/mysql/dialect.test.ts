@@ -122,4 +122,20 @@ describe('node: data, errors and transactions (MariaDB wording)', () => {
     expect(value.commit).toBe('0-1-2');
     expect(value.replica).toEqual([{ id: 1, v: 'b' }]);
   });
+
+  it('two open transactions insert the same key: the second COMMIT fails with 1062 and is not binlogged', async () => {
+    const { value } = await runCluster(16, { replicas: 0 }, async (c) => {
+      await c.primary.query(CREATE_T);
+      const [a, b] = [c.primary.session(), c.primary.session()];
+      await a.query('BEGIN');
+      await b.query('BEGIN');
+      await a.query('INSERT INTO t VALUES (1, ?)', ['a']);
+      await b.query('INSERT INTO t VALUES (1, ?)', ['b']);
+      const first = await a.query('COMMIT');
+      const second = await sqlError(b.query('COMMIT'));
+      const rows = (await c.primary.query('SELECT v FROM t')).rows;
+      return { first: first.gtid, second: second.errno, rows, pos: c.primary.status().gtid_binlog_pos };
+    });
+    expect(value).toEqual({ first: '0-1-2', second: 1062, rows: [{ v: 'a' }], pos: '0-1-2' });
+  });
 });
