@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Clock } from '../ports/clock.ts';
 import { nullTraceSink, type TraceSink } from '../ports/trace.ts';
 
@@ -246,8 +246,8 @@ export class Coalescer {
   }
 }
 
-// Java's `String.getBytes(UTF_8)` encodes an unpaired surrogate as '?' where Node writes U+FFFD;
-// replacing them first makes the key identical to the JVM's for every string.
+// Java's `String.getBytes(UTF_8)` encodes an unpaired surrogate as '?' where Node writes U+FFFD
+// (EF BF BD); replacing them first makes the key identical to the JVM's for every string.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
@@ -256,8 +256,11 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * 96 bits, so by the birthday bound two of n distinct prompts share a key with probability about
  * n² / 2^97: 10^9 prompts → 6·10^-12, and 50% only at about 3.3·10^14. A collision would hand one
  * prompt's completion to another; compare the full request on join if that matters.
+ * (src/cache's `hashPrompt` is the same derivation for cache keys, without the surrogate rule.)
  */
-export function hashPrompt(prompt: string): string {
-  const bytes = Buffer.from(prompt.replace(LONE_SURROGATE, '?'), 'utf8');
-  return createHash('sha256').update(bytes).digest('base64').slice(0, 16);
+export function promptMergeKey(prompt: string): string {
+  // One-shot crypto.hash (Node >= 20.12) hashes a string as its UTF-8 bytes.
+  LONE_SURROGATE.lastIndex = 0;
+  const javaText = LONE_SURROGATE.test(prompt) ? prompt.replace(LONE_SURROGATE, '?') : prompt;
+  return hash('sha256', javaText, 'base64').slice(0, 16);
 }

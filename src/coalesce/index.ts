@@ -1,2 +1,2 @@
 export type { Coalesced, CoalescerOptions, CoalescerPorts, CoalescerVariant } from './coalescer.ts';
-export { Coalescer, hashPrompt } from './coalescer.ts';
+export { Coalescer, promptMergeKey } from './coalescer.ts';

@@ -2,9 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../sim/kernel/simulation.ts';
 import { SystemClock } from '../../../src/adapters/system-clock.ts';
-import { type Coalesced, Coalescer, type CoalescerOptions, hashPrompt } from '../../../src/coalesce/index.ts';
+import {
+  type Coalesced,
+  Coalescer,
+  type CoalescerOptions,
+  promptMergeKey,
+} from '../../../src/coalesce/index.ts';
 
-describe("hashPrompt (the article's PromptMergingService.hashPrompt)", () => {
+describe("promptMergeKey (the article's PromptMergingService.hashPrompt)", () => {
   // Expected keys printed by the article's derivation (MessageDigest SHA-256 of getBytes(UTF_8),
   // Base64.getEncoder(), substring(0, 16)) on OpenJDK 17 here (/tmp/tbj/Hp.java).
   it.each([
@@ -16,7 +21,7 @@ describe("hashPrompt (the article's PromptMergingService.hashPrompt)", () => {
     ['lone \uD800 high', 'ag1NlSYyQnpRm3Np'], // Java encodes an unpaired surrogate as '?'
     ['lone \uDC00 low', 'VyRPKTuNhNNCPJHT'],
   ])('%j → %s', (prompt, key) => {
-    expect(hashPrompt(prompt)).toBe(key);
+    expect(promptMergeKey(prompt)).toBe(key);
   });
 });
 
