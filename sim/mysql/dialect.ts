@@ -94,9 +94,9 @@ export function parseStatement(input: string): Statement {
     if (names.every((n) => /^@@(global\.|session\.)?\w+$/i.test(n))) return { kind: 'variables', names };
   }
   if (upper.startsWith('SELECT')) return { kind: 'select', sql: translateExpressions(stripLocking(sql)) };
-  m = /^(?:INSERT|REPLACE)(?: IGNORE)?(?: INTO)? (`?\w+`?)/i.exec(sql);
+  m = /^(?:INSERT|REPLACE)(?:\s+IGNORE)?(?:\s+INTO)?\s+(`?\w+`?)/i.exec(sql);
   if (m) return { kind: 'write', sql: translateWrite(sql), table: ident(m[1]!) };
-  m = /^UPDATE (`?\w+`?)/i.exec(sql) ?? /^DELETE FROM (`?\w+`?)/i.exec(sql);
+  m = /^UPDATE\s+(`?\w+`?)/i.exec(sql) ?? /^DELETE\s+FROM\s+(`?\w+`?)/i.exec(sql);
   if (m) return { kind: 'write', sql: translateExpressions(sql), table: ident(m[1]!) };
   m = /^DROP TABLE (IF EXISTS )?(`?\w+`?)$/i.exec(sql);
   if (m) return { kind: 'dropTable', table: ident(m[2]!), ifExists: m[1] !== undefined };

@@ -22,6 +22,8 @@ describe('dialect: classification and translation', () => {
     ['RESET SLAVE ALL', 'resetSlaveAll'],
     ['SET GLOBAL read_only = OFF', 'setGlobal'],
     ['DROP TABLE IF EXISTS t', 'dropTable'],
+    ['INSERT INTO\n  t (id)\n  VALUES (?)', 'write'],
+    ['delete\nfrom `t` where id = ?', 'write'],
   ])('%s → %s', (sql, kind) => {
     expect(parseStatement(sql).kind).toBe(kind);
   });
