@@ -202,7 +202,9 @@ const TRACE = 'mysql';
  * `SqlPort` (one default connection); `session()` opens more connections.
  */
 export class SimMysqlNode implements SqlPort {
+  /** Node name, e.g. `ds-master`. */
   readonly name: string;
+  /** `server_id`: the middle part of the GTIDs this node originates. */
   readonly serverId: number;
   /** Everything this node ever wrote to its binlog (survives crashes: the binlog is on disk). */
   readonly binlog: BinlogGroup[] = [];
