@@ -81,6 +81,33 @@ export {
   TieredCache,
   WriteBehindQueueFullError,
 } from './cache/index.ts';
+// Request coalescing (src/coalesce/, docs/coalescer.md)
+export type { Coalesced, CoalescerOptions, CoalescerPorts, CoalescerVariant } from './coalesce/index.ts';
+export { Coalescer, promptMergeKey } from './coalesce/index.ts';
+// Thread-pool executor, timeouts and model fallback (src/executor/, docs/executor.md)
+export type {
+  ChatWithFallbackOptions,
+  FallbackMode,
+  FallbackPorts,
+  FallbackResult,
+  ModelFailure,
+  RejectedExecutionHandlerName,
+  Submitted,
+  TaskContext,
+  TaskRunner,
+  ThreadPoolExecutorOptions,
+  ThreadPoolExecutorPorts,
+} from './executor/index.ts';
+export {
+  articleLlmExecutorOptions,
+  chatWithFallback,
+  INTEGER_MAX_VALUE,
+  RejectedExecutionException,
+  springTaskExecutorDefaults,
+  ThreadPoolExecutor,
+  TimeoutError,
+  withTimeout,
+} from './executor/index.ts';
 export type {
   ControlBehaviorValue,
   FlowGradeValue,
@@ -102,6 +129,9 @@ export {
   WarmUpController,
   WarmUpRateLimiterController,
 } from './limit/flow/index.ts';
+// Token bucket (src/limit/token-bucket.ts, docs/token-bucket.md)
+export type { TokenBucketOptions, TokenBucketPorts, TokenBucketVariant } from './limit/index.ts';
+export { TokenBucket } from './limit/index.ts';
 export type { Clock, TimerHandle } from './ports/clock.ts';
 export { AbortError, abortReason } from './ports/clock.ts';
 export type { LlmRequest, LlmResponse, LlmUpstream } from './ports/llm.ts';
