@@ -76,3 +76,29 @@ describe('tripwires', () => {
     expect(await value).toBe('number');
   });
 });
+
+describe('console output during a run', () => {
+  it('is allowed: console.log in a task neither trips nor disturbs the run', async () => {
+    const sim = new Simulation({ seed: 1 });
+    const realLog = console.log;
+    const done = sim.spawn(async () => {
+      await sim.clock.sleep(5);
+      console.log('debugging a simulated task at', sim.clock.now());
+      console.error('and on stderr');
+      await sim.clock.sleep(5);
+      return sim.clock.now();
+    });
+    await sim.run();
+    expect(await done).toBe(10);
+    expect(console.log).toBe(realLog);
+  });
+
+  it('does not open a gap: the tripwires still fire right after a console call', async () => {
+    const sim = new Simulation({ seed: 1 });
+    sim.spawn(async () => {
+      console.log('before');
+      Date.now();
+    });
+    await expect(sim.run()).rejects.toThrow(/Date\.now\(\)/);
+  });
+});
