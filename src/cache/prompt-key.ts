@@ -7,6 +7,7 @@
 // corrected key: 16 Base64 characters are 96 bits, and a key collision serves one prompt's answer
 // to another prompt (research/cache-exec.md §4.5, the birthday bound).
 import { hash } from 'node:crypto';
+import { promptMergeKey } from '../coalesce/coalescer.ts';
 
 /** The L2 key prefix of the article's LlmCacheService (`CACHE_PREFIX = "llm:"`). */
 export const CACHE_PREFIX = 'llm:';
@@ -15,11 +16,13 @@ export const CACHE_PREFIX = 'llm:';
 export type PromptHashScheme = 'article' | 'sha256-hex';
 
 /**
- * The article's `hashPrompt`: `Base64(SHA-256(utf8(prompt))).substring(0, 16)`.
+ * The article's `hashPrompt`: `Base64(SHA-256(utf8(prompt))).substring(0, 16)`, the very function
+ * the request merger keys on (`promptMergeKey`, byte-identical to the JVM's, unpaired surrogates
+ * included), so a cache key and a merge key of one prompt agree as they do in the article.
  * The Java fallback `prompt.hashCode()` only runs when SHA-256 is missing, which never happens here.
  */
 export function hashPrompt(prompt: string, scheme: PromptHashScheme = 'article'): string {
   // crypto.hash is the one-shot form (Node >= 20.12): ~9x cheaper than createHash per prompt here,
   // and this runs on every request. Strings are hashed as their UTF-8 bytes.
-  return scheme === 'article' ? hash('sha256', prompt, 'base64').slice(0, 16) : hash('sha256', prompt, 'hex');
+  return scheme === 'article' ? promptMergeKey(prompt) : hash('sha256', prompt, 'hex');
 }

@@ -256,7 +256,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * 96 bits, so by the birthday bound two of n distinct prompts share a key with probability about
  * n² / 2^97: 10^9 prompts → 6·10^-12, and 50% only at about 3.3·10^14. A collision would hand one
  * prompt's completion to another; compare the full request on join if that matters.
- * (src/cache's `hashPrompt` is the same derivation for cache keys, without the surrogate rule.)
+ * src/cache's `hashPrompt` uses this function for the article's cache keys.
  */
 export function promptMergeKey(prompt: string): string {
   // One-shot crypto.hash (Node >= 20.12) hashes a string as its UTF-8 bytes.

@@ -3,6 +3,7 @@ import { SimRedis } from '../../../sim/redis/node.ts';
 import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
 import { CACHE_PREFIX, hashPrompt } from '../../../src/cache/prompt-key.ts';
 import { RedisL2 } from '../../../src/cache/redis-l2.ts';
+import { promptMergeKey } from '../../../src/coalesce/coalescer.ts';
 import { ManualClock } from './helpers/manual-clock.ts';
 
 describe('hashPrompt (the article key)', () => {
@@ -44,5 +45,13 @@ describe('RedisL2 options', () => {
     expect(Math.min(...ttls)).toBeGreaterThanOrEqual(3_240_000);
     expect(Math.max(...ttls)).toBeLessThan(3_960_000);
     expect(Math.max(...ttls) - Math.min(...ttls)).toBeGreaterThan(700_000);
+  });
+});
+
+describe('hashPrompt and the merge key', () => {
+  it('are one function: the cache key of a prompt is its merge key, JVM-identical for lone surrogates', () => {
+    // 'ag1NlSYyQnpRm3Np' is what OpenJDK 17 prints for this prompt (test/src/coalesce/coalescer.test.ts).
+    expect(hashPrompt('lone \uD800 high')).toBe(promptMergeKey('lone \uD800 high'));
+    expect(hashPrompt('lone \uD800 high')).toBe('ag1NlSYyQnpRm3Np');
   });
 });
