@@ -21,12 +21,33 @@ export {
   simulateHitRates,
   zipfTrace,
 } from './cache/index.ts';
+export type { MysqlHistoryReport, MysqlOp } from './checkers/mysql.ts';
+export { checkMysqlHistory, MysqlHistory } from './checkers/mysql.ts';
 export type { Barrier, RunResult, SimulationOptions, SpawnOptions } from './kernel/simulation.ts';
 export { Simulation, StallError, StepLimitError, TaskFailedError } from './kernel/simulation.ts';
 export { TripwireError } from './kernel/tripwires.ts';
 export { VirtualClock } from './kernel/virtual-clock.ts';
 export type { SimLlmConfig } from './llm/upstream.ts';
 export { SimLlmUpstream } from './llm/upstream.ts';
+// Simulated replicating MySQL/MariaDB and its history checker (sim/mysql/, docs/mysql.md)
+export type {
+  BinlogGroup,
+  Gtid,
+  GtidPos,
+  LinkOptions,
+  NodeStatus,
+  PromoteOptions,
+  ReplEvent,
+  RestartOptions,
+  RowChange,
+  SemiSyncOptions,
+  SemiSyncWaitPoint,
+  SimMysqlClusterOptions,
+  SimMysqlNodeOptions,
+  TableSpec,
+  UseGtid,
+} from './mysql/index.ts';
+export { formatGtid, formatPos, Link, parsePos, SimMysqlCluster, SimMysqlNode } from './mysql/index.ts';
 export type { RunOptions, RunSummary, TraceHeader } from './run.ts';
 export { HASIM_VERSION, runScenario, TRACE_FORMAT } from './run.ts';
 export type { LlmSmokeScenario, Scenario } from './scenarios/schema.ts';
