@@ -66,6 +66,8 @@ export type NodeProcess =
 /** What one node believes about another. */
 interface PeerView {
   pingSentAtMs: number | undefined;
+  /** Last time a ping was actually sent (a reconnect re-sends while one is pending). */
+  pingAttemptAtMs: number;
   pongAtMs: number;
   flag: 'ok' | 'pfail' | 'fail';
   failAtMs: number;
@@ -106,6 +108,8 @@ class ClusterNode {
   /** Writes of clients wait while a manual failover pauses this master (until this time). */
   writesPausedUntilMs = 0;
   stateOk = true;
+  /** A restarted node reports the cluster down until then (CLUSTER_WRITABLE_DELAY). */
+  stateFailUntilMs = 0;
   /** Set when this replica lost part of its master's stream: it must full-resync. */
   needsFullSync = false;
   /** Deliveries held while frozen (a stopped process still has its socket buffers). */
@@ -122,6 +126,7 @@ class ClusterNode {
     this.masterOf = new Array(nodeCount).fill(-1);
     this.peers = Array.from({ length: nodeCount }, () => ({
       pingSentAtMs: undefined,
+      pingAttemptAtMs: nowMs,
       pongAtMs: nowMs,
       flag: 'ok' as const,
       failAtMs: 0,
@@ -270,6 +275,10 @@ export class SimRedisCluster {
     node.election = undefined;
     node.manualFailover = undefined;
     node.needsFullSync = node.masterIndex >= 0;
+    // src/cluster_legacy.c CLUSTER_WRITABLE_DELAY: 2000 ms of cluster_state:fail after a start, so
+    // a restarted master does not serve slots it may no longer own.
+    node.stateFailUntilMs = this.clock.now() + 2_000;
+    node.stateOk = false;
     node.process = { state: 'running' };
   }
 
@@ -286,12 +295,17 @@ export class SimRedisCluster {
     for (const deliver of node.held.splice(0)) deliver();
   }
 
-  /** Cuts every link between `nodeIds` and the rest (clients stay with the rest). */
-  partition(nodeIds: readonly string[]): void {
+  /**
+   * Cuts every link between `nodeIds` and the other nodes. Clients stay with the other nodes
+   * (`clients: 'outside'`, default) or with the partitioned ones (`'inside'`).
+   */
+  partition(nodeIds: readonly string[], options: { readonly clients?: 'inside' | 'outside' } = {}): void {
     const inside = new Set(nodeIds.map((id) => this.node(id).index));
-    for (let a = 0; a < this.nodes.length; a++) {
-      for (const b of [...Array(this.nodes.length).keys(), -1]) {
-        if (inside.has(a) !== inside.has(b)) this.cut.add(linkKey(a, b));
+    const clientsInside = options.clients === 'inside';
+    const isInside = (i: number) => (i === -1 ? clientsInside : inside.has(i));
+    for (let a = -1; a < this.nodes.length; a++) {
+      for (let b = a + 1; b < this.nodes.length; b++) {
+        if (isInside(a) !== isInside(b)) this.cut.add(linkKey(a, b));
       }
     }
   }
@@ -540,8 +554,12 @@ export class SimRedisCluster {
     for (let i = 0; i < this.nodes.length; i++) {
       if (i === node.index) continue;
       const peer = node.peers[i] as PeerView;
-      if (peer.pingSentAtMs === undefined && now - peer.pongAtMs > nt / 2) {
-        peer.pingSentAtMs = now;
+      // A ping pending for more than NT/2 means a dead link: Redis frees it and pings again on the
+      // new link, keeping the original ping time (clusterCron + clusterLinkConnectHandler).
+      const reconnect = peer.pingSentAtMs !== undefined && now - peer.pingAttemptAtMs > nt / 2;
+      if ((peer.pingSentAtMs === undefined && now - peer.pongAtMs > nt / 2) || reconnect) {
+        peer.pingSentAtMs ??= now;
+        peer.pingAttemptAtMs = now;
         const header = this.header(node);
         this.send(node, i, (target) => this.receivePing(target, header));
       }
@@ -704,6 +722,7 @@ export class SimRedisCluster {
     let reachable = 0;
     for (const m of masters) if (m === node.index || (node.peers[m] as PeerView).flag === 'ok') reachable++;
     if (reachable < Math.floor(masters.size / 2) + 1) ok = false;
+    if (this.clock.now() < node.stateFailUntilMs) ok = false;
     node.stateOk = ok;
   }
 

@@ -251,3 +251,40 @@ describe('Lua limiters across a failover', () => {
     expect(await out).toEqual({ beforeFailover: 1, after: 2, role: 'master' });
   });
 });
+
+describe('SimRedisCluster partitions', () => {
+  it('a master cut off with its clients accepts writes for about node-timeout, then refuses; they are lost', async () => {
+    const { sim, cluster, client } = setup('cluster-minority-partition');
+    const acked: number[] = [];
+    const refusedAt: number[] = [];
+    const out = sim.spawn(async () => {
+      await client.set(KEY, '0');
+      await sim.clock.sleep(100);
+      const splitAt = sim.clock.now();
+      cluster.partition(['127.0.0.1:7000'], { clients: 'inside' });
+      while (sim.clock.now() - splitAt < 12_000) {
+        try {
+          await cluster.sendToNode('127.0.0.1:7000', ['INCR', KEY]);
+          acked.push(sim.clock.now() - splitAt);
+        } catch (error) {
+          refusedAt.push(sim.clock.now() - splitAt);
+          expect((error as Error).message).toBe('CLUSTERDOWN The cluster is down');
+        }
+        await sim.clock.sleep(100);
+      }
+      cluster.repair();
+      await sim.clock.sleep(3_000);
+      return { value: await client.get(KEY), oldMaster: cluster.roleOf('127.0.0.1:7000') };
+    });
+    await sim.run({ untilMs: 16_000 });
+    cluster.stop();
+    // The minority master stops accepting writes once it sees the majority as PFAIL (> NT);
+    // the majority promoted 7003 meanwhile, so every minority write is gone after the heal.
+    expect(acked.length).toBeGreaterThan(0);
+    expect(Math.max(...acked)).toBeGreaterThan(NT);
+    expect(Math.max(...acked)).toBeLessThan(NT + NT / 2 + 200);
+    expect(Math.min(...refusedAt)).toBeGreaterThan(Math.max(...acked));
+    expect(await out).toEqual({ value: '0', oldMaster: 'replica' });
+    expect(cluster.roleOf('127.0.0.1:7003')).toBe('master');
+  });
+});
