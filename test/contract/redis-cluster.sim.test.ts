@@ -8,8 +8,7 @@ import { redisClusterContract } from './redis-cluster.contract.ts';
 let run = 0;
 
 redisClusterContract('SimRedisCluster', async () => {
-  // setImmediate barrier: see test/sim/redis/node.test.ts (kernel nextTick barrier under vitest).
-  const sim = new Simulation({ seed: `redis-cluster-contract-${run++}`, barrier: 'setImmediate' });
+  const sim = new Simulation({ seed: `redis-cluster-contract-${run++}` });
   const cluster = new SimRedisCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 5_000 }, sim);
   const client = cluster.client();
   const id = (port: number) => `127.0.0.1:${port}`;

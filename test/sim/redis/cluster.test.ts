@@ -12,8 +12,7 @@ const NT = 5_000;
 const KEY = 'hello';
 
 function setup(seed: string, options: { nodeTimeoutMs?: number } = {}) {
-  // setImmediate barrier: see test/sim/redis/node.test.ts (kernel nextTick barrier under vitest).
-  const sim = new Simulation({ seed, barrier: 'setImmediate' });
+  const sim = new Simulation({ seed });
   const cluster = new SimRedisCluster(
     { masters: 3, replicasPerMaster: 1, nodeTimeoutMs: options.nodeTimeoutMs ?? NT },
     sim,

@@ -28,7 +28,7 @@ function maxInAnyWindow(times: readonly number[], windowMs: number): number {
 async function run(
   algorithm: RedisLimiterAlgorithm,
 ): Promise<{ admitted: number[]; maxIn1s: number; edge: number }> {
-  const sim = new Simulation({ seed: SEED, barrier: 'setImmediate' });
+  const sim = new Simulation({ seed: SEED });
   const redis = new SimRedis(sim.clock, { latencyMs: 0 });
   const limiter = new RedisLimiter(
     { algorithm, limit: LIMIT, windowMs: WINDOW_MS },

@@ -264,9 +264,7 @@ describe('SimRedis replication stream', () => {
 
 describe('SimRedis as a RedisPort in a simulation', () => {
   it('resolves commands after the configured virtual latency and delivers pub/sub', async () => {
-    // setImmediate barrier: under vitest, the kernel's own process.on('unhandledRejection') at run
-    // start makes vitest's process.emit wrapper queue a tick, which trips the nextTick barrier.
-    const sim = new Simulation({ seed: 'redis-node-port', barrier: 'setImmediate' });
+    const sim = new Simulation({ seed: 'redis-node-port' });
     const node = new SimRedis(sim.clock, { latencyMs: 2 });
     const received: string[] = [];
     const task = sim.spawn(async () => {
