@@ -8,7 +8,13 @@ import { SqlError } from '../../src/ports/sql.ts';
  */
 export type Statement =
   | { readonly kind: 'select'; readonly sql: string }
-  | { readonly kind: 'write'; readonly sql: string; readonly table: string }
+  | {
+      readonly kind: 'write';
+      readonly sql: string;
+      readonly table: string;
+      /** Present for `REPLACE`: run row by row by the engine (MariaDB sql_insert.cc write_record). */
+      readonly replace?: ReplaceSpec;
+    }
   | {
       readonly kind: 'createTable';
       readonly table: string;
@@ -43,6 +49,17 @@ export interface TableSpec {
   readonly autoIncrement: string | undefined;
   /** SQLite DDL: the CREATE TABLE and any CREATE INDEX statements. */
   readonly sqlite: readonly string[];
+}
+
+/**
+ * A `REPLACE` statement taken apart: the engine evaluates the value tuples, then inserts each row,
+ * deleting or updating the rows it collides with, as MariaDB's write_record does.
+ */
+export interface ReplaceSpec {
+  /** Target columns in tuple order; `undefined` = every column in table order. */
+  readonly columns: readonly string[] | undefined;
+  /** A SQLite `VALUES (…), (…)` statement yielding the tuples (same `?` parameters, same order). */
+  readonly valuesSql: string;
 }
 
 /** MySQL syntax error 1064, worded as the server words it, plus what the simulator lacks. */
@@ -94,8 +111,15 @@ export function parseStatement(input: string): Statement {
     if (names.every((n) => /^@@(global\.|session\.)?\w+$/i.test(n))) return { kind: 'variables', names };
   }
   if (upper.startsWith('SELECT')) return { kind: 'select', sql: translateExpressions(stripLocking(sql)) };
-  m = /^(?:INSERT|REPLACE)(?:\s+IGNORE)?(?:\s+INTO)?\s+(`?\w+`?)/i.exec(sql);
-  if (m) return { kind: 'write', sql: translateWrite(sql), table: ident(m[1]!) };
+  m = /^(INSERT|REPLACE)(?:\s+IGNORE)?(?:\s+INTO)?\s+(`?\w+`?)/i.exec(sql);
+  if (m) {
+    const table = ident(m[2]!);
+    const normal = insertSetToValues(sql);
+    if (m[1]!.toUpperCase() === 'REPLACE') {
+      return { kind: 'write', sql: normal, table, replace: parseReplace(normal) };
+    }
+    return { kind: 'write', sql: translateWrite(normal), table };
+  }
   m = /^UPDATE\s+(`?\w+`?)/i.exec(sql) ?? /^DELETE\s+FROM\s+(`?\w+`?)/i.exec(sql);
   if (m) return { kind: 'write', sql: translateExpressions(sql), table: ident(m[1]!) };
   m = /^DROP TABLE (IF EXISTS )?(`?\w+`?)$/i.exec(sql);
@@ -104,6 +128,32 @@ export function parseStatement(input: string): Statement {
   if (m) return { kind: 'truncate', table: ident(m[1]!) };
   if (upper.startsWith('CREATE TABLE')) return parseCreateTable(sql);
   throw syntaxError(sql, 'statement not in the simulated dialect (see docs/mysql.md)');
+}
+
+// `INSERT|REPLACE [INTO] t SET a = x, b = y` is MySQL's other spelling of `(a, b) VALUES (x, y)`.
+function insertSetToValues(sql: string): string {
+  const m = /^((?:INSERT|REPLACE)(?:\s+IGNORE)?(?:\s+INTO)?\s+`?\w+`?)\s+SET\s+([\s\S]*)$/i.exec(sql);
+  if (!m) return sql;
+  const odku = /\bON DUPLICATE KEY UPDATE\b/i.exec(m[2]!);
+  const assigns = splitTopLevel(odku ? m[2]!.slice(0, odku.index) : m[2]!);
+  const cols: string[] = [];
+  const vals: string[] = [];
+  for (const a of assigns) {
+    const eq = /^(`?\w+`?)\s*=\s*([\s\S]+)$/.exec(a);
+    if (!eq) throw syntaxError(a, 'expected col = value in INSERT … SET');
+    cols.push(eq[1]!);
+    vals.push(eq[2]!);
+  }
+  const tail = odku ? ` ${m[2]!.slice(odku.index)}` : '';
+  return `${m[1]} (${cols.join(', ')}) VALUES (${vals.join(', ')})${tail}`;
+}
+
+function parseReplace(sql: string): ReplaceSpec {
+  const m = /^REPLACE(?:\s+INTO)?\s+`?\w+`?\s*(?:\(([^)]*)\))?\s*VALUES?\s*(\([\s\S]*\))$/i.exec(sql);
+  if (!m)
+    throw syntaxError(sql, 'REPLACE is simulated in its VALUES and SET forms only (not REPLACE … SELECT)');
+  const columns = m[1] === undefined ? undefined : columnList(m[1]);
+  return { columns, valuesSql: `VALUES ${translateExpressions(m[2]!)}` };
 }
 
 function stripLocking(sql: string): string {

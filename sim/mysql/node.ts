@@ -364,8 +364,8 @@ export class SimMysqlNode implements SqlPort {
         const direct = s.txn === null && base.length === 0 && !deferred;
         const res = this.#withSession(s, () =>
           direct
-            ? this.#engine.writeCommitted(st.sql, params, st.table)
-            : this.#engine.scratch(base, () => this.#engine.write(st.sql, params, st.table)),
+            ? this.#engine.writeCommitted(st.sql, params, st.table, st.replace)
+            : this.#engine.scratch(base, () => this.#engine.write(st.sql, params, st.table, st.replace)),
         );
         if (res.insertId !== undefined && res.affectedRows > 0) s.lastInsertId = res.insertId;
         const out = {
