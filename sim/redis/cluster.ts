@@ -29,6 +29,7 @@ import type { Clock, TimerHandle } from '../../src/ports/clock.ts';
 import type { Random } from '../../src/ports/random.ts';
 import { nextInt } from '../../src/ports/random.ts';
 import type { RedisArg } from '../../src/ports/redis.ts';
+import { nullTraceSink, type TraceFields, type TraceSink } from '../../src/ports/trace.ts';
 import { CLUSTER_SLOTS, keyHashSlot } from '../../src/redis/key-hash-slot.ts';
 import { CommandPort } from './command-port.ts';
 import { arityOk, commandKeys, KEYSPACE_COMMANDS } from './keyspace.ts';
@@ -55,6 +56,8 @@ export interface SimRedisClusterOptions {
 export interface SimRedisClusterContext {
   readonly clock: Clock;
   readonly random: Random;
+  /** Receives role, failure-detection and fault events (component `redis-cluster`). @defaultValue none */
+  readonly trace?: TraceSink;
 }
 
 /** A node's process state (fault injection). */
@@ -183,8 +186,10 @@ export class SimRedisCluster {
   private readonly slowMs = new Map<string, number>();
   private readonly cron: TimerHandle[] = [];
   private readonly subscribers = new Map<string, Set<(message: string, channel: string) => void>>();
+  private readonly trace: TraceSink;
 
   constructor(options: SimRedisClusterOptions, context: SimRedisClusterContext) {
+    this.trace = context.trace ?? nullTraceSink;
     const masters = options.masters ?? 3;
     const replicasPerMaster = options.replicasPerMaster ?? 1;
     this.nodeTimeoutMs = options.nodeTimeoutMs ?? 15_000;
@@ -248,6 +253,10 @@ export class SimRedisCluster {
     }
   }
 
+  private emit(kind: string, fields: TraceFields): void {
+    this.trace.emit('redis-cluster', kind, fields);
+  }
+
   // --- faults ---------------------------------------------------------------------------------
 
   /** kill -9: the process is gone, its dataset (no persistence) and script cache with it. */
@@ -255,6 +264,7 @@ export class SimRedisCluster {
     const node = this.node(nodeId);
     node.process = { state: 'crashed' };
     node.held.length = 0;
+    this.emit('crash', { node: nodeId });
   }
 
   /**
@@ -280,11 +290,13 @@ export class SimRedisCluster {
     node.stateFailUntilMs = this.clock.now() + 2_000;
     node.stateOk = false;
     node.process = { state: 'running' };
+    this.emit('restart', { node: nodeId });
   }
 
   /** SIGSTOP: the process keeps its memory and sockets but runs nothing until {@link resume}. */
   freeze(nodeId: string): void {
     this.node(nodeId).process = { state: 'frozen' };
+    this.emit('freeze', { node: nodeId });
   }
 
   /** SIGCONT: held client commands run first (as queued on the socket), then the bus. */
@@ -292,6 +304,7 @@ export class SimRedisCluster {
     const node = this.node(nodeId);
     if (node.process.state !== 'frozen') throw new Error(`SimRedisCluster.resume: ${nodeId} is not frozen`);
     node.process = { state: 'running' };
+    this.emit('resume', { node: nodeId, held: node.held.length });
     for (const deliver of node.held.splice(0)) deliver();
   }
 
@@ -308,12 +321,14 @@ export class SimRedisCluster {
         if (isInside(a) !== isInside(b)) this.cut.add(linkKey(a, b));
       }
     }
+    this.emit('partition', { nodes: [...nodeIds], clients: clientsInside ? 'inside' : 'outside' });
   }
 
   /** Heals every partition and removes link slowness. */
   repair(): void {
     this.cut.clear();
     this.slowMs.clear();
+    this.emit('repair', {});
   }
 
   /** Adds `extraMs` one-way delay on the link between two nodes (or a node and the clients: `'client'`). */
@@ -565,6 +580,7 @@ export class SimRedisCluster {
       }
       if (peer.pingSentAtMs !== undefined && now - peer.pingSentAtMs > nt && peer.flag === 'ok') {
         peer.flag = 'pfail';
+        this.emit('pfail', { node: node.id, peer: this.nodeIds[i] as string });
       }
       if (peer.flag === 'pfail') this.markNodeAsFailingIfNeeded(node, i);
     }
@@ -643,6 +659,7 @@ export class SimRedisCluster {
   }
 
   private becomeReplicaOf(node: ClusterNode, master: number): void {
+    this.emit('replicaof', { node: node.id, master: this.nodeIds[master] as string });
     node.masterIndex = master;
     node.masterOf[node.index] = master;
     node.server.role = { role: 'replica', masterName: this.nodeIds[master] as string };
@@ -677,6 +694,7 @@ export class SimRedisCluster {
     if (reports.size + (iAmVotingMaster ? 1 : 0) < Math.floor(size / 2) + 1) return;
     peer.flag = 'fail';
     peer.failAtMs = now;
+    this.emit('fail', { node: node.id, peer: this.nodeIds[failing] as string, reports: reports.size });
     for (let i = 0; i < this.nodes.length; i++) {
       if (i === node.index) continue;
       this.send(node, i, (target) => {
@@ -759,6 +777,7 @@ export class SimRedisCluster {
         votes: new Set(),
         forced: false,
       };
+      this.emit('election-scheduled', { node: node.id, delayMs, rank });
     }
     const election = node.election;
     if (election === undefined) return;
@@ -775,6 +794,7 @@ export class SimRedisCluster {
     node.currentEpoch++;
     election.epoch = node.currentEpoch;
     election.requested = true;
+    this.emit('auth-request', { node: node.id, epoch: election.epoch, forced: election.forced });
     const request = { header: this.header(node), epoch: election.epoch, forced: election.forced };
     for (let i = 0; i < this.nodes.length; i++) {
       if (i !== node.index) this.send(node, i, (voter) => this.receiveAuthRequest(voter, request));
@@ -819,6 +839,11 @@ export class SimRedisCluster {
   private takeOverMaster(node: ClusterNode, epoch: number): void {
     const oldMaster = node.masterIndex;
     if (epoch > node.configEpoch) node.configEpoch = epoch;
+    this.emit('promoted', {
+      node: node.id,
+      replaces: this.nodeIds[oldMaster] as string,
+      configEpoch: node.configEpoch,
+    });
     node.epochs[node.index] = node.configEpoch;
     for (const [low, high] of slotRanges(node.owners, oldMaster)) node.owners.fill(node.index, low, high + 1);
     node.masterIndex = -1;
