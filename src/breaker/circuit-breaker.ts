@@ -1,5 +1,5 @@
 import type { Clock } from '../ports/clock.ts';
-import { LeapArray } from './leap-array.ts';
+import { OneBucketWindow } from './leap-array.ts';
 import { assertValidDegradeRule, DegradeGrade, type DegradeRule } from './rule.ts';
 
 /** `CircuitBreaker.State`. */
@@ -151,10 +151,6 @@ export abstract class AbstractCircuitBreaker {
 
 const CLOSED: BreakerPhase = { state: 'CLOSED' };
 
-// Counter slots in the breakers' one-bucket LeapArray.
-const TOTAL = 0;
-const BAD = 1;
-
 /**
  * Sentinel 1.8.x `ResponseTimeCircuitBreaker`: grade 0, slow-request ratio. A request is slow when
  * `rt > Math.round(count)` (strict). Statistics: one bucket of `statIntervalMs`, aligned to the
@@ -163,33 +159,35 @@ const BAD = 1;
 export class ResponseTimeCircuitBreaker extends AbstractCircuitBreaker {
   /** `Math.round(count)`: the largest response time (ms) that is not slow. */
   readonly maxAllowedRtMs: number;
-  readonly #stat: LeapArray;
+  readonly #stat: OneBucketWindow;
 
   constructor(rule: DegradeRule, deps: CircuitBreakerDeps) {
     super(rule, deps);
     if (rule.grade !== DegradeGrade.RT)
       throw new RangeError('ResponseTimeCircuitBreaker: rule.grade must be 0');
     this.maxAllowedRtMs = Math.round(rule.count);
-    this.#stat = new LeapArray(1, rule.statIntervalMs, 2);
+    this.#stat = new OneBucketWindow(rule.statIntervalMs);
   }
 
   /** Slow and total counts of the current window. */
   windowCounts(): { slow: number; total: number } {
-    const t = this.clock.now();
-    this.#stat.currentWindow(t);
-    return { slow: this.#stat.sum(t, BAD), total: this.#stat.sum(t, TOTAL) };
+    const w = this.#stat;
+    w.roll(this.clock.now());
+    return { slow: w.bad, total: w.total };
   }
 
   protected resetStat(): void {
-    this.#stat.resetCurrent(this.clock.now());
+    this.#stat.reset(this.clock.now());
   }
 
   onRequestComplete(request: CompletedRequest): void {
     const now = request.completeTimestampMs > 0 ? request.completeTimestampMs : this.clock.now();
     const rt = now - request.createTimestampMs;
     const slow = rt > this.maxAllowedRtMs;
-    if (slow) this.#stat.add(now, BAD, 1);
-    this.#stat.add(now, TOTAL, 1);
+    const w = this.#stat;
+    w.roll(now);
+    if (slow) w.bad++;
+    w.total++;
 
     const state = this.state;
     if (state === 'OPEN') return;
@@ -199,9 +197,10 @@ export class ResponseTimeCircuitBreaker extends AbstractCircuitBreaker {
       else this.fromHalfOpenToClose();
       return;
     }
-    const total = this.#stat.sum(now, TOTAL);
+    // values(now) of the one bucket just counted into: its own counters.
+    const total = w.total;
     if (total < this.rule.minRequestAmount) return;
-    const ratio = this.#stat.sum(now, BAD) / total;
+    const ratio = w.bad / total;
     // Strict, plus the #1779 special case (1.8.1+): a 1.0 threshold trips at exactly 100 % slow.
     if (ratio > this.rule.slowRatioThreshold || (ratio === this.rule.slowRatioThreshold && ratio === 1.0)) {
       this.transformToOpen(ratio);
@@ -214,32 +213,34 @@ export class ResponseTimeCircuitBreaker extends AbstractCircuitBreaker {
  * (errors > count), both strict, both gated by `minRequestAmount` completions in the window.
  */
 export class ExceptionCircuitBreaker extends AbstractCircuitBreaker {
-  readonly #stat: LeapArray;
+  readonly #stat: OneBucketWindow;
 
   constructor(rule: DegradeRule, deps: CircuitBreakerDeps) {
     super(rule, deps);
     if (rule.grade !== DegradeGrade.EXCEPTION_RATIO && rule.grade !== DegradeGrade.EXCEPTION_COUNT) {
       throw new RangeError('ExceptionCircuitBreaker: rule.grade must be 1 or 2');
     }
-    this.#stat = new LeapArray(1, rule.statIntervalMs, 2);
+    this.#stat = new OneBucketWindow(rule.statIntervalMs);
   }
 
   /** Error and total counts of the current window. */
   windowCounts(): { errors: number; total: number } {
-    const t = this.clock.now();
-    this.#stat.currentWindow(t);
-    return { errors: this.#stat.sum(t, BAD), total: this.#stat.sum(t, TOTAL) };
+    const w = this.#stat;
+    w.roll(this.clock.now());
+    return { errors: w.bad, total: w.total };
   }
 
   protected resetStat(): void {
-    this.#stat.resetCurrent(this.clock.now());
+    this.#stat.reset(this.clock.now());
   }
 
   onRequestComplete(request: CompletedRequest): void {
     const now = request.completeTimestampMs > 0 ? request.completeTimestampMs : this.clock.now();
     const failed = request.error !== undefined && request.error !== null;
-    if (failed) this.#stat.add(now, BAD, 1);
-    this.#stat.add(now, TOTAL, 1);
+    const w = this.#stat;
+    w.roll(now);
+    if (failed) w.bad++;
+    w.total++;
 
     const state = this.state;
     if (state === 'OPEN') return;
@@ -248,9 +249,9 @@ export class ExceptionCircuitBreaker extends AbstractCircuitBreaker {
       else this.fromHalfOpenToClose();
       return;
     }
-    const total = this.#stat.sum(now, TOTAL);
+    const total = w.total;
     if (total < this.rule.minRequestAmount) return;
-    const errors = this.#stat.sum(now, BAD);
+    const errors = w.bad;
     const value = this.rule.grade === DegradeGrade.EXCEPTION_RATIO ? errors / total : errors;
     if (value > this.rule.count) this.transformToOpen(value);
   }

@@ -104,3 +104,49 @@ export class LeapArray {
     return this.#counts[idx * this.width + k]!;
   }
 }
+
+/**
+ * The breakers' statistics: a `LeapArray` with one bucket of `intervalMs` and two counters, the shape
+ * of Sentinel's `SlowRequestLeapArray(1, statIntervalMs)` and `SimpleErrorCounterLeapArray(1,
+ * statIntervalMs)` (ResponseTimeCircuitBreaker.java, ExceptionCircuitBreaker.java), written out for
+ * one bucket so the per-request path is a few field reads. `roll(t)` is `LeapArray.currentWindow(t)`
+ * for that bucket (same alignment, same reset rule). With one bucket, `values(t)` right after
+ * `currentWindow(t)` is that bucket (`t − start < intervalMs`, never deprecated), so `roll(t)` then
+ * reading `total`/`bad` is exactly what `LeapArray.sum(t, k)` returns.
+ */
+export class OneBucketWindow {
+  /** Length of the bucket (the breaker's `statIntervalMs`), in ms. */
+  readonly intervalMs: number;
+  /** Start of the bucket in clock ms; -1 before first use (Sentinel's `null` WindowWrap). */
+  start = -1;
+  /** Requests counted in the bucket. */
+  total = 0;
+  /** Slow (RT rule) or failed (exception rules) requests counted in the bucket. */
+  bad = 0;
+
+  constructor(intervalMs: number) {
+    if (!(Number.isInteger(intervalMs) && intervalMs > 0)) {
+      throw new RangeError(`LeapArray: intervalMs must be a positive integer, got ${intervalMs}`);
+    }
+    this.intervalMs = intervalMs;
+  }
+
+  /** Moves to the bucket for time `t`, zeroing the counters if it starts a new window (`currentWindow`). */
+  roll(t: number): void {
+    const s = this.start;
+    if (t >= s && t - s < this.intervalMs && s >= 0) return;
+    const windowStart = t - (t % this.intervalMs);
+    if (windowStart !== s) {
+      this.start = windowStart;
+      this.total = 0;
+      this.bad = 0;
+    }
+  }
+
+  /** Zeroes the bucket for time `t` (the breakers' `resetStat`). */
+  reset(t: number): void {
+    this.roll(t);
+    this.total = 0;
+    this.bad = 0;
+  }
+}
