@@ -55,6 +55,7 @@ declare module 'fengari' {
     luaL_ref(L: LuaState, t: number): number;
     luaL_unref(L: LuaState, t: number, ref: number): void;
     luaL_checkinteger(L: LuaState, arg: number): number;
+    luaL_checknumber(L: LuaState, arg: number): number;
     luaL_argerror(L: LuaState, arg: number, message: Uint8Array): number;
     luaL_tolstring(L: LuaState, index: number): Uint8Array;
     luaL_requiref(L: LuaState, modname: Uint8Array, openf: LuaCFunction, glb: number): void;
@@ -84,8 +85,12 @@ declare module 'fengari/src/lobject.js' {
     readonly value: number;
     ttisinteger(): boolean;
     setsvalue(s: unknown): void;
+    setfltvalue(n: number): void;
   }
-  const lobject: { luaO_tostring: (L: LuaState, obj: TValue) => void };
+  const lobject: {
+    luaO_tostring: (L: LuaState, obj: TValue) => void;
+    luaO_str2num: (s: Uint8Array, obj: TValue) => number;
+  };
   export default lobject;
 }
 

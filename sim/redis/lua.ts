@@ -13,13 +13,14 @@
 // succeeds, there is no cjson/cmsgpack/struct/bit.
 //
 // Dialect: fengari is Lua 5.3 with 32-bit integers; Redis embeds Lua 5.1, where every number is a
-// double printed with %.14g. To behave like 5.1 for the scripts people write, numbers entering a
-// script (tonumber, redis.call replies) are floats, so arithmetic never wraps at 2^31, and while
-// one of our scripts runs, number-to-string conversion (`..`, tostring) prints %.14g without the
-// 5.3 ".0" (fengari's lobject.luaO_tostring is swapped in for the synchronous duration of the
-// script and restored after, so another fengari user in the process, e.g. ioredis-mock, is not
-// affected). Integer literals in the script text still make 5.3 integers (`2^31 * 2` is fine,
-// `2147483647 + 1` written as literals wraps), and `math.type`, `//`, bit operators exist.
+// double printed with %.14g. To behave like 5.1, while one of our scripts compiles or runs,
+// fengari's lobject.luaO_str2num makes every numeral, coerced string and tonumber result a double
+// (so arithmetic never wraps at 2^31 and `-0` stays negative), lobject.luaO_tostring prints %.14g
+// without 5.3's ".0", and redis.call replies, math.floor/ceil/random return doubles. The swap
+// lasts only for the synchronous call and is restored after, so another fengari user in the
+// process (ioredis-mock) is unaffected. Still 5.3: `#t` and string.len give integers, and
+// `math.type`, `//`, bit operators and `goto` exist, and float `%` is fmod (5.1: a - floor(a/b)*b,
+// which differs once a/b is beyond 2^53).
 import { createHash } from 'node:crypto';
 import fengari, { type LuaState } from 'fengari';
 import lobject, { type TValue } from 'fengari/src/lobject.js';
@@ -152,7 +153,9 @@ export class LuaEngine {
     const sha = scriptSha1(body);
     if (this.scripts.has(sha)) return sha;
     const L = this.L;
-    const status = lauxlib.luaL_loadbuffer(L, to_luastring(body), null, to_luastring('@user_script'));
+    const status = asLua51(() =>
+      lauxlib.luaL_loadbuffer(L, to_luastring(body), null, to_luastring('@user_script')),
+    );
     if (status !== lua.LUA_OK) {
       // Lua 5.1 quotes the end-of-stream token ('<eof>'); fengari's 5.3 lexer does not.
       const message = to_jsstring(lua.lua_tolstring(L, -1)).replace(/ near <eof>$/, " near '<eof>'");
@@ -186,14 +189,7 @@ export class LuaEngine {
     // Redis 7.0 no longer reseeds per script (7.0 src/eval.c has no redisSrand48(0)): the sequence continues.
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.handlerRef);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, ref);
-    const tostring53 = lobject.luaO_tostring;
-    lobject.luaO_tostring = luaO_tostring51;
-    let status: number;
-    try {
-      status = lua.lua_pcall(L, 0, 1, 1);
-    } finally {
-      lobject.luaO_tostring = tostring53;
-    }
+    const status = asLua51(() => lua.lua_pcall(L, 0, 1, 1));
     try {
       if (status !== lua.LUA_OK) throw new RedisReplyError(this.errorMessage(sha));
       const reply = luaToReply(L);
@@ -307,6 +303,17 @@ export class LuaEngine {
       return 0;
     });
     lua.lua_setfield(L, -2, to_luastring('randomseed'));
+    // Lua 5.1's floor/ceil return doubles (5.3's return integers, 32-bit in fengari).
+    for (const [name, round] of [
+      ['floor', Math.floor],
+      ['ceil', Math.ceil],
+    ] as const) {
+      lua.lua_pushjsfunction(L, (L) => {
+        lua.lua_pushnumber(L, round(lauxlib.luaL_checknumber(L, 1)));
+        return 1;
+      });
+      lua.lua_setfield(L, -2, to_luastring(name));
+    }
     lua.lua_pop(L, 1);
   }
 
@@ -341,6 +348,31 @@ export class LuaEngine {
     lua.lua_settop(L, 0);
     pushReply(L, reply);
     return 1;
+  }
+}
+
+/**
+ * String → number as Lua 5.1 does it: always a double. Used by the lexer (numerals in the script
+ * text), arithmetic coercion and tonumber while our code runs.
+ */
+function luaO_str2num51(s: Uint8Array, o: TValue): number {
+  const size = str2num53(s, o);
+  if (size !== 0 && o.ttisinteger()) o.setfltvalue(o.value);
+  return size;
+}
+
+const str2num53 = lobject.luaO_str2num;
+
+/** Runs `fn` with fengari's number conversions switched to Lua 5.1's (restored afterwards). */
+function asLua51<T>(fn: () => T): T {
+  const tostring53 = lobject.luaO_tostring;
+  lobject.luaO_tostring = luaO_tostring51;
+  lobject.luaO_str2num = luaO_str2num51;
+  try {
+    return fn();
+  } finally {
+    lobject.luaO_tostring = tostring53;
+    lobject.luaO_str2num = str2num53;
   }
 }
 
