@@ -199,6 +199,8 @@ export class Sentinel {
   readonly #trace: TraceSink | undefined;
   readonly #coldFactor: number;
   readonly #slots = new Map<string, ResourceSlot>();
+  #lastResource: string | undefined;
+  #lastSlot: ResourceSlot | undefined;
   #observers: readonly StateChangeObserver[] = [];
   readonly #notify: StateChangeObserver;
 
@@ -314,34 +316,100 @@ export class Sentinel {
    * The entry exits after the fallback returns, so the fallback's time is part of the response
    * time, as in the aspect's `finally`. Passing a function as `handlers` means `{ fallback }`.
    */
-  async run<T>(
+  run<T>(
     resource: string,
     fn: () => T | Promise<T>,
     handlers?: ((error: unknown) => T | Promise<T>) | RunHandlers<T>,
   ): Promise<T> {
+    // The common case (admitted at once, `fn` returns a plain value) needs no async frame: enter,
+    // call, exit, then an already-settled promise. Every other case continues in an async helper
+    // that takes over at that step; the steps up to the first await still run synchronously, so the
+    // order of calls, the exit point and the number of awaits are those of one async function.
     let entry: Entry | undefined;
+    let v: T | PromiseLike<T>;
     try {
       const r = this.#enter(resource, 1);
-      entry = r instanceof Entry ? r : await r;
-      const v = fn();
+      if (!(r instanceof Entry)) return this.#runAfterWait(r, fn, handlers);
+      entry = r;
+      v = fn();
       // A plain value needs no extra turn of the microtask queue; a promise or thenable is awaited.
+      if (isThenable(v)) return this.#runAwaiting(entry, v, handlers);
+    } catch (error) {
+      return this.#runThrew(entry, error, handlers);
+    }
+    try {
+      entry.exit();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.resolve(v);
+  }
+
+  // `run` after a pacing wait: await the entry, then call `fn`.
+  async #runAfterWait<T>(
+    pending: Promise<Entry>,
+    fn: () => T | Promise<T>,
+    handlers: RunHandlers<T> | ((error: unknown) => T | Promise<T>) | undefined,
+  ): Promise<T> {
+    let entry: Entry | undefined;
+    try {
+      entry = await pending;
+      const v = fn();
       return isThenable(v) ? await v : v;
     } catch (error) {
-      const h: RunHandlers<T> = typeof handlers === 'function' ? { fallback: handlers } : (handlers ?? {});
-      if (error instanceof BlockException) {
-        if (h.blockHandler) return await h.blockHandler(error);
-        if (h.fallback) return await h.fallback(error);
-        throw error;
-      }
-      if (h.exceptionsToIgnore?.(error)) throw error;
-      if (h.exceptionsToTrace ? h.exceptionsToTrace(error) : true) {
-        entry?.setError(error);
-        if (h.fallback) return await h.fallback(error);
-      }
-      throw error;
+      return await this.#runFailed(entry, error, handlers);
     } finally {
       entry?.exit();
     }
+  }
+
+  // `run` once `fn` returned a promise or thenable: the entry exits when it settles.
+  async #runAwaiting<T>(
+    entry: Entry,
+    pending: PromiseLike<T>,
+    handlers: RunHandlers<T> | ((error: unknown) => T | Promise<T>) | undefined,
+  ): Promise<T> {
+    try {
+      return await pending;
+    } catch (error) {
+      return await this.#runFailed(entry, error, handlers);
+    } finally {
+      entry.exit();
+    }
+  }
+
+  // `run` when entering or `fn` threw synchronously (`entry` is undefined for a refusal).
+  async #runThrew<T>(
+    entry: Entry | undefined,
+    error: unknown,
+    handlers: RunHandlers<T> | ((error: unknown) => T | Promise<T>) | undefined,
+  ): Promise<T> {
+    try {
+      return await this.#runFailed(entry, error, handlers);
+    } finally {
+      entry?.exit();
+    }
+  }
+
+  // SentinelResourceAspect's catch blocks: what a refusal or a business error turns into. Returns
+  // the handler's result (awaited by the caller before the entry exits) or throws.
+  #runFailed<T>(
+    entry: Entry | undefined,
+    error: unknown,
+    handlers: RunHandlers<T> | ((error: unknown) => T | Promise<T>) | undefined,
+  ): T | Promise<T> {
+    const h: RunHandlers<T> = typeof handlers === 'function' ? { fallback: handlers } : (handlers ?? {});
+    if (error instanceof BlockException) {
+      if (h.blockHandler) return h.blockHandler(error);
+      if (h.fallback) return h.fallback(error);
+      throw error;
+    }
+    if (h.exceptionsToIgnore?.(error)) throw error;
+    if (h.exceptionsToTrace ? h.exceptionsToTrace(error) : true) {
+      entry?.setError(error);
+      if (h.fallback) return h.fallback(error);
+    }
+    throw error;
   }
 
   // The slot chain for one entry: an Entry when nothing had to wait, a promise when a pacing
@@ -401,12 +469,17 @@ export class Sentinel {
     return error;
   }
 
+  // Slots are never removed, so the last one looked up can be remembered: a gateway enters the same
+  // resource over and over.
   #slotOf(resource: string): ResourceSlot {
+    if (resource === this.#lastResource) return this.#lastSlot!;
     let slot = this.#slots.get(resource);
     if (slot === undefined) {
       slot = new ResourceSlot(this.#clock);
       this.#slots.set(resource, slot);
     }
+    this.#lastResource = resource;
+    this.#lastSlot = slot;
     return slot;
   }
 
