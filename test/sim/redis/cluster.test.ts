@@ -87,7 +87,7 @@ describe('SimRedisCluster failover (seeded, node-timeout 5000 ms)', () => {
     const failures: { atMs: number; message: string }[] = [];
     let crashAtMs = 0;
     sim.spawn(async () => {
-      for (let i = 0; sim.clock.now() < 20_000; i++) {
+      while (sim.clock.now() < 20_000) {
         try {
           await client.incr(KEY);
           acked.push(sim.clock.now());
