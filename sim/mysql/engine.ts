@@ -37,6 +37,8 @@ export interface ExecResult {
   readonly rows: SqlRow[];
   readonly affectedRows: number;
   readonly insertId: number | undefined;
+  /** The first AUTO_INCREMENT id the statement generated: the session's next LAST_INSERT_ID(). */
+  readonly generatedId: number | undefined;
   readonly changes: RowChange[];
 }
 
@@ -60,6 +62,11 @@ export class Engine {
   readonly #database: string;
   #capture: RowChange[] | null = null;
   readonly #attempts = new Map<string, SqlRow>();
+  // Whether the last row SQLite tried to insert draws a generated AUTO_INCREMENT id (SQLite shows
+  // NEW.rowid as -1 in a BEFORE INSERT trigger when it will generate it), and the ids so drawn
+  // by the running statement.
+  #drawing = false;
+  #generated: number[] = [];
   readonly #stmts = new Map<string, SqliteStatement>();
 
   constructor(database: string, host: EngineHost) {
@@ -70,15 +77,24 @@ export class Engine {
       const t = String(table);
       const b = before === null ? undefined : (JSON.parse(String(before)) as SqlRow);
       const a = after === null ? undefined : (JSON.parse(String(after)) as SqlRow);
-      if (op === 'write') this.#capture.push({ op: 'write', table: t, after: a! });
-      else if (op === 'update') this.#capture.push({ op: 'update', table: t, before: b!, after: a! });
+      if (op === 'write') {
+        this.#capture.push({ op: 'write', table: t, after: a! });
+        const auto = this.#tables.get(t)?.autoIncrement;
+        if (this.#drawing && auto !== undefined) this.#generated.push(Number(a![auto]));
+        this.#drawing = false;
+      } else if (op === 'update') this.#capture.push({ op: 'update', table: t, before: b!, after: a! });
       else this.#capture.push({ op: 'delete', table: t, before: b! });
       return null;
     });
     // Remembers the last row SQLite tried to write, so a duplicate-key error can name the value
     // as MariaDB does (SQLite's message names only the columns).
-    this.#db.function('__hasim_attempt', { deterministic: false }, (table, row) => {
-      this.#attempts.set(String(table), JSON.parse(String(row)) as SqlRow);
+    this.#db.function('__hasim_attempt', { deterministic: false }, (table, row, op) => {
+      const attempt = JSON.parse(String(row)) as SqlRow;
+      this.#attempts.set(String(table), attempt);
+      if (op === 'insert') {
+        const auto = this.#tables.get(String(table))?.autoIncrement;
+        this.#drawing = auto !== undefined && attempt[auto] === -1;
+      }
       return null;
     });
     this.#db.function('__hasim_now', { deterministic: false }, () => formatDatetime(host.nowMs()));
@@ -116,17 +132,33 @@ export class Engine {
   write(sql: string, params: readonly SqlValue[], table: string, replace?: ReplaceSpec): ExecResult {
     const spec = this.#tables.get(table);
     if (spec === undefined) throw noSuchTable(this.#database, table);
-    const changes: RowChange[] = [];
-    this.#capture = changes;
+    const captured: RowChange[] = [];
+    this.#capture = captured;
+    this.#generated = [];
     try {
-      if (replace !== undefined) return this.#replace(spec, replace, params, changes);
+      if (replace !== undefined) return this.#replace(spec, replace, params, captured);
       const stmt = this.#guard(sql, () => this.#prepare(sql));
       const info = this.#guard(sql, () => stmt.run(...bind(params)), table);
+      // A row updated to its current values is not changed, so not logged (InnoDB answers
+      // HA_ERR_RECORD_IS_THE_SAME; verified: a no-op UPDATE writes no GTID on 10.11.19).
+      const changes = captured.filter((c) => c.op !== 'update' || !sameRow(spec, c.before, c.after));
+      if (!/^\s*INSERT/i.test(sql))
+        return { rows: [], affectedRows: info.changes, insertId: undefined, generatedId: undefined, changes };
+      // INSERT (… ON DUPLICATE KEY UPDATE), sql_insert.cc write_record: 1 per row inserted, 2 per
+      // row updated, and, as mysql2 connects with CLIENT_FOUND_ROWS, 1 per row left unchanged.
+      const unchanged = captured.length - changes.length;
+      const affectedRows = changes.reduce((n, c) => n + (c.op === 'update' ? 2 : 1), unchanged);
+      const generatedId = this.#generated[0];
+      // mysql_insert: the first generated id, else the AUTO_INCREMENT value of the last row
+      // written (0, i.e. none, when nothing was written).
+      const last = changes.at(-1);
+      const auto = spec.autoIncrement;
       const insertId =
-        spec.autoIncrement !== undefined && /^\s*(INSERT|REPLACE)/i.test(sql)
-          ? Number(info.lastInsertRowid)
-          : undefined;
-      return { rows: [], affectedRows: info.changes, insertId, changes };
+        auto === undefined
+          ? undefined
+          : (generatedId ??
+            (last !== undefined && last.op !== 'delete' ? Number(last.after[auto]) : undefined));
+      return { rows: [], affectedRows, insertId, generatedId, changes };
     } finally {
       this.#capture = null;
     }
@@ -215,7 +247,7 @@ export class Engine {
             replaced++;
             continue;
           }
-          if (!generated && spec.columns.every((c) => sameValue(old[c], attempt[c]))) {
+          if (!generated && sameRow(spec, old, attempt)) {
             // HA_ERR_RECORD_IS_THE_SAME: counted as inserted, nothing changed, nothing logged.
             inserted++;
             if (auto !== undefined) lastAuto = Number(old[auto]);
@@ -238,7 +270,13 @@ export class Engine {
     // sql_insert.cc mysql_insert: the first generated id, else the last row's AUTO_INCREMENT value.
     const insertId =
       auto === undefined ? undefined : (firstGenerated ?? (inserted > 0 ? lastAuto : undefined));
-    return { rows: [], affectedRows: inserted + replaced, insertId, changes: capture };
+    return {
+      rows: [],
+      affectedRows: inserted + replaced,
+      insertId,
+      generatedId: firstGenerated,
+      changes: capture,
+    };
   }
 
   /**
@@ -380,6 +418,8 @@ export class Engine {
   }
 }
 
+const sameRow = (spec: TableSpec, a: SqlRow, b: SqlRow) => spec.columns.every((c) => sameValue(a[c], b[c]));
+
 const sameValue = (a: SqlValue | undefined, b: SqlValue | undefined) =>
   a === null || a === undefined || b === null || b === undefined
     ? (a ?? null) === (b ?? null)
@@ -397,8 +437,8 @@ function triggers(spec: TableSpec): string {
     `json_object(${spec.columns.map((c) => `'${c}', ${alias}."${c}"`).join(', ')})`;
   const t = spec.name;
   return [
-    `CREATE TRIGGER "${t}__bi" BEFORE INSERT ON "${t}" BEGIN SELECT __hasim_attempt('${t}', ${obj('NEW')}); END;`,
-    `CREATE TRIGGER "${t}__bu" BEFORE UPDATE ON "${t}" BEGIN SELECT __hasim_attempt('${t}', ${obj('NEW')}); END;`,
+    `CREATE TRIGGER "${t}__bi" BEFORE INSERT ON "${t}" BEGIN SELECT __hasim_attempt('${t}', ${obj('NEW')}, 'insert'); END;`,
+    `CREATE TRIGGER "${t}__bu" BEFORE UPDATE ON "${t}" BEGIN SELECT __hasim_attempt('${t}', ${obj('NEW')}, 'update'); END;`,
     `CREATE TRIGGER "${t}__ai" AFTER INSERT ON "${t}" BEGIN SELECT __hasim_row('${t}', 'write', NULL, ${obj('NEW')}); END;`,
     `CREATE TRIGGER "${t}__au" AFTER UPDATE ON "${t}" BEGIN SELECT __hasim_row('${t}', 'update', ${obj('OLD')}, ${obj('NEW')}); END;`,
     `CREATE TRIGGER "${t}__ad" AFTER DELETE ON "${t}" BEGIN SELECT __hasim_row('${t}', 'delete', ${obj('OLD')}, NULL); END;`,

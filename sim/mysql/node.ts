@@ -367,7 +367,8 @@ export class SimMysqlNode implements SqlPort {
             ? this.#engine.writeCommitted(st.sql, params, st.table, st.replace)
             : this.#engine.scratch(base, () => this.#engine.write(st.sql, params, st.table, st.replace)),
         );
-        if (res.insertId !== undefined && res.affectedRows > 0) s.lastInsertId = res.insertId;
+        // LAST_INSERT_ID() changes only when the statement generated an id (explicit ids do not).
+        if (res.generatedId !== undefined) s.lastInsertId = res.generatedId;
         const out = {
           rows: [],
           affectedRows: res.affectedRows,

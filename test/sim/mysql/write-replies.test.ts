@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { runCluster } from './helpers.ts';
+
+// What a write answers and what it logs. Every expected value was observed on MariaDB 10.11.19
+// (affected rows through mysql2, which connects with CLIENT_FOUND_ROWS; binlog events with SHOW
+// BINLOG EVENTS on the 3307 primary, binlog_format=ROW); dialect-differential.test.ts re-checks
+// the replies against the live server when it is up.
+const AUTO = 'CREATE TABLE a (id INT AUTO_INCREMENT PRIMARY KEY, u INT, v VARCHAR(10), UNIQUE KEY uq (u))';
+
+describe('write replies and binlog (MariaDB 10.11 sql_insert.cc / sql_update.cc)', () => {
+  it('INSERT … ON DUPLICATE KEY UPDATE: 1 inserted, 2 changed, 1 unchanged and not logged (seed 81)', async () => {
+    const { value } = await runCluster(81, { replicas: 1 }, async (c, sim) => {
+      await c.primary.query(AUTO);
+      const q = (v: string) =>
+        c.primary.query('INSERT INTO a (u, v) VALUES (1, ?) ON DUPLICATE KEY UPDATE v = VALUES(v)', [v]);
+      const before = c.primary.binlog.length;
+      const inserted = await q('a');
+      const same = await q('a');
+      const changed = await q('b');
+      const multi = await c.primary.query(
+        "INSERT INTO a (u, v) VALUES (2, 'x'), (1, 'y') ON DUPLICATE KEY UPDATE v = VALUES(v)",
+      );
+      await sim.clock.sleep(50);
+      return {
+        replies: [inserted, same, changed, multi].map((r) => [r.affectedRows, r.insertId ?? 0]),
+        groups: c.primary.binlog.length - before,
+        replica: (await c.replicas[0]!.query('SELECT u, v FROM a ORDER BY u')).rows,
+      };
+    });
+    // insertId: the generated id; 0 when nothing was written; the updated row's id otherwise.
+    // The auto-increment counter moves on every attempted insert, as InnoDB's does (the new row
+    // of the multi-row statement gets 4 on the server too).
+    expect(value.replies).toEqual([
+      [1, 1],
+      [1, 0],
+      [2, 1],
+      [3, 4],
+    ]);
+    expect(value.groups).toBe(3); // the unchanged row wrote no GTID
+    expect(value.replica).toEqual([
+      { u: 1, v: 'y' },
+      { u: 2, v: 'x' },
+    ]);
+  });
+
+  it('UPDATE counts matched rows but logs only changed ones; a no-op UPDATE writes no GTID (seed 82)', async () => {
+    const { value } = await runCluster(82, { replicas: 0 }, async (c) => {
+      await c.primary.query('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))');
+      await c.primary.query("INSERT INTO t VALUES (1, 'a'), (2, 'b')");
+      const before = c.primary.binlog.length;
+      const noop = await c.primary.query("UPDATE t SET v = 'a' WHERE id = 1");
+      const afterNoop = c.primary.binlog.length;
+      const partial = await c.primary.query("UPDATE t SET v = 'a' WHERE id <= 2");
+      const group = c.primary.binlog.at(-1)!;
+      return { noop, noopGroups: afterNoop - before, partial, rows: group.events.length };
+    });
+    expect(value.noop.affectedRows).toBe(1);
+    expect(value.noop.gtid).toBeUndefined();
+    expect(value.noopGroups).toBe(0);
+    expect(value.partial.affectedRows).toBe(2);
+    expect(value.rows).toBe(1);
+  });
+
+  it('explicit ids do not change LAST_INSERT_ID(); a mixed multi-row INSERT answers the generated one (seed 83)', async () => {
+    const { value } = await runCluster(83, { replicas: 0 }, async (c) => {
+      await c.primary.query(AUTO);
+      await c.primary.query("INSERT INTO a (u, v) VALUES (1, 'a'), (2, 'b')");
+      const explicit = await c.primary.query("INSERT INTO a (id, u, v) VALUES (10, 10, 'c')");
+      const after10 = (await c.primary.query('SELECT LAST_INSERT_ID() AS id')).rows[0];
+      const mixed = await c.primary.query(
+        "INSERT INTO a (id, u, v) VALUES (20, 20, 'd'), (NULL, 21, 'e'), (30, 30, 'f')",
+      );
+      const afterMixed = (await c.primary.query('SELECT LAST_INSERT_ID() AS id')).rows[0];
+      return { explicit: explicit.insertId, after10, mixed: mixed.insertId, afterMixed };
+    });
+    expect(value).toEqual({ explicit: 10, after10: { id: 1 }, mixed: 21, afterMixed: { id: 21 } });
+  });
+});
