@@ -390,12 +390,26 @@ export class Engine {
       }
       if (e.code === 'SQLITE_CONSTRAINT_NOTNULL') {
         const col = /NOT NULL constraint failed: \w+\.(\w+)/.exec(msg)?.[1] ?? '?';
+        // Strict mode (STRICT_TRANS_TABLES, the server default): a NOT NULL column without a
+        // default that the INSERT leaves out is ER_NO_DEFAULT_FOR_FIELD, not ER_BAD_NULL_ERROR.
+        const list = /^\s*(?:INSERT|REPLACE)\b[^(]*\(([^)]*)\)\s*VALUES?\b/i.exec(sql)?.[1];
+        if (list !== undefined && !list.split(',').some((c) => c.trim().replace(/[`"]/g, '') === col)) {
+          throw new SqlError(1364, 'HY000', `Field '${col}' doesn't have a default value`);
+        }
         throw new SqlError(1048, '23000', `Column '${col}' cannot be null`);
       }
       let m = /no such table: (\w+)/.exec(msg);
       if (m) throw noSuchTable(this.#database, m[1]!);
       m = /no such column: ([\w.]+)/.exec(msg);
-      if (m) throw new SqlError(1054, '42S22', `Unknown column '${m[1]}' in 'field list'`);
+      if (m) throw new SqlError(1054, '42S22', `Unknown column '${m[1]}' in '${columnContext(sql, m[1]!)}'`);
+      m = /cannot join using column (\w+)/.exec(msg);
+      if (m) throw new SqlError(1054, '42S22', `Unknown column '${m[1]}' in 'FROM'`);
+      m = /has no column named (\w+)/.exec(msg);
+      if (m) throw new SqlError(1054, '42S22', `Unknown column '${m[1]}' in 'INSERT INTO'`);
+      // ER_WRONG_VALUE_COUNT_ON_ROW; SQLite checks the first tuple against the column list.
+      if (/\d+ values for \d+ columns/.test(msg)) {
+        throw new SqlError(1136, '21S01', "Column count doesn't match value count at row 1");
+      }
       if (/syntax error|incomplete input/.test(msg)) throw syntaxError(sql, msg);
       throw new SqlError(1105, 'HY000', `Unknown error (hasim: SQLite said ${msg})`);
     }
@@ -427,6 +441,23 @@ const sameValue = (a: SqlValue | undefined, b: SqlValue | undefined) =>
 
 const sameColumns = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((c, i) => c === b[i]);
+
+/**
+ * The clause MariaDB 10.11 names in ER_BAD_FIELD_ERROR ("Unknown column 'x' in 'WHERE'"): the
+ * clause of the column's first mention (all observed on 10.11.19: 'SELECT', 'FROM' (JOIN … USING),
+ * 'ON', 'WHERE', 'GROUP BY', 'HAVING', 'ORDER BY', 'SET', 'VALUES'; an INSERT column list is
+ * 'INSERT INTO').
+ */
+function columnContext(sql: string, column: string): string {
+  const name = column.split('.').at(-1)!;
+  const at = new RegExp(`\\b${name}\\b`, 'i').exec(sql)?.index ?? 0;
+  const clauses = /\b(SELECT|FROM|WHERE|GROUP BY|HAVING|ORDER BY|SET|ON|VALUES)\b/gi;
+  let clause = 'field list';
+  for (let k = clauses.exec(sql); k !== null && k.index < at; k = clauses.exec(sql)) {
+    clause = k[1]!.toUpperCase().replace(/\s+/g, ' ');
+  }
+  return clause;
+}
 
 function noSuchTable(database: string, table: string): SqlError {
   return new SqlError(1146, '42S02', `Table '${database}.${table}' doesn't exist`);

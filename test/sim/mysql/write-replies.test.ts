@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCluster } from './helpers.ts';
+import { runCluster, sqlError } from './helpers.ts';
 
 // What a write answers and what it logs. Every expected value was observed on MariaDB 10.11.19
 // (affected rows through mysql2, which connects with CLIENT_FOUND_ROWS; binlog events with SHOW
@@ -74,5 +74,42 @@ describe('write replies and binlog (MariaDB 10.11 sql_insert.cc / sql_update.cc)
       return { explicit: explicit.insertId, after10, mixed: mixed.insertId, afterMixed };
     });
     expect(value).toEqual({ explicit: 10, after10: { id: 1 }, mixed: 21, afterMixed: { id: 21 } });
+  });
+
+  it.each([
+    ['SELECT nope FROM t', "Unknown column 'nope' in 'SELECT'"],
+    ['SELECT * FROM t WHERE nope = 1', "Unknown column 'nope' in 'WHERE'"],
+    ['SELECT * FROM t ORDER BY nope', "Unknown column 'nope' in 'ORDER BY'"],
+    ['SELECT v, COUNT(*) FROM t GROUP BY nope', "Unknown column 'nope' in 'GROUP BY'"],
+    ['SELECT * FROM t a JOIN t b ON a.nope = b.id', "Unknown column 'a.nope' in 'ON'"],
+    ['SELECT v, COUNT(*) FROM t GROUP BY v HAVING nope > 1', "Unknown column 'nope' in 'HAVING'"],
+    ['SELECT * FROM t a JOIN t b USING (nope)', "Unknown column 'nope' in 'FROM'"],
+    ['INSERT INTO t VALUES (1, nope)', "Unknown column 'nope' in 'VALUES'"],
+    ["INSERT INTO t (id, nope) VALUES (1, 'a')", "Unknown column 'nope' in 'INSERT INTO'"],
+    ['UPDATE t SET nope = 1', "Unknown column 'nope' in 'SET'"],
+    ['DELETE FROM t WHERE nope = 1', "Unknown column 'nope' in 'WHERE'"],
+  ])('%s → 1054 %s (seed 84)', async (sql, message) => {
+    const { value } = await runCluster(84, { replicas: 0 }, async (c) => {
+      await c.primary.query('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))');
+      return sqlError(c.primary.query(sql));
+    });
+    expect([value.errno, value.sqlState, value.message]).toEqual([1054, '42S22', message]);
+  });
+
+  it.each([
+    ['INSERT INTO t (id) VALUES (1)', 1364, 'HY000', "Field 'w' doesn't have a default value"],
+    ['INSERT INTO t (id, w) VALUES (1, NULL)', 1048, '23000', "Column 'w' cannot be null"],
+    [
+      'INSERT INTO t (id, w) VALUES (1, 2, 3)',
+      1136,
+      '21S01',
+      "Column count doesn't match value count at row 1",
+    ],
+  ])('%s → %i (seed 85)', async (sql, errno, sqlState, message) => {
+    const { value } = await runCluster(85, { replicas: 0 }, async (c) => {
+      await c.primary.query('CREATE TABLE t (id INT PRIMARY KEY, w INT NOT NULL)');
+      return sqlError(c.primary.query(sql));
+    });
+    expect([value.errno, value.sqlState, value.message]).toEqual([errno, sqlState, message]);
   });
 });
