@@ -1,4 +1,4 @@
-import { ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
+import { ConsecutiveBreaker, circuitBreaker, handleAll, SamplingBreaker } from 'cockatiel';
 import CircuitBreaker from 'opossum';
 import { SystemClock } from '../../src/adapters/system-clock.ts';
 import { Sentinel } from '../../src/breaker/index.ts';
@@ -102,6 +102,32 @@ async function cockatiel(): Promise<Measurement> {
   return { ops: N, ms: performance.now() - t0 };
 }
 
+// cockatiel's windowed breaker: a failure ratio over a time window, the closer analogue of a Sentinel
+// ratio rule; it reads Date.now() once per call. Context only: the headline peer is ConsecutiveBreaker.
+async function cockatielSampling(): Promise<Measurement> {
+  const policy = circuitBreaker(handleAll, {
+    halfOpenAfter: 10_000,
+    breaker: new SamplingBreaker({ threshold: 0.5, duration: 60_000 }),
+  });
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) await policy.execute(() => work(i));
+  return { ops: N, ms: performance.now() - t0 };
+}
+
+// The floor under any Sentinel-faithful entry/exit on this machine: the same loop with no breaker
+// at all, only what the contract itself needs (an awaited, already-resolved promise per entry and
+// the two SystemClock reads for createTimestamp and completeTimestamp). Context only.
+async function floor(): Promise<Measurement> {
+  const clock = new SystemClock();
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) {
+    const e = await Promise.resolve({ created: clock.now(), completed: 0 });
+    work(i);
+    e.completed = clock.now();
+  }
+  return { ops: N, ms: performance.now() - t0 };
+}
+
 // Context for the ratios: every hasim entry reads the injected clock twice (creation, exit) as
 // Sentinel stamps createTimestamp and completeTimestamp; opossum's and cockatiel's CLOSED paths
 // read none. On a VM without a fast clock source, that read is a large part of the cost.
@@ -141,6 +167,18 @@ export const cases: BenchCase[] = [
     name: 'sentinel: context — entry/exit on a constant clock (breaker logic without the two clock reads)',
     unit: 'calls/s',
     ours: { label: 'hasim Sentinel, constant clock', run: sentinelConstantClock },
+    peer: { label: 'cockatiel 3 execute()', run: cockatiel },
+  },
+  {
+    name: 'sentinel: context — entry/exit vs cockatiel SamplingBreaker (windowed ratio, one Date.now() per call)',
+    unit: 'calls/s',
+    ours: { label: 'hasim Sentinel entry/exit', run: sentinel },
+    peer: { label: 'cockatiel 3 SamplingBreaker', run: cockatielSampling },
+  },
+  {
+    name: 'sentinel: context — floor: awaited resolved promise + two SystemClock.now(), no breaker',
+    unit: 'calls/s',
+    ours: { label: 'floor (no breaker logic)', run: floor },
     peer: { label: 'cockatiel 3 execute()', run: cockatiel },
   },
   {
