@@ -48,6 +48,24 @@ export type {
   UseGtid,
 } from './mysql/index.ts';
 export { formatGtid, formatPos, Link, parsePos, SimMysqlCluster, SimMysqlNode } from './mysql/index.ts';
+// Simulated Redis node and Redis Cluster with failover (sim/redis/, docs/redis.md)
+export type {
+  NodeProcess,
+  NodeRole,
+  ReplicationListener,
+  Reply,
+  SimRedisClusterContext,
+  SimRedisClusterOptions,
+  SimRedisOptions,
+  SnapshotEntry,
+} from './redis/index.ts';
+export {
+  RedisReplyError,
+  SimRedis,
+  SimRedisCluster,
+  SimRedisClusterClient,
+  StatusReply,
+} from './redis/index.ts';
 export type { RunOptions, RunSummary, TraceHeader } from './run.ts';
 export { HASIM_VERSION, runScenario, TRACE_FORMAT } from './run.ts';
 export type { LlmSmokeScenario, Scenario } from './scenarios/schema.ts';

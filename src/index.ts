@@ -1,5 +1,11 @@
 // The library's public entry: explicit named exports only. Components are written against the
 // ports below; adapters connect the ports to the real world.
+
+// Redis: key slots, the Lua limiters, ioredis and ioredis-mock adapters (src/redis/, src/limit/lua/,
+// docs/redis.md)
+export type { IoredisPortOptions } from './adapters/ioredis.ts';
+export { createIoredisClusterPort, createIoredisPort, IoredisSubscriber } from './adapters/ioredis.ts';
+export { createIoredisMockPort, useVirtualDate } from './adapters/ioredis-mock.ts';
 export type { JsonlTraceOptions } from './adapters/jsonl-trace.ts';
 export { JsonlTrace } from './adapters/jsonl-trace.ts';
 // Read/write-splitting router and sharding (src/router/, docs/router.md)
@@ -132,17 +138,32 @@ export {
 // Token bucket (src/limit/token-bucket.ts, docs/token-bucket.md)
 export type { TokenBucketOptions, TokenBucketPorts, TokenBucketVariant } from './limit/index.ts';
 export { TokenBucket } from './limit/index.ts';
+export type {
+  RateLimitDecision,
+  RedisLimiterAlgorithm,
+  RedisLimiterDeps,
+  RedisLimiterOptions,
+} from './limit/lua/index.ts';
+export {
+  FIXED_WINDOW_SCRIPT,
+  GCRA_SCRIPT,
+  RedisLimiter,
+  SLIDING_COUNTER_SCRIPT,
+  SLIDING_LOG_SCRIPT,
+  TOKEN_BUCKET_SCRIPT,
+} from './limit/lua/index.ts';
 export type { Clock, TimerHandle } from './ports/clock.ts';
 export { AbortError, abortReason } from './ports/clock.ts';
 export type { LlmRequest, LlmResponse, LlmUpstream } from './ports/llm.ts';
 export { LlmError } from './ports/llm.ts';
 export type { Random } from './ports/random.ts';
 export { nextExponential, nextGaussian, nextInt } from './ports/random.ts';
-export type { RedisArg, RedisKey, RedisPort } from './ports/redis.ts';
+export type { RedisArg, RedisKey, RedisPort, RedisSubscriber } from './ports/redis.ts';
 export type { SqlPort, SqlResult, SqlRow, SqlValue } from './ports/sql.ts';
 export { SqlError } from './ports/sql.ts';
 export type { TraceFields, TraceSink, TraceValue } from './ports/trace.ts';
 export { nullTraceSink } from './ports/trace.ts';
+export { CLUSTER_SLOTS, crc16, keyHashSlot } from './redis/index.ts';
 export type {
   ClassifiedStatement,
   LoadBalancer,
