@@ -224,6 +224,9 @@ function parseCreateTable(sql: string): Statement {
   const indexes: string[] = [];
   let autoIncrement: string | undefined;
   const defs: string[] = [];
+  // Strict mode (STRICT_TRANS_TABLES, the server's default) refuses what SQLite would store:
+  // a string longer than VARCHAR(n) / CHAR(n) (1406) and a non-number in an integer column (1366).
+  const checks: string[] = [];
   for (const part of splitTopLevel(m[3]!)) {
     let k = /^PRIMARY KEY\s*\(([^)]*)\)$/i.exec(part);
     if (k) {
@@ -251,6 +254,9 @@ function parseCreateTable(sql: string): Statement {
     let rest = k[2]!;
     const type = TYPE_MAP.find(([re]) => re.test(rest));
     if (!type) throw syntaxError(rest, `unsupported column type for ${col}`);
+    const length = /^(?:VARCHAR|CHAR)\((\d+)\)/i.exec(rest)?.[1];
+    if (length !== undefined)
+      checks.push(`CONSTRAINT "hasim_len__${col}" CHECK (length("${col}") <= ${length})`);
     rest = rest.replace(type[0], '').trim();
     rest = rest
       .replace(/\bUNSIGNED\b/gi, '')
@@ -270,6 +276,9 @@ function parseCreateTable(sql: string): Statement {
     if (/\bUNIQUE(\s+KEY)?\b/i.test(rest)) {
       uniqueKeys.set(col, [col]);
       rest = rest.replace(/\bUNIQUE(\s+KEY)?\b/i, '');
+    }
+    if (type[1] === 'INT' && col !== autoIncrement) {
+      checks.push(`CONSTRAINT "hasim_int__${col}" CHECK (typeof("${col}") IN ('integer', 'real', 'null'))`);
     }
     columns.push(col);
     defs.push(`"${col}" ${type[1]} ${rest.replace(/\s+/g, ' ').trim()}`.trim());
@@ -291,6 +300,7 @@ function parseCreateTable(sql: string): Statement {
   for (const [key, cols] of uniqueKeys) {
     body.push(`CONSTRAINT "${key}" UNIQUE (${cols.map((c) => `"${c}"`).join(', ')})`);
   }
+  body.push(...checks);
   const create = `CREATE TABLE ${m[1] ? 'IF NOT EXISTS ' : ''}"${name}" (${body.join(', ')})`;
   return {
     kind: 'createTable',

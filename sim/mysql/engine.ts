@@ -388,6 +388,24 @@ export class Engine {
       if (e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw this.#duplicate(msg, table);
       }
+      if (e.code === 'SQLITE_CONSTRAINT_CHECK' || e.code === 'SQLITE_MISMATCH') {
+        const spec = table === undefined ? undefined : this.#tables.get(table);
+        const check = /CHECK constraint failed: hasim_(len|int)__(\w+)/.exec(msg);
+        const col = check?.[2] ?? spec?.autoIncrement;
+        // The row number counts the rows the statement already wrote (sql_class.cc current_row_for_warning).
+        const row = (this.#capture?.length ?? 0) + 1;
+        if (check?.[1] === 'len') {
+          throw new SqlError(1406, '22001', `Data too long for column '${col}' at row ${row}`);
+        }
+        if (spec !== undefined && col !== undefined) {
+          const value = String(this.#attempts.get(spec.name)?.[col] ?? '');
+          throw new SqlError(
+            1366,
+            '22007',
+            `Incorrect integer value: '${value}' for column \`${this.#database}\`.\`${spec.name}\`.\`${col}\` at row ${row}`,
+          );
+        }
+      }
       if (e.code === 'SQLITE_CONSTRAINT_NOTNULL') {
         const col = /NOT NULL constraint failed: \w+\.(\w+)/.exec(msg)?.[1] ?? '?';
         // Strict mode (STRICT_TRANS_TABLES, the server default): a NOT NULL column without a

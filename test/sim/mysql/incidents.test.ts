@@ -167,7 +167,7 @@ describe('incident: the old primary rejoins with an errant transaction (seed 105
       await old.query(CREATE_T);
       await sim.clock.sleep(10);
       r.stopIoThread();
-      await old.query('INSERT INTO t VALUES (51, ?)', ['only on the old primary']);
+      await old.query('INSERT INTO t VALUES (51, ?)', ['errant, old primary']);
       old.crash();
       await c.promote(r);
       await c.primary.query('INSERT INTO t VALUES (60, ?)', ['new primary']);

@@ -113,3 +113,37 @@ describe('write replies and binlog (MariaDB 10.11 sql_insert.cc / sql_update.cc)
     expect([value.errno, value.sqlState, value.message]).toEqual([errno, sqlState, message]);
   });
 });
+
+describe('strict mode (STRICT_TRANS_TABLES, the server default): refused, not stored', () => {
+  it.each([
+    ["INSERT INTO s VALUES (1, 'toolong')", 1406, '22001', "Data too long for column 'v' at row 1"],
+    ["INSERT INTO s VALUES (1, 'a'), (2, 'toolong')", 1406, '22001', "Data too long for column 'v' at row 2"],
+    [
+      "INSERT INTO s VALUES ('abc', 'a')",
+      1366,
+      '22007',
+      "Incorrect integer value: 'abc' for column `hasim`.`s`.`id` at row 1",
+    ],
+  ])('%s → %i (seed 86)', async (sql, errno, sqlState, message) => {
+    const { value } = await runCluster(86, { replicas: 0 }, async (c) => {
+      await c.primary.query('CREATE TABLE s (id INT PRIMARY KEY, v VARCHAR(5))');
+      const error = await sqlError(c.primary.query(sql));
+      return { error, rows: (await c.primary.query('SELECT * FROM s')).rows.length };
+    });
+    expect([value.error.errno, value.error.sqlState, value.error.message]).toEqual([
+      errno,
+      sqlState,
+      message,
+    ]);
+    expect(value.rows).toBe(0);
+  });
+
+  it("a numeric string is converted, as the server does ('7' → 7) (seed 87)", async () => {
+    const { value } = await runCluster(87, { replicas: 0 }, async (c) => {
+      await c.primary.query('CREATE TABLE s (id INT PRIMARY KEY, v VARCHAR(5))');
+      await c.primary.query("INSERT INTO s VALUES ('7', 'abcde')");
+      return (await c.primary.query('SELECT * FROM s')).rows;
+    });
+    expect(value).toEqual([{ id: 7, v: 'abcde' }]);
+  });
+});
