@@ -28,7 +28,8 @@ if (gate.mustFail) {
     const nodes = new Map<number, Redis>();
     const node = (port: number): Redis => {
       let client = nodes.get(port);
-      if (client === undefined) {
+      // A client that found its node down has given up for good (no retries): make a new one.
+      if (client === undefined || client.status === 'end') {
         client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, retryStrategy: () => null });
         client.on('error', () => {});
         nodes.set(port, client);
