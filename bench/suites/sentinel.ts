@@ -102,6 +102,35 @@ async function cockatiel(): Promise<Measurement> {
   return { ops: N, ms: performance.now() - t0 };
 }
 
+// The gateway's real shape: the guarded call is async (an LLM request). Same async function on both
+// sides; run() then awaits its promise before the entry exits. Context only.
+const workAsync = async (i: number): Promise<number> => work(i);
+
+async function sentinelRunAsync(): Promise<Measurement> {
+  const s = new Sentinel({ clock: new SystemClock() });
+  s.loadDegradeRules([
+    {
+      resource: 'llmApi',
+      grade: 0,
+      count: 2000,
+      slowRatioThreshold: 0.5,
+      minRequestAmount: 5,
+      statIntervalMs: 60_000,
+      timeWindow: 30,
+    },
+  ]);
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) await s.run('llmApi', () => workAsync(i));
+  return { ops: N, ms: performance.now() - t0 };
+}
+
+async function cockatielAsync(): Promise<Measurement> {
+  const policy = circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) });
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) await policy.execute(() => workAsync(i));
+  return { ops: N, ms: performance.now() - t0 };
+}
+
 // cockatiel's windowed breaker: a failure ratio over a time window, the closer analogue of a Sentinel
 // ratio rule; it reads Date.now() once per call. Context only: the headline peer is ConsecutiveBreaker.
 async function cockatielSampling(): Promise<Measurement> {
@@ -168,6 +197,12 @@ export const cases: BenchCase[] = [
     unit: 'calls/s',
     ours: { label: 'hasim Sentinel, constant clock', run: sentinelConstantClock },
     peer: { label: 'cockatiel 3 execute()', run: cockatiel },
+  },
+  {
+    name: 'sentinel: context — run() vs cockatiel execute(), the guarded function async (the shape of an LLM call)',
+    unit: 'calls/s',
+    ours: { label: 'hasim Sentinel run(async fn)', run: sentinelRunAsync },
+    peer: { label: 'cockatiel 3 execute(async fn)', run: cockatielAsync },
   },
   {
     name: 'sentinel: context — entry/exit vs cockatiel SamplingBreaker (windowed ratio, one Date.now() per call)',
