@@ -204,7 +204,7 @@ function splitTopLevel(body: string): string[] {
 
 const columnList = (s: string) => s.split(',').map((c) => ident(c.trim().replace(/\(\d+\)$/, '')));
 
-// MySQL column types → SQLite affinities. Lengths are not enforced (docs/mysql.md).
+// MySQL column types → SQLite affinities. String lengths are enforced by CHECK constraints.
 const TYPE_MAP: ReadonlyArray<readonly [RegExp, string]> = [
   [/^(TINYINT|SMALLINT|MEDIUMINT|INT|INTEGER|BIGINT|BOOL|BOOLEAN)\b(\(\d+\))?/i, 'INT'],
   [/^(VARCHAR|CHAR)\(\d+\)/i, 'TEXT'],
@@ -227,6 +227,7 @@ function parseCreateTable(sql: string): Statement {
   // Strict mode (STRICT_TRANS_TABLES, the server's default) refuses what SQLite would store:
   // a string longer than VARCHAR(n) / CHAR(n) (1406) and a non-number in an integer column (1366).
   const checks: string[] = [];
+  const binaryTable = /\bCOLLATE\s*=?\s*\w+_bin\b/i.test(m[4] ?? '');
   for (const part of splitTopLevel(m[3]!)) {
     let k = /^PRIMARY KEY\s*\(([^)]*)\)$/i.exec(part);
     if (k) {
@@ -255,6 +256,13 @@ function parseCreateTable(sql: string): Statement {
     const type = TYPE_MAP.find(([re]) => re.test(rest));
     if (!type) throw syntaxError(rest, `unsupported column type for ${col}`);
     const length = /^(?:VARCHAR|CHAR)\((\d+)\)/i.exec(rest)?.[1];
+    const decimal = /^(?:DECIMAL|NUMERIC)\s*\((\d+)(?:,\s*(\d+))?\)/i.exec(rest);
+    // The server's default collations (utf8mb4_general_ci here, latin1_swedish_ci on the pair) are
+    // case-insensitive, in comparisons and in UNIQUE keys: 'a@x' and 'A@X' collide. SQLite's NOCASE
+    // folds ASCII letters only. A _bin collation (column or table) stays case-sensitive; JSON is
+    // utf8mb4_bin in MariaDB.
+    const text = /^(VARCHAR|CHAR|TINYTEXT|MEDIUMTEXT|LONGTEXT|TEXT)\b/i.test(rest);
+    const binary = /\bCOLLATE\s+\w+_bin\b|\bCHARACTER SET binary\b/i.test(rest) || binaryTable;
     if (length !== undefined)
       checks.push(`CONSTRAINT "hasim_len__${col}" CHECK (length("${col}") <= ${length})`);
     rest = rest.replace(type[0], '').trim();
@@ -281,7 +289,12 @@ function parseCreateTable(sql: string): Statement {
       checks.push(`CONSTRAINT "hasim_int__${col}" CHECK (typeof("${col}") IN ('integer', 'real', 'null'))`);
     }
     columns.push(col);
-    defs.push(`"${col}" ${type[1]} ${rest.replace(/\s+/g, ' ').trim()}`.trim());
+    const collate = text && !binary ? ' COLLATE NOCASE' : '';
+    // DECIMAL keeps its declared precision and scale (NUMERIC affinity in SQLite), so that reads
+    // can answer it as mysql2 does: a string with exactly `scale` decimals ('1.50').
+    const sqliteType =
+      type[1] === 'NUMERIC' ? `DECIMAL(${decimal?.[1] ?? 10},${decimal?.[2] ?? 0})` : type[1];
+    defs.push(`"${col}" ${sqliteType}${collate} ${rest.replace(/\s+/g, ' ').trim()}`.trim());
   }
   if (autoIncrement !== undefined && !(primaryKey.length === 1 && primaryKey[0] === autoIncrement)) {
     throw syntaxError(sql, `AUTO_INCREMENT column ${autoIncrement} must be the single-column PRIMARY KEY`);

@@ -5,6 +5,7 @@ import { type ReplaceSpec, syntaxError, type TableSpec } from './dialect.ts';
 // better-sqlite3 ships no types here; this is the part of its API the engine uses.
 interface SqliteStatement {
   readonly reader: boolean;
+  columns(): { name: string; type: string | null }[];
   all(...params: unknown[]): Record<string, unknown>[];
   run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
 }
@@ -111,7 +112,23 @@ export class Engine {
 
   /** Runs a read on the committed state. */
   select(sql: string, params: readonly SqlValue[]): SqlRow[] {
-    return this.#guard(sql, () => this.#prepare(sql).all(...bind(params)) as SqlRow[]);
+    return this.#guard(sql, () => {
+      const stmt = this.#prepare(sql);
+      const rows = stmt.all(...bind(params)) as SqlRow[];
+      // mysql2 answers DECIMAL as a string with the column's scale ('1.50'); SQLite as a number.
+      const decimals: [string, number][] = [];
+      for (const c of stmt.columns()) {
+        const scale = /^DECIMAL\(\d+,(\d+)\)$/.exec(c.type ?? '')?.[1];
+        if (scale !== undefined) decimals.push([c.name, Number(scale)]);
+      }
+      for (const row of rows) {
+        for (const [name, scale] of decimals) {
+          const v = row[name];
+          if (typeof v === 'number') row[name] = v.toFixed(scale);
+        }
+      }
+      return rows;
+    });
   }
 
   /**

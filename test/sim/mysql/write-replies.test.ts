@@ -147,3 +147,37 @@ describe('strict mode (STRICT_TRANS_TABLES, the server default): refused, not st
     expect(value).toEqual([{ id: 7, v: 'abcde' }]);
   });
 });
+
+describe('collation and DECIMAL as the server answers them', () => {
+  it("VARCHAR compares case-insensitively: 'A@X' collides with 'a@x' in a UNIQUE key; _bin does not (seed 88)", async () => {
+    // Observed on 10.11.19 (utf8mb4_general_ci): 1062 "Duplicate entry 'A@X' for key 'uk_email'".
+    const { value } = await runCluster(88, { replicas: 1 }, async (c, sim) => {
+      await c.primary.query(
+        'CREATE TABLE e (id INT PRIMARY KEY, email VARCHAR(20), UNIQUE KEY uk_email (email))',
+      );
+      await c.primary.query('CREATE TABLE b (id INT PRIMARY KEY, k VARCHAR(20) COLLATE utf8mb4_bin UNIQUE)');
+      await c.primary.query("INSERT INTO e VALUES (1, 'a@x')");
+      const dup = await sqlError(c.primary.query("INSERT INTO e VALUES (2, 'A@X')"));
+      const found = (await c.primary.query("SELECT id FROM e WHERE email = 'A@x'")).rows;
+      await c.primary.query("INSERT INTO b VALUES (1, 'k'), (2, 'K')");
+      await c.primary.query("UPDATE e SET email = 'b@x' WHERE email = 'A@X'");
+      await sim.clock.sleep(50);
+      return { dup, found, replica: (await c.replicas[0]!.query('SELECT * FROM e')).rows };
+    });
+    expect([value.dup.errno, value.dup.message]).toEqual([1062, "Duplicate entry 'A@X' for key 'uk_email'"]);
+    expect(value.found).toEqual([{ id: 1 }]);
+    expect(value.replica).toEqual([{ id: 1, email: 'b@x' }]);
+  });
+
+  it("DECIMAL(p,s) reads as a string with s decimals, as mysql2 returns it ('1.50') (seed 89)", async () => {
+    const { value } = await runCluster(89, { replicas: 0 }, async (c) => {
+      await c.primary.query('CREATE TABLE d (id INT PRIMARY KEY, price DECIMAL(6,2), n DECIMAL(5))');
+      await c.primary.query('INSERT INTO d VALUES (1, 1.5, 7), (2, NULL, NULL)');
+      return (await c.primary.query('SELECT * FROM d ORDER BY id')).rows;
+    });
+    expect(value).toEqual([
+      { id: 1, price: '1.50', n: '7' },
+      { id: 2, price: null, n: null },
+    ]);
+  });
+});
