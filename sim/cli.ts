@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +10,7 @@ type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
 import { wallNowMs } from './kernel/wall-clock.ts';
 import { HASIM_VERSION, type RunSummary, runScenario, TRACE_FORMAT, type TraceHeader } from './run.ts';
 import { loadScenarioFile, type Scenario, ScenarioError, scenarioSchema } from './scenarios/schema.ts';
+import { firstAndLastLine, firstDifference, hashEventLines } from './trace-file.ts';
 
 /** A mistake in how hasim was called or in its input: one line on stderr, exit code 2. */
 class UsageError extends Error {}
@@ -167,11 +167,15 @@ async function replayVerb(args: readonly string[]): Promise<number> {
   const tmp = await mkdtemp(join(tmpdir(), 'hasim-replay-'));
   try {
     out(`hasim replay ${path}  scenario ${header.scenario.name}  seed ${header.seed}`);
-    const summary = await runScenario(header.scenario, {
-      seed: header.seed,
-      outDir: tmp,
-      source: header.source,
-    });
+    let summary: RunSummary;
+    try {
+      summary = await runScenario(header.scenario, { seed: header.seed, outDir: tmp, source: header.source });
+    } catch (error) {
+      process.stderr.write(
+        `hasim replay: the re-run failed (seed ${header.seed}): ${(error as Error).message}\n`,
+      );
+      return 1;
+    }
     const recorded = footer.traceHash;
     const fileHash = hashEventLines(path);
     if (fileHash !== recorded) {
@@ -200,14 +204,6 @@ async function replayVerb(args: readonly string[]): Promise<number> {
   }
 }
 
-/** SHA-256 of a trace file's event lines (every line but the header and the footer), as written. */
-function hashEventLines(path: string): string {
-  const text = readFileSync(path, 'utf8');
-  const start = text.indexOf('\n') + 1;
-  const end = text.trimEnd().lastIndexOf('\n') + 1;
-  return createHash('sha256').update(text.slice(start, end)).digest('hex');
-}
-
 interface TraceFooter {
   readonly end: string;
   readonly events: number;
@@ -215,16 +211,24 @@ interface TraceFooter {
 }
 
 function readTraceEnds(path: string): { header: TraceHeader; footer: TraceFooter } {
-  if (!existsSync(path)) throw new UsageError(`hasim replay: ${path}: no such trace file`);
-  const text = readFileSync(path, 'utf8');
-  const firstNl = text.indexOf('\n');
-  const trimmed = text.trimEnd();
-  const lastNl = trimmed.lastIndexOf('\n');
-  if (firstNl < 0 || lastNl <= 0)
+  let ends: { first: string; last: string };
+  try {
+    ends = firstAndLastLine(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such trace file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : `cannot read it (${code})`;
+    throw new UsageError(`hasim replay: ${path}: ${why}`);
+  }
+  if (ends.first === ends.last || ends.first === '')
     throw new UsageError(
       `hasim replay: ${path}: not a hasim trace (expected a header, events and a footer line)`,
     );
-  const header = parseJsonLine(path, 1, text.slice(0, firstNl)) as Partial<TraceHeader>;
+  const header = parseJsonLine(path, 1, ends.first) as Partial<TraceHeader>;
   if (header.hasim !== 'trace')
     throw new UsageError(`hasim replay: ${path}:1: not a hasim trace header (missing "hasim": "trace")`);
   if (header.format !== TRACE_FORMAT) {
@@ -232,7 +236,7 @@ function readTraceEnds(path: string): { header: TraceHeader; footer: TraceFooter
       `hasim replay: ${path}:1: trace format ${String(header.format)} is not supported (this hasim reads format ${TRACE_FORMAT})`,
     );
   }
-  if (typeof header.seed !== 'number')
+  if (typeof header.seed !== 'number' || !Number.isSafeInteger(header.seed))
     throw new UsageError(`hasim replay: ${path}:1: header.seed: expected an integer`);
   const checked = scenarioSchema.safeParse(header.scenario);
   if (!checked.success) {
@@ -241,7 +245,7 @@ function readTraceEnds(path: string): { header: TraceHeader; footer: TraceFooter
       `hasim replay: ${path}:1: header.scenario.${issue.path.join('.')}: ${issue.message}`,
     );
   }
-  const footer = parseJsonLine(path, -1, trimmed.slice(lastNl + 1)) as Partial<TraceFooter>;
+  const footer = parseJsonLine(path, -1, ends.last) as Partial<TraceFooter>;
   if (
     typeof footer.end !== 'string' ||
     typeof footer.traceHash !== 'string' ||
@@ -264,19 +268,6 @@ function parseJsonLine(path: string, line: number, text: string): unknown {
   } catch {
     throw new UsageError(`hasim replay: ${path}:${line < 0 ? 'last line' : line}: not valid JSON`);
   }
-}
-
-/** The first event line that differs between two trace files (header and footer skipped). */
-function firstDifference(
-  a: string,
-  b: string,
-): { event: number; recorded: string; replayed: string } | undefined {
-  const la = readFileSync(a, 'utf8').split('\n');
-  const lb = readFileSync(b, 'utf8').split('\n');
-  for (let i = 1; i < Math.max(la.length, lb.length); i++) {
-    if (la[i] !== lb[i]) return { event: i, recorded: la[i] ?? '(end)', replayed: lb[i] ?? '(end)' };
-  }
-  return undefined;
 }
 
 function parseSeed(text: string | undefined): number {

@@ -50,6 +50,19 @@ describe('hasim CLI input errors: one line on stderr, exit 2, no stack trace', (
     expect(unknown.stderr).toMatch(/:11: client: unknown field 'timeoutMS'\n$/);
   });
 
+  it('replay of a directory, a missing file, or a file that is not a trace', () => {
+    const notTrace = file('not-a-trace.jsonl', '{"hello": 1}\n{"x": 2}\n');
+    for (const [path, message] of [
+      [dir, `hasim replay: ${dir}: is a directory`],
+      [join(dir, 'nope.jsonl'), `hasim replay: ${join(dir, 'nope.jsonl')}: no such trace file`],
+      [notTrace, `hasim replay: ${notTrace}:1: not a hasim trace header (missing "hasim": "trace")`],
+    ] as const) {
+      const r = hasim(['replay', path]);
+      expect(r.status, path).toBe(2);
+      expect(oneLine(r.stderr)).toEqual([message]);
+    }
+  });
+
   it('bad flags and verbs', () => {
     for (const args of [['run', '--seed', 'abc'], ['run', '--frobnicate'], ['explode'], ['replay']]) {
       const r = hasim(args);
