@@ -7,6 +7,16 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
+import {
+  defaultPolicies,
+  distinctKeys,
+  formatHitRateTable,
+  HIT_RATE_SEED,
+  loadTrace,
+  REAL_TRACES,
+  SYNTHETIC_TRACES,
+  simulateHitRates,
+} from './cache/index.ts';
 import { wallNowMs } from './kernel/wall-clock.ts';
 import { HASIM_VERSION, type RunSummary, runScenario, TRACE_FORMAT, type TraceHeader } from './run.ts';
 import { loadScenarioFile, type Scenario, ScenarioError, scenarioSchema } from './scenarios/schema.ts';
@@ -25,6 +35,7 @@ Usage: hasim <command> [options]
 Commands:
   run [scenario.yaml]   run a scenario on virtual time (default: the built-in smoke scenario)
   replay <trace.jsonl>  re-run a recorded trace's scenario and seed; check the hash matches
+  hitrate [trace]       replay a cache key trace through W-TinyLFU, LRU, lru-cache and Belady
   help [command]        show help for a command
 
 Exit codes: 0 ok, 1 the run or the replay failed, 2 a usage or input error.
@@ -38,6 +49,19 @@ Options:
   --seed N     root seed, an integer (default 1); printed first so a run can be repeated
   --out DIR    where to write trace.jsonl and summary.json (default out/<scenario>-seed<N>)
   --quiet      print only the summary's trace hash
+  -h, --help   show this help`,
+  hitrate: `Usage: hasim hitrate [trace] [--sizes N,N,...]
+
+Replays a key trace through each cache policy at several maximum sizes and prints the hit rates
+side by side, in the manner of Caffeine's simulator: hasim's W-TinyLFU (the Caffeine-faithful L1),
+hasim's LRU, lru-cache (npm), and the optimal offline bound (Belady).
+
+  trace        web07 or web12 (the real CC BY 4.0 traces in ../shared/data/traces), zipf, loop,
+               scan-zipf (seeded synthetic traces), a file of big-endian int32 keys, or all
+               (default: all)
+
+Options:
+  --sizes N,N  maximum sizes to simulate (default: per trace)
   -h, --help   show this help`,
   replay: `Usage: hasim replay <trace.jsonl>
 
@@ -64,7 +88,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'help': {
         const topic = rest[0] ?? 'main';
         if (!(topic in HELP))
-          throw new UsageError(`hasim help: unknown command '${topic}' (commands: run, replay)`);
+          throw new UsageError(`hasim help: unknown command '${topic}' (commands: run, replay, hitrate)`);
         out(HELP[topic]!);
         return 0;
       }
@@ -72,9 +96,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runVerb(rest);
       case 'replay':
         return await replayVerb(rest);
+      case 'hitrate':
+        return hitRateVerb(rest);
       default:
         throw new UsageError(
-          `hasim: unknown command '${verb}' (commands: run, replay, help; see hasim --help)`,
+          `hasim: unknown command '${verb}' (commands: run, replay, hitrate, help; see hasim --help)`,
         );
     }
   } catch (error) {
@@ -268,6 +294,46 @@ function parseJsonLine(path: string, line: number, text: string): unknown {
   } catch {
     throw new UsageError(`hasim replay: ${path}:${line < 0 ? 'last line' : line}: not valid JSON`);
   }
+}
+
+function hitRateVerb(args: readonly string[]): number {
+  const { values, positionals } = parse('hitrate', args, { sizes: { type: 'string' } });
+  if (values.help) {
+    out(HELP.hitrate!);
+    return 0;
+  }
+  if (positionals.length > 1)
+    throw new UsageError(`hasim hitrate: expected one trace, got ${positionals.length}`);
+  const traceArg = positionals[0] ?? 'all';
+  const sizesText = values.sizes as string | undefined;
+  let sizes: number[] | undefined;
+  if (sizesText !== undefined) {
+    sizes = sizesText.split(',').map((v) => Number(v.trim()));
+    if (sizes.some((v) => !Number.isSafeInteger(v) || v <= 0)) {
+      throw new UsageError(
+        `hasim hitrate: --sizes: expected positive integers separated by commas, got '${sizesText}'`,
+      );
+    }
+  }
+  const names = traceArg === 'all' ? [...REAL_TRACES, ...Object.keys(SYNTHETIC_TRACES)] : [traceArg];
+  const policies = defaultPolicies(HIT_RATE_SEED);
+  out(`hasim hitrate  seed '${HIT_RATE_SEED}' (synthetic traces and W-TinyLFU admission draws)`);
+  for (const name of names) {
+    let loaded: ReturnType<typeof loadTrace>;
+    try {
+      loaded = loadTrace(name);
+    } catch (error) {
+      throw new UsageError(`hasim hitrate: ${(error as Error).message}`);
+    }
+    if ('skipped' in loaded) {
+      out(`\nskipped ${loaded.skipped}`);
+      continue;
+    }
+    const { trace, defaultSizes } = loaded;
+    out(`\n${trace.name}: ${group(trace.keys.length)} requests, ${group(distinctKeys(trace))} distinct keys`);
+    out(formatHitRateTable(simulateHitRates(trace, sizes ?? defaultSizes, policies), policies));
+  }
+  return 0;
 }
 
 function parseSeed(text: string | undefined): number {

@@ -152,6 +152,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     main(process.argv.slice(2));
   } catch (error) {
     console.error(`hit-rate: ${(error as Error).message}`);
-    process.exitCode = 1;
+    process.exitCode = 2; // every error here is about the arguments (hasim's convention)
   }
 }

@@ -115,3 +115,24 @@ describe('hasim run and replay', () => {
     expect(replay.stdout).toContain('first difference at event 3:');
   });
 });
+
+describe('hasim hitrate', () => {
+  it('prints hit rates side by side for a seeded synthetic trace', () => {
+    const r = hasim(['hitrate', 'loop', '--sizes', '500']);
+    expect(r.status).toBe(0);
+    const row = r.stdout.split('\n').find((l) => l.startsWith('loop(1200)  500'));
+    // W-TinyLFU keeps part of a loop larger than the cache; LRU (ours and lru-cache) keeps nothing.
+    expect(row).toMatch(/^loop\(1200\)\s+500\s+(\d+\.\d+) %\s+0\.00 %\s+0\.00 %\s+(\d+\.\d+) %$/);
+  });
+
+  it('bad trace names and sizes are input errors', () => {
+    for (const args of [
+      ['hitrate', 'bogus'],
+      ['hitrate', 'loop', '--sizes', '0,x'],
+    ]) {
+      const r = hasim(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(oneLine(r.stderr)).toHaveLength(1);
+    }
+  });
+});
