@@ -174,13 +174,16 @@ export interface TieredCacheStats {
   readonly lostWrites: number;
   readonly callerRunsWrites: number;
   readonly rejectedWrites: number;
-  /** Write-behind: flush statements that failed (their rows went back to the queue). */
+  /** Write-behind: flush statements that failed (their rows went back to the queue, or were lost after a crash). */
   readonly flushFailures: number;
   /** L1 invalidations received from the bus. */
   readonly busInvalidations: number;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** How one write-behind batch ended. */
+type BatchOutcome = { readonly kind: 'done' } | { readonly kind: 'failed'; readonly error: unknown };
 
 const DEFAULT_LEASE_WAIT_MS = 10;
 const DEFAULT_LEASE_MAX_WAITS = 100;
@@ -408,22 +411,37 @@ export class TieredCache<V> {
     await this.#broadcast(hash);
   }
 
-  /** Write-behind: writes everything queued to L3 now (in batches); resolves when done. */
+  /**
+   * Write-behind: writes everything queued to L3 now, in batches; resolves when the queue is empty.
+   * One failed batch ends the flush: it rejects with L3's error, the batch's rows go back to the
+   * queue and the flush timer is re-armed, so the rows are retried `flushIntervalMs` later on the
+   * clock. flush() itself never retries: with L3 down it would never return (a crashed server
+   * refuses at once, so the retries would not even wait for a timer).
+   */
   async flush(): Promise<void> {
     this.#flushTimer?.cancel();
     this.#flushTimer = undefined;
     while (this.#flushing) await this.#flushing;
-    while (this.#queue.size > 0 && !this.#crashed) {
-      this.#flushing = this.#flushBatch();
-      await this.#flushing;
+    try {
+      while (this.#queue.size > 0 && !this.#crashed) {
+        const running = this.#flushBatch();
+        this.#flushing = running.then(() => undefined);
+        const outcome = await running;
+        this.#flushing = undefined;
+        if (outcome.kind === 'failed') throw outcome.error;
+      }
+    } finally {
       this.#flushing = undefined;
+      if (this.#queue.size > 0) this.#armFlush();
     }
   }
 
   /**
    * Simulates the process dying: the write-behind queue is lost and counted in `lostWrites`
    * (never hidden), timers stop, and this instance refuses further use. A batch already handed to
-   * L3 completes or fails as the SqlPort decides.
+   * L3 completes or fails as the SqlPort decides: if it completes its rows count in `flushedWrites`,
+   * if it fails they count in `lostWrites` then (each lost write is counted exactly once).
+   * Returns how many queued writes were lost now.
    */
   crash(): number {
     const lost = this.#queue.size;
@@ -436,7 +454,10 @@ export class TieredCache<V> {
     return lost;
   }
 
-  /** Orderly shutdown: flushes the write-behind queue and leaves the bus. */
+  /**
+   * Orderly shutdown: flushes the write-behind queue and leaves the bus. Rejects like flush() when
+   * L3 is down (the rows stay queued and the node stays on the bus; `crash()` gives them up, counted).
+   */
   async close(): Promise<void> {
     await this.flush();
     await this.#unsubscribe?.();
@@ -615,34 +636,48 @@ export class TieredCache<V> {
     if (this.#flushTimer || this.#flushing || this.#crashed) return;
     this.#flushTimer = this.#o.clock.schedule(this.#wb.flushIntervalMs, () => {
       this.#flushTimer = undefined;
-      this.#flushing = this.#flushBatch().finally(() => {
+      this.#flushing = this.#flushBatch().then(() => {
         this.#flushing = undefined;
         if (this.#queue.size > 0) this.#armFlush();
       });
     });
   }
 
-  async #flushBatch(): Promise<void> {
+  /** Sends up to `batchSize` queued rows to L3 in one statement. Never throws: a failure is returned. */
+  async #flushBatch(): Promise<BatchOutcome> {
     const batch: { hash: string; value: V }[] = [];
     for (const [hash, value] of this.#queue) {
       if (batch.length >= this.#wb.batchSize) break;
       batch.push({ hash, value });
     }
     for (const row of batch) this.#queue.delete(row.hash);
-    if (batch.length === 0) return;
+    if (batch.length === 0) return { kind: 'done' };
     try {
       await (this.#o.l3 as MysqlL3<V>).putMany(batch);
       this.#stats.flushedWrites += batch.length;
       this.#emit('writebehind.flush', '', { rows: batch.length });
-    } catch {
+      return { kind: 'done' };
+    } catch (error) {
       this.#stats.flushFailures++;
       this.#emit('writebehind.flushFailed', '', { rows: batch.length });
+      if (this.#crashed) {
+        // The process died while the batch was in flight: crash() counted the queue, and these
+        // rows were no longer in it, so they are counted here, once. Nothing goes back into a dead
+        // instance's queue.
+        this.#stats.lostWrites += batch.length;
+        this.#emit('writebehind.lost', '', { writes: batch.length });
+        return { kind: 'failed', error };
+      }
       // Put the rows back unless a newer write for the key arrived meanwhile; never beyond capacity.
       for (const row of batch) {
-        if (!this.#queue.has(row.hash) && this.#queue.size < this.#wb.capacity)
-          this.#queue.set(row.hash, row.value);
-        else if (!this.#queue.has(row.hash)) this.#stats.lostWrites++;
+        if (this.#queue.has(row.hash)) continue;
+        if (this.#queue.size < this.#wb.capacity) this.#queue.set(row.hash, row.value);
+        else {
+          this.#stats.lostWrites++;
+          this.#emit('writebehind.lost', row.hash, { writes: 1 });
+        }
       }
+      return { kind: 'failed', error };
     }
   }
 

@@ -4,6 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../sim/kernel/simulation.ts';
 import { RedisL2 } from '../../../src/cache/redis-l2.ts';
 import { TieredCache, WriteBehindQueueFullError } from '../../../src/cache/tiered-cache.ts';
+import type { Clock } from '../../../src/ports/clock.ts';
+import {
+  SqlError,
+  type SqlPort,
+  type SqlResult,
+  type SqlRow,
+  type SqlValue,
+} from '../../../src/ports/sql.ts';
+import { LoggedSql } from './helpers/logged-sql.ts';
 import { inSim as inSimOf, makeNode, sharedBackends } from './helpers/stack.ts';
 
 const SEED = 'tiered-cache';
@@ -182,6 +191,93 @@ describe('write paths of the four strategies', () => {
     expect(seen.stats).toMatchObject({ queuedWrites: 12, flushedWrites: 5, lostWrites: 7 });
   });
 
+  it('write-behind flush with L3 down: one failed pass rejects, the rows stay queued, the timer retries', async () => {
+    const seen = await inSim(async (sim) => {
+      const shared = await sharedBackends(sim);
+      const l3Port = new L3Switch(shared.sql, sim.clock);
+      const { cache, l3 } = makeNode<string>(
+        sim,
+        { ...shared, sql: new LoggedSql(l3Port, sim.clock) },
+        {
+          strategy: 'write-behind',
+          writeBehind: { flushIntervalMs: 500 },
+        },
+      );
+      await cache.write('a', 'a1');
+      await cache.write('b', 'b1');
+      l3Port.down = true; // a crashed MariaDB answers 2003 at once
+      let error: unknown;
+      try {
+        await cache.flush();
+      } catch (e) {
+        error = e;
+      }
+      const afterFlush = { attempts: l3Port.attempts, queued: cache.queuedWrites, stats: cache.stats() };
+      l3Port.down = false;
+      await sim.clock.sleep(500); // the flush timer, re-armed by the failed flush, writes them
+      return {
+        errno: (error as SqlError | undefined)?.errno,
+        afterFlush,
+        inL3: [await l3?.get(cache.hash('a')), await l3?.get(cache.hash('b'))],
+        queued: cache.queuedWrites,
+        stats: cache.stats(),
+      };
+    });
+    expect(seen.errno).toBe(2003);
+    // Before the fix flush() re-sent the re-queued rows until L3 came back: an endless loop when
+    // the failure is immediate (L3Switch gives up being down after 100 attempts so that it ends).
+    expect(seen.afterFlush.attempts).toBe(1);
+    expect(seen.afterFlush.queued).toBe(2);
+    expect(seen.afterFlush.stats).toMatchObject({ flushFailures: 1, flushedWrites: 0, lostWrites: 0 });
+    expect(seen.inL3).toEqual(['a1', 'b1']);
+    expect(seen.queued).toBe(0);
+    expect(seen.stats).toMatchObject({ flushFailures: 1, flushedWrites: 2, lostWrites: 0 });
+  });
+
+  it('write-behind crash during a flush: the in-flight batch counts as lost once if it fails, flushed if it lands', async () => {
+    const run = (l3Fails: boolean) =>
+      inSim(async (sim) => {
+        const shared = await sharedBackends(sim);
+        const l3Port = new L3Switch(shared.sql, sim.clock);
+        l3Port.delayMs = 100; // the batch is in flight for 100 ms
+        const { cache, l3 } = makeNode<string>(
+          sim,
+          { ...shared, sql: new LoggedSql(l3Port, sim.clock) },
+          { strategy: 'write-behind', writeBehind: { flushIntervalMs: 1_000 } },
+        );
+        for (const p of ['p0', 'p1', 'p2']) await cache.write(p, `${p}v`);
+        l3Port.down = l3Fails;
+        await sim.clock.sleep(1_050); // the flush of p0..p2 started at 1 000 ms
+        for (const p of ['p3', 'p4']) await cache.write(p, `${p}v`);
+        const lostAtCrash = cache.crash(); // p3, p4 (queued); p0..p2 are in flight
+        await sim.clock.sleep(5_000);
+        l3Port.down = false;
+        const inL3: string[] = [];
+        for (const p of ['p0', 'p1', 'p2', 'p3', 'p4'])
+          if ((await l3?.get(cache.hash(p))) !== undefined) inL3.push(p);
+        return { lostAtCrash, inL3, queued: cache.queuedWrites, stats: cache.stats() };
+      });
+    const failed = await run(true);
+    expect(failed.lostAtCrash).toBe(2);
+    expect(failed.inL3).toEqual([]);
+    expect(failed.queued).toBe(0); // nothing re-queued into the dead instance
+    expect(failed.stats).toMatchObject({
+      queuedWrites: 5,
+      flushedWrites: 0,
+      flushFailures: 1,
+      lostWrites: 5,
+    });
+    const landed = await run(false);
+    expect(landed.lostAtCrash).toBe(2);
+    expect(landed.inL3).toEqual(['p0', 'p1', 'p2']);
+    expect(landed.stats).toMatchObject({
+      queuedWrites: 5,
+      flushedWrites: 3,
+      flushFailures: 0,
+      lostWrites: 2,
+    });
+  });
+
   it('write-behind full queue: caller-runs writes L3 itself; reject refuses before touching any level', async () => {
     const seen = await inSim(async (sim) => {
       const shared = await sharedBackends(sim);
@@ -242,3 +338,29 @@ describe('options', () => {
     expect(() => new TieredCache({ ...base, ...bad } as never)).toThrow(message);
   });
 });
+
+/**
+ * An L3 connection that can be taken down: while `down`, every statement fails with MariaDB's
+ * 2003 "Can't connect" (after `delayMs`, 0 = at once, like a crashed server). It gives up being
+ * down after 100 failed attempts, so that code that retries forever ends (and fails the test).
+ */
+class L3Switch implements SqlPort {
+  down = false;
+  delayMs = 0;
+  attempts = 0;
+  constructor(
+    readonly inner: SqlPort,
+    readonly clock: Clock,
+  ) {}
+  async query<Row extends SqlRow = SqlRow>(
+    sql: string,
+    params?: readonly SqlValue[],
+  ): Promise<SqlResult<Row>> {
+    if (this.delayMs > 0) await this.clock.sleep(this.delayMs);
+    if (this.down && /^INSERT/i.test(sql)) {
+      if (++this.attempts >= 100) this.down = false;
+      throw new SqlError(2003, 'HY000', "Can't connect to MySQL server on '127.0.0.1' (111)");
+    }
+    return this.inner.query<Row>(sql, params);
+  }
+}
