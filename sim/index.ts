@@ -22,7 +22,7 @@ export {
   zipfTrace,
 } from './cache/index.ts';
 export type { MysqlHistoryReport, MysqlOp } from './checkers/mysql.ts';
-export { checkMysqlHistory, MysqlHistory } from './checkers/mysql.ts';
+export { checkMysqlHistory, checkMysqlHistoryTrace, MysqlHistory } from './checkers/mysql.ts';
 export type { Barrier, RunResult, SimulationOptions, SpawnOptions } from './kernel/simulation.ts';
 export { Simulation, StallError, StepLimitError, TaskFailedError } from './kernel/simulation.ts';
 export { TripwireError } from './kernel/tripwires.ts';

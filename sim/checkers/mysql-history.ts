@@ -1,4 +1,5 @@
 import type { Clock } from '../../src/ports/clock.ts';
+import { nullTraceSink, type TraceFields, type TraceSink } from '../../src/ports/trace.ts';
 
 /**
  * One client operation on a single key (a row), as a history checker sees it. Values must be
@@ -49,15 +50,35 @@ export interface MysqlHistoryReport {
   readonly readYourWritesViolations: ReadonlyArray<{ readonly read: ReadOp; readonly missed: WriteOp }>;
 }
 
-/** Records operations with their virtual start and end times and outcomes. */
+/**
+ * Records operations with their virtual start and end times and outcomes. With a trace sink, each
+ * completed operation is also a trace event (`history op`), and `recordFinal` writes the final
+ * state (`history final`), so the checker can judge a saved or replayed trace on its own
+ * (`checkMysqlHistoryTrace`), as checkers should.
+ */
 export class MysqlHistory {
   /** Every recorded operation, in completion order. */
   readonly ops: MysqlOp[] = [];
+  /** The final value of each key, as given to `recordFinal`. */
+  readonly final = new Map<string, string | null>();
   readonly #clock: Clock;
+  readonly #trace: TraceSink;
   #event = 0;
 
-  constructor(clock: Clock) {
+  constructor(clock: Clock, trace: TraceSink = nullTraceSink) {
     this.#clock = clock;
+    this.#trace = trace;
+  }
+
+  /** Records a key's value in the final state (read from the surviving primary after the run). */
+  recordFinal(key: string, value: string | null): void {
+    this.final.set(key, value);
+    this.#trace.emit('history', 'final', { key, value });
+  }
+
+  #push(op: MysqlOp): void {
+    this.ops.push(op);
+    this.#trace.emit('history', 'op', op as unknown as TraceFields);
   }
 
   /** Runs a write and records it; resolves true on OK, false on error (never rejects). */
@@ -77,7 +98,7 @@ export class MysqlHistory {
       outcome = 'error';
     }
     const completedAt = this.#event++;
-    this.ops.push({
+    this.#push({
       kind: 'write',
       client,
       node,
@@ -108,7 +129,7 @@ export class MysqlHistory {
       return undefined;
     }
     const completedAt = this.#event++;
-    this.ops.push({
+    this.#push({
       kind: 'read',
       client,
       node,
@@ -184,4 +205,23 @@ export function checkMysqlHistory(
     if (missed.client === op.client) readYourWritesViolations.push({ read: op, missed });
   }
   return { lostWrites, staleReads, readYourWritesViolations };
+}
+
+/**
+ * Judges a history from its trace alone: the `history op` and `history final` events that a
+ * `MysqlHistory` with a trace sink wrote, given as canonical trace lines (a trace file's lines;
+ * other events and the header/footer lines are skipped).
+ */
+export function checkMysqlHistoryTrace(lines: Iterable<string>): MysqlHistoryReport {
+  const ops: MysqlOp[] = [];
+  const final = new Map<string, string | null>();
+  for (const line of lines) {
+    if (!line.includes('"c":"history"')) continue;
+    const event = JSON.parse(line) as { c: string; k: string; t: number } & Record<string, unknown>;
+    if (event.c !== 'history') continue;
+    const { t: _t, c: _c, k, ...fields } = event;
+    if (k === 'op') ops.push(fields as unknown as MysqlOp);
+    else if (k === 'final') final.set(String(fields.key), (fields.value as string | null) ?? null);
+  }
+  return checkMysqlHistory(ops, final);
 }

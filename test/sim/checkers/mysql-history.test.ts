@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { MysqlHistory } from '../../../sim/checkers/mysql.ts';
-import { checkMysqlHistory, type MysqlOp } from '../../../sim/checkers/mysql-history.ts';
+import {
+  checkMysqlHistory,
+  checkMysqlHistoryTrace,
+  type MysqlOp,
+} from '../../../sim/checkers/mysql-history.ts';
+import { Simulation } from '../../../sim/kernel/simulation.ts';
+import { SimMysqlCluster } from '../../../sim/mysql/index.ts';
 import { runCluster } from '../mysql/helpers.ts';
 
 const w = (
@@ -116,5 +122,52 @@ describe('checkMysqlHistory on the simulated cluster (seed 201)', () => {
     expect(value.lostWrites.map((l) => l.write.value)).toEqual(['c1:2', 'c1:3']);
     expect(value.staleReads.map((s) => [s.read.client, s.missed.value])).toEqual([['c1', 'c1:1']]);
     expect(value.readYourWritesViolations.length).toBe(1);
+  });
+});
+
+describe('checkMysqlHistoryTrace: the checker judges the finished trace (seed 202)', () => {
+  it('finds in the trace lines alone what it finds in the recorded history', async () => {
+    const sim = new Simulation({ seed: 202, trace: { keepLines: 100_000 } });
+    const c = new SimMysqlCluster(sim, {
+      replicas: 1,
+      applyCostMs: 300,
+      semiSync: { enabled: true, timeoutMs: 1_000 },
+    });
+    const h = new MysqlHistory(sim.clock, sim.trace);
+    const done = sim.spawn(async () => {
+      const [p, rep] = [c.primary, c.replicas[0]!];
+      await p.query('CREATE TABLE kv (k VARCHAR(10) PRIMARY KEY, v VARCHAR(20))');
+      await sim.clock.sleep(1_000);
+      const put = (client: string, k: string, v: string) =>
+        h.write(client, p.name, k, v, () =>
+          p.query('INSERT INTO kv VALUES (?, ?) ON DUPLICATE KEY UPDATE v = VALUES(v)', [k, v]),
+        );
+      const get = (client: string, k = 'a') =>
+        h.read(
+          client,
+          rep.name,
+          k,
+          async () => ((await rep.query('SELECT v FROM kv WHERE k = ?', [k])).rows[0]?.v as string) ?? null,
+        );
+      await put('c1', 'a', 'c1:1');
+      await get('c1'); // stale: the replica is still applying
+      rep.stopIoThread();
+      await put('c1', 'b', 'c1:2'); // semi-sync degrades after 1 s, returns OK
+      p.crash();
+      await c.promote(rep);
+      for (const k of ['a', 'b']) {
+        h.recordFinal(
+          k,
+          ((await c.primary.query('SELECT v FROM kv WHERE k = ?', [k])).rows[0]?.v as string) ?? null,
+        );
+      }
+    });
+    await sim.run();
+    await done;
+    const fromHistory = checkMysqlHistory(h.ops, h.final);
+    const fromTrace = checkMysqlHistoryTrace(sim.trace.lines);
+    expect(fromHistory.lostWrites.map((l) => l.write.value)).toEqual(['c1:2']);
+    expect(fromHistory.readYourWritesViolations.length).toBe(1);
+    expect(fromTrace).toEqual(fromHistory);
   });
 });
