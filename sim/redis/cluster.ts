@@ -690,8 +690,10 @@ export class SimRedisCluster {
     const reports = node.failReports.get(failing) ?? new Map<number, number>();
     for (const [reporter, at] of reports) if (now - at > 2 * this.nodeTimeoutMs) reports.delete(reporter);
     const size = this.clusterSize(node);
-    const iAmVotingMaster = node.masterIndex === -1 && slotRanges(node.owners, node.index).length > 0;
-    if (reports.size + (iAmVotingMaster ? 1 : 0) < Math.floor(size / 2) + 1) return;
+    // redis 7.0 src/cluster.c markNodeAsFailingIfNeeded: "count myself as a voter if I'm a master"
+    // (nodeIsMaster, slot-less masters included; 7.2 narrowed it to slot-owning masters).
+    const iAmMaster = node.masterIndex === -1;
+    if (reports.size + (iAmMaster ? 1 : 0) < Math.floor(size / 2) + 1) return;
     peer.flag = 'fail';
     peer.failAtMs = now;
     this.emit('fail', { node: node.id, peer: this.nodeIds[failing] as string, reports: reports.size });

@@ -36,6 +36,13 @@ export interface RedisLimiterOptions {
   readonly burst?: number;
   /** Prefix of every key. @defaultValue `'rate_limit:'` (the article's) */
   readonly keyPrefix?: string;
+  /**
+   * sliding-log only: this gateway node's name, part of every ZSET member it adds. Members are
+   * `<now>-<instanceId>-<n>`; two nodes sharing a key with the same id would overwrite each other's
+   * members within a millisecond and undercount, so give each node its own (host name, pod name).
+   * @defaultValue drawn from `deps.random` when given, else `'local'` (one node only)
+   */
+  readonly instanceId?: string;
 }
 
 /** What {@link RedisLimiter} runs on. */
@@ -44,7 +51,7 @@ export interface RedisLimiterDeps {
   readonly redis: RedisPort;
   /** Source of `now` passed to the scripts (all but fixed-window, which uses the server clock). */
   readonly clock: Clock;
-  /** Makes sliding-log members unique across limiter instances. @defaultValue none (a per-instance counter) */
+  /** Draws the default sliding-log `instanceId`. @defaultValue none (the id is then `'local'`) */
   readonly random?: Random;
 }
 
@@ -101,7 +108,21 @@ export class RedisLimiter {
     const burst = options.burst ?? limit - 1;
     if (!Number.isInteger(burst) || burst < 0)
       throw new Error(`RedisLimiter: burst must be an integer >= 0, got ${burst}`);
-    this.options = { algorithm, limit, windowMs, burst, keyPrefix: options.keyPrefix ?? 'rate_limit:' };
+    if (options.instanceId !== undefined && !/^[^\s]+$/.test(options.instanceId)) {
+      throw new Error(
+        `RedisLimiter: instanceId must be a non-empty string without spaces, got '${options.instanceId}'`,
+      );
+    }
+    const instanceId =
+      options.instanceId ?? (deps.random ? Math.floor(deps.random.next() * 2 ** 31).toString(36) : 'local');
+    this.options = {
+      algorithm,
+      limit,
+      windowMs,
+      burst,
+      keyPrefix: options.keyPrefix ?? 'rate_limit:',
+      instanceId,
+    };
     this.script = SCRIPTS[algorithm];
     this.sha1 = createHash('sha1').update(this.script).digest('hex');
   }
@@ -170,7 +191,7 @@ export class RedisLimiter {
   }
 
   private member(now: number): string {
-    const unique = this.deps.random ? `-${Math.floor(this.deps.random.next() * 2 ** 31)}` : '';
-    return `${now}-${this.sequence++}${unique}`;
+    // Unique within this node by the sequence, across nodes by the instance id.
+    return `${now}-${this.options.instanceId}-${this.sequence++}`;
   }
 }

@@ -70,4 +70,19 @@ describe('RedisLimiter', () => {
       ),
     ).rejects.toThrow(/cost > 1 needs token-bucket or gcra/);
   });
+
+  it('sliding-log: two gateway nodes sharing a key in the same millisecond both count', async () => {
+    const clock = clockAt(1_000);
+    const redis = new SimRedis(clock);
+    const options = { algorithm: 'sliding-log', limit: 3, windowMs: 1000 } as const;
+    const a = new RedisLimiter({ ...options, instanceId: 'gw-a' }, { redis, clock });
+    const b = new RedisLimiter({ ...options, instanceId: 'gw-b' }, { redis, clock });
+    // Same ms, same sequence numbers: with one member name per node, nothing is overwritten.
+    const decisions = [await a.decide('k'), await b.decide('k'), await a.decide('k'), await b.decide('k')];
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false]);
+    expect(await redis.zcard('rate_limit:{k}:sliding-log')).toBe(3);
+    expect(() => new RedisLimiter({ ...options, instanceId: 'has space' }, { redis, clock })).toThrow(
+      /instanceId/,
+    );
+  });
 });
