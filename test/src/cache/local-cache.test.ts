@@ -381,7 +381,8 @@ describe('LocalCache: W-TinyLFU structure', () => {
     const w = run('wtinylfu');
     const l = run('lru');
     expect(l.kept).toBe(0);
-    expect(w.kept).toBeGreaterThanOrEqual(95);
+    expect(w.kept).toBe(99); // pinned for the seed of this file
+    expect(w.kept).toBeGreaterThanOrEqual(95); // sanity, any seed
     expect(w.size).toBe(100);
     expect(l.size).toBe(100);
   });
