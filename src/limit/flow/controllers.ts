@@ -2,6 +2,13 @@ import type { Clock } from '../../ports/clock.ts';
 import { FlowGrade, type FlowGradeValue } from './rule.ts';
 import type { FlowNode } from './statistic-node.ts';
 
+/**
+ * "Never happened", as a time in clock ms: -Infinity. Sentinel's controllers use -1 or 0 for it, which
+ * are "long ago" only because its clock reads Unix-epoch ms (~1.7e12); this value is long ago on any
+ * clock, including a virtual one that starts at 0. Arithmetic keeps it: `never + costTime <= now`.
+ */
+export const NEVER = Number.NEGATIVE_INFINITY;
+
 /** `canPass` result meaning "refuse" (any value >= 0 is the pacing wait in ms before passing). */
 export const BLOCK = -1;
 
@@ -37,10 +44,12 @@ export class DefaultController implements TrafficShapingController {
  * Sentinel `WarmUpController` (.../flow/controller/WarmUpController.java), Guava's SmoothWarmingUp
  * turned into an admissible-QPS ceiling. Integer arithmetic where Sentinel casts to `int`/`long`.
  *
- * `storedTokens` and `lastFilledTime` start at 0, so the first sync fills `(now - 0) * count / 1000`
- * tokens: with Unix-epoch time that is "full at once" (cold start); on a virtual clock starting at 0
- * the bucket fills at `count` tokens per second from t = 1 s, so the limiter starts warm and cools
- * while idle. Both are what this code does with that clock value.
+ * Sentinel 1.8 WarmUpController starts with `storedTokens = 0` and `lastFilledTime = 0`, so its first
+ * `syncToken` adds `(currentTimeMillis() - 0) * count / 1000` tokens: with Unix-epoch ms (~1.7e12)
+ * that is far more than `maxToken`, and the limiter starts full, i.e. cold (about count / coldFactor
+ * per second). The literal 0 means "never filled". Here `lastFilledTime` starts at `NEVER` (-Infinity),
+ * so the first sync fills to `maxToken` on any clock, the simulation's (from 0) included, and the
+ * admissions are the ones Sentinel makes in production.
  */
 export class WarmUpController implements TrafficShapingController {
   /** Stable QPS. */
@@ -54,7 +63,8 @@ export class WarmUpController implements TrafficShapingController {
   /** `(coldFactor - 1.0) / count / (maxToken - warningToken)`. */
   readonly slope: number;
   protected storedTokens = 0;
-  protected lastFilledTime = 0;
+  /** Start of the last second whose tokens were synced; `NEVER` before the first sync. */
+  protected lastFilledTime = NEVER;
   protected readonly clock: Clock;
 
   constructor(count: number, warmUpPeriodSec: number, coldFactor: number, clock: Clock) {
@@ -98,7 +108,13 @@ export class WarmUpController implements TrafficShapingController {
   #coolDownTokens(t: number, passQps: number): number {
     const old = this.storedTokens;
     let next = old;
-    const refill = () => Math.trunc(old + ((t - this.lastFilledTime) * this.count) / 1000);
+    const refill = () => {
+      // Never filled: the elapsed time is unbounded, so the bucket fills up to maxToken (the
+      // Math.min below), as Sentinel's `currentTimeMillis() - 0` does with Unix ms. Infinity * 0 would
+      // be NaN; with count 0 warningToken is 0, so this branch is not reached, but stay safe.
+      if (this.lastFilledTime === NEVER) return this.count > 0 ? Number.POSITIVE_INFINITY : old;
+      return Math.trunc(old + ((t - this.lastFilledTime) * this.count) / 1000);
+    };
     if (old < this.warningToken) {
       next = refill();
     } else if (old > this.warningToken) {
@@ -117,12 +133,16 @@ export class WarmUpController implements TrafficShapingController {
  * `maxQueueingTimeMs` is refused; no burst credit accumulates. The 1.8.7+ nanosecond path (used when
  * `1000 % round(count) != 0` or count > 1000) is not modelled: like 1.8.6, pacing is whole ms, so
  * QPS above 1000 cannot be paced (alibaba/Sentinel#259, #1615).
+ *
+ * Sentinel starts `latestPassedTime` at -1: with Unix-epoch ms, `costTime - 1 <= currentTimeMillis()`
+ * always holds, so the first request passes at once. Here it starts at `NEVER` (-Infinity), which
+ * keeps that true on any clock; a literal -1 on a clock reading 0 would make it wait `costTime - 1` ms.
  */
 export class RateLimiterController implements TrafficShapingController {
   readonly #maxQueueingTimeMs: number;
   readonly #count: number;
   readonly #clock: Clock;
-  #latestPassedTime = -1;
+  #latestPassedTime = NEVER;
 
   constructor(maxQueueingTimeMs: number, count: number, clock: Clock) {
     this.#maxQueueingTimeMs = maxQueueingTimeMs;
@@ -130,7 +150,7 @@ export class RateLimiterController implements TrafficShapingController {
     this.#clock = clock;
   }
 
-  /** Clock ms at which the last reserved request passes (`latestPassedTime`, -1 before the first). */
+  /** Clock ms at which the last reserved request passes (`latestPassedTime`); -Infinity before the first. */
   get latestPassedTime(): number {
     return this.#latestPassedTime;
   }
@@ -160,11 +180,12 @@ export class RateLimiterController implements TrafficShapingController {
 /**
  * Sentinel `WarmUpRateLimiterController` (.../flow/controller/WarmUpRateLimiterController.java): the
  * warm-up token sync, then pacing whose interval is `1 / warningQps` above the warning line and
- * `1 / count` below it, refusing waits above `maxQueueingTimeMs`.
+ * `1 / count` below it, refusing waits above `maxQueueingTimeMs`. Its `latestPassedTime` (-1 in
+ * Sentinel) starts at `NEVER` for the same reason as in `RateLimiterController`.
  */
 export class WarmUpRateLimiterController extends WarmUpController {
   readonly #timeoutMs: number;
-  #latestPassedTime = -1;
+  #latestPassedTime = NEVER;
 
   constructor(
     count: number,
