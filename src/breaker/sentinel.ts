@@ -296,10 +296,19 @@ export class Sentinel {
    * of the resource lets it pass (after any pacing wait, slept on the clock), or rejects with the
    * first `FlowException` / `DegradeException`. `acquireCount` is the batch count flow rules
    * charge (`SphU.entry(name, type, batchCount)`), @defaultValue 1; breakers count one request
-   * per entry whatever it is, as Sentinel's do.
+   * per entry whatever it is, as Sentinel's do. Rejects with a `RangeError` unless `resource` is a
+   * non-blank string and `acquireCount` a positive safe integer (Java's `int batchCount` cannot be
+   * NaN; a NaN or negative count would poison the pass statistics and disable the flow rules).
    */
   entry(resource: string, acquireCount = 1): Promise<Entry> {
     try {
+      if (resource !== this.#lastResource || this.#lastSlot === undefined)
+        assertResource('Sentinel.entry', resource);
+      if (!Number.isSafeInteger(acquireCount) || acquireCount < 1) {
+        throw new RangeError(
+          `Sentinel.entry: acquireCount must be a positive safe integer, got ${describeValue(acquireCount)}`,
+        );
+      }
       const r = this.#enter(resource, acquireCount);
       return r instanceof Entry ? Promise.resolve(r) : r;
     } catch (error) {
@@ -315,6 +324,7 @@ export class Sentinel {
    * (so the exception breakers count it) and handed to `fallback` if there is one, else rethrown.
    * The entry exits after the fallback returns, so the fallback's time is part of the response
    * time, as in the aspect's `finally`. Passing a function as `handlers` means `{ fallback }`.
+   * Rejects with a `RangeError` (handed to no handler) unless `resource` is a non-blank string.
    */
   run<T>(
     resource: string,
@@ -325,6 +335,13 @@ export class Sentinel {
     // call, exit, then an already-settled promise. Every other case continues in an async helper
     // that takes over at that step; the steps up to the first await still run synchronously, so the
     // order of calls, the exit point and the number of awaits are those of one async function.
+    if (resource !== this.#lastResource || this.#lastSlot === undefined) {
+      try {
+        assertResource('Sentinel.run', resource);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     let entry: Entry | undefined;
     let v: T | PromiseLike<T>;
     try {
@@ -508,3 +525,18 @@ export class Sentinel {
 }
 
 export type { CircuitBreakerState };
+
+// The last resource entered or given rules (`#lastResource`, once `#lastSlot` is set) is always a
+// valid name, so callers check only other names: the common call costs one comparison.
+function assertResource(method: string, resource: unknown): void {
+  if (typeof resource !== 'string' || resource.trim() === '') {
+    throw new RangeError(`${method}: resource must be a non-blank string, got ${describeValue(resource)}`);
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'function') return 'a function';
+  if (v === null || typeof v !== 'object') return String(v);
+  return Array.isArray(v) ? 'an array' : 'an object';
+}
