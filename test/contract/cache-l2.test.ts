@@ -5,7 +5,7 @@ import RedisMock from 'ioredis-mock';
 import { vi } from 'vitest';
 import { SimRedis } from '../../sim/redis/node.ts';
 import type { RedisPort } from '../../src/ports/redis.ts';
-import { ManualClock } from '../src/cache/helpers/manual-clock.ts';
+import { ManualClock } from '../helpers/manual-clock.ts';
 import { defineL2Contract } from './cache-l2.contract.ts';
 
 defineL2Contract('L2 contract: ioredis-mock', async () => {

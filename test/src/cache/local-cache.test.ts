@@ -3,23 +3,11 @@ import { Simulation } from '../../../sim/kernel/simulation.ts';
 import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
 import { initialRegions, LocalCache, type LocalCacheOptions } from '../../../src/cache/local-cache.ts';
 import type { Clock } from '../../../src/ports/clock.ts';
-
-/** A clock the test moves by hand (synchronous tests only; async ones use the Simulation). */
-function manualClock(): Clock & { t: number } {
-  const clock = {
-    t: 0,
-    now: () => clock.t,
-    sleep: () => Promise.reject(new Error('manualClock: no sleep')),
-    schedule: () => {
-      throw new Error('manualClock: no schedule');
-    },
-  };
-  return clock;
-}
+import { ManualClock } from '../../helpers/manual-clock.ts';
 
 const SEED = 'local-cache-conformance';
 
-function cache(options: LocalCacheOptions, clock: Clock = manualClock()) {
+function cache(options: LocalCacheOptions, clock: Clock = new ManualClock()) {
   return new LocalCache<string, string>(options, { clock, random: new SeededRandom(SEED) });
 }
 
@@ -90,14 +78,14 @@ describe('LocalCache: expiry boundaries (Caffeine 3.2.2)', () => {
   ];
 
   it.each(rows)('$name ($source)', ({ options, touchAt, readAt, present }) => {
-    const clock = manualClock();
+    const clock = new ManualClock();
     const c = cache({ ...options, recordStats: true }, clock);
     c.put('k', 'v');
     if (touchAt !== undefined) {
-      clock.t = touchAt;
+      clock.nowMs = touchAt;
       expect(c.getIfPresent('k')).toBe('v');
     }
-    clock.t = readAt;
+    clock.nowMs = readAt;
     expect(c.getIfPresent('k')).toBe(present ? 'v' : undefined);
     // An expired entry is a miss, and its removal counts as an eviction (RemovalCause.EXPIRED).
     expect(c.stats().evictionCount).toBe(present ? 0 : 1);
@@ -105,25 +93,25 @@ describe('LocalCache: expiry boundaries (Caffeine 3.2.2)', () => {
   });
 
   it('put over an expired entry evicts it (EXPIRED) and starts a new lifetime', () => {
-    const clock = manualClock();
+    const clock = new ManualClock();
     const c = cache({ expireAfterWriteMs: 1_000, recordStats: true }, clock);
     c.put('k', 'a');
-    clock.t = 1_000;
+    clock.nowMs = 1_000;
     c.put('k', 'b');
     expect(c.stats().evictionCount).toBe(1);
-    clock.t = 1_999;
+    clock.nowMs = 1_999;
     expect(c.getIfPresent('k')).toBe('b');
   });
 
   it('a put replaces the value and resets the write time (CacheTest.put_replace_differentValue)', () => {
-    const clock = manualClock();
+    const clock = new ManualClock();
     const c = cache({ expireAfterWriteMs: 1_000 }, clock);
     c.put('k', 'a');
-    clock.t = 900;
+    clock.nowMs = 900;
     c.put('k', 'b');
-    clock.t = 1_899;
+    clock.nowMs = 1_899;
     expect(c.getIfPresent('k')).toBe('b');
-    clock.t = 1_900;
+    clock.nowMs = 1_900;
     expect(c.getIfPresent('k')).toBeUndefined();
   });
 });

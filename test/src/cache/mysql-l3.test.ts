@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { SimMysqlCluster } from '../../../sim/mysql/index.ts';
 import { MysqlL3 } from '../../../src/cache/mysql-l3.ts';
+import { ManualClock } from '../../helpers/manual-clock.ts';
 import { LoggedSql } from './helpers/logged-sql.ts';
-import { ManualClock } from './helpers/manual-clock.ts';
 import { inSim } from './helpers/stack.ts';
 
 const SEED = 'mysql-l3';

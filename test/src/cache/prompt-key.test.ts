@@ -4,7 +4,7 @@ import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
 import { CACHE_PREFIX, hashPrompt } from '../../../src/cache/prompt-key.ts';
 import { RedisL2 } from '../../../src/cache/redis-l2.ts';
 import { promptMergeKey } from '../../../src/coalesce/coalescer.ts';
-import { ManualClock } from './helpers/manual-clock.ts';
+import { ManualClock } from '../../helpers/manual-clock.ts';
 
 describe('hashPrompt (the article key)', () => {
   // Expected values computed outside Node: `printf %s "$p" | openssl dgst -sha256 -binary | base64 | cut -c1-16`.

@@ -3,16 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { loopTrace } from '../../../sim/cache/traces.ts';
 import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
 import { FrequencySketch, keyHash, LocalCache } from '../../../src/cache/local-cache.ts';
-import type { Clock } from '../../../src/ports/clock.ts';
 import type { Random } from '../../../src/ports/random.ts';
+import { ManualClock } from '../../helpers/manual-clock.ts';
 
-const frozenClock: Clock = {
-  now: () => 0,
-  sleep: () => Promise.reject(new Error('no sleep')),
-  schedule: () => {
-    throw new Error('no timers');
-  },
-};
+/** Time stands still at 0: these tests are about size, not expiry. */
+const frozenClock = new ManualClock();
 
 describe('FrequencySketch (Caffeine 3.2.2 FrequencySketch.java)', () => {
   it('reads 0 and ignores increments until ensureCapacity (lazy allocation)', () => {
