@@ -80,10 +80,38 @@ const camel = (key: string) => key.replace(/-([a-z])/g, (_, c: string) => c.toUp
 type Raw = Record<string, unknown>;
 const isRecord = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * The key order of each mapping as written. A plain object lists integer-like keys ("0", "2", "10")
+ * first, in numeric order, whatever the YAML's order; group, load-balancer and weight names are
+ * iterated in the order recorded here instead.
+ */
+type KeyOrder = WeakMap<object, readonly string[]>;
+
+/** Turns `Map`s (the YAML parsed with `mapAsMap`) into plain objects, recording each one's key order. */
+function fromMaps(value: unknown, order: KeyOrder): unknown {
+  if (value instanceof Map) {
+    const obj: Raw = Object.create(null);
+    const keys: string[] = [];
+    for (const [k, v] of value) {
+      const key = String(k);
+      if (!Object.hasOwn(obj, key)) keys.push(key);
+      obj[key] = fromMaps(v, order);
+    }
+    order.set(obj, keys);
+    return obj;
+  }
+  if (Array.isArray(value)) return value.map((v) => fromMaps(v, order));
+  return value;
+}
+
+/** `Object.keys`, but in the order the YAML wrote them when it is known. */
+const keysOf = (obj: Raw, order: KeyOrder): readonly string[] => order.get(obj) ?? Object.keys(obj);
+
 /** Relaxed-binds the property names of `obj` (not of name-keyed maps), remembering the spelling used. */
-function bindFields(obj: Raw, spelled: Map<string, string>): Raw {
+function bindFields(obj: Raw, spelled: Map<string, string>, order: KeyOrder): Raw {
   const out: Raw = {};
-  for (const [key, value] of Object.entries(obj)) {
+  for (const key of keysOf(obj, order)) {
+    const value = obj[key];
     let field = camel(key);
     if (field === 'dataSourceGroups') field = 'dataSources'; // 5.4.1 rename
     spelled.set(field, key);
@@ -146,29 +174,45 @@ export function parseReadwriteSplittingYaml(text: string): ReadwriteSplittingRul
       return undefined;
     },
   });
-  return ruleFromObject(doc.toJS());
+  return ruleFromObject(doc.toJS({ mapAsMap: true }));
 }
 
-/** Validates an already-parsed rule object (the YAML's data), with the same checks and messages. */
+/**
+ * Validates an already-parsed rule object (the YAML's data), with the same checks and messages.
+ * Mappings may be `Map`s (e.g. `yaml`'s `toJS({ mapAsMap: true })`): their order is kept, so groups,
+ * load balancers and weights come out in the order written even when their names look like integers.
+ * With plain objects the order is JavaScript's (integer-like keys first).
+ */
 export function ruleFromObject(root: unknown): ReadwriteSplittingRuleConfig {
-  const { rule, path } = locateRule(root);
+  const order: KeyOrder = new WeakMap();
+  const { rule, path } = locateRule(fromMaps(root, order));
   const prefix = path ? `${path}.` : '';
   const ruleSpelled = new Map<string, string>();
-  const bound = bindFields(rule, ruleSpelled);
+  const bound = bindFields(rule, ruleSpelled, order);
   const groupSpelled = new Map<string, Map<string, string>>();
+  let groupOrder: readonly string[] = [];
   if (isRecord(bound.dataSources)) {
     const groups: Raw = {};
-    for (const [g, value] of Object.entries(bound.dataSources)) {
+    groupOrder = keysOf(bound.dataSources, order);
+    for (const g of groupOrder) {
+      const value = bound.dataSources[g];
       const spelled = new Map<string, string>();
       groupSpelled.set(g, spelled);
-      groups[g] = isRecord(value) ? bindFields(value, spelled) : value;
+      groups[g] = isRecord(value) ? bindFields(value, spelled, order) : value;
     }
     bound.dataSources = groups;
   }
+  let lbOrder: readonly string[] = [];
+  const propsOrder = new Map<string, readonly string[]>();
   if (isRecord(bound.loadBalancers)) {
     const lbs: Raw = {};
-    for (const [lb, value] of Object.entries(bound.loadBalancers))
-      lbs[lb] = isRecord(value) ? bindFields(value, new Map()) : value;
+    lbOrder = keysOf(bound.loadBalancers, order);
+    for (const lb of lbOrder) {
+      const value = bound.loadBalancers[lb];
+      const fields = isRecord(value) ? bindFields(value, new Map(), order) : value;
+      if (isRecord(fields) && isRecord(fields.props)) propsOrder.set(lb, keysOf(fields.props, order));
+      lbs[lb] = fields;
+    }
     bound.loadBalancers = lbs;
   }
   const parsed = ruleSchema.safeParse(bound);
@@ -193,10 +237,15 @@ export function ruleFromObject(root: unknown): ReadwriteSplittingRuleConfig {
     throw new RouterConfigError(`${where}: ${issue.message}`);
   }
   const loadBalancers = new Map<string, LoadBalancerConfig>();
-  for (const [lbName, lb] of Object.entries(parsed.data.loadBalancers ?? {})) {
+  // zod hands back plain objects: iterate the names in the order recorded above.
+  const parsedLbs = parsed.data.loadBalancers ?? {};
+  for (const lbName of lbOrder) {
+    const lb = parsedLbs[lbName]!;
     const weights = new Map<string, number>();
     if (lb.type === 'WEIGHT') {
-      for (const [ds, raw] of Object.entries(lb.props ?? {})) {
+      const props = lb.props ?? {};
+      for (const ds of propsOrder.get(lbName) ?? Object.keys(props)) {
+        const raw = props[ds]!;
         const w = parseWeight(raw);
         if (w === undefined) {
           throw new RouterConfigError(
@@ -209,7 +258,8 @@ export function ruleFromObject(root: unknown): ReadwriteSplittingRuleConfig {
     loadBalancers.set(lbName, { type: lb.type, weights });
   }
   const groups: ReadwriteSplittingGroupConfig[] = [];
-  for (const [groupName, g] of Object.entries(parsed.data.dataSources)) {
+  for (const groupName of groupOrder) {
+    const g = parsed.data.dataSources[groupName]!;
     const at = `${prefix}${ruleSpelled.get('dataSources')}.${groupName}`;
     const dup = g.readDataSourceNames.find((n, i) => g.readDataSourceNames.indexOf(n) !== i);
     if (dup) throw new RouterConfigError(`${at}.readDataSourceNames: duplicate read data source '${dup}'`);
