@@ -7,76 +7,304 @@
 
 import type { Pool, PoolConnection, PoolOptions, ResultSetHeader } from 'mysql2/promise';
 import mysql from 'mysql2/promise';
-import { SqlError, type SqlPort, type SqlResult, type SqlRow, type SqlValue } from '../ports/sql.ts';
+import {
+  SqlError,
+  type SqlPort,
+  type SqlResult,
+  type SqlRow,
+  type SqlSession,
+  type SqlValue,
+} from '../ports/sql.ts';
 
 /** The session setting that makes MariaDB report `last_gtid` in OK packets. */
 export const TRACK_LAST_GTID_SQL = "SET SESSION session_track_system_variables='last_gtid'";
 
 const BEGIN_RE = /^\s*(BEGIN|START\s+TRANSACTION)\b/i;
 const END_RE = /^\s*(COMMIT|ROLLBACK)\s*(WORK)?\s*;?\s*$/i;
+const AUTOCOMMIT_RE = /^\s*SET\s+(SESSION\s+|@@(SESSION\.)?)?autocommit\b/i;
+
+/** Options of {@link Mysql2SqlPort}. */
+export interface Mysql2SqlPortOptions {
+  /**
+   * Require `last_gtid` session tracking (the commit GTIDs causal reads wait for). The port's first
+   * statement runs {@link Mysql2SqlPortOptions.gtidTrackingSql} once on a pooled connection; when the
+   * server refuses it (a server error, e.g. MySQL or an old MariaDB without `last_gtid`), that
+   * statement and every later one reject with {@link GtidTrackingError} instead of running without
+   * GTIDs. A connection error only fails that statement; the check runs again on the next one.
+   * @defaultValue false for the constructor (wrap a pool as it is), true for {@link Mysql2SqlPort.create}
+   */
+  readonly requireGtidTracking?: boolean;
+  /** The statement that turns tracking on, run on every new pooled connection. @defaultValue TRACK_LAST_GTID_SQL */
+  readonly gtidTrackingSql?: string;
+}
+
+/** The server refused `last_gtid` session tracking, so commits would carry no GTID and causal reads could not wait. */
+export class GtidTrackingError extends Error {
+  override readonly name = 'GtidTrackingError';
+  constructor(
+    /** The server's refusal (errno 1193 "Unknown system variable" on a server without `last_gtid`). */
+    readonly serverError: SqlError,
+    sql: string,
+  ) {
+    super(
+      `Mysql2SqlPort: the server refused GTID session tracking (\`${sql}\`: ${serverError.errno} ${serverError.message}); ` +
+        'commits would report no GTID and causal reads would never wait. Use MariaDB >= 10.3, or create the port ' +
+        'with { requireGtidTracking: false } and do not enable causalReads on the router',
+    );
+  }
+}
+
+type GtidTracking =
+  | { readonly state: 'off' }
+  | { readonly state: 'unchecked' }
+  | { readonly state: 'checking'; readonly done: Promise<void> }
+  | { readonly state: 'on' }
+  | { readonly state: 'refused'; readonly error: GtidTrackingError };
 
 /**
- * A `SqlPort` over a mysql2/promise pool. Autocommit statements take any pooled connection. A
- * transaction (`BEGIN` / `START TRANSACTION` ... `COMMIT` / `ROLLBACK`) pins one connection until it
- * ends, so the port behaves as one logical session for transactions: do not interleave another
- * caller's statements into a transaction on the same port. Server errors become `SqlError(errno,
- * sqlState, message)`; client-side failures (connection refused, timeouts) are rethrown as they are.
+ * A `SqlPort` over a mysql2/promise pool. Autocommit statements take any pooled connection.
+ * {@link Mysql2SqlPort.session} gives a caller a pooled connection of its own, for transactions
+ * (the router opens one per logical session). On the shared port itself, a transaction (`BEGIN` /
+ * `START TRANSACTION` ... `COMMIT` / `ROLLBACK`) pins one connection until it ends and statements of
+ * other callers meanwhile join it; a second `BEGIN` while that transaction is open (or still
+ * acquiring its connection) is refused with an error rather than given a second connection. Server
+ * errors become `SqlError(errno, sqlState, message)`; client-side failures (connection refused,
+ * timeouts) are rethrown as they are.
  */
 export class Mysql2SqlPort implements SqlPort {
-  private pinned: PoolConnection | undefined;
+  #txn: Mysql2Session | undefined;
+  #gtid: GtidTracking;
+  readonly #gtidSql: string;
 
-  /** Wraps an existing pool; call {@link trackLastGtid} on it (or use {@link Mysql2SqlPort.create}) for `gtid`. */
-  constructor(readonly pool: Pool) {}
+  /**
+   * Wraps an existing pool. Without `requireGtidTracking`, call {@link trackLastGtid} on the pool
+   * yourself (or use {@link Mysql2SqlPort.create}) for `gtid`.
+   */
+  constructor(
+    readonly pool: Pool,
+    options: Mysql2SqlPortOptions = {},
+  ) {
+    this.#gtidSql = options.gtidTrackingSql ?? TRACK_LAST_GTID_SQL;
+    this.#gtid = options.requireGtidTracking ? { state: 'unchecked' } : { state: 'off' };
+    if (options.requireGtidTracking) {
+      trackLastGtid(pool, this.#gtidSql, (err) => {
+        // A connection opened after the check passed refused it: stop, as the check would have.
+        const e = toSqlError(err);
+        if (e instanceof SqlError)
+          this.#gtid = { state: 'refused', error: new GtidTrackingError(e, this.#gtidSql) };
+      });
+    }
+  }
 
   /**
    * Creates the pool with the settings the port relies on: `dateStrings` (no Date objects in rows),
-   * `supportBigNumbers` (BIGINT beyond 2^53 as strings) and `last_gtid` tracking on every connection.
+   * `supportBigNumbers` (BIGINT beyond 2^53 as strings) and required `last_gtid` tracking on every
+   * connection (see {@link Mysql2SqlPortOptions.requireGtidTracking}).
    */
-  static create(options: PoolOptions): Mysql2SqlPort {
+  static create(options: PoolOptions, portOptions: Mysql2SqlPortOptions = {}): Mysql2SqlPort {
     const pool = mysql.createPool({ dateStrings: true, supportBigNumbers: true, ...options });
-    trackLastGtid(pool);
-    return new Mysql2SqlPort(pool);
+    return new Mysql2SqlPort(pool, { requireGtidTracking: true, ...portOptions });
   }
 
   async query<Row extends SqlRow = SqlRow>(
     sql: string,
     params?: readonly SqlValue[],
   ): Promise<SqlResult<Row>> {
-    const begins = !this.pinned && BEGIN_RE.test(sql);
-    if (begins) this.pinned = await this.pool.getConnection();
-    const target = this.pinned ?? this.pool;
+    if (this.#gtid.state !== 'on' && this.#gtid.state !== 'off') await this.ready();
+    if (BEGIN_RE.test(sql)) {
+      // Decided and recorded before any await, so two BEGINs in one tick cannot both take a connection.
+      if (this.#txn !== undefined) {
+        throw new Error(
+          'Mysql2SqlPort: BEGIN while a transaction is already open on this shared port; it holds one ' +
+            'transaction at a time. Open port.session() for a connection of your own',
+        );
+      }
+      const txn = this.session();
+      this.#txn = txn;
+      try {
+        return await txn.query<Row>(sql, params);
+      } catch (err) {
+        this.#txn = undefined;
+        await txn.release();
+        throw err;
+      }
+    }
+    const txn = this.#txn;
+    if (txn === undefined) return run<Row>(this.pool, sql, params);
     try {
-      const [result] = await target.query(sql, params as unknown[] | undefined);
-      return toSqlResult<Row>(result);
-    } catch (err) {
-      if (begins) this.release();
-      throw toSqlError(err);
+      return await txn.query<Row>(sql, params);
     } finally {
-      if (!begins && this.pinned && END_RE.test(sql)) this.release();
+      if (END_RE.test(sql)) {
+        if (this.#txn === txn) this.#txn = undefined;
+        await txn.release();
+      }
     }
   }
 
-  /** Closes the pool (and any pinned connection). */
-  async end(): Promise<void> {
-    this.release();
-    await this.pool.end();
+  /**
+   * A connection of its own from the pool, taken at its first statement and given back by
+   * `release()` (rolling back a transaction left open, as HikariCP does when a dirty connection is
+   * closed). Until released it holds one of the pool's `connectionLimit` connections.
+   */
+  session(): Mysql2Session {
+    return new Mysql2Session(this);
   }
 
-  private release(): void {
-    this.pinned?.release();
-    this.pinned = undefined;
+  /**
+   * Resolves once `last_gtid` tracking is known to work (at once when not required); rejects with
+   * {@link GtidTrackingError} when the server refused it. Every statement awaits this first.
+   */
+  async ready(): Promise<void> {
+    for (;;) {
+      const g = this.#gtid;
+      switch (g.state) {
+        case 'off':
+        case 'on':
+          return;
+        case 'refused':
+          throw g.error;
+        case 'checking':
+          await g.done.catch(() => {});
+          if (this.#gtid.state === 'unchecked') await g.done; // the check could not connect: report that
+          continue;
+        case 'unchecked':
+          this.#gtid = { state: 'checking', done: this.#checkGtid() };
+          continue;
+      }
+    }
+  }
+
+  async #checkGtid(): Promise<void> {
+    let conn: PoolConnection;
+    try {
+      conn = await this.pool.getConnection();
+    } catch (err) {
+      this.#gtid = { state: 'unchecked' };
+      throw toSqlError(err);
+    }
+    try {
+      await conn.query(this.#gtidSql);
+      this.#gtid = { state: 'on' };
+    } catch (err) {
+      const e = toSqlError(err);
+      this.#gtid =
+        e instanceof SqlError
+          ? { state: 'refused', error: new GtidTrackingError(e, this.#gtidSql) }
+          : { state: 'unchecked' };
+      throw e;
+    } finally {
+      conn.release();
+    }
+  }
+
+  /** Closes the pool (and the shared transaction's connection, if one is open). */
+  async end(): Promise<void> {
+    const txn = this.#txn;
+    this.#txn = undefined;
+    await txn?.release();
+    await this.pool.end();
   }
 }
 
-/** Makes every new connection of `pool` report `last_gtid` in its OK packets. */
-export function trackLastGtid(pool: Pool): void {
+/** One pooled connection held by one caller; from {@link Mysql2SqlPort.session}. */
+export class Mysql2Session implements SqlSession {
+  #conn: Promise<PoolConnection> | undefined;
+  #released = false;
+  /** BEGIN seen without COMMIT/ROLLBACK after it: roll back before giving the connection back. */
+  #txnOpen = false;
+  /** `SET autocommit` ran: reset it (and roll back) before giving the connection back. */
+  #autocommitTouched = false;
+  /** A client-side failure (lost connection, timeout): destroy rather than return to the pool. */
+  #broken = false;
+
+  /** @internal use {@link Mysql2SqlPort.session}. */
+  constructor(private readonly port: Mysql2SqlPort) {}
+
+  async query<Row extends SqlRow = SqlRow>(
+    sql: string,
+    params?: readonly SqlValue[],
+  ): Promise<SqlResult<Row>> {
+    if (this.#released) throw new Error('Mysql2SqlPort session: query after release()');
+    await this.port.ready();
+    if (this.#conn === undefined) {
+      const acquiring = this.port.pool.getConnection();
+      this.#conn = acquiring;
+      acquiring.catch(() => {
+        if (this.#conn === acquiring) this.#conn = undefined; // the next statement tries again
+      });
+    }
+    const conn = await this.#conn.catch((err) => {
+      throw toSqlError(err);
+    });
+    if (BEGIN_RE.test(sql)) this.#txnOpen = true;
+    else if (END_RE.test(sql)) this.#txnOpen = false;
+    else if (AUTOCOMMIT_RE.test(sql)) this.#autocommitTouched = true;
+    try {
+      return await run<Row>(conn, sql, params);
+    } catch (err) {
+      if (!(err instanceof SqlError)) this.#broken = true;
+      throw err;
+    }
+  }
+
+  /** Gives the connection back to the pool (idempotent); later statements reject. */
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    const acquiring = this.#conn;
+    this.#conn = undefined;
+    if (acquiring === undefined) return;
+    let conn: PoolConnection;
+    try {
+      conn = await acquiring;
+    } catch {
+      return;
+    }
+    if (this.#broken) {
+      conn.destroy();
+      return;
+    }
+    if (this.#txnOpen || this.#autocommitTouched) {
+      try {
+        await conn.query('ROLLBACK');
+        await conn.query('SET autocommit = 1');
+      } catch {
+        conn.destroy();
+        return;
+      }
+    }
+    conn.release();
+  }
+}
+
+async function run<Row extends SqlRow>(
+  target: Pool | PoolConnection,
+  sql: string,
+  params: readonly SqlValue[] | undefined,
+): Promise<SqlResult<Row>> {
+  try {
+    const [result] = await target.query(sql, params as unknown[] | undefined);
+    return toSqlResult<Row>(result);
+  } catch (err) {
+    throw toSqlError(err);
+  }
+}
+
+/**
+ * Makes every new connection of `pool` report `last_gtid` in its OK packets. `onError` hears a
+ * connection's refusal (otherwise it is ignored and that connection reports no GTIDs).
+ */
+export function trackLastGtid(
+  pool: Pool,
+  sql: string = TRACK_LAST_GTID_SQL,
+  onError?: (err: unknown) => void,
+): void {
   // The promise pool re-emits the core pool's 'connection' event with the core (callback) connection;
   // mysql2 queues commands per connection, so the SET runs before the first statement a caller sends.
   pool.on('connection', (conn) => {
-    (conn as unknown as { query(sql: string, cb: (err: unknown) => void): void }).query(
-      TRACK_LAST_GTID_SQL,
-      () => {},
-    );
+    (conn as unknown as { query(sql: string, cb: (err: unknown) => void): void }).query(sql, (err) => {
+      if (err) onError?.(err);
+    });
   });
 }
 

@@ -6,6 +6,21 @@
 export interface SqlPort {
   /** Runs one statement. Rejects with `SqlError` carrying the server's error number. */
   query<Row extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<SqlResult<Row>>;
+  /**
+   * Optional: opens a connection of its own (its own transaction, LAST_INSERT_ID and session
+   * variables), as a JDBC `DataSource.getConnection()` does. A port without it is one shared
+   * connection: callers that need their own transactions must not share it.
+   */
+  session?(): SqlSession;
+}
+
+/** A connection of its own, from {@link SqlPort.session}. Statements on it should not overlap. */
+export interface SqlSession extends SqlPort {
+  /**
+   * Gives the connection back (to its pool); a transaction still open is rolled back, as closing a
+   * real connection does. Absent when there is nothing to give back (a simulated connection).
+   */
+  release?(): Promise<void>;
 }
 
 export type SqlValue = string | number | bigint | boolean | null | Uint8Array;

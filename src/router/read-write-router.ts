@@ -17,7 +17,7 @@
 // When the extras leave no replica, the read goes to the write data source (MaxScale's behaviour).
 import type { Clock } from '../ports/clock.ts';
 import type { Random } from '../ports/random.ts';
-import type { SqlPort, SqlResult, SqlRow, SqlValue } from '../ports/sql.ts';
+import type { SqlPort, SqlResult, SqlRow, SqlSession, SqlValue } from '../ports/sql.ts';
 import { nullTraceSink, type TraceSink } from '../ports/trace.ts';
 import { classifyStatement } from './classify.ts';
 import {
@@ -92,8 +92,10 @@ type CachedStatus = { readonly atMs: number; readonly status: ReplicaStatus | 'u
 
 /**
  * The readwrite-splitting rule of one data-source group, shared by its sessions: the load balancer
- * (and its round-robin counter), the disabled set and the replica-status cache. `query` runs on a
- * default session; open one session per logical connection that uses transactions or hints.
+ * (and its round-robin counter), the disabled set and the replica-status cache. `query` runs on the
+ * default session, which sends its statements to the data-source ports themselves (shared by every
+ * caller of `query`). Open one session per logical connection that uses transactions or hints: an
+ * opened session has a backend connection of its own per data source (see {@link RouterSession}).
  */
 export class ReadWriteRouter implements SqlPort {
   /** The group this router serves. */
@@ -104,7 +106,7 @@ export class ReadWriteRouter implements SqlPort {
   private readonly statuses = new Map<string, CachedStatus>();
   private readonly pending = new Map<string, Promise<CachedStatus>>();
   private readonly probes = new Map<string, ReplicaProbe>();
-  private readonly defaultSession: RouterSession;
+  readonly #defaultSession: RouterSession;
   private readonly sink: TraceSink;
   private sessionCount = 0;
 
@@ -161,27 +163,40 @@ export class ReadWriteRouter implements SqlPort {
         `causalReads.timeoutMs: expected a number >= 0, got ${options.causalReads.timeoutMs}`,
       );
     }
-    this.defaultSession = this.openSession();
+    this.#defaultSession = new RouterSession(this, `s${this.sessionCount++}`, false);
   }
 
-  /** Opens a logical connection: its own transaction state, FIXED pin, hint and last write GTID. */
+  /**
+   * Opens a logical connection: its own transaction state, FIXED pin, hint, last write GTID and,
+   * for every data source whose port has `session()`, its own backend connection, opened at the
+   * session's first statement there and released by {@link RouterSession.close}.
+   */
   openSession(): RouterSession {
-    return new RouterSession(this, `s${this.sessionCount++}`);
+    return new RouterSession(this, `s${this.sessionCount++}`, true);
+  }
+
+  /** {@link SqlPort.session}: the same as {@link openSession}, so a router can stand where a pool does. */
+  session(): RouterSession {
+    return this.openSession();
   }
 
   /** Runs one statement on the default session. */
   query<Row extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<SqlResult<Row>> {
-    return this.defaultSession.query<Row>(sql, params);
+    return this.#defaultSession.query<Row>(sql, params);
   }
 
   /** Where the default session sent its last statement. */
   get lastRoute(): RouteDecision | undefined {
-    return this.defaultSession.lastRoute;
+    return this.#defaultSession.lastRoute;
   }
 
-  /** The default session (for hints and transaction state on `router.query`). */
-  get session(): RouterSession {
-    return this.defaultSession;
+  /**
+   * The default session (for hints and transaction state on `router.query`). It uses the
+   * data-source ports directly, not connections of its own: everything sent through `router.query`
+   * is one logical connection, and other users of those ports share it.
+   */
+  get defaultSession(): RouterSession {
+    return this.#defaultSession;
   }
 
   /** `ALTER READWRITE_SPLITTING RULE <group> DISABLE <name>`: stop routing reads to that replica. */
@@ -293,20 +308,65 @@ export class ReadWriteRouter implements SqlPort {
  * from BEGIN / START TRANSACTION / SET autocommit=0 until COMMIT / ROLLBACK / SET autocommit=1, the
  * FIXED replica pin, the write-route-only hint and, for causal reads, the GTID of its last write.
  * Statements of one session should not overlap (await each one), as on a real connection.
+ *
+ * Backend connections: as ShardingSphere's DatabaseConnectionManager caches physical connections per
+ * logical connection and data source, an opened session takes its own connection from each data
+ * source it uses (`SqlPort.session()`, at its first statement there) and keeps it until
+ * {@link close}. So one session's ROLLBACK cannot touch another session's statements. A data source
+ * whose port has no `session()` is shared by every session, as before: transactions on it are
+ * visible to, and undone with, other sessions' statements on it.
  */
-export class RouterSession implements SqlPort {
+export class RouterSession implements SqlSession {
   private transaction = false;
   private fixedReplica: string | undefined;
   private writeRouteOnly = false;
   private lastGtid: string | undefined;
   private last: RouteDecision | undefined;
+  readonly #connections = new Map<string, SqlSession>();
+  #closed = false;
 
   /** @internal use {@link ReadWriteRouter.openSession}. */
   constructor(
     private readonly router: ReadWriteRouter,
     /** Session id used in trace events (`s0`, `s1`, ...). */
     readonly id: string,
+    /** True: own backend connections per data source; false (the default session): the ports themselves. */
+    private readonly dedicated: boolean,
   ) {}
+
+  /**
+   * Releases this session's backend connections (a transaction still open on them is rolled back by
+   * the port, or dropped with the simulated connection) and ends the session: later statements
+   * reject. Idempotent. Closing the router's default session is not allowed.
+   */
+  async close(): Promise<void> {
+    if (!this.dedicated)
+      throw new Error(`RouterSession ${this.id}: the router's default session cannot be closed`);
+    if (this.#closed) return;
+    this.#closed = true;
+    this.transaction = false;
+    this.fixedReplica = undefined;
+    const held = [...this.#connections.values()];
+    this.#connections.clear();
+    await Promise.all(held.map((c) => c.release?.()));
+  }
+
+  /** {@link SqlSession.release}: the same as {@link close}. */
+  release(): Promise<void> {
+    return this.close();
+  }
+
+  /** The backend connection this session uses for a data source (opened on first use). */
+  private connection(name: string): SqlPort {
+    const port = this.router.port(name);
+    if (!this.dedicated || port.session === undefined) return port;
+    let conn = this.#connections.get(name);
+    if (conn === undefined) {
+      conn = port.session();
+      this.#connections.set(name, conn);
+    }
+    return conn;
+  }
 
   /** `HintManager.getInstance().setWriteRouteOnly()`: every statement goes to the write data source until {@link clearHint}. */
   setWriteRouteOnly(): void {
@@ -337,6 +397,7 @@ export class RouterSession implements SqlPort {
     sql: string,
     params?: readonly SqlValue[],
   ): Promise<SqlResult<Row>> {
+    if (this.#closed) throw new Error(`RouterSession ${this.id}: query after close()`);
     const routed = this.route(sql);
     const decision = routed instanceof Promise ? await routed : routed;
     this.last = decision;
@@ -347,7 +408,7 @@ export class RouterSession implements SqlPort {
         reason: decision.reason,
       });
     }
-    const result = await this.router.port(decision.dataSourceName).query<Row>(sql, params);
+    const result = await this.connection(decision.dataSourceName).query<Row>(sql, params);
     if (decision.dataSourceName === this.router.group.writeDataSourceName && result.gtid !== undefined) {
       this.lastGtid = result.gtid;
     }

@@ -4,7 +4,12 @@
 // Skipped with a visible reason when the pair is down; failed under CI=true.
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type MariaDbPair, Mysql2SqlPort, mariaDbPair } from '../../src/adapters/mysql2.ts';
+import {
+  GtidTrackingError,
+  type MariaDbPair,
+  Mysql2SqlPort,
+  mariaDbPair,
+} from '../../src/adapters/mysql2.ts';
 import { SeededRandom } from '../../src/adapters/seeded-random.ts';
 import { SystemClock } from '../../src/adapters/system-clock.ts';
 import { ReadWriteRouter, type ReadWriteRouterOptions } from '../../src/router/index.ts';
@@ -169,11 +174,116 @@ describe.skipIf(gate.skip)(gate.title, () => {
         ),
       );
       const s = r.openSession();
-      await s.query('BEGIN');
-      await s.query(`UPDATE \`${table}\` SET v = 'in-tx' WHERE id = 1`);
-      const { rows } = await s.query(`SELECT v, @@port AS port FROM \`${table}\` WHERE id = 1`);
-      await s.query('ROLLBACK');
-      expect(rows[0], strategy).toEqual(expected);
+      try {
+        await s.query('BEGIN');
+        await s.query(`UPDATE \`${table}\` SET v = 'in-tx' WHERE id = 1`);
+        const { rows } = await s.query(`SELECT v, @@port AS port FROM \`${table}\` WHERE id = 1`);
+        await s.query('ROLLBACK');
+        expect(rows[0], strategy).toEqual(expected);
+      } finally {
+        await s.close(); // gives its pooled connections back
+      }
+    }
+  });
+
+  it("sessions have their own connections: A's ROLLBACK keeps B's acknowledged autocommit insert (review A1)", {
+    timeout: 30_000,
+  }, async () => {
+    const t = uniqueName('router_sessions');
+    await primaryAdmin.query(`CREATE TABLE \`${t}\` (id INT PRIMARY KEY)`);
+    const r = router();
+    const a = r.openSession();
+    const b = r.openSession();
+    try {
+      await a.query('BEGIN');
+      await a.query(`INSERT INTO \`${t}\` VALUES (1)`);
+      const ack = await b.query(`INSERT INTO \`${t}\` VALUES (2)`); // before the fix: joined A's transaction
+      expect(ack.affectedRows).toBe(1);
+      expect(ack.gtid).toMatch(/^0-1-\d+$/); // session connections track last_gtid too
+      await a.query('ROLLBACK');
+      const { rows } = await primaryAdmin.query(`SELECT id FROM \`${t}\` ORDER BY id`);
+      expect(rows.map((row) => Number(row.id))).toEqual([2]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await primaryAdmin.query(`DROP TABLE IF EXISTS \`${t}\``);
+    }
+  });
+
+  it('a shared Mysql2SqlPort refuses a second BEGIN in the same tick and leaks no pooled connection (review A2)', {
+    timeout: 30_000,
+  }, async () => {
+    // Two connections, no waiting: a leaked connection makes the last getConnection fail at once.
+    const port = Mysql2SqlPort.create({
+      host: '127.0.0.1',
+      port: 3307,
+      user: 'root',
+      database: 'hasim',
+      connectionLimit: 2,
+      waitForConnections: false,
+    });
+    try {
+      const [first, second] = await Promise.allSettled([port.query('BEGIN'), port.query('BEGIN')]);
+      expect(first.status).toBe('fulfilled');
+      expect(second.status).toBe('rejected');
+      expect((second as PromiseRejectedResult).reason.message).toMatch(
+        /BEGIN while a transaction is already open on this shared port.*port\.session\(\)/,
+      );
+      await port.query('ROLLBACK');
+      const held = await Promise.all([port.pool.getConnection(), port.pool.getConnection()]);
+      for (const c of held) c.release();
+    } finally {
+      await port.end();
+    }
+  });
+
+  it('a released session rolls back its open transaction and gives its connection back', {
+    timeout: 30_000,
+  }, async () => {
+    const t = uniqueName('router_release');
+    await primaryAdmin.query(`CREATE TABLE \`${t}\` (id INT PRIMARY KEY)`);
+    const port = Mysql2SqlPort.create({
+      host: '127.0.0.1',
+      port: 3307,
+      user: 'root',
+      database: 'hasim',
+      connectionLimit: 1,
+      waitForConnections: false,
+    });
+    try {
+      const s = port.session();
+      await s.query('SET autocommit = 0');
+      await s.query(`INSERT INTO \`${t}\` VALUES (1)`);
+      await s.release();
+      await expect(s.query('SELECT 1')).rejects.toThrow(/query after release/);
+      // The one pooled connection is back, in autocommit mode, with nothing of the transaction.
+      const { rows } = await port.query('SELECT @@autocommit AS ac, (SELECT COUNT(*) FROM `' + t + '`) AS n');
+      expect(rows[0]).toEqual({ ac: 1, n: 0 });
+    } finally {
+      await port.end();
+      await primaryAdmin.query(`DROP TABLE IF EXISTS \`${t}\``);
+    }
+  });
+
+  it('a server that refuses last_gtid tracking fails statements with GtidTrackingError instead of silently disabling causal reads', {
+    timeout: 30_000,
+  }, async () => {
+    // MariaDB answers an unknown tracked variable as a server without `last_gtid` would: errno 1193.
+    const port = Mysql2SqlPort.create(
+      { host: '127.0.0.1', port: 3307, user: 'root', database: 'hasim', connectionLimit: 1 },
+      { gtidTrackingSql: "SET SESSION session_track_system_variables='no_such_variable'" },
+    );
+    try {
+      for (const run of [() => port.query('SELECT 1'), () => port.session().query('SELECT 1')]) {
+        const err = await run().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(GtidTrackingError);
+        expect((err as GtidTrackingError).serverError.errno).toBe(1193);
+        expect((err as Error).message).toMatch(/causal reads would never wait/);
+      }
+      // Opting out runs the statements (without GTIDs).
+      const plain = new Mysql2SqlPort(port.pool);
+      expect((await plain.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await port.end();
     }
   });
 

@@ -87,10 +87,10 @@ describe('the article YAML, as printed', () => {
     expect(await served(router, '/* SHARDINGSPHERE_HINT: WRITE_ROUTE_ONLY=true */ SELECT 1')).toBe(
       'ds-master',
     );
-    router.session.setWriteRouteOnly();
+    router.defaultSession.setWriteRouteOnly();
     expect(await served(router)).toBe('ds-master');
     expect(router.lastRoute?.reason).toBe('hint-write-route-only');
-    router.session.clearHint();
+    router.defaultSession.clearHint();
     expect(await served(router)).toBe('ds-slave-0');
   });
 });
@@ -317,7 +317,7 @@ describe('beyond ShardingSphere: replica checks and causal reads (all off by def
     expect(await served(router)).toBe('ds-slave-0'); // no write yet: no wait
     expect(probes.get('ds-slave-0')!.waits).toEqual([]);
     await router.query('INSERT INTO t VALUES (1)');
-    expect(router.session.lastWriteGtid).toBe('0-1-1');
+    expect(router.defaultSession.lastWriteGtid).toBe('0-1-1');
     expect(await served(router)).toBe('ds-slave-1');
     expect(probes.get('ds-slave-1')!.waits).toEqual([['0-1-1', 250]]);
     probes.get('ds-slave-0')!.reached = false;
