@@ -1,5 +1,6 @@
 import { AbortError, abortReason, type Clock } from '../ports/clock.ts';
 import type { LlmRequest, LlmResponse, LlmUpstream } from '../ports/llm.ts';
+import { RejectedExecutionException } from './thread-pool-executor.ts';
 
 /** A call that did not finish within its time limit. Its underlying work was aborted. */
 export class TimeoutError extends Error {
@@ -63,9 +64,19 @@ export function withTimeout<T>(
  */
 export type FallbackMode = 'seed' | 'firstSuccess' | 'sequential';
 
-/** Something that runs tasks, e.g. a `ThreadPoolExecutor` standing in for the seed's `supplyAsync` pool. */
+/**
+ * Something that runs tasks, e.g. a `ThreadPoolExecutor` standing in for the seed's `supplyAsync` pool.
+ * A task it refuses settles with a `RejectedExecutionException` without having been called.
+ */
 export interface TaskRunner {
+  /** Runs `task`; the promise settles with its outcome, or rejects with `RejectedExecutionException`. */
   execute<T>(task: () => Promise<T>): Promise<T>;
+  /**
+   * Optional: resolves when Java's `execute` would have returned, carrying the outcome (see
+   * `ThreadPoolExecutor.submit`). With it, a CallerRunsPolicy pool holds up the seed's loop while
+   * the caller runs the call, as the Java caller thread is held up. @defaultValue absent: `execute`
+   */
+  submit?<T>(task: () => Promise<T>): Promise<{ readonly result: Promise<T> }>;
 }
 
 /** Options of `chatWithFallback`. */
@@ -94,7 +105,11 @@ export interface ChatWithFallbackOptions {
   /**
    * `'seed'` only: where `supplyAsync` runs the calls. The article passes no executor, so Java uses
    * `ForkJoinPool.commonPool()` (parallelism = cores − 1); pass a one-thread `ThreadPoolExecutor` to
-   * see blocking calls serialised on a 2-core machine. @defaultValue every call starts at once
+   * see blocking calls serialised on a 2-core machine. As `supplyAsync(supplier, executor)` does, a
+   * call the pool refuses (AbortPolicy) makes `chatWithFallback` itself reject with the
+   * `RejectedExecutionException` (calls already submitted run on); a discarded call's future never
+   * completes, so that model fails at its `orTimeout`; a call that reaches a thread only after its
+   * future timed out is not made. @defaultValue every call starts at once
    */
   readonly executor?: TaskRunner;
   /** Aborts every call still running. */
@@ -120,7 +135,8 @@ export interface FallbackPorts {
 /**
  * Asks `upstreams` (in preference order) for `request` and returns the first answer according to
  * `options.mode`, or `{ fallback: true }` (the article's `ChatResponse.fallback()`) when none
- * answered in time. Never rejects for a model failure; rejects only if `options.signal` aborts.
+ * answered in time. Never rejects for a model failure; rejects if `options.signal` aborts, and in
+ * `'seed'` mode with an `executor` when the executor refuses a call (`RejectedExecutionException`).
  */
 export function chatWithFallback(
   request: LlmRequest,
@@ -174,6 +190,9 @@ function futureCell() {
   });
   return {
     promise,
+    get done(): boolean {
+      return done;
+    },
     complete(o: Outcome): void {
       if (done) return;
       done = true;
@@ -191,38 +210,71 @@ async function seedFallback(
   clock: Clock,
 ): Promise<FallbackResult> {
   // tryModel: supplyAsync(chat).orTimeout(10 s).exceptionally(→ fallback). The call itself gets no
-  // signal: orTimeout completes the future, it does not stop the call.
-  const futures = upstreams.map((u) => {
+  // signal: orTimeout completes the future, it does not stop the call. The stream that builds the
+  // futures is sequential: model i is submitted only once model i-1's supplyAsync has returned.
+  const futures: Array<ReturnType<typeof futureCell>> = [];
+  for (const u of upstreams) {
     const cell = futureCell();
-    const call = () => u.complete(request);
-    const running = options.executor ? options.executor.execute(call) : call();
+    let running: Promise<LlmResponse | undefined>;
+    let started = false;
+    const runner = options.executor;
+    if (runner === undefined) {
+      running = u.complete(request);
+    } else {
+      // OpenJDK 17 CompletableFuture.AsyncSupply.run: `if (d.result == null) d.completeValue(f.get())`:
+      // a task that reaches a thread after its future was completed (by orTimeout) skips the call.
+      const task = async (): Promise<LlmResponse | undefined> => {
+        if (cell.done) return undefined;
+        started = true;
+        return u.complete(request);
+      };
+      // asyncSupplyStage calls `e.execute(new AsyncSupply(d, f))` on the caller's thread, so the
+      // executor's RejectedExecutionException (AbortPolicy) is thrown out of supplyAsync, out of the
+      // stream and out of chatWithFallback; the calls already submitted run on (checked on OpenJDK 17:
+      // test/fixtures/jvm/SeedFallback.java). A refusal settles the task's promise before `execute`
+      // returns, so the reaction below runs before this function resumes.
+      running = runner.submit ? (await runner.submit(task)).result : runner.execute(task);
+      let refusal: RejectedExecutionException | undefined;
+      running.then(undefined, (error: unknown) => {
+        if (!started && error instanceof RejectedExecutionException && !error.discarded) refusal = error;
+      });
+      await Promise.resolve();
+      if (refusal !== undefined) throw refusal;
+    }
     // orTimeout arms a delayed completion and cancels it when the future completes first
     // (OpenJDK CompletableFuture.orTimeout: Delayer.delay(new Timeout(f)) + whenComplete(Canceller)).
+    // It is armed when supplyAsync returns: after the call, if CallerRunsPolicy ran it on the caller.
     const timer = Number.isFinite(timeoutMs)
       ? clock.schedule(timeoutMs, () => cell.complete({ ok: false, error: new TimeoutError(timeoutMs) }))
       : undefined;
     running.then(
       (response) => {
+        if (response === undefined) return; // skipped: the future had already completed
         timer?.cancel();
         cell.complete({ ok: true, response });
       },
       (error: unknown) => {
+        // A task the pool discarded (DiscardPolicy, DiscardOldestPolicy) never runs, and in Java
+        // its future never completes: only the orTimeout above completes it.
+        if (!started && runner !== undefined && error instanceof RejectedExecutionException) return;
         timer?.cancel();
         cell.complete({ ok: false, error });
       },
     );
-    return cell;
-  });
+    futures.push(cell);
+  }
   const failures: ModelFailure[] = [];
   // futures.stream().map(orTimeout).map(exceptionally).map(join).filter(!isFallback).findFirst():
   // lazily, one element at a time, so each join's timeout starts when the stream reaches it.
   for (const [i, cell] of futures.entries()) {
     if (options.signal?.aborted) throw abortReason(options.signal);
-    const timer = clock.schedule(joinTimeoutMs, () =>
-      cell.complete({ ok: false, error: new TimeoutError(joinTimeoutMs) }),
-    );
+    const timer = Number.isFinite(joinTimeoutMs)
+      ? clock.schedule(joinTimeoutMs, () =>
+          cell.complete({ ok: false, error: new TimeoutError(joinTimeoutMs) }),
+        )
+      : undefined;
     const outcome = await cell.promise;
-    timer.cancel();
+    timer?.cancel();
     if (outcome.ok) return { fallback: false, model: upstreams[i]!.model, response: outcome.response };
     failures.push({ model: upstreams[i]!.model, error: outcome.error });
   }

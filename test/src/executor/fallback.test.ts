@@ -4,6 +4,7 @@ import {
   type ChatWithFallbackOptions,
   chatWithFallback,
   type FallbackResult,
+  type RejectedExecutionHandlerName,
   ThreadPoolExecutor,
   type TimeoutError,
   withTimeout,
@@ -178,12 +179,105 @@ describe('seed on a one-thread pool (ForkJoinPool.commonPool on 2 cores has para
         executor: new ThreadPoolExecutor({ corePoolSize: 1, maxPoolSize: 1 }, { clock: sim.clock }),
       }),
     );
-    // B's future times out at 10 s while B waits for the thread; B then runs 30-31 s for nothing.
+    // B's future times out at 10 s while B waits for the thread. When the thread takes B at 30 s,
+    // CompletableFuture.AsyncSupply.run sees the future already completed and skips the call, so
+    // B is never called (OpenJDK 17, test/fixtures/jvm/SeedFallback.java, `DiscardPolicy 5` row).
     expect(r).toEqual({
       answer: 'fallback',
       atMs: 10_000,
-      calls: ['A:ok@30000', 'B:ok@31000'],
-      simEndMs: 31_000,
+      calls: ['A:ok@30000', 'B:'],
+      simEndMs: 30_000,
+    });
+  });
+});
+
+// Rows printed by the article's chatWithFallback with `supplyAsync(…, pool)` on OpenJDK 17.0.15:
+// test/fixtures/jvm/SeedFallback.java (output in SeedFallback.out.txt); one pool thread, models
+// A 3000 ms, B 200 ms, C 200 ms, orTimeout 1000 ms; times in ms (Java's rounded to 100 ms).
+describe('seed on a saturated pool: what supplyAsync(…, executor) does with each rejection policy', () => {
+  const rows: ReadonlyArray<{
+    policy: RejectedExecutionHandlerName;
+    queueCapacity: number;
+    outcome: string;
+    calls: string[];
+  }> = [
+    // B meets the busy thread: AbortPolicy throws out of supplyAsync, so out of chatWithFallback;
+    // C is never submitted, A runs on.
+    { policy: 'AbortPolicy', queueCapacity: 0, outcome: 'RejectedExecutionException@0', calls: ['A 0-3000'] },
+    // B is queued, C is refused: the same throw. B's future times out at 1000 and the thread skips
+    // it at 3000.
+    { policy: 'AbortPolicy', queueCapacity: 1, outcome: 'RejectedExecutionException@0', calls: ['A 0-3000'] },
+    // B and C run on the caller, one after the other; B's future is done, but the join waits for
+    // A's orTimeout at 1000 first.
+    {
+      policy: 'CallerRunsPolicy',
+      queueCapacity: 0,
+      outcome: 'B@1000',
+      calls: ['A 0-3000', 'B 0-200', 'C 200-400'],
+    },
+    // B and C are dropped: their futures never complete until orTimeout, so all three fall back.
+    { policy: 'DiscardPolicy', queueCapacity: 0, outcome: 'fallback@1000', calls: ['A 0-3000'] },
+    // B and C wait in the queue, time out at 1000, and are skipped when the thread takes them.
+    { policy: 'DiscardPolicy', queueCapacity: 5, outcome: 'fallback@1000', calls: ['A 0-3000'] },
+  ];
+  it.each(
+    rows.map((r) => ({
+      ...r,
+      queue: r.queueCapacity === 0 ? 'SynchronousQueue' : `queue ${r.queueCapacity}`,
+    })),
+  )('$policy, $queue: $outcome', async (row) => {
+    const sim = new Simulation({ seed: `fallback-saturated-${row.policy}-${row.queueCapacity}` });
+    const calls: string[] = [];
+    const model = (name: string, latencyMs: number): LlmUpstream => ({
+      model: name,
+      async complete(request) {
+        const start = sim.clock.now();
+        await sim.clock.sleep(latencyMs);
+        calls.push(`${name} ${start}-${sim.clock.now()}`);
+        return { model: name, text: `answer ${request.id}`, inputTokens: 1, outputTokens: 1 };
+      },
+    });
+    const executor = new ThreadPoolExecutor(
+      {
+        corePoolSize: 1,
+        maxPoolSize: 1,
+        queueCapacity: row.queueCapacity,
+        rejectedExecutionHandler: row.policy,
+      },
+      { clock: sim.clock },
+    );
+    const p = sim.spawn(async () => {
+      try {
+        const r = await chatWithFallback(
+          { id: 1, prompt: 'p' },
+          [model('A', 3_000), model('B', 200), model('C', 200)],
+          { mode: 'seed', timeoutMs: 1_000, executor },
+          { clock: sim.clock },
+        );
+        return `${r.fallback ? 'fallback' : r.model}@${sim.clock.now()}`;
+      } catch (error) {
+        return `${(error as Error).name}@${sim.clock.now()}`;
+      }
+    });
+    await sim.run();
+    expect(await p).toBe(row.outcome);
+    expect(calls.sort()).toEqual(row.calls);
+  });
+
+  it('without an executor (the article as printed: ForkJoinPool.commonPool) nothing is refused', async () => {
+    const r = await run(
+      [
+        ['A', 3_000, 'ok'],
+        ['B', 200, 'ok'],
+        ['C', 200, 'ok'],
+      ],
+      { mode: 'seed', timeoutMs: 1_000 },
+    );
+    expect(r).toEqual({
+      answer: 'B',
+      atMs: 1_000,
+      calls: ['A:ok@3000', 'B:ok@200', 'C:ok@200'],
+      simEndMs: 3_000,
     });
   });
 });
