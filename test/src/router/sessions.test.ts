@@ -54,6 +54,8 @@ describe('sessions on the simulated cluster have their own connections (seeded)'
       await a.query("INSERT INTO t VALUES (1, 'a')");
       const ack = await b.query("INSERT INTO t VALUES (2, 'b')");
       expect(ack.affectedRows).toBe(1);
+      expect(ack.gtid).toBe('0-1-2'); // the session connection reports the commit's GTID (CREATE was 0-1-1)
+      expect(b.lastWriteGtid).toBe('0-1-2');
       await a.query('ROLLBACK');
       return ids(cluster.primary);
     });
