@@ -11,7 +11,8 @@ import {
 
 describe("promptMergeKey (the article's PromptMergingService.hashPrompt)", () => {
   // Expected keys printed by the article's derivation (MessageDigest SHA-256 of getBytes(UTF_8),
-  // Base64.getEncoder(), substring(0, 16)) on OpenJDK 17 here (/tmp/tbj/Hp.java).
+  // Base64.getEncoder(), substring(0, 16)) on OpenJDK 17.0.15 (test/fixtures/jvm/Hp.java, output
+  // test/fixtures/jvm/Hp.out.txt, one line per row in this order).
   it.each([
     ['', '47DEQpj8HBSa+/TI'],
     ['hello', 'LPJNul+wow4m6Dsq'],
@@ -20,6 +21,7 @@ describe("promptMergeKey (the article's PromptMergingService.hashPrompt)", () =>
     ['emoji \uD83D\uDE00', 'wH4qqfqioxMY3Cy7'],
     ['lone \uD800 high', 'ag1NlSYyQnpRm3Np'], // Java encodes an unpaired surrogate as '?'
     ['lone \uDC00 low', 'VyRPKTuNhNNCPJHT'],
+    ['?', 'io3oI9XtPhJ0amLv'],
   ])('%j → %s', (prompt, key) => {
     expect(promptMergeKey(prompt)).toBe(key);
   });

@@ -88,7 +88,8 @@ const ALL_IN_0 = [
 // Expected rows are what a real java.util.concurrent.ThreadPoolExecutor did: OpenJDK 17.0.15,
 // `new ThreadPoolExecutor(2, 4, 3, SECONDS, new LinkedBlockingQueue<>(3), factory("w"+n), handler)`,
 // the same submissions with Thread.sleep(d × 500 ms), times rounded to 500 ms units
-// (/tmp/tpej/Tpe.java run here, args `<handler> 9,5,3,4,2,6,1,10,7,10`). The decision order they
+// (test/fixtures/jvm/Tpe.java, args `<handler> 9,5,3,4,2,6,1,10,7,10`; output in
+// test/fixtures/jvm/Tpe.out.txt, copied as printed except the CallerRunsPolicy row). The decision order they
 // show is OpenJDK ThreadPoolExecutor.execute: T1,T2 new core threads; T3-T5 queued; T6,T7 new
 // non-core threads that run them at once, overtaking T3-T5; T8-T10 meet a full pool and queue.
 // Keep-alive (getTask): idle threads above core end 3 s after going idle, down to 2.
@@ -120,6 +121,7 @@ const rows: ReadonlyArray<{
   },
   {
     handler: 'CallerRunsPolicy',
+    // DERIVED, not copied from Java's output (see the note and test/fixtures/jvm/README.md).
     // T8 runs on the caller for 10 units; the caller submits T9 and T10 at 10, to the two
     // longest-idle threads (w3 idle since 6, w2 since 7: LinkedBlockingQueue wakes waiters FIFO).
     submissions: [...ALL_IN_0, 'T8@0 4/0/0', 'T9@10 4/0/1', 'T10@10 4/0/2'],
@@ -138,9 +140,11 @@ const rows: ReadonlyArray<{
     timeline: '44444444444444322222222222',
     completed: 9,
     note:
-      'Java printed T4 w4@4-9 and a timeline 444444444444444222…: w4 ran T7, T3, T4 back to back and its ' +
-      'sleeps drifted past 8.5 units, which also moved its keep-alive exit past the 14.5 sample. Java ' +
-      'also printed queue=1 active=0 after T9/T10: the woken thread had not yet taken the task.',
+      'Derived. Tpe.out.txt printed T4 w4@4-9 and a timeline 444444444444444222…: w4 ran T7, T3, T4 back ' +
+      'to back and its sleeps drifted past 8.5 units, which also moved its keep-alive exit past the 14.5 ' +
+      'sample; the rerun (Tpe.rerun.out.txt) printed w4@4-8 and 444444444444443222…, as expected here. ' +
+      'Both runs printed queue=1 active=0 / queue=2 active=0 after T9/T10: the woken thread had not yet ' +
+      'taken the task; the model hands it over at once, so it expects 4/0/1 and 4/0/2.',
   },
   {
     handler: 'DiscardPolicy',
@@ -334,7 +338,7 @@ describe('ThreadPoolExecutor behaviours', () => {
   });
 
   // On OpenJDK 17 the same setup (1 thread busy, SynchronousQueue, DiscardOldestPolicy) makes the
-  // second execute() throw StackOverflowError (/tmp/tpej/Dosq.java, run here).
+  // second execute() throw StackOverflowError (test/fixtures/jvm/Dosq.java, output Dosq.out.txt).
   it('DiscardOldestPolicy with nothing to drop (SynchronousQueue) settles as discarded instead of recursing', async () => {
     const seen = await withPool(
       { corePoolSize: 1, maxPoolSize: 1, queueCapacity: 0, rejectedExecutionHandler: 'DiscardOldestPolicy' },

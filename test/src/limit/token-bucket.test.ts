@@ -22,8 +22,9 @@ class ManualClock implements Clock {
 type Step = readonly [atMs: number, op: 'acquire' | 'available', expected: boolean | number];
 
 // Conformance vectors for the seed variant. Each expected value was produced by the article's
-// `TokenBucketRateLimiter` (section 4.1) compiled and run on OpenJDK 17 here, with System.nanoTime()
-// replaced by a settable fake (/tmp/tbj/Tb.java; output "v2 300:false 333:false 334:true ...").
+// `TokenBucketRateLimiter` (section 4.1) compiled and run on OpenJDK 17.0.15, with System.nanoTime()
+// replaced by a settable fake (test/fixtures/jvm/Tb.java; output test/fixtures/jvm/Tb.out.txt,
+// e.g. "v2 300:false 333:false 334:true ..."; v1 is checked separately below).
 const seedVectors: ReadonlyArray<{ name: string; capacity: number; refillRate: number; steps: Step[] }> = [
   {
     name: 'v2 capacity 5, 3/s, drained: refill truncates, and a refill resets lastRefillTime (fraction lost)',
@@ -80,6 +81,25 @@ describe('TokenBucket seed variant (the article, section 4.1)', () => {
     const clock = new ManualClock();
     const bucket = new TokenBucket({ capacity, refillRate, variant: 'seed' }, { clock });
     expect(runSteps(bucket, clock, steps)).toEqual(steps.map((s) => s[2]));
+  });
+
+  it('v1 capacity 10, 10/s, 3 requests every 30 ms for 1,200 ms: 20 admitted (Tb.out.txt line v1)', () => {
+    const clock = new ManualClock();
+    const bucket = new TokenBucket({ capacity: 10, refillRate: 10, variant: 'seed' }, { clock });
+    let admitted = 0;
+    let perTick = '';
+    for (let t = 0; t <= 1_200; t += 30) {
+      clock.t = t;
+      let k = 0;
+      for (let i = 0; i < 3; i++) if (bucket.tryAcquire()) k++;
+      admitted += k;
+      perTick += k;
+    }
+    expect([admitted, perTick, bucket.availableTokens()]).toEqual([
+      20,
+      '33311000100010001000100010001000100010001',
+      0,
+    ]);
   });
 });
 
