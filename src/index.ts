@@ -9,8 +9,15 @@ export { createIoredisMockPort, useVirtualDate } from './adapters/ioredis-mock.t
 export type { JsonlTraceOptions } from './adapters/jsonl-trace.ts';
 export { JsonlTrace } from './adapters/jsonl-trace.ts';
 // Read/write-splitting router and sharding (src/router/, docs/router.md)
-export type { MariaDbPair, MariaDbPairOptions } from './adapters/mysql2.ts';
-export { Mysql2SqlPort, mariaDbPair, TRACK_LAST_GTID_SQL, trackLastGtid } from './adapters/mysql2.ts';
+export type { MariaDbPair, MariaDbPairOptions, Mysql2SqlPortOptions } from './adapters/mysql2.ts';
+export {
+  GtidTrackingError,
+  Mysql2Session,
+  Mysql2SqlPort,
+  mariaDbPair,
+  TRACK_LAST_GTID_SQL,
+  trackLastGtid,
+} from './adapters/mysql2.ts';
 export { SeededRandom } from './adapters/seeded-random.ts';
 export { SystemClock } from './adapters/system-clock.ts';
 // Sentinel 1.8 circuit breaking and flow control (src/breaker/, src/limit/flow/, docs/sentinel.md)
@@ -159,7 +166,7 @@ export { LlmError } from './ports/llm.ts';
 export type { Random } from './ports/random.ts';
 export { nextExponential, nextGaussian, nextInt } from './ports/random.ts';
 export type { RedisArg, RedisKey, RedisPort, RedisSubscriber } from './ports/redis.ts';
-export type { SqlPort, SqlResult, SqlRow, SqlValue } from './ports/sql.ts';
+export type { SqlPort, SqlResult, SqlRow, SqlSession, SqlValue } from './ports/sql.ts';
 export { SqlError } from './ports/sql.ts';
 export type { TraceFields, TraceSink, TraceValue } from './ports/trace.ts';
 export { nullTraceSink } from './ports/trace.ts';
