@@ -14,6 +14,10 @@ export type Statement =
       readonly table: string;
       /** Present for `REPLACE`: run row by row by the engine (MariaDB sql_insert.cc write_record). */
       readonly replace?: ReplaceSpec;
+      /** Rows of an `INSERT|REPLACE … VALUES` statement (InnoDB reserves that many ids). */
+      readonly tuples?: number;
+      /** An `INSERT … VALUES` taken apart, for the engine to run row by row when it must. */
+      readonly rows?: InsertRows;
     }
   | {
       readonly kind: 'createTable';
@@ -36,6 +40,9 @@ export type Statement =
   | { readonly kind: 'purgeBinaryLogs' }
   | { readonly kind: 'setGlobal'; readonly name: string; readonly value: string }
   | { readonly kind: 'noop' };
+
+/** A write statement (INSERT / REPLACE / UPDATE / DELETE). */
+export type WriteStatement = Extract<Statement, { kind: 'write' }>;
 
 /** A table as declared by MySQL `CREATE TABLE`, and its SQLite translation. */
 export interface TableSpec {
@@ -60,6 +67,21 @@ export interface ReplaceSpec {
   readonly columns: readonly string[] | undefined;
   /** A SQLite `VALUES (…), (…)` statement yielding the tuples (same `?` parameters, same order). */
   readonly valuesSql: string;
+}
+
+/**
+ * An `INSERT [IGNORE] … VALUES (…), (…) [ON DUPLICATE KEY UPDATE …]` taken apart: `valuesSql`
+ * yields the tuples (from the first `valueParams` parameters); the engine inserts each row and,
+ * on a duplicate key, runs `UPDATE t SET <update> WHERE <colliding row>`, where each entry of
+ * `updateArgs` says what binds the next `?` of `update`: a user parameter or `VALUES(col)`.
+ */
+export interface InsertRows {
+  readonly columns: readonly string[] | undefined;
+  readonly valuesSql: string;
+  readonly valueParams: number;
+  readonly ignore: boolean;
+  readonly update: string | undefined;
+  readonly updateArgs: readonly ({ readonly param: number } | { readonly column: string })[];
 }
 
 /** MySQL syntax error 1064, worded as the server words it, plus what the simulator lacks. */
@@ -115,10 +137,13 @@ export function parseStatement(input: string): Statement {
   if (m) {
     const table = ident(m[2]!);
     const normal = insertSetToValues(sql);
+    const tuples = countTuples(normal);
+    const counted = tuples === undefined ? {} : { tuples };
     if (m[1]!.toUpperCase() === 'REPLACE') {
-      return { kind: 'write', sql: normal, table, replace: parseReplace(normal) };
+      return { kind: 'write', sql: normal, table, replace: parseReplace(normal), ...counted };
     }
-    return { kind: 'write', sql: translateWrite(normal), table };
+    const rows = parseInsertRows(normal);
+    return { kind: 'write', sql: translateWrite(normal), table, ...counted, ...(rows ? { rows } : {}) };
   }
   m = /^UPDATE\s+(`?\w+`?)/i.exec(sql) ?? /^DELETE\s+FROM\s+(`?\w+`?)/i.exec(sql);
   if (m) return { kind: 'write', sql: translateExpressions(sql), table: ident(m[1]!) };
@@ -146,6 +171,57 @@ function insertSetToValues(sql: string): string {
   }
   const tail = odku ? ` ${m[2]!.slice(odku.index)}` : '';
   return `${m[1]} (${cols.join(', ')}) VALUES (${vals.join(', ')})${tail}`;
+}
+
+// The number of `(…)` tuples after VALUES, or undefined for INSERT … SELECT.
+function countTuples(sql: string): number | undefined {
+  const at = /\bVALUES?\s*\(/i.exec(sql);
+  if (!at) return undefined;
+  const odku = /\bON DUPLICATE KEY UPDATE\b/i.exec(sql);
+  const body = sql.slice(at.index + at[0].length - 1, odku?.index ?? sql.length);
+  return splitTopLevel(body).length;
+}
+
+function parseInsertRows(sql: string): InsertRows | undefined {
+  const m = /^INSERT(\s+IGNORE)?(?:\s+INTO)?\s+`?\w+`?\s*(?:\(([^)]*)\))?\s*VALUES?\s*(\([\s\S]*)$/i.exec(
+    sql,
+  );
+  if (!m) return undefined;
+  const odku = /\bON DUPLICATE KEY UPDATE\b/i.exec(m[3]!);
+  const tuples = odku ? m[3]!.slice(0, odku.index) : m[3]!;
+  const valueParams = countPlaceholders(tuples);
+  const updateArgs: ({ param: number } | { column: string })[] = [];
+  let next = valueParams;
+  const update = odku
+    ? translateExpressions(m[3]!.slice(odku.index + odku[0].length)).replace(
+        /\bVALUES\((`?\w+`?)\)|\?/gi,
+        (_match, col: string | undefined) => {
+          updateArgs.push(col === undefined ? { param: next++ } : { column: ident(col) });
+          return '?';
+        },
+      )
+    : undefined;
+  return {
+    columns: m[2] === undefined ? undefined : columnList(m[2]),
+    valuesSql: `VALUES ${translateExpressions(tuples)}`,
+    valueParams,
+    ignore: m[1] !== undefined,
+    update,
+    updateArgs,
+  };
+}
+
+// `?` placeholders outside quoted strings and identifiers.
+function countPlaceholders(sql: string): number {
+  let n = 0;
+  let quote: string | null = null;
+  for (const c of sql) {
+    if (quote !== null) {
+      if (c === quote) quote = null;
+    } else if (c === "'" || c === '"' || c === '`') quote = c;
+    else if (c === '?') n++;
+  }
+  return n;
 }
 
 function parseReplace(sql: string): ReplaceSpec {

@@ -1,6 +1,12 @@
 import { createRequire } from 'node:module';
 import { SqlError, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
-import { type ReplaceSpec, syntaxError, type TableSpec } from './dialect.ts';
+import {
+  type InsertRows,
+  type ReplaceSpec,
+  syntaxError,
+  type TableSpec,
+  type WriteStatement,
+} from './dialect.ts';
 
 // better-sqlite3 ships no types here; this is the part of its API the engine uses.
 interface SqliteStatement {
@@ -68,6 +74,11 @@ export class Engine {
   // by the running statement.
   #drawing = false;
   #generated: number[] = [];
+  // The AUTO_INCREMENT value of each row SQLite tried to insert in the running statement, in
+  // order (-1 = to be generated), and each table's counter floor: the InnoDB counter the node has
+  // advanced past, kept outside SQLite so that rolled-back statements and transactions keep it.
+  #insertAttempts: { id: number; inserted: boolean }[] = [];
+  readonly #autoFloor = new Map<string, number>();
   readonly #stmts = new Map<string, SqliteStatement>();
 
   constructor(database: string, host: EngineHost) {
@@ -83,6 +94,8 @@ export class Engine {
         const auto = this.#tables.get(t)?.autoIncrement;
         if (this.#drawing && auto !== undefined) this.#generated.push(Number(a![auto]));
         this.#drawing = false;
+        const attempt = this.#insertAttempts.at(-1);
+        if (attempt !== undefined) attempt.inserted = true;
       } else if (op === 'update') this.#capture.push({ op: 'update', table: t, before: b!, after: a! });
       else this.#capture.push({ op: 'delete', table: t, before: b! });
       return null;
@@ -95,6 +108,7 @@ export class Engine {
       if (op === 'insert') {
         const auto = this.#tables.get(String(table))?.autoIncrement;
         this.#drawing = auto !== undefined && attempt[auto] === -1;
+        if (auto !== undefined) this.#insertAttempts.push({ id: Number(attempt[auto]), inserted: false });
       }
       return null;
     });
@@ -146,16 +160,23 @@ export class Engine {
   }
 
   /** Executes a write statement (inside `scratch`), returning its row changes. */
-  write(sql: string, params: readonly SqlValue[], table: string, replace?: ReplaceSpec): ExecResult {
+  write(st: WriteStatement, params: readonly SqlValue[]): ExecResult {
+    const { sql, table, replace } = st;
     const spec = this.#tables.get(table);
     if (spec === undefined) throw noSuchTable(this.#database, table);
     const captured: RowChange[] = [];
     this.#capture = captured;
     this.#generated = [];
+    this.#insertAttempts = [];
+    const counter = spec.autoIncrement === undefined ? 0 : this.#raiseCounter(spec);
     try {
       if (replace !== undefined) return this.#replace(spec, replace, params, captured);
-      const stmt = this.#guard(sql, () => this.#prepare(sql));
-      const info = this.#guard(sql, () => stmt.run(...bind(params)), table);
+      const rowwise =
+        st.rows !== undefined &&
+        (st.rows.update !== undefined || (st.rows.ignore && spec.autoIncrement !== undefined));
+      const info = rowwise
+        ? this.#insertRows(spec, st.rows!, params)
+        : this.#guard(sql, () => this.#prepare(sql).run(...bind(params)), table);
       // A row updated to its current values is not changed, so not logged (InnoDB answers
       // HA_ERR_RECORD_IS_THE_SAME; verified: a no-op UPDATE writes no GTID on 10.11.19).
       const changes = captured.filter((c) => c.op !== 'update' || !sameRow(spec, c.before, c.after));
@@ -168,24 +189,147 @@ export class Engine {
       const generatedId = this.#generated[0];
       // mysql_insert: the first generated id, else the AUTO_INCREMENT value of the last row
       // written (0, i.e. none, when nothing was written).
+      // The value is the one in the record of the last row PROCESSED (next_number_field), so an
+      // ignored last row still names its id (observed: INSERT IGNORE (1, …), (2, dup) → 2).
       const last = changes.at(-1);
       const auto = spec.autoIncrement;
+      const tried = auto === undefined ? undefined : this.#attempts.get(spec.name)?.[auto];
+      const lastValue =
+        typeof tried === 'number' && tried !== -1
+          ? tried
+          : last !== undefined && last.op !== 'delete' && auto !== undefined
+            ? Number(last.after[auto])
+            : undefined;
       const insertId =
-        auto === undefined
-          ? undefined
-          : (generatedId ??
-            (last !== undefined && last.op !== 'delete' ? Number(last.after[auto]) : undefined));
+        auto === undefined ? undefined : (generatedId ?? (changes.length > 0 ? lastValue : undefined));
       return { rows: [], affectedRows, insertId, generatedId, changes };
     } finally {
       this.#capture = null;
+      if (spec.autoIncrement !== undefined) this.#reserve(spec, counter, st.tuples);
     }
   }
 
+  /**
+   * The row a new row collides with: the first unique key in key order (PRIMARY, then UNIQUE keys
+   * as declared) holding the new row's values, as InnoDB reports the first violated index.
+   */
+  #collision(
+    spec: TableSpec,
+    row: SqlRow,
+    generated: boolean,
+  ): { at: number; old: SqlRow; key: readonly string[] } | undefined {
+    const keys = uniqueKeysInOrder(spec);
+    for (let k = 0; k < keys.length; k++) {
+      const kcols = keys[k]!;
+      // A generated id collides with nothing; NULL never collides in a UNIQUE key.
+      if (generated && spec.autoIncrement !== undefined && kcols.includes(spec.autoIncrement)) continue;
+      if (kcols.some((c) => row[c] === null || row[c] === undefined)) continue;
+      const sql = `SELECT * FROM "${spec.name}" WHERE ${kcols.map((c) => `"${c}" = ?`).join(' AND ')}`;
+      const old = this.#prepare(sql).all(...kcols.map((c) => row[c]))[0] as SqlRow | undefined;
+      if (old !== undefined) return { at: k, old, key: kcols };
+    }
+    return undefined;
+  }
+
+  /**
+   * INSERT … ON DUPLICATE KEY UPDATE, and INSERT IGNORE on a table with AUTO_INCREMENT,
+   * one row at a time (MariaDB sql_insert.cc write_record). ODKU updates the row of the FIRST
+   * colliding key in key order (SQLite's upsert picks its own order: observed on 10.11.19, a row
+   * colliding on `ua` and `ub` updates the `ua` row). A row that is ignored or turns into an
+   * update gives its drawn id back (restore_auto_increment), so the next row takes it, where
+   * SQLite would have consumed it.
+   */
+  #insertRows(spec: TableSpec, rows: InsertRows, params: readonly SqlValue[]): { changes: number } {
+    const cols = rows.columns ?? spec.columns;
+    const tuples = this.#guard(rows.valuesSql, () =>
+      this.#prepare(rows.valuesSql)
+        .all(...bind(params.slice(0, rows.valueParams)))
+        .map((r) => Object.values(r)),
+    );
+    const odku = rows.update !== undefined;
+    const head = rows.ignore && !odku ? 'INSERT OR IGNORE' : 'INSERT';
+    const sql = `${head} INTO "${spec.name}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
+    const stmt = this.#guard(sql, () => this.#prepare(sql), spec.name);
+    const auto = spec.autoIncrement;
+    // sqlite_sequence exists once an AUTOINCREMENT table does.
+    const seqOf =
+      auto === undefined ? undefined : this.#prepare('SELECT seq FROM sqlite_sequence WHERE name = ?');
+    let changes = 0;
+    tuples.forEach((values, i) => {
+      if (values.length !== cols.length) {
+        throw new SqlError(1136, '21S01', `Column count doesn't match value count at row ${i + 1}`);
+      }
+      const seq = seqOf?.all(spec.name)[0]?.seq;
+      const generated = auto !== undefined && (!cols.includes(auto) || values[cols.indexOf(auto)] === null);
+      try {
+        const n = this.#guard(sql, () => stmt.run(...values), spec.name).changes;
+        changes += n;
+        if (n > 0) return;
+        // Ignored by SQLite, which consumed the id it drew: give it back.
+        if (seq !== undefined)
+          this.#prepare('UPDATE sqlite_sequence SET seq = ? WHERE name = ?').run(seq, spec.name);
+        return;
+      } catch (error) {
+        if (!odku || !(error instanceof SqlError) || error.errno !== 1062) throw error;
+      }
+      const attempt = this.#attempts.get(spec.name)!;
+      const hit = this.#collision(spec, attempt, generated);
+      if (hit === undefined)
+        throw new SqlError(1105, 'HY000', 'Unknown error (hasim: duplicate key without a colliding row)');
+      const where = spec.primaryKey.length > 0 ? spec.primaryKey : hit.key;
+      const update = `UPDATE "${spec.name}" SET ${rows.update} WHERE ${where.map((c) => `"${c}" = ?`).join(' AND ')}`;
+      const args = rows.updateArgs.map((a) =>
+        'param' in a ? (params[a.param] ?? null) : (attempt[a.column] ?? null),
+      );
+      changes += this.#guard(
+        update,
+        () => this.#prepare(update).run(...bind(args), ...where.map((c) => hit.old[c])),
+        spec.name,
+      ).changes;
+    });
+    return { changes };
+  }
+
+  // Sets SQLite's AUTOINCREMENT counter to at least the node's floor; returns the counter (the
+  // highest id used so far) at the start of the statement.
+  #raiseCounter(spec: TableSpec): number {
+    const floor = this.#autoFloor.get(spec.name) ?? 0;
+    const seq = this.#prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').all(spec.name)[0]?.seq;
+    if (seq === undefined) {
+      if (floor > 0)
+        this.#prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)').run(spec.name, floor);
+    } else if (Number(seq) < floor) {
+      this.#prepare('UPDATE sqlite_sequence SET seq = ? WHERE name = ?').run(floor, spec.name);
+    }
+    const max = this.#prepare(`SELECT max("${spec.autoIncrement}") AS m FROM "${spec.name}"`).all()[0]?.m;
+    return Math.max(floor, Number(seq ?? 0), Number(max ?? 0));
+  }
+
+  /**
+   * InnoDB's auto-increment reservation (innodb_autoinc_lock_mode=1, MariaDB 10.11's default;
+   * handler.cc update_auto_increment): the first row that needs a generated id reserves as many
+   * ids as the statement has rows (estimation_rows_to_insert), and ids once drawn are never given
+   * back, not by a failed statement nor by a rollback. Observed on 10.11.19: after
+   * `(5, …), (NULL, …)` the next id is 8; after `INSERT IGNORE (a) VALUES (1), (1), (2)` it is 4.
+   */
+  #reserve(spec: TableSpec, start: number, tuples: number | undefined): void {
+    let counter = start;
+    let first: number | undefined;
+    for (const { id, inserted } of this.#insertAttempts) {
+      if (id === -1) {
+        counter++;
+        first ??= counter;
+      } else if (inserted && id > counter) counter = id; // an explicit id that became an update does not count
+    }
+    const reserved = first === undefined ? counter : Math.max(counter, first + (tuples ?? 1) - 1);
+    if (reserved > (this.#autoFloor.get(spec.name) ?? 0)) this.#autoFloor.set(spec.name, reserved);
+  }
+
   /** Executes a write statement and commits it at once (autocommit), returning its row changes. */
-  writeCommitted(sql: string, params: readonly SqlValue[], table: string, replace?: ReplaceSpec): ExecResult {
+  writeCommitted(st: WriteStatement, params: readonly SqlValue[]): ExecResult {
     this.#db.exec('BEGIN');
     try {
-      const res = this.write(sql, params, table, replace);
+      const res = this.write(st, params);
       this.#db.exec('COMMIT');
       return res;
     } catch (error) {
@@ -216,9 +360,7 @@ export class Engine {
     );
     const insertSql = `INSERT INTO "${spec.name}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
     const insert = this.#guard(insertSql, () => this.#prepare(insertSql));
-    const keys: (readonly string[])[] = [];
-    if (spec.primaryKey.length > 0) keys.push(spec.primaryKey);
-    keys.push(...spec.uniqueKeys.values());
+    const keys = uniqueKeysInOrder(spec);
     const auto = spec.autoIncrement;
     let inserted = 0;
     let replaced = 0;
@@ -229,6 +371,13 @@ export class Engine {
       if (values.length !== cols.length) {
         throw new SqlError(1136, '21S01', `Column count doesn't match value count at row ${i + 1}`);
       }
+      // A retried row keeps the id it drew: only its first insert attempt counts for the counter.
+      const attemptsMark = this.#insertAttempts.length;
+      const keepFirstAttempt = () => {
+        const retries = this.#insertAttempts.splice(attemptsMark + 1);
+        const first = this.#insertAttempts[attemptsMark];
+        if (first !== undefined && retries.some((r) => r.inserted)) first.inserted = true;
+      };
       const autoAt = auto === undefined ? -1 : cols.indexOf(auto);
       const generated = auto !== undefined && (autoAt < 0 || values[autoAt] === null);
       const run = () => {
@@ -242,23 +391,14 @@ export class Engine {
       for (;;) {
         try {
           run();
+          keepFirstAttempt();
           return;
         } catch (error) {
           if (!(error instanceof SqlError) || error.errno !== 1062) throw error;
           const attempt = this.#attempts.get(spec.name)!;
-          let at = -1;
-          let old: SqlRow | undefined;
-          for (let k = 0; k < keys.length && old === undefined; k++) {
-            const kcols = keys[k]!;
-            // A generated id collides with nothing; NULL never collides in a UNIQUE key.
-            if (generated && kcols.includes(auto!)) continue;
-            if (kcols.some((c) => attempt[c] === null || attempt[c] === undefined)) continue;
-            const where = kcols.map((c) => `"${c}" = ?`).join(' AND ');
-            const sql = `SELECT * FROM "${spec.name}" WHERE ${where}`;
-            old = this.#prepare(sql).all(...kcols.map((c) => attempt[c]))[0] as SqlRow | undefined;
-            at = k;
-          }
-          if (old === undefined) throw error;
+          const hit = this.#collision(spec, attempt, generated);
+          if (hit === undefined) throw error;
+          const { at, old } = hit;
           if (at < keys.length - 1) {
             this.#applyChange({ op: 'delete', table: spec.name, before: old });
             replaced++;
@@ -268,6 +408,7 @@ export class Engine {
             // HA_ERR_RECORD_IS_THE_SAME: counted as inserted, nothing changed, nothing logged.
             inserted++;
             if (auto !== undefined) lastAuto = Number(old[auto]);
+            keepFirstAttempt();
             return;
           }
           // The update is done as delete + insert (so that a generated id is drawn as InnoDB
@@ -280,6 +421,7 @@ export class Engine {
           if (after?.op === 'write') {
             capture.splice(mark, 2, { op: 'update', table: spec.name, before: old, after: after.after });
           }
+          keepFirstAttempt();
           return;
         }
       }
@@ -345,12 +487,18 @@ export class Engine {
         throw new SqlError(1051, '42S02', `Unknown table '${this.#database}.${table}'`);
       }
       this.#db.exec(`DROP TABLE "${table}"`);
+      this.#autoFloor.delete(table);
       this.#tables.delete(table);
       this.#stmts.clear();
       return;
     }
     if (!this.#tables.has(table)) throw noSuchTable(this.#database, table);
+    // TRUNCATE empties the table and restarts its AUTO_INCREMENT counter (InnoDB recreates it).
     this.#db.exec(`DELETE FROM "${table}"`);
+    if (this.#tables.get(table)?.autoIncrement !== undefined) {
+      this.#prepare('DELETE FROM sqlite_sequence WHERE name = ?').run(table);
+    }
+    this.#autoFloor.delete(table);
   }
 
   #applyChange(change: RowChange): void {
@@ -465,6 +613,14 @@ export class Engine {
     const value = row === undefined ? '' : cols.map((c) => String(row[c] ?? 'NULL')).join('-');
     return new SqlError(1062, '23000', `Duplicate entry '${value}' for key '${key}'`);
   }
+}
+
+/** PRIMARY, then the UNIQUE keys as declared: the order InnoDB checks them in. */
+function uniqueKeysInOrder(spec: TableSpec): (readonly string[])[] {
+  const keys: (readonly string[])[] = [];
+  if (spec.primaryKey.length > 0) keys.push(spec.primaryKey);
+  keys.push(...spec.uniqueKeys.values());
+  return keys;
 }
 
 const sameRow = (spec: TableSpec, a: SqlRow, b: SqlRow) => spec.columns.every((c) => sameValue(a[c], b[c]));

@@ -364,8 +364,8 @@ export class SimMysqlNode implements SqlPort {
         const direct = s.txn === null && base.length === 0 && !deferred;
         const res = this.#withSession(s, () =>
           direct
-            ? this.#engine.writeCommitted(st.sql, params, st.table, st.replace)
-            : this.#engine.scratch(base, () => this.#engine.write(st.sql, params, st.table, st.replace)),
+            ? this.#engine.writeCommitted(st, params)
+            : this.#engine.scratch(base, () => this.#engine.write(st, params)),
         );
         // LAST_INSERT_ID() changes only when the statement generated an id (explicit ids do not).
         if (res.generatedId !== undefined) s.lastInsertId = res.generatedId;

@@ -181,3 +181,81 @@ describe('collation and DECIMAL as the server answers them', () => {
     ]);
   });
 });
+
+describe('AUTO_INCREMENT as InnoDB hands it out (innodb_autoinc_lock_mode=1)', () => {
+  // Each row: statements, then the id the next `INSERT (a) VALUES (100)` gets; observed on 10.11.19.
+  it.each([
+    ['(NULL, 1), (5, 2)', 6],
+    ['(5, 1), (NULL, 2)', 8],
+    ['(NULL, 1), (NULL, 2), (7, 3), (NULL, 4)', 9],
+    ['(NULL, 1), (NULL, 2), (NULL, 3)', 4],
+  ])('INSERT (id, a) VALUES %s → next id %i (seed 90)', async (values, next) => {
+    const { value } = await runCluster(90, { replicas: 0 }, async (c) => {
+      await c.primary.query(AUTO);
+      await c.primary.query(`INSERT INTO a (id, u) VALUES ${values}`);
+      return (await c.primary.query('INSERT INTO a (u) VALUES (100)')).insertId;
+    });
+    expect(value).toBe(next);
+  });
+
+  it.each([
+    ['INSERT IGNORE INTO a (u) VALUES (1), (1), (2)', 5],
+    ['INSERT INTO a (u) VALUES (1), (2), (3) ON DUPLICATE KEY UPDATE u = u', 5],
+    ['REPLACE INTO a (id, u) VALUES (NULL, 1), (NULL, 3)', 4],
+  ])('after INSERT (u) VALUES (1): %s → next id %i (seed 91)', async (sql, next) => {
+    const { value } = await runCluster(91, { replicas: 0 }, async (c) => {
+      await c.primary.query(AUTO);
+      await c.primary.query('INSERT INTO a (u) VALUES (1)');
+      await c.primary.query(sql);
+      return (await c.primary.query('INSERT INTO a (u) VALUES (100)')).insertId;
+    });
+    expect(value).toBe(next);
+  });
+
+  it('an ignored or updated row gives its id back to the next row of the statement; TRUNCATE restarts at 1 (seed 92)', async () => {
+    const { value } = await runCluster(92, { replicas: 0 }, async (c) => {
+      await c.primary.query(AUTO);
+      await c.primary.query("INSERT INTO a (u, v) VALUES (1, 'a')");
+      const odku = await c.primary.query(
+        "INSERT INTO a (u, v) VALUES (1, 'b'), (2, 'c') ON DUPLICATE KEY UPDATE v = VALUES(v)",
+      );
+      const ignore = await c.primary.query("INSERT IGNORE INTO a (u, v) VALUES (1, 'x'), (5, 'y')");
+      const rows = (await c.primary.query('SELECT id, u FROM a ORDER BY id')).rows;
+      await c.primary.query('TRUNCATE TABLE a');
+      const fresh = await c.primary.query("INSERT INTO a (u, v) VALUES (9, 'z')");
+      return { odku: odku.insertId, ignore: ignore.insertId, rows, fresh: fresh.insertId };
+    });
+    expect(value).toEqual({
+      odku: 2,
+      ignore: 4,
+      rows: [
+        { id: 1, u: 1 },
+        { id: 2, u: 2 },
+        { id: 4, u: 5 },
+      ],
+      fresh: 1,
+    });
+  });
+
+  it('ODKU updates the row of the first colliding key in key order (PRIMARY, then UNIQUE as declared) (seed 93)', async () => {
+    // Observed on 10.11.19: (NULL, a=4, b=4) colliding with row 1 on ua and row 2 on ub updates
+    // row 1 (unchanged here: affectedRows 1 for the new row + 1); SQLite's upsert picked row 2.
+    const { value } = await runCluster(93, { replicas: 0 }, async (c) => {
+      await c.primary.query(
+        'CREATE TABLE f (id INT AUTO_INCREMENT PRIMARY KEY, a INT, b INT, v INT, UNIQUE KEY ua (a), UNIQUE KEY ub (b))',
+      );
+      await c.primary.query('INSERT INTO f VALUES (1, 4, 1, 0)');
+      const r = await c.primary.query(
+        'INSERT INTO f (id, a, b, v) VALUES (NULL, 1, 4, 1), (NULL, 4, 4, 0) ON DUPLICATE KEY UPDATE v = VALUES(v)',
+      );
+      return { affected: r.affectedRows, rows: (await c.primary.query('SELECT * FROM f ORDER BY id')).rows };
+    });
+    expect(value).toEqual({
+      affected: 2,
+      rows: [
+        { id: 1, a: 4, b: 1, v: 0 },
+        { id: 2, a: 1, b: 4, v: 1 },
+      ],
+    });
+  });
+});
