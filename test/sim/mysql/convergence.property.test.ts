@@ -8,6 +8,7 @@ import { SimMysqlCluster } from '../../../sim/mysql/index.ts';
 
 type Cmd =
   | { kind: 'upsert'; id: number; v: number }
+  | { kind: 'replace'; id: number; v: number }
   | { kind: 'delete'; id: number }
   | { kind: 'txn'; ids: number[] }
   | { kind: 'thread'; replica: number; io: boolean; start: boolean }
@@ -22,6 +23,12 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
     v: fc.integer({ min: 0, max: 99 }),
   }),
   fc.record({ kind: fc.constant('delete' as const), id: fc.integer({ min: 1, max: 6 }) }),
+  // REPLACE logs an Update_rows (or Write_rows) image that replicas must apply like any other.
+  fc.record({
+    kind: fc.constant('replace' as const),
+    id: fc.integer({ min: 1, max: 6 }),
+    v: fc.integer({ min: 0, max: 99 }),
+  }),
   fc.record({
     kind: fc.constant('txn' as const),
     ids: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }),
@@ -60,6 +67,9 @@ async function run(cmds: Cmd[], semi: boolean) {
           break;
         case 'delete':
           await db.query('DELETE FROM t WHERE id = ?', [k.id]);
+          break;
+        case 'replace':
+          await db.query('REPLACE INTO t VALUES (?, ?)', [k.id, k.v]);
           break;
         case 'txn': {
           const s = db.session();
