@@ -97,7 +97,7 @@ const ident = (s: string) => s.replace(/^[`"]|[`"]$/g, '');
 
 /** Classifies one statement and translates what SQLite must run. */
 export function parseStatement(input: string): Statement {
-  const sql = input.trim().replace(/;\s*$/, '');
+  const sql = stripModifiers(input.trim().replace(/;\s*$/, ''));
   const upper = sql.toUpperCase().replace(/\s+/g, ' ');
   if (upper === 'BEGIN' || upper === 'BEGIN WORK' || upper.startsWith('START TRANSACTION'))
     return { kind: 'begin' };
@@ -133,6 +133,11 @@ export function parseStatement(input: string): Statement {
     if (names.every((n) => /^@@(global\.|session\.)?\w+$/i.test(n))) return { kind: 'variables', names };
   }
   if (upper.startsWith('SELECT')) return { kind: 'select', sql: translateExpressions(stripLocking(sql)) };
+  m = /^(?:INSERT|REPLACE)\s+DELAYED\b(?:\s+IGNORE)?(?:\s+INTO)?\s+(`?\w+`?)/i.exec(sql);
+  if (m) {
+    // Observed on 10.11.19 (InnoDB): ER_DELAYED_NOT_SUPPORTED.
+    throw new SqlError(1616, 'HY000', `DELAYED option not supported for table '${ident(m[1]!)}'`);
+  }
   m = /^(INSERT|REPLACE)(?:\s+IGNORE)?(?:\s+INTO)?\s+(`?\w+`?)/i.exec(sql);
   if (m) {
     const table = ident(m[2]!);
@@ -144,6 +149,12 @@ export function parseStatement(input: string): Statement {
     }
     const rows = parseInsertRows(normal);
     return { kind: 'write', sql: translateWrite(normal), table, ...counted, ...(rows ? { rows } : {}) };
+  }
+  // UPDATE IGNORE skips the rows whose change would duplicate a key, as SQLite's UPDATE OR IGNORE.
+  m = /^UPDATE\s+IGNORE\s+(`?\w+`?)/i.exec(sql);
+  if (m) {
+    const update = translateExpressions(sql).replace(/^UPDATE\s+IGNORE\b/i, 'UPDATE OR IGNORE');
+    return { kind: 'write', sql: update, table: ident(m[1]!) };
   }
   m = /^UPDATE\s+(`?\w+`?)/i.exec(sql) ?? /^DELETE\s+FROM\s+(`?\w+`?)/i.exec(sql);
   if (m) return { kind: 'write', sql: translateExpressions(sql), table: ident(m[1]!) };
@@ -232,6 +243,17 @@ function parseReplace(sql: string): ReplaceSpec {
   return { columns, valuesSql: `VALUES ${translateExpressions(m[2]!)}` };
 }
 
+// Modifiers InnoDB ignores (LOW_PRIORITY / HIGH_PRIORITY / QUICK only matter to table-locking
+// engines), and DELETE IGNORE, which only turns errors a single-table DELETE cannot raise here
+// into warnings. (DELAYED is refused by InnoDB tables: 1616, see parseStatement.)
+function stripModifiers(sql: string): string {
+  return sql
+    .replace(/^(INSERT|REPLACE)\s+(?:LOW_PRIORITY|HIGH_PRIORITY)\b\s*/i, '$1 ')
+    .replace(/^UPDATE\s+LOW_PRIORITY\b\s*/i, 'UPDATE ')
+    .replace(/^DELETE\s+(?:(?:LOW_PRIORITY|QUICK|IGNORE)\s+)+FROM\b/i, 'DELETE FROM')
+    .replace(/^SELECT\b([\s\S]*?)\s+FROM\s+DUAL\b/i, 'SELECT$1');
+}
+
 function stripLocking(sql: string): string {
   return sql.replace(/\s+(FOR UPDATE|LOCK IN SHARE MODE)\s*$/i, '');
 }
@@ -239,10 +261,15 @@ function stripLocking(sql: string): string {
 // MySQL spellings SQLite lacks. NOW() would read the real clock in SQLite, so it is rewritten to
 // the node's virtual-clock function; LAST_INSERT_ID() reads the session's value.
 function translateExpressions(sql: string): string {
-  return sql
-    .replace(/\bNOW\(\)|\bCURRENT_TIMESTAMP\b(\(\))?/gi, '__hasim_now()')
-    .replace(/\bUNIX_TIMESTAMP\(\)/gi, '__hasim_unix_timestamp()')
-    .replace(/\bLAST_INSERT_ID\(\)/gi, '__hasim_last_insert_id()');
+  return (
+    sql
+      .replace(/\bNOW\(\)|\bCURRENT_TIMESTAMP\b(\(\))?/gi, '__hasim_now()')
+      .replace(/\bUNIX_TIMESTAMP\(\)/gi, '__hasim_unix_timestamp()')
+      .replace(/\bLAST_INSERT_ID\(\)/gi, '__hasim_last_insert_id()')
+      // SQLite's multi-argument max()/min() are NULL when an argument is, like GREATEST/LEAST.
+      .replace(/\bGREATEST\s*\(/gi, 'max(')
+      .replace(/\bLEAST\s*\(/gi, 'min(')
+  );
 }
 
 function translateWrite(sql: string): string {

@@ -78,6 +78,8 @@ export class Engine {
   // order (-1 = to be generated), and each table's counter floor: the InnoDB counter the node has
   // advanced past, kept outside SQLite so that rolled-back statements and transactions keep it.
   #insertAttempts: { id: number; inserted: boolean }[] = [];
+  // Rows the running statement tried to update (its matched rows, skipped ones included).
+  #updateAttempts = 0;
   readonly #autoFloor = new Map<string, number>();
   readonly #stmts = new Map<string, SqliteStatement>();
 
@@ -105,6 +107,7 @@ export class Engine {
     this.#db.function('__hasim_attempt', { deterministic: false }, (table, row, op) => {
       const attempt = JSON.parse(String(row)) as SqlRow;
       this.#attempts.set(String(table), attempt);
+      if (op === 'update') this.#updateAttempts++;
       if (op === 'insert') {
         const auto = this.#tables.get(String(table))?.autoIncrement;
         this.#drawing = auto !== undefined && attempt[auto] === -1;
@@ -168,6 +171,7 @@ export class Engine {
     this.#capture = captured;
     this.#generated = [];
     this.#insertAttempts = [];
+    this.#updateAttempts = 0;
     const counter = spec.autoIncrement === undefined ? 0 : this.#raiseCounter(spec);
     try {
       if (replace !== undefined) return this.#replace(spec, replace, params, captured);
@@ -180,8 +184,11 @@ export class Engine {
       // A row updated to its current values is not changed, so not logged (InnoDB answers
       // HA_ERR_RECORD_IS_THE_SAME; verified: a no-op UPDATE writes no GTID on 10.11.19).
       const changes = captured.filter((c) => c.op !== 'update' || !sameRow(spec, c.before, c.after));
-      if (!/^\s*INSERT/i.test(sql))
-        return { rows: [], affectedRows: info.changes, insertId: undefined, generatedId: undefined, changes };
+      if (!/^\s*INSERT/i.test(sql)) {
+        // UPDATE IGNORE: a row skipped for a duplicate key still counts as matched (CLIENT_FOUND_ROWS).
+        const affectedRows = /^UPDATE OR IGNORE\b/i.test(sql) ? this.#updateAttempts : info.changes;
+        return { rows: [], affectedRows, insertId: undefined, generatedId: undefined, changes };
+      }
       // INSERT (… ON DUPLICATE KEY UPDATE), sql_insert.cc write_record: 1 per row inserted, 2 per
       // row updated, and, as mysql2 connects with CLIENT_FOUND_ROWS, 1 per row left unchanged.
       const unchanged = captured.length - changes.length;
@@ -594,6 +601,8 @@ export class Engine {
         throw new SqlError(1136, '21S01', "Column count doesn't match value count at row 1");
       }
       if (/syntax error|incomplete input/.test(msg)) throw syntaxError(sql, msg);
+      m = /no such function: (\w+)/.exec(msg);
+      if (m) throw syntaxError(sql, `function ${m[1]} is not simulated`);
       throw new SqlError(1105, 'HY000', `Unknown error (hasim: SQLite said ${msg})`);
     }
   }

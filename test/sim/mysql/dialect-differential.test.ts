@@ -250,6 +250,24 @@ const CASES: readonly Case[] = [
     ],
   },
   {
+    name: 'modifiers InnoDB ignores, UPDATE IGNORE, FROM DUAL, GREATEST / LEAST',
+    source: 'MariaDB KB "INSERT", "INSERT DELAYED", "UPDATE", "DELETE", "GREATEST", "DUAL"',
+    steps: [
+      `CREATE TABLE {t} ${PKUQ}`,
+      "INSERT LOW_PRIORITY INTO {t} VALUES (1, 10, 'a')",
+      "INSERT DELAYED INTO {t} VALUES (2, 20, 'b')",
+      "INSERT HIGH_PRIORITY IGNORE INTO {t} VALUES (2, 21, 'c')",
+      'UPDATE IGNORE {t} SET u = 10 WHERE id = 2',
+      'UPDATE IGNORE {t} SET u = u + 100',
+      "UPDATE LOW_PRIORITY {t} SET v = 'x' WHERE id = 1",
+      'DELETE LOW_PRIORITY QUICK IGNORE FROM {t} WHERE id = 1',
+      'SELECT * FROM {t} ORDER BY id',
+      'SELECT 1 + 1 AS two FROM DUAL',
+      'SELECT GREATEST(1, 5, 3) AS g, LEAST(4, 2) AS l, GREATEST(1, NULL) AS n',
+      { sql: 'SELECT FOUND_ROWS() AS n', unsupported: true },
+    ],
+  },
+  {
     name: "expressions are SQLite's (known differences)",
     source: 'docs/mysql.md "Differences from MariaDB"',
     steps: [

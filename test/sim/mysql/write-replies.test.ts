@@ -259,3 +259,34 @@ describe('AUTO_INCREMENT as InnoDB hands it out (innodb_autoinc_lock_mode=1)', (
     });
   });
 });
+
+describe('statement modifiers and small spellings (observed on 10.11.19)', () => {
+  it('LOW_PRIORITY / HIGH_PRIORITY / QUICK are no-ops, DELAYED is 1616, UPDATE IGNORE counts skipped rows as matched (seed 94)', async () => {
+    const { value } = await runCluster(94, { replicas: 0 }, async (c) => {
+      await c.primary.query('CREATE TABLE m (id INT PRIMARY KEY, u INT, UNIQUE KEY uq (u))');
+      await c.primary.query('INSERT LOW_PRIORITY INTO m VALUES (1, 10)');
+      const delayed = await sqlError(c.primary.query('INSERT DELAYED INTO m VALUES (2, 20)'));
+      await c.primary.query('INSERT HIGH_PRIORITY INTO m VALUES (2, 20)');
+      const ignore = await c.primary.query('UPDATE IGNORE m SET u = 10 WHERE id = 2');
+      await c.primary.query('DELETE LOW_PRIORITY QUICK FROM m WHERE id = 1');
+      const dual = (await c.primary.query('SELECT GREATEST(1, 5, 3) AS g, LEAST(4, 2) AS l FROM DUAL')).rows;
+      const fn = await sqlError(c.primary.query('SELECT FOUND_ROWS()'));
+      return {
+        delayed,
+        ignore: ignore.affectedRows,
+        rows: (await c.primary.query('SELECT * FROM m')).rows,
+        dual,
+        fn,
+      };
+    });
+    expect([value.delayed.errno, value.delayed.message]).toEqual([
+      1616,
+      "DELAYED option not supported for table 'm'",
+    ]);
+    expect(value.ignore).toBe(1);
+    expect(value.rows).toEqual([{ id: 2, u: 20 }]);
+    expect(value.dual).toEqual([{ g: 5, l: 2 }]);
+    expect(value.fn.errno).toBe(1064);
+    expect(value.fn.message).toContain('(hasim: function FOUND_ROWS is not simulated)');
+  });
+});
