@@ -87,7 +87,7 @@ describe('node: data, errors and transactions (MariaDB wording)', () => {
   });
 
   // A multi-row INSERT answers the FIRST generated id, in the OK packet and in LAST_INSERT_ID()
-  // (sql_insert.cc mysql_insert; observed on MariaDB 10.11.19, see dialect-differential.test.ts).
+  // (sql_insert.cc mysql_insert; observed on MariaDB 10.11.19, see test/integration/mysql-dialect-differential.test.ts).
   it('AUTO_INCREMENT: insertId, LAST_INSERT_ID(), GTIDs 0-1-N per commit', async () => {
     const { value } = await runCluster(14, { replicas: 0 }, async (c) => {
       const ddl = await c.primary.query('CREATE TABLE u (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)');

@@ -3,7 +3,7 @@ import { runCluster, sqlError } from './helpers.ts';
 
 // What a write answers and what it logs. Every expected value was observed on MariaDB 10.11.19
 // (affected rows through mysql2, which connects with CLIENT_FOUND_ROWS; binlog events with SHOW
-// BINLOG EVENTS on the 3307 primary, binlog_format=ROW); dialect-differential.test.ts re-checks
+// BINLOG EVENTS on the 3307 primary, binlog_format=ROW); test/integration/mysql-dialect-differential.test.ts re-checks
 // the replies against the live server when it is up.
 const AUTO = 'CREATE TABLE a (id INT AUTO_INCREMENT PRIMARY KEY, u INT, v VARCHAR(10), UNIQUE KEY uq (u))';
 

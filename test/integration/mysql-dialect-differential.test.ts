@@ -9,17 +9,17 @@
 // must refuse it with 1064 naming itself ("hasim: …"), never run something else. A step marked
 // `differs` is a known, documented difference (docs/mysql.md "Differences from MariaDB"): the row
 // asserts that it still differs, so fixing it makes the row fail until the mark is removed.
-// `HD_DUMP=1 npx vitest run test/sim/mysql/dialect-differential.test.ts` prints every step whose
+// `HD_DUMP=1 npx vitest run test/integration/mysql-dialect-differential.test.ts` prints every step whose
 // answers differ (marked or not).
 
 import fc from 'fast-check';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SimMysqlCluster } from '../../../sim/mysql/index.ts';
-import { Mysql2SqlPort } from '../../../src/adapters/mysql2.ts';
-import { SqlError, type SqlPort, type SqlValue } from '../../../src/ports/sql.ts';
-import { gateBackend, MACHINE_SERVICE_HINT, uniqueName } from '../../integration/backends.ts';
+import { Simulation } from '../../sim/kernel/simulation.ts';
+import { SimMysqlCluster } from '../../sim/mysql/index.ts';
+import { Mysql2SqlPort } from '../../src/adapters/mysql2.ts';
+import { SqlError, type SqlPort, type SqlValue } from '../../src/ports/sql.ts';
+import { gateBackend, MACHINE_SERVICE_HINT, uniqueName } from './backends.ts';
 
 interface Step {
   readonly sql: string;
