@@ -1,15 +1,17 @@
 import { ConsecutiveBreaker, circuitBreaker, handleAll, SamplingBreaker } from 'cockatiel';
 import CircuitBreaker from 'opossum';
 import { SystemClock } from '../../src/adapters/system-clock.ts';
-import { Sentinel } from '../../src/breaker/index.ts';
+import { ARTICLE_RT_DEGRADE_RULE, Sentinel } from '../../src/breaker/index.ts';
 import type { BenchCase, Measurement } from '../harness.ts';
 
 // One CLOSED breaker guarding trivial work, called sequentially with `await`, on the real clock
 // (what a live gateway does per request). Each library in its documented default shape:
-// - hasim: `await sentinel.entry(r)`, work, `entry.exit()`, one slow-ratio DegradeRule (the article's);
+// - hasim: `await sentinel.entry(r)`, work, `entry.exit()`, one slow-ratio DegradeRule (the article's,
+//   ARTICLE_RT_DEGRADE_RULE);
 // - opossum 9: `new CircuitBreaker(fn)` (defaults: 10 s timeout timer per call, rolling stats), `await fire()`;
 // - cockatiel 3: `circuitBreaker(handleAll, { halfOpenAfter, breaker: new ConsecutiveBreaker(5) })`, `await execute(fn)`.
 const N = 100_000;
+const R = ARTICLE_RT_DEGRADE_RULE.resource;
 
 let sink = 0;
 const work = (i: number): number => {
@@ -19,25 +21,15 @@ const work = (i: number): number => {
 
 async function sentinel(): Promise<Measurement> {
   const s = new Sentinel({ clock: new SystemClock() });
-  s.loadDegradeRules([
-    {
-      resource: 'llmApi',
-      grade: 0,
-      count: 2000,
-      slowRatioThreshold: 0.5,
-      minRequestAmount: 5,
-      statIntervalMs: 60_000,
-      timeWindow: 30,
-    },
-  ]);
+  s.loadDegradeRules([ARTICLE_RT_DEGRADE_RULE]);
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
-    const e = await s.entry('llmApi');
+    const e = await s.entry(R);
     work(i);
     e.exit();
   }
   const ms = performance.now() - t0;
-  if (s.circuitBreakers('llmApi')[0]!.state !== 'CLOSED') throw new Error('bench: breaker left CLOSED');
+  if (s.circuitBreakers(R)[0]!.state !== 'CLOSED') throw new Error('bench: breaker left CLOSED');
   return { ops: N, ms };
 }
 
@@ -47,20 +39,10 @@ async function sentinelConstantClock(): Promise<Measurement> {
   const t = Date.now();
   const clock = { now: () => t, sleep: () => Promise.resolve(), schedule: () => ({ cancel() {} }) };
   const s = new Sentinel({ clock });
-  s.loadDegradeRules([
-    {
-      resource: 'llmApi',
-      grade: 0,
-      count: 2000,
-      slowRatioThreshold: 0.5,
-      minRequestAmount: 5,
-      statIntervalMs: 60_000,
-      timeWindow: 30,
-    },
-  ]);
+  s.loadDegradeRules([ARTICLE_RT_DEGRADE_RULE]);
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
-    const e = await s.entry('llmApi');
+    const e = await s.entry(R);
     work(i);
     e.exit();
   }
@@ -69,19 +51,9 @@ async function sentinelConstantClock(): Promise<Measurement> {
 
 async function sentinelRun(): Promise<Measurement> {
   const s = new Sentinel({ clock: new SystemClock() });
-  s.loadDegradeRules([
-    {
-      resource: 'llmApi',
-      grade: 0,
-      count: 2000,
-      slowRatioThreshold: 0.5,
-      minRequestAmount: 5,
-      statIntervalMs: 60_000,
-      timeWindow: 30,
-    },
-  ]);
+  s.loadDegradeRules([ARTICLE_RT_DEGRADE_RULE]);
   const t0 = performance.now();
-  for (let i = 0; i < N; i++) await s.run('llmApi', () => work(i));
+  for (let i = 0; i < N; i++) await s.run(R, () => work(i));
   return { ops: N, ms: performance.now() - t0 };
 }
 
@@ -108,19 +80,9 @@ const workAsync = async (i: number): Promise<number> => work(i);
 
 async function sentinelRunAsync(): Promise<Measurement> {
   const s = new Sentinel({ clock: new SystemClock() });
-  s.loadDegradeRules([
-    {
-      resource: 'llmApi',
-      grade: 0,
-      count: 2000,
-      slowRatioThreshold: 0.5,
-      minRequestAmount: 5,
-      statIntervalMs: 60_000,
-      timeWindow: 30,
-    },
-  ]);
+  s.loadDegradeRules([ARTICLE_RT_DEGRADE_RULE]);
   const t0 = performance.now();
-  for (let i = 0; i < N; i++) await s.run('llmApi', () => workAsync(i));
+  for (let i = 0; i < N; i++) await s.run(R, () => workAsync(i));
   return { ops: N, ms: performance.now() - t0 };
 }
 

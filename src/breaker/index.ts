@@ -14,6 +14,13 @@ export {
 } from './circuit-breaker.ts';
 export { BlockException, DegradeException } from './errors.ts';
 export type { DegradeGradeValue, DegradeRule, DegradeRuleConfig } from './rule.ts';
-export { DegradeGrade, degradeRule, degradeRuleProblem, InvalidRuleError } from './rule.ts';
+export {
+  ARTICLE_EXCEPTION_DEGRADE_RULE,
+  ARTICLE_RT_DEGRADE_RULE,
+  DegradeGrade,
+  degradeRule,
+  degradeRuleProblem,
+  InvalidRuleError,
+} from './rule.ts';
 export type { RunHandlers, SentinelOptions } from './sentinel.ts';
 export { Entry, Sentinel } from './sentinel.ts';

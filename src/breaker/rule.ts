@@ -41,6 +41,38 @@ export interface DegradeRule {
 /** What a caller writes: `resource` plus any fields that differ from Sentinel's defaults. */
 export type DegradeRuleConfig = Partial<DegradeRule> & { readonly resource: string };
 
+/**
+ * The article's section 1.3 slow-call rule exactly as written there (`new DegradeRule("llmApi")` in
+ * `SentinelDegradeConfig.initDegradeRules`), resource name included: grade RT, `count` 2000 ms max
+ * allowed response time, `slowRatioThreshold` 0.5, `minRequestAmount` 5, `statIntervalMs` 60000 ms
+ * (one minute), `timeWindow` 30 s. Fields the article does not set keep Sentinel's defaults when
+ * passed through {@link degradeRule} (limitApp `'default'`).
+ */
+export const ARTICLE_RT_DEGRADE_RULE = Object.freeze({
+  resource: 'llmApi',
+  grade: DegradeGrade.RT,
+  count: 2000,
+  slowRatioThreshold: 0.5,
+  minRequestAmount: 5,
+  statIntervalMs: 60_000,
+  timeWindow: 30,
+} as const satisfies DegradeRuleConfig);
+
+/**
+ * The article's section 1.3 exception-ratio rule exactly as written there (`new
+ * DegradeRule("llmApiException")`), resource name included: grade EXCEPTION_RATIO, `count` 0.3 (30 %),
+ * `minRequestAmount` 5, `timeWindow` 60 s. The article sets no `statIntervalMs`, so Sentinel's default
+ * 1000 ms window applies through {@link degradeRule}; `slowRatioThreshold` (default 1.0) is unused by
+ * this grade.
+ */
+export const ARTICLE_EXCEPTION_DEGRADE_RULE = Object.freeze({
+  resource: 'llmApiException',
+  grade: DegradeGrade.EXCEPTION_RATIO,
+  count: 0.3,
+  minRequestAmount: 5,
+  timeWindow: 60,
+} as const satisfies DegradeRuleConfig);
+
 /** A rule that `DegradeRuleManager.isValidRule` (or `FlowRuleUtil.isValidRule`) would refuse. */
 export class InvalidRuleError extends Error {
   override readonly name = 'InvalidRuleError';

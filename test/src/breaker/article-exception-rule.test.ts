@@ -8,16 +8,10 @@
 // at 5/s or more it trips, for 100 ms calls and 30 s calls alike. The same rule with a 60 s window
 // trips at the 5th failed completion even at 0.5 calls/s. (The model is deterministic: no seed.)
 import { describe, expect, it } from 'vitest';
-import { type Entry, Sentinel } from '../../../src/breaker/index.ts';
+import { ARTICLE_EXCEPTION_DEGRADE_RULE, type Entry, Sentinel } from '../../../src/breaker/index.ts';
 import { ManualClock } from './manual-clock.ts';
 
-const ARTICLE_RULE = {
-  resource: 'llmApiException',
-  grade: 1,
-  count: 0.3,
-  minRequestAmount: 5,
-  timeWindow: 60,
-} as const;
+const ARTICLE_RULE = ARTICLE_EXCEPTION_DEGRADE_RULE;
 
 interface Traffic {
   /** Arrivals per second, evenly spaced from t = 0 (1000 / rate must be whole ms). */

@@ -7,17 +7,9 @@
 // probe went out per recovery attempt 30 s after the last opening, and that the probe decided.
 import { describe, expect, it } from 'vitest';
 import { SimLlmUpstream, Simulation } from '../../../sim/index.ts';
-import { type CircuitBreakerState, Sentinel } from '../../../src/breaker/index.ts';
+import { ARTICLE_RT_DEGRADE_RULE, type CircuitBreakerState, Sentinel } from '../../../src/breaker/index.ts';
 
-const RULE = {
-  resource: 'llmApi',
-  grade: 0,
-  count: 2000,
-  slowRatioThreshold: 0.5,
-  minRequestAmount: 5,
-  statIntervalMs: 60_000,
-  timeWindow: 30,
-} as const;
+const RULE = ARTICLE_RT_DEGRADE_RULE;
 const SPACING_MS = 2000;
 const REQUESTS = 100;
 const RECOVERY_AT_MS = 120_000;
@@ -59,7 +51,7 @@ async function scenario(seed: number) {
       recs.push(rec);
       const upstream = rec.startMs < RECOVERY_AT_MS ? slow : fast;
       await sentinel.run(
-        'llmApi',
+        RULE.resource,
         async () => {
           rec.admitted = true;
           const r = await upstream.complete({ id, prompt: 'hi', maxTokens: 1 });
@@ -71,7 +63,7 @@ async function scenario(seed: number) {
     });
   }
   await sim.run();
-  return { recs, transitions, hash: sim.trace.hash, cb: sentinel.circuitBreakers('llmApi')[0]! };
+  return { recs, transitions, hash: sim.trace.hash, cb: sentinel.circuitBreakers(RULE.resource)[0]! };
 }
 
 describe("the article's RT rule on a slow upstream (seed 42)", () => {

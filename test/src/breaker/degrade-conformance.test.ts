@@ -6,6 +6,7 @@
 // in the same range, named in the row.
 import { describe, expect, it } from 'vitest';
 import {
+  ARTICLE_RT_DEGRADE_RULE,
   type CircuitBreakerState,
   DegradeException,
   type DegradeRuleConfig,
@@ -36,6 +37,12 @@ interface Row {
 }
 
 const R = 'res';
+
+/** A rule's fields without its resource name, for a row (play() sets `resource: R`). */
+function withoutResource(rule: DegradeRuleConfig): Omit<DegradeRuleConfig, 'resource'> {
+  const { resource: _resource, ...fields } = rule;
+  return fields;
+}
 const CB = 'sentinel-core/.../slots/block/degrade/circuitbreaker/';
 
 async function play(row: Row): Promise<string[]> {
@@ -285,16 +292,7 @@ const rows: Row[] = [
   {
     name: 'the article RT rule: 3 slow of 6 is exactly 0.5 (strict, stays closed); 4 of 7 opens',
     cite: `${CB}ResponseTimeCircuitBreaker.java (currentRatio > maxSlowRequestRatio)`,
-    rules: [
-      {
-        grade: 0,
-        count: 2000,
-        slowRatioThreshold: 0.5,
-        minRequestAmount: 5,
-        statIntervalMs: 60_000,
-        timeWindow: 30,
-      },
-    ],
+    rules: [withoutResource(ARTICLE_RT_DEGRADE_RULE)],
     steps: [
       ['pass', 2001],
       ['pass', 2001],

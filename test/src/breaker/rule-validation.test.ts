@@ -3,6 +3,8 @@
 // drops an invalid rule with a log line; we throw InvalidRuleError naming the field.
 import { describe, expect, it } from 'vitest';
 import {
+  ARTICLE_EXCEPTION_DEGRADE_RULE,
+  ARTICLE_RT_DEGRADE_RULE,
   type DegradeRuleConfig,
   degradeRule,
   degradeRuleProblem,
@@ -73,20 +75,12 @@ const rows: { cite: string; rule: DegradeRuleConfig; field: string | undefined }
   },
   {
     cite: 'the article RT rule',
-    rule: {
-      resource: 'llmApi',
-      grade: 0,
-      count: 2000,
-      slowRatioThreshold: 0.5,
-      minRequestAmount: 5,
-      statIntervalMs: 60_000,
-      timeWindow: 30,
-    },
+    rule: ARTICLE_RT_DEGRADE_RULE,
     field: undefined,
   },
   {
     cite: 'the article exception rule',
-    rule: { resource: 'llmApiException', grade: 1, count: 0.3, minRequestAmount: 5, timeWindow: 60 },
+    rule: ARTICLE_EXCEPTION_DEGRADE_RULE,
     field: undefined,
   },
 ];
