@@ -1,7 +1,7 @@
 import { SeededRandom } from '../../src/adapters/seeded-random.ts';
 import type { Clock } from '../../src/ports/clock.ts';
 import type { SqlPort, SqlResult, SqlRow, SqlValue } from '../../src/ports/sql.ts';
-import { ReadWriteRouter } from '../../src/router/index.ts';
+import { ARTICLE_READWRITE_SPLITTING_YAML, ReadWriteRouter } from '../../src/router/index.ts';
 import type { BenchCase, Measurement } from '../harness.ts';
 
 // Router overhead per statement: the same statements sent through ReadWriteRouter (the article's
@@ -25,23 +25,12 @@ const clock: Clock = {
   sleep: () => Promise.resolve(),
   schedule: () => ({ cancel() {} }),
 };
-const RULE = `rules:
-  readwrite-splitting:
-    data-sources:
-      prd_ds:
-        writeDataSourceName: ds-master
-        readDataSourceNames: [ds-slave-0, ds-slave-1]
-        loadBalancerName: round_robin
-    loadBalancers:
-      round_robin:
-        type: ROUND_ROBIN
-`;
 const READ = 'SELECT id, v FROM chat_history WHERE user_id = ? ORDER BY id DESC LIMIT 20';
 const WRITE = 'INSERT INTO chat_history (user_id, prompt, answer) VALUES (?, ?, ?)';
 
 function router(): ReadWriteRouter {
   const port = new MemoryPort();
-  return new ReadWriteRouter(RULE, {
+  return new ReadWriteRouter(ARTICLE_READWRITE_SPLITTING_YAML, {
     dataSources: new Map([
       ['ds-master', port],
       ['ds-slave-0', port],

@@ -1,3 +1,4 @@
+export { ARTICLE_READWRITE_SPLITTING_YAML } from './article.ts';
 export {
   CLASSIFY_CACHE_LIMIT,
   type ClassifiedStatement,

@@ -5,20 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { SimMysqlCluster } from '../../../sim/mysql/index.ts';
 import { MysqlL3 } from '../../../src/cache/mysql-l3.ts';
-import { ReadWriteRouter } from '../../../src/router/index.ts';
+import { ARTICLE_READWRITE_SPLITTING_YAML, ReadWriteRouter } from '../../../src/router/index.ts';
 import { newSim } from './helpers/stack.ts';
-
-const ARTICLE_RULE = `rules:
-  readwrite-splitting:
-    data-sources:
-      prd_ds:
-        writeDataSourceName: ds-master
-        readDataSourceNames: [ds-slave-0, ds-slave-1]
-        loadBalancerName: round_robin
-    loadBalancers:
-      round_robin:
-        type: ROUND_ROBIN
-`;
 
 describe('MysqlL3 on the simulated MariaDB', () => {
   it('creates its table, misses, writes, replaces, batches and deletes on the primary', async () => {
@@ -49,7 +37,7 @@ describe('MysqlL3 through the ReadWriteRouter (article rule)', () => {
   it('writes go to ds-master; a read right after a write reaches a replica that has not applied it yet', async () => {
     const sim = newSim('l3-router');
     const cluster = new SimMysqlCluster(sim, { replicas: 2, linkLatencyMs: 2, applyCostMs: 1 });
-    const router = new ReadWriteRouter(ARTICLE_RULE, {
+    const router = new ReadWriteRouter(ARTICLE_READWRITE_SPLITTING_YAML, {
       dataSources: new Map(cluster.nodes.map((n) => [n.name, n] as const)),
       clock: sim.clock,
       random: sim.random.fork('router'),

@@ -6,27 +6,18 @@
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../sim/kernel/simulation.ts';
 import { SimMysqlCluster } from '../../../sim/mysql/index.ts';
-import { ReadWriteRouter, type ReadWriteRouterOptions } from '../../../src/router/index.ts';
+import {
+  ARTICLE_READWRITE_SPLITTING_YAML,
+  ReadWriteRouter,
+  type ReadWriteRouterOptions,
+} from '../../../src/router/index.ts';
 import { STALE_READ_EXPECTED, staleReadWhileReplicaLags } from './contract-bodies.ts';
-
-// The article's section 3.2 rule (ds-master; ds-slave-0, ds-slave-1; ROUND_ROBIN).
-const ARTICLE_RULE = `rules:
-  readwrite-splitting:
-    data-sources:
-      prd_ds:
-        writeDataSourceName: ds-master
-        readDataSourceNames: [ds-slave-0, ds-slave-1]
-        loadBalancerName: round_robin
-    loadBalancers:
-      round_robin:
-        type: ROUND_ROBIN
-`;
 
 function build(seed: number, extra: Partial<ReadWriteRouterOptions> = {}) {
   const sim = new Simulation({ seed });
   const cluster = new SimMysqlCluster(sim, { replicas: 2, linkLatencyMs: 2, applyCostMs: 1 });
   const dataSources = new Map(cluster.nodes.map((n) => [n.name, n] as const));
-  const router = new ReadWriteRouter(ARTICLE_RULE, {
+  const router = new ReadWriteRouter(ARTICLE_READWRITE_SPLITTING_YAML, {
     dataSources,
     clock: sim.clock,
     random: sim.random.fork('router'),
@@ -190,7 +181,9 @@ describe('incident 5: Seconds_Behind_Master says 0 while the IO thread is behind
     // A slow replication link: every event group takes 500 ms to reach the relay log.
     const cluster = new SimMysqlCluster(sim, { replicas: 1, linkLatencyMs: 500, applyCostMs: 1 });
     const dataSources = new Map(cluster.nodes.map((n) => [n.name, n] as const));
-    const rule = ARTICLE_RULE.replace('[ds-slave-0, ds-slave-1]', '[ds-slave-0]');
+    // The article's rule with its second reader's list item removed: one writer, one reader.
+    const rule = ARTICLE_READWRITE_SPLITTING_YAML.replace(/^[\u00a0 ]*- ds-slave-1\n/m, '');
+    expect(rule).not.toBe(ARTICLE_READWRITE_SPLITTING_YAML);
     const make = (extra: Partial<ReadWriteRouterOptions>) =>
       new ReadWriteRouter(rule, {
         dataSources,
