@@ -9,7 +9,7 @@
 // trips at the 5th failed completion even at 0.5 calls/s. (The model is deterministic: no seed.)
 import { describe, expect, it } from 'vitest';
 import { ARTICLE_EXCEPTION_DEGRADE_RULE, type Entry, Sentinel } from '../../../src/breaker/index.ts';
-import { ManualClock } from './manual-clock.ts';
+import { ManualClock } from '../../helpers/manual-clock.ts';
 
 const ARTICLE_RULE = ARTICLE_EXCEPTION_DEGRADE_RULE;
 
@@ -45,13 +45,13 @@ async function failingTraffic(t: Traffic): Promise<{ state: string; opened: Open
   let completed = 0;
   let opened = null as Opened | null;
   s.onStateChange((_p, next) => {
-    if (next === 'OPEN' && opened === null) opened = { completion: completed, atMs: clock.t };
+    if (next === 'OPEN' && opened === null) opened = { completion: completed, atMs: clock.nowMs };
   });
   // Completions happen in arrival order (every call takes callMs); at equal times they come first.
   const inFlight: { entry: Entry; doneMs: number }[] = [];
   const complete = () => {
     const call = inFlight.shift()!;
-    clock.t = call.doneMs;
+    clock.nowMs = call.doneMs;
     call.entry.setError(new Error('LLM 500'));
     completed++; // before exit(): the observer runs inside it
     call.entry.exit();
@@ -59,7 +59,7 @@ async function failingTraffic(t: Traffic): Promise<{ state: string; opened: Open
   for (let i = 0; i < t.calls; i++) {
     const arriveMs = i * spacingMs;
     while (inFlight.length > 0 && inFlight[0]!.doneMs <= arriveMs) complete();
-    clock.t = arriveMs;
+    clock.nowMs = arriveMs;
     const entry = await s.entry('llmApiException').catch(() => undefined);
     if (entry) inFlight.push({ entry, doneMs: arriveMs + t.callMs });
   }

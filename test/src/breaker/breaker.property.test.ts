@@ -11,7 +11,7 @@ import {
   type Entry,
   Sentinel,
 } from '../../../src/breaker/index.ts';
-import { ManualClock } from './manual-clock.ts';
+import { ManualClock } from '../../helpers/manual-clock.ts';
 
 type Cmd =
   | { readonly kind: 'enter' }
@@ -139,7 +139,7 @@ describe('breaker properties', () => {
             if (c.kind === 'advance') clock.advance(c.ms);
             else if (c.kind === 'toRetry') {
               if (model.state === 'OPEN' && model.retryAt + c.delta > clock.now())
-                clock.t = model.retryAt + c.delta;
+                clock.nowMs = model.retryAt + c.delta;
             } else if (c.kind === 'enter') {
               const expected = model.tryPass(clock.now());
               const e = await s.entry('r').catch(() => undefined);
@@ -181,7 +181,7 @@ describe('breaker properties', () => {
             else if (c.kind === 'toRetry') {
               const open = breakers.map((b) => b.phase).find((p) => p.state === 'OPEN');
               if (open?.state === 'OPEN' && open.nextRetryTimestampMs + c.delta > clock.now()) {
-                clock.t = open.nextRetryTimestampMs + c.delta;
+                clock.nowMs = open.nextRetryTimestampMs + c.delta;
               }
             } else if (c.kind === 'enter') {
               const before = breakers.map((b) => b.phase);

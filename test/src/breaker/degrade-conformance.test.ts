@@ -14,7 +14,7 @@ import {
   Sentinel,
 } from '../../../src/breaker/index.ts';
 import { FlowException } from '../../../src/limit/flow/index.ts';
-import { ManualClock } from './manual-clock.ts';
+import { ManualClock } from '../../helpers/manual-clock.ts';
 
 type Step =
   | readonly ['pass', number] // entry must pass; lasts n ms; exits

@@ -4,7 +4,7 @@
 // (regression for review finding A5).
 import { describe, expect, it } from 'vitest';
 import { Sentinel } from '../../../src/breaker/index.ts';
-import { ManualClock } from './manual-clock.ts';
+import { ManualClock } from '../../helpers/manual-clock.ts';
 
 const R = 'llmApi';
 

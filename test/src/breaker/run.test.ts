@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { type BlockException, DegradeException, Sentinel } from '../../../src/breaker/index.ts';
 import type { TraceFields } from '../../../src/ports/trace.ts';
-import { ManualClock } from './manual-clock.ts';
+import { ManualClock } from '../../helpers/manual-clock.ts';
 
 const R = 'chatCompletion';
 const openOnFirstError = { resource: R, grade: 2, count: 0, minRequestAmount: 1, timeWindow: 10 } as const;

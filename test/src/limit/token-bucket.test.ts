@@ -3,21 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../sim/kernel/simulation.ts';
 import { SystemClock } from '../../../src/adapters/system-clock.ts';
 import { TokenBucket, type TokenBucketVariant } from '../../../src/limit/index.ts';
-import type { Clock, TimerHandle } from '../../../src/ports/clock.ts';
-
-/** A clock whose time the test sets; the bucket only ever reads `now()`. */
-class ManualClock implements Clock {
-  constructor(public t = 0) {}
-  now(): number {
-    return this.t;
-  }
-  sleep(): Promise<void> {
-    throw new Error('ManualClock: sleep is not used by TokenBucket');
-  }
-  schedule(): TimerHandle {
-    throw new Error('ManualClock: schedule is not used by TokenBucket');
-  }
-}
+import { ManualClock } from '../../helpers/manual-clock.ts';
 
 type Step = readonly [atMs: number, op: 'acquire' | 'available', expected: boolean | number];
 
@@ -71,7 +57,7 @@ const seedVectors: ReadonlyArray<{ name: string; capacity: number; refillRate: n
 
 function runSteps(bucket: TokenBucket, clock: ManualClock, steps: readonly Step[]): Array<boolean | number> {
   return steps.map(([at, op]) => {
-    clock.t = at;
+    clock.nowMs = at;
     return op === 'acquire' ? bucket.tryAcquire() : bucket.availableTokens();
   });
 }
@@ -89,7 +75,7 @@ describe('TokenBucket seed variant (the article, section 4.1)', () => {
     let admitted = 0;
     let perTick = '';
     for (let t = 0; t <= 1_200; t += 30) {
-      clock.t = t;
+      clock.nowMs = t;
       let k = 0;
       for (let i = 0; i < 3; i++) if (bucket.tryAcquire()) k++;
       admitted += k;
@@ -125,13 +111,13 @@ describe('TokenBucket exact variant', () => {
     expect(bucket.tryAcquire(5)).toBe(false);
     expect(bucket.tryAcquire(3)).toBe(true);
     expect(bucket.availableTokens()).toBe(1);
-    clock.t = 60_000;
+    clock.nowMs = 60_000;
     expect(bucket.availableTokens()).toBe(4);
     expect(bucket.tryAcquire(4)).toBe(true);
     expect(bucket.tryAcquire()).toBe(false);
-    clock.t = 60_499;
+    clock.nowMs = 60_499;
     expect(bucket.tryAcquire()).toBe(false);
-    clock.t = 60_500;
+    clock.nowMs = 60_500;
     expect(bucket.tryAcquire()).toBe(true);
   });
 
@@ -140,7 +126,7 @@ describe('TokenBucket exact variant', () => {
     const bucket = new TokenBucket({ capacity: 100, refillRate: 0.5 }, { clock });
     expect(bucket.tryAcquire(100)).toBe(true);
     for (let t = 1; t <= 10_000; t++) {
-      clock.t = t;
+      clock.nowMs = t;
       bucket.availableTokens();
     }
     expect(bucket.availableTokens()).toBe(5);
@@ -150,9 +136,9 @@ describe('TokenBucket exact variant', () => {
     const clock = new ManualClock(10_000);
     const bucket = new TokenBucket({ capacity: 1, refillRate: 1 }, { clock });
     expect(bucket.tryAcquire()).toBe(true);
-    clock.t = 9_000;
+    clock.nowMs = 9_000;
     expect(bucket.availableTokens()).toBe(0);
-    clock.t = 10_500;
+    clock.nowMs = 10_500;
     expect(bucket.availableTokens()).toBe(0.5);
   });
 });
@@ -237,12 +223,12 @@ describe('property: a bucket never admits more than capacity + rate × elapsed',
             const bucket = new TokenBucket({ capacity, refillRate, variant }, { clock });
             let admitted = 0;
             for (const [gapMs, permits] of ops) {
-              clock.t += gapMs;
+              clock.nowMs += gapMs;
               if (bucket.tryAcquire(permits)) admitted += permits;
               const tokens = bucket.availableTokens();
               expect(tokens).toBeGreaterThanOrEqual(0);
               expect(tokens).toBeLessThanOrEqual(capacity);
-              expect(admitted).toBeLessThanOrEqual(capacity + (refillRate * (clock.t - 1_000)) / 1000);
+              expect(admitted).toBeLessThanOrEqual(capacity + (refillRate * (clock.nowMs - 1_000)) / 1000);
             }
           },
         ),

@@ -1,6 +1,5 @@
 // Small in-memory stand-ins for the router's unit tests: a data source that answers with its own
 // name and hands out GTIDs for writes, a scripted replica probe and a scripted Random.
-import type { Clock, TimerHandle } from '../../../src/ports/clock.ts';
 import type { Random } from '../../../src/ports/random.ts';
 import type { SqlPort, SqlResult, SqlRow, SqlValue } from '../../../src/ports/sql.ts';
 import type { ReplicaProbe, ReplicaStatus } from '../../../src/router/index.ts';
@@ -60,18 +59,4 @@ export function scriptedRandom(draws: number[]): Random {
     seedPath: 'scripted',
   };
   return r;
-}
-
-/** A clock the test moves by hand (`clock.nowMs = ...`); the router only reads `now()` in these tests. */
-export class ManualClock implements Clock {
-  nowMs = 0;
-  now(): number {
-    return this.nowMs;
-  }
-  sleep(): Promise<void> {
-    throw new Error('ManualClock: sleep is not used by these tests');
-  }
-  schedule(): TimerHandle {
-    throw new Error('ManualClock: schedule is not used by these tests');
-  }
 }

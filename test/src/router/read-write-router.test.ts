@@ -12,7 +12,8 @@ import {
   sqlReplicaProbe,
   WeightLoadBalancer,
 } from '../../../src/router/index.ts';
-import { ManualClock, NamedPort, ScriptedProbe, scriptedRandom } from './fake-sql.ts';
+import { ManualClock } from '../../helpers/manual-clock.ts';
+import { NamedPort, ScriptedProbe, scriptedRandom } from './fake-sql.ts';
 
 // The article's section 3.2 block, byte for byte (U+00A0 indentation and `password: ***` included).
 const ARTICLE_YAML = readFileSync(

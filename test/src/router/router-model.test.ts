@@ -9,7 +9,8 @@ import {
   type RouterSession,
   type TransactionalReadQueryStrategy,
 } from '../../../src/router/index.ts';
-import { ManualClock, NamedPort } from './fake-sql.ts';
+import { ManualClock } from '../../helpers/manual-clock.ts';
+import { NamedPort } from './fake-sql.ts';
 
 const REPLICAS = ['ds-slave-0', 'ds-slave-1', 'ds-slave-2'];
 

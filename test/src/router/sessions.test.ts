@@ -7,7 +7,8 @@ import { Simulation } from '../../../sim/kernel/simulation.ts';
 import { SimMysqlCluster } from '../../../sim/mysql/index.ts';
 import type { SqlPort, SqlResult, SqlRow, SqlSession, SqlValue } from '../../../src/ports/sql.ts';
 import { ReadWriteRouter } from '../../../src/router/index.ts';
-import { ManualClock, NamedPort } from './fake-sql.ts';
+import { ManualClock } from '../../helpers/manual-clock.ts';
+import { NamedPort } from './fake-sql.ts';
 
 const RULE = `rules:
   readwrite-splitting:

@@ -17,7 +17,7 @@ import {
   WarmUpRateLimiterController,
 } from '../../../../src/limit/flow/index.ts';
 import type { Clock } from '../../../../src/ports/clock.ts';
-import { ManualClock } from '../../breaker/manual-clock.ts';
+import { ManualClock } from '../../../helpers/manual-clock.ts';
 
 /** A Unix-ms instant like the one a JVM reads (a whole second, so the 1 s windows line up). */
 const UNIX_MS = 1_700_000_000_000;

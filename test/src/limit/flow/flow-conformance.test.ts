@@ -17,7 +17,7 @@ import {
   WarmUpController,
   WarmUpRateLimiterController,
 } from '../../../../src/limit/flow/index.ts';
-import { ManualClock } from '../../breaker/manual-clock.ts';
+import { ManualClock } from '../../../helpers/manual-clock.ts';
 
 /** Sentinel's tests stub `Node` with Mockito; this is the same stub. */
 function stubNode(v: { passQps?: number; previousPassQps?: number; threads?: number }): FlowNode {
@@ -137,7 +137,7 @@ describe('flow rules through Sentinel (StatisticNode windows, FlowSlot order, pa
     s.loadFlowRules([{ resource: R, count: 5 }]);
     const outcomes: string[] = [];
     const tryAt = async (t: number) => {
-      clock.t = t;
+      clock.nowMs = t;
       outcomes.push(
         await s.entry(R).then(
           (e) => {
