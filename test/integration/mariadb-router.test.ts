@@ -13,7 +13,13 @@ import {
 import { SeededRandom } from '../../src/adapters/seeded-random.ts';
 import { SystemClock } from '../../src/adapters/system-clock.ts';
 import { ReadWriteRouter, type ReadWriteRouterOptions } from '../../src/router/index.ts';
-import { STALE_READ_EXPECTED, staleReadWhileReplicaLags } from '../src/router/contract-bodies.ts';
+import {
+  CATCH_UP_MS,
+  ONE_REPLICA_RULE,
+  replicaCaughtUp,
+  STALE_READ_EXPECTED,
+  staleReadWhileReplicaLags,
+} from '../src/router/contract-bodies.ts';
 import { BACKENDS_SH_HINT, gateBackend, pollUntil, uniqueName } from './backends.ts';
 
 const gate = await gateBackend({
@@ -22,20 +28,6 @@ const gate = await gateBackend({
   hint: BACKENDS_SH_HINT,
 });
 
-// One replica, the article's shape otherwise.
-const RULE = `rules:
-  readwrite-splitting:
-    data-sources:
-      prd_ds:
-        writeDataSourceName: ds-master
-        readDataSourceNames: [ds-slave-0]
-        loadBalancerName: round_robin
-    loadBalancers:
-      round_robin:
-        type: ROUND_ROBIN
-`;
-/** Bound on waiting for replication to catch up (a limit, not an assertion). */
-const CATCH_UP_MS = 15_000;
 /** Semi-sync timeout used by the stall test, in ms. */
 const SEMI_SYNC_TIMEOUT_MS = 1000;
 
@@ -52,7 +44,7 @@ describe.skipIf(gate.skip)(gate.title, () => {
   const table = uniqueName('router');
   let savedSemiSyncTimeout: string | undefined;
 
-  const router = (extra: Partial<ReadWriteRouterOptions> = {}, rule = RULE) =>
+  const router = (extra: Partial<ReadWriteRouterOptions> = {}, rule = ONE_REPLICA_RULE) =>
     new ReadWriteRouter(rule, {
       dataSources: pair.dataSources,
       clock: new SystemClock(),
@@ -68,14 +60,7 @@ describe.skipIf(gate.skip)(gate.title, () => {
     const { rows } = await primaryAdmin.query("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'");
     return String(rows[0]?.Value);
   };
-  const caughtUp = async () => {
-    const { rows } = await primaryAdmin.query('SELECT @@gtid_binlog_pos AS pos');
-    const { rows: waited } = await replicaAdmin.query('SELECT MASTER_GTID_WAIT(?, ?) AS r', [
-      String(rows[0]!.pos),
-      CATCH_UP_MS / 1000,
-    ]);
-    return Number(waited[0]!.r) === 0;
-  };
+  const caughtUp = () => replicaCaughtUp({ primary: primaryAdmin, replica: replicaAdmin });
 
   beforeAll(async () => {
     pair = mariaDbPair();
@@ -168,7 +153,7 @@ describe.skipIf(gate.skip)(gate.title, () => {
       expect(await caughtUp()).toBe(true);
       const r = router(
         {},
-        RULE.replace(
+        ONE_REPLICA_RULE.replace(
           'loadBalancerName:',
           `transactionalReadQueryStrategy: ${strategy}\n        loadBalancerName:`,
         ),

@@ -20,6 +20,10 @@ export interface PairEnv {
   readonly table: string;
 }
 
+/**
+ * The article's group `prd_ds` (writer ds-master, ROUND_ROBIN) with one reader, ds-slave-0: the shape of
+ * both two-node pairs (simulated and real) these bodies and test/integration/mariadb-router.test.ts use.
+ */
 export const ONE_REPLICA_RULE = `rules:
   readwrite-splitting:
     data-sources:
@@ -32,14 +36,20 @@ export const ONE_REPLICA_RULE = `rules:
         type: ROUND_ROBIN
 `;
 
-/** Bound on a replica catching up, in seconds (MASTER_GTID_WAIT's unit). A limit, not an assertion. */
-const CATCH_UP_S = 15;
+/** Bound on a replica catching up, in ms (MASTER_GTID_WAIT gets it in seconds). A limit, not an assertion. */
+export const CATCH_UP_MS = 15_000;
 
-/** Waits until the replica has applied everything the primary has binlogged; true when it did. */
-export async function replicaCaughtUp(env: PairEnv): Promise<boolean> {
+/**
+ * Waits (at most {@link CATCH_UP_MS}) until the replica has applied everything the primary has
+ * binlogged; true when it did. Only the two admin connections are used.
+ */
+export async function replicaCaughtUp(env: Pick<PairEnv, 'primary' | 'replica'>): Promise<boolean> {
   const { rows } = await env.primary.query('SELECT @@gtid_binlog_pos');
   const pos = String(Object.values(rows[0]!)[0]);
-  const { rows: waited } = await env.replica.query('SELECT MASTER_GTID_WAIT(?, ?)', [pos, CATCH_UP_S]);
+  const { rows: waited } = await env.replica.query('SELECT MASTER_GTID_WAIT(?, ?)', [
+    pos,
+    CATCH_UP_MS / 1000,
+  ]);
   return Number(Object.values(waited[0]!)[0]) === 0;
 }
 
