@@ -36,6 +36,8 @@ export type {
 } from './breaker/index.ts';
 export {
   AbstractCircuitBreaker,
+  ARTICLE_EXCEPTION_DEGRADE_RULE,
+  ARTICLE_RT_DEGRADE_RULE,
   BlockException,
   DegradeException,
   DegradeGrade,
@@ -188,6 +190,7 @@ export type {
   TransactionalReadQueryStrategy,
 } from './router/index.ts';
 export {
+  ARTICLE_READWRITE_SPLITTING_YAML,
   CLASSIFY_CACHE_LIMIT,
   classifyStatement,
   DEFAULT_STATUS_TTL_MS,
