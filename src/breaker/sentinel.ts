@@ -380,19 +380,21 @@ export class Sentinel {
     }
   }
 
-  // `run` once `fn` returned a promise or thenable: the entry exits when it settles.
-  async #runAwaiting<T>(
+  // `run` once `fn` returned a promise or thenable: the entry exits when it settles. A success
+  // needs one reaction, not an async frame (this is the gateway's hot path: an LLM call is async);
+  // a failure goes through the same handler logic as the other paths, exiting afterwards.
+  #runAwaiting<T>(
     entry: Entry,
     pending: PromiseLike<T>,
     handlers: RunHandlers<T> | ((error: unknown) => T | Promise<T>) | undefined,
   ): Promise<T> {
-    try {
-      return await pending;
-    } catch (error) {
-      return await this.#runFailed(entry, error, handlers);
-    } finally {
-      entry.exit();
-    }
+    return Promise.resolve(pending).then(
+      (value) => {
+        entry.exit();
+        return value;
+      },
+      (error: unknown) => this.#runThrew(entry, error, handlers),
+    );
   }
 
   // `run` when entering or `fn` threw synchronously (`entry` is undefined for a refusal).
