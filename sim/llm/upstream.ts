@@ -1,12 +1,15 @@
 import { abortReason, type Clock } from '../../src/ports/clock.ts';
 import { LlmError, type LlmRequest, type LlmResponse, type LlmUpstream } from '../../src/ports/llm.ts';
 import { nextGaussian, type Random } from '../../src/ports/random.ts';
+import type { TraceSink } from '../../src/ports/trace.ts';
+import { ProviderFaults } from './provider-faults.ts';
 
 /**
- * Parameters of a simulated hosted model. Defaults follow ../shared/research/llm-gateway.md §3.6:
- * lognormal time to first token (median 500 ms, σ 0.2), lognormal output length (Azure chat trace:
- * μ 5.02, σ 0.86 tokens), a constant decode speed, and a load slowdown of
- * `1 + (f − 1) · inflight / maxConcurrency` (llm-d-inference-sim) with f = 2.
+ * Parameters of a simulated hosted model. Defaults: lognormal time to first token
+ * (median 500 ms, σ 0.2), lognormal output length fitted to the Azure LLM inference trace 2023
+ * (conversation: μ 5.02, σ 0.86 tokens; Patel et al., "Splitwise", ISCA 2024), a constant decode
+ * speed, and a load slowdown of `1 + (f − 1) · inflight / maxConcurrency` with f = 2, as
+ * llm-d-inference-sim models time-to-first-token under load.
  */
 export interface SimLlmConfig {
   /** Model name reported in responses. */
@@ -29,9 +32,20 @@ export interface SimLlmConfig {
   readonly errorRate?: number;
 }
 
+/** Ports of `SimLlmUpstream`. */
+export interface SimLlmPorts {
+  readonly clock: Clock;
+  /** The provider's own stream; fault coin flips come from its fork `'faults'`. */
+  readonly random: Random;
+  /** Where injected faults are recorded (`upstream fault`). @defaultValue none */
+  readonly trace?: TraceSink;
+}
+
 /**
  * A simulated LLM provider on the injected clock and random. Each call draws its own latency and
- * length; aborting the signal cancels the call and frees its concurrency slot at once.
+ * length; aborting the signal cancels the call and frees its concurrency slot at once. Faults
+ * (`faults`: outage, slowdown, 429 storm, request-counted errors) change what a call does without
+ * changing what it draws, so a faulted run and a healthy one stay aligned call by call.
  */
 export class SimLlmUpstream implements LlmUpstream {
   readonly model: string;
@@ -47,11 +61,14 @@ export class SimLlmUpstream implements LlmUpstream {
   readonly #maxConcurrency: number;
   readonly #slowdown: number;
   readonly #errorRate: number;
+  /** The provider's fault switchboard (see `ProviderFaults`). */
+  readonly faults: ProviderFaults;
 
-  constructor(config: SimLlmConfig, ports: { clock: Clock; random: Random }) {
+  constructor(config: SimLlmConfig, ports: SimLlmPorts) {
     this.model = config.model;
     this.#clock = ports.clock;
     this.#random = ports.random;
+    this.faults = new ProviderFaults({ model: config.model }, { random: ports.random.fork('faults') });
     this.#ttftMu = Math.log(config.ttftMedianMs ?? 500);
     this.#ttftSigma = config.ttftSigma ?? 0.2;
     this.#msPerToken = 1000 / (config.decodeTokensPerSecond ?? 70);
@@ -77,11 +94,19 @@ export class SimLlmUpstream implements LlmUpstream {
     );
     const fails = this.#random.next() < this.#errorRate;
     const outputTokens = Math.min(drawnTokens, request.maxTokens ?? Number.POSITIVE_INFINITY);
+    const verdict = this.faults.decide();
+    if (verdict.kind === 'fail') throw verdict.error;
     this.inflight++;
     try {
-      await this.#clock.sleep(ttftMs, signal);
+      if (verdict.kind === 'hang') {
+        // A hung provider answers nothing until its own gateway gives up (a 504 after hangMs).
+        await this.#clock.sleep(verdict.hangMs, signal);
+        throw new LlmError(504, `${this.model}: gateway timeout after ${verdict.hangMs} ms`);
+      }
+      const slow = verdict.slowdown;
+      await this.#clock.sleep(ttftMs * slow, signal);
       if (fails) throw new LlmError(500, `${this.model}: internal server error`);
-      await this.#clock.sleep((outputTokens - 1) * this.#msPerToken * load, signal);
+      await this.#clock.sleep((outputTokens - 1) * this.#msPerToken * load * slow, signal);
     } finally {
       this.inflight--;
     }

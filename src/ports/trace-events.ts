@@ -39,6 +39,11 @@ export const TRACE_EVENTS = {
     topology: { topology: 'json' },
   },
 
+  // ── fault: what the fault timeline did (sim/faults, the live driver) ─────────────────────────
+  fault: {
+    inject: { verb: 'string', target: 'string', args: 'json' },
+  },
+
   // ── sentinel (src/sentinel) ────────────────────────────────────────────────────────────────
   sentinel: {
     state: { resource: 'string', grade: 'string', prev: 'string', next: 'string', snapshot: 'json?' },
