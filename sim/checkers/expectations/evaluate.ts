@@ -1,0 +1,217 @@
+import { formatDuration } from './duration.ts';
+import { METRICS, type MetricDef, type TraceEvent, tagOf } from './metrics.ts';
+import { compare, type MetricSelector, type Threshold } from './threshold.ts';
+
+/** An expectation as the scenario file states it, parsed. */
+export type Expectation =
+  | {
+      readonly kind: 'threshold';
+      readonly text: string;
+      readonly selector: MetricSelector;
+      readonly threshold: Threshold;
+      /** When set, the threshold must hold in every window of this many ms that has samples. */
+      readonly windowMs?: number;
+    }
+  | {
+      readonly kind: 'eventually';
+      readonly text: string;
+      readonly selector: MetricSelector;
+      readonly threshold: Threshold;
+      /** From when, ms (the time of the last heal, or a fixed time). */
+      readonly afterMs: number;
+      readonly withinMs: number;
+      readonly windowMs: number;
+    }
+  | {
+      readonly kind: 'always';
+      readonly text: string;
+      readonly invariant: string;
+    };
+
+/** One expectation's verdict: what it measured and whether it held. */
+export interface ExpectationResult {
+  readonly text: string;
+  readonly measured: string;
+  readonly ok: boolean;
+}
+
+/** An invariant checker: reads every event, then says whether the invariant held. */
+export interface InvariantChecker {
+  observe(e: TraceEvent): void;
+  finish(): { readonly ok: boolean; readonly measured: string };
+}
+
+/** Named invariants for `always:`; each call makes a fresh checker. */
+export type InvariantRegistry = Readonly<Record<string, () => InvariantChecker>>;
+
+interface Samples {
+  readonly def: MetricDef;
+  readonly times: number[];
+  readonly values: number[];
+}
+
+/**
+ * Judges `expectations` over a finished trace. One pass over the events collects the samples each
+ * expectation needs (memory: one number pair per matching event) and feeds the invariant checkers.
+ */
+export function evaluateExpectations(
+  expectations: readonly Expectation[],
+  events: Iterable<TraceEvent>,
+  endMs: number,
+  invariants: InvariantRegistry,
+): ExpectationResult[] {
+  const samples = new Map<string, Samples>();
+  const wanted: { selector: MetricSelector; into: Samples }[] = [];
+  const checkers = new Map<string, InvariantChecker>();
+  for (const x of expectations) {
+    if (x.kind === 'always') {
+      const make = invariants[x.invariant];
+      if (make !== undefined && !checkers.has(x.invariant)) checkers.set(x.invariant, make());
+      continue;
+    }
+    if (samples.has(x.selector.text)) continue;
+    const def = METRICS[x.selector.metric];
+    if (def === undefined) continue;
+    const into: Samples = { def, times: [], values: [] };
+    samples.set(x.selector.text, into);
+    wanted.push({ selector: x.selector, into });
+  }
+  const checkerList = [...checkers.values()];
+  for (const e of events) {
+    for (const c of checkerList) c.observe(e);
+    for (const { selector, into } of wanted) {
+      const def = into.def;
+      if (!def.kinds.includes(e.k) || familyOf(e.c) !== def.family) continue;
+      if (!matchesTags(e, selector)) continue;
+      const v = def.sample(e);
+      if (v === undefined) continue;
+      into.times.push(e.t);
+      into.values.push(typeof v === 'boolean' ? (v ? 1 : 0) : v);
+    }
+  }
+  return expectations.map((x) => {
+    if (x.kind === 'always') {
+      const c = checkers.get(x.invariant);
+      if (c === undefined) return { text: x.text, measured: 'unknown invariant', ok: false };
+      return { text: x.text, ...c.finish() };
+    }
+    const s = samples.get(x.selector.text);
+    if (s === undefined) return { text: x.text, measured: 'unknown metric', ok: false };
+    return x.kind === 'threshold' ? judgeThreshold(x, s, endMs) : judgeEventually(x, s, endMs);
+  });
+}
+
+function familyOf(c: string): string {
+  const slash = c.indexOf('/');
+  return slash < 0 ? c : c.slice(0, slash);
+}
+
+function matchesTags(e: TraceEvent, selector: MetricSelector): boolean {
+  for (const [k, v] of Object.entries(selector.tags)) if (tagOf(e, k) !== v) return false;
+  return true;
+}
+
+/** The aggregation of the samples in `[from, to)`, or undefined when there is nothing to aggregate. */
+export function aggregate(
+  s: Samples,
+  threshold: Threshold,
+  fromMs: number,
+  toMs: number,
+): number | undefined {
+  const vs: number[] = [];
+  for (let i = 0; i < s.times.length; i++) {
+    const t = s.times[i] ?? 0;
+    if (t >= fromMs && t < toMs) vs.push(s.values[i] ?? 0);
+  }
+  const a = threshold.aggregation;
+  const type = s.def.type;
+  if (a.kind === 'count') return type === 'rate' ? vs.filter((v) => v !== 0).length : vs.length;
+  if (type === 'counter' && a.kind === 'rate')
+    return toMs > fromMs ? (vs.length * 1000) / (toMs - fromMs) : undefined;
+  if (vs.length === 0) return undefined;
+  switch (a.kind) {
+    case 'rate':
+    case 'avg':
+      return vs.reduce((x, y) => x + y, 0) / vs.length;
+    case 'min':
+      return Math.min(...vs);
+    case 'max':
+      return Math.max(...vs);
+    case 'value':
+      return vs[vs.length - 1];
+    case 'med':
+      return quantile(vs, 50);
+    case 'p':
+      return quantile(vs, a.q);
+  }
+}
+
+// k6's percentile: nearest rank over the sorted samples (lib/metrics/sample.go, Trend.P).
+function quantile(values: number[], q: number): number {
+  const sorted = Float64Array.from(values).sort();
+  const rank = Math.ceil((q / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))] ?? Number.NaN;
+}
+
+function show(value: number, s: Samples): string {
+  if (s.def.unit === 'ms') return `${Math.round(value * 10) / 10}ms`;
+  if (Number.isInteger(value)) return String(value);
+  return value.toPrecision(4).replace(/\.?0+$/, '');
+}
+
+function judgeThreshold(
+  x: Extract<Expectation, { kind: 'threshold' }>,
+  s: Samples,
+  endMs: number,
+): ExpectationResult {
+  const { threshold } = x;
+  if (x.windowMs === undefined) {
+    const v = aggregate(s, threshold, 0, Math.max(endMs, 1));
+    if (v === undefined) return { text: x.text, measured: 'no samples', ok: false };
+    return { text: x.text, measured: show(v, s), ok: compare(v, threshold.op, threshold.bound) };
+  }
+  let worst: { v: number; from: number } | undefined;
+  let windows = 0;
+  for (let from = 0; from < endMs; from += x.windowMs) {
+    const v = aggregate(s, threshold, from, Math.min(from + x.windowMs, endMs));
+    if (v === undefined) continue;
+    windows++;
+    if (!compare(v, threshold.op, threshold.bound)) {
+      return {
+        text: x.text,
+        measured: `${show(v, s)} in the window from ${formatDuration(from)}`,
+        ok: false,
+      };
+    }
+    if (worst === undefined || Math.abs(v - threshold.bound) < Math.abs(worst.v - threshold.bound)) {
+      worst = { v, from };
+    }
+  }
+  if (worst === undefined) return { text: x.text, measured: 'no samples', ok: false };
+  return {
+    text: x.text,
+    measured: `${show(worst.v, s)} at worst (window from ${formatDuration(worst.from)}, ${windows} windows)`,
+    ok: true,
+  };
+}
+
+// Holds when, from some window start no later than `after + within`, every window to the end of
+// the run satisfies the threshold: the system recovered by the deadline and stayed recovered.
+function judgeEventually(
+  x: Extract<Expectation, { kind: 'eventually' }>,
+  s: Samples,
+  endMs: number,
+): ExpectationResult {
+  const starts: number[] = [];
+  for (let from = x.afterMs; from < endMs; from += x.windowMs) starts.push(from);
+  let recoveredAt: number | undefined;
+  for (let i = starts.length - 1; i >= 0; i--) {
+    const from = starts[i] ?? 0;
+    const v = aggregate(s, x.threshold, from, Math.min(from + x.windowMs, endMs));
+    if (v !== undefined && !compare(v, x.threshold.op, x.threshold.bound)) break;
+    recoveredAt = from;
+  }
+  if (recoveredAt === undefined) return { text: x.text, measured: 'never recovered', ok: false };
+  const took = recoveredAt - x.afterMs;
+  return { text: x.text, measured: `held from ${formatDuration(took)} after`, ok: took <= x.withinMs };
+}
