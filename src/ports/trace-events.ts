@@ -39,6 +39,38 @@ export const TRACE_EVENTS = {
     topology: { topology: 'json' },
   },
 
+  // ── gateway: one instance's request path (src/gateway); `c` is `<family>/<instance>` ─────────
+  gateway: {
+    request: { id: 'number', user: 'string' },
+    response: {
+      id: 'number',
+      ms: 'number',
+      outcome: 'string',
+      servedBy: 'string?',
+      model: 'string?',
+      by: 'string?',
+      error: 'string?',
+    },
+  },
+  'token-bucket': {
+    admitted: { id: 'number' },
+    limited: { id: 'number' },
+  },
+  'redis-limiter': {
+    admitted: { id: 'number', key: 'string' },
+    limited: { id: 'number', key: 'string' },
+    error: { id: 'number', key: 'string', error: 'string', allowed: 'boolean' },
+  },
+  'chat-history': {
+    read: { id: 'number', user: 'string', table: 'string', seq: 'number', startMs: 'number' },
+    'read-failed': { id: 'number', user: 'string', error: 'string' },
+    'write-acked': { id: 'number', user: 'string', table: 'string', seq: 'number' },
+    'write-failed': { id: 'number', user: 'string', table: 'string', error: 'string' },
+    'write-indeterminate': { id: 'number', user: 'string', table: 'string', error: 'string' },
+    /** Every id a table holds at the end of the run (read on the primary), as `[first, last]` runs. */
+    final: { table: 'string', ids: 'json' },
+  },
+
   // ── fault: what the fault timeline did (sim/faults, the live driver) ─────────────────────────
   fault: {
     inject: { verb: 'string', target: 'string', args: 'json' },

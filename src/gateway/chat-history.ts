@@ -1,0 +1,135 @@
+import type { Clock } from '../ports/clock.ts';
+import { SqlError, type SqlPort } from '../ports/sql.ts';
+import type { TraceSink } from '../ports/trace.ts';
+import { seedShardIndex, shardIndex } from '../router/sharding.ts';
+
+/** Options of `ChatHistory`. */
+export interface ChatHistoryOptions {
+  /** Number of `chat_message_N` tables. @defaultValue 4 (the article's section 3.3) */
+  readonly shardCount?: number;
+  /**
+   * `'article'`: `Math.abs(userId.hashCode()) % n` as the article writes it (negative for the
+   * users whose hash is Integer.MIN_VALUE when n is not a power of two); `'corrected'`: never
+   * negative. @defaultValue 'corrected'
+   */
+  readonly sharding?: 'article' | 'corrected';
+  /** Messages read back as the conversation's context. @defaultValue 10 */
+  readonly contextMessages?: number;
+  /** Table name prefix (a live run adds its run prefix). @defaultValue 'chat_message_' */
+  readonly tablePrefix?: string;
+}
+
+/** What a write is known to have done. */
+export type WriteResult =
+  | { readonly kind: 'acked'; readonly table: string; readonly seq: number }
+  /** The server said no: nothing was written. */
+  | { readonly kind: 'failed'; readonly table: string; readonly error: string }
+  /** The connection broke before the answer: the row may or may not be there (Jepsen's `:info`). */
+  | { readonly kind: 'indeterminate'; readonly table: string; readonly error: string };
+
+// MySQL client errors that mean "the answer was lost", not "the statement was refused":
+// CR_SERVER_GONE_ERROR 2006, CR_SERVER_LOST 2013 (MariaDB Connector/C errmsg.h), and a
+// connection reset while waiting.
+const LOST_ANSWER = new Set([2006, 2013]);
+
+/**
+ * The chat history of the article's gateway, sharded by user id over `chat_message_N` tables and
+ * written through the read/write router: writes go to the primary, reads to a replica (so a read
+ * right after a write can miss it while the replica lags). Each row's AUTO_INCREMENT id is its
+ * sequence number within its table, so "the newest message a read saw" is one integer.
+ */
+export class ChatHistory {
+  readonly #sql: SqlPort;
+  readonly #shardCount: number;
+  readonly #article: boolean;
+  readonly #limit: number;
+  readonly #prefix: string;
+
+  constructor(
+    options: ChatHistoryOptions,
+    ports: { readonly sql: SqlPort; readonly clock: Clock; readonly trace?: TraceSink },
+  ) {
+    this.#sql = ports.sql;
+    this.#shardCount = options.shardCount ?? 4;
+    this.#article = (options.sharding ?? 'corrected') === 'article';
+    this.#limit = options.contextMessages ?? 10;
+    this.#prefix = options.tablePrefix ?? 'chat_message_';
+    if (!Number.isSafeInteger(this.#shardCount) || this.#shardCount < 1) {
+      throw new RangeError(`ChatHistory: shardCount must be a positive integer, got ${this.#shardCount}`);
+    }
+    if (!Number.isSafeInteger(this.#limit) || this.#limit < 1) {
+      throw new RangeError(`ChatHistory: contextMessages must be a positive integer, got ${this.#limit}`);
+    }
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(this.#prefix)) {
+      throw new RangeError(
+        `ChatHistory: tablePrefix must be a SQL identifier prefix, got ${JSON.stringify(this.#prefix)}`,
+      );
+    }
+  }
+
+  /** Every table, in shard order. */
+  get tables(): readonly string[] {
+    return Array.from({ length: this.#shardCount }, (_, i) => `${this.#prefix}${i}`);
+  }
+
+  /** The table of `userId`. */
+  tableOf(userId: string): string {
+    const i = this.#article ? seedShardIndex(userId, this.#shardCount) : shardIndex(userId, this.#shardCount);
+    return `${this.#prefix}${i}`;
+  }
+
+  /** Creates the tables (on the primary: a DDL statement routes there). */
+  async createTables(): Promise<void> {
+    for (const table of this.tables) {
+      await this.#sql.query(
+        `CREATE TABLE IF NOT EXISTS ${table} (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, user_id VARCHAR(64) NOT NULL, prompt TEXT NOT NULL, answer TEXT NOT NULL, created_ms BIGINT NOT NULL, KEY idx_user (user_id))`,
+      );
+    }
+  }
+
+  /** The newest sequence number of `userId`'s messages that the read saw (0: none), and the count. */
+  async recent(
+    userId: string,
+  ): Promise<{ readonly table: string; readonly seq: number; readonly rows: number }> {
+    const table = this.tableOf(userId);
+    const result = await this.#sql.query<{ id: number | string | bigint }>(
+      `SELECT id FROM ${table} WHERE user_id = ? ORDER BY id DESC LIMIT ${this.#limit}`,
+      [userId],
+    );
+    const first = result.rows[0];
+    return { table, seq: first === undefined ? 0 : Number(first.id), rows: result.rows.length };
+  }
+
+  /** Appends one exchange. Never throws for a database error: the result says what is known. */
+  async append(userId: string, prompt: string, answer: string, atMs: number): Promise<WriteResult> {
+    const table = this.tableOf(userId);
+    try {
+      const result = await this.#sql.query(
+        `INSERT INTO ${table} (user_id, prompt, answer, created_ms) VALUES (?, ?, ?, ?)`,
+        [userId, prompt, answer, atMs],
+      );
+      return { kind: 'acked', table, seq: Number(result.insertId ?? 0) };
+    } catch (error) {
+      const message = error instanceof Error ? error.message.slice(0, 200) : String(error).slice(0, 200);
+      const lost = error instanceof SqlError ? LOST_ANSWER.has(error.errno) : true;
+      return lost
+        ? { kind: 'indeterminate', table, error: message }
+        : { kind: 'failed', table, error: message };
+    }
+  }
+
+  /** Every id in `table` (read on the primary at the end of a run), as sorted `[first, last]` runs. */
+  async idRanges(table: string, primary: SqlPort): Promise<readonly (readonly [number, number])[]> {
+    const result = await primary.query<{ id: number | string | bigint }>(
+      `SELECT id FROM ${table} ORDER BY id`,
+    );
+    const ranges: [number, number][] = [];
+    for (const row of result.rows) {
+      const id = Number(row.id);
+      const last = ranges[ranges.length - 1];
+      if (last !== undefined && last[1] + 1 === id) last[1] = id;
+      else ranges.push([id, id]);
+    }
+    return ranges;
+  }
+}
