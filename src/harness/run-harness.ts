@@ -90,15 +90,19 @@ export class RunHarness {
 
   /**
    * Runs `arrivals` (which starts requests through `track` and resolves when no more will come),
-   * drains, and stops. Resolves with the counts; never leaves a timer of its own behind.
+   * drains, runs `afterDrain` (final reads), and stops. Resolves with the counts; never leaves a
+   * timer of its own behind.
    */
-  async run(arrivals: () => Promise<void>): Promise<HarnessResult> {
+  async run(arrivals: () => Promise<void>, afterDrain?: () => Promise<void>): Promise<HarnessResult> {
     assert(this.#phase === 'idle', 'RunHarness.run called twice');
     this.#phase = 'arriving';
     try {
       await arrivals();
       this.#phase = 'draining';
       await this.#drain();
+      // Final reads (what the checkers compare acknowledged writes against) need the backends'
+      // timers still running, so they come before the stop.
+      if (afterDrain !== undefined) await afterDrain();
     } finally {
       this.#stop();
     }
