@@ -66,8 +66,11 @@ export {
   SimRedisClusterClient,
   StatusReply,
 } from './redis/index.ts';
-export type { RunOptions, RunSummary, TraceHeader } from './run.ts';
-export { HASIM_VERSION, runScenario, TRACE_FORMAT } from './run.ts';
-export type { LlmSmokeScenario, Scenario } from './scenarios/schema.ts';
-export { loadScenarioFile, parseScenario, ScenarioError } from './scenarios/schema.ts';
+// Running a scenario file on virtual time (sim/run.ts, sim/scenarios/)
+export type { RunCost, RunOptions, RunSummary, ScenarioResult, TraceHeader } from './run.ts';
+export { HASIM_VERSION, runScenario, summaryJson, TRACE_FORMAT } from './run.ts';
+export { loadScenarioFile, parseScenario, ScenarioError } from './scenarios/load.ts';
+export type { Scenario, ScenarioKind, ScenarioKindName, ScenarioReport } from './scenarios/registry.ts';
+export { SCENARIO_KINDS, scenarioSchema } from './scenarios/registry.ts';
+export type { LlmSmokeScenario } from './scenarios/schema.ts';
 export { poissonArrivals } from './workload/arrivals.ts';
