@@ -59,11 +59,11 @@ the recorded one. On a mismatch, prints the first event that differs. Exit 0 whe
   {
     name: 'hitrate',
     args: '[trace]',
-    summary: 'replay a cache key trace through W-TinyLFU, LRU, lru-cache and Belady',
+    summary: 'replay a cache key trace through W-TinyLFU, LRU and the optimal bound (Belady)',
     description: `Replays a key trace through each cache policy at several maximum sizes and prints the hit rates
 side by side, in the manner of Caffeine's simulator: hasim's W-TinyLFU (the Caffeine-faithful L1),
-hasim's LRU, lru-cache (npm), and the optimal offline bound (Belady).`,
-    argsHelp: `  trace        web07 or web12 (the real CC BY 4.0 traces in ../shared/data/traces), zipf, loop,
+hasim's LRU, and the optimal offline bound (Belady).`,
+    argsHelp: `  trace        web07 or web12 (the real CC BY 4.0 traces in data/traces), zipf, loop,
                scan-zipf (seeded synthetic traces), a file of big-endian int32 keys, or all
                (default: all)`,
     options: [

@@ -1,26 +1,5 @@
 // The simulation's public entry: explicit named exports only.
 
-// Cache hit-rate simulator in the manner of Caffeine's (sim/cache/, docs/local-cache.md)
-export type { HitRateRow, KeyTrace, RealTraceName, ReplayPolicy, SyntheticTraceName } from './cache/index.ts';
-export {
-  beladyPolicy,
-  DEFAULT_SIZES,
-  defaultPolicies,
-  formatHitRateTable,
-  HIT_RATE_SEED,
-  loadTrace,
-  localCachePolicy,
-  loopTrace,
-  lruCachePolicy,
-  REAL_TRACES,
-  readRealTrace,
-  realTracePath,
-  SHARED_TRACES_DIR,
-  SYNTHETIC_TRACES,
-  scanZipfTrace,
-  simulateHitRates,
-  zipfTrace,
-} from './cache/index.ts';
 export type { MysqlHistoryReport, MysqlOp } from './checkers/mysql.ts';
 export { checkMysqlHistory, checkMysqlHistoryTrace, MysqlHistory } from './checkers/mysql.ts';
 export type { Barrier, RunResult, SimulationOptions, SpawnOptions } from './kernel/simulation.ts';

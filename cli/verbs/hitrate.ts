@@ -7,7 +7,7 @@ import {
   REAL_TRACES,
   SYNTHETIC_TRACES,
   simulateHitRates,
-} from '../../sim/cache/index.ts';
+} from '../../tools/hitrate/index.ts';
 import { type Parsed, stringValue } from '../args.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { group, out } from '../output.ts';
@@ -28,10 +28,6 @@ export function hitrate(parsed: Parsed): number {
       loaded = loadTrace(name);
     } catch (error) {
       throw new UsageError(`hasim hitrate: ${(error as Error).message}`);
-    }
-    if ('skipped' in loaded) {
-      out(`\nskipped ${loaded.skipped}`);
-      continue;
     }
     const { trace, defaultSizes } = loaded;
     out(`\n${trace.name}: ${group(trace.keys.length)} requests, ${group(distinctKeys(trace))} distinct keys`);
