@@ -18,6 +18,13 @@ export interface BenchCase {
   readonly peer?: { readonly label: string; readonly run: () => Promise<Measurement> };
   /** Targets from the issue, checked and printed (not asserted). */
   readonly targets?: { readonly minOpsPerSecond?: number; readonly minRatio?: number };
+  /**
+   * Rounds for this case, overriding the run's. A case too long to repeat says 1: it is then
+   * measured once, without a warm-up.
+   */
+  readonly rounds?: number;
+  /** Further figures of the last round (e.g. peak memory), printed under the rates. */
+  readonly notes?: () => readonly string[];
 }
 
 export interface BenchResult {
@@ -27,6 +34,7 @@ export interface BenchResult {
   readonly peer?: { readonly label: string; readonly opsPerSecond: number; readonly rounds: number[] };
   readonly ratio?: number;
   readonly targetsMet?: boolean;
+  readonly notes?: readonly string[];
 }
 
 const rate = (m: Measurement) => (m.ops / m.ms) * 1000;
@@ -36,10 +44,13 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-export async function measure(c: BenchCase, rounds: number): Promise<BenchResult> {
-  // Warm-up: one run each, discarded.
-  await c.ours.run();
-  if (c.peer) await c.peer.run();
+export async function measure(c: BenchCase, runRounds: number): Promise<BenchResult> {
+  const rounds = c.rounds ?? runRounds;
+  // Warm-up: one run each, discarded (not for a case measured once).
+  if (rounds > 1) {
+    await c.ours.run();
+    if (c.peer) await c.peer.run();
+  }
   const ours: number[] = [];
   const peer: number[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -69,6 +80,7 @@ export async function measure(c: BenchCase, rounds: number): Promise<BenchResult
       : {}),
     ...(ratio !== undefined ? { ratio } : {}),
     ...(targetsMet !== undefined ? { targetsMet } : {}),
+    ...(c.notes ? { notes: c.notes() } : {}),
   };
 }
 

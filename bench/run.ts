@@ -45,6 +45,7 @@ for (const [suite, cases] of suites) {
     if (r.peer)
       console.log(`    ${r.peer.label.padEnd(34)} ${formatRate(r.peer.opsPerSecond).padStart(9)} ${r.unit}`);
     if (r.ratio !== undefined) console.log(`    ratio ours/peer ${r.ratio.toFixed(2)}x`);
+    for (const note of r.notes ?? []) console.log(`    ${note}`);
     if (c.targets) {
       const t = c.targets;
       const parts = [

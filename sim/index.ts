@@ -1,26 +1,5 @@
 // The simulation's public entry: explicit named exports only.
 
-// Cache hit-rate simulator in the manner of Caffeine's (sim/cache/, docs/local-cache.md)
-export type { HitRateRow, KeyTrace, RealTraceName, ReplayPolicy, SyntheticTraceName } from './cache/index.ts';
-export {
-  beladyPolicy,
-  DEFAULT_SIZES,
-  defaultPolicies,
-  formatHitRateTable,
-  HIT_RATE_SEED,
-  loadTrace,
-  localCachePolicy,
-  loopTrace,
-  lruCachePolicy,
-  REAL_TRACES,
-  readRealTrace,
-  realTracePath,
-  SHARED_TRACES_DIR,
-  SYNTHETIC_TRACES,
-  scanZipfTrace,
-  simulateHitRates,
-  zipfTrace,
-} from './cache/index.ts';
 export type { MysqlHistoryReport, MysqlOp } from './checkers/mysql.ts';
 export { checkMysqlHistory, checkMysqlHistoryTrace, MysqlHistory } from './checkers/mysql.ts';
 export type { Barrier, RunResult, SimulationOptions, SpawnOptions } from './kernel/simulation.ts';
@@ -66,8 +45,11 @@ export {
   SimRedisClusterClient,
   StatusReply,
 } from './redis/index.ts';
-export type { RunOptions, RunSummary, TraceHeader } from './run.ts';
-export { HASIM_VERSION, runScenario, TRACE_FORMAT } from './run.ts';
-export type { LlmSmokeScenario, Scenario } from './scenarios/schema.ts';
-export { loadScenarioFile, parseScenario, ScenarioError } from './scenarios/schema.ts';
+// Running a scenario file on virtual time (sim/run.ts, sim/scenarios/)
+export type { RunCost, RunOptions, RunSummary, ScenarioResult, TraceHeader } from './run.ts';
+export { HASIM_VERSION, runScenario, summaryJson, TRACE_FORMAT } from './run.ts';
+export { loadScenarioFile, parseScenario, ScenarioError } from './scenarios/load.ts';
+export type { Scenario, ScenarioKind, ScenarioKindName, ScenarioReport } from './scenarios/registry.ts';
+export { SCENARIO_KINDS, scenarioSchema } from './scenarios/registry.ts';
+export type { LlmSmokeScenario } from './scenarios/schema.ts';
 export { poissonArrivals } from './workload/arrivals.ts';

@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import packageJson from '../package.json' with { type: 'json' };
 import { Simulation } from './kernel/simulation.ts';
 import { peakRssMb, wallNowMs } from './kernel/wall-clock.ts';
-import { startLlmSmoke } from './scenarios/llm-smoke.ts';
-import type { Scenario } from './scenarios/schema.ts';
+import { type Scenario, type ScenarioReport, startScenario } from './scenarios/registry.ts';
 
 /** The trace file format this version writes; replay refuses other formats. */
 export const TRACE_FORMAT = 1;
-/** The hasim version recorded in traces and summaries. */
-export const HASIM_VERSION = '0.1.0';
+/** The hasim version recorded in traces and summaries: package.json's `version`. */
+export const HASIM_VERSION: string = packageJson.version;
 
 /** Options of `runScenario`. */
 export interface RunOptions {
@@ -23,18 +23,43 @@ export interface RunOptions {
   readonly chunkMs?: number;
 }
 
-/** What a run reports; written to `summary.json`. */
-export interface RunSummary {
+/**
+ * What a run determines: the same scenario, seed and hasim version give the same result, field
+ * for field, in any process on any machine.
+ */
+export interface ScenarioResult {
   readonly scenario: string;
   readonly kind: string;
   readonly seed: number;
   readonly traceHash: string;
   readonly events: number;
   readonly simulatedMs: number;
-  readonly wallMs: number;
-  readonly peakRssMb: number;
   readonly hasimVersion: string;
-  readonly report: Readonly<Record<string, unknown>>;
+  /** The scenario kind's own report (see the kind's driver). */
+  readonly report: ScenarioReport;
+}
+
+/** What a run cost on this machine this time: varies from run to run, never part of a comparison. */
+export interface RunCost {
+  /** Real elapsed time of the run, in ms (rounded). */
+  readonly wallMs: number;
+  /** Peak resident set size of this process so far, in MiB (rounded). */
+  readonly peakRssMb: number;
+}
+
+/** What a run reports: its deterministic result apart from what it cost. */
+export interface RunSummary {
+  readonly result: ScenarioResult;
+  readonly cost: RunCost;
+}
+
+/**
+ * The `summary.json` object: the result's fields and the cost's in one flat object, in the order
+ * hasim has always written them.
+ */
+export function summaryJson({ result, cost }: RunSummary): Record<string, unknown> {
+  const { report, hasimVersion, ...identity } = result;
+  return { ...identity, wallMs: cost.wallMs, peakRssMb: cost.peakRssMb, hasimVersion, report };
 }
 
 /** The first line of a trace file. */
@@ -69,7 +94,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         ? {}
         : { path: join(options.outDir, 'trace.jsonl'), header: { ...header } },
   });
-  const report = startLlmSmoke(sim, scenario);
+  const report = startScenario(sim, scenario);
 
   const chunkMs = options.chunkMs ?? 1000;
   const durationMs = scenario.durationMs;
@@ -83,23 +108,22 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     sim.trace.close({ end: 'failed', events: sim.trace.events, traceHash: sim.traceHash });
     throw error;
   }
-  const summary: RunSummary = {
+  const result: ScenarioResult = {
     scenario: scenario.name,
     kind: scenario.kind,
     seed: options.seed,
     traceHash: sim.traceHash,
     events: sim.trace.events,
     simulatedMs: sim.clock.now(),
-    wallMs: Math.round(wallNowMs() - wallStart),
-    peakRssMb: Math.round(peakRssMb()),
     hasimVersion: HASIM_VERSION,
     report: { ...report() },
   };
+  const cost: RunCost = { wallMs: Math.round(wallNowMs() - wallStart), peakRssMb: Math.round(peakRssMb()) };
   sim.trace.close({
     end: 'ok',
-    events: summary.events,
-    traceHash: summary.traceHash,
-    simulatedMs: summary.simulatedMs,
+    events: result.events,
+    traceHash: result.traceHash,
+    simulatedMs: result.simulatedMs,
   });
-  return summary;
+  return { result, cost };
 }

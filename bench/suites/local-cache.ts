@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
-import { zipfTrace } from '../../sim/cache/traces.ts';
 import { SeededRandom } from '../../src/adapters/seeded-random.ts';
 import { LocalCache } from '../../src/cache/local-cache.ts';
 import type { Clock } from '../../src/ports/clock.ts';
+import { zipfTrace } from '../../tools/hitrate/traces.ts';
 import type { BenchCase, Measurement } from '../harness.ts';
 
 // The same Zipf key stream on both caches: for each request `get`, and on a miss `put`/`set` (the

@@ -7,7 +7,7 @@ describe('the built-in smoke scenario', () => {
   it('is valid and exercises every outcome path of the client', async () => {
     const scenario = loadScenarioFile(join(ROOT, 'scenarios/smoke.yaml'));
     expect(scenario).toMatchObject({ kind: 'llm-smoke', name: 'smoke', durationMs: 60_000 });
-    const summary = await runScenario(scenario, { seed: 1 });
+    const { result: summary } = await runScenario(scenario, { seed: 1 });
     const r = summary.report as { requests: number; ok: number; timeout: number; serverError: number };
     // ~200 req/s for 60 s: the Poisson count lies within a few standard deviations (sqrt(12000) ≈ 110).
     expect(r.requests).toBeGreaterThan(11_500);

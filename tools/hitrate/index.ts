@@ -12,7 +12,6 @@ export {
   beladyPolicy,
   defaultPolicies,
   localCachePolicy,
-  lruCachePolicy,
   type ReplayPolicy,
 } from './policies.ts';
 export {
@@ -21,11 +20,11 @@ export {
   type KeyTrace,
   loopTrace,
   REAL_TRACES,
+  REAL_TRACES_DIR,
   type RealTraceName,
   readRealTrace,
   readTraceFile,
   realTracePath,
-  SHARED_TRACES_DIR,
   scanZipfTrace,
   zipfTrace,
 } from './traces.ts';

@@ -1,29 +1,19 @@
 /**
  * Hit-rate simulator in the manner of Caffeine's (`simulator/`, `product.Caffeine` policy): replay
- * a key trace through each policy at several sizes and print the hit rates side by side.
- *
- *   node --import tsx sim/cache/hit-rate.ts [trace] [sizes]
- *
- * trace: web07 | web12 | zipf | loop | scan-zipf | all (default) | a path to a file of big-endian int32 keys
- * sizes: comma-separated maximum sizes, e.g. 100,500,1000 (default: per trace)
- * The real traces are read from ../shared/data/traces/ and skipped, with the reason printed, when absent.
+ * a key trace through each policy at several sizes and tabulate the hit rates side by side.
+ * `hasim hitrate [trace] [--sizes N,N,...]` (cli/verbs/hitrate.ts) drives it.
  */
 import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SeededRandom } from '../../src/adapters/seeded-random.ts';
 import type { Random } from '../../src/ports/random.ts';
 import { defaultPolicies, type ReplayPolicy } from './policies.ts';
 import {
-  distinctKeys,
   type KeyTrace,
   loopTrace,
   REAL_TRACES,
   type RealTraceName,
   readRealTrace,
   readTraceFile,
-  realTracePath,
-  SHARED_TRACES_DIR,
   scanZipfTrace,
   zipfTrace,
 } from './traces.ts';
@@ -95,16 +85,13 @@ export function formatHitRateTable(rows: readonly HitRateRow[], policies: readon
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
-/** Resolves a trace argument: a real or synthetic name, or a file path. Undefined = skipped (reason given). */
+/** Resolves a trace argument: a real or synthetic name, or a file path (an unknown one throws). */
 export function loadTrace(
   name: string,
   random: Random = new SeededRandom(HIT_RATE_SEED),
-): { trace: KeyTrace; defaultSizes: readonly number[] } | { skipped: string } {
+): { trace: KeyTrace; defaultSizes: readonly number[] } {
   if ((REAL_TRACES as readonly string[]).includes(name)) {
     const real = name as RealTraceName;
-    if (realTracePath(real) === undefined) {
-      return { skipped: `${name}: ${path.join(SHARED_TRACES_DIR, `${name}.bin`)} not found` };
-    }
     return { trace: readRealTrace(real), defaultSizes: DEFAULT_SIZES[real] };
   }
   if (name in SYNTHETIC_TRACES) {
@@ -117,41 +104,4 @@ export function loadTrace(
     );
   }
   return { trace: readTraceFile(name), defaultSizes: [100, 500, 1_000, 2_000, 5_000] };
-}
-
-function parseSizes(arg: string): number[] {
-  const sizes = arg.split(',').map((s) => Number(s.trim()));
-  for (const s of sizes) {
-    if (!(Number.isSafeInteger(s) && s > 0))
-      throw new RangeError(`sizes: expected positive integers, got '${arg}'`);
-  }
-  return sizes;
-}
-
-function main(argv: readonly string[]): void {
-  const traceArg = argv[0] ?? 'all';
-  const names = traceArg === 'all' ? [...REAL_TRACES, ...Object.keys(SYNTHETIC_TRACES)] : [traceArg];
-  const sizesArg = argv[1];
-  const policies = defaultPolicies(HIT_RATE_SEED);
-  console.log(`hit-rate simulator, seed '${HIT_RATE_SEED}' (synthetic traces and W-TinyLFU admission draws)`);
-  for (const name of names) {
-    const loaded = loadTrace(name);
-    if ('skipped' in loaded) {
-      console.log(`\nskipped ${loaded.skipped}`);
-      continue;
-    }
-    const { trace, defaultSizes } = loaded;
-    const sizes = sizesArg ? parseSizes(sizesArg) : defaultSizes;
-    console.log(`\n${trace.name}: ${trace.keys.length} requests, ${distinctKeys(trace)} distinct keys`);
-    console.log(formatHitRateTable(simulateHitRates(trace, sizes, policies), policies));
-  }
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    main(process.argv.slice(2));
-  } catch (error) {
-    console.error(`hit-rate: ${(error as Error).message}`);
-    process.exitCode = 2; // every error here is about the arguments (hasim's convention)
-  }
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
 import {
   beladyPolicy,
   decodeInt32BigEndian,
@@ -8,15 +9,10 @@ import {
   HIT_RATE_SEED,
   type KeyTrace,
   localCachePolicy,
-  lruCachePolicy,
-  REAL_TRACES,
   readRealTrace,
-  realTracePath,
-  SHARED_TRACES_DIR,
   SYNTHETIC_TRACES,
   simulateHitRates,
-} from '../../../sim/cache/index.ts';
-import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
+} from '../../../tools/hitrate/index.ts';
 
 /*
  * Reference hit counts: Caffeine 3.2.2 (the released jar, com.github.ben-manes.caffeine:caffeine:3.2.2,
@@ -90,14 +86,6 @@ const TOLERANCE_POINTS = 2;
 
 const pct = (hits: number, requests: number) => (100 * hits) / requests;
 
-const tracesPresent = REAL_TRACES.every((t) => realTracePath(t) !== undefined);
-const inCi = process.env.CI === 'true';
-const skipReal = !tracesPresent && !inCi;
-const realTitle = skipReal
-  ? `real traces (SKIPPED: ${SHARED_TRACES_DIR}/web07.bin, web12.bin not found)`
-  : 'real traces web07 / web12 (cache2k, CC BY 4.0)';
-if (skipReal) console.warn(`[hit-rate] ${realTitle}`);
-
 function traceOf(name: string): KeyTrace {
   if (name === 'web07' || name === 'web12') return readRealTrace(name);
   return SYNTHETIC_TRACES[name as keyof typeof SYNTHETIC_TRACES](new SeededRandom(HIT_RATE_SEED));
@@ -111,7 +99,7 @@ function conformance(name: string) {
     return simulateHitRates(
       trace,
       ref.rows.map((r) => r.size),
-      [localCachePolicy('wtinylfu', HIT_RATE_SEED), localCachePolicy('lru'), lruCachePolicy, beladyPolicy],
+      [localCachePolicy('wtinylfu', HIT_RATE_SEED), localCachePolicy('lru'), beladyPolicy],
     );
   };
   let rows: ReturnType<typeof rowsOf> | undefined;
@@ -120,10 +108,11 @@ function conformance(name: string) {
     return rows;
   };
 
-  it('LRU hit counts are exact: hasim LRU = lru-cache = Java LinkedHashMap', () => {
+  // (lru-cache gives the same counts: bench/suites/hit-rate.ts shows it beside hasim LRU.)
+  it('LRU hit counts are exact: hasim LRU = Java LinkedHashMap', () => {
     for (const [i, r] of ref.rows.entries()) {
-      const [, lru, lruCache] = get()[i]!.hits;
-      expect({ size: r.size, lru, lruCache }).toEqual({ size: r.size, lru: r.lru, lruCache: r.lru });
+      const [, lru] = get()[i]!.hits;
+      expect({ size: r.size, lru }).toEqual({ size: r.size, lru: r.lru });
     }
   });
 
@@ -143,19 +132,14 @@ function conformance(name: string) {
 
   it('the optimal bound is at least every policy', () => {
     for (const row of get()) {
-      const [wtinylfu, lru, , opt] = row.hits;
+      const [wtinylfu, lru, opt] = row.hits;
       expect(opt).toBeGreaterThanOrEqual(Math.max(wtinylfu!, lru!));
     }
   });
 }
 
-describe.skipIf(skipReal)(realTitle, () => {
-  if (!tracesPresent) {
-    it('CI=true: the real traces must be present', () => {
-      expect.fail(`missing ${SHARED_TRACES_DIR}/web07.bin or web12.bin under CI=true`);
-    });
-    return;
-  }
+// The traces are in the repository (data/traces/, with their attribution): never skipped.
+describe('real traces web07 / web12 (cache2k, CC BY 4.0)', () => {
   describe('web07', () => conformance('web07'));
   describe('web12', () => conformance('web12'));
 
@@ -195,7 +179,7 @@ describe('synthetic traces (seed hit-rate)', () => {
   it('prints a table with one column per policy', () => {
     const policies = defaultPolicies();
     const table = formatHitRateTable(simulateHitRates(traceOf('loop'), [250], policies), policies);
-    expect(table.split('\n')[0]).toMatch(/hasim W-TinyLFU.*hasim LRU.*lru-cache.*optimal/);
+    expect(table.split('\n')[0]).toMatch(/hasim W-TinyLFU.*hasim LRU.*optimal/);
     expect(table).toContain('0.00 %');
   });
 });

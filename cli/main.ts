@@ -1,0 +1,157 @@
+import { HASIM_VERSION } from '../sim/run.ts';
+import { flagText, HELP_OPTION, type OptionSpec, type Parsed, parseVerbArgs } from './args.ts';
+import { EXIT, reportInputError, UsageError } from './errors.ts';
+import { out } from './output.ts';
+import { hitrate } from './verbs/hitrate.ts';
+import { replay } from './verbs/replay.ts';
+import { run } from './verbs/run.ts';
+
+/** One `hasim` command: everything its help, its parsing and its usage errors are made from. */
+interface Verb {
+  readonly name: string;
+  /** The positional arguments as the usage line shows them, e.g. '[scenario.yaml]'. */
+  readonly args: string;
+  /** One line for the command list of `hasim --help`. */
+  readonly summary: string;
+  /** The paragraph under the usage line of `hasim <verb> --help`. */
+  readonly description: string;
+  /** Lines that explain the positional arguments, between the description and the options. */
+  readonly argsHelp?: string;
+  readonly options: readonly OptionSpec[];
+  readonly handler: (parsed: Parsed) => number | Promise<number>;
+}
+
+/** The verb table: the one list of what `hasim` can do. */
+const VERBS: readonly Verb[] = [
+  {
+    name: 'run',
+    args: '[scenario.yaml]',
+    summary: 'run a scenario on virtual time (default: the built-in smoke scenario)',
+    description: `Runs a scenario on virtual time. The same scenario, seed and hasim version give the same trace,
+byte for byte. Without a file, runs the built-in scenario (scenarios/smoke.yaml).`,
+    options: [
+      {
+        name: 'seed',
+        type: 'string',
+        value: 'N',
+        help: 'root seed, an integer (default 1); printed first so a run can be repeated',
+      },
+      {
+        name: 'out',
+        type: 'string',
+        value: 'DIR',
+        help: 'where to write trace.jsonl and summary.json (default out/<scenario>-seed<N>)',
+      },
+      { name: 'quiet', type: 'boolean', help: "print only the summary's trace hash" },
+    ],
+    handler: run,
+  },
+  {
+    name: 'replay',
+    args: '<trace.jsonl>',
+    summary: "re-run a recorded trace's scenario and seed; check the hash matches",
+    description: `Re-runs the scenario and seed recorded in a trace's header and compares the new trace hash with
+the recorded one. On a mismatch, prints the first event that differs. Exit 0 when they match,
+1 when they differ.`,
+    options: [],
+    handler: replay,
+  },
+  {
+    name: 'hitrate',
+    args: '[trace]',
+    summary: 'replay a cache key trace through W-TinyLFU, LRU and the optimal bound (Belady)',
+    description: `Replays a key trace through each cache policy at several maximum sizes and prints the hit rates
+side by side, in the manner of Caffeine's simulator: hasim's W-TinyLFU (the Caffeine-faithful L1),
+hasim's LRU, and the optimal offline bound (Belady).`,
+    argsHelp: `  trace        web07 or web12 (the real CC BY 4.0 traces in data/traces), zipf, loop,
+               scan-zipf (seeded synthetic traces), a file of big-endian int32 keys, or all
+               (default: all)`,
+    options: [
+      {
+        name: 'sizes',
+        type: 'string',
+        value: 'N,N,...',
+        help: 'maximum sizes to simulate (default: per trace)',
+      },
+    ],
+    handler: hitrate,
+  },
+  {
+    name: 'help',
+    args: '[command]',
+    summary: 'show help for a command',
+    description: "Shows hasim's commands, or one command's usage and options.",
+    options: [],
+    handler: help,
+  },
+];
+
+const verbNames = () => VERBS.map((v) => v.name).join(', ');
+
+/** The `hasim` command: returns the exit code (see `EXIT`). */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const [name, ...rest] = argv;
+    if (name === undefined || name === '-h' || name === '--help') {
+      out(mainHelp());
+      return EXIT.ok;
+    }
+    if (name === '--version') {
+      out(HASIM_VERSION);
+      return EXIT.ok;
+    }
+    const verb = VERBS.find((v) => v.name === name);
+    if (verb === undefined)
+      throw new UsageError(`hasim: unknown command '${name}' (commands: ${verbNames()}; see hasim --help)`);
+    const parsed = parseVerbArgs(verb.name, rest, verb.options);
+    if (parsed.values.help === true) {
+      out(verbHelp(verb));
+      return EXIT.ok;
+    }
+    return await verb.handler(parsed);
+  } catch (error) {
+    const code = reportInputError(error);
+    if (code === undefined) throw error;
+    return code;
+  }
+}
+
+/** `hasim help [command]`. */
+function help({ positionals }: Parsed): number {
+  const topic = positionals[0];
+  if (topic === undefined) {
+    out(mainHelp());
+    return EXIT.ok;
+  }
+  const verb = VERBS.find((v) => v.name === topic);
+  if (verb === undefined)
+    throw new UsageError(`hasim help: unknown command '${topic}' (commands: ${verbNames()})`);
+  out(verbHelp(verb));
+  return EXIT.ok;
+}
+
+function mainHelp(): string {
+  const synopses = VERBS.map((v) => `${v.name} ${v.args}`);
+  const width = Math.max(...synopses.map((s) => s.length)) + 2;
+  const commands = VERBS.map((v, i) => `  ${synopses[i]?.padEnd(width)}${v.summary}`);
+  return `hasim ${HASIM_VERSION} — deterministic simulator of a high-availability LLM API gateway
+
+Usage: hasim <command> [options]
+
+Commands:
+${commands.join('\n')}
+
+Exit codes: 0 ok, 1 the run or the replay failed, 2 a usage or input error.
+Run 'hasim <command> --help' for a command's options.`;
+}
+
+function verbHelp(verb: Verb): string {
+  const usage = [`hasim ${verb.name} ${verb.args}`, ...verb.options.map((o) => `[${flagText(o)}]`)].join(' ');
+  const options = [...verb.options, HELP_OPTION];
+  const width = Math.max(...options.map((o) => flagText(o).length)) + 3;
+  const optionLines = options.map((o) => `  ${flagText(o).padEnd(width)}${o.help}`);
+  const sections = [`Usage: ${usage}`, verb.description];
+  if (verb.argsHelp !== undefined) sections.push(verb.argsHelp);
+  sections.push(`Options:\n${optionLines.join('\n')}`);
+  return sections.join('\n\n');
+}
