@@ -134,6 +134,78 @@ describe('LiteLlmRouterPolicy: cooldown', () => {
   });
 });
 
+describe('LiteLlmRouterPolicy: failure ratio per clock minute', () => {
+  /** Requests at `times` (ms) to a 2-deployment group; deployment #0 fails 3 calls, later 1 more. */
+  async function ratioRun(lateFailureAtMs: number) {
+    const sim = new Simulation({ seed: 19 });
+    const trace = recorder(sim.clock);
+    const a = upstream(sim, 'gpt-4o', 'a');
+    const b = upstream(sim, 'gpt-4o', 'b');
+    const router = new LiteLlmRouterPolicy(
+      { upstreams: [a, b], routingStrategy: 'order' },
+      { clock: sim.clock, random: sim.random.fork('router'), trace },
+    );
+    a.faults.failNext({ count: 3, status: 500 });
+    sim.spawn(async () => {
+      // Request 1: three 500s on #0 (order routing retries it; no wait, #1 is healthy).
+      await router.call({ id: 1, prompt: 'hi' }, { requestId: 1 });
+      // Requests 2 and 3 succeed on #0: 3 failures in 5 calls this minute.
+      await router.call({ id: 2, prompt: 'hi' }, { requestId: 2 });
+      await router.call({ id: 3, prompt: 'hi' }, { requestId: 3 });
+      await sim.clock.sleep(lateFailureAtMs - sim.clock.now());
+      a.faults.failNext({ count: 1, status: 500 });
+      await router.call({ id: 4, prompt: 'hi' }, { requestId: 4 });
+    });
+    await sim.run();
+    return trace.events.filter((e) => e.k === 'cooldown');
+  }
+
+  it('cools a deployment when more than half of at least 5 calls this minute failed', async () => {
+    // _should_cooldown_deployment rule (c): 4 of 6 > 0.5, 6 >= DEFAULT_FAILURE_THRESHOLD_MINIMUM_REQUESTS.
+    const cooldowns = await ratioRun(30_000);
+    expect(cooldowns).toEqual([
+      {
+        t: 30_000,
+        c: 'upstream',
+        k: 'cooldown',
+        model: 'gpt-4o#0',
+        untilMs: 35_000,
+        reason: '4 of 6 calls of this minute failed',
+      },
+    ]);
+  });
+
+  it('counts per clock minute: the same failure in the next minute starts from zero', async () => {
+    const cooldowns = await ratioRun(60_000);
+    expect(cooldowns).toEqual([]);
+  });
+});
+
+describe('fromLiteLlmConfig', () => {
+  it("converts LiteLLM's seconds to ms once, at the edge", () => {
+    const options = fromLiteLlmConfig(
+      { num_retries: 3, cooldown_time: 30, retry_after: 1, timeout: 600 },
+      [],
+    );
+    expect(options).toMatchObject({
+      numRetries: 3,
+      cooldownMs: 30_000,
+      retryAfterMs: 1000,
+      timeoutMs: 600_000,
+    });
+  });
+
+  it('bad options throw a RangeError naming the field and its unit', () => {
+    const sim = new Simulation({ seed: 1 });
+    const ports = { clock: sim.clock, random: sim.random };
+    const one = [upstream(sim, 'gpt-4o', 'a')];
+    expect(() => new LiteLlmRouterPolicy({ upstreams: one, cooldownMs: -1 }, ports)).toThrow(
+      /LiteLlmRouterPolicy: cooldownMs must be a number >= 0 \(ms\)/,
+    );
+    expect(() => new LiteLlmRouterPolicy({ upstreams: [] }, ports)).toThrow(RangeError);
+  });
+});
+
 describe('LiteLlmRouterPolicy: retries', () => {
   it('waits the openai-python backoff before each of 3 retries and once after the last (seed 11)', async () => {
     const sim = new Simulation({ seed: 11 });
