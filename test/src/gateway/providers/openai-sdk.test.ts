@@ -77,4 +77,39 @@ describe('OpenAiSdkPolicy', () => {
     expect(run.starts.length).toBe(3);
     expect(run.endedAt).toBe(run.starts[2]! + 1000);
   });
+
+  it("stops at once when the request's signal aborts: no retry of a caller's abort", async () => {
+    const sim = new Simulation({ seed: 21 });
+    const trace = recorder(sim.clock);
+    const m = new SimLlmUpstream({ model: 'gpt-4o' }, { clock: sim.clock, random: sim.random.fork('m') });
+    m.faults.outage({ mode: 'hang' });
+    const sdk = new OpenAiSdkPolicy(
+      { upstream: m },
+      { clock: sim.clock, random: sim.random.fork('sdk'), trace },
+    );
+    const controller = new AbortController();
+    sim.clock.schedule(3000, () => controller.abort(new Error('client went away')));
+    let endedAt = -1;
+    let kind = '';
+    sim.spawn(async () => {
+      const out = await sdk.call({ id: 1, prompt: 'hi', signal: controller.signal }, { requestId: 1 });
+      endedAt = sim.clock.now();
+      kind = out.kind;
+    });
+    await sim.run();
+    expect({ endedAt, kind }).toEqual({ endedAt: 3000, kind: 'failed' });
+    expect(trace.events.filter((e) => e.k === 'attempt-failed')).toEqual([
+      {
+        t: 3000,
+        c: 'upstream',
+        k: 'attempt-failed',
+        id: 1,
+        model: 'gpt-4o',
+        n: 1,
+        status: 0,
+        error: 'Error: client went away',
+        next: 'exhausted',
+      },
+    ]);
+  });
 });
