@@ -76,6 +76,30 @@ export const TRACE_EVENTS = {
     inject: { verb: 'string', target: 'string', args: 'json' },
   },
 
+  // ── upstream: provider policies (src/gateway/providers) ─────────────────────────────────────
+  upstream: {
+    /** One call to a provider; `n` counts the request's calls from 1. */
+    attempt: { id: 'number', model: 'string', n: 'number' },
+    /**
+     * A call failed; `status` is the HTTP status (0 for a timeout or an abort) and `next` says why
+     * the policy moved on: `'retry'`, `'fallback'`, `'cooldown'` or `'exhausted'`.
+     */
+    'attempt-failed': {
+      id: 'number',
+      model: 'string',
+      n: 'number',
+      status: 'number',
+      error: 'string',
+      next: 'string',
+    },
+    /** A call answered after `ms` with `tokens` output tokens. */
+    answered: { id: 'number', model: 'string', n: 'number', ms: 'number', tokens: 'number' },
+    /** A deployment is taken out of rotation until `untilMs` (clock ms). */
+    cooldown: { model: 'string', untilMs: 'number', reason: 'string' },
+    /** A deployment's cooldown expired: it is back in rotation (no probe). */
+    'cooldown-end': { model: 'string' },
+  },
+
   // ── sentinel (src/sentinel) ────────────────────────────────────────────────────────────────
   sentinel: {
     state: { resource: 'string', grade: 'string', prev: 'string', next: 'string', snapshot: 'json?' },
