@@ -51,35 +51,45 @@ interface Samples {
 }
 
 /**
- * Judges `expectations` over a finished trace. One pass over the events collects the samples each
- * expectation needs (memory: one number pair per matching event) and feeds the invariant checkers.
+ * Judges `expectations` while a run streams its events (`observe`), then at the end (`finish`).
+ * Memory: one number pair per event that an expectation's metric selects; invariant checkers keep
+ * what they need. Only events of `families` are worth building and passing in.
  */
-export function evaluateExpectations(
-  expectations: readonly Expectation[],
-  events: Iterable<TraceEvent>,
-  endMs: number,
-  invariants: InvariantRegistry,
-): ExpectationResult[] {
-  const samples = new Map<string, Samples>();
-  const wanted: { selector: MetricSelector; into: Samples }[] = [];
-  const checkers = new Map<string, InvariantChecker>();
-  for (const x of expectations) {
-    if (x.kind === 'always') {
-      const make = invariants[x.invariant];
-      if (make !== undefined && !checkers.has(x.invariant)) checkers.set(x.invariant, make());
-      continue;
+export class ExpectationJudge {
+  readonly #expectations: readonly Expectation[];
+  readonly #samples = new Map<string, Samples>();
+  readonly #wanted: { readonly selector: MetricSelector; readonly into: Samples }[] = [];
+  readonly #checkers = new Map<string, InvariantChecker>();
+  readonly #checkerList: InvariantChecker[];
+  /** The trace families the expectations read (invariants read every event they are given). */
+  readonly families: ReadonlySet<string>;
+
+  constructor(expectations: readonly Expectation[], invariants: InvariantRegistry) {
+    this.#expectations = expectations;
+    const families = new Set<string>();
+    for (const x of expectations) {
+      if (x.kind === 'always') {
+        const make = invariants[x.invariant];
+        if (make !== undefined && !this.#checkers.has(x.invariant)) this.#checkers.set(x.invariant, make());
+        continue;
+      }
+      if (this.#samples.has(x.selector.text)) continue;
+      const def = METRICS[x.selector.metric];
+      if (def === undefined) continue;
+      families.add(def.family);
+      const into: Samples = { def, times: [], values: [] };
+      this.#samples.set(x.selector.text, into);
+      this.#wanted.push({ selector: x.selector, into });
     }
-    if (samples.has(x.selector.text)) continue;
-    const def = METRICS[x.selector.metric];
-    if (def === undefined) continue;
-    const into: Samples = { def, times: [], values: [] };
-    samples.set(x.selector.text, into);
-    wanted.push({ selector: x.selector, into });
+    this.#checkerList = [...this.#checkers.values()];
+    if (this.#checkerList.length > 0) for (const f of INVARIANT_FAMILIES) families.add(f);
+    this.families = families;
   }
-  const checkerList = [...checkers.values()];
-  for (const e of events) {
-    for (const c of checkerList) c.observe(e);
-    for (const { selector, into } of wanted) {
+
+  /** Takes one event, in trace order. */
+  observe(e: TraceEvent): void {
+    for (const c of this.#checkerList) c.observe(e);
+    for (const { selector, into } of this.#wanted) {
       const def = into.def;
       if (!def.kinds.includes(e.k) || familyOf(e.c) !== def.family) continue;
       if (!matchesTags(e, selector)) continue;
@@ -89,16 +99,35 @@ export function evaluateExpectations(
       into.values.push(typeof v === 'boolean' ? (v ? 1 : 0) : v);
     }
   }
-  return expectations.map((x) => {
-    if (x.kind === 'always') {
-      const c = checkers.get(x.invariant);
-      if (c === undefined) return { text: x.text, measured: 'unknown invariant', ok: false };
-      return { text: x.text, ...c.finish() };
-    }
-    const s = samples.get(x.selector.text);
-    if (s === undefined) return { text: x.text, measured: 'unknown metric', ok: false };
-    return x.kind === 'threshold' ? judgeThreshold(x, s, endMs) : judgeEventually(x, s, endMs);
-  });
+
+  /** The verdicts, in the order the expectations were given; `endMs` is the end of the run. */
+  finish(endMs: number): ExpectationResult[] {
+    return this.#expectations.map((x) => {
+      if (x.kind === 'always') {
+        const c = this.#checkers.get(x.invariant);
+        if (c === undefined) return { text: x.text, measured: 'unknown invariant', ok: false };
+        return { text: x.text, ...c.finish() };
+      }
+      const s = this.#samples.get(x.selector.text);
+      if (s === undefined) return { text: x.text, measured: 'unknown metric', ok: false };
+      return x.kind === 'threshold' ? judgeThreshold(x, s, endMs) : judgeEventually(x, s, endMs);
+    });
+  }
+}
+
+/** The families invariant checkers read (see sim/checkers/invariants.ts). */
+export const INVARIANT_FAMILIES: readonly string[] = ['run', 'chat-history', 'coalesce', 'redis-limiter'];
+
+/** Judges `expectations` over a finished trace's events (`hasim check`, tests). */
+export function evaluateExpectations(
+  expectations: readonly Expectation[],
+  events: Iterable<TraceEvent>,
+  endMs: number,
+  invariants: InvariantRegistry,
+): ExpectationResult[] {
+  const judge = new ExpectationJudge(expectations, invariants);
+  for (const e of events) judge.observe(e);
+  return judge.finish(endMs);
 }
 
 function familyOf(c: string): string {
