@@ -37,10 +37,10 @@ async function readPath(scenario: Scenario): Promise<Measurement> {
     l1,
     l2,
     l3,
-    loader: async (prompt) => `answer to ${prompt}`,
     clock: sim.clock,
     random,
   });
+  const loader = async (prompt: string) => `answer to ${prompt}`;
   const prompts = Array.from({ length: N }, (_, i) => `prompt number ${i}`);
   const task = sim.spawn(async () => {
     await l3.createTable();
@@ -52,7 +52,7 @@ async function readPath(scenario: Scenario): Promise<Measurement> {
     }
     const t0 = performance.now();
     for (let i = 0; i < N; i++)
-      await cache.get(scenario === 'L1 hit' ? 'hot prompt' : (prompts[i] as string));
+      await cache.get(scenario === 'L1 hit' ? 'hot prompt' : (prompts[i] as string), loader);
     return performance.now() - t0;
   });
   await sim.run();

@@ -59,6 +59,39 @@ export interface CacheEntry<V> {
 /** Loads a value on a full miss: the LLM call in the gateway. `undefined` means "no value". */
 export type TieredLoader<V> = (prompt: string) => Promise<V | undefined>;
 
+/** Which tier answered a {@link TieredCache.get}. */
+export type CacheTier =
+  /** An L1 entry. */
+  | 'l1'
+  /** An L2 entry (L1 back-filled). */
+  | 'l2'
+  /** An L3 row (L2 and L1 back-filled). */
+  | 'l3'
+  /** A negative entry in L1 (`negativeTtlMs`): the key is known to have no value. */
+  | 'l1-negative'
+  /** A negative entry in L2. */
+  | 'l2-negative'
+  /** XFetch fired: this reader waited for the recompute, or got the unexpired old value when it failed. */
+  | 'xfetch'
+  /** A full miss answered by a loader call this caller started. */
+  | 'loader'
+  /** A full miss answered by another caller's loader call on this node, joined (`singleFlight`). */
+  | 'joined'
+  /** Nothing anywhere, and nothing loaded (cache-aside, or read-through to L3 without a loader). */
+  | 'miss';
+
+/** What {@link TieredCache.get} found: the value and which tier answered. */
+export interface TieredRead<V> {
+  /** The value; `undefined` on a miss or a negative entry. */
+  readonly value: V | undefined;
+  /** Which tier answered. */
+  readonly tier: CacheTier;
+  /** Times this read waited on another node's L2 lease before L2 answered; 0 without leases. */
+  readonly leaseWaits: number;
+  /** True when this read started a background reload (`refreshAfterWriteMs`) and served the old value. */
+  readonly refreshStarted: boolean;
+}
+
 /** XFetch options (Vattani, Chierichetti, Lowenstein, PVLDB 8(8) 2015). */
 export interface XFetchOptions {
   /** β: > 1 refreshes earlier, < 1 later. @defaultValue 1 */
@@ -102,8 +135,6 @@ export interface TieredCacheOptions<V> {
   readonly l2: RedisL2<CacheEntry<V>>;
   /** Store of record on MySQL. Optional (the article's service code has none). */
   readonly l3?: MysqlL3<V>;
-  /** Computes a value on a full miss. Required by read-through; optional for the write strategies. */
-  readonly loader?: TieredLoader<V>;
   /** Time: TTL stamps, write-behind flushes, lease waits. */
   readonly clock: Clock;
   /** Chance: XFetch draws. Fork one per node. */
@@ -248,9 +279,6 @@ export class TieredCache<V> {
         `TieredCache: strategy must be one of ${strategies.join(', ')}, got '${options.strategy}'`,
       );
     }
-    if (options.strategy === 'read-through' && !options.loader && !options.l3) {
-      throw new TypeError('TieredCache: read-through needs a loader or an l3 to read through to');
-    }
     if (options.strategy === 'write-behind' && !options.l3) {
       throw new TypeError('TieredCache: write-behind needs an l3 to write behind to');
     }
@@ -303,10 +331,12 @@ export class TieredCache<V> {
   }
 
   /**
-   * The read path: L1 → L2 (back-fill L1) → L3 (back-fill L2, L1) → loader (except cache-aside).
-   * `undefined` when nothing has a value.
+   * The read path: L1 → L2 (back-fill L1) → L3 (back-fill L2, L1) → `loader` (except cache-aside).
+   * `loader` is this request's LLM call; it also serves XFetch and refresh-ahead on a hit. Without
+   * it, read-through reads through to L3 only (and needs an `l3`). Resolves with the value
+   * (`undefined` when nothing has one) and the tier that answered.
    */
-  async get(prompt: string): Promise<V | undefined> {
+  async get(prompt: string, loader?: TieredLoader<V>): Promise<TieredRead<V>> {
     const hash = this.hash(prompt);
     this.#stats.requests++;
     const now = this.#o.clock.now();
@@ -320,16 +350,16 @@ export class TieredCache<V> {
     if (l1Entry !== undefined) {
       this.#stats.l1Hits++;
       this.#emit('l1.hit', hash);
-      return this.#serve(prompt, hash, l1Entry, now);
+      return this.#serve(prompt, hash, l1Entry, now, 'l1', 0, loader);
     }
     this.#emit('l1.miss', hash);
 
-    const l2Entry = await this.#readL2(hash);
+    const { entry: l2Entry, leaseWaits } = await this.#readL2(hash);
     if (l2Entry !== undefined) {
       this.#stats.l2Hits++;
       this.#emit('l2.hit', hash);
       this.#o.l1?.put(hash, l2Entry);
-      return this.#serve(prompt, hash, l2Entry, this.#o.clock.now());
+      return this.#serve(prompt, hash, l2Entry, this.#o.clock.now(), 'l2', leaseWaits, loader);
     }
     this.#emit('l2.miss', hash);
 
@@ -339,22 +369,28 @@ export class TieredCache<V> {
         this.#stats.l3Hits++;
         this.#emit('l3.hit', hash);
         await this.#fillCaches(hash, stored, 0);
-        return stored;
+        return { value: stored, tier: 'l3', leaseWaits, refreshStarted: false };
       }
       this.#emit('l3.miss', hash);
     }
 
     this.#stats.misses++;
+    const miss: TieredRead<V> = { value: undefined, tier: 'miss', leaseWaits, refreshStarted: false };
     if (this.strategy === 'cache-aside') {
       // The caller loads and calls fill(). With leases the token stays with this node until then.
-      return undefined;
+      return miss;
     }
-    if (!this.#o.loader) {
+    if (!loader) {
+      if (!this.#o.l3) {
+        throw new TypeError('TieredCache.get: read-through without an l3 needs a loader to read through to');
+      }
       // Read through to L3 only: L3 is the source, and it has nothing for this key.
       if (this.#o.negativeTtlMs !== undefined) await this.#fillNegative(hash);
-      return undefined;
+      return miss;
     }
-    return this.#load(prompt, hash);
+    const load = this.#load(prompt, hash, loader);
+    const value = await load.value;
+    return { value, tier: load.joined ? 'joined' : 'loader', leaseWaits, refreshStarted: false };
   }
 
   /**
@@ -466,23 +502,23 @@ export class TieredCache<V> {
 
   // ---- read path helpers ----
 
-  async #readL2(hash: string): Promise<CacheEntry<V> | undefined> {
+  async #readL2(hash: string): Promise<{ entry: CacheEntry<V> | undefined; leaseWaits: number }> {
     const { l2, leases } = this.#o;
-    if (!leases) return l2.get(hash);
+    if (!leases) return { entry: await l2.get(hash), leaseWaits: 0 };
     const waitMs = leases.waitMs ?? DEFAULT_LEASE_WAIT_MS;
     const maxWaits = leases.maxWaits ?? DEFAULT_LEASE_MAX_WAITS;
     for (let waits = 0; ; waits++) {
       const reply = await l2.leaseGet(hash);
-      if (reply.kind === 'hit') return reply.value;
+      if (reply.kind === 'hit') return { entry: reply.value, leaseWaits: waits };
       if (reply.kind === 'lease') {
         this.#leases.set(hash, reply.token);
         this.#emit('lease.granted', hash);
-        return undefined;
+        return { entry: undefined, leaseWaits: waits };
       }
       // Someone else is loading this key ("hot miss"): wait for its set, then read again.
       if (waits >= maxWaits) {
         this.#emit('lease.gaveUp', hash);
-        return undefined;
+        return { entry: undefined, leaseWaits: waits };
       }
       this.#stats.leaseWaits++;
       await this.#o.clock.sleep(waitMs);
@@ -490,23 +526,32 @@ export class TieredCache<V> {
   }
 
   /** Returns an entry's value, applying negative entries, XFetch and refresh-ahead. */
-  async #serve(prompt: string, hash: string, entry: CacheEntry<V>, now: number): Promise<V | undefined> {
+  async #serve(
+    prompt: string,
+    hash: string,
+    entry: CacheEntry<V>,
+    now: number,
+    tier: 'l1' | 'l2',
+    leaseWaits: number,
+    loader: TieredLoader<V> | undefined,
+  ): Promise<TieredRead<V>> {
     if (entry.absent) {
       this.#stats.negativeHits++;
       this.#emit('negative.hit', hash);
-      return undefined;
+      return { value: undefined, tier: `${tier}-negative`, leaseWaits, refreshStarted: false };
     }
     const value = entry.value as V;
-    if (!this.#o.loader) return value;
+    const served: TieredRead<V> = { value, tier, leaseWaits, refreshStarted: false };
+    if (!loader) return served;
     if (this.#o.xfetch && this.#xfetchFires(entry, now)) {
       this.#stats.earlyRefreshes++;
       this.#emit('xfetch.early', hash, { leadMs: entry.expiresAtMs - now });
       // As in the paper, the reader that decides to recompute waits for the new value. The old value
       // has not expired yet, so a failed recompute (counted in loaderFailures) still serves it.
       try {
-        return (await this.#load(prompt, hash)) ?? value;
+        return { ...served, value: (await this.#load(prompt, hash, loader).value) ?? value, tier: 'xfetch' };
       } catch {
-        return value;
+        return { ...served, tier: 'xfetch' };
       }
     }
     const refreshAfter = this.#o.refreshAfterWriteMs;
@@ -515,11 +560,12 @@ export class TieredCache<V> {
       this.#refreshing.add(hash);
       this.#stats.refreshes++;
       this.#emit('refresh', hash);
-      void this.#load(prompt, hash)
-        .catch(() => undefined) // Caffeine logs and swallows a failed refresh; the old value stays.
+      void this.#load(prompt, hash, loader)
+        .value.catch(() => undefined) // Caffeine logs and swallows a failed refresh; the old value stays.
         .finally(() => this.#refreshing.delete(hash));
+      return { ...served, refreshStarted: true };
     }
-    return value;
+    return served;
   }
 
   /** XFetch: recompute early iff `now − Δ·β·ln(rand) ≥ expiry`, rand uniform in (0, 1]. */
@@ -528,26 +574,32 @@ export class TieredCache<V> {
     return now - entry.deltaMs * this.#beta * Math.log(rand) >= entry.expiresAtMs;
   }
 
-  /** One loader call (shared among concurrent callers with singleFlight), then stores its result. */
-  #load(prompt: string, hash: string): Promise<V | undefined> {
+  /**
+   * One loader call (shared among concurrent callers with singleFlight), then stores its result.
+   * `joined` when this caller joined a call already in flight.
+   */
+  #load(
+    prompt: string,
+    hash: string,
+    loader: TieredLoader<V>,
+  ): { value: Promise<V | undefined>; joined: boolean } {
     if (this.#o.singleFlight) {
       const running = this.#inflight.get(hash);
       if (running) {
         this.#stats.sharedLoads++;
-        return running;
+        return { value: running, joined: true };
       }
-      const call = this.#loadAndStore(prompt, hash).finally(() => {
+      const call = this.#loadAndStore(prompt, hash, loader).finally(() => {
         // Remove only our own call (golang/sync singleflight: `if g.m[key] == c { delete(g.m, key) }`).
         if (this.#inflight.get(hash) === call) this.#inflight.delete(hash);
       });
       this.#inflight.set(hash, call);
-      return call;
+      return { value: call, joined: false };
     }
-    return this.#loadAndStore(prompt, hash);
+    return { value: this.#loadAndStore(prompt, hash, loader), joined: false };
   }
 
-  async #loadAndStore(prompt: string, hash: string): Promise<V | undefined> {
-    const loader = this.#o.loader as TieredLoader<V>;
+  async #loadAndStore(prompt: string, hash: string, loader: TieredLoader<V>): Promise<V | undefined> {
     this.#stats.loaderCalls++;
     this.#emit('load', hash);
     const startMs = this.#o.clock.now();

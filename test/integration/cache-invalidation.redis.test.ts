@@ -103,7 +103,7 @@ describe.skipIf(gate.skip)(gate.title, () => {
     const prompt = 'real pub/sub prompt';
     const hash = a.cache.hash(prompt);
     await a.cache.fill(prompt, 'v1');
-    expect(await b.cache.get(prompt)).toBe('v1'); // L2 hit, back-filled into B's L1
+    expect((await b.cache.get(prompt)).value).toBe('v1'); // L2 hit, back-filled into B's L1
     expect(b.l1.getIfPresent(hash)?.value).toBe('v1');
 
     await a.cache.write(prompt, 'v2'); // cache-aside: no L3 here, so L2 delete + L1 invalidate + PUBLISH
@@ -113,6 +113,6 @@ describe.skipIf(gate.skip)(gate.title, () => {
     );
     expect(dropped).toBe(true);
     expect(b.cache.stats().busInvalidations).toBeGreaterThanOrEqual(1);
-    expect(await b.cache.get(prompt)).toBeUndefined(); // B no longer serves v1
+    expect((await b.cache.get(prompt)).value).toBeUndefined(); // B no longer serves v1
   });
 });

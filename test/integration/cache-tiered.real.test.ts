@@ -10,7 +10,12 @@ import { SystemClock } from '../../src/adapters/system-clock.ts';
 import { LocalCache } from '../../src/cache/local-cache.ts';
 import { MysqlL3 } from '../../src/cache/mysql-l3.ts';
 import { RedisL2 } from '../../src/cache/redis-l2.ts';
-import { type CacheEntry, TieredCache, type TieredCacheOptions } from '../../src/cache/tiered-cache.ts';
+import {
+  type CacheEntry,
+  type CacheTier,
+  TieredCache,
+  type TieredCacheOptions,
+} from '../../src/cache/tiered-cache.ts';
 import type { RedisPort } from '../../src/ports/redis.ts';
 import type { SqlPort, SqlResult, SqlRow, SqlValue } from '../../src/ports/sql.ts';
 import { gateBackend, MACHINE_SERVICE_HINT, uniqueName } from './backends.ts';
@@ -99,17 +104,19 @@ describe.skipIf(gate.skip)(gate.title, () => {
     };
   }
 
+  const read = (value: string, tier: CacheTier) => ({ value, tier, leaseWaits: 0, refreshStarted: false });
+
   it('read-through: loader once, then L3, L2 and L1 hold it; a second node hits L2', async () => {
     let calls = 0;
     const loader = async (p: string) => {
       calls++;
       return `llm(${p})`;
     };
-    const a = node('a', { strategy: 'read-through', loader });
-    const b = node('b', { strategy: 'read-through', loader });
-    expect(await a.cache.get('real prompt 1')).toBe('llm(real prompt 1)');
-    expect(await a.cache.get('real prompt 1')).toBe('llm(real prompt 1)');
-    expect(await b.cache.get('real prompt 1')).toBe('llm(real prompt 1)');
+    const a = node('a', { strategy: 'read-through' });
+    const b = node('b', { strategy: 'read-through' });
+    expect(await a.cache.get('real prompt 1', loader)).toEqual(read('llm(real prompt 1)', 'loader'));
+    expect(await a.cache.get('real prompt 1', loader)).toEqual(read('llm(real prompt 1)', 'l1'));
+    expect(await b.cache.get('real prompt 1', loader)).toEqual(read('llm(real prompt 1)', 'l2'));
     expect(calls).toBe(1);
     expect(a.cache.stats()).toMatchObject({ loaderCalls: 1, l1Hits: 1 });
     expect(b.cache.stats()).toMatchObject({ l2Hits: 1, loaderCalls: 0 });
@@ -123,7 +130,7 @@ describe.skipIf(gate.skip)(gate.title, () => {
     await w.cache.write('wb 1', 'x1');
     await w.cache.write('wb 2', 'x2');
     expect(await w.l3.get(w.cache.hash('wb 1'))).toBeUndefined();
-    expect(await w.cache.get('wb 1')).toBe('x1');
+    expect((await w.cache.get('wb 1')).value).toBe('x1');
     await w.cache.flush();
     expect(await w.l3.get(w.cache.hash('wb 1'))).toBe('x1');
     await w.cache.write('wb 3', 'x3');
@@ -153,8 +160,8 @@ describe.skipIf(gate.skip)(gate.title, () => {
       await selectRan;
       await writer.cache.write(prompt, 'v2'); // L3 = v2, DEL L2 (revokes any lease)
       release();
-      expect(await read).toBe('v1');
-      expect(await later.cache.get(prompt)).toBe(leases ? 'v2' : 'v1');
+      expect((await read).value).toBe('v1');
+      expect((await later.cache.get(prompt)).value).toBe(leases ? 'v2' : 'v1');
       expect(reader.cache.stats().staleSetsRefused).toBe(leases ? 1 : 0);
     }
   });

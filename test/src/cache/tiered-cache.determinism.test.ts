@@ -12,7 +12,7 @@ async function run(seed: string): Promise<TraceEvent[]> {
       await sim.clock.sleep(2_000);
       return `answer to ${prompt}`;
     };
-    const { cache } = makeNode<string>(sim, shared, {
+    const { get } = makeNode<string>(sim, shared, {
       strategy: 'read-through',
       loader,
       xfetch: { beta: 1 },
@@ -25,7 +25,7 @@ async function run(seed: string): Promise<TraceEvent[]> {
       await sim.clock.sleep(nextExponential(arrivals, 200));
       const prompt = `prompt ${i % 7}`;
       sim.spawn(async () => {
-        await cache.get(prompt);
+        await get(prompt);
       });
     }
     return shared.trace.events;

@@ -9,7 +9,13 @@ import { SimRedis } from '../../../../sim/redis/node.ts';
 import { LocalCache } from '../../../../src/cache/local-cache.ts';
 import { MysqlL3 } from '../../../../src/cache/mysql-l3.ts';
 import { RedisL2, type RedisL2Options } from '../../../../src/cache/redis-l2.ts';
-import { type CacheEntry, TieredCache, type TieredCacheOptions } from '../../../../src/cache/tiered-cache.ts';
+import {
+  type CacheEntry,
+  TieredCache,
+  type TieredCacheOptions,
+  type TieredLoader,
+  type TieredRead,
+} from '../../../../src/cache/tiered-cache.ts';
 import type { TraceFields, TraceSink } from '../../../../src/ports/trace.ts';
 import { LoggedSql } from './logged-sql.ts';
 
@@ -74,6 +80,8 @@ export interface NodeOptions<V>
   readonly l1?: false | Partial<ConstructorParameters<typeof LocalCache>[0]>;
   readonly l3?: false;
   readonly l2Options?: Partial<RedisL2Options<CacheEntry<V>>>;
+  /** The loader this node's requests pass to `get` (the gateway's per-request LLM call). */
+  readonly loader?: TieredLoader<V>;
 }
 
 /** One gateway node's TieredCache over the shared backends. */
@@ -93,18 +101,21 @@ export function makeNode<V>(sim: Simulation, shared: SharedBackends, options: No
     ...options.l2Options,
   });
   const l3 = options.l3 === false ? undefined : new MysqlL3<V>({ sql: shared.sql, clock: sim.clock });
+  const { loader, ...cacheOptions } = options;
   const cache = new TieredCache<V>({
     strategy: 'cache-aside',
     trace: shared.trace,
     nodeId: name,
-    ...options,
+    ...cacheOptions,
     l1,
     l2,
     l3,
     clock: sim.clock,
     random: random.fork('tiered'),
   });
-  return { cache, l1, l2, l3 };
+  /** One request's read: `cache.get(prompt, loader)` with this node's loader (no extra await). */
+  const get = (prompt: string): Promise<TieredRead<V>> => cache.get(prompt, loader);
+  return { cache, l1, l2, l3, get };
 }
 
 /** Prints a seeded test's measured outcome (outside any run), so docs/cache.md can quote it. */

@@ -22,7 +22,7 @@ async function deployThenRead(seed: string, ttlJitterRatio: number, fromS: numbe
       await sim.clock.sleep(LLM_MS);
       return `answer to ${prompt}`;
     };
-    const { cache } = makeNode<string>(sim, shared, {
+    const { cache, get } = makeNode<string>(sim, shared, {
       strategy: 'read-through',
       loader: llm,
       l1: false,
@@ -36,7 +36,7 @@ async function deployThenRead(seed: string, ttlJitterRatio: number, fromS: numbe
       for (let j = 0; j < KEYS / 10; j++) {
         const prompt = `prompt ${(second % 10) * (KEYS / 10) + j}`;
         sim.spawn(async () => {
-          await cache.get(prompt);
+          await get(prompt);
         });
       }
       await sim.clock.sleep(1_000);

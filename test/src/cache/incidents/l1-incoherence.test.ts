@@ -40,10 +40,10 @@ async function twoNodes(seed: string, bus: 'none' | 'clock' | 'redis') {
     let reads = 0;
     while (sim.clock.now() < WRITE_AT_MS + 70_000) {
       await sim.clock.sleep(reads < 10 ? 1 : 100);
-      if ((await b.cache.get(PROMPT)) === 'Enterprise') lastStaleMs = sim.clock.now();
+      if ((await b.cache.get(PROMPT)).value === 'Enterprise') lastStaleMs = sim.clock.now();
       reads++;
     }
-    const aNow = await a.cache.get(PROMPT);
+    const aNow = (await a.cache.get(PROMPT)).value;
     await a.cache.close();
     await b.cache.close();
     return {

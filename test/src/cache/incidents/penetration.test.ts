@@ -26,7 +26,7 @@ async function penetrate(seed: string, negativeTtlMs: number | undefined) {
     for (let r = 0; r < 2_000; r++) {
       await sim.clock.sleep(50);
       const absent = nextInt(pick, 2) === 0;
-      const value = await cache.get(`${absent ? 'absent' : 'present'} ${nextInt(pick, 50)}`);
+      const { value } = await cache.get(`${absent ? 'absent' : 'present'} ${nextInt(pick, 50)}`);
       if (absent && value === undefined) absentAnswers++;
       if (!absent && value !== undefined) presentAnswers++;
     }

@@ -59,13 +59,13 @@ async function hotPrompt(
   let answered = 0;
   const main = sim.spawn(async () => {
     const shared = await sharedBackends(sim);
-    const { cache } = makeNode<string>(sim, shared, {
+    const { cache, get } = makeNode<string>(sim, shared, {
       l3: false,
       ...node,
       loader: articleCaller ? undefined : llm,
     });
     const handle = async () => {
-      let answer = await cache.get(PROMPT);
+      let answer = (await get(PROMPT)).value;
       if (answer === undefined && articleCaller) {
         answer = await llm(PROMPT);
         await cache.fill(PROMPT, answer);
