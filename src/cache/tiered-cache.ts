@@ -21,6 +21,7 @@
 // knows when a value was written, when it logically expires and how long it took to compute —
 // the three numbers XFetch and refresh-ahead need. RedisL2 on its own stores bare values as the
 // article does.
+import { Coalescer } from '../coalesce/index.ts';
 import type { Clock, TimerHandle } from '../ports/clock.ts';
 import type { Random } from '../ports/random.ts';
 import { nullTraceSink, type TraceSink } from '../ports/trace.ts';
@@ -248,8 +249,8 @@ export class TieredCache<V> {
     flushFailures: 0,
     busInvalidations: 0,
   };
-  /** In-flight loader calls by hash (single-flight); an entry is removed when its call settles. */
-  readonly #inflight = new Map<string, Promise<V | undefined>>();
+  /** In-flight loader calls by hash (`singleFlight`): Go's singleflight, one call per hash at a time. */
+  readonly #coalescer: Coalescer | undefined;
   /** Hashes with a background refresh running. */
   readonly #refreshing = new Set<string>();
   /** Lease tokens this node holds, by hash (cache-aside hands them from get() to fill()). */
@@ -268,6 +269,9 @@ export class TieredCache<V> {
     this.strategy = options.strategy;
     this.#trace = options.trace ?? nullTraceSink;
     this.#node = options.nodeId ?? 'node';
+    this.#coalescer = options.singleFlight
+      ? new Coalescer({ variant: 'singleflight' }, { clock: options.clock })
+      : undefined;
     const strategies: readonly CacheStrategy[] = [
       'cache-aside',
       'read-through',
@@ -583,20 +587,19 @@ export class TieredCache<V> {
     hash: string,
     loader: TieredLoader<V>,
   ): { value: Promise<V | undefined>; joined: boolean } {
-    if (this.#o.singleFlight) {
-      const running = this.#inflight.get(hash);
-      if (running) {
-        this.#stats.sharedLoads++;
-        return { value: running, joined: true };
-      }
-      const call = this.#loadAndStore(prompt, hash, loader).finally(() => {
-        // Remove only our own call (golang/sync singleflight: `if g.m[key] == c { delete(g.m, key) }`).
-        if (this.#inflight.get(hash) === call) this.#inflight.delete(hash);
-      });
-      this.#inflight.set(hash, call);
-      return { value: call, joined: false };
-    }
-    return { value: this.#loadAndStore(prompt, hash, loader), joined: false };
+    const coalescer = this.#coalescer;
+    if (coalescer === undefined) return { value: this.#loadAndStore(prompt, hash, loader), joined: false };
+    // Go singleflight Group.Do runs fn in the caller that created the call, before Do returns; a
+    // caller whose fn did not run joined the call in flight.
+    let started = false;
+    const call = coalescer.execute(hash, () => {
+      started = true;
+      return this.#loadAndStore(prompt, hash, loader);
+    });
+    if (!started) this.#stats.sharedLoads++;
+    // `.then` unwraps { value, shared }: the value settles one reaction after the coalesced call,
+    // as the former `loadAndStore().finally(...)` did, so the microtask order of a read is unchanged.
+    return { value: call.then((result) => result.value), joined: !started };
   }
 
   async #loadAndStore(prompt: string, hash: string, loader: TieredLoader<V>): Promise<V | undefined> {
