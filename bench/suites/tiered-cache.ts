@@ -13,7 +13,8 @@ import { SimRedis } from '../../sim/redis/node.ts';
 import { LocalCache } from '../../src/cache/local-cache.ts';
 import { MysqlL3 } from '../../src/cache/mysql-l3.ts';
 import { RedisL2 } from '../../src/cache/redis-l2.ts';
-import { type CacheEntry, TieredCache } from '../../src/cache/tiered-cache.ts';
+import { TieredCache } from '../../src/cache/tiered-cache.ts';
+import type { CacheEntry } from '../../src/cache/tiered-cache-types.ts';
 import type { BenchCase, Measurement } from '../harness.ts';
 
 const N = 20_000;
@@ -32,14 +33,10 @@ async function readPath(scenario: Scenario): Promise<Measurement> {
     sql: new SimMysqlCluster(sim, { replicas: 0 }).primary,
     clock: sim.clock,
   });
-  const cache = new TieredCache<string>({
-    strategy: 'read-through',
-    l1,
-    l2,
-    l3,
-    clock: sim.clock,
-    random,
-  });
+  const cache = new TieredCache<string>(
+    { strategy: 'read-through', l1, l2, l3 },
+    { clock: sim.clock, random },
+  );
   const loader = async (prompt: string) => `answer to ${prompt}`;
   const prompts = Array.from({ length: N }, (_, i) => `prompt number ${i}`);
   const task = sim.spawn(async () => {

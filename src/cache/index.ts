@@ -30,19 +30,23 @@ export {
   type RedisL2Options,
 } from './redis-l2.ts';
 export { jsonSerializer, type Serializer } from './serializer.ts';
+export { TieredCache } from './tiered-cache.ts';
+export type {
+  CacheEntry,
+  CacheStrategy,
+  CacheTier,
+  L1Cache,
+  LeaseOptions,
+  TieredCacheCommonOptions,
+  TieredCacheOptions,
+  TieredCachePorts,
+  TieredCacheStats,
+  TieredLoader,
+  TieredRead,
+  XFetchOptions,
+} from './tiered-cache-types.ts';
 export {
-  type CacheEntry,
-  type CacheStrategy,
-  type CacheTier,
-  type L1Cache,
-  type LeaseOptions,
-  TieredCache,
-  type TieredCacheOptions,
-  type TieredCacheStats,
-  type TieredLoader,
-  type TieredRead,
   type WriteBehindOptions,
   WriteBehindQueueFullError,
   type WriteBehindQueueFullPolicy,
-  type XFetchOptions,
-} from './tiered-cache.ts';
+} from './write-behind-queue.ts';

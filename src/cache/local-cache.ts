@@ -7,19 +7,6 @@ import { rehash, spread } from './wtinylfu/frequency-sketch.ts';
 import { keyHash } from './wtinylfu/key-hash.ts';
 import { WindowTinyLfuPolicy } from './wtinylfu/window-tiny-lfu.ts';
 
-export type { RemovalCause } from './policy/eviction-policy.ts';
-export { FrequencySketch } from './wtinylfu/frequency-sketch.ts';
-export { keyHash } from './wtinylfu/key-hash.ts';
-export {
-  ADMIT_HASHDOS_THRESHOLD,
-  HILL_CLIMBER_RESTART_THRESHOLD,
-  HILL_CLIMBER_STEP_DECAY_RATE,
-  HILL_CLIMBER_STEP_PERCENT,
-  initialRegions,
-  PERCENT_MAIN,
-  PERCENT_MAIN_PROTECTED,
-} from './wtinylfu/window-tiny-lfu.ts';
-
 /** The size-eviction policy: Caffeine's W-TinyLFU, or plain LRU for comparison. */
 export type LocalCachePolicy = 'wtinylfu' | 'lru';
 

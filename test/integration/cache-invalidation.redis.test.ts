@@ -10,7 +10,8 @@ import { SystemClock } from '../../src/adapters/system-clock.ts';
 import { RedisInvalidationBus } from '../../src/cache/invalidation-bus.ts';
 import { LocalCache } from '../../src/cache/local-cache.ts';
 import { RedisL2 } from '../../src/cache/redis-l2.ts';
-import { type CacheEntry, TieredCache } from '../../src/cache/tiered-cache.ts';
+import { TieredCache } from '../../src/cache/tiered-cache.ts';
+import type { CacheEntry } from '../../src/cache/tiered-cache-types.ts';
 import type { RedisPort, RedisSubscriber } from '../../src/ports/redis.ts';
 import { gateBackend, MACHINE_SERVICE_HINT, pollUntil, uniqueName } from './backends.ts';
 
@@ -73,15 +74,10 @@ describe.skipIf(gate.skip)(gate.title, () => {
         ioredisSubscriber(await open()),
         channel,
       );
-      const cache = new TieredCache<string>({
-        strategy: 'cache-aside',
-        l1,
-        l2,
-        bus,
-        clock,
-        random,
-        nodeId: name,
-      });
+      const cache = new TieredCache<string>(
+        { strategy: 'cache-aside', l1, l2, bus, nodeId: name },
+        { clock, random },
+      );
       await cache.start();
       nodes.push({ cache, l1 });
     }

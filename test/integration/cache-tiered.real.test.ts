@@ -10,12 +10,14 @@ import { SystemClock } from '../../src/adapters/system-clock.ts';
 import { LocalCache } from '../../src/cache/local-cache.ts';
 import { MysqlL3 } from '../../src/cache/mysql-l3.ts';
 import { RedisL2 } from '../../src/cache/redis-l2.ts';
-import {
-  type CacheEntry,
-  type CacheTier,
-  TieredCache,
-  type TieredCacheOptions,
-} from '../../src/cache/tiered-cache.ts';
+import { TieredCache } from '../../src/cache/tiered-cache.ts';
+import type {
+  CacheEntry,
+  CacheStrategy,
+  CacheTier,
+  LeaseOptions,
+} from '../../src/cache/tiered-cache-types.ts';
+import type { WriteBehindOptions } from '../../src/cache/write-behind-queue.ts';
 import type { RedisPort } from '../../src/ports/redis.ts';
 import type { SqlPort, SqlResult, SqlRow, SqlValue } from '../../src/ports/sql.ts';
 import { gateBackend, MACHINE_SERVICE_HINT, uniqueName } from './backends.ts';
@@ -83,7 +85,7 @@ describe.skipIf(gate.skip)(gate.title, () => {
 
   function node(
     name: string,
-    options: Partial<TieredCacheOptions<string>> & Pick<TieredCacheOptions<string>, 'strategy'>,
+    options: { strategy: CacheStrategy; leases?: LeaseOptions | undefined; writeBehind?: WriteBehindOptions },
   ) {
     const random = new SeededRandom(`tiered-real/${name}`);
     const l1 = new LocalCache<string, CacheEntry<string>>(
@@ -97,7 +99,7 @@ describe.skipIf(gate.skip)(gate.title, () => {
     });
     const l3 = new MysqlL3<string>({ sql, clock, table });
     return {
-      cache: new TieredCache<string>({ l1, l2, l3, clock, random, nodeId: name, ...options }),
+      cache: new TieredCache<string>({ l1, l2, l3, nodeId: name, ...options }, { clock, random }),
       l1,
       l2,
       l3,

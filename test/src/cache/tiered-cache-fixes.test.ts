@@ -2,7 +2,8 @@
 // (Go singleflight: failures reach every waiter, the key is forgotten on completion), the XFetch
 // inequality with a fixed draw, and lease herd control across two nodes.
 import { describe, expect, it } from 'vitest';
-import { TieredCache, type TieredRead } from '../../../src/cache/tiered-cache.ts';
+import { TieredCache } from '../../../src/cache/tiered-cache.ts';
+import type { TieredRead } from '../../../src/cache/tiered-cache-types.ts';
 import type { Random } from '../../../src/ports/random.ts';
 import { inSim, makeNode, sharedBackends } from './helpers/stack.ts';
 
@@ -96,13 +97,14 @@ describe('XFetch inequality: now − Δ·β·ln(rand) ≥ expiry', () => {
       };
       // The node's L2 only; its cache draws from the fixed Random for the decision under test.
       const node = makeNode<string>(sim, shared, { strategy: 'read-through', loader, l1: false });
-      const cache = new TieredCache<string>({
-        strategy: 'read-through',
-        xfetch: { beta },
-        l2: node.l2,
-        clock: sim.clock,
-        random: fixed,
-      });
+      const cache = new TieredCache<string>(
+        {
+          strategy: 'read-through',
+          xfetch: { beta },
+          l2: node.l2,
+        },
+        { clock: sim.clock, random: fixed },
+      );
       await cache.get('p', loader); // computed in Δ = 2 s, written at t = 2 000, expires at 3 602 000
       await sim.clock.sleep(3_602_000 - beforeExpiryMs - sim.clock.now());
       await cache.get('p', loader);
@@ -125,13 +127,15 @@ describe('XFetch when the early recompute fails', () => {
       };
       const always: Random = { next: () => 0.999_999, fork: () => always, seedPath: 'always' };
       const node = makeNode<string>(sim, shared, { strategy: 'read-through', loader, l1: false });
-      const cache = new TieredCache<string>({
-        strategy: 'read-through',
-        xfetch: {},
-        l2: node.l2,
-        clock: sim.clock,
-        random: always, // rand = 1e-6: −Δ·ln(rand) ≈ 27.6 s, so a read 10 s before expiry recomputes
-      });
+      const cache = new TieredCache<string>(
+        {
+          strategy: 'read-through',
+          xfetch: {},
+          l2: node.l2,
+        },
+        // rand = 1e-6: −Δ·ln(rand) ≈ 27.6 s, so a read 10 s before expiry recomputes
+        { clock: sim.clock, random: always },
+      );
       await cache.get('p', loader);
       await sim.clock.sleep(3_592_000);
       const value = (await cache.get('p', loader)).value;

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../sim/kernel/simulation.ts';
 import { RedisL2 } from '../../../src/cache/redis-l2.ts';
-import { TieredCache, WriteBehindQueueFullError } from '../../../src/cache/tiered-cache.ts';
+import { TieredCache } from '../../../src/cache/tiered-cache.ts';
+import { WriteBehindQueueFullError } from '../../../src/cache/write-behind-queue.ts';
 import type { Clock } from '../../../src/ports/clock.ts';
 import {
   SqlError,
@@ -331,18 +332,18 @@ describe('write paths of the four strategies', () => {
 describe('options', () => {
   const sim = new Simulation({ seed: SEED });
   const l2 = new RedisL2({ redis: {} as never });
-  const base = { l2, clock: sim.clock, random: sim.random } as const;
+  const ports = { clock: sim.clock, random: sim.random } as const;
   it.each([
     [{ strategy: 'write-around' }, /strategy must be one of/],
     [{ strategy: 'write-behind' }, /write-behind needs an l3/],
     [{ strategy: 'cache-aside', refreshAfterWriteMs: 0 }, /refreshAfterWriteMs must be a positive integer/],
     [{ strategy: 'cache-aside', xfetch: { beta: 0 } }, /xfetch.beta must be > 0/],
     [
-      { strategy: 'cache-aside', writeBehind: { capacity: -1 } },
+      { strategy: 'write-behind', l3: {}, writeBehind: { capacity: -1 } },
       /writeBehind.capacity must be a positive integer/,
     ],
   ])('rejects %o', (bad, message) => {
-    expect(() => new TieredCache({ ...base, ...bad } as never)).toThrow(message);
+    expect(() => new TieredCache({ l2, ...bad } as never, ports)).toThrow(message);
   });
 
   it('read-through without an l3 needs a loader on a full miss', async () => {

@@ -9,13 +9,16 @@ import { SimRedis } from '../../../../sim/redis/node.ts';
 import { LocalCache } from '../../../../src/cache/local-cache.ts';
 import { MysqlL3 } from '../../../../src/cache/mysql-l3.ts';
 import { RedisL2, type RedisL2Options } from '../../../../src/cache/redis-l2.ts';
-import {
-  type CacheEntry,
-  TieredCache,
-  type TieredCacheOptions,
-  type TieredLoader,
-  type TieredRead,
-} from '../../../../src/cache/tiered-cache.ts';
+import { TieredCache } from '../../../../src/cache/tiered-cache.ts';
+import type {
+  CacheEntry,
+  CacheStrategy,
+  TieredCacheCommonOptions,
+  TieredCacheOptions,
+  TieredLoader,
+  TieredRead,
+} from '../../../../src/cache/tiered-cache-types.ts';
+import type { WriteBehindOptions } from '../../../../src/cache/write-behind-queue.ts';
 import type { TraceFields, TraceSink } from '../../../../src/ports/trace.ts';
 import { LoggedSql } from './logged-sql.ts';
 
@@ -73,8 +76,10 @@ export async function sharedBackends(
   return { redis, sql, trace };
 }
 
-export interface NodeOptions<V>
-  extends Partial<Omit<TieredCacheOptions<V>, 'l1' | 'l2' | 'l3' | 'clock' | 'random'>> {
+export interface NodeOptions<V> extends Partial<Omit<TieredCacheCommonOptions<V>, 'l1' | 'l2'>> {
+  /** @defaultValue 'cache-aside' */
+  readonly strategy?: CacheStrategy;
+  readonly writeBehind?: WriteBehindOptions;
   readonly name?: string;
   /** false: no L1. */
   readonly l1?: false | Partial<ConstructorParameters<typeof LocalCache>[0]>;
@@ -101,17 +106,12 @@ export function makeNode<V>(sim: Simulation, shared: SharedBackends, options: No
     ...options.l2Options,
   });
   const l3 = options.l3 === false ? undefined : new MysqlL3<V>({ sql: shared.sql, clock: sim.clock });
-  const { loader, ...cacheOptions } = options;
-  const cache = new TieredCache<V>({
-    strategy: 'cache-aside',
-    trace: shared.trace,
-    nodeId: name,
-    ...cacheOptions,
-    l1,
-    l2,
-    l3,
+  const { loader, l1: _l1, l3: _l3, l2Options: _l2, name: _name, ...cacheOptions } = options;
+  const cacheAll = { nodeId: name, ...cacheOptions, strategy: options.strategy ?? 'cache-aside', l1, l2, l3 };
+  const cache = new TieredCache<V>(cacheAll as TieredCacheOptions<V>, {
     clock: sim.clock,
     random: random.fork('tiered'),
+    trace: shared.trace,
   });
   /** One request's read: `cache.get(prompt, loader)` with this node's loader (no extra await). */
   const get = (prompt: string): Promise<TieredRead<V>> => cache.get(prompt, loader);

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Simulation } from '../../../../sim/kernel/simulation.ts';
 import { LocalCache } from '../../../../src/cache/local-cache.ts';
-import type { TieredCacheStats } from '../../../../src/cache/tiered-cache.ts';
+import type { TieredCacheStats } from '../../../../src/cache/tiered-cache-types.ts';
 import { nextExponential } from '../../../../src/ports/random.ts';
 import { makeNode, type NodeOptions, newSim, report, sharedBackends } from '../helpers/stack.ts';
 
