@@ -28,11 +28,11 @@ async function readPath(scenario: Scenario): Promise<Measurement> {
     { maximumSize: 10_000, expireAfterWriteMs: 60_000, recordStats: true },
     { clock: sim.clock, random: random.fork('l1') },
   );
-  const l2 = new RedisL2<CacheEntry<string>>({ redis: new SimRedis(sim.clock) });
-  const l3 = new MysqlL3<string>({
-    sql: new SimMysqlCluster(sim, { replicas: 0 }).primary,
-    clock: sim.clock,
-  });
+  const l2 = new RedisL2<CacheEntry<string>>({}, { redis: new SimRedis(sim.clock) });
+  const l3 = new MysqlL3<string>(
+    {},
+    { sql: new SimMysqlCluster(sim, { replicas: 0 }).primary, clock: sim.clock },
+  );
   const cache = new TieredCache<string>(
     { strategy: 'read-through', l1, l2, l3 },
     { clock: sim.clock, random },

@@ -11,10 +11,10 @@ export {
   type CacheLoader,
   CacheStats,
   LocalCache,
-  type LocalCacheDeps,
   type LocalCacheKey,
   type LocalCacheOptions,
   type LocalCachePolicy,
+  type LocalCachePorts,
 } from './local-cache.ts';
 export { DEFAULT_L3_TABLE, type L3Row, MysqlL3, type MysqlL3Options } from './mysql-l3.ts';
 export { CACHE_PREFIX, hashPrompt, type PromptHashScheme } from './prompt-key.ts';

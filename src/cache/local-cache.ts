@@ -33,7 +33,7 @@ export interface LocalCacheOptions {
 }
 
 /** What the cache runs on: time from `clock`, the 1/128 admission draw from `random`. */
-export interface LocalCacheDeps {
+export interface LocalCachePorts {
   /** Source of time (virtual ms in a simulation). */
   readonly clock: Clock;
   /** Source of chance; fork one per cache (`sim.random.fork('l1')`). */
@@ -138,15 +138,15 @@ export class LocalCache<K extends LocalCacheKey, V> {
   /** The configured maximum, or `Infinity` when unbounded. */
   readonly maximumSize: number;
 
-  constructor(options: LocalCacheOptions, deps: LocalCacheDeps) {
+  constructor(options: LocalCacheOptions, ports: LocalCachePorts) {
     if (options === null || typeof options !== 'object') {
       throw new TypeError('LocalCache: options must be an object');
     }
-    if (deps === null || typeof deps !== 'object' || typeof deps.clock?.now !== 'function') {
-      throw new TypeError('LocalCache: deps.clock must be a Clock (an object with now())');
+    if (ports === null || typeof ports !== 'object' || typeof ports.clock?.now !== 'function') {
+      throw new TypeError('LocalCache: ports.clock must be a Clock (an object with now())');
     }
-    if (typeof deps.random?.next !== 'function') {
-      throw new TypeError('LocalCache: deps.random must be a Random (an object with next())');
+    if (typeof ports.random?.next !== 'function') {
+      throw new TypeError('LocalCache: ports.random must be a Random (an object with next())');
     }
     const maximumSize = options.maximumSize;
     if (maximumSize !== undefined && !(Number.isSafeInteger(maximumSize) && maximumSize >= 0)) {
@@ -169,12 +169,12 @@ export class LocalCache<K extends LocalCacheKey, V> {
     this.policy = policy;
     this.maximumSize = maximumSize ?? Infinity;
     this.#recordStats = options.recordStats ?? false;
-    this.#clock = deps.clock;
+    this.#clock = ports.clock;
     if (maximumSize !== undefined) {
       this.#policy =
         policy === 'lru'
           ? new LruPolicy<K, V>(maximumSize)
-          : new WindowTinyLfuPolicy<K, V>(maximumSize, deps.random, this.#expireAfterAccessMs !== Infinity);
+          : new WindowTinyLfuPolicy<K, V>(maximumSize, ports.random, this.#expireAfterAccessMs !== Infinity);
     } else if (this.#expireAfterAccessMs !== Infinity) {
       // Unbounded, but expireAfterAccess still needs an access order (Caffeine keeps the window deque).
       this.#policy = new LruPolicy<K, V>(Infinity);

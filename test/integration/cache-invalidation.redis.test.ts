@@ -65,14 +65,13 @@ describe.skipIf(gate.skip)(gate.title, () => {
         { maximumSize: 10_000, expireAfterWriteMs: 60_000, recordStats: true },
         { clock, random: random.fork('l1') },
       );
-      const l2 = new RedisL2<CacheEntry<string>>({
-        redis: command as unknown as RedisPort,
-        keyPrefix: prefix,
-      });
+      const l2 = new RedisL2<CacheEntry<string>>(
+        { keyPrefix: prefix },
+        { redis: command as unknown as RedisPort },
+      );
       const bus = new RedisInvalidationBus(
-        command as unknown as RedisPort,
-        ioredisSubscriber(await open()),
-        channel,
+        { channel },
+        { redis: command as unknown as RedisPort, subscriber: ioredisSubscriber(await open()) },
       );
       const cache = new TieredCache<string>(
         { strategy: 'cache-aside', l1, l2, bus, nodeId: name },

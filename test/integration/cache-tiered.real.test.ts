@@ -68,7 +68,7 @@ describe.skipIf(gate.skip)(gate.title, () => {
         return { rows: [], affectedRows: (result as mysql.ResultSetHeader).affectedRows };
       },
     };
-    await new MysqlL3({ sql, clock, table }).createTable();
+    await new MysqlL3({ table }, { sql, clock }).createTable();
   });
 
   afterAll(async () => {
@@ -92,12 +92,11 @@ describe.skipIf(gate.skip)(gate.title, () => {
       { maximumSize: 10_000, expireAfterWriteMs: 60_000, recordStats: true },
       { clock, random: random.fork('l1') },
     );
-    const l2 = new RedisL2<CacheEntry<string>>({
-      redis: redis as unknown as RedisPort,
-      keyPrefix: prefix,
-      random: random.fork('l2'),
-    });
-    const l3 = new MysqlL3<string>({ sql, clock, table });
+    const l2 = new RedisL2<CacheEntry<string>>(
+      { keyPrefix: prefix },
+      { redis: redis as unknown as RedisPort, random: random.fork('l2') },
+    );
+    const l3 = new MysqlL3<string>({ table }, { sql, clock });
     return {
       cache: new TieredCache<string>({ l1, l2, l3, nodeId: name, ...options }, { clock, random }),
       l1,

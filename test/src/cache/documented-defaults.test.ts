@@ -12,8 +12,8 @@ describe('docs/cache.md parameters: the defaults', () => {
   it('RedisL2: ttlMs 3,600,000, no jitter, keyPrefix llm:, leaseTtlMs 10,000; MysqlL3: table llm_cache', async () => {
     const o = await inSim(SEED, async (sim) => {
       const shared = await sharedBackends(sim);
-      const l2 = new RedisL2<string>({ redis: shared.redis });
-      const l3 = new MysqlL3<string>({ sql: shared.sql, clock: sim.clock });
+      const l2 = new RedisL2<string>({}, { redis: shared.redis });
+      const l3 = new MysqlL3<string>({}, { sql: shared.sql, clock: sim.clock });
       return {
         ttlMs: l2.ttlMs,
         ttlJitterRatio: l2.ttlJitterRatio,

@@ -17,7 +17,8 @@ async function run(seed: string): Promise<TraceEvent[]> {
       loader,
       xfetch: { beta: 1 },
       singleFlight: true,
-      l2Options: { ttlMs: 30_000, ttlJitterRatio: 0.2, random: sim.random.fork('jitter') },
+      l2Options: { ttlMs: 30_000, ttlJitterRatio: 0.2 },
+      l2Random: sim.random.fork('jitter'),
       l1: { expireAfterWriteMs: 5_000 },
     });
     const arrivals = sim.random.fork('arrivals');

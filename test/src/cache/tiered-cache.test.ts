@@ -331,7 +331,7 @@ describe('write paths of the four strategies', () => {
 
 describe('options', () => {
   const sim = new Simulation({ seed: SEED });
-  const l2 = new RedisL2({ redis: {} as never });
+  const l2 = new RedisL2({}, { redis: { get: async () => null } as never });
   const ports = { clock: sim.clock, random: sim.random } as const;
   it.each([
     [{ strategy: 'write-around' }, /strategy must be one of/],

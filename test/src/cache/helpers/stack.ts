@@ -19,6 +19,7 @@ import type {
   TieredRead,
 } from '../../../../src/cache/tiered-cache-types.ts';
 import type { WriteBehindOptions } from '../../../../src/cache/write-behind-queue.ts';
+import type { Random } from '../../../../src/ports/random.ts';
 import type { TraceFields, TraceSink } from '../../../../src/ports/trace.ts';
 import { LoggedSql } from './logged-sql.ts';
 
@@ -71,7 +72,7 @@ export async function sharedBackends(
   const redis = new SimRedis(sim.clock, { latencyMs: redisLatencyMs });
   const sql = new LoggedSql(new SimMysqlCluster(sim, { replicas: 0 }).primary, sim.clock);
   const trace = new RecordingTrace(() => sim.clock.now());
-  await new MysqlL3({ sql, clock: sim.clock }).createTable();
+  await new MysqlL3({}, { sql, clock: sim.clock }).createTable();
   sql.latencyMs = sqlLatencyMs;
   return { redis, sql, trace };
 }
@@ -85,6 +86,8 @@ export interface NodeOptions<V> extends Partial<Omit<TieredCacheCommonOptions<V>
   readonly l1?: false | Partial<ConstructorParameters<typeof LocalCache>[0]>;
   readonly l3?: false;
   readonly l2Options?: Partial<RedisL2Options<CacheEntry<V>>>;
+  /** The L2's Random (TTL jitter, lease tokens). @defaultValue a fork of the node's */
+  readonly l2Random?: Random;
   /** The loader this node's requests pass to `get` (the gateway's per-request LLM call). */
   readonly loader?: TieredLoader<V>;
 }
@@ -100,13 +103,12 @@ export function makeNode<V>(sim: Simulation, shared: SharedBackends, options: No
           { ...ARTICLE_L1, ...options.l1 },
           { clock: sim.clock, random: random.fork('l1') },
         );
-  const l2 = new RedisL2<CacheEntry<V>>({
-    redis: shared.redis,
-    random: random.fork('l2'),
-    ...options.l2Options,
-  });
-  const l3 = options.l3 === false ? undefined : new MysqlL3<V>({ sql: shared.sql, clock: sim.clock });
-  const { loader, l1: _l1, l3: _l3, l2Options: _l2, name: _name, ...cacheOptions } = options;
+  const l2 = new RedisL2<CacheEntry<V>>(
+    { ...options.l2Options },
+    { redis: shared.redis, random: options.l2Random ?? random.fork('l2') },
+  );
+  const l3 = options.l3 === false ? undefined : new MysqlL3<V>({}, { sql: shared.sql, clock: sim.clock });
+  const { loader, l1: _l1, l3: _l3, l2Options: _l2, l2Random: _l2r, name: _name, ...cacheOptions } = options;
   const cacheAll = { nodeId: name, ...cacheOptions, strategy: options.strategy ?? 'cache-aside', l1, l2, l3 };
   const cache = new TieredCache<V>(cacheAll as TieredCacheOptions<V>, {
     clock: sim.clock,

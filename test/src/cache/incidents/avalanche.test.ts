@@ -27,7 +27,8 @@ async function deployThenRead(seed: string, ttlJitterRatio: number, fromS: numbe
       loader: llm,
       l1: false,
       l3: false,
-      l2Options: { ttlJitterRatio, random: sim.random.fork('jitter') },
+      l2Options: { ttlJitterRatio },
+      l2Random: sim.random.fork('jitter'),
     });
     // Deploy: the warm-up job caches every answer at t = 0.
     for (let i = 0; i < KEYS; i++) await cache.fill(`prompt ${i}`, `answer to prompt ${i}`);

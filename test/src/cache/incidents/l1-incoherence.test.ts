@@ -20,9 +20,9 @@ async function twoNodes(seed: string, bus: 'none' | 'clock' | 'redis') {
     const shared = await sharedBackends(sim);
     const channel: InvalidationBus | undefined =
       bus === 'clock'
-        ? new ClockInvalidationBus(sim.clock, 2)
+        ? new ClockInvalidationBus({ delayMs: 2 }, { clock: sim.clock })
         : bus === 'redis'
-          ? new RedisInvalidationBus(shared.redis, shared.redis)
+          ? new RedisInvalidationBus({}, { redis: shared.redis, subscriber: shared.redis })
           : undefined;
     const a = makeNode<string>(sim, shared, { name: 'a', strategy: 'cache-aside', bus: channel });
     const b = makeNode<string>(sim, shared, { name: 'b', strategy: 'cache-aside', bus: channel });
