@@ -3,11 +3,15 @@
 import type { Clock } from '../ports/clock.ts';
 import type { Random } from '../ports/random.ts';
 import type { TraceSink } from '../ports/trace.ts';
+import type { TRACE_EVENTS } from '../ports/trace-events.ts';
 import type { InvalidationBus } from './invalidation-bus.ts';
 import type { MysqlL3 } from './mysql-l3.ts';
 import type { PromptHashScheme } from './prompt-key.ts';
 import type { RedisL2 } from './redis-l2.ts';
 import type { WriteBehindOptions } from './write-behind-queue.ts';
+
+/** A trace kind of the `cache` family (declared with its fields in src/ports/trace-events.ts). */
+export type CacheTraceKind = keyof (typeof TRACE_EVENTS)['cache'];
 
 /** The four strategies of the article's table (section 2.3). */
 export type CacheStrategy = 'cache-aside' | 'read-through' | 'write-through' | 'write-behind';

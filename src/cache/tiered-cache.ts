@@ -30,6 +30,7 @@ import { hashPrompt } from './prompt-key.ts';
 import type {
   CacheEntry,
   CacheStrategy,
+  CacheTraceKind,
   TieredCacheOptions,
   TieredCachePorts,
   TieredCacheStats,
@@ -146,7 +147,7 @@ export class TieredCache<V> {
     this.#unsubscribe = await bus.subscribe((hash) => {
       this.#stats.busInvalidations++;
       l1?.invalidate(hash);
-      this.#emit('bus.invalidate', hash);
+      this.#emit('bus-invalidate', hash);
     });
   }
 
@@ -193,29 +194,29 @@ export class TieredCache<V> {
     }
     if (l1Entry !== undefined) {
       this.#stats.l1Hits++;
-      this.#emit('l1.hit', hash);
+      this.#emit('l1-hit', hash);
       return this.#serve(prompt, hash, l1Entry, now, 'l1', 0, loader);
     }
-    this.#emit('l1.miss', hash);
+    this.#emit('l1-miss', hash);
 
     const { entry: l2Entry, leaseWaits } = await this.#readL2(hash);
     if (l2Entry !== undefined) {
       this.#stats.l2Hits++;
-      this.#emit('l2.hit', hash);
+      this.#emit('l2-hit', hash);
       this.#options.l1?.put(hash, l2Entry);
       return this.#serve(prompt, hash, l2Entry, this.#clock.now(), 'l2', leaseWaits, loader);
     }
-    this.#emit('l2.miss', hash);
+    this.#emit('l2-miss', hash);
 
     if (this.#options.l3) {
       const stored = await this.#options.l3.get(hash);
       if (stored !== undefined) {
         this.#stats.l3Hits++;
-        this.#emit('l3.hit', hash);
+        this.#emit('l3-hit', hash);
         await this.#fillCaches(hash, stored, 0);
         return { value: stored, tier: 'l3', leaseWaits, refreshStarted: false };
       }
-      this.#emit('l3.miss', hash);
+      this.#emit('l3-miss', hash);
     }
 
     this.#stats.misses++;
@@ -305,12 +306,12 @@ export class TieredCache<V> {
       if (reply.kind === 'hit') return { entry: reply.value, leaseWaits: waits };
       if (reply.kind === 'lease') {
         this.#leases.set(hash, reply.token);
-        this.#emit('lease.granted', hash);
+        this.#emit('lease-granted', hash);
         return { entry: undefined, leaseWaits: waits };
       }
       // Someone else is loading this key ("hot miss"): wait for its set, then read again.
       if (waits >= maxWaits) {
-        this.#emit('lease.gaveUp', hash);
+        this.#emit('lease-gave-up', hash);
         return { entry: undefined, leaseWaits: waits };
       }
       this.#stats.leaseWaits++;
@@ -330,7 +331,7 @@ export class TieredCache<V> {
   ): Promise<TieredRead<V>> {
     if (entry.absent) {
       this.#stats.negativeHits++;
-      this.#emit('negative.hit', hash);
+      this.#emit('negative-hit', hash);
       return { value: undefined, tier: `${tier}-negative`, leaseWaits, refreshStarted: false };
     }
     const value = entry.value;
@@ -338,7 +339,7 @@ export class TieredCache<V> {
     if (!loader) return served;
     if (this.#options.xfetch && this.#xfetchFires(entry, now)) {
       this.#stats.earlyRefreshes++;
-      this.#emit('xfetch.early', hash, { leadMs: entry.expiresAtMs - now });
+      this.#emit('xfetch-early', hash, { leadMs: entry.expiresAtMs - now });
       // As in the paper, the reader that decides to recompute waits for the new value. The old value
       // has not expired yet, so a failed recompute (counted in loaderFailures) still serves it.
       try {
@@ -400,7 +401,7 @@ export class TieredCache<V> {
       value = await loader(prompt);
     } catch (error) {
       this.#stats.loaderFailures++;
-      this.#emit('load.error', hash);
+      this.#emit('load-error', hash);
       this.#leases.delete(hash);
       throw error;
     }
@@ -427,12 +428,12 @@ export class TieredCache<V> {
       this.#leases.delete(hash);
       if (token === undefined) {
         // Loaded without a lease (gave up waiting): serve it, but do not race the holder's set.
-        this.#emit('fill.skipped', hash);
+        this.#emit('fill-skipped', hash);
         return false;
       }
       if (!(await l2.leaseSet(hash, token, entry, ttlMs))) {
         this.#stats.staleSetsRefused++;
-        this.#emit('fill.refused', hash);
+        this.#emit('fill-refused', hash);
         return false;
       }
     } else {
@@ -464,14 +465,14 @@ export class TieredCache<V> {
     }
     // get() drops the L1 copy once expiresAtMs passes, whatever the L1's own expireAfterWrite.
     this.#options.l1?.put(hash, entry);
-    this.#emit('negative.fill', hash, { ttlMs });
+    this.#emit('negative-fill', hash, { ttlMs });
   }
 
   async #broadcast(hash: string): Promise<void> {
     if (this.#options.bus) await this.#options.bus.publish(hash);
   }
 
-  #emit(kind: string, hash: string, extra?: Record<string, string | number>): void {
+  #emit(kind: CacheTraceKind, hash: string, extra?: Record<string, string | number>): void {
     this.#trace.emit('cache', kind, { node: this.#node, key: hash, ...extra });
   }
 }

@@ -4,6 +4,7 @@
 // What a full queue does is a named policy, and a crash counts every write it loses.
 import type { Clock, TimerHandle } from '../ports/clock.ts';
 import type { MysqlL3 } from './mysql-l3.ts';
+import type { CacheTraceKind } from './tiered-cache-types.ts';
 
 /** What a full write-behind queue does with one more write. */
 export type WriteBehindQueueFullPolicy =
@@ -49,7 +50,7 @@ export interface WriteBehindCounters {
 }
 
 /** How the queue reports events: the tiered cache's `emit(kind, key, fields)`. */
-export type WriteBehindEmit = (kind: string, key: string, fields?: Record<string, number>) => void;
+export type WriteBehindEmit = (kind: CacheTraceKind, key: string, fields?: Record<string, number>) => void;
 
 /** How one write-behind batch ended. */
 type BatchOutcome = { readonly kind: 'done' } | { readonly kind: 'failed'; readonly error: unknown };
@@ -125,7 +126,7 @@ export class WriteBehindQueue<V> {
   enqueue(hash: string, value: V): void {
     this.#queue.set(hash, value);
     this.counters.queuedWrites++;
-    this.#emit('writebehind.enqueue', hash, { queued: this.#queue.size });
+    this.#emit('write-behind-enqueue', hash, { queued: this.#queue.size });
     this.#armFlush();
   }
 
@@ -163,7 +164,7 @@ export class WriteBehindQueue<V> {
   crash(): number {
     const lost = this.#queue.size;
     this.counters.lostWrites += lost;
-    if (lost > 0) this.#emit('writebehind.lost', '', { writes: lost });
+    if (lost > 0) this.#emit('write-behind-lost', '', { writes: lost });
     this.#queue.clear();
     this.#flushTimer?.cancel();
     this.#flushTimer = undefined;
@@ -194,11 +195,11 @@ export class WriteBehindQueue<V> {
     try {
       await this.#l3.putMany(batch);
       this.counters.flushedWrites += batch.length;
-      this.#emit('writebehind.flush', '', { rows: batch.length });
+      this.#emit('write-behind-flush', '', { rows: batch.length });
       return { kind: 'done' };
     } catch (error) {
       this.counters.flushFailures++;
-      this.#emit('writebehind.flushFailed', '', { rows: batch.length });
+      this.#emit('write-behind-flush-failed', '', { rows: batch.length });
       this.#requeue(batch);
       return { kind: 'failed', error };
     }
@@ -211,7 +212,7 @@ export class WriteBehindQueue<V> {
       // rows were no longer in it, so they are counted here, once. Nothing goes back into a dead
       // instance's queue.
       this.counters.lostWrites += batch.length;
-      this.#emit('writebehind.lost', '', { writes: batch.length });
+      this.#emit('write-behind-lost', '', { writes: batch.length });
       return;
     }
     // Put the rows back unless a newer write for the key arrived meanwhile; never beyond capacity.
@@ -220,7 +221,7 @@ export class WriteBehindQueue<V> {
       if (this.#queue.size < this.settings.capacity) this.#queue.set(row.hash, row.value);
       else {
         this.counters.lostWrites++;
-        this.#emit('writebehind.lost', row.hash, { writes: 1 });
+        this.#emit('write-behind-lost', row.hash, { writes: 1 });
       }
     }
   }

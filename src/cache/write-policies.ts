@@ -12,7 +12,7 @@
 // write settles on the same microtask as the one switch statement it replaces did.
 import type { MysqlL3 } from './mysql-l3.ts';
 import type { RedisL2 } from './redis-l2.ts';
-import type { CacheEntry, L1Cache } from './tiered-cache-types.ts';
+import type { CacheEntry, CacheTraceKind, L1Cache } from './tiered-cache-types.ts';
 import { type WriteBehindQueue, WriteBehindQueueFullError } from './write-behind-queue.ts';
 
 /** The levels a write reaches, and the tiered cache's unconditional L2 + L1 set. */
@@ -24,7 +24,7 @@ export interface WriteTarget<V> {
   /** Publishes `hash` on the invalidation bus, when there is one. */
   broadcast(hash: string): Promise<void>;
   /** Reports an event of the write path. */
-  emit(kind: string, hash: string): void;
+  emit(kind: CacheTraceKind, hash: string): void;
 }
 
 /** One strategy's write path. */
@@ -79,11 +79,11 @@ export class WriteBehind<V> implements WritePolicy<V> {
     if (queue.isFullFor(hash)) {
       if (queue.settings.queueFullPolicy === 'reject') {
         queue.counters.rejectedWrites++;
-        target.emit('writebehind.reject', hash);
+        target.emit('write-behind-reject', hash);
         throw new WriteBehindQueueFullError(queue.settings.capacity);
       }
       queue.counters.callerRunsWrites++;
-      target.emit('writebehind.callerRuns', hash);
+      target.emit('write-behind-caller-runs', hash);
       await this.l3.put(hash, value);
       await target.setCaches(hash, value);
     } else {

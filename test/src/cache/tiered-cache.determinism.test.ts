@@ -47,15 +47,15 @@ describe('cache trace determinism', () => {
     expect(c).not.toEqual(a);
     expect(new Set(a.map((e) => e.k))).toEqual(
       new Set([
-        'l1.hit',
-        'l1.miss',
-        'l2.hit',
-        'l2.miss',
-        'l3.hit',
-        'l3.miss',
+        'l1-hit',
+        'l1-miss',
+        'l2-hit',
+        'l2-miss',
+        'l3-hit',
+        'l3-miss',
         'load',
         'fill',
-        'xfetch.early',
+        'xfetch-early',
       ]),
     );
   });

@@ -67,16 +67,16 @@ describe('read path: L1 → L2 (back-fill L1) → L3 (back-fill L2, L1)', () => 
       loaderCalls: 0,
     });
     expect(seen[9]).toEqual([
-      'l1.miss',
-      'l2.miss',
-      'l3.miss',
+      'l1-miss',
+      'l2-miss',
+      'l3-miss',
       'fill',
-      'l1.hit',
-      'l1.miss',
-      'l2.hit',
-      'l1.miss',
-      'l2.miss',
-      'l3.hit',
+      'l1-hit',
+      'l1-miss',
+      'l2-hit',
+      'l1-miss',
+      'l2-miss',
+      'l3-hit',
       'fill',
     ]);
     expect(seen[10]).toEqual(['miss', 'l1', 'l2', 'l3']);

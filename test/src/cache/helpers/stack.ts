@@ -21,6 +21,7 @@ import type {
 import type { WriteBehindOptions } from '../../../../src/cache/write-behind-queue.ts';
 import type { Random } from '../../../../src/ports/random.ts';
 import type { TraceFields, TraceSink } from '../../../../src/ports/trace.ts';
+import { checkTraceEvent } from '../../../../src/ports/trace-events.ts';
 import { LoggedSql } from './logged-sql.ts';
 
 /** A Simulation for cache tests (default barrier: nothing in the cache queues ticks). */
@@ -50,6 +51,8 @@ export class RecordingTrace implements TraceSink {
   readonly events: TraceEvent[] = [];
   constructor(readonly now: () => number) {}
   emit(component: string, kind: string, fields?: TraceFields): void {
+    // Every event must fit the declared vocabulary (src/ports/trace-events.ts), fields included.
+    checkTraceEvent(component, kind, fields);
     this.events.push({ t: this.now(), c: component, k: kind, f: fields });
   }
   kinds(component = 'cache'): string[] {
