@@ -1,9 +1,12 @@
 // Cross-node L1 invalidation. Each gateway node keeps its own L1 (Caffeine in the article), so a
 // write on node A leaves node B serving its copy until B's expireAfterWrite (1 min) runs out
-// (research/cache-exec.md §3.7). A bus carries "drop this key from your L1" to every node.
+// (Caffeine `Caffeine.expireAfterWrite` javadoc: an entry is removed "once a fixed duration has
+// elapsed after the entry's creation, or the most recent replacement of its value"; nothing else
+// tells B). A bus carries "drop this key from your L1" to every node.
 //
-// Delivery is at-most-once on both implementations (Redis pub/sub drops messages for a subscriber
-// that is disconnected), so the L1 TTL stays as the backstop.
+// Delivery is at-most-once on both implementations (the Redis Pub/Sub documentation: "Redis'
+// Pub/Sub exhibits at-most-once message delivery semantics"; a disconnected subscriber loses what
+// was published meanwhile), so the L1 TTL stays as the backstop.
 import type { Clock } from '../ports/clock.ts';
 import type { RedisPort, RedisSubscriber } from '../ports/redis.ts';
 

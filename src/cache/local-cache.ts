@@ -1,3 +1,4 @@
+import { assert } from '../assert.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Random } from '../ports/random.ts';
 import type { EvictionPolicy, RemovalCause } from './policy/eviction-policy.ts';
@@ -414,6 +415,11 @@ export class LocalCache<K extends LocalCacheKey, V> {
   #maintenance(now: number): void {
     if (this.#timed) this.#expireEntries(now);
     this.#policy?.maintain(this.#evict);
+    // Caffeine evicts to the maximum inside maintenance; here it runs in the call that caused it.
+    assert(
+      this.#data.size <= this.maximumSize,
+      () => `LocalCache: ${this.#data.size} entries over maximumSize`,
+    );
   }
 
   // Caffeine expireAfterAccessEntries / expireAfterWriteEntries: pop expired heads of each deque.

@@ -35,7 +35,10 @@ export const LEASE_MARKER = '\u0000lease:';
 /**
  * Atomically: return the value if there is one (or another client's lease marker); otherwise
  * store our lease marker (ARGV[1]) with a PX lifetime (ARGV[2]) and return it. Returns strings only,
- * so that real Redis, ioredis-mock and the simulated node give the same reply (research/redis.md §4.2).
+ * so that real Redis, ioredis-mock and the simulated node give the same reply: Redis converts a Lua
+ * number to an integer reply by truncation and `false` to a nil reply (Redis Lua API reference,
+ * "Lua to RESP2 type conversion"; `luaReplyToRedisReply` in src/script_lua.c), which clients and
+ * mocks then decode each their own way; a Lua string is a bulk string everywhere.
  */
 export const LEASE_GET_SCRIPT = `local v = redis.call('GET', KEYS[1])
 if v then return v end

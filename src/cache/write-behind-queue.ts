@@ -2,6 +2,7 @@
 // once and L3 later, in batches, from a bounded queue keyed by prompt hash (a newer write to a
 // queued key replaces its value, as Caffeine's write-behind example coalesces writes per key).
 // What a full queue does is a named policy, and a crash counts every write it loses.
+import { assert } from '../assert.ts';
 import type { Clock, TimerHandle } from '../ports/clock.ts';
 import type { MysqlL3 } from './mysql-l3.ts';
 import type { CacheTraceKind } from './tiered-cache-types.ts';
@@ -125,6 +126,10 @@ export class WriteBehindQueue<V> {
   /** Queues the latest value of `hash` (replacing a queued one) and arms the flush timer. */
   enqueue(hash: string, value: V): void {
     this.#queue.set(hash, value);
+    assert(
+      this.#queue.size <= this.settings.capacity,
+      () => `write-behind queue over capacity: ${this.#queue.size}`,
+    );
     this.counters.queuedWrites++;
     this.#emit('write-behind-enqueue', hash, { queued: this.#queue.size });
     this.#armFlush();
@@ -169,6 +174,8 @@ export class WriteBehindQueue<V> {
     this.#flushTimer?.cancel();
     this.#flushTimer = undefined;
     this.#crashed = true;
+    // A dead queue holds nothing and never arms a timer again (#armFlush checks #crashed).
+    assert(this.#queue.size === 0 && this.#flushTimer === undefined, 'a crashed write-behind queue is empty');
     return lost;
   }
 
@@ -191,6 +198,7 @@ export class WriteBehindQueue<V> {
       batch.push({ hash, value });
     }
     for (const row of batch) this.#queue.delete(row.hash);
+    assert(batch.length <= this.settings.batchSize, 'write-behind batch over batchSize');
     if (batch.length === 0) return { kind: 'done' };
     try {
       await this.#l3.putMany(batch);
@@ -224,5 +232,9 @@ export class WriteBehindQueue<V> {
         this.#emit('write-behind-lost', row.hash, { writes: 1 });
       }
     }
+    assert(
+      this.#queue.size <= this.settings.capacity,
+      'write-behind queue over capacity after a failed batch',
+    );
   }
 }

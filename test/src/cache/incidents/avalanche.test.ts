@@ -1,6 +1,6 @@
 // Incident: cache avalanche. Every answer is written at deploy time with the same 1 h TTL, so they
 // all expire in the same instant and the LLM (or L3) takes the whole key set's misses at once
-// (research/cache-exec.md §3.5). Fix: TTL jitter (uniform ±10 % → spread over 720 s).
+// (the article's fixed `set(key, value, 1, HOURS)` for every key). Fix: TTL jitter (uniform ±10 % → spread over 720 s).
 //
 // Workload: 300 prompts warmed at t = 0 (the article's cacheResponse); from t = 3,200 s to 4,000 s
 // every prompt is read once per 10 s (30 reads at each whole second, prompts in a fixed rotation). L1 is left out:

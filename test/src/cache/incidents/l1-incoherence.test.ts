@@ -1,4 +1,4 @@
-// Incident: L1 incoherence across gateway nodes (research/cache-exec.md §3.7). Each node has its
+// Incident: L1 incoherence across gateway nodes (Caffeine expireAfterWrite is the only bound). Each node has its
 // own Caffeine L1 (expireAfterWrite 1 min in the article). Node A updates a prompt's answer
 // (cache-aside write: L3, then DEL L2, then its own L1); node B keeps serving its L1 copy until
 // that copy is 60 s old. Fix: an invalidation broadcast (Redis pub/sub on the real adapter, an

@@ -1,6 +1,6 @@
 // Incident: cache penetration. Requests for keys the store of record does not have miss every
-// level, so each one reaches L3 (research/cache-exec.md §3.4). Fix: negative caching — remember
-// "no value" in L2 and L1 for a short TTL.
+// level, so each one reaches L3 (nothing is cached for a key with no value). Fix: negative
+// caching (as DNS resolvers do, RFC 2308) — remember "no value" in L2 and L1 for a short TTL.
 //
 // Workload: read-through to L3 (no loader), 50 absent keys and 50 present ones, 2,000 requests
 // over 100 s in a seeded random order. We count SELECTs on L3.

@@ -1,4 +1,4 @@
-// Incident: the cache-aside stale set (research/cache-exec.md §3.3). A reader misses, reads the old
+// Incident: the cache-aside stale set (Nishtala et al., NSDI 2013 §3.2.1). A reader misses, reads the old
 // row from L3; meanwhile a writer updates L3 and deletes the L2 key; then the reader's late SET puts
 // the old value back into L2 — where it stays for the whole 1 h TTL.
 //

@@ -1,6 +1,6 @@
 // Incident: cache stampede (thundering herd) on a hot prompt when its cached answer expires.
 //
-// Shape (research/cache-exec.md §3.1): one hot prompt read at λ = 100 req/s (Poisson), an LLM call
+// Shape (Vattani, Chierichetti, Lowenstein, PVLDB 8(8) 2015, §1): one hot prompt read at λ = 100 req/s (Poisson), an LLM call
 // of Δ = 2 s. With the article's design (cache-aside: getResponse returns null, the caller asks the
 // LLM and calls cacheResponse), every request arriving while the first recompute runs misses too:
 // about λ·Δ = 200 LLM calls for one expiry. Fixes, each measured on the same seeded workload:
