@@ -13,7 +13,8 @@ import { SimRedis } from '../../sim/redis/node.ts';
 import { LocalCache } from '../../src/cache/local-cache.ts';
 import { MysqlL3 } from '../../src/cache/mysql-l3.ts';
 import { RedisL2 } from '../../src/cache/redis-l2.ts';
-import { type CacheEntry, TieredCache } from '../../src/cache/tiered-cache.ts';
+import { TieredCache } from '../../src/cache/tiered-cache.ts';
+import type { CacheEntry } from '../../src/cache/tiered-cache-types.ts';
 import type { BenchCase, Measurement } from '../harness.ts';
 
 const N = 20_000;
@@ -27,20 +28,16 @@ async function readPath(scenario: Scenario): Promise<Measurement> {
     { maximumSize: 10_000, expireAfterWriteMs: 60_000, recordStats: true },
     { clock: sim.clock, random: random.fork('l1') },
   );
-  const l2 = new RedisL2<CacheEntry<string>>({ redis: new SimRedis(sim.clock) });
-  const l3 = new MysqlL3<string>({
-    sql: new SimMysqlCluster(sim, { replicas: 0 }).primary,
-    clock: sim.clock,
-  });
-  const cache = new TieredCache<string>({
-    strategy: 'read-through',
-    l1,
-    l2,
-    l3,
-    loader: async (prompt) => `answer to ${prompt}`,
-    clock: sim.clock,
-    random,
-  });
+  const l2 = new RedisL2<CacheEntry<string>>({}, { redis: new SimRedis(sim.clock) });
+  const l3 = new MysqlL3<string>(
+    {},
+    { sql: new SimMysqlCluster(sim, { replicas: 0 }).primary, clock: sim.clock },
+  );
+  const cache = new TieredCache<string>(
+    { strategy: 'read-through', l1, l2, l3 },
+    { clock: sim.clock, random },
+  );
+  const loader = async (prompt: string) => `answer to ${prompt}`;
   const prompts = Array.from({ length: N }, (_, i) => `prompt number ${i}`);
   const task = sim.spawn(async () => {
     await l3.createTable();
@@ -52,7 +49,7 @@ async function readPath(scenario: Scenario): Promise<Measurement> {
     }
     const t0 = performance.now();
     for (let i = 0; i < N; i++)
-      await cache.get(scenario === 'L1 hit' ? 'hot prompt' : (prompts[i] as string));
+      await cache.get(scenario === 'L1 hit' ? 'hot prompt' : (prompts[i] as string), loader);
     return performance.now() - t0;
   });
   await sim.run();

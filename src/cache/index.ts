@@ -11,10 +11,10 @@ export {
   type CacheLoader,
   CacheStats,
   LocalCache,
-  type LocalCacheDeps,
   type LocalCacheKey,
   type LocalCacheOptions,
   type LocalCachePolicy,
+  type LocalCachePorts,
 } from './local-cache.ts';
 export { DEFAULT_L3_TABLE, type L3Row, MysqlL3, type MysqlL3Options } from './mysql-l3.ts';
 export { CACHE_PREFIX, hashPrompt, type PromptHashScheme } from './prompt-key.ts';
@@ -30,17 +30,23 @@ export {
   type RedisL2Options,
 } from './redis-l2.ts';
 export { jsonSerializer, type Serializer } from './serializer.ts';
+export { TieredCache } from './tiered-cache.ts';
+export type {
+  CacheEntry,
+  CacheStrategy,
+  CacheTier,
+  L1Cache,
+  LeaseOptions,
+  TieredCacheCommonOptions,
+  TieredCacheOptions,
+  TieredCachePorts,
+  TieredCacheStats,
+  TieredLoader,
+  TieredRead,
+  XFetchOptions,
+} from './tiered-cache-types.ts';
 export {
-  type CacheEntry,
-  type CacheStrategy,
-  type L1Cache,
-  type LeaseOptions,
-  TieredCache,
-  type TieredCacheOptions,
-  type TieredCacheStats,
-  type TieredLoader,
   type WriteBehindOptions,
   WriteBehindQueueFullError,
   type WriteBehindQueueFullPolicy,
-  type XFetchOptions,
-} from './tiered-cache.ts';
+} from './write-behind-queue.ts';

@@ -1,3 +1,4 @@
+import { assert } from '../assert.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Random } from '../ports/random.ts';
 import type { EvictionPolicy, RemovalCause } from './policy/eviction-policy.ts';
@@ -6,19 +7,6 @@ import { CacheNode, WriteOrderDeque } from './policy/node.ts';
 import { rehash, spread } from './wtinylfu/frequency-sketch.ts';
 import { keyHash } from './wtinylfu/key-hash.ts';
 import { WindowTinyLfuPolicy } from './wtinylfu/window-tiny-lfu.ts';
-
-export type { RemovalCause } from './policy/eviction-policy.ts';
-export { FrequencySketch } from './wtinylfu/frequency-sketch.ts';
-export { keyHash } from './wtinylfu/key-hash.ts';
-export {
-  ADMIT_HASHDOS_THRESHOLD,
-  HILL_CLIMBER_RESTART_THRESHOLD,
-  HILL_CLIMBER_STEP_DECAY_RATE,
-  HILL_CLIMBER_STEP_PERCENT,
-  initialRegions,
-  PERCENT_MAIN,
-  PERCENT_MAIN_PROTECTED,
-} from './wtinylfu/window-tiny-lfu.ts';
 
 /** The size-eviction policy: Caffeine's W-TinyLFU, or plain LRU for comparison. */
 export type LocalCachePolicy = 'wtinylfu' | 'lru';
@@ -46,7 +34,7 @@ export interface LocalCacheOptions {
 }
 
 /** What the cache runs on: time from `clock`, the 1/128 admission draw from `random`. */
-export interface LocalCacheDeps {
+export interface LocalCachePorts {
   /** Source of time (virtual ms in a simulation). */
   readonly clock: Clock;
   /** Source of chance; fork one per cache (`sim.random.fork('l1')`). */
@@ -151,15 +139,15 @@ export class LocalCache<K extends LocalCacheKey, V> {
   /** The configured maximum, or `Infinity` when unbounded. */
   readonly maximumSize: number;
 
-  constructor(options: LocalCacheOptions, deps: LocalCacheDeps) {
+  constructor(options: LocalCacheOptions, ports: LocalCachePorts) {
     if (options === null || typeof options !== 'object') {
       throw new TypeError('LocalCache: options must be an object');
     }
-    if (deps === null || typeof deps !== 'object' || typeof deps.clock?.now !== 'function') {
-      throw new TypeError('LocalCache: deps.clock must be a Clock (an object with now())');
+    if (ports === null || typeof ports !== 'object' || typeof ports.clock?.now !== 'function') {
+      throw new TypeError('LocalCache: ports.clock must be a Clock (an object with now())');
     }
-    if (typeof deps.random?.next !== 'function') {
-      throw new TypeError('LocalCache: deps.random must be a Random (an object with next())');
+    if (typeof ports.random?.next !== 'function') {
+      throw new TypeError('LocalCache: ports.random must be a Random (an object with next())');
     }
     const maximumSize = options.maximumSize;
     if (maximumSize !== undefined && !(Number.isSafeInteger(maximumSize) && maximumSize >= 0)) {
@@ -182,12 +170,12 @@ export class LocalCache<K extends LocalCacheKey, V> {
     this.policy = policy;
     this.maximumSize = maximumSize ?? Infinity;
     this.#recordStats = options.recordStats ?? false;
-    this.#clock = deps.clock;
+    this.#clock = ports.clock;
     if (maximumSize !== undefined) {
       this.#policy =
         policy === 'lru'
           ? new LruPolicy<K, V>(maximumSize)
-          : new WindowTinyLfuPolicy<K, V>(maximumSize, deps.random, this.#expireAfterAccessMs !== Infinity);
+          : new WindowTinyLfuPolicy<K, V>(maximumSize, ports.random, this.#expireAfterAccessMs !== Infinity);
     } else if (this.#expireAfterAccessMs !== Infinity) {
       // Unbounded, but expireAfterAccess still needs an access order (Caffeine keeps the window deque).
       this.#policy = new LruPolicy<K, V>(Infinity);
@@ -427,6 +415,11 @@ export class LocalCache<K extends LocalCacheKey, V> {
   #maintenance(now: number): void {
     if (this.#timed) this.#expireEntries(now);
     this.#policy?.maintain(this.#evict);
+    // Caffeine evicts to the maximum inside maintenance; here it runs in the call that caused it.
+    assert(
+      this.#data.size <= this.maximumSize,
+      () => `LocalCache: ${this.#data.size} entries over maximumSize`,
+    );
   }
 
   // Caffeine expireAfterAccessEntries / expireAfterWriteEntries: pop expired heads of each deque.

@@ -17,14 +17,18 @@ export const DEFAULT_L3_TABLE = 'llm_cache';
 
 /** Options of {@link MysqlL3}. */
 export interface MysqlL3Options<V> {
-  /** Where statements go: the router (writes to the primary, reads per its rules), a pool, the simulated cluster. */
-  readonly sql: SqlPort;
-  /** Supplies `updated_at` (milliseconds). */
-  readonly clock: Clock;
   /** Table name; letters, digits and `_` only. @defaultValue `'llm_cache'` */
   readonly table?: string;
   /** Value codec. @defaultValue JSON */
   readonly serializer?: Serializer<V>;
+}
+
+/** Ports of {@link MysqlL3}. */
+export interface MysqlL3Ports {
+  /** Where statements go: the router (writes to the primary, reads per its rules), a pool, the simulated cluster. */
+  readonly sql: SqlPort;
+  /** Supplies `updated_at` (milliseconds). */
+  readonly clock: Clock;
 }
 
 /** One row written by {@link MysqlL3.putMany}. */
@@ -41,15 +45,17 @@ export class MysqlL3<V> {
   readonly #clock: Clock;
   readonly #serializer: Serializer<V>;
 
-  constructor(options: MysqlL3Options<V>) {
+  constructor(options: MysqlL3Options<V>, ports: MysqlL3Ports) {
     this.table = options.table ?? DEFAULT_L3_TABLE;
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(this.table)) {
       throw new RangeError(
         `MysqlL3: table must be an identifier of letters, digits and _, got '${this.table}'`,
       );
     }
-    this.#sql = options.sql;
-    this.#clock = options.clock;
+    if (typeof ports?.sql?.query !== 'function') throw new TypeError('MysqlL3: ports.sql is required');
+    if (typeof ports.clock?.now !== 'function') throw new TypeError('MysqlL3: ports.clock is required');
+    this.#sql = ports.sql;
+    this.#clock = ports.clock;
     this.#serializer = options.serializer ?? jsonSerializer<V>();
   }
 

@@ -5,9 +5,10 @@
 // bytes, Base64-encoded (java.util.Base64 basic alphabet, with padding) and cut to its first 16
 // characters. We reproduce that as the article's key, and offer the full hex digest as the
 // corrected key: 16 Base64 characters are 96 bits, and a key collision serves one prompt's answer
-// to another prompt (research/cache-exec.md §4.5, the birthday bound).
+// to another prompt: by the birthday bound, two of n keys of b bits collide with probability about
+// n² / 2^(b+1) (Knuth, TAOCP vol. 3, §6.4).
 import { hash } from 'node:crypto';
-import { promptMergeKey } from '../coalesce/coalescer.ts';
+import { promptMergeKey } from '../coalesce/index.ts';
 
 /** The L2 key prefix of the article's LlmCacheService (`CACHE_PREFIX = "llm:"`). */
 export const CACHE_PREFIX = 'llm:';

@@ -11,6 +11,7 @@
 //   [ttl·(1 − ratio), ttl·(1 + ratio)) with the injected Random;
 // - memcache-style leases against the stale set (Nishtala et al., NSDI 2013 §3.2.1): see
 //   `leaseGet` / `leaseSet` below and the two Lua scripts.
+import { present } from '../assert.ts';
 import type { Random } from '../ports/random.ts';
 import type { RedisPort } from '../ports/redis.ts';
 import { CACHE_PREFIX } from './prompt-key.ts';
@@ -34,7 +35,10 @@ export const LEASE_MARKER = '\u0000lease:';
 /**
  * Atomically: return the value if there is one (or another client's lease marker); otherwise
  * store our lease marker (ARGV[1]) with a PX lifetime (ARGV[2]) and return it. Returns strings only,
- * so that real Redis, ioredis-mock and the simulated node give the same reply (research/redis.md §4.2).
+ * so that real Redis, ioredis-mock and the simulated node give the same reply: Redis converts a Lua
+ * number to an integer reply by truncation and `false` to a nil reply (Redis Lua API reference,
+ * "Lua to RESP2 type conversion"; `luaReplyToRedisReply` in src/script_lua.c), which clients and
+ * mocks then decode each their own way; a Lua string is a bulk string everywhere.
  */
 export const LEASE_GET_SCRIPT = `local v = redis.call('GET', KEYS[1])
 if v then return v end
@@ -62,23 +66,27 @@ export type LeaseGetResult<V> =
 
 /** Options of {@link RedisL2}. */
 export interface RedisL2Options<V> {
-  /** The Redis connection (ioredis, ioredis Cluster, ioredis-mock or the simulated Redis). */
-  readonly redis: RedisPort;
   /** Key prefix. @defaultValue `'llm:'` (the article's CACHE_PREFIX) */
   readonly keyPrefix?: string;
   /** TTL of every write, in milliseconds. @defaultValue 3_600_000 (1 h, the article's) */
   readonly ttlMs?: number;
   /**
    * TTL jitter as a fraction of `ttlMs`, in [0, 1): each write's TTL is drawn uniformly from
-   * [ttlMs·(1 − r), ttlMs·(1 + r)). Needs `random`. @defaultValue 0 (the article: no jitter)
+   * [ttlMs·(1 − r), ttlMs·(1 + r)). Needs `ports.random`. @defaultValue 0 (the article: no jitter)
    */
   readonly ttlJitterRatio?: number;
-  /** Where jitter and lease tokens draw from. Required when `ttlJitterRatio > 0` or leases are used. */
-  readonly random?: Random;
   /** Value codec. @defaultValue JSON ({@link jsonSerializer}) */
   readonly serializer?: Serializer<V>;
   /** Lease lifetime in milliseconds. @defaultValue 10_000 ({@link DEFAULT_LEASE_TTL_MS}) */
   readonly leaseTtlMs?: number;
+}
+
+/** Ports of {@link RedisL2}. */
+export interface RedisL2Ports {
+  /** The Redis connection (ioredis, ioredis Cluster, ioredis-mock or the simulated Redis). */
+  readonly redis: RedisPort;
+  /** Where jitter and lease tokens draw from. Required when `ttlJitterRatio > 0` or leases are used. */
+  readonly random?: Random;
 }
 
 /** The L2 layer: values on Redis under `keyPrefix + hash`, with a TTL, misses as `undefined`. */
@@ -97,8 +105,9 @@ export class RedisL2<V> {
   #leaseSeq = 0;
   #clientId: string | undefined;
 
-  constructor(options: RedisL2Options<V>) {
-    this.#redis = options.redis;
+  constructor(options: RedisL2Options<V>, ports: RedisL2Ports) {
+    if (typeof ports?.redis?.get !== 'function') throw new TypeError('RedisL2: ports.redis is required');
+    this.#redis = ports.redis;
     this.keyPrefix = options.keyPrefix ?? CACHE_PREFIX;
     this.ttlMs = positiveInteger('ttlMs', options.ttlMs ?? DEFAULT_L2_TTL_MS);
     this.leaseTtlMs = positiveInteger('leaseTtlMs', options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS);
@@ -106,9 +115,9 @@ export class RedisL2<V> {
     if (!(this.ttlJitterRatio >= 0 && this.ttlJitterRatio < 1)) {
       throw new RangeError(`RedisL2: ttlJitterRatio must be in [0, 1), got ${options.ttlJitterRatio}`);
     }
-    this.#random = options.random;
+    this.#random = ports.random;
     if (this.ttlJitterRatio > 0 && !this.#random) {
-      throw new TypeError('RedisL2: ttlJitterRatio > 0 needs options.random (the injected Random)');
+      throw new TypeError('RedisL2: ttlJitterRatio > 0 needs ports.random (the injected Random)');
     }
     this.#serializer = options.serializer ?? jsonSerializer<V>();
   }
@@ -150,7 +159,7 @@ export class RedisL2<V> {
   /** One write's TTL in milliseconds: `ttlMs`, or a uniform draw around it when jitter is on. */
   drawTtlMs(): number {
     if (this.ttlJitterRatio === 0) return this.ttlMs;
-    const u = (this.#random as Random).next() * 2 - 1; // [-1, 1)
+    const u = present(this.#random, 'RedisL2 ports.random').next() * 2 - 1; // [-1, 1)
     return Math.max(1, Math.round(this.ttlMs * (1 + u * this.ttlJitterRatio)));
   }
 
@@ -182,7 +191,7 @@ export class RedisL2<V> {
 
   #nextToken(): string {
     if (this.#clientId === undefined) {
-      if (!this.#random) throw new TypeError('RedisL2: leases need options.random (for the client id)');
+      if (!this.#random) throw new TypeError('RedisL2: leases need ports.random (for the client id)');
       // 48 random bits name this client; a sequence number makes each of its tokens unique.
       this.#clientId = Math.floor(this.#random.next() * 2 ** 48).toString(36);
     }

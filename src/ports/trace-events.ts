@@ -121,7 +121,48 @@ export const TRACE_EVENTS = {
   },
 
   // ── cache (src/cache) ──────────────────────────────────────────────────────────────────────
-  cache: {},
+  // Every cache event names its node and its key hash (`''` for a write-behind batch).
+  cache: {
+    'l1-hit': { node: 'string', key: 'string' },
+    'l1-miss': { node: 'string', key: 'string' },
+    'l2-hit': { node: 'string', key: 'string' },
+    'l2-miss': { node: 'string', key: 'string' },
+    'l3-hit': { node: 'string', key: 'string' },
+    'l3-miss': { node: 'string', key: 'string' },
+    /** A negative entry answered (L1 or L2). */
+    'negative-hit': { node: 'string', key: 'string' },
+    /** A negative entry stored in L2 and L1 for `ttlMs`. */
+    'negative-fill': { node: 'string', key: 'string', ttlMs: 'number' },
+    /** XFetch decided to recompute `leadMs` before the L2 expiry. */
+    'xfetch-early': { node: 'string', key: 'string', leadMs: 'number' },
+    /** refreshAfterWriteMs started a background reload. */
+    refresh: { node: 'string', key: 'string' },
+    /** A loader (LLM) call started. */
+    load: { node: 'string', key: 'string' },
+    'load-error': { node: 'string', key: 'string' },
+    /** L2 and L1 back-filled after a miss, with the L2 TTL drawn. */
+    fill: { node: 'string', key: 'string', ttlMs: 'number' },
+    /** Loaded without a lease (gave up waiting): served, not stored. */
+    'fill-skipped': { node: 'string', key: 'string' },
+    /** The lease was revoked: the L2 set was refused (a stale set prevented). */
+    'fill-refused': { node: 'string', key: 'string' },
+    'lease-granted': { node: 'string', key: 'string' },
+    'lease-gave-up': { node: 'string', key: 'string' },
+    /** A write under `strategy`. */
+    write: { node: 'string', key: 'string', strategy: 'string' },
+    invalidate: { node: 'string', key: 'string' },
+    /** This node's L1 dropped a key announced on the invalidation bus. */
+    'bus-invalidate': { node: 'string', key: 'string' },
+    /** A write queued; `queued` keys now wait for L3. */
+    'write-behind-enqueue': { node: 'string', key: 'string', queued: 'number' },
+    /** `rows` rows written to L3 in one statement. */
+    'write-behind-flush': { node: 'string', key: 'string', rows: 'number' },
+    'write-behind-flush-failed': { node: 'string', key: 'string', rows: 'number' },
+    /** `writes` queued writes lost (a crash, or a full queue when a failed batch came back). */
+    'write-behind-lost': { node: 'string', key: 'string', writes: 'number' },
+    'write-behind-reject': { node: 'string', key: 'string' },
+    'write-behind-caller-runs': { node: 'string', key: 'string' },
+  },
 
   // ── router (src/router) ────────────────────────────────────────────────────────────────────
   router: {},

@@ -33,7 +33,10 @@ export function defineL2Contract(title: string, makeArm: () => Promise<L2Arm>): 
 
     beforeAll(async () => {
       arm = await makeArm();
-      l2 = new RedisL2<unknown>({ redis: arm.redis, keyPrefix: arm.prefix, random: new SeededRandom(SEED) });
+      l2 = new RedisL2<unknown>(
+        { keyPrefix: arm.prefix },
+        { redis: arm.redis, random: new SeededRandom(SEED) },
+      );
     });
 
     afterAll(async () => {

@@ -10,7 +10,8 @@ import { SystemClock } from '../../src/adapters/system-clock.ts';
 import { RedisInvalidationBus } from '../../src/cache/invalidation-bus.ts';
 import { LocalCache } from '../../src/cache/local-cache.ts';
 import { RedisL2 } from '../../src/cache/redis-l2.ts';
-import { type CacheEntry, TieredCache } from '../../src/cache/tiered-cache.ts';
+import { TieredCache } from '../../src/cache/tiered-cache.ts';
+import type { CacheEntry } from '../../src/cache/tiered-cache-types.ts';
 import type { RedisPort, RedisSubscriber } from '../../src/ports/redis.ts';
 import { gateBackend, MACHINE_SERVICE_HINT, pollUntil, uniqueName } from './backends.ts';
 
@@ -64,24 +65,18 @@ describe.skipIf(gate.skip)(gate.title, () => {
         { maximumSize: 10_000, expireAfterWriteMs: 60_000, recordStats: true },
         { clock, random: random.fork('l1') },
       );
-      const l2 = new RedisL2<CacheEntry<string>>({
-        redis: command as unknown as RedisPort,
-        keyPrefix: prefix,
-      });
-      const bus = new RedisInvalidationBus(
-        command as unknown as RedisPort,
-        ioredisSubscriber(await open()),
-        channel,
+      const l2 = new RedisL2<CacheEntry<string>>(
+        { keyPrefix: prefix },
+        { redis: command as unknown as RedisPort },
       );
-      const cache = new TieredCache<string>({
-        strategy: 'cache-aside',
-        l1,
-        l2,
-        bus,
-        clock,
-        random,
-        nodeId: name,
-      });
+      const bus = new RedisInvalidationBus(
+        { channel },
+        { redis: command as unknown as RedisPort, subscriber: ioredisSubscriber(await open()) },
+      );
+      const cache = new TieredCache<string>(
+        { strategy: 'cache-aside', l1, l2, bus, nodeId: name },
+        { clock, random },
+      );
       await cache.start();
       nodes.push({ cache, l1 });
     }
@@ -103,7 +98,7 @@ describe.skipIf(gate.skip)(gate.title, () => {
     const prompt = 'real pub/sub prompt';
     const hash = a.cache.hash(prompt);
     await a.cache.fill(prompt, 'v1');
-    expect(await b.cache.get(prompt)).toBe('v1'); // L2 hit, back-filled into B's L1
+    expect((await b.cache.get(prompt)).value).toBe('v1'); // L2 hit, back-filled into B's L1
     expect(b.l1.getIfPresent(hash)?.value).toBe('v1');
 
     await a.cache.write(prompt, 'v2'); // cache-aside: no L3 here, so L2 delete + L1 invalidate + PUBLISH
@@ -113,6 +108,6 @@ describe.skipIf(gate.skip)(gate.title, () => {
     );
     expect(dropped).toBe(true);
     expect(b.cache.stats().busInvalidations).toBeGreaterThanOrEqual(1);
-    expect(await b.cache.get(prompt)).toBeUndefined(); // B no longer serves v1
+    expect((await b.cache.get(prompt)).value).toBeUndefined(); // B no longer serves v1
   });
 });

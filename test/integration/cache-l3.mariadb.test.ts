@@ -40,7 +40,7 @@ describe.skipIf(gate.skip)(gate.title, () => {
         return { rows: [], affectedRows: (result as mysql.ResultSetHeader).affectedRows };
       },
     };
-    l3 = new MysqlL3({ sql, clock, table });
+    l3 = new MysqlL3({ table }, { sql, clock });
     await l3.createTable();
   });
 

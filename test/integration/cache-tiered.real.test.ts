@@ -10,7 +10,14 @@ import { SystemClock } from '../../src/adapters/system-clock.ts';
 import { LocalCache } from '../../src/cache/local-cache.ts';
 import { MysqlL3 } from '../../src/cache/mysql-l3.ts';
 import { RedisL2 } from '../../src/cache/redis-l2.ts';
-import { type CacheEntry, TieredCache, type TieredCacheOptions } from '../../src/cache/tiered-cache.ts';
+import { TieredCache } from '../../src/cache/tiered-cache.ts';
+import type {
+  CacheEntry,
+  CacheStrategy,
+  CacheTier,
+  LeaseOptions,
+} from '../../src/cache/tiered-cache-types.ts';
+import type { WriteBehindOptions } from '../../src/cache/write-behind-queue.ts';
 import type { RedisPort } from '../../src/ports/redis.ts';
 import type { SqlPort, SqlResult, SqlRow, SqlValue } from '../../src/ports/sql.ts';
 import { gateBackend, MACHINE_SERVICE_HINT, uniqueName } from './backends.ts';
@@ -61,7 +68,7 @@ describe.skipIf(gate.skip)(gate.title, () => {
         return { rows: [], affectedRows: (result as mysql.ResultSetHeader).affectedRows };
       },
     };
-    await new MysqlL3({ sql, clock, table }).createTable();
+    await new MysqlL3({ table }, { sql, clock }).createTable();
   });
 
   afterAll(async () => {
@@ -78,26 +85,27 @@ describe.skipIf(gate.skip)(gate.title, () => {
 
   function node(
     name: string,
-    options: Partial<TieredCacheOptions<string>> & Pick<TieredCacheOptions<string>, 'strategy'>,
+    options: { strategy: CacheStrategy; leases?: LeaseOptions | undefined; writeBehind?: WriteBehindOptions },
   ) {
     const random = new SeededRandom(`tiered-real/${name}`);
     const l1 = new LocalCache<string, CacheEntry<string>>(
       { maximumSize: 10_000, expireAfterWriteMs: 60_000, recordStats: true },
       { clock, random: random.fork('l1') },
     );
-    const l2 = new RedisL2<CacheEntry<string>>({
-      redis: redis as unknown as RedisPort,
-      keyPrefix: prefix,
-      random: random.fork('l2'),
-    });
-    const l3 = new MysqlL3<string>({ sql, clock, table });
+    const l2 = new RedisL2<CacheEntry<string>>(
+      { keyPrefix: prefix },
+      { redis: redis as unknown as RedisPort, random: random.fork('l2') },
+    );
+    const l3 = new MysqlL3<string>({ table }, { sql, clock });
     return {
-      cache: new TieredCache<string>({ l1, l2, l3, clock, random, nodeId: name, ...options }),
+      cache: new TieredCache<string>({ l1, l2, l3, nodeId: name, ...options }, { clock, random }),
       l1,
       l2,
       l3,
     };
   }
+
+  const read = (value: string, tier: CacheTier) => ({ value, tier, leaseWaits: 0, refreshStarted: false });
 
   it('read-through: loader once, then L3, L2 and L1 hold it; a second node hits L2', async () => {
     let calls = 0;
@@ -105,11 +113,11 @@ describe.skipIf(gate.skip)(gate.title, () => {
       calls++;
       return `llm(${p})`;
     };
-    const a = node('a', { strategy: 'read-through', loader });
-    const b = node('b', { strategy: 'read-through', loader });
-    expect(await a.cache.get('real prompt 1')).toBe('llm(real prompt 1)');
-    expect(await a.cache.get('real prompt 1')).toBe('llm(real prompt 1)');
-    expect(await b.cache.get('real prompt 1')).toBe('llm(real prompt 1)');
+    const a = node('a', { strategy: 'read-through' });
+    const b = node('b', { strategy: 'read-through' });
+    expect(await a.cache.get('real prompt 1', loader)).toEqual(read('llm(real prompt 1)', 'loader'));
+    expect(await a.cache.get('real prompt 1', loader)).toEqual(read('llm(real prompt 1)', 'l1'));
+    expect(await b.cache.get('real prompt 1', loader)).toEqual(read('llm(real prompt 1)', 'l2'));
     expect(calls).toBe(1);
     expect(a.cache.stats()).toMatchObject({ loaderCalls: 1, l1Hits: 1 });
     expect(b.cache.stats()).toMatchObject({ l2Hits: 1, loaderCalls: 0 });
@@ -123,7 +131,7 @@ describe.skipIf(gate.skip)(gate.title, () => {
     await w.cache.write('wb 1', 'x1');
     await w.cache.write('wb 2', 'x2');
     expect(await w.l3.get(w.cache.hash('wb 1'))).toBeUndefined();
-    expect(await w.cache.get('wb 1')).toBe('x1');
+    expect((await w.cache.get('wb 1')).value).toBe('x1');
     await w.cache.flush();
     expect(await w.l3.get(w.cache.hash('wb 1'))).toBe('x1');
     await w.cache.write('wb 3', 'x3');
@@ -153,8 +161,8 @@ describe.skipIf(gate.skip)(gate.title, () => {
       await selectRan;
       await writer.cache.write(prompt, 'v2'); // L3 = v2, DEL L2 (revokes any lease)
       release();
-      expect(await read).toBe('v1');
-      expect(await later.cache.get(prompt)).toBe(leases ? 'v2' : 'v1');
+      expect((await read).value).toBe('v1');
+      expect((await later.cache.get(prompt)).value).toBe(leases ? 'v2' : 'v1');
       expect(reader.cache.stats().staleSetsRefused).toBe(leases ? 1 : 0);
     }
   });

@@ -12,8 +12,8 @@ describe('docs/cache.md parameters: the defaults', () => {
   it('RedisL2: ttlMs 3,600,000, no jitter, keyPrefix llm:, leaseTtlMs 10,000; MysqlL3: table llm_cache', async () => {
     const o = await inSim(SEED, async (sim) => {
       const shared = await sharedBackends(sim);
-      const l2 = new RedisL2<string>({ redis: shared.redis });
-      const l3 = new MysqlL3<string>({ sql: shared.sql, clock: sim.clock });
+      const l2 = new RedisL2<string>({}, { redis: shared.redis });
+      const l3 = new MysqlL3<string>({}, { sql: shared.sql, clock: sim.clock });
       return {
         ttlMs: l2.ttlMs,
         ttlJitterRatio: l2.ttlJitterRatio,
@@ -42,8 +42,8 @@ describe('docs/cache.md parameters: the defaults', () => {
         await sim.clock.sleep(100);
         return 'answer';
       };
-      const { cache } = makeNode<string>(sim, shared, { strategy: 'read-through', loader, l3: false });
-      await Promise.all([cache.get('p'), cache.get('p')]);
+      const { cache, get } = makeNode<string>(sim, shared, { strategy: 'read-through', loader, l3: false });
+      await Promise.all([get('p'), get('p')]);
       return { hash: cache.hash('hello'), calls };
     });
     expect(o).toEqual({ hash: 'LPJNul+wow4m6Dsq', calls: 2 });
@@ -56,16 +56,16 @@ describe('docs/cache.md parameters: the defaults', () => {
         await sim.clock.sleep(10_000); // Δ = 10 s: XFetch, if on, would fire near expiry almost surely
         return prompt === 'absent' ? undefined : 'answer';
       };
-      const { cache } = makeNode<string>(sim, shared, { strategy: 'read-through', loader, l1: false });
-      await cache.get('p'); // stored at t = 10 s, L2 copy until 3,610,000 ms
+      const { cache, get } = makeNode<string>(sim, shared, { strategy: 'read-through', loader, l1: false });
+      await get('p'); // stored at t = 10 s, L2 copy until 3,610,000 ms
       while (sim.clock.now() < 3_590_000) {
         await sim.clock.sleep(10_000);
-        await cache.get('p');
+        await get('p');
       }
       await sim.clock.sleep(3_609_900 - sim.clock.now());
-      await cache.get('p'); // 100 ms before expiry: XFetch would fire with probability e^(-0.01)
-      await cache.get('absent');
-      await cache.get('absent');
+      await get('p'); // 100 ms before expiry: XFetch would fire with probability e^(-0.01)
+      await get('absent');
+      await get('absent');
       return { stats: cache.stats(), absentInL2: await shared.redis.exists(`llm:${cache.hash('absent')}`) };
     });
     expect(o.stats).toMatchObject({
@@ -116,9 +116,15 @@ describe('docs/cache.md parameters: the defaults', () => {
       const reader = makeNode<string>(sim, shared, { name: 'reader', leases: {}, l3: false });
       await holder.cache.get('p'); // cache-aside miss: the holder now has the lease and never fills
       const from = sim.clock.now();
-      const got = await reader.cache.get('p');
-      return { got, waitedMs: sim.clock.now() - from, leaseWaits: reader.cache.stats().leaseWaits };
+      const read = await reader.cache.get('p');
+      return {
+        got: read.value,
+        tier: read.tier,
+        readWaits: read.leaseWaits,
+        waitedMs: sim.clock.now() - from,
+        leaseWaits: reader.cache.stats().leaseWaits,
+      };
     });
-    expect(o).toEqual({ got: undefined, waitedMs: 1_000, leaseWaits: 100 });
+    expect(o).toEqual({ got: undefined, tier: 'miss', readWaits: 100, waitedMs: 1_000, leaseWaits: 100 });
   });
 });

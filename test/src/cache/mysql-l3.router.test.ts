@@ -12,7 +12,7 @@ describe('MysqlL3 on the simulated MariaDB', () => {
   it('creates its table, misses, writes, replaces, batches and deletes on the primary', async () => {
     const sim = newSim('l3-sim-mysql');
     const cluster = new SimMysqlCluster(sim, { replicas: 1 });
-    const l3 = new MysqlL3<unknown>({ sql: cluster.primary, clock: sim.clock });
+    const l3 = new MysqlL3<unknown>({}, { sql: cluster.primary, clock: sim.clock });
     const p = sim.spawn(async () => {
       await l3.createTable();
       const out: unknown[] = [await l3.get('h1')];
@@ -24,7 +24,7 @@ describe('MysqlL3 on the simulated MariaDB', () => {
       ]);
       out.push(await l3.get('h1'), await l3.get('h2'), await l3.delete('h1'), await l3.delete('h1'));
       await sim.clock.sleep(100);
-      const replica = new MysqlL3<unknown>({ sql: cluster.replicas[0] as never, clock: sim.clock });
+      const replica = new MysqlL3<unknown>({}, { sql: cluster.replicas[0] as never, clock: sim.clock });
       out.push(await replica.get('h2'), await replica.get('h1')); // replicated, delete included
       return out;
     });
@@ -42,7 +42,7 @@ describe('MysqlL3 through the ReadWriteRouter (article rule)', () => {
       clock: sim.clock,
       random: sim.random.fork('router'),
     });
-    const l3 = new MysqlL3<string>({ sql: router, clock: sim.clock });
+    const l3 = new MysqlL3<string>({}, { sql: router, clock: sim.clock });
     const p = sim.spawn(async () => {
       await l3.createTable();
       await sim.clock.sleep(100);

@@ -13,10 +13,10 @@ const SEED = 'mysql-l3';
 describe('MysqlL3 on the simulated MariaDB primary', () => {
   it('misses are undefined; put then get round-trips JSON (unicode included)', async () => {
     const o = await inSim(SEED, async (sim) => {
-      const l3 = new MysqlL3<unknown>({
-        sql: new SimMysqlCluster(sim, { replicas: 0 }).primary,
-        clock: sim.clock,
-      });
+      const l3 = new MysqlL3<unknown>(
+        {},
+        { sql: new SimMysqlCluster(sim, { replicas: 0 }).primary, clock: sim.clock },
+      );
       await l3.createTable();
       const miss = await l3.get('h1');
       await l3.put('h1', { text: '你好 🚀', n: 1 });
@@ -28,7 +28,7 @@ describe('MysqlL3 on the simulated MariaDB primary', () => {
   it('put updates the row in place and stamps updated_at with the clock', async () => {
     const o = await inSim(SEED, async (sim) => {
       const primary = new SimMysqlCluster(sim, { replicas: 0 }).primary;
-      const l3 = new MysqlL3<string>({ sql: primary, clock: sim.clock });
+      const l3 = new MysqlL3<string>({}, { sql: primary, clock: sim.clock });
       await l3.createTable();
       await sim.clock.sleep(1_000);
       await l3.put('h1', 'v1');
@@ -44,7 +44,7 @@ describe('MysqlL3 on the simulated MariaDB primary', () => {
   it('putMany writes every row in one statement; delete reports whether a row existed', async () => {
     const o = await inSim(SEED, async (sim) => {
       const sql = new LoggedSql(new SimMysqlCluster(sim, { replicas: 0 }).primary, sim.clock);
-      const l3 = new MysqlL3<number>({ sql, clock: sim.clock });
+      const l3 = new MysqlL3<number>({}, { sql, clock: sim.clock });
       await l3.createTable();
       const before = sql.log.length;
       await l3.putMany([
@@ -63,7 +63,7 @@ describe('MysqlL3 on the simulated MariaDB primary', () => {
 
   it('rejects a table name that is not an identifier', () => {
     const sql = { query: async () => ({ rows: [], affectedRows: 0 }) };
-    expect(() => new MysqlL3({ sql, clock: new ManualClock(), table: 'x; DROP' })).toThrow(
+    expect(() => new MysqlL3({ table: 'x; DROP' }, { sql, clock: new ManualClock() })).toThrow(
       /table must be an identifier/,
     );
   });

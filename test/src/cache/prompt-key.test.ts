@@ -22,7 +22,7 @@ describe('hashPrompt (the article key)', () => {
   });
 
   it('the L2 key is llm: + hash', () => {
-    const l2 = new RedisL2({ redis: new SimRedis(new ManualClock()) });
+    const l2 = new RedisL2({}, { redis: new SimRedis(new ManualClock()) });
     expect(CACHE_PREFIX).toBe('llm:');
     expect(l2.key(hashPrompt('hello'))).toBe('llm:LPJNul+wow4m6Dsq');
   });
@@ -34,13 +34,13 @@ describe('RedisL2 options', () => {
     [{ ttlMs: 0 }, /ttlMs must be a positive integer/],
     [{ ttlMs: 1.5 }, /ttlMs must be a positive integer/],
     [{ ttlJitterRatio: 1 }, /ttlJitterRatio must be in \[0, 1\)/],
-    [{ ttlJitterRatio: 0.1 }, /needs options.random/],
+    [{ ttlJitterRatio: 0.1 }, /needs ports.random/],
   ])('rejects %o', (bad, message) => {
-    expect(() => new RedisL2({ redis, ...bad })).toThrow(message);
+    expect(() => new RedisL2(bad, { redis })).toThrow(message);
   });
 
   it('TTL jitter (seed "jitter") draws every TTL within ±ratio and spreads them', () => {
-    const l2 = new RedisL2({ redis, ttlJitterRatio: 0.1, random: new SeededRandom('jitter') });
+    const l2 = new RedisL2({ ttlJitterRatio: 0.1 }, { redis, random: new SeededRandom('jitter') });
     const ttls = Array.from({ length: 1_000 }, () => l2.drawTtlMs());
     // Pinned for seed 'jitter' (a change in how the TTL is drawn shows here):
     expect([Math.min(...ttls), Math.max(...ttls)]).toEqual([3_240_582, 3_959_586]);

@@ -3,6 +3,7 @@
 // inequality with a fixed draw, and lease herd control across two nodes.
 import { describe, expect, it } from 'vitest';
 import { TieredCache } from '../../../src/cache/tiered-cache.ts';
+import type { TieredRead } from '../../../src/cache/tiered-cache-types.ts';
 import type { Random } from '../../../src/ports/random.ts';
 import { inSim, makeNode, sharedBackends } from './helpers/stack.ts';
 
@@ -20,25 +21,25 @@ describe('refresh-ahead (refreshAfterWriteMs)', () => {
         if (fail) throw new Error('LLM down');
         return `v${calls}`;
       };
-      const { cache } = makeNode<string>(sim, shared, {
+      const { cache, get } = makeNode<string>(sim, shared, {
         strategy: 'read-through',
         loader,
         refreshAfterWriteMs: 1_000,
         l1: false,
       });
       const log: unknown[] = [];
-      log.push(await cache.get('p')); // load: written at t = 100
+      log.push((await get('p')).value); // load: written at t = 100
       await sim.clock.sleep(1_000); // t = 1 100: exactly refreshAfterWrite after the write
-      log.push(await cache.get('p'), calls);
+      log.push((await get('p')).value, calls);
       await sim.clock.sleep(1); // t = 1 101: strictly after → reload starts, old value served
-      log.push(await cache.get('p'), calls);
+      log.push((await get('p')).value, calls);
       await sim.clock.sleep(100);
-      log.push(await cache.get('p')); // reloaded
+      log.push((await get('p')).value); // reloaded
       fail = true;
       await sim.clock.sleep(1_001);
-      log.push(await cache.get('p')); // starts a reload that fails
+      log.push((await get('p')).value); // starts a reload that fails
       await sim.clock.sleep(200);
-      log.push(await cache.get('p'), cache.stats().loaderFailures, cache.stats().refreshes);
+      log.push((await get('p')).value, cache.stats().loaderFailures, cache.stats().refreshes);
       return log;
     });
     expect(o).toEqual(['v1', 'v1', 1, 'v1', 2, 'v2', 'v2', 'v2', 1, 3]);
@@ -56,26 +57,22 @@ describe('single-flight', () => {
         if (calls === 1) throw new Error('first call fails');
         return 'ok';
       };
-      const { cache } = makeNode<string>(sim, shared, {
+      const { cache, get } = makeNode<string>(sim, shared, {
         strategy: 'read-through',
         loader,
         singleFlight: true,
       });
-      const settle = (p: Promise<string | undefined>) =>
+      const settle = (p: Promise<TieredRead<string>>) =>
         p.then(
-          (v) => `value ${v}`,
+          (v) => `value ${v.value} from ${v.tier}`,
           (e: Error) => `error ${e.message}`,
         );
-      const first = await Promise.all([
-        settle(cache.get('p')),
-        settle(cache.get('p')),
-        settle(cache.get('p')),
-      ]);
-      const second = await Promise.all([settle(cache.get('p')), settle(cache.get('p'))]);
+      const first = await Promise.all([settle(get('p')), settle(get('p')), settle(get('p'))]);
+      const second = await Promise.all([settle(get('p')), settle(get('p'))]);
       return { first, second, calls, stats: cache.stats() };
     });
     expect(o.first).toEqual(['error first call fails', 'error first call fails', 'error first call fails']);
-    expect(o.second).toEqual(['value ok', 'value ok']);
+    expect(o.second).toEqual(['value ok from loader', 'value ok from joined']);
     expect(o.calls).toBe(2);
     expect(o.stats).toMatchObject({ loaderCalls: 2, loaderFailures: 1, sharedLoads: 3 });
   });
@@ -100,17 +97,17 @@ describe('XFetch inequality: now − Δ·β·ln(rand) ≥ expiry', () => {
       };
       // The node's L2 only; its cache draws from the fixed Random for the decision under test.
       const node = makeNode<string>(sim, shared, { strategy: 'read-through', loader, l1: false });
-      const cache = new TieredCache<string>({
-        strategy: 'read-through',
-        loader,
-        xfetch: { beta },
-        l2: node.l2,
-        clock: sim.clock,
-        random: fixed,
-      });
-      await cache.get('p'); // computed in Δ = 2 s, written at t = 2 000, expires at 3 602 000
+      const cache = new TieredCache<string>(
+        {
+          strategy: 'read-through',
+          xfetch: { beta },
+          l2: node.l2,
+        },
+        { clock: sim.clock, random: fixed },
+      );
+      await cache.get('p', loader); // computed in Δ = 2 s, written at t = 2 000, expires at 3 602 000
       await sim.clock.sleep(3_602_000 - beforeExpiryMs - sim.clock.now());
-      await cache.get('p');
+      await cache.get('p', loader);
       return { calls, early: cache.stats().earlyRefreshes };
     });
     expect(o).toEqual({ calls: fires ? 2 : 1, early: fires ? 1 : 0 });
@@ -130,17 +127,18 @@ describe('XFetch when the early recompute fails', () => {
       };
       const always: Random = { next: () => 0.999_999, fork: () => always, seedPath: 'always' };
       const node = makeNode<string>(sim, shared, { strategy: 'read-through', loader, l1: false });
-      const cache = new TieredCache<string>({
-        strategy: 'read-through',
-        loader,
-        xfetch: {},
-        l2: node.l2,
-        clock: sim.clock,
-        random: always, // rand = 1e-6: −Δ·ln(rand) ≈ 27.6 s, so a read 10 s before expiry recomputes
-      });
-      await cache.get('p');
+      const cache = new TieredCache<string>(
+        {
+          strategy: 'read-through',
+          xfetch: {},
+          l2: node.l2,
+        },
+        // rand = 1e-6: −Δ·ln(rand) ≈ 27.6 s, so a read 10 s before expiry recomputes
+        { clock: sim.clock, random: always },
+      );
+      await cache.get('p', loader);
       await sim.clock.sleep(3_592_000);
-      const value = await cache.get('p');
+      const value = (await cache.get('p', loader)).value;
       return { value, calls, stats: cache.stats() };
     });
     expect(o).toMatchObject({ value: 'v1', calls: 2, stats: { earlyRefreshes: 1, loaderFailures: 1 } });
@@ -151,19 +149,22 @@ describe('negative caching', () => {
   it('a negative entry lasts negativeTtlMs in L1 too, though the L1 keeps entries for 60 s', async () => {
     const o = await inSim(SEED, async (sim) => {
       const shared = await sharedBackends(sim);
-      const { cache } = makeNode<string>(sim, shared, { strategy: 'read-through', negativeTtlMs: 10_000 });
+      const { cache, get } = makeNode<string>(sim, shared, {
+        strategy: 'read-through',
+        negativeTtlMs: 10_000,
+      });
       const selects = () => shared.sql.count('SELECT');
       const seen: number[] = [];
-      await cache.get('absent'); // SELECT, negative entry in L2 (PX 10 s) and L1
+      await get('absent'); // SELECT, negative entry in L2 (PX 10 s) and L1
       seen.push(selects());
       await sim.clock.sleep(9_999);
-      await cache.get('absent'); // still negative (L1)
+      await get('absent'); // still negative (L1)
       seen.push(selects());
       await sim.clock.sleep(1);
-      await cache.get('absent'); // 10 s: L1 copy dropped; L2 still holds it through 10 000 ms (PX, expiry strict)
+      await get('absent'); // 10 s: L1 copy dropped; L2 still holds it through 10 000 ms (PX, expiry strict)
       seen.push(selects());
       await sim.clock.sleep(1);
-      await cache.get('absent'); // 10 001 ms: gone from L2 too → SELECT again
+      await get('absent'); // 10 001 ms: gone from L2 too → SELECT again
       seen.push(selects());
       return { seen, negativeHits: cache.stats().negativeHits };
     });
@@ -201,9 +202,9 @@ describe('leases as herd control across nodes', () => {
       const leases = { waitMs: 50, maxWaits: 100 };
       const a = makeNode<string>(sim, shared, { name: 'a', strategy: 'read-through', loader, leases });
       const b = makeNode<string>(sim, shared, { name: 'b', strategy: 'read-through', loader, leases });
-      const fromA = a.cache.get('p');
+      const fromA = a.get('p').then((r) => r.value);
       await sim.clock.sleep(10);
-      const fromB = await b.cache.get('p');
+      const fromB = (await b.get('p')).value;
       return {
         fromA: await fromA,
         fromB,

@@ -12,12 +12,13 @@ async function run(seed: string): Promise<TraceEvent[]> {
       await sim.clock.sleep(2_000);
       return `answer to ${prompt}`;
     };
-    const { cache } = makeNode<string>(sim, shared, {
+    const { get } = makeNode<string>(sim, shared, {
       strategy: 'read-through',
       loader,
       xfetch: { beta: 1 },
       singleFlight: true,
-      l2Options: { ttlMs: 30_000, ttlJitterRatio: 0.2, random: sim.random.fork('jitter') },
+      l2Options: { ttlMs: 30_000, ttlJitterRatio: 0.2 },
+      l2Random: sim.random.fork('jitter'),
       l1: { expireAfterWriteMs: 5_000 },
     });
     const arrivals = sim.random.fork('arrivals');
@@ -25,7 +26,7 @@ async function run(seed: string): Promise<TraceEvent[]> {
       await sim.clock.sleep(nextExponential(arrivals, 200));
       const prompt = `prompt ${i % 7}`;
       sim.spawn(async () => {
-        await cache.get(prompt);
+        await get(prompt);
       });
     }
     return shared.trace.events;
@@ -46,15 +47,15 @@ describe('cache trace determinism', () => {
     expect(c).not.toEqual(a);
     expect(new Set(a.map((e) => e.k))).toEqual(
       new Set([
-        'l1.hit',
-        'l1.miss',
-        'l2.hit',
-        'l2.miss',
-        'l3.hit',
-        'l3.miss',
+        'l1-hit',
+        'l1-miss',
+        'l2-hit',
+        'l2-miss',
+        'l3-hit',
+        'l3-miss',
         'load',
         'fill',
-        'xfetch.early',
+        'xfetch-early',
       ]),
     );
   });

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../sim/kernel/simulation.ts';
 import { RedisL2 } from '../../../src/cache/redis-l2.ts';
-import { TieredCache, WriteBehindQueueFullError } from '../../../src/cache/tiered-cache.ts';
+import { TieredCache } from '../../../src/cache/tiered-cache.ts';
+import { WriteBehindQueueFullError } from '../../../src/cache/write-behind-queue.ts';
 import type { Clock } from '../../../src/ports/clock.ts';
 import {
   SqlError,
@@ -23,21 +24,28 @@ describe('read path: L1 → L2 (back-fill L1) → L3 (back-fill L2, L1)', () => 
   it('cache-aside: miss, fill (the article cacheResponse), L1 hit, L2 hit after L1 expiry, L3 hit', async () => {
     const seen = await inSim(async (sim) => {
       const shared = await sharedBackends(sim);
-      const { cache, l1, l3 } = makeNode<string>(sim, shared);
+      const { cache, l1, l3, get } = makeNode<string>(sim, shared);
       const out: unknown[] = [];
-      out.push(await cache.get('p1')); // nothing anywhere
+      const tiers: string[] = [];
+      const read = async (prompt: string) => {
+        const { value, tier } = await get(prompt);
+        tiers.push(tier);
+        return value;
+      };
+      out.push(await read('p1')); // nothing anywhere
       expect(await cache.fill('p1', 'answer 1')).toBe(true);
       out.push(await shared.redis.pttl(`llm:${cache.hash('p1')}`)); // L2 TTL: 1 h, as SET EX 3600
-      out.push(await cache.get('p1')); // L1 hit
+      out.push(await read('p1')); // L1 hit
       await sim.clock.sleep(60_000); // the article's L1 expireAfterWrite(1 min): gone at exactly 60 s
       out.push(l1?.getIfPresent(cache.hash('p1')));
-      out.push(await cache.get('p1')); // L2 hit, back-fills L1
+      out.push(await read('p1')); // L2 hit, back-fills L1
       out.push(l1?.getIfPresent(cache.hash('p1'))?.value);
       await l3?.put(cache.hash('p2'), 'stored 2');
-      out.push(await cache.get('p2')); // L3 hit, back-fills L2 and L1
+      out.push(await read('p2')); // L3 hit, back-fills L2 and L1
       out.push((await shared.redis.get(`llm:${cache.hash('p2')}`)) !== null);
       out.push(cache.stats());
       out.push(shared.trace.kinds());
+      out.push(tiers);
       return out;
     });
     expect(seen.slice(0, 8)).toEqual([
@@ -59,18 +67,19 @@ describe('read path: L1 → L2 (back-fill L1) → L3 (back-fill L2, L1)', () => 
       loaderCalls: 0,
     });
     expect(seen[9]).toEqual([
-      'l1.miss',
-      'l2.miss',
-      'l3.miss',
+      'l1-miss',
+      'l2-miss',
+      'l3-miss',
       'fill',
-      'l1.hit',
-      'l1.miss',
-      'l2.hit',
-      'l1.miss',
-      'l2.miss',
-      'l3.hit',
+      'l1-hit',
+      'l1-miss',
+      'l2-hit',
+      'l1-miss',
+      'l2-miss',
+      'l3-hit',
       'fill',
     ]);
+    expect(seen[10]).toEqual(['miss', 'l1', 'l2', 'l3']);
   });
 
   it('read-through: the cache calls the loader once, stores the answer in L3, L2 and L1, with Δ measured', async () => {
@@ -82,11 +91,11 @@ describe('read path: L1 → L2 (back-fill L1) → L3 (back-fill L2, L1)', () => 
         await sim.clock.sleep(2_000); // an LLM call
         return prompt === 'unknown' ? undefined : `llm(${prompt})`;
       };
-      const { cache, l3 } = makeNode<string>(sim, shared, { strategy: 'read-through', loader });
-      const first = await cache.get('p');
-      const second = await cache.get('p');
+      const { cache, l3, get } = makeNode<string>(sim, shared, { strategy: 'read-through', loader });
+      const first = (await get('p')).value;
+      const second = (await get('p')).value;
       const entry = JSON.parse((await shared.redis.get(`llm:${cache.hash('p')}`)) as string);
-      const none = await cache.get('unknown');
+      const none = (await get('unknown')).value;
       return {
         first,
         second,
@@ -145,7 +154,7 @@ describe('write paths of the four strategies', () => {
   it('write-behind: caches now, L3 after flushIntervalMs in one batch, writes to one key coalesced', async () => {
     const seen = await inSim(async (sim) => {
       const shared = await sharedBackends(sim);
-      const { cache, l3 } = makeNode<string>(sim, shared, {
+      const { cache, l3, get } = makeNode<string>(sim, shared, {
         strategy: 'write-behind',
         writeBehind: { flushIntervalMs: 500 },
       });
@@ -153,7 +162,7 @@ describe('write paths of the four strategies', () => {
       await cache.write('a', 'a1');
       await cache.write('b', 'b1');
       await cache.write('a', 'a2');
-      const before = [await l3?.get(h('a')), await cache.get('a'), cache.queuedWrites];
+      const before = [await l3?.get(h('a')), (await get('a')).value, cache.queuedWrites];
       const replaces = shared.sql.count('INSERT');
       await sim.clock.sleep(500);
       const after = [
@@ -307,7 +316,7 @@ describe('write paths of the four strategies', () => {
       }
       const rejectView = [
         error instanceof WriteBehindQueueFullError,
-        await rejects.cache.get('y'),
+        (await rejects.get('y')).value,
         rejects.cache.stats().rejectedWrites,
       ];
       await runs.cache.close();
@@ -322,20 +331,31 @@ describe('write paths of the four strategies', () => {
 
 describe('options', () => {
   const sim = new Simulation({ seed: SEED });
-  const l2 = new RedisL2({ redis: {} as never });
-  const base = { l2, clock: sim.clock, random: sim.random } as const;
+  const l2 = new RedisL2({}, { redis: { get: async () => null } as never });
+  const ports = { clock: sim.clock, random: sim.random } as const;
   it.each([
     [{ strategy: 'write-around' }, /strategy must be one of/],
-    [{ strategy: 'read-through' }, /read-through needs a loader or an l3/],
     [{ strategy: 'write-behind' }, /write-behind needs an l3/],
     [{ strategy: 'cache-aside', refreshAfterWriteMs: 0 }, /refreshAfterWriteMs must be a positive integer/],
     [{ strategy: 'cache-aside', xfetch: { beta: 0 } }, /xfetch.beta must be > 0/],
     [
-      { strategy: 'cache-aside', writeBehind: { capacity: -1 } },
+      { strategy: 'write-behind', l3: {}, writeBehind: { capacity: -1 } },
       /writeBehind.capacity must be a positive integer/,
     ],
   ])('rejects %o', (bad, message) => {
-    expect(() => new TieredCache({ ...base, ...bad } as never)).toThrow(message);
+    expect(() => new TieredCache({ l2, ...bad } as never, ports)).toThrow(message);
+  });
+
+  it('read-through without an l3 needs a loader on a full miss', async () => {
+    const o = await inSim(async (sim) => {
+      const shared = await sharedBackends(sim);
+      const { cache } = makeNode<string>(sim, shared, { strategy: 'read-through', l3: false });
+      return cache.get('p').then(
+        () => 'resolved',
+        (e: Error) => e.message,
+      );
+    });
+    expect(o).toMatch(/read-through without an l3 needs a loader/);
   });
 });
 

@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loopTrace } from '../../../sim/cache/traces.ts';
 import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
-import { FrequencySketch, keyHash, LocalCache } from '../../../src/cache/local-cache.ts';
+import { LocalCache } from '../../../src/cache/local-cache.ts';
+import { FrequencySketch } from '../../../src/cache/wtinylfu/frequency-sketch.ts';
+import { keyHash } from '../../../src/cache/wtinylfu/key-hash.ts';
 import type { Random } from '../../../src/ports/random.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 

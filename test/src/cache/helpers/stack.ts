@@ -9,8 +9,19 @@ import { SimRedis } from '../../../../sim/redis/node.ts';
 import { LocalCache } from '../../../../src/cache/local-cache.ts';
 import { MysqlL3 } from '../../../../src/cache/mysql-l3.ts';
 import { RedisL2, type RedisL2Options } from '../../../../src/cache/redis-l2.ts';
-import { type CacheEntry, TieredCache, type TieredCacheOptions } from '../../../../src/cache/tiered-cache.ts';
+import { TieredCache } from '../../../../src/cache/tiered-cache.ts';
+import type {
+  CacheEntry,
+  CacheStrategy,
+  TieredCacheCommonOptions,
+  TieredCacheOptions,
+  TieredLoader,
+  TieredRead,
+} from '../../../../src/cache/tiered-cache-types.ts';
+import type { WriteBehindOptions } from '../../../../src/cache/write-behind-queue.ts';
+import type { Random } from '../../../../src/ports/random.ts';
 import type { TraceFields, TraceSink } from '../../../../src/ports/trace.ts';
+import { checkTraceEvent } from '../../../../src/ports/trace-events.ts';
 import { LoggedSql } from './logged-sql.ts';
 
 /** A Simulation for cache tests (default barrier: nothing in the cache queues ticks). */
@@ -40,6 +51,8 @@ export class RecordingTrace implements TraceSink {
   readonly events: TraceEvent[] = [];
   constructor(readonly now: () => number) {}
   emit(component: string, kind: string, fields?: TraceFields): void {
+    // Every event must fit the declared vocabulary (src/ports/trace-events.ts), fields included.
+    checkTraceEvent(component, kind, fields);
     this.events.push({ t: this.now(), c: component, k: kind, f: fields });
   }
   kinds(component = 'cache'): string[] {
@@ -62,18 +75,24 @@ export async function sharedBackends(
   const redis = new SimRedis(sim.clock, { latencyMs: redisLatencyMs });
   const sql = new LoggedSql(new SimMysqlCluster(sim, { replicas: 0 }).primary, sim.clock);
   const trace = new RecordingTrace(() => sim.clock.now());
-  await new MysqlL3({ sql, clock: sim.clock }).createTable();
+  await new MysqlL3({}, { sql, clock: sim.clock }).createTable();
   sql.latencyMs = sqlLatencyMs;
   return { redis, sql, trace };
 }
 
-export interface NodeOptions<V>
-  extends Partial<Omit<TieredCacheOptions<V>, 'l1' | 'l2' | 'l3' | 'clock' | 'random'>> {
+export interface NodeOptions<V> extends Partial<Omit<TieredCacheCommonOptions<V>, 'l1' | 'l2'>> {
+  /** @defaultValue 'cache-aside' */
+  readonly strategy?: CacheStrategy;
+  readonly writeBehind?: WriteBehindOptions;
   readonly name?: string;
   /** false: no L1. */
   readonly l1?: false | Partial<ConstructorParameters<typeof LocalCache>[0]>;
   readonly l3?: false;
   readonly l2Options?: Partial<RedisL2Options<CacheEntry<V>>>;
+  /** The L2's Random (TTL jitter, lease tokens). @defaultValue a fork of the node's */
+  readonly l2Random?: Random;
+  /** The loader this node's requests pass to `get` (the gateway's per-request LLM call). */
+  readonly loader?: TieredLoader<V>;
 }
 
 /** One gateway node's TieredCache over the shared backends. */
@@ -87,24 +106,21 @@ export function makeNode<V>(sim: Simulation, shared: SharedBackends, options: No
           { ...ARTICLE_L1, ...options.l1 },
           { clock: sim.clock, random: random.fork('l1') },
         );
-  const l2 = new RedisL2<CacheEntry<V>>({
-    redis: shared.redis,
-    random: random.fork('l2'),
-    ...options.l2Options,
-  });
-  const l3 = options.l3 === false ? undefined : new MysqlL3<V>({ sql: shared.sql, clock: sim.clock });
-  const cache = new TieredCache<V>({
-    strategy: 'cache-aside',
-    trace: shared.trace,
-    nodeId: name,
-    ...options,
-    l1,
-    l2,
-    l3,
+  const l2 = new RedisL2<CacheEntry<V>>(
+    { ...options.l2Options },
+    { redis: shared.redis, random: options.l2Random ?? random.fork('l2') },
+  );
+  const l3 = options.l3 === false ? undefined : new MysqlL3<V>({}, { sql: shared.sql, clock: sim.clock });
+  const { loader, l1: _l1, l3: _l3, l2Options: _l2, l2Random: _l2r, name: _name, ...cacheOptions } = options;
+  const cacheAll = { nodeId: name, ...cacheOptions, strategy: options.strategy ?? 'cache-aside', l1, l2, l3 };
+  const cache = new TieredCache<V>(cacheAll as TieredCacheOptions<V>, {
     clock: sim.clock,
     random: random.fork('tiered'),
+    trace: shared.trace,
   });
-  return { cache, l1, l2, l3 };
+  /** One request's read: `cache.get(prompt, loader)` with this node's loader (no extra await). */
+  const get = (prompt: string): Promise<TieredRead<V>> => cache.get(prompt, loader);
+  return { cache, l1, l2, l3, get };
 }
 
 /** Prints a seeded test's measured outcome (outside any run), so docs/cache.md can quote it. */

@@ -1,6 +1,6 @@
 // Incident: cache avalanche. Every answer is written at deploy time with the same 1 h TTL, so they
 // all expire in the same instant and the LLM (or L3) takes the whole key set's misses at once
-// (research/cache-exec.md §3.5). Fix: TTL jitter (uniform ±10 % → spread over 720 s).
+// (the article's fixed `set(key, value, 1, HOURS)` for every key). Fix: TTL jitter (uniform ±10 % → spread over 720 s).
 //
 // Workload: 300 prompts warmed at t = 0 (the article's cacheResponse); from t = 3,200 s to 4,000 s
 // every prompt is read once per 10 s (30 reads at each whole second, prompts in a fixed rotation). L1 is left out:
@@ -22,12 +22,13 @@ async function deployThenRead(seed: string, ttlJitterRatio: number, fromS: numbe
       await sim.clock.sleep(LLM_MS);
       return `answer to ${prompt}`;
     };
-    const { cache } = makeNode<string>(sim, shared, {
+    const { cache, get } = makeNode<string>(sim, shared, {
       strategy: 'read-through',
       loader: llm,
       l1: false,
       l3: false,
-      l2Options: { ttlJitterRatio, random: sim.random.fork('jitter') },
+      l2Options: { ttlJitterRatio },
+      l2Random: sim.random.fork('jitter'),
     });
     // Deploy: the warm-up job caches every answer at t = 0.
     for (let i = 0; i < KEYS; i++) await cache.fill(`prompt ${i}`, `answer to prompt ${i}`);
@@ -36,7 +37,7 @@ async function deployThenRead(seed: string, ttlJitterRatio: number, fromS: numbe
       for (let j = 0; j < KEYS / 10; j++) {
         const prompt = `prompt ${(second % 10) * (KEYS / 10) + j}`;
         sim.spawn(async () => {
-          await cache.get(prompt);
+          await get(prompt);
         });
       }
       await sim.clock.sleep(1_000);

@@ -1,4 +1,4 @@
-// Incident: L1 incoherence across gateway nodes (research/cache-exec.md §3.7). Each node has its
+// Incident: L1 incoherence across gateway nodes (Caffeine expireAfterWrite is the only bound). Each node has its
 // own Caffeine L1 (expireAfterWrite 1 min in the article). Node A updates a prompt's answer
 // (cache-aside write: L3, then DEL L2, then its own L1); node B keeps serving its L1 copy until
 // that copy is 60 s old. Fix: an invalidation broadcast (Redis pub/sub on the real adapter, an
@@ -20,9 +20,9 @@ async function twoNodes(seed: string, bus: 'none' | 'clock' | 'redis') {
     const shared = await sharedBackends(sim);
     const channel: InvalidationBus | undefined =
       bus === 'clock'
-        ? new ClockInvalidationBus(sim.clock, 2)
+        ? new ClockInvalidationBus({ delayMs: 2 }, { clock: sim.clock })
         : bus === 'redis'
-          ? new RedisInvalidationBus(shared.redis, shared.redis)
+          ? new RedisInvalidationBus({}, { redis: shared.redis, subscriber: shared.redis })
           : undefined;
     const a = makeNode<string>(sim, shared, { name: 'a', strategy: 'cache-aside', bus: channel });
     const b = makeNode<string>(sim, shared, { name: 'b', strategy: 'cache-aside', bus: channel });
@@ -40,10 +40,10 @@ async function twoNodes(seed: string, bus: 'none' | 'clock' | 'redis') {
     let reads = 0;
     while (sim.clock.now() < WRITE_AT_MS + 70_000) {
       await sim.clock.sleep(reads < 10 ? 1 : 100);
-      if ((await b.cache.get(PROMPT)) === 'Enterprise') lastStaleMs = sim.clock.now();
+      if ((await b.cache.get(PROMPT)).value === 'Enterprise') lastStaleMs = sim.clock.now();
       reads++;
     }
-    const aNow = await a.cache.get(PROMPT);
+    const aNow = (await a.cache.get(PROMPT)).value;
     await a.cache.close();
     await b.cache.close();
     return {

@@ -1,6 +1,6 @@
 // Incident: cache penetration. Requests for keys the store of record does not have miss every
-// level, so each one reaches L3 (research/cache-exec.md §3.4). Fix: negative caching — remember
-// "no value" in L2 and L1 for a short TTL.
+// level, so each one reaches L3 (nothing is cached for a key with no value). Fix: negative
+// caching (as DNS resolvers do, RFC 2308) — remember "no value" in L2 and L1 for a short TTL.
 //
 // Workload: read-through to L3 (no loader), 50 absent keys and 50 present ones, 2,000 requests
 // over 100 s in a seeded random order. We count SELECTs on L3.
@@ -26,7 +26,7 @@ async function penetrate(seed: string, negativeTtlMs: number | undefined) {
     for (let r = 0; r < 2_000; r++) {
       await sim.clock.sleep(50);
       const absent = nextInt(pick, 2) === 0;
-      const value = await cache.get(`${absent ? 'absent' : 'present'} ${nextInt(pick, 50)}`);
+      const { value } = await cache.get(`${absent ? 'absent' : 'present'} ${nextInt(pick, 50)}`);
       if (absent && value === undefined) absentAnswers++;
       if (!absent && value !== undefined) presentAnswers++;
     }

@@ -1,4 +1,4 @@
-// Incident: the cache-aside stale set (research/cache-exec.md §3.3). A reader misses, reads the old
+// Incident: the cache-aside stale set (Nishtala et al., NSDI 2013 §3.2.1). A reader misses, reads the old
 // row from L3; meanwhile a writer updates L3 and deletes the L2 key; then the reader's late SET puts
 // the old value back into L2 — where it stays for the whole 1 h TTL.
 //
@@ -29,7 +29,7 @@ async function race(seed: string, leases: boolean) {
     const later = makeNode<string>(sim, shared, { ...opts, name: 'later', l1: false });
     await reader.l3?.put(reader.cache.hash(PROMPT), 'v1');
 
-    const readerSaw = sim.spawn(async () => reader.cache.get(PROMPT), { name: 'reader' });
+    const readerSaw = sim.spawn(async () => (await reader.cache.get(PROMPT)).value, { name: 'reader' });
     await sim.clock.sleep(100);
     await writer.cache.write(PROMPT, 'v2');
     const readerGot = await readerSaw;
@@ -37,7 +37,7 @@ async function race(seed: string, leases: boolean) {
     const seen: { atS: number; value: string | undefined }[] = [];
     for (const atS of [1, 600, 3_599, 3_601]) {
       await sim.clock.sleep(atS * 1_000 - sim.clock.now());
-      seen.push({ atS, value: await later.cache.get(PROMPT) });
+      seen.push({ atS, value: (await later.cache.get(PROMPT)).value });
     }
     return {
       readerGot,

@@ -1,6 +1,6 @@
 // Incident: cache stampede (thundering herd) on a hot prompt when its cached answer expires.
 //
-// Shape (research/cache-exec.md §3.1): one hot prompt read at λ = 100 req/s (Poisson), an LLM call
+// Shape (Vattani, Chierichetti, Lowenstein, PVLDB 8(8) 2015, §1): one hot prompt read at λ = 100 req/s (Poisson), an LLM call
 // of Δ = 2 s. With the article's design (cache-aside: getResponse returns null, the caller asks the
 // LLM and calls cacheResponse), every request arriving while the first recompute runs misses too:
 // about λ·Δ = 200 LLM calls for one expiry. Fixes, each measured on the same seeded workload:
@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Simulation } from '../../../../sim/kernel/simulation.ts';
 import { LocalCache } from '../../../../src/cache/local-cache.ts';
-import type { TieredCacheStats } from '../../../../src/cache/tiered-cache.ts';
+import type { TieredCacheStats } from '../../../../src/cache/tiered-cache-types.ts';
 import { nextExponential } from '../../../../src/ports/random.ts';
 import { makeNode, type NodeOptions, newSim, report, sharedBackends } from '../helpers/stack.ts';
 
@@ -59,13 +59,13 @@ async function hotPrompt(
   let answered = 0;
   const main = sim.spawn(async () => {
     const shared = await sharedBackends(sim);
-    const { cache } = makeNode<string>(sim, shared, {
+    const { cache, get } = makeNode<string>(sim, shared, {
       l3: false,
       ...node,
       loader: articleCaller ? undefined : llm,
     });
     const handle = async () => {
-      let answer = await cache.get(PROMPT);
+      let answer = (await get(PROMPT)).value;
       if (answer === undefined && articleCaller) {
         answer = await llm(PROMPT);
         await cache.fill(PROMPT, answer);
