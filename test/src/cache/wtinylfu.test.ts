@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loopTrace } from '../../../sim/cache/traces.ts';
+import { loopTrace } from '../../../tools/hitrate/traces.ts';
 import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
 import { LocalCache } from '../../../src/cache/local-cache.ts';
 import { FrequencySketch } from '../../../src/cache/wtinylfu/frequency-sketch.ts';
