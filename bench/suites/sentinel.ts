@@ -1,7 +1,7 @@
 import { ConsecutiveBreaker, circuitBreaker, handleAll, SamplingBreaker } from 'cockatiel';
 import CircuitBreaker from 'opossum';
 import { SystemClock } from '../../src/adapters/system-clock.ts';
-import { ARTICLE_RT_DEGRADE_RULE, Sentinel } from '../../src/breaker/index.ts';
+import { ARTICLE_RT_DEGRADE_RULE, Sentinel } from '../../src/sentinel/index.ts';
 import type { BenchCase, Measurement } from '../harness.ts';
 
 // One CLOSED breaker guarding trivial work, called sequentially with `await`, on the real clock

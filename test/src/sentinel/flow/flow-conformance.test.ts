@@ -4,19 +4,21 @@
 // sentinel-core/src/main/java/com/alibaba/csp/sentinel/... and run on the simulation's virtual clock.
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../../sim/index.ts';
-import { type Entry, InvalidRuleError, Sentinel } from '../../../../src/breaker/index.ts';
 import {
   BLOCK,
   DefaultController,
+  type Entry,
   FlowException,
   type FlowNode,
   type FlowRuleConfig,
   flowRule,
   flowRuleProblem,
+  InvalidRuleError,
   RateLimiterController,
+  Sentinel,
   WarmUpController,
   WarmUpRateLimiterController,
-} from '../../../../src/limit/flow/index.ts';
+} from '../../../../src/sentinel/index.ts';
 import { ManualClock } from '../../../helpers/manual-clock.ts';
 
 /** Sentinel's tests stub `Node` with Mockito; this is the same stub. */

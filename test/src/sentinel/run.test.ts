@@ -3,8 +3,8 @@
 // else fallback; business errors are traced (exceptionsToTrace defaults to Throwable) and go to
 // fallback; exceptionsToIgnore is checked first; the entry exits in `finally`, after the fallback.
 import { describe, expect, it } from 'vitest';
-import { type BlockException, DegradeException, Sentinel } from '../../../src/breaker/index.ts';
 import type { TraceFields } from '../../../src/ports/trace.ts';
+import { type BlockException, DegradeException, Sentinel } from '../../../src/sentinel/index.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 
 const R = 'chatCompletion';

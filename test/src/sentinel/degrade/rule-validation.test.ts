@@ -10,8 +10,8 @@ import {
   degradeRuleProblem,
   InvalidRuleError,
   Sentinel,
-} from '../../../src/breaker/index.ts';
-import { ManualClock } from '../../helpers/manual-clock.ts';
+} from '../../../../src/sentinel/index.ts';
+import { ManualClock } from '../../../helpers/manual-clock.ts';
 
 const rows: { cite: string; rule: DegradeRuleConfig; field: string | undefined }[] = [
   { cite: 'testIsValidRule rule1 (default timeWindow 0)', rule: { resource: 'abc' }, field: 'timeWindow' },

@@ -3,6 +3,7 @@
  * defaults and validity exactly as there, with one house deviation: an invalid rule is an error
  * naming the field, where `DegradeRuleManager.loadRules` logs a warning and drops it.
  */
+import { InvalidRuleError } from '../errors.ts';
 
 /** `RuleConstant.DEGRADE_GRADE_*`: what a degrade rule measures. */
 export const DegradeGrade = {
@@ -72,17 +73,6 @@ export const ARTICLE_EXCEPTION_DEGRADE_RULE = Object.freeze({
   minRequestAmount: 5,
   timeWindow: 60,
 } as const satisfies DegradeRuleConfig);
-
-/** A rule that `DegradeRuleManager.isValidRule` (or `FlowRuleUtil.isValidRule`) would refuse. */
-export class InvalidRuleError extends Error {
-  override readonly name = 'InvalidRuleError';
-  /** The offending field, e.g. `'timeWindow'`. */
-  readonly field: string;
-  constructor(kind: string, field: string, message: string) {
-    super(`${kind}.${field}: ${message}`);
-    this.field = field;
-  }
-}
 
 /** Fills Sentinel's defaults (DegradeRule.java field initialisers; blank limitApp → 'default'). */
 export function degradeRule(config: DegradeRuleConfig): DegradeRule {

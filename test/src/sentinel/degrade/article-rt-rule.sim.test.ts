@@ -6,8 +6,12 @@
 // run did: when the breaker opened and why, that nothing was admitted while OPEN, that exactly one
 // probe went out per recovery attempt 30 s after the last opening, and that the probe decided.
 import { describe, expect, it } from 'vitest';
-import { SimLlmUpstream, Simulation } from '../../../sim/index.ts';
-import { ARTICLE_RT_DEGRADE_RULE, type CircuitBreakerState, Sentinel } from '../../../src/breaker/index.ts';
+import { SimLlmUpstream, Simulation } from '../../../../sim/index.ts';
+import {
+  ARTICLE_RT_DEGRADE_RULE,
+  type CircuitBreakerState,
+  Sentinel,
+} from '../../../../src/sentinel/index.ts';
 
 const RULE = ARTICLE_RT_DEGRADE_RULE;
 const SPACING_MS = 2000;

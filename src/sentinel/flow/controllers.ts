@@ -1,6 +1,6 @@
 import type { Clock } from '../../ports/clock.ts';
+import type { FlowNode } from '../statistic-node.ts';
 import { FlowGrade, type FlowGradeValue } from './rule.ts';
-import type { FlowNode } from './statistic-node.ts';
 
 /**
  * "Never happened", as a time in clock ms: -Infinity. Sentinel's controllers use -1 or 0 for it, which

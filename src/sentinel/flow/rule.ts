@@ -3,7 +3,7 @@
  * and the default origin. Validity follows `FlowRuleUtil.isValidRule`; an invalid rule is an error
  * naming the field (Sentinel logs and drops it).
  */
-import { InvalidRuleError } from '../../breaker/rule.ts';
+import { InvalidRuleError } from '../errors.ts';
 
 /** `RuleConstant.FLOW_GRADE_*`. */
 export const FlowGrade = {

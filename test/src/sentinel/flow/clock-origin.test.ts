@@ -8,15 +8,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../../sim/index.ts';
-import { Sentinel } from '../../../../src/breaker/index.ts';
+import type { Clock } from '../../../../src/ports/clock.ts';
 import {
   type FlowNode,
   RateLimiterController,
+  Sentinel,
   type TrafficShapingController,
   WarmUpController,
   WarmUpRateLimiterController,
-} from '../../../../src/limit/flow/index.ts';
-import type { Clock } from '../../../../src/ports/clock.ts';
+} from '../../../../src/sentinel/index.ts';
 import { ManualClock } from '../../../helpers/manual-clock.ts';
 
 /** A Unix-ms instant like the one a JVM reads (a whole second, so the 1 s windows line up). */

@@ -1,11 +1,28 @@
+import type { Clock } from '../ports/clock.ts';
+import type { TraceSink } from '../ports/trace.ts';
+import {
+  type AbstractCircuitBreaker,
+  newCircuitBreaker,
+  type StateChangeObserver,
+} from './degrade/circuit-breaker.ts';
+import { DegradeException } from './degrade/errors.ts';
+import {
+  assertValidDegradeRule,
+  type DegradeRule,
+  type DegradeRuleConfig,
+  degradeRule,
+  sameDegradeRule,
+} from './degrade/rule.ts';
+import { Entry, type EntryOwner } from './entry.ts';
+import { BlockException } from './errors.ts';
 import {
   DefaultController,
   RateLimiterController,
   type TrafficShapingController,
   WarmUpController,
   WarmUpRateLimiterController,
-} from '../limit/flow/controllers.ts';
-import { FlowException } from '../limit/flow/errors.ts';
+} from './flow/controllers.ts';
+import { FlowException } from './flow/errors.ts';
 import {
   assertValidFlowRule,
   ControlBehavior,
@@ -13,25 +30,8 @@ import {
   type FlowRule,
   type FlowRuleConfig,
   flowRule,
-} from '../limit/flow/rule.ts';
-import { StatisticNode } from '../limit/flow/statistic-node.ts';
-import type { Clock } from '../ports/clock.ts';
-import type { TraceSink } from '../ports/trace.ts';
-import {
-  type AbstractCircuitBreaker,
-  type CircuitBreakerState,
-  newCircuitBreaker,
-  type StateChangeObserver,
-  type TerminateHooks,
-} from './circuit-breaker.ts';
-import { BlockException, DegradeException } from './errors.ts';
-import {
-  assertValidDegradeRule,
-  type DegradeRule,
-  type DegradeRuleConfig,
-  degradeRule,
-  sameDegradeRule,
-} from './rule.ts';
+} from './flow/rule.ts';
+import { StatisticNode } from './statistic-node.ts';
 
 /** Ports of a `Sentinel`. */
 export interface SentinelOptions {
@@ -41,102 +41,6 @@ export interface SentinelOptions {
   readonly trace?: TraceSink;
   /** `csp.sentinel.flow.cold.factor` for WARM_UP rules; values <= 1 fall back to 3 (SentinelConfig). @defaultValue 3 */
   readonly coldFactor?: number;
-}
-
-/** What an entry reports its exit to: the slot chain of its resource. */
-interface EntryOwner {
-  exitEntry(entry: Entry): void;
-}
-
-// Set by Entry's static block: lets Sentinel mark an entry blocked and run its terminate hooks
-// without making either public.
-let terminateBlocked: (entry: Entry, error: BlockException) => void;
-
-/**
- * Sentinel's `Entry` (sentinel-core/.../Entry.java, CtEntry.java): one admitted (or refused) call
- * of a resource. `exit()` must be called exactly once for an admitted entry; it is what the breakers
- * count, with `rt = now − createTimestampMs`.
- */
-export class Entry implements TerminateHooks {
-  /** Resource name. */
-  readonly resource: string;
-  /** Clock ms when the entry was created, before any flow-control wait (`Entry.createTimestamp`). */
-  readonly createTimestampMs: number;
-  /** Clock ms when `exit()` ran; 0 until then (`Entry.completeTimestamp`). */
-  completeTimestampMs = 0;
-  /** Permits this entry acquired from flow rules (`count`). @defaultValue 1 */
-  readonly acquireCount: number;
-  #error: unknown;
-  #blockError: BlockException | undefined;
-  #exited = false;
-  #hooks: ((blocked: boolean) => void)[] | undefined;
-  readonly #owner: EntryOwner;
-
-  static {
-    terminateBlocked = (entry, error) => {
-      entry.#blockError = error;
-      entry.#exited = true;
-      entry.#terminate();
-    };
-  }
-
-  /** @internal Entries are made by `Sentinel.entry`. */
-  constructor(resource: string, createTimestampMs: number, acquireCount: number, owner: EntryOwner) {
-    this.resource = resource;
-    this.createTimestampMs = createTimestampMs;
-    this.acquireCount = acquireCount;
-    this.#owner = owner;
-  }
-
-  /** The traced business error, if any (`Entry.getError`). */
-  get error(): unknown {
-    return this.#error;
-  }
-
-  /** The refusal, if this entry was blocked (`Entry.getBlockError`). */
-  get blockError(): BlockException | undefined {
-    return this.#blockError;
-  }
-
-  /** True once `exit()` ran (or the entry was refused). */
-  get exited(): boolean {
-    return this.#exited;
-  }
-
-  /**
-   * Records a business error for the exception breakers, as `Tracer.traceEntry(e, entry)`: `null`,
-   * `undefined` and `BlockException`s are ignored; a later error replaces an earlier one; after
-   * `exit()` it has no effect.
-   */
-  setError(error: unknown): void {
-    if (error === undefined || error === null || error instanceof BlockException || this.#exited) return;
-    this.#error = error;
-  }
-
-  /**
-   * Completes the entry (`Entry.exit`): its response time and error reach every breaker the
-   * resource has now. Call it once per admitted entry; later calls do nothing (as CtEntry).
-   */
-  exit(): void {
-    if (this.#exited) return;
-    this.#exited = true;
-    this.#owner.exitEntry(this);
-    this.#terminate();
-  }
-
-  /** `Entry.whenTerminate`: runs `handler(blocked)` once, after the entry exits or is refused. */
-  whenTerminate(handler: (blocked: boolean) => void): void {
-    if (this.#hooks === undefined) this.#hooks = [];
-    this.#hooks.push(handler);
-  }
-
-  #terminate(): void {
-    const hooks = this.#hooks;
-    if (hooks === undefined) return;
-    this.#hooks = undefined;
-    const blocked = this.#blockError !== undefined;
-    for (const h of hooks) h(blocked);
-  }
 }
 
 /** Handlers for `Sentinel.run`, after `@SentinelResource`'s attributes. */
@@ -181,6 +85,7 @@ class ResourceSlot implements EntryOwner {
   // StatisticSlot.exit stamps the completion time, then DegradeSlot.exit tells every breaker the
   // resource has *now* (rules may have been reloaded since the entry passed).
   exitEntry(entry: Entry): void {
+    if (entry.blockError !== undefined) return;
     entry.completeTimestampMs = this.#clock.now();
     this.node.exit();
     const breakers = this.breakers;
@@ -484,7 +389,8 @@ export class Sentinel {
       by: error instanceof DegradeException ? 'degrade' : 'flow',
     });
     // CtSph: a refused entry exits at once; its terminate hooks (the #1638 probe hook) run then.
-    terminateBlocked(entry, error);
+    entry.setBlockError(error);
+    entry.exit();
     return error;
   }
 
@@ -525,8 +431,6 @@ export class Sentinel {
     return new DefaultController(rule.count, rule.grade);
   }
 }
-
-export type { CircuitBreakerState };
 
 // The last resource entered or given rules (`#lastResource`, once `#lastSlot` is set) is always a
 // valid name, so callers check only other names: the common call costs one comparison.

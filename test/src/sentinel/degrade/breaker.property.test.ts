@@ -10,8 +10,8 @@ import {
   type DegradeRuleConfig,
   type Entry,
   Sentinel,
-} from '../../../src/breaker/index.ts';
-import { ManualClock } from '../../helpers/manual-clock.ts';
+} from '../../../../src/sentinel/index.ts';
+import { ManualClock } from '../../../helpers/manual-clock.ts';
 
 type Cmd =
   | { readonly kind: 'enter' }

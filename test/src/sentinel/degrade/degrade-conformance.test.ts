@@ -11,10 +11,10 @@ import {
   DegradeException,
   type DegradeRuleConfig,
   type Entry,
+  FlowException,
   Sentinel,
-} from '../../../src/breaker/index.ts';
-import { FlowException } from '../../../src/limit/flow/index.ts';
-import { ManualClock } from '../../helpers/manual-clock.ts';
+} from '../../../../src/sentinel/index.ts';
+import { ManualClock } from '../../../helpers/manual-clock.ts';
 
 type Step =
   | readonly ['pass', number] // entry must pass; lasts n ms; exits
