@@ -20,7 +20,7 @@ const work = (i: number): number => {
 };
 
 async function sentinel(): Promise<Measurement> {
-  const s = new Sentinel({ clock: new SystemClock() });
+  const s = new Sentinel({}, { clock: new SystemClock() });
   s.loadDegradeRules([ARTICLE_RT_DEGRADE_RULE]);
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
@@ -38,7 +38,7 @@ async function sentinel(): Promise<Measurement> {
 async function sentinelConstantClock(): Promise<Measurement> {
   const t = Date.now();
   const clock = { now: () => t, sleep: () => Promise.resolve(), schedule: () => ({ cancel() {} }) };
-  const s = new Sentinel({ clock });
+  const s = new Sentinel({}, { clock });
   s.loadDegradeRules([ARTICLE_RT_DEGRADE_RULE]);
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
@@ -50,7 +50,7 @@ async function sentinelConstantClock(): Promise<Measurement> {
 }
 
 async function sentinelRun(): Promise<Measurement> {
-  const s = new Sentinel({ clock: new SystemClock() });
+  const s = new Sentinel({}, { clock: new SystemClock() });
   s.loadDegradeRules([ARTICLE_RT_DEGRADE_RULE]);
   const t0 = performance.now();
   for (let i = 0; i < N; i++) await s.run(R, () => work(i));
@@ -79,7 +79,7 @@ async function cockatiel(): Promise<Measurement> {
 const workAsync = async (i: number): Promise<number> => work(i);
 
 async function sentinelRunAsync(): Promise<Measurement> {
-  const s = new Sentinel({ clock: new SystemClock() });
+  const s = new Sentinel({}, { clock: new SystemClock() });
   s.loadDegradeRules([ARTICLE_RT_DEGRADE_RULE]);
   const t0 = performance.now();
   for (let i = 0; i < N; i++) await s.run(R, () => workAsync(i));

@@ -14,12 +14,18 @@ export {
   ResponseTimeCircuitBreaker,
 } from './degrade/circuit-breaker.ts';
 export { DegradeException } from './degrade/errors.ts';
-export type { DegradeGradeValue, DegradeRule, DegradeRuleConfig } from './degrade/rule.ts';
+export type {
+  DegradeGradeValue,
+  DegradeRule,
+  DegradeRuleConfig,
+  SentinelDegradeRuleConfig,
+} from './degrade/rule.ts';
 export {
   ARTICLE_EXCEPTION_DEGRADE_RULE,
   ARTICLE_RT_DEGRADE_RULE,
   DegradeGrade,
   degradeRule,
+  degradeRuleFromSentinel,
   degradeRuleProblem,
 } from './degrade/rule.ts';
 export { Entry } from './entry.ts';
@@ -33,9 +39,15 @@ export {
   WarmUpRateLimiterController,
 } from './flow/controllers.ts';
 export { FlowException } from './flow/errors.ts';
-export type { ControlBehaviorValue, FlowGradeValue, FlowRule, FlowRuleConfig } from './flow/rule.ts';
-export { ControlBehavior, FlowGrade, flowRule, flowRuleProblem } from './flow/rule.ts';
-export type { RunHandlers, SentinelOptions } from './sentinel.ts';
+export type {
+  ControlBehaviorValue,
+  FlowGradeValue,
+  FlowRule,
+  FlowRuleConfig,
+  SentinelFlowRuleConfig,
+} from './flow/rule.ts';
+export { ControlBehavior, FlowGrade, flowRule, flowRuleFromSentinel, flowRuleProblem } from './flow/rule.ts';
+export type { RunHandlers, SentinelOptions, SentinelPorts } from './sentinel.ts';
 export { Sentinel } from './sentinel.ts';
 export type { FlowNode } from './statistic-node.ts';
 export { StatisticNode } from './statistic-node.ts';

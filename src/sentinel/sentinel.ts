@@ -33,14 +33,18 @@ import {
 } from './flow/rule.ts';
 import { StatisticNode } from './statistic-node.ts';
 
-/** Ports of a `Sentinel`. */
+/** Settings of a `Sentinel` (rules are loaded afterwards, as with Sentinel's rule managers). */
 export interface SentinelOptions {
+  /** `csp.sentinel.flow.cold.factor` for WARM_UP rules; values <= 1 fall back to 3 (SentinelConfig). @defaultValue 3 */
+  readonly coldFactor?: number;
+}
+
+/** Ports of a `Sentinel`. */
+export interface SentinelPorts {
   /** Time source for entries, windows, deadlines and pacing waits. */
   readonly clock: Clock;
   /** Receives `sentinel` events: `state` on every breaker transition, `block` on every refusal. @defaultValue none */
   readonly trace?: TraceSink;
-  /** `csp.sentinel.flow.cold.factor` for WARM_UP rules; values <= 1 fall back to 3 (SentinelConfig). @defaultValue 3 */
-  readonly coldFactor?: number;
 }
 
 /** Handlers for `Sentinel.run`, after `@SentinelResource`'s attributes. */
@@ -109,9 +113,9 @@ export class Sentinel {
   #observers: readonly StateChangeObserver[] = [];
   readonly #notify: StateChangeObserver;
 
-  constructor(options: SentinelOptions) {
-    this.#clock = options.clock;
-    this.#trace = options.trace;
+  constructor(options: SentinelOptions, ports: SentinelPorts) {
+    this.#clock = ports.clock;
+    this.#trace = ports.trace;
     const cf = options.coldFactor ?? 3;
     this.#coldFactor = Number.isInteger(cf) && cf > 1 ? cf : 3;
     this.#notify = (prev, next, rule, snapshotValue) => {
@@ -413,13 +417,13 @@ export class Sentinel {
     if (rule.grade === FlowGrade.QPS) {
       switch (rule.controlBehavior) {
         case ControlBehavior.WARM_UP:
-          return new WarmUpController(rule.count, rule.warmUpPeriodSec, this.#coldFactor, this.#clock);
+          return new WarmUpController(rule.count, rule.warmUpPeriodMs / 1000, this.#coldFactor, this.#clock);
         case ControlBehavior.RATE_LIMITER:
           return new RateLimiterController(rule.maxQueueingTimeMs, rule.count, this.#clock);
         case ControlBehavior.WARM_UP_RATE_LIMITER:
           return new WarmUpRateLimiterController(
             rule.count,
-            rule.warmUpPeriodSec,
+            rule.warmUpPeriodMs / 1000,
             rule.maxQueueingTimeMs,
             this.#coldFactor,
             this.#clock,

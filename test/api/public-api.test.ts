@@ -43,9 +43,16 @@ describe('issue 2: Simulation', () => {
 describe('issue 3: Sentinel, TokenBucket, Coalescer, ThreadPoolExecutor', () => {
   it('Sentinel entry/exit, circuitBreakers, onStateChange, run with fallback', async () => {
     const sim = new Simulation({ seed: 1 });
-    const sentinel = new Sentinel({ clock: sim.clock });
+    const sentinel = new Sentinel({}, { clock: sim.clock });
     sentinel.loadDegradeRules([
-      { resource: 'llm', grade: 2, count: 1, minRequestAmount: 1, statIntervalMs: 1000, timeWindow: 10 },
+      {
+        resource: 'llm',
+        grade: 2,
+        count: 1,
+        minRequestAmount: 1,
+        statIntervalMs: 1000,
+        timeWindowMs: 10_000,
+      },
     ]);
     sentinel.loadFlowRules([{ resource: 'qps', grade: 1, count: 1 }]);
     const changes: string[] = [];

@@ -61,7 +61,7 @@ export interface CircuitBreakerPorts {
 export abstract class AbstractCircuitBreaker {
   /** The rule this breaker enforces (defaults filled). */
   readonly rule: DegradeRule;
-  /** `timeWindow * 1000`: how long the breaker stays OPEN, in ms. */
+  /** `timeWindow * 1000` in Sentinel: how long the breaker stays OPEN, in ms. */
   readonly recoveryTimeoutMs: number;
   protected readonly clock: Clock;
   /** The one epoch-aligned bucket of `statIntervalMs`: bad (slow or failed) and total completions. */
@@ -73,7 +73,7 @@ export abstract class AbstractCircuitBreaker {
     // AbstractCircuitBreaker's constructor: an invalid rule is an IllegalArgumentException.
     assertValidDegradeRule(rule);
     this.rule = rule;
-    this.recoveryTimeoutMs = rule.timeWindow * 1000;
+    this.recoveryTimeoutMs = rule.timeWindowMs;
     this.clock = ports.clock;
     this.#observer = ports.onStateChange;
     this.stat = new OneBucketWindow(rule.statIntervalMs);

@@ -36,7 +36,7 @@ interface Opened {
  */
 async function failingTraffic(t: Traffic): Promise<{ state: string; opened: Opened | null }> {
   const clock = new ManualClock();
-  const s = new Sentinel({ clock });
+  const s = new Sentinel({}, { clock });
   s.loadDegradeRules([
     { ...ARTICLE_RULE, ...(t.statIntervalMs ? { statIntervalMs: t.statIntervalMs } : {}) },
   ]);

@@ -18,6 +18,7 @@ import {
   WarmUpRateLimiterController,
 } from '../../../../src/sentinel/index.ts';
 import { ManualClock } from '../../../helpers/manual-clock.ts';
+import { sentinelFlowRules } from '../../../helpers/sentinel-rules.ts';
 
 /** A Unix-ms instant like the one a JVM reads (a whole second, so the 1 s windows line up). */
 const UNIX_MS = 1_700_000_000_000;
@@ -45,12 +46,14 @@ interface Admissions {
 async function admissions(originMs: number): Promise<Admissions> {
   const sim = new Simulation({ seed: SEED });
   const clock = originMs === 0 ? sim.clock : shiftedClock(sim, originMs);
-  const s = new Sentinel({ clock });
-  s.loadFlowRules([
-    { resource: 'paced', count: 10, controlBehavior: 2, maxQueueingTimeMs: 500 },
-    { resource: 'warm', count: 10, controlBehavior: 1, warmUpPeriodSec: 10 },
-    { resource: 'warmPaced', count: 10, controlBehavior: 3, warmUpPeriodSec: 10, maxQueueingTimeMs: 1000 },
-  ]);
+  const s = new Sentinel({}, { clock });
+  s.loadFlowRules(
+    sentinelFlowRules([
+      { resource: 'paced', count: 10, controlBehavior: 2, maxQueueingTimeMs: 500 },
+      { resource: 'warm', count: 10, controlBehavior: 1, warmUpPeriodSec: 10 },
+      { resource: 'warmPaced', count: 10, controlBehavior: 3, warmUpPeriodSec: 10, maxQueueingTimeMs: 1000 },
+    ]),
+  );
   const since = () => clock.now() - originMs;
   const paced = Array.from({ length: 8 }, () =>
     sim.spawn(() =>

@@ -2,6 +2,7 @@
 // tests under sentinel-core/src/test/java/com/alibaba/csp/sentinel/slots/block/flow/controller/
 // (their mocked Node becomes a stub node here); the Sentinel-level rows reproduce rules read in
 // sentinel-core/src/main/java/com/alibaba/csp/sentinel/... and run on the simulation's virtual clock.
+
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../../sim/index.ts';
 import {
@@ -10,16 +11,18 @@ import {
   type Entry,
   FlowException,
   type FlowNode,
-  type FlowRuleConfig,
   flowRule,
+  flowRuleFromSentinel,
   flowRuleProblem,
   InvalidRuleError,
   RateLimiterController,
   Sentinel,
+  type SentinelFlowRuleConfig,
   WarmUpController,
   WarmUpRateLimiterController,
 } from '../../../../src/sentinel/index.ts';
 import { ManualClock } from '../../../helpers/manual-clock.ts';
+import { sentinelDegradeRules, sentinelFlowRules } from '../../../helpers/sentinel-rules.ts';
 
 /** Sentinel's tests stub `Node` with Mockito; this is the same stub. */
 function stubNode(v: { passQps?: number; previousPassQps?: number; threads?: number }): FlowNode {
@@ -135,8 +138,8 @@ describe('flow rules through Sentinel (StatisticNode windows, FlowSlot order, pa
   it('QPS DEFAULT: the pass window is 2 × 500 ms buckets: passes at t=0 count until t=999, not at t=1000', async () => {
     // StatisticNode.rollingCounterInSecond = ArrayMetric(2, 1000); LeapArray.values drops t - start > 1000.
     const clock = new ManualClock();
-    const s = new Sentinel({ clock });
-    s.loadFlowRules([{ resource: R, count: 5 }]);
+    const s = new Sentinel({}, { clock });
+    s.loadFlowRules(sentinelFlowRules([{ resource: R, count: 5 }]));
     const outcomes: string[] = [];
     const tryAt = async (t: number) => {
       clock.nowMs = t;
@@ -166,8 +169,8 @@ describe('flow rules through Sentinel (StatisticNode windows, FlowSlot order, pa
   });
 
   it('THREAD grade counts entries in flight, released by exit()', async () => {
-    const s = new Sentinel({ clock: new ManualClock() });
-    s.loadFlowRules([{ resource: R, grade: 0, count: 2 }]);
+    const s = new Sentinel({}, { clock: new ManualClock() });
+    s.loadFlowRules(sentinelFlowRules([{ resource: R, grade: 0, count: 2 }]));
     const a = await s.entry(R);
     await s.entry(R);
     const err = await s.entry(R).catch((e: unknown) => e);
@@ -179,11 +182,13 @@ describe('flow rules through Sentinel (StatisticNode windows, FlowSlot order, pa
 
   it('several flow rules are checked in order; the first refusal throws with its rule', async () => {
     // FlowRuleChecker.checkFlow.
-    const s = new Sentinel({ clock: new ManualClock() });
-    s.loadFlowRules([
-      { resource: R, count: 3 },
-      { resource: R, count: 1 },
-    ]);
+    const s = new Sentinel({}, { clock: new ManualClock() });
+    s.loadFlowRules(
+      sentinelFlowRules([
+        { resource: R, count: 3 },
+        { resource: R, count: 1 },
+      ]),
+    );
     await s.entry(R);
     const err = (await s.entry(R).catch((e: unknown) => e)) as FlowException;
     expect(err.rule.count).toBe(1);
@@ -191,7 +196,9 @@ describe('flow rules through Sentinel (StatisticNode windows, FlowSlot order, pa
 
   it('RATE_LIMITER: 10 callers at once, 10 QPS, 500 ms queue → 6 pass at 0,100,…,500 ms (virtual sleeps), 4 refused', async () => {
     const sim = new Sentinel_sim();
-    sim.s.loadFlowRules([{ resource: R, count: 10, controlBehavior: 2, maxQueueingTimeMs: 500 }]);
+    sim.s.loadFlowRules(
+      sentinelFlowRules([{ resource: R, count: 10, controlBehavior: 2, maxQueueingTimeMs: 500 }]),
+    );
     const results = Array.from({ length: 10 }, () =>
       sim.sim.spawn(() =>
         sim.s.entry(R).then(
@@ -209,7 +216,7 @@ describe('flow rules through Sentinel (StatisticNode windows, FlowSlot order, pa
 
   it('ThrottlingControllerTest.testThrottlingControllerNormal: 6 sequential entries take 500 ms (> 400)', async () => {
     const sim = new Sentinel_sim();
-    sim.s.loadFlowRules([{ resource: R, count: 10, controlBehavior: 2 }]);
+    sim.s.loadFlowRules(sentinelFlowRules([{ resource: R, count: 10, controlBehavior: 2 }]));
     const done = sim.sim.spawn(async () => {
       for (let i = 0; i < 6; i++) (await sim.s.entry(R)).exit();
       return sim.sim.clock.now();
@@ -221,7 +228,7 @@ describe('flow rules through Sentinel (StatisticNode windows, FlowSlot order, pa
   it('RATE_LIMITER: the first request ever passes at once on a virtual clock from 0 (latestPassedTime "never")', async () => {
     // RateLimiterController starts latestPassedTime at -1, "long ago" for Unix ms; modelled as -Infinity.
     const sim = new Sentinel_sim();
-    sim.s.loadFlowRules([{ resource: R, count: 10, controlBehavior: 2 }]);
+    sim.s.loadFlowRules(sentinelFlowRules([{ resource: R, count: 10, controlBehavior: 2 }]));
     const done = sim.sim.spawn(async () => {
       (await sim.s.entry(R)).exit();
       return sim.sim.clock.now();
@@ -232,10 +239,14 @@ describe('flow rules through Sentinel (StatisticNode windows, FlowSlot order, pa
 
   it('a paced wait is part of the response time (Entry.createTimestamp precedes the slot chain): the RT breaker sees it', async () => {
     const sim = new Sentinel_sim();
-    sim.s.loadFlowRules([{ resource: R, count: 10, controlBehavior: 2, maxQueueingTimeMs: 1000 }]);
-    sim.s.loadDegradeRules([
-      { resource: R, grade: 0, count: 250, minRequestAmount: 5, slowRatioThreshold: 0.5, timeWindow: 10 },
-    ]);
+    sim.s.loadFlowRules(
+      sentinelFlowRules([{ resource: R, count: 10, controlBehavior: 2, maxQueueingTimeMs: 1000 }]),
+    );
+    sim.s.loadDegradeRules(
+      sentinelDegradeRules([
+        { resource: R, grade: 0, count: 250, minRequestAmount: 5, slowRatioThreshold: 0.5, timeWindow: 10 },
+      ]),
+    );
     const snapshots: (number | null)[] = [];
     sim.s.onStateChange((_p, _n, _r, snap) => snapshots.push(snap));
     const done = Array.from({ length: 7 }, () => sim.sim.spawn(async () => (await sim.s.entry(R)).exit()));
@@ -250,7 +261,9 @@ describe('flow rules through Sentinel (StatisticNode windows, FlowSlot order, pa
   it('WARM_UP on a virtual clock from 0 starts cold (count / 3 in the first second), and is cold again after idling', async () => {
     // WarmUpController's first syncToken fills the bucket to maxToken ("never filled" = long ago).
     const sim = new Sentinel_sim();
-    sim.s.loadFlowRules([{ resource: R, count: 10, controlBehavior: 1, warmUpPeriodSec: 10 }]);
+    sim.s.loadFlowRules(
+      sentinelFlowRules([{ resource: R, count: 10, controlBehavior: 1, warmUpPeriodSec: 10 }]),
+    );
     const burst = (n: number) =>
       sim.sim.spawn(async () => {
         let passed = 0;
@@ -272,13 +285,13 @@ describe('flow rules through Sentinel (StatisticNode windows, FlowSlot order, pa
     expect(await cold).toBe(3);
   });
 
-  const invalid: { cite: string; rule: FlowRuleConfig; field: string | undefined }[] = [
+  const invalid: { cite: string; rule: SentinelFlowRuleConfig; field: string | undefined }[] = [
     { cite: 'FlowRuleUtil.isValidRule count < 0', rule: { resource: R, count: -1 }, field: 'count' },
     { cite: 'FlowRuleUtil.isValidRule grade', rule: { resource: R, grade: 2 as 1 }, field: 'grade' },
     {
       cite: 'checkControlBehaviorField WARM_UP',
       rule: { resource: R, controlBehavior: 1, warmUpPeriodSec: 0 },
-      field: 'warmUpPeriodSec',
+      field: 'warmUpPeriodMs',
     },
     {
       cite: 'checkControlBehaviorField RATE_LIMITER',
@@ -301,7 +314,7 @@ describe('flow rules through Sentinel (StatisticNode windows, FlowSlot order, pa
   ];
   for (const row of invalid) {
     it(`FlowRule validation: ${row.cite} → ${row.field ?? 'valid'}`, () => {
-      expect(flowRuleProblem(flowRule(row.rule))?.field).toBe(row.field);
+      expect(flowRuleProblem(flowRule(flowRuleFromSentinel(row.rule)))?.field).toBe(row.field);
     });
   }
 
@@ -312,19 +325,19 @@ describe('flow rules through Sentinel (StatisticNode windows, FlowSlot order, pa
       count: 0,
       strategy: 0,
       controlBehavior: 0,
-      warmUpPeriodSec: 10,
+      warmUpPeriodMs: 10_000,
       maxQueueingTimeMs: 500,
       limitApp: 'default',
       clusterMode: false,
     });
-    const s = new Sentinel({ clock: new ManualClock() });
-    expect(() => s.loadFlowRules([{ resource: R, count: -2 }])).toThrow(InvalidRuleError);
-    expect(() => s.loadFlowRules([{ resource: R, count: -2 }])).toThrow(/FlowRule\.count/);
+    const s = new Sentinel({}, { clock: new ManualClock() });
+    expect(() => s.loadFlowRules(sentinelFlowRules([{ resource: R, count: -2 }]))).toThrow(InvalidRuleError);
+    expect(() => s.loadFlowRules(sentinelFlowRules([{ resource: R, count: -2 }]))).toThrow(/FlowRule\.count/);
   });
 });
 
 /** A Simulation and a Sentinel on its clock. */
 class Sentinel_sim {
   readonly sim = new Simulation({ seed: 1 });
-  readonly s = new Sentinel({ clock: this.sim.clock });
+  readonly s = new Sentinel({}, { clock: this.sim.clock });
 }
