@@ -3,12 +3,21 @@ export type {
   FallbackMode,
   FallbackPorts,
   FallbackResult,
+  ModelAnswer,
   ModelFailure,
+  ModelFallbackOptions,
   TaskRunner,
 } from './fallback.ts';
-export { chatWithFallback, TimeoutError, withTimeout } from './fallback.ts';
+export {
+  AllModelsFailedError,
+  chatWithFallback,
+  ModelFallback,
+  TimeoutError,
+  withTimeout,
+} from './fallback.ts';
 export type {
   RejectedExecutionHandlerName,
+  SpringTaskExecutorProperties,
   Submitted,
   TaskContext,
   ThreadPoolExecutorOptions,
@@ -16,6 +25,7 @@ export type {
 } from './thread-pool-executor.ts';
 export {
   articleLlmExecutorOptions,
+  executorFromSpringProperties,
   INTEGER_MAX_VALUE,
   RejectedExecutionException,
   springTaskExecutorDefaults,

@@ -98,7 +98,7 @@ describe('issue 3: Sentinel, TokenBucket, Coalescer, ThreadPoolExecutor', () => 
         corePoolSize: 1,
         maxPoolSize: 1,
         queueCapacity: 0,
-        keepAliveSeconds: 60,
+        keepAliveMs: 60_000,
         rejectedExecutionHandler: 'AbortPolicy',
       },
       { clock: sim.clock },
