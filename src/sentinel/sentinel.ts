@@ -1,3 +1,4 @@
+import { admitted, failed, type Outcome, refused } from '../outcome.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { TraceSink } from '../ports/trace.ts';
 import {
@@ -271,6 +272,42 @@ export class Sentinel {
     return Promise.resolve(v);
   }
 
+  /**
+   * The guarded call's one shape: enters `resource` as `entry(resource, acquireCount)` does, runs
+   * `fn` and exits, and reports the outcome instead of throwing. A flow rule's refusal is
+   * `refused` by `'flow-rule'`, a breaker's by `'degrade-rule'` (each with the resource and the
+   * rule's grade name, e.g. `'QPS'`, `'EXCEPTION_RATIO'`), and `fn` never runs. An error from `fn`
+   * (a rejection or a throw) is recorded on the entry before it exits, as `run` without handlers
+   * records it (so the exception breakers count it), and comes back `failed`; a `BlockException`
+   * from a nested resource is `failed` too (this resource's rules admitted the call). Rejects with
+   * a `RangeError` for a blank `resource` or a bad `acquireCount`, as `entry` does. An admitted
+   * call costs what `run` costs: no async frame, one reaction when `fn` returns a promise.
+   */
+  attempt<T>(resource: string, fn: () => T | PromiseLike<T>, acquireCount = 1): Promise<Outcome<T>> {
+    if (resource !== this.#lastResource || this.#lastSlot === undefined) {
+      try {
+        assertResource('Sentinel.attempt', resource);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (acquireCount !== 1 && (!Number.isSafeInteger(acquireCount) || acquireCount < 1)) {
+      return Promise.reject(
+        new RangeError(
+          `Sentinel.attempt: acquireCount must be a positive safe integer, got ${describeValue(acquireCount)}`,
+        ),
+      );
+    }
+    let r: Entry | Promise<Entry>;
+    try {
+      r = this.#enter(resource, acquireCount);
+    } catch (error) {
+      return settleRefusal<T>(error);
+    }
+    if (r instanceof Entry) return attemptAdmitted(r, fn);
+    return r.then((entry) => attemptAdmitted(entry, fn), settleRefusal<T>);
+  }
+
   // `run` after a pacing wait: await the entry, then call `fn`.
   async #runAfterWait<T>(
     pending: Promise<Entry>,
@@ -434,6 +471,69 @@ export class Sentinel {
     }
     return new DefaultController(rule.count, rule.grade);
   }
+}
+
+const FLOW_GRADE_NAMES: Readonly<Record<number, string>> = { 0: 'THREAD', 1: 'QPS' };
+const DEGRADE_GRADE_NAMES: Readonly<Record<number, string>> = {
+  0: 'RT',
+  1: 'EXCEPTION_RATIO',
+  2: 'EXCEPTION_COUNT',
+};
+
+// `attempt` once the entry is admitted: run `fn`, record its error as `run` does, exit.
+function attemptAdmitted<T>(entry: Entry, fn: () => T | PromiseLike<T>): Promise<Outcome<T>> {
+  let v: T | PromiseLike<T>;
+  try {
+    v = fn();
+  } catch (error) {
+    return attemptFailed(entry, error);
+  }
+  if (isThenable(v)) {
+    return Promise.resolve(v).then(
+      (value) => {
+        entry.exit();
+        return admitted(value);
+      },
+      (error: unknown) => {
+        entry.setError(error);
+        entry.exit();
+        return failed<T>(error);
+      },
+    );
+  }
+  try {
+    entry.exit();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return Promise.resolve(admitted(v));
+}
+
+function attemptFailed<T>(entry: Entry, error: unknown): Promise<Outcome<T>> {
+  try {
+    entry.setError(error);
+    entry.exit();
+  } catch (exitError) {
+    return Promise.reject(exitError);
+  }
+  return Promise.resolve(failed<T>(error));
+}
+
+// A refusal becomes its Outcome; anything else thrown while entering is a bug and rejects.
+function settleRefusal<T>(error: unknown): Promise<Outcome<T>> {
+  if (error instanceof FlowException) {
+    const { resource, grade } = error.rule;
+    return Promise.resolve(
+      refused<T>({ by: 'flow-rule', resource, grade: FLOW_GRADE_NAMES[grade] ?? String(grade) }),
+    );
+  }
+  if (error instanceof DegradeException) {
+    const { resource, grade } = error.rule;
+    return Promise.resolve(
+      refused<T>({ by: 'degrade-rule', resource, grade: DEGRADE_GRADE_NAMES[grade] ?? String(grade) }),
+    );
+  }
+  return Promise.reject(error);
 }
 
 // The last resource entered or given rules (`#lastResource`, once `#lastSlot` is set) is always a

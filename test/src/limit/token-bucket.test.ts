@@ -248,3 +248,20 @@ describe('TokenBucket on the real clock', () => {
     expect(left).toBeLessThanOrEqual(3);
   });
 });
+
+describe('TokenBucket.attempt: one Outcome per call', () => {
+  it.each(['seed', 'exact'] as const)(
+    '%s: admitted while tokens last, then refused with the permits asked for',
+    (variant) => {
+      const clock = new ManualClock();
+      const bucket = new TokenBucket({ capacity: 3, refillRate: 1, variant }, { clock });
+      expect(bucket.attempt(2)).toEqual({ kind: 'admitted', value: undefined });
+      expect(bucket.attempt(2)).toEqual({ kind: 'refused', reason: { by: 'token-bucket', permits: 2 } });
+      expect(bucket.attempt()).toEqual({ kind: 'admitted', value: undefined });
+      expect(bucket.attempt()).toEqual({ kind: 'refused', reason: { by: 'token-bucket', permits: 1 } });
+      clock.advance(1000);
+      expect(bucket.attempt().kind).toBe('admitted');
+      expect(() => bucket.attempt(0)).toThrow(RangeError);
+    },
+  );
+});
