@@ -406,3 +406,23 @@ describe('Coalescer on the real clock', () => {
     expect([c.upstreamCalls, c.merged]).toEqual([1, 1]);
   });
 });
+
+describe('Coalescer counters', () => {
+  it('upstreamCalls and merged are read-only: only the coalescer counts', async () => {
+    const sim = new Simulation({ seed: 'coalesce-counters' });
+    const c = new Coalescer({}, { clock: sim.clock });
+    const both = sim.spawn(() => Promise.all([c.execute('k', async () => 1), c.execute('k', async () => 2)]));
+    await sim.run();
+    expect(await both).toEqual([
+      { value: 1, shared: true },
+      { value: 1, shared: true },
+    ]);
+    expect([c.upstreamCalls, c.merged]).toEqual([1, 1]);
+    expect(() => {
+      (c as unknown as { upstreamCalls: number }).upstreamCalls = 0;
+    }).toThrow(TypeError);
+    expect(() => {
+      (c as unknown as { merged: number }).merged = 0;
+    }).toThrow(TypeError);
+  });
+});
