@@ -11,6 +11,7 @@ import {
   ThreadPoolExecutor,
   type ThreadPoolExecutorOptions,
 } from '../../../src/executor/index.ts';
+import { traceEventProblem } from '../../../src/ports/trace-events.ts';
 
 const UNIT_MS = 500;
 
@@ -661,5 +662,26 @@ describe('ThreadPoolExecutor.attempt: one Outcome per task', () => {
       },
     );
     expect(seen).toEqual({ kind: 'admitted', value: 'caller' });
+  });
+});
+
+describe('executor trace events fit the vocabulary (src/ports/trace-events.ts)', () => {
+  it('worker-start, worker-exit, caller-runs and rejected', async () => {
+    const events: [string, string, Readonly<Record<string, unknown>> | undefined][] = [];
+    const sim = new Simulation({ seed: 'tpe-vocabulary' });
+    const ex = new ThreadPoolExecutor(
+      {
+        corePoolSize: 0,
+        maxPoolSize: 1,
+        queueCapacity: 0,
+        keepAliveMs: 10,
+        rejectedExecutionHandler: 'CallerRunsPolicy',
+      },
+      { clock: sim.clock, trace: { emit: (c, k, f) => events.push([c, k, f]) } },
+    );
+    sim.spawn(() => Promise.all([ex.execute(() => sim.clock.sleep(5)), ex.execute(async () => 1)]));
+    await sim.run();
+    expect(events.map(([, k]) => k)).toEqual(['worker-start', 'rejected', 'caller-runs', 'worker-exit']);
+    expect(events.map(([c, k, f]) => traceEventProblem(c, k, f))).toEqual(events.map(() => undefined));
   });
 });
