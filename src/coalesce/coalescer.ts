@@ -98,15 +98,19 @@ class ScheduledExecutor {
     const task: ScheduledTask = { dueMs: this.#clock.now() + delayMs, seq: this.#seq++, run };
     // Keep (dueMs, seq) order; with one fixed delay this is an append.
     let i = this.#queue.length;
-    while (i > 0 && this.#queue[i - 1]!.dueMs > task.dueMs) i--;
+    while (i > 0 && (this.#queue[i - 1]?.dueMs ?? Number.NEGATIVE_INFINITY) > task.dueMs) i--;
     this.#queue.splice(i, 0, task);
     this.#clock.schedule(delayMs, () => this.#pump());
   }
 
   #pump(): void {
     const now = this.#clock.now();
-    while (this.#idle > 0 && this.#queue.length > 0 && this.#queue[0]!.dueMs <= now) {
-      const task = this.#queue.shift()!;
+    for (
+      let task = this.#queue[0];
+      this.#idle > 0 && task !== undefined && task.dueMs <= now;
+      task = this.#queue[0]
+    ) {
+      this.#queue.shift();
       this.#idle--;
       task.run().finally(() => {
         this.#idle++;

@@ -1,3 +1,4 @@
+import { present } from '../assert.ts';
 import { admitted, failed, type Outcome, refused } from '../outcome.ts';
 import { AbortError, abortReason, type Clock } from '../ports/clock.ts';
 import type { LlmRequest, LlmResponse, LlmUpstream } from '../ports/llm.ts';
@@ -365,8 +366,9 @@ async function seedFallback(
       : undefined;
     const outcome = await cell.promise;
     timer?.cancel();
-    if (outcome.ok) return { fallback: false, model: upstreams[i]!.model, response: outcome.response };
-    failures.push({ model: upstreams[i]!.model, error: outcome.error });
+    const model = present(upstreams[i], 'the upstream of a future').model;
+    if (outcome.ok) return { fallback: false, model, response: outcome.response };
+    failures.push({ model, error: outcome.error });
   }
   return { fallback: true, failures };
 }
@@ -408,7 +410,7 @@ function firstSuccess(
     upstreams.forEach((u, i) => {
       let call: Promise<LlmResponse>;
       try {
-        call = u.complete(request, controllers[i]!.signal);
+        call = u.complete(request, present(controllers[i], "the upstream's controller").signal);
       } catch (error) {
         call = Promise.reject(error);
       }

@@ -165,7 +165,8 @@ type RunState = 'RUNNING' | 'SHUTDOWN' | 'TERMINATED';
 
 /** A FIFO of jobs with O(1) push and shift. */
 class JobQueue {
-  #items: Job[] = [];
+  // Spent head slots are cleared to undefined so their jobs can be collected.
+  #items: (Job | undefined)[] = [];
   #head = 0;
   get size(): number {
     return this.#items.length - this.#head;
@@ -174,9 +175,9 @@ class JobQueue {
     this.#items.push(job);
   }
   shift(): Job | undefined {
-    if (this.#head === this.#items.length) return undefined;
-    const job = this.#items[this.#head]!;
-    this.#items[this.#head++] = undefined as unknown as Job;
+    const job = this.#items[this.#head];
+    if (job === undefined) return undefined;
+    this.#items[this.#head++] = undefined;
     if (this.#head > COMPACT_AFTER_SHIFTS && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;

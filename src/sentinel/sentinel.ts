@@ -93,8 +93,7 @@ class ResourceSlot implements EntryOwner {
     if (entry.blockError !== undefined) return;
     entry.completeTimestampMs = this.#clock.now();
     this.node.exit();
-    const breakers = this.breakers;
-    for (let i = 0; i < breakers.length; i++) breakers[i]!.onRequestComplete(entry);
+    for (const cb of this.breakers) cb.onRequestComplete(entry);
   }
 }
 
@@ -385,7 +384,8 @@ export class Sentinel {
     const entry = new Entry(resource, now, acquireCount, slot);
     const checkers = slot.flow;
     for (let i = 0; i < checkers.length; i++) {
-      const c = checkers[i]!;
+      const c = checkers[i];
+      if (c === undefined) break;
       const wait = c.controller.canPass(slot.node, acquireCount);
       if (wait < 0) throw this.#block(entry, new FlowException(c.rule));
       if (wait > 0) return this.#enterAfterWait(slot, entry, checkers, i, wait);
@@ -403,7 +403,8 @@ export class Sentinel {
   ): Promise<Entry> {
     await this.#clock.sleep(wait);
     for (let i = from + 1; i < checkers.length; i++) {
-      const c = checkers[i]!;
+      const c = checkers[i];
+      if (c === undefined) break;
       const w = c.controller.canPass(slot.node, entry.acquireCount);
       if (w < 0) throw this.#block(entry, new FlowException(c.rule));
       if (w > 0) await this.#clock.sleep(w);
@@ -414,9 +415,7 @@ export class Sentinel {
   // DegradeSlot.performChecking: every breaker in rule order; the first refusal blocks. Then
   // StatisticSlot counts the pass and the thread, at `now`.
   #degradeCheck(slot: ResourceSlot, entry: Entry, now: number): Entry {
-    const breakers = slot.breakers;
-    for (let i = 0; i < breakers.length; i++) {
-      const cb = breakers[i]!;
+    for (const cb of slot.breakers) {
       if (!cb.tryPass(entry)) throw this.#block(entry, new DegradeException(cb.rule));
     }
     slot.node.addPass(entry.acquireCount, now);
@@ -438,7 +437,8 @@ export class Sentinel {
   // Slots are never removed, so the last one looked up can be remembered: a gateway enters the same
   // resource over and over.
   #slotOf(resource: string): ResourceSlot {
-    if (resource === this.#lastResource) return this.#lastSlot!;
+    const last = this.#lastSlot;
+    if (resource === this.#lastResource && last !== undefined) return last;
     let slot = this.#slots.get(resource);
     if (slot === undefined) {
       slot = new ResourceSlot(this.#clock);

@@ -121,15 +121,15 @@ export abstract class AbstractCircuitBreaker {
     if (state === 'OPEN') return;
     if (state === 'HALF_OPEN') {
       // The completion decides alone, whichever request it is (the probe or a straggler).
-      if (bad) this.transformToOpen(1.0);
-      else this.fromHalfOpenToClose();
+      if (bad) this.#transformToOpen(1.0);
+      else this.#fromHalfOpenToClose();
       return;
     }
     // values(now) of the one bucket just counted into: its own counters.
     const total = w.total;
     if (total < this.rule.minRequestAmount) return;
     const tripped = this.trippedValue(w.bad, total);
-    if (tripped !== undefined) this.transformToOpen(tripped);
+    if (tripped !== undefined) this.#transformToOpen(tripped);
   }
 
   /** Whether the completed request counts against the threshold (slow, or failed). */
@@ -163,7 +163,7 @@ export abstract class AbstractCircuitBreaker {
   }
 
   /** `transformToOpen`: CLOSED → OPEN or HALF_OPEN → OPEN, with the retry deadline moved to now + recovery. */
-  protected transformToOpen(snapshotValue: number): void {
+  #transformToOpen(snapshotValue: number): void {
     const prev = this.#phase.state;
     if (prev === 'OPEN') return;
     this.#phase = { state: 'OPEN', nextRetryTimestampMs: this.clock.now() + this.recoveryTimeoutMs };
@@ -171,7 +171,7 @@ export abstract class AbstractCircuitBreaker {
   }
 
   /** `fromHalfOpenToClose`: resets the current window (the probe's own count included), then notifies. */
-  protected fromHalfOpenToClose(): void {
+  #fromHalfOpenToClose(): void {
     if (this.#phase.state !== 'HALF_OPEN') return;
     this.#phase = CLOSED;
     this.#resetStat();
