@@ -86,6 +86,18 @@ async function sentinelRunAsync(): Promise<Measurement> {
   return { ops: N, ms: performance.now() - t0 };
 }
 
+// attempt() reports an Outcome instead of throwing; on the admitted path it should cost what run() does.
+async function sentinelAttemptAsync(): Promise<Measurement> {
+  const s = new Sentinel({}, { clock: new SystemClock() });
+  s.loadDegradeRules([ARTICLE_RT_DEGRADE_RULE]);
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) {
+    const out = await s.attempt(R, () => workAsync(i));
+    if (out.kind !== 'admitted') throw new Error('bench: attempt was not admitted');
+  }
+  return { ops: N, ms: performance.now() - t0 };
+}
+
 async function cockatielAsync(): Promise<Measurement> {
   const policy = circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) });
   const t0 = performance.now();
@@ -165,6 +177,12 @@ export const cases: BenchCase[] = [
     unit: 'calls/s',
     ours: { label: 'hasim Sentinel run(async fn)', run: sentinelRunAsync },
     peer: { label: 'cockatiel 3 execute(async fn)', run: cockatielAsync },
+  },
+  {
+    name: 'sentinel: context — attempt() (an Outcome) vs run(), the guarded function async',
+    unit: 'calls/s',
+    ours: { label: 'hasim Sentinel attempt(async fn)', run: sentinelAttemptAsync },
+    peer: { label: 'hasim Sentinel run(async fn)', run: sentinelRunAsync },
   },
   {
     name: 'sentinel: context — entry/exit vs cockatiel SamplingBreaker (windowed ratio, one Date.now() per call)',
