@@ -18,16 +18,13 @@ export {
 export type {
   RejectedExecutionHandlerName,
   SpringTaskExecutorProperties,
-  Submitted,
-  TaskContext,
   ThreadPoolExecutorOptions,
-  ThreadPoolExecutorPorts,
-} from './thread-pool-executor.ts';
+} from './options.ts';
 export {
   articleLlmExecutorOptions,
   executorFromSpringProperties,
   INTEGER_MAX_VALUE,
-  RejectedExecutionException,
   springTaskExecutorDefaults,
-  ThreadPoolExecutor,
-} from './thread-pool-executor.ts';
+} from './options.ts';
+export type { Submitted, TaskContext, ThreadPoolExecutorPorts } from './thread-pool-executor.ts';
+export { RejectedExecutionException, ThreadPoolExecutor } from './thread-pool-executor.ts';
