@@ -16,10 +16,10 @@ export interface TokenBucketOptions {
   /** Most tokens the bucket holds; it starts full. A positive integer, in tokens. */
   readonly capacity: number;
   /**
-   * Tokens added per second. `'seed'`: a positive integer (the article's `long`); `'exact'`: a
+   * Tokens added per second (the article's `refillRate`). `'seed'`: a positive integer (its `long`); `'exact'`: a
    * positive multiple of 0.001 tokens/s.
    */
-  readonly refillRate: number;
+  readonly refillTokensPerSecond: number;
   /** @defaultValue 'exact' */
   readonly variant?: TokenBucketVariant;
 }
@@ -164,14 +164,14 @@ const ADMITTED: Outcome<void> = Object.freeze(admitted(undefined));
  * (`variant: 'exact'`, the default). Both start full at construction time.
  *
  * Invariant (both variants): `0 <= tokens <= capacity`, and over any interval of `e` seconds the
- * bucket admits at most `capacity + refillRate × e` permits. The seed variant admits fewer: with
- * refillRate 10/s polled every 30 ms it refills one token per 120 ms (8.3/s), not per 100 ms.
+ * bucket admits at most `capacity + refillTokensPerSecond × e` permits. The seed variant admits fewer: with
+ * refillTokensPerSecond 10/s polled every 30 ms it refills one token per 120 ms (8.3/s), not per 100 ms.
  */
 export class TokenBucket {
   /** Capacity in tokens. */
   readonly capacity: number;
   /** Refill rate in tokens per second. */
-  readonly refillRate: number;
+  readonly refillTokensPerSecond: number;
   /** The variant this bucket runs. */
   readonly variant: TokenBucketVariant;
 
@@ -183,22 +183,28 @@ export class TokenBucket {
     if (variant !== 'seed' && variant !== 'exact') {
       throw new TypeError(`TokenBucket: variant must be 'seed' or 'exact', got ${String(variant)}`);
     }
-    const { capacity, refillRate } = options;
+    const { capacity, refillTokensPerSecond } = options;
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
       throw new RangeError(`TokenBucket: capacity must be a positive integer (tokens), got ${capacity}`);
     }
-    if (typeof refillRate !== 'number' || !Number.isFinite(refillRate) || refillRate <= 0) {
-      throw new RangeError(`TokenBucket: refillRate must be a positive number (tokens/s), got ${refillRate}`);
-    }
-    if (variant === 'seed' && !Number.isSafeInteger(refillRate)) {
+    if (
+      typeof refillTokensPerSecond !== 'number' ||
+      !Number.isFinite(refillTokensPerSecond) ||
+      refillTokensPerSecond <= 0
+    ) {
       throw new RangeError(
-        `TokenBucket: refillRate must be a positive integer (tokens/s) for variant 'seed' (the article's long), got ${refillRate}`,
+        `TokenBucket: refillTokensPerSecond must be a positive number (tokens/s), got ${refillTokensPerSecond}`,
       );
     }
-    const microPerMs = Math.round(refillRate * 1000);
-    if (variant === 'exact' && Math.abs(refillRate * 1000 - microPerMs) > 1e-6) {
+    if (variant === 'seed' && !Number.isSafeInteger(refillTokensPerSecond)) {
       throw new RangeError(
-        `TokenBucket: refillRate must be a multiple of 0.001 tokens/s for variant 'exact', got ${refillRate}`,
+        `TokenBucket: refillTokensPerSecond must be a positive integer (tokens/s) for variant 'seed' (the article's long), got ${refillTokensPerSecond}`,
+      );
+    }
+    const microPerMs = Math.round(refillTokensPerSecond * 1000);
+    if (variant === 'exact' && Math.abs(refillTokensPerSecond * 1000 - microPerMs) > 1e-6) {
+      throw new RangeError(
+        `TokenBucket: refillTokensPerSecond must be a multiple of 0.001 tokens/s for variant 'exact', got ${refillTokensPerSecond}`,
       );
     }
     if (capacity * MICRO > Number.MAX_SAFE_INTEGER) {
@@ -208,13 +214,13 @@ export class TokenBucket {
     }
     if (!ports?.clock) throw new TypeError('TokenBucket: ports.clock is required');
     this.capacity = capacity;
-    this.refillRate = refillRate;
+    this.refillTokensPerSecond = refillTokensPerSecond;
     this.variant = variant;
     this.#clock = ports.clock;
     const now = this.#clock.now();
     this.#bucket =
       variant === 'seed'
-        ? new SeedBucket(capacity, refillRate, now)
+        ? new SeedBucket(capacity, refillTokensPerSecond, now)
         : new ExactBucket(capacity, microPerMs, now);
   }
 

@@ -88,7 +88,10 @@ describe('issue 3: Sentinel, TokenBucket, Coalescer, ThreadPoolExecutor', () => 
 
   it('TokenBucket, Coalescer and ThreadPoolExecutor with the issue’s option names', async () => {
     const sim = new Simulation({ seed: 1 });
-    const bucket = new TokenBucket({ capacity: 2, refillRate: 1, variant: 'seed' }, { clock: sim.clock });
+    const bucket = new TokenBucket(
+      { capacity: 2, refillTokensPerSecond: 1, variant: 'seed' },
+      { clock: sim.clock },
+    );
     expect([bucket.tryAcquire(), bucket.tryAcquire(), bucket.tryAcquire()]).toEqual([true, true, false]);
     expect(bucket.availableTokens()).toBe(0);
 
