@@ -30,7 +30,14 @@ export {
 } from './degrade/rule.ts';
 export { Entry } from './entry.ts';
 export { BlockException, InvalidRuleError } from './errors.ts';
-export type { TrafficShapingController } from './flow/controllers.ts';
+export type {
+  DefaultControllerOptions,
+  FlowControllerPorts,
+  RateLimiterControllerOptions,
+  TrafficShapingController,
+  WarmUpControllerOptions,
+  WarmUpRateLimiterControllerOptions,
+} from './flow/controllers.ts';
 export {
   BLOCK,
   DefaultController,

@@ -452,24 +452,24 @@ export class Sentinel {
   // FlowRuleUtil.generateRater: shaping only for the QPS grade; THREAD always uses DefaultController.
   #controllerFor(rule: FlowRule): TrafficShapingController {
     if (rule.grade === FlowGrade.QPS) {
+      const { count, warmUpPeriodMs, maxQueueingTimeMs } = rule;
+      const coldFactor = this.#coldFactor;
+      const ports = { clock: this.#clock };
       switch (rule.controlBehavior) {
         case ControlBehavior.WARM_UP:
-          return new WarmUpController(rule.count, rule.warmUpPeriodMs / 1000, this.#coldFactor, this.#clock);
+          return new WarmUpController({ count, warmUpPeriodMs, coldFactor }, ports);
         case ControlBehavior.RATE_LIMITER:
-          return new RateLimiterController(rule.maxQueueingTimeMs, rule.count, this.#clock);
+          return new RateLimiterController({ count, maxQueueingTimeMs }, ports);
         case ControlBehavior.WARM_UP_RATE_LIMITER:
           return new WarmUpRateLimiterController(
-            rule.count,
-            rule.warmUpPeriodMs / 1000,
-            rule.maxQueueingTimeMs,
-            this.#coldFactor,
-            this.#clock,
+            { count, warmUpPeriodMs, maxQueueingTimeMs, coldFactor },
+            ports,
           );
         default:
           break;
       }
     }
-    return new DefaultController(rule.count, rule.grade);
+    return new DefaultController({ count: rule.count, grade: rule.grade });
   }
 }
 

@@ -112,7 +112,10 @@ describe('flow controllers do not depend on the clock origin', () => {
   it('the first syncToken fills the warm-up bucket to maxToken on a clock from 0 and at 1.7e12', () => {
     const node: FlowNode = { passQps: () => 0, previousPassQps: () => 0, curThreadNum: () => 0 };
     for (const startMs of [0, UNIX_MS]) {
-      const c = new WarmUpController(10, 10, 3, new ManualClock(startMs));
+      const c = new WarmUpController(
+        { count: 10, warmUpPeriodMs: 10_000, coldFactor: 3 },
+        { clock: new ManualClock(startMs) },
+      );
       c.canPass(node, 1);
       expect({ startMs, tokens: c.tokens }).toEqual({ startMs, tokens: c.maxToken });
     }
@@ -120,7 +123,7 @@ describe('flow controllers do not depend on the clock origin', () => {
 
   it('RateLimiterController: latestPassedTime is -Infinity ("never") until the first pass', () => {
     const clock = new ManualClock(0);
-    const c = new RateLimiterController(500, 10, clock);
+    const c = new RateLimiterController({ maxQueueingTimeMs: 500, count: 10 }, { clock });
     const node: FlowNode = { passQps: () => 0, previousPassQps: () => 0, curThreadNum: () => 0 };
     expect(c.latestPassedTime).toBe(Number.NEGATIVE_INFINITY);
     expect(c.canPass(node, 1)).toBe(0);
@@ -138,10 +141,13 @@ describe('flow controllers do not depend on the clock origin', () => {
   const kinds = ['WarmUp', 'RateLimiter', 'WarmUpRateLimiter'] as const;
   const make = (kind: (typeof kinds)[number], clock: ManualClock): TrafficShapingController =>
     kind === 'WarmUp'
-      ? new WarmUpController(10, 10, 3, clock)
+      ? new WarmUpController({ count: 10, warmUpPeriodMs: 10_000, coldFactor: 3 }, { clock })
       : kind === 'RateLimiter'
-        ? new RateLimiterController(500, 10, clock)
-        : new WarmUpRateLimiterController(10, 10, 1000, 3, clock);
+        ? new RateLimiterController({ maxQueueingTimeMs: 500, count: 10 }, { clock })
+        : new WarmUpRateLimiterController(
+            { count: 10, warmUpPeriodMs: 10_000, maxQueueingTimeMs: 1000, coldFactor: 3 },
+            { clock },
+          );
 
   it('property (seed 20260401): canPass results are the same at origin 0 and at origin k·1000 ms', () => {
     fc.assert(

@@ -35,31 +35,34 @@ function stubNode(v: { passQps?: number; previousPassQps?: number; threads?: num
 
 describe('flow controllers (Sentinel controller tests)', () => {
   it('DefaultControllerTest.testCanPassForQps: passQps 9 passes, 10 refuses (threshold 10)', () => {
-    const c = new DefaultController(10, 1);
+    const c = new DefaultController({ count: 10, grade: 1 });
     expect(c.canPass(stubNode({ passQps: 9 }), 1)).toBe(0);
     expect(c.canPass(stubNode({ passQps: 10 }), 1)).toBe(BLOCK);
   });
 
   it('DefaultControllerTest.testCanPassForThreadCount: 7 in flight passes, 8 refuses (threshold 8)', () => {
-    const c = new DefaultController(8, 0);
+    const c = new DefaultController({ count: 8, grade: 0 });
     expect(c.canPass(stubNode({ threads: 7 }), 1)).toBe(0);
     expect(c.canPass(stubNode({ threads: 8 }), 1)).toBe(BLOCK);
   });
 
   it('DefaultController.avgUsedTokens casts passQps to int: 9.9 counts as 9', () => {
-    expect(new DefaultController(10, 1).canPass(stubNode({ passQps: 9.9 }), 1)).toBe(0);
+    expect(new DefaultController({ count: 10, grade: 1 }).canPass(stubNode({ passQps: 9.9 }), 1)).toBe(0);
   });
 
   it('WarmUpController construction: count 10, 10 s, cold factor 3 → warning 50, max 100, slope 0.004', () => {
     // WarmUpController.construct; the same numbers as the Guava-derived comment in the source.
-    const c = new WarmUpController(10, 10, 3, new ManualClock());
+    const c = new WarmUpController(
+      { count: 10, warmUpPeriodMs: 10_000, coldFactor: 3 },
+      { clock: new ManualClock() },
+    );
     expect([c.warningToken, c.maxToken]).toEqual([50, 100]);
     expect(c.slope).toBeCloseTo(0.004, 12);
   });
 
   it('WarmUpControllerTest.testWarmUp', () => {
     const clock = new ManualClock(1_700_000_000_123); // setCurrentMillis(System.currentTimeMillis())
-    const c = new WarmUpController(10, 10, 3, clock);
+    const c = new WarmUpController({ count: 10, warmUpPeriodMs: 10_000, coldFactor: 3 }, { clock });
     const v = { passQps: 8, previousPassQps: 1 };
     const node = stubNode(v);
     expect(c.canPass(node, 1)).toBe(BLOCK); // cold: the ceiling is ~count / coldFactor
@@ -77,14 +80,17 @@ describe('flow controllers (Sentinel controller tests)', () => {
   });
 
   it('WarmUpController at full cold admits passQps + 1 <= nextUp(count / coldFactor) = 3.33…', () => {
-    const c = new WarmUpController(10, 10, 3, new ManualClock(1_700_000_000_000));
+    const c = new WarmUpController(
+      { count: 10, warmUpPeriodMs: 10_000, coldFactor: 3 },
+      { clock: new ManualClock(1_700_000_000_000) },
+    );
     expect(c.canPass(stubNode({ passQps: 2 }), 1)).toBe(0);
     expect(c.tokens).toBe(100);
     expect(c.canPass(stubNode({ passQps: 3 }), 1)).toBe(BLOCK);
   });
 
   it('ThrottlingControllerTest.testThrottlingControllerZeroThreshold: count 0 refuses, acquireCount 0 passes', () => {
-    const c = new RateLimiterController(500, 0, new ManualClock());
+    const c = new RateLimiterController({ maxQueueingTimeMs: 500, count: 0 }, { clock: new ManualClock() });
     for (let i = 0; i < 2; i++) {
       expect(c.canPass(stubNode({}), 1)).toBe(BLOCK);
       expect(c.canPass(stubNode({}), 0)).toBe(0);
@@ -92,26 +98,35 @@ describe('flow controllers (Sentinel controller tests)', () => {
   });
 
   it('ThrottlingControllerTest.testThrottlingControllerQueueTimeout: 10 simultaneous at 10 QPS / 500 ms → waits 0..500, 4 refused', () => {
-    const c = new RateLimiterController(500, 10, new ManualClock(1_700_000_000_000));
+    const c = new RateLimiterController(
+      { maxQueueingTimeMs: 500, count: 10 },
+      { clock: new ManualClock(1_700_000_000_000) },
+    );
     const waits = Array.from({ length: 10 }, () => c.canPass(stubNode({}), 1));
     expect(waits).toEqual([0, 100, 200, 300, 400, 500, BLOCK, BLOCK, BLOCK, BLOCK]);
   });
 
   it('RateLimiterController: an idle gap grants no burst credit (latestPassedTime jumps to now)', () => {
     const clock = new ManualClock(1_700_000_000_000);
-    const c = new RateLimiterController(500, 10, clock);
+    const c = new RateLimiterController({ maxQueueingTimeMs: 500, count: 10 }, { clock });
     c.canPass(stubNode({}), 1);
     clock.advance(10_000);
     expect([c.canPass(stubNode({}), 1), c.canPass(stubNode({}), 1)]).toEqual([0, 100]);
   });
 
   it('RateLimiterController (1.8.6, ms only): count 3 paces at round(333.3) = 333 ms', () => {
-    const c = new RateLimiterController(1000, 3, new ManualClock(1_700_000_000_000));
+    const c = new RateLimiterController(
+      { maxQueueingTimeMs: 1000, count: 3 },
+      { clock: new ManualClock(1_700_000_000_000) },
+    );
     expect([0, 1, 2, 3].map(() => c.canPass(stubNode({}), 1))).toEqual([0, 333, 666, 999]);
   });
 
   it('WarmUpRateLimiterControllerTest.testPaceCanNotPass: timeout 10 ms refuses the second', () => {
-    const c = new WarmUpRateLimiterController(10, 10, 10, 3, new ManualClock(1_700_000_000_000));
+    const c = new WarmUpRateLimiterController(
+      { count: 10, warmUpPeriodMs: 10_000, maxQueueingTimeMs: 10, coldFactor: 3 },
+      { clock: new ManualClock(1_700_000_000_000) },
+    );
     const node = stubNode({ passQps: 100, previousPassQps: 100 });
     expect(c.canPass(node, 1)).toBe(0);
     expect(c.canPass(node, 1)).toBe(BLOCK);
@@ -119,7 +134,10 @@ describe('flow controllers (Sentinel controller tests)', () => {
 
   it('WarmUpRateLimiterControllerTest.testPace: after the drain the interval is 1 / count = 100 ms', () => {
     const clock = new ManualClock(1_700_000_000_000);
-    const c = new WarmUpRateLimiterController(10, 10, 1000, 3, clock);
+    const c = new WarmUpRateLimiterController(
+      { count: 10, warmUpPeriodMs: 10_000, maxQueueingTimeMs: 1000, coldFactor: 3 },
+      { clock },
+    );
     const node = stubNode({ passQps: 100, previousPassQps: 100 });
     expect(c.canPass(node, 1)).toBe(0);
     const waits: number[] = [];
