@@ -83,9 +83,7 @@ export class RedisLimiter {
   readonly script: string;
   /** SHA1 of {@link RedisLimiter.script}, what EVALSHA sends. */
   readonly sha1: string;
-  /** EVALSHA calls made, and how many of them fell back to EVAL after NOSCRIPT. */
-  readonly stats = { evalsha: 0, noscriptFallbacks: 0 };
-
+  readonly #stats = { evalsha: 0, noscriptFallbacks: 0 };
   readonly #options: Required<RedisLimiterOptions>;
   readonly #ports: RedisLimiterPorts;
   #sequence = 0;
@@ -129,6 +127,11 @@ export class RedisLimiter {
     };
     this.script = SCRIPTS[algorithm];
     this.sha1 = createHash('sha1').update(this.script).digest('hex');
+  }
+
+  /** EVALSHA calls made, and how many of them fell back to EVAL after NOSCRIPT (a snapshot). */
+  get stats(): { readonly evalsha: number; readonly noscriptFallbacks: number } {
+    return { ...this.#stats };
   }
 
   /**
@@ -212,12 +215,12 @@ export class RedisLimiter {
   }
 
   async #run(key: string, argv: RedisArg[]): Promise<unknown> {
-    this.stats.evalsha++;
+    this.#stats.evalsha++;
     try {
       return await this.#ports.redis.evalsha(this.sha1, 1, key, ...argv);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      this.stats.noscriptFallbacks++;
+      this.#stats.noscriptFallbacks++;
       return this.#ports.redis.eval(this.script, 1, key, ...argv);
     }
   }
