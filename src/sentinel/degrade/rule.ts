@@ -57,7 +57,8 @@ export type SentinelDegradeRuleConfig = Omit<DegradeRuleConfig, 'timeWindowMs'> 
 /**
  * The one converter from Sentinel's spelling of a degrade rule to ours: `timeWindow` (s) becomes
  * `timeWindowMs`; the other fields are copied as they are. Defaults are filled later, by
- * {@link degradeRule}.
+ * {@link degradeRule}. A fractional `timeWindow`, which Sentinel's `int` field cannot hold, becomes
+ * a valid whole number of ms here; a negative or zero one stays invalid.
  */
 export function degradeRuleFromSentinel(config: SentinelDegradeRuleConfig): DegradeRuleConfig {
   const { timeWindow, ...rest } = config;
