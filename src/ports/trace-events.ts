@@ -102,21 +102,33 @@ export const TRACE_EVENTS = {
 
   // ── sentinel (src/sentinel) ────────────────────────────────────────────────────────────────
   sentinel: {
-    state: { resource: 'string', grade: 'string', prev: 'string', next: 'string', snapshot: 'json?' },
+    /**
+     * A breaker changed state (`CircuitBreakerStateChangeObserver`): the rule's resource and numeric
+     * grade (0 RT, 1 exception ratio, 2 exception count), the states, and Sentinel's snapshot value
+     * (the tripping ratio or count, 1.0 for HALF_OPEN → OPEN, null otherwise).
+     */
+    state: { resource: 'string', grade: 'number', prev: 'string', next: 'string', snapshot: 'json' },
+    /** An entry was refused; `by` is `'flow'` (FlowException) or `'degrade'` (DegradeException). */
     block: { resource: 'string', by: 'string' },
   },
 
   // ── executor (src/executor) ────────────────────────────────────────────────────────────────
   executor: {
+    /** The pool refused a task: its policy, whether the pool was running, and its sizes then. */
     rejected: { policy: 'string', running: 'boolean', poolSize: 'number', queueSize: 'number' },
+    /** CallerRunsPolicy ran a refused task on the submitting caller. */
     'caller-runs': {},
+    /** A worker thread started, with a first task or idle (`prestartAllCoreThreads`, an empty pool). */
     'worker-start': { thread: 'string', poolSize: 'number', withTask: 'boolean' },
+    /** A worker thread ended (keep-alive, shutdown); `poolSize` is after it left. */
     'worker-exit': { thread: 'string', poolSize: 'number' },
   },
 
   // ── coalesce (src/coalesce) ────────────────────────────────────────────────────────────────
   coalesce: {
+    /** An upstream call started for `key`, with the callers merged into it so far. */
     call: { key: 'string', callers: 'number' },
+    /** The call for `key` settled (`ok` false: it failed), with every caller that shared it. */
     settle: { key: 'string', ok: 'boolean', callers: 'number' },
   },
 

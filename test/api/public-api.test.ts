@@ -43,9 +43,16 @@ describe('issue 2: Simulation', () => {
 describe('issue 3: Sentinel, TokenBucket, Coalescer, ThreadPoolExecutor', () => {
   it('Sentinel entry/exit, circuitBreakers, onStateChange, run with fallback', async () => {
     const sim = new Simulation({ seed: 1 });
-    const sentinel = new Sentinel({ clock: sim.clock });
+    const sentinel = new Sentinel({}, { clock: sim.clock });
     sentinel.loadDegradeRules([
-      { resource: 'llm', grade: 2, count: 1, minRequestAmount: 1, statIntervalMs: 1000, timeWindow: 10 },
+      {
+        resource: 'llm',
+        grade: 2,
+        count: 1,
+        minRequestAmount: 1,
+        statIntervalMs: 1000,
+        timeWindowMs: 10_000,
+      },
     ]);
     sentinel.loadFlowRules([{ resource: 'qps', grade: 1, count: 1 }]);
     const changes: string[] = [];
@@ -81,7 +88,10 @@ describe('issue 3: Sentinel, TokenBucket, Coalescer, ThreadPoolExecutor', () => 
 
   it('TokenBucket, Coalescer and ThreadPoolExecutor with the issue’s option names', async () => {
     const sim = new Simulation({ seed: 1 });
-    const bucket = new TokenBucket({ capacity: 2, refillRate: 1, variant: 'seed' }, { clock: sim.clock });
+    const bucket = new TokenBucket(
+      { capacity: 2, refillTokensPerSecond: 1, variant: 'seed' },
+      { clock: sim.clock },
+    );
     expect([bucket.tryAcquire(), bucket.tryAcquire(), bucket.tryAcquire()]).toEqual([true, true, false]);
     expect(bucket.availableTokens()).toBe(0);
 
@@ -91,7 +101,7 @@ describe('issue 3: Sentinel, TokenBucket, Coalescer, ThreadPoolExecutor', () => 
         corePoolSize: 1,
         maxPoolSize: 1,
         queueCapacity: 0,
-        keepAliveSeconds: 60,
+        keepAliveMs: 60_000,
         rejectedExecutionHandler: 'AbortPolicy',
       },
       { clock: sim.clock },

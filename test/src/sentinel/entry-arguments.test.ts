@@ -3,13 +3,13 @@
 // count once wrote NaN into the pass statistics, after which a 2-QPS rule admitted everything
 // (regression for review finding A5).
 import { describe, expect, it } from 'vitest';
-import { Sentinel } from '../../../src/breaker/index.ts';
+import { Sentinel } from '../../../src/sentinel/index.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 
 const R = 'llmApi';
 
 function twoQps() {
-  const s = new Sentinel({ clock: new ManualClock(5000) });
+  const s = new Sentinel({}, { clock: new ManualClock(5000) });
   s.loadFlowRules([{ resource: R, count: 2 }]);
   return s;
 }
@@ -66,7 +66,7 @@ describe('Sentinel.entry argument checks', () => {
   }
 
   it('a Sentinel with no rules and no entries yet checks too', async () => {
-    const s = new Sentinel({ clock: new ManualClock() });
+    const s = new Sentinel({}, { clock: new ManualClock() });
     await expect(s.entry(undefined as unknown as string)).rejects.toThrow(RangeError);
     await expect(s.run(undefined as unknown as string, () => 1)).rejects.toThrow(RangeError);
   });

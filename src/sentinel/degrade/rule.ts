@@ -3,6 +3,7 @@
  * defaults and validity exactly as there, with one house deviation: an invalid rule is an error
  * naming the field, where `DegradeRuleManager.loadRules` logs a warning and drops it.
  */
+import { InvalidRuleError } from '../errors.ts';
 
 /** `RuleConstant.DEGRADE_GRADE_*`: what a degrade rule measures. */
 export const DegradeGrade = {
@@ -32,8 +33,11 @@ export interface DegradeRule {
   readonly minRequestAmount: number;
   /** Length of the (single, epoch-aligned) statistics window in ms. @defaultValue 1000 */
   readonly statIntervalMs: number;
-  /** Recovery timeout in seconds: how long the breaker stays OPEN. Must be > 0. @defaultValue 0 (invalid) */
-  readonly timeWindow: number;
+  /**
+   * Recovery timeout in ms: how long the breaker stays OPEN (Sentinel's `timeWindow`, which is in
+   * seconds; see {@link degradeRuleFromSentinel}). An integer > 0. @defaultValue 0 (invalid)
+   */
+  readonly timeWindowMs: number;
   /** Origin the rule applies to; only `'default'` (every caller) is modelled. @defaultValue 'default' */
   readonly limitApp: string;
 }
@@ -42,21 +46,43 @@ export interface DegradeRule {
 export type DegradeRuleConfig = Partial<DegradeRule> & { readonly resource: string };
 
 /**
+ * A degrade rule as Sentinel's `DegradeRule` spells it (a scenario file, the article's Java):
+ * `timeWindow` in seconds, every other field as in {@link DegradeRule}.
+ */
+export type SentinelDegradeRuleConfig = Omit<DegradeRuleConfig, 'timeWindowMs'> & {
+  /** Recovery timeout in seconds (`DegradeRule.timeWindow`, a Java `int`). */
+  readonly timeWindow?: number;
+};
+
+/**
+ * The one converter from Sentinel's spelling of a degrade rule to ours: `timeWindow` (s) becomes
+ * `timeWindowMs`; the other fields are copied as they are. Defaults are filled later, by
+ * {@link degradeRule}. A fractional `timeWindow`, which Sentinel's `int` field cannot hold, becomes
+ * a valid whole number of ms here; a negative or zero one stays invalid.
+ */
+export function degradeRuleFromSentinel(config: SentinelDegradeRuleConfig): DegradeRuleConfig {
+  const { timeWindow, ...rest } = config;
+  return timeWindow === undefined ? rest : { ...rest, timeWindowMs: timeWindow * 1000 };
+}
+
+/**
  * The article's section 1.3 slow-call rule exactly as written there (`new DegradeRule("llmApi")` in
  * `SentinelDegradeConfig.initDegradeRules`), resource name included: grade RT, `count` 2000 ms max
  * allowed response time, `slowRatioThreshold` 0.5, `minRequestAmount` 5, `statIntervalMs` 60000 ms
  * (one minute), `timeWindow` 30 s. Fields the article does not set keep Sentinel's defaults when
  * passed through {@link degradeRule} (limitApp `'default'`).
  */
-export const ARTICLE_RT_DEGRADE_RULE = Object.freeze({
-  resource: 'llmApi',
-  grade: DegradeGrade.RT,
-  count: 2000,
-  slowRatioThreshold: 0.5,
-  minRequestAmount: 5,
-  statIntervalMs: 60_000,
-  timeWindow: 30,
-} as const satisfies DegradeRuleConfig);
+export const ARTICLE_RT_DEGRADE_RULE: DegradeRuleConfig = Object.freeze(
+  degradeRuleFromSentinel({
+    resource: 'llmApi',
+    grade: DegradeGrade.RT,
+    count: 2000,
+    slowRatioThreshold: 0.5,
+    minRequestAmount: 5,
+    statIntervalMs: 60_000,
+    timeWindow: 30,
+  }),
+);
 
 /**
  * The article's section 1.3 exception-ratio rule exactly as written there (`new
@@ -65,24 +91,15 @@ export const ARTICLE_RT_DEGRADE_RULE = Object.freeze({
  * 1000 ms window applies through {@link degradeRule}; `slowRatioThreshold` (default 1.0) is unused by
  * this grade.
  */
-export const ARTICLE_EXCEPTION_DEGRADE_RULE = Object.freeze({
-  resource: 'llmApiException',
-  grade: DegradeGrade.EXCEPTION_RATIO,
-  count: 0.3,
-  minRequestAmount: 5,
-  timeWindow: 60,
-} as const satisfies DegradeRuleConfig);
-
-/** A rule that `DegradeRuleManager.isValidRule` (or `FlowRuleUtil.isValidRule`) would refuse. */
-export class InvalidRuleError extends Error {
-  override readonly name = 'InvalidRuleError';
-  /** The offending field, e.g. `'timeWindow'`. */
-  readonly field: string;
-  constructor(kind: string, field: string, message: string) {
-    super(`${kind}.${field}: ${message}`);
-    this.field = field;
-  }
-}
+export const ARTICLE_EXCEPTION_DEGRADE_RULE: DegradeRuleConfig = Object.freeze(
+  degradeRuleFromSentinel({
+    resource: 'llmApiException',
+    grade: DegradeGrade.EXCEPTION_RATIO,
+    count: 0.3,
+    minRequestAmount: 5,
+    timeWindow: 60,
+  }),
+);
 
 /** Fills Sentinel's defaults (DegradeRule.java field initialisers; blank limitApp → 'default'). */
 export function degradeRule(config: DegradeRuleConfig): DegradeRule {
@@ -93,7 +110,7 @@ export function degradeRule(config: DegradeRuleConfig): DegradeRule {
     slowRatioThreshold: config.slowRatioThreshold ?? 1.0,
     minRequestAmount: config.minRequestAmount ?? 5,
     statIntervalMs: config.statIntervalMs ?? 1000,
-    timeWindow: config.timeWindow ?? 0,
+    timeWindowMs: config.timeWindowMs ?? 0,
     limitApp: config.limitApp === undefined || config.limitApp.trim() === '' ? 'default' : config.limitApp,
   };
 }
@@ -112,10 +129,10 @@ export function degradeRuleProblem(rule: DegradeRule): { field: string; message:
   if (!isNum(rule.count) || rule.count < 0) {
     return { field: 'count', message: `must be a number >= 0, got ${rule.count}` };
   }
-  if (!isInt(rule.timeWindow) || rule.timeWindow <= 0) {
+  if (!isInt(rule.timeWindowMs) || rule.timeWindowMs <= 0) {
     return {
-      field: 'timeWindow',
-      message: `must be an integer number of seconds > 0, got ${rule.timeWindow} (Sentinel's default 0 is invalid)`,
+      field: 'timeWindowMs',
+      message: `must be an integer number of ms > 0, got ${rule.timeWindowMs} (Sentinel's default 0 is invalid)`,
     };
   }
   if (!isInt(rule.minRequestAmount) || rule.minRequestAmount <= 0) {
@@ -172,7 +189,7 @@ export function sameDegradeRule(a: DegradeRule, b: DegradeRule): boolean {
     a.resource === b.resource &&
     a.limitApp === b.limitApp &&
     Object.is(a.count, b.count) &&
-    a.timeWindow === b.timeWindow &&
+    a.timeWindowMs === b.timeWindowMs &&
     a.grade === b.grade &&
     a.minRequestAmount === b.minRequestAmount &&
     Object.is(a.slowRatioThreshold, b.slowRatioThreshold) &&

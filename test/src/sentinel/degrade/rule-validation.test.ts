@@ -1,24 +1,27 @@
 // DegradeRuleManager.isValidRule, row by row (DegradeRuleManagerTest.testIsValidRule and the
 // checks of sentinel-core/.../slots/block/degrade/DegradeRuleManager.java#isValidRule). Sentinel
 // drops an invalid rule with a log line; we throw InvalidRuleError naming the field.
+
 import { describe, expect, it } from 'vitest';
 import {
   ARTICLE_EXCEPTION_DEGRADE_RULE,
   ARTICLE_RT_DEGRADE_RULE,
-  type DegradeRuleConfig,
   degradeRule,
+  degradeRuleFromSentinel,
   degradeRuleProblem,
   InvalidRuleError,
   Sentinel,
-} from '../../../src/breaker/index.ts';
-import { ManualClock } from '../../helpers/manual-clock.ts';
+  type SentinelDegradeRuleConfig,
+} from '../../../../src/sentinel/index.ts';
+import { ManualClock } from '../../../helpers/manual-clock.ts';
+import { sentinelDegradeRules } from '../../../helpers/sentinel-rules.ts';
 
-const rows: { cite: string; rule: DegradeRuleConfig; field: string | undefined }[] = [
-  { cite: 'testIsValidRule rule1 (default timeWindow 0)', rule: { resource: 'abc' }, field: 'timeWindow' },
+const rows: { cite: string; rule: SentinelDegradeRuleConfig; field: string | undefined }[] = [
+  { cite: 'testIsValidRule rule1 (default timeWindow 0)', rule: { resource: 'abc' }, field: 'timeWindowMs' },
   {
     cite: 'testIsValidRule rule2',
     rule: { resource: 'cde', count: 100, grade: 0, timeWindow: -1 },
-    field: 'timeWindow',
+    field: 'timeWindowMs',
   },
   {
     cite: 'testIsValidRule rule3',
@@ -88,7 +91,7 @@ const rows: { cite: string; rule: DegradeRuleConfig; field: string | undefined }
 describe('DegradeRule validation (DegradeRuleManager.isValidRule)', () => {
   for (const row of rows) {
     it(`${row.cite} → ${row.field ?? 'valid'}`, () => {
-      expect(degradeRuleProblem(degradeRule(row.rule))?.field).toBe(row.field);
+      expect(degradeRuleProblem(degradeRule(degradeRuleFromSentinel(row.rule)))?.field).toBe(row.field);
     });
   }
 
@@ -100,20 +103,22 @@ describe('DegradeRule validation (DegradeRuleManager.isValidRule)', () => {
       slowRatioThreshold: 1.0,
       minRequestAmount: 5,
       statIntervalMs: 1000,
-      timeWindow: 0,
+      timeWindowMs: 0,
       limitApp: 'default',
     });
   });
 
   it('loadDegradeRules throws an error naming the field and loads nothing', () => {
-    const s = new Sentinel({ clock: new ManualClock() });
-    s.loadDegradeRules([{ resource: 'a', timeWindow: 1 }]);
+    const s = new Sentinel({}, { clock: new ManualClock() });
+    s.loadDegradeRules(sentinelDegradeRules([{ resource: 'a', timeWindow: 1 }]));
     const err = (() => {
       try {
-        s.loadDegradeRules([
-          { resource: 'b', timeWindow: 1 },
-          { resource: 'c', grade: 1, count: 1.5, timeWindow: 1 },
-        ]);
+        s.loadDegradeRules(
+          sentinelDegradeRules([
+            { resource: 'b', timeWindow: 1 },
+            { resource: 'c', grade: 1, count: 1.5, timeWindow: 1 },
+          ]),
+        );
       } catch (e) {
         return e;
       }

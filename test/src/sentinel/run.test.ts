@@ -2,10 +2,12 @@
 // SentinelResourceAspect.java and AbstractSentinelAspectSupport.java): refusals go to blockHandler,
 // else fallback; business errors are traced (exceptionsToTrace defaults to Throwable) and go to
 // fallback; exceptionsToIgnore is checked first; the entry exits in `finally`, after the fallback.
+
 import { describe, expect, it } from 'vitest';
-import { type BlockException, DegradeException, Sentinel } from '../../../src/breaker/index.ts';
 import type { TraceFields } from '../../../src/ports/trace.ts';
+import { type BlockException, DegradeException, Sentinel } from '../../../src/sentinel/index.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
+import { sentinelDegradeRules } from '../../helpers/sentinel-rules.ts';
 
 const R = 'chatCompletion';
 const openOnFirstError = { resource: R, grade: 2, count: 0, minRequestAmount: 1, timeWindow: 10 } as const;
@@ -13,7 +15,7 @@ const openOnFirstError = { resource: R, grade: 2, count: 0, minRequestAmount: 1,
 function setup() {
   const clock = new ManualClock();
   const events: [string, string, TraceFields | undefined][] = [];
-  const s = new Sentinel({ clock, trace: { emit: (c, k, f) => events.push([c, k, f]) } });
+  const s = new Sentinel({}, { clock, trace: { emit: (c, k, f) => events.push([c, k, f]) } });
   return { clock, s, events };
 }
 
@@ -22,7 +24,7 @@ class IgnoredError extends Error {}
 describe('Sentinel.run (the @SentinelResource aspect)', () => {
   it('a refused call runs the fallback with the DegradeException and never runs fn', async () => {
     const { s } = setup();
-    s.loadDegradeRules([openOnFirstError]);
+    s.loadDegradeRules(sentinelDegradeRules([openOnFirstError]));
     await s.run(
       R,
       () => Promise.reject(new Error('upstream 500')),
@@ -43,7 +45,7 @@ describe('Sentinel.run (the @SentinelResource aspect)', () => {
 
   it('blockHandler takes refusals before fallback; business errors still go to fallback', async () => {
     const { s } = setup();
-    s.loadDegradeRules([openOnFirstError]);
+    s.loadDegradeRules(sentinelDegradeRules([openOnFirstError]));
     const h = {
       blockHandler: (e: BlockException) => `block:${e.name}`,
       fallback: (e: unknown) => `fallback:${(e as Error).message}`,
@@ -54,14 +56,14 @@ describe('Sentinel.run (the @SentinelResource aspect)', () => {
 
   it('a business error is traced on the entry: the exception breaker counts it, and it is rethrown without fallback', async () => {
     const { s } = setup();
-    s.loadDegradeRules([openOnFirstError]);
+    s.loadDegradeRules(sentinelDegradeRules([openOnFirstError]));
     await expect(s.run(R, () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(s.circuitBreakers(R)[0]!.state).toBe('OPEN');
   });
 
   it('exceptionsToIgnore: rethrown untraced, the breaker stays closed', async () => {
     const { s } = setup();
-    s.loadDegradeRules([openOnFirstError]);
+    s.loadDegradeRules(sentinelDegradeRules([openOnFirstError]));
     const h = { exceptionsToIgnore: (e: unknown) => e instanceof IgnoredError, fallback: () => 'fb' };
     await expect(s.run(R, () => Promise.reject(new IgnoredError('x')), h)).rejects.toBeInstanceOf(
       IgnoredError,
@@ -72,7 +74,7 @@ describe('Sentinel.run (the @SentinelResource aspect)', () => {
   it("the article's hand-written aspect (catches BlockException only, never traces) cannot trip an exception rule", async () => {
     // ha-architecture-article §1.4 SentinelAspect: try { SphU.entry; proceed } catch (BlockException) finally exit.
     const { s } = setup();
-    s.loadDegradeRules([openOnFirstError]);
+    s.loadDegradeRules(sentinelDegradeRules([openOnFirstError]));
     const articleAspect = { exceptionsToTrace: () => false, blockHandler: () => 'service_degraded' };
     for (let i = 0; i < 20; i++) {
       await expect(s.run(R, () => Promise.reject(new Error('500')), articleAspect)).rejects.toThrow('500');
@@ -82,7 +84,7 @@ describe('Sentinel.run (the @SentinelResource aspect)', () => {
 
   it('a BlockException thrown by fn (a nested resource refused) goes to blockHandler and is not traced', async () => {
     const { s } = setup();
-    s.loadDegradeRules([openOnFirstError, { ...openOnFirstError, resource: 'inner' }]);
+    s.loadDegradeRules(sentinelDegradeRules([openOnFirstError, { ...openOnFirstError, resource: 'inner' }]));
     await s.run(
       'inner',
       () => Promise.reject(new Error('x')),
@@ -97,9 +99,11 @@ describe('Sentinel.run (the @SentinelResource aspect)', () => {
 
   it("the entry exits after the fallback returns, so the fallback's time is in the response time", async () => {
     const { s, clock } = setup();
-    s.loadDegradeRules([
-      { resource: R, grade: 0, count: 100, minRequestAmount: 1, slowRatioThreshold: 0, timeWindow: 1 },
-    ]);
+    s.loadDegradeRules(
+      sentinelDegradeRules([
+        { resource: R, grade: 0, count: 100, minRequestAmount: 1, slowRatioThreshold: 0, timeWindow: 1 },
+      ]),
+    );
     const out = await s.run(
       R,
       () => Promise.reject(new Error('fast failure')),
@@ -114,7 +118,7 @@ describe('Sentinel.run (the @SentinelResource aspect)', () => {
 
   it("emits 'sentinel' trace events for state changes and refusals", async () => {
     const { s, clock, events } = setup();
-    s.loadDegradeRules([openOnFirstError]);
+    s.loadDegradeRules(sentinelDegradeRules([openOnFirstError]));
     await s.run(
       R,
       () => Promise.reject(new Error('x')),
@@ -138,7 +142,7 @@ describe('Sentinel.run (the @SentinelResource aspect)', () => {
   it('setError ignores BlockExceptions and nullish values, keeps the last error, and is inert after exit', async () => {
     // Tracer.shouldTrace / Tracer.traceEntry.
     const { s } = setup();
-    s.loadDegradeRules([openOnFirstError]);
+    s.loadDegradeRules(sentinelDegradeRules([openOnFirstError]));
     const e = await s.entry(R);
     e.setError(null);
     e.setError(new DegradeException(s.circuitBreakers(R)[0]!.rule));

@@ -8,8 +8,8 @@
 // at 5/s or more it trips, for 100 ms calls and 30 s calls alike. The same rule with a 60 s window
 // trips at the 5th failed completion even at 0.5 calls/s. (The model is deterministic: no seed.)
 import { describe, expect, it } from 'vitest';
-import { ARTICLE_EXCEPTION_DEGRADE_RULE, type Entry, Sentinel } from '../../../src/breaker/index.ts';
-import { ManualClock } from '../../helpers/manual-clock.ts';
+import { ARTICLE_EXCEPTION_DEGRADE_RULE, type Entry, Sentinel } from '../../../../src/sentinel/index.ts';
+import { ManualClock } from '../../../helpers/manual-clock.ts';
 
 const ARTICLE_RULE = ARTICLE_EXCEPTION_DEGRADE_RULE;
 
@@ -36,7 +36,7 @@ interface Opened {
  */
 async function failingTraffic(t: Traffic): Promise<{ state: string; opened: Opened | null }> {
   const clock = new ManualClock();
-  const s = new Sentinel({ clock });
+  const s = new Sentinel({}, { clock });
   s.loadDegradeRules([
     { ...ARTICLE_RULE, ...(t.statIntervalMs ? { statIntervalMs: t.statIntervalMs } : {}) },
   ]);

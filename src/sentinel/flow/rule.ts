@@ -3,7 +3,7 @@
  * and the default origin. Validity follows `FlowRuleUtil.isValidRule`; an invalid rule is an error
  * naming the field (Sentinel logs and drops it).
  */
-import { InvalidRuleError } from '../../breaker/rule.ts';
+import { InvalidRuleError } from '../errors.ts';
 
 /** `RuleConstant.FLOW_GRADE_*`. */
 export const FlowGrade = {
@@ -39,8 +39,12 @@ export interface FlowRule {
   readonly strategy: 0;
   /** QPS grade only: 0 DEFAULT, 1 WARM_UP, 2 RATE_LIMITER, 3 WARM_UP_RATE_LIMITER. @defaultValue 0 */
   readonly controlBehavior: ControlBehaviorValue;
-  /** Warm-up period in seconds (behaviours 1 and 3). @defaultValue 10 */
-  readonly warmUpPeriodSec: number;
+  /**
+   * Warm-up period in ms (behaviours 1 and 3): a whole number of seconds, since Sentinel's
+   * `warmUpPeriodSec` is a Java `int` the controllers compute with (see {@link flowRuleFromSentinel}).
+   * @defaultValue 10000
+   */
+  readonly warmUpPeriodMs: number;
   /** Longest pacing wait in ms before a request is refused (behaviours 2 and 3). @defaultValue 500 */
   readonly maxQueueingTimeMs: number;
   /** Origin; only `'default'` is modelled. @defaultValue 'default' */
@@ -52,6 +56,24 @@ export interface FlowRule {
 /** What a caller writes: `resource` plus the fields that differ from Sentinel's defaults. */
 export type FlowRuleConfig = Partial<FlowRule> & { readonly resource: string };
 
+/**
+ * A flow rule as Sentinel's `FlowRule` spells it (a scenario file, the article's Java):
+ * `warmUpPeriodSec` in seconds, every other field as in {@link FlowRule}.
+ */
+export type SentinelFlowRuleConfig = Omit<FlowRuleConfig, 'warmUpPeriodMs'> & {
+  /** Warm-up period in seconds (`FlowRule.warmUpPeriodSec`, a Java `int`). */
+  readonly warmUpPeriodSec?: number;
+};
+
+/**
+ * The one converter from Sentinel's spelling of a flow rule to ours: `warmUpPeriodSec` (s) becomes
+ * `warmUpPeriodMs`; the other fields are copied. Defaults are filled later, by {@link flowRule}.
+ */
+export function flowRuleFromSentinel(config: SentinelFlowRuleConfig): FlowRuleConfig {
+  const { warmUpPeriodSec, ...rest } = config;
+  return warmUpPeriodSec === undefined ? rest : { ...rest, warmUpPeriodMs: warmUpPeriodSec * 1000 };
+}
+
 /** Fills Sentinel's defaults (FlowRule.java field initialisers; blank limitApp → 'default'). */
 export function flowRule(config: FlowRuleConfig): FlowRule {
   return {
@@ -60,7 +82,7 @@ export function flowRule(config: FlowRuleConfig): FlowRule {
     count: config.count ?? 0,
     strategy: config.strategy ?? 0,
     controlBehavior: config.controlBehavior ?? ControlBehavior.DEFAULT,
-    warmUpPeriodSec: config.warmUpPeriodSec ?? 10,
+    warmUpPeriodMs: config.warmUpPeriodMs ?? 10_000,
     maxQueueingTimeMs: config.maxQueueingTimeMs ?? 500,
     limitApp: config.limitApp === undefined || config.limitApp.trim() === '' ? 'default' : config.limitApp,
     clusterMode: config.clusterMode ?? false,
@@ -99,10 +121,10 @@ export function flowRuleProblem(rule: FlowRule): { field: string; message: strin
   if (rule.clusterMode !== false) {
     return { field: 'clusterMode', message: 'cluster flow control is not modelled; must be false' };
   }
-  if (!isInt(rule.warmUpPeriodSec)) {
+  if (!isInt(rule.warmUpPeriodMs) || rule.warmUpPeriodMs % 1000 !== 0) {
     return {
-      field: 'warmUpPeriodSec',
-      message: `must be an integer number of seconds, got ${rule.warmUpPeriodSec}`,
+      field: 'warmUpPeriodMs',
+      message: `must be a whole number of seconds, in ms, got ${rule.warmUpPeriodMs}`,
     };
   }
   if (!isInt(rule.maxQueueingTimeMs)) {
@@ -116,11 +138,11 @@ export function flowRuleProblem(rule: FlowRule): { field: string; message: strin
     const b = rule.controlBehavior;
     if (
       (b === ControlBehavior.WARM_UP || b === ControlBehavior.WARM_UP_RATE_LIMITER) &&
-      rule.warmUpPeriodSec <= 0
+      rule.warmUpPeriodMs <= 0
     ) {
       return {
-        field: 'warmUpPeriodSec',
-        message: `must be > 0 seconds for controlBehavior ${b}, got ${rule.warmUpPeriodSec}`,
+        field: 'warmUpPeriodMs',
+        message: `must be > 0 ms for controlBehavior ${b}, got ${rule.warmUpPeriodMs}`,
       };
     }
     if (

@@ -7,11 +7,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type CircuitBreakerState,
-  type DegradeRuleConfig,
   type Entry,
   Sentinel,
-} from '../../../src/breaker/index.ts';
-import { ManualClock } from '../../helpers/manual-clock.ts';
+  type SentinelDegradeRuleConfig,
+} from '../../../../src/sentinel/index.ts';
+import { ManualClock } from '../../../helpers/manual-clock.ts';
+import { sentinelDegradeRules } from '../../../helpers/sentinel-rules.ts';
 
 type Cmd =
   | { readonly kind: 'enter' }
@@ -42,7 +43,7 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   },
 );
 
-const ruleArb: fc.Arbitrary<Omit<DegradeRuleConfig, 'resource'>> = fc.oneof(
+const ruleArb: fc.Arbitrary<Omit<SentinelDegradeRuleConfig, 'resource'>> = fc.oneof(
   fc.record({
     grade: fc.constant(0 as const),
     count: fc.integer({ min: 0, max: 120 }),
@@ -74,7 +75,7 @@ class Model {
   windowStart = -1;
   bad = 0;
   total = 0;
-  constructor(readonly r: Required<Omit<DegradeRuleConfig, 'resource' | 'limitApp'>>) {}
+  constructor(readonly r: Required<Omit<SentinelDegradeRuleConfig, 'resource' | 'limitApp'>>) {}
   tryPass(now: number): boolean {
     if (this.state === 'CLOSED') return true;
     if (this.state === 'OPEN' && now >= this.retryAt) {
@@ -130,8 +131,8 @@ describe('breaker properties', () => {
         fc.array(cmdArb, { minLength: 10, maxLength: 200, size: 'max' }),
         async (rule, cmds) => {
           const clock = new ManualClock(1_000_000);
-          const s = new Sentinel({ clock });
-          s.loadDegradeRules([{ resource: 'r', ...rule }]);
+          const s = new Sentinel({}, { clock });
+          s.loadDegradeRules(sentinelDegradeRules([{ resource: 'r', ...rule }]));
           const cb = s.circuitBreakers('r')[0]!;
           const model = new Model({ slowRatioThreshold: 1, ...rule } as Model['r']);
           const inflight: Entry[] = [];
@@ -166,8 +167,8 @@ describe('breaker properties', () => {
         fc.array(cmdArb, { minLength: 10, maxLength: 200, size: 'max' }),
         async (rules, cmds) => {
           const clock = new ManualClock(1_000_000);
-          const s = new Sentinel({ clock });
-          s.loadDegradeRules(rules.map((r) => ({ resource: 'r', ...r })));
+          const s = new Sentinel({}, { clock });
+          s.loadDegradeRules(sentinelDegradeRules(rules.map((r) => ({ resource: 'r', ...r }))));
           const breakers = s.circuitBreakers('r');
           // Probes admitted per breaker since it last entered OPEN.
           const probes = breakers.map(() => 0);

@@ -4,17 +4,21 @@
 // in `cite`. Times: Sentinel's tests run on a mocked TimeUtil; ours on a hand-moved clock. Where a
 // Sentinel test draws a random duration (ThreadLocalRandom.nextInt(a, b)) the row uses a fixed value
 // in the same range, named in the row.
+
 import { describe, expect, it } from 'vitest';
 import {
   ARTICLE_RT_DEGRADE_RULE,
   type CircuitBreakerState,
   DegradeException,
   type DegradeRuleConfig,
+  degradeRuleFromSentinel,
   type Entry,
+  FlowException,
   Sentinel,
-} from '../../../src/breaker/index.ts';
-import { FlowException } from '../../../src/limit/flow/index.ts';
-import { ManualClock } from '../../helpers/manual-clock.ts';
+  type SentinelDegradeRuleConfig,
+} from '../../../../src/sentinel/index.ts';
+import { ManualClock } from '../../../helpers/manual-clock.ts';
+import { sentinelDegradeRules } from '../../../helpers/sentinel-rules.ts';
 
 type Step =
   | readonly ['pass', number] // entry must pass; lasts n ms; exits
@@ -30,7 +34,7 @@ interface Row {
   readonly name: string;
   readonly cite: string;
   readonly startMs?: number;
-  readonly rules: readonly Omit<DegradeRuleConfig, 'resource'>[];
+  readonly rules: readonly Omit<SentinelDegradeRuleConfig, 'resource'>[];
   readonly steps: readonly Step[];
   /** Observer calls as `t prev>next snapshot` (rule index prefixed when there are several rules). */
   readonly events?: readonly string[];
@@ -47,8 +51,8 @@ const CB = 'sentinel-core/.../slots/block/degrade/circuitbreaker/';
 
 async function play(row: Row): Promise<string[]> {
   const clock = new ManualClock(row.startMs ?? 0);
-  const s = new Sentinel({ clock });
-  s.loadDegradeRules(row.rules.map((r) => ({ resource: R, ...r })));
+  const s = new Sentinel({}, { clock });
+  s.loadDegradeRules(sentinelDegradeRules(row.rules.map((r) => ({ resource: R, ...r }))));
   const events: string[] = [];
   const rules = s.circuitBreakers(R).map((cb) => cb.rule);
   s.onStateChange((prev, next, rule, snap) => {
@@ -501,18 +505,20 @@ describe('Sentinel 1.8.x breakers: window counts and slot order', () => {
   it('counts from entries admitted earlier still land in the window while OPEN', async () => {
     // ResponseTimeCircuitBreaker.onRequestComplete adds to the bucket before the OPEN early return.
     const clock = new ManualClock();
-    const s = new Sentinel({ clock });
-    s.loadDegradeRules([
-      {
-        resource: R,
-        grade: 0,
-        count: 100,
-        minRequestAmount: 1,
-        slowRatioThreshold: 0.5,
-        timeWindow: 10,
-        statIntervalMs: 60_000,
-      },
-    ]);
+    const s = new Sentinel({}, { clock });
+    s.loadDegradeRules(
+      sentinelDegradeRules([
+        {
+          resource: R,
+          grade: 0,
+          count: 100,
+          minRequestAmount: 1,
+          slowRatioThreshold: 0.5,
+          timeWindow: 10,
+          statIntervalMs: 60_000,
+        },
+      ]),
+    );
     const a = await s.entry(R);
     const b = await s.entry(R);
     const c = await s.entry(R);
@@ -528,8 +534,10 @@ describe('Sentinel 1.8.x breakers: window counts and slot order', () => {
   it('flow rules run before breakers (FlowSlot -2000 before DegradeSlot -1000): a flow refusal never probes', async () => {
     // Constants.ORDER_FLOW_SLOT / ORDER_DEGRADE_SLOT; DegradeSlot.exit skips blocked entries.
     const clock = new ManualClock();
-    const s = new Sentinel({ clock });
-    s.loadDegradeRules([{ resource: R, grade: 2, count: 0, minRequestAmount: 1, timeWindow: 1 }]);
+    const s = new Sentinel({}, { clock });
+    s.loadDegradeRules(
+      sentinelDegradeRules([{ resource: R, grade: 2, count: 0, minRequestAmount: 1, timeWindow: 1 }]),
+    );
     const e = await s.entry(R);
     e.setError(new Error('x'));
     e.exit();
@@ -547,7 +555,7 @@ describe('Sentinel 1.8.x breakers: window counts and slot order', () => {
 
   it('reloading an equal rule keeps its breaker and state; a changed rule gets a fresh CLOSED one', () => {
     // DegradeRuleManagerTest.loadSameRuleUseSameCircuitBreaker; DegradeRuleManager.getExistingSameCbOrNew.
-    const s = new Sentinel({ clock: new ManualClock() });
+    const s = new Sentinel({}, { clock: new ManualClock() });
     const rule = {
       resource: R,
       count: 100,
@@ -555,28 +563,34 @@ describe('Sentinel 1.8.x breakers: window counts and slot order', () => {
       timeWindow: 20,
       statIntervalMs: 20_000,
     } as const;
-    s.loadDegradeRules([rule]);
+    s.loadDegradeRules(sentinelDegradeRules([rule]));
     const cb = s.circuitBreakers(R)[0];
-    s.loadDegradeRules([rule, { resource: 'abc', timeWindow: 20, count: 20, slowRatioThreshold: 0.8 }]);
+    s.loadDegradeRules(
+      [rule, { resource: 'abc', timeWindow: 20, count: 20, slowRatioThreshold: 0.8 }].map(
+        degradeRuleFromSentinel,
+      ),
+    );
     expect(s.circuitBreakers(R)[0]).toBe(cb);
-    s.loadDegradeRules([{ ...rule, minRequestAmount: 6 }]);
+    s.loadDegradeRules(sentinelDegradeRules([{ ...rule, minRequestAmount: 6 }]));
     expect(s.circuitBreakers(R)[0]).not.toBe(cb);
     expect(s.circuitBreakers('abc')).toEqual([]);
   });
 
   it('a DegradeException carries the refusing rule and is a BlockException', async () => {
     const clock = new ManualClock();
-    const s = new Sentinel({ clock });
-    s.loadDegradeRules([
-      { resource: R, grade: 2, count: 100, timeWindow: 5 },
-      { resource: R, grade: 2, count: 0, minRequestAmount: 1, timeWindow: 7 },
-    ]);
+    const s = new Sentinel({}, { clock });
+    s.loadDegradeRules(
+      sentinelDegradeRules([
+        { resource: R, grade: 2, count: 100, timeWindow: 5 },
+        { resource: R, grade: 2, count: 0, minRequestAmount: 1, timeWindow: 7 },
+      ]),
+    );
     const e = await s.entry(R);
     e.setError(new Error('x'));
     e.exit();
     const err = await s.entry(R).catch((x: unknown) => x);
     expect(err).toBeInstanceOf(DegradeException);
-    expect((err as DegradeException).rule.timeWindow).toBe(7);
+    expect((err as DegradeException).rule.timeWindowMs).toBe(7000);
     expect((err as DegradeException).ruleLimitApp).toBe('default');
   });
 });

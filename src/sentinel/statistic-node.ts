@@ -1,5 +1,5 @@
-import { LeapArray } from '../../breaker/leap-array.ts';
-import type { Clock } from '../../ports/clock.ts';
+import type { Clock } from '../ports/clock.ts';
+import { LeapArray } from './leap-array.ts';
 
 /** What flow controllers read from a resource's statistics (Sentinel's `Node`). */
 export interface FlowNode {

@@ -1,11 +1,29 @@
+import { admitted, failed, type Outcome, refused } from '../outcome.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { TraceSink } from '../ports/trace.ts';
+import {
+  type AbstractCircuitBreaker,
+  newCircuitBreaker,
+  type StateChangeObserver,
+} from './degrade/circuit-breaker.ts';
+import { DegradeException } from './degrade/errors.ts';
+import {
+  assertValidDegradeRule,
+  type DegradeRule,
+  type DegradeRuleConfig,
+  degradeRule,
+  sameDegradeRule,
+} from './degrade/rule.ts';
+import { Entry, type EntryOwner } from './entry.ts';
+import { BlockException } from './errors.ts';
 import {
   DefaultController,
   RateLimiterController,
   type TrafficShapingController,
   WarmUpController,
   WarmUpRateLimiterController,
-} from '../limit/flow/controllers.ts';
-import { FlowException } from '../limit/flow/errors.ts';
+} from './flow/controllers.ts';
+import { FlowException } from './flow/errors.ts';
 import {
   assertValidFlowRule,
   ControlBehavior,
@@ -13,130 +31,21 @@ import {
   type FlowRule,
   type FlowRuleConfig,
   flowRule,
-} from '../limit/flow/rule.ts';
-import { StatisticNode } from '../limit/flow/statistic-node.ts';
-import type { Clock } from '../ports/clock.ts';
-import type { TraceSink } from '../ports/trace.ts';
-import {
-  type AbstractCircuitBreaker,
-  type CircuitBreakerState,
-  newCircuitBreaker,
-  type StateChangeObserver,
-  type TerminateHooks,
-} from './circuit-breaker.ts';
-import { BlockException, DegradeException } from './errors.ts';
-import {
-  assertValidDegradeRule,
-  type DegradeRule,
-  type DegradeRuleConfig,
-  degradeRule,
-  sameDegradeRule,
-} from './rule.ts';
+} from './flow/rule.ts';
+import { StatisticNode } from './statistic-node.ts';
 
-/** Ports of a `Sentinel`. */
+/** Settings of a `Sentinel` (rules are loaded afterwards, as with Sentinel's rule managers). */
 export interface SentinelOptions {
-  /** Time source for entries, windows, deadlines and pacing waits. */
-  readonly clock: Clock;
-  /** Receives `sentinel` events: `state` on every breaker transition, `block` on every refusal. @defaultValue none */
-  readonly trace?: TraceSink;
   /** `csp.sentinel.flow.cold.factor` for WARM_UP rules; values <= 1 fall back to 3 (SentinelConfig). @defaultValue 3 */
   readonly coldFactor?: number;
 }
 
-/** What an entry reports its exit to: the slot chain of its resource. */
-interface EntryOwner {
-  exitEntry(entry: Entry): void;
-}
-
-// Set by Entry's static block: lets Sentinel mark an entry blocked and run its terminate hooks
-// without making either public.
-let terminateBlocked: (entry: Entry, error: BlockException) => void;
-
-/**
- * Sentinel's `Entry` (sentinel-core/.../Entry.java, CtEntry.java): one admitted (or refused) call
- * of a resource. `exit()` must be called exactly once for an admitted entry; it is what the breakers
- * count, with `rt = now − createTimestampMs`.
- */
-export class Entry implements TerminateHooks {
-  /** Resource name. */
-  readonly resource: string;
-  /** Clock ms when the entry was created, before any flow-control wait (`Entry.createTimestamp`). */
-  readonly createTimestampMs: number;
-  /** Clock ms when `exit()` ran; 0 until then (`Entry.completeTimestamp`). */
-  completeTimestampMs = 0;
-  /** Permits this entry acquired from flow rules (`count`). @defaultValue 1 */
-  readonly acquireCount: number;
-  #error: unknown;
-  #blockError: BlockException | undefined;
-  #exited = false;
-  #hooks: ((blocked: boolean) => void)[] | undefined;
-  readonly #owner: EntryOwner;
-
-  static {
-    terminateBlocked = (entry, error) => {
-      entry.#blockError = error;
-      entry.#exited = true;
-      entry.#terminate();
-    };
-  }
-
-  /** @internal Entries are made by `Sentinel.entry`. */
-  constructor(resource: string, createTimestampMs: number, acquireCount: number, owner: EntryOwner) {
-    this.resource = resource;
-    this.createTimestampMs = createTimestampMs;
-    this.acquireCount = acquireCount;
-    this.#owner = owner;
-  }
-
-  /** The traced business error, if any (`Entry.getError`). */
-  get error(): unknown {
-    return this.#error;
-  }
-
-  /** The refusal, if this entry was blocked (`Entry.getBlockError`). */
-  get blockError(): BlockException | undefined {
-    return this.#blockError;
-  }
-
-  /** True once `exit()` ran (or the entry was refused). */
-  get exited(): boolean {
-    return this.#exited;
-  }
-
-  /**
-   * Records a business error for the exception breakers, as `Tracer.traceEntry(e, entry)`: `null`,
-   * `undefined` and `BlockException`s are ignored; a later error replaces an earlier one; after
-   * `exit()` it has no effect.
-   */
-  setError(error: unknown): void {
-    if (error === undefined || error === null || error instanceof BlockException || this.#exited) return;
-    this.#error = error;
-  }
-
-  /**
-   * Completes the entry (`Entry.exit`): its response time and error reach every breaker the
-   * resource has now. Call it once per admitted entry; later calls do nothing (as CtEntry).
-   */
-  exit(): void {
-    if (this.#exited) return;
-    this.#exited = true;
-    this.#owner.exitEntry(this);
-    this.#terminate();
-  }
-
-  /** `Entry.whenTerminate`: runs `handler(blocked)` once, after the entry exits or is refused. */
-  whenTerminate(handler: (blocked: boolean) => void): void {
-    if (this.#hooks === undefined) this.#hooks = [];
-    this.#hooks.push(handler);
-  }
-
-  #terminate(): void {
-    const hooks = this.#hooks;
-    if (hooks === undefined) return;
-    this.#hooks = undefined;
-    const blocked = this.#blockError !== undefined;
-    for (const h of hooks) h(blocked);
-  }
+/** Ports of a `Sentinel`. */
+export interface SentinelPorts {
+  /** Time source for entries, windows, deadlines and pacing waits. */
+  readonly clock: Clock;
+  /** Receives `sentinel` events: `state` on every breaker transition, `block` on every refusal. @defaultValue none */
+  readonly trace?: TraceSink;
 }
 
 /** Handlers for `Sentinel.run`, after `@SentinelResource`'s attributes. */
@@ -181,10 +90,10 @@ class ResourceSlot implements EntryOwner {
   // StatisticSlot.exit stamps the completion time, then DegradeSlot.exit tells every breaker the
   // resource has *now* (rules may have been reloaded since the entry passed).
   exitEntry(entry: Entry): void {
+    if (entry.blockError !== undefined) return;
     entry.completeTimestampMs = this.#clock.now();
     this.node.exit();
-    const breakers = this.breakers;
-    for (let i = 0; i < breakers.length; i++) breakers[i]!.onRequestComplete(entry);
+    for (const cb of this.breakers) cb.onRequestComplete(entry);
   }
 }
 
@@ -204,9 +113,9 @@ export class Sentinel {
   #observers: readonly StateChangeObserver[] = [];
   readonly #notify: StateChangeObserver;
 
-  constructor(options: SentinelOptions) {
-    this.#clock = options.clock;
-    this.#trace = options.trace;
+  constructor(options: SentinelOptions, ports: SentinelPorts) {
+    this.#clock = ports.clock;
+    this.#trace = ports.trace;
     const cf = options.coldFactor ?? 3;
     this.#coldFactor = Number.isInteger(cf) && cf > 1 ? cf : 3;
     this.#notify = (prev, next, rule, snapshotValue) => {
@@ -362,6 +271,42 @@ export class Sentinel {
     return Promise.resolve(v);
   }
 
+  /**
+   * The guarded call's one shape: enters `resource` as `entry(resource, acquireCount)` does, runs
+   * `fn` and exits, and reports the outcome instead of throwing. A flow rule's refusal is
+   * `refused` by `'flow-rule'`, a breaker's by `'degrade-rule'` (each with the resource and the
+   * rule's grade name, e.g. `'QPS'`, `'EXCEPTION_RATIO'`), and `fn` never runs. An error from `fn`
+   * (a rejection or a throw) is recorded on the entry before it exits, as `run` without handlers
+   * records it (so the exception breakers count it), and comes back `failed`; a `BlockException`
+   * from a nested resource is `failed` too (this resource's rules admitted the call). Rejects with
+   * a `RangeError` for a blank `resource` or a bad `acquireCount`, as `entry` does. An admitted
+   * call costs what `run` costs: no async frame, one reaction when `fn` returns a promise.
+   */
+  attempt<T>(resource: string, fn: () => T | PromiseLike<T>, acquireCount = 1): Promise<Outcome<T>> {
+    if (resource !== this.#lastResource || this.#lastSlot === undefined) {
+      try {
+        assertResource('Sentinel.attempt', resource);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (acquireCount !== 1 && (!Number.isSafeInteger(acquireCount) || acquireCount < 1)) {
+      return Promise.reject(
+        new RangeError(
+          `Sentinel.attempt: acquireCount must be a positive safe integer, got ${describeValue(acquireCount)}`,
+        ),
+      );
+    }
+    let r: Entry | Promise<Entry>;
+    try {
+      r = this.#enter(resource, acquireCount);
+    } catch (error) {
+      return settleRefusal<T>(error);
+    }
+    if (r instanceof Entry) return attemptAdmitted(r, fn);
+    return r.then((entry) => attemptAdmitted(entry, fn), settleRefusal<T>);
+  }
+
   // `run` after a pacing wait: await the entry, then call `fn`.
   async #runAfterWait<T>(
     pending: Promise<Entry>,
@@ -439,7 +384,8 @@ export class Sentinel {
     const entry = new Entry(resource, now, acquireCount, slot);
     const checkers = slot.flow;
     for (let i = 0; i < checkers.length; i++) {
-      const c = checkers[i]!;
+      const c = checkers[i];
+      if (c === undefined) break;
       const wait = c.controller.canPass(slot.node, acquireCount);
       if (wait < 0) throw this.#block(entry, new FlowException(c.rule));
       if (wait > 0) return this.#enterAfterWait(slot, entry, checkers, i, wait);
@@ -457,7 +403,8 @@ export class Sentinel {
   ): Promise<Entry> {
     await this.#clock.sleep(wait);
     for (let i = from + 1; i < checkers.length; i++) {
-      const c = checkers[i]!;
+      const c = checkers[i];
+      if (c === undefined) break;
       const w = c.controller.canPass(slot.node, entry.acquireCount);
       if (w < 0) throw this.#block(entry, new FlowException(c.rule));
       if (w > 0) await this.#clock.sleep(w);
@@ -468,9 +415,7 @@ export class Sentinel {
   // DegradeSlot.performChecking: every breaker in rule order; the first refusal blocks. Then
   // StatisticSlot counts the pass and the thread, at `now`.
   #degradeCheck(slot: ResourceSlot, entry: Entry, now: number): Entry {
-    const breakers = slot.breakers;
-    for (let i = 0; i < breakers.length; i++) {
-      const cb = breakers[i]!;
+    for (const cb of slot.breakers) {
       if (!cb.tryPass(entry)) throw this.#block(entry, new DegradeException(cb.rule));
     }
     slot.node.addPass(entry.acquireCount, now);
@@ -484,14 +429,16 @@ export class Sentinel {
       by: error instanceof DegradeException ? 'degrade' : 'flow',
     });
     // CtSph: a refused entry exits at once; its terminate hooks (the #1638 probe hook) run then.
-    terminateBlocked(entry, error);
+    entry.setBlockError(error);
+    entry.exit();
     return error;
   }
 
   // Slots are never removed, so the last one looked up can be remembered: a gateway enters the same
   // resource over and over.
   #slotOf(resource: string): ResourceSlot {
-    if (resource === this.#lastResource) return this.#lastSlot!;
+    const last = this.#lastSlot;
+    if (resource === this.#lastResource && last !== undefined) return last;
     let slot = this.#slots.get(resource);
     if (slot === undefined) {
       slot = new ResourceSlot(this.#clock);
@@ -505,28 +452,89 @@ export class Sentinel {
   // FlowRuleUtil.generateRater: shaping only for the QPS grade; THREAD always uses DefaultController.
   #controllerFor(rule: FlowRule): TrafficShapingController {
     if (rule.grade === FlowGrade.QPS) {
+      const { count, warmUpPeriodMs, maxQueueingTimeMs } = rule;
+      const coldFactor = this.#coldFactor;
+      const ports = { clock: this.#clock };
       switch (rule.controlBehavior) {
         case ControlBehavior.WARM_UP:
-          return new WarmUpController(rule.count, rule.warmUpPeriodSec, this.#coldFactor, this.#clock);
+          return new WarmUpController({ count, warmUpPeriodMs, coldFactor }, ports);
         case ControlBehavior.RATE_LIMITER:
-          return new RateLimiterController(rule.maxQueueingTimeMs, rule.count, this.#clock);
+          return new RateLimiterController({ count, maxQueueingTimeMs }, ports);
         case ControlBehavior.WARM_UP_RATE_LIMITER:
           return new WarmUpRateLimiterController(
-            rule.count,
-            rule.warmUpPeriodSec,
-            rule.maxQueueingTimeMs,
-            this.#coldFactor,
-            this.#clock,
+            { count, warmUpPeriodMs, maxQueueingTimeMs, coldFactor },
+            ports,
           );
         default:
           break;
       }
     }
-    return new DefaultController(rule.count, rule.grade);
+    return new DefaultController({ count: rule.count, grade: rule.grade });
   }
 }
 
-export type { CircuitBreakerState };
+const FLOW_GRADE_NAMES: Readonly<Record<number, string>> = { 0: 'THREAD', 1: 'QPS' };
+const DEGRADE_GRADE_NAMES: Readonly<Record<number, string>> = {
+  0: 'RT',
+  1: 'EXCEPTION_RATIO',
+  2: 'EXCEPTION_COUNT',
+};
+
+// `attempt` once the entry is admitted: run `fn`, record its error as `run` does, exit.
+function attemptAdmitted<T>(entry: Entry, fn: () => T | PromiseLike<T>): Promise<Outcome<T>> {
+  let v: T | PromiseLike<T>;
+  try {
+    v = fn();
+  } catch (error) {
+    return attemptFailed(entry, error);
+  }
+  if (isThenable(v)) {
+    return Promise.resolve(v).then(
+      (value) => {
+        entry.exit();
+        return admitted(value);
+      },
+      (error: unknown) => {
+        entry.setError(error);
+        entry.exit();
+        return failed<T>(error);
+      },
+    );
+  }
+  try {
+    entry.exit();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return Promise.resolve(admitted(v));
+}
+
+function attemptFailed<T>(entry: Entry, error: unknown): Promise<Outcome<T>> {
+  try {
+    entry.setError(error);
+    entry.exit();
+  } catch (exitError) {
+    return Promise.reject(exitError);
+  }
+  return Promise.resolve(failed<T>(error));
+}
+
+// A refusal becomes its Outcome; anything else thrown while entering is a bug and rejects.
+function settleRefusal<T>(error: unknown): Promise<Outcome<T>> {
+  if (error instanceof FlowException) {
+    const { resource, grade } = error.rule;
+    return Promise.resolve(
+      refused<T>({ by: 'flow-rule', resource, grade: FLOW_GRADE_NAMES[grade] ?? String(grade) }),
+    );
+  }
+  if (error instanceof DegradeException) {
+    const { resource, grade } = error.rule;
+    return Promise.resolve(
+      refused<T>({ by: 'degrade-rule', resource, grade: DEGRADE_GRADE_NAMES[grade] ?? String(grade) }),
+    );
+  }
+  return Promise.reject(error);
+}
 
 // The last resource entered or given rules (`#lastResource`, once `#lastSlot` is set) is always a
 // valid name, so callers check only other names: the common call costs one comparison.

@@ -1,6 +1,6 @@
 import type { Clock } from '../../ports/clock.ts';
+import type { FlowNode } from '../statistic-node.ts';
 import { FlowGrade, type FlowGradeValue } from './rule.ts';
-import type { FlowNode } from './statistic-node.ts';
 
 /**
  * "Never happened", as a time in clock ms: -Infinity. Sentinel's controllers use -1 or 0 for it, which
@@ -22,6 +22,44 @@ export interface TrafficShapingController {
   canPass(node: FlowNode, acquireCount: number): number;
 }
 
+/** Ports of the pacing and warm-up controllers. */
+export interface FlowControllerPorts {
+  /** Time source for token syncs and pacing (Sentinel's `TimeUtil.currentTimeMillis`). */
+  readonly clock: Clock;
+}
+
+/** Options of `DefaultController`. */
+export interface DefaultControllerOptions {
+  /** The rule's threshold: requests per second (QPS grade) or concurrent entries (THREAD grade). */
+  readonly count: number;
+  /** The rule's grade: 1 QPS, 0 THREAD. */
+  readonly grade: FlowGradeValue;
+}
+
+/** Options of `WarmUpController`. */
+export interface WarmUpControllerOptions {
+  /** Stable QPS (the rule's `count`). */
+  readonly count: number;
+  /** Warm-up period in ms, a whole number of seconds (Sentinel's int `warmUpPeriodSec` × 1000). */
+  readonly warmUpPeriodMs: number;
+  /** Cold factor (> 1): the cold rate is count / coldFactor. */
+  readonly coldFactor: number;
+}
+
+/** Options of `RateLimiterController`. */
+export interface RateLimiterControllerOptions {
+  /** Requests per second to pace to (the rule's `count`). */
+  readonly count: number;
+  /** Longest pacing wait in ms before a request is refused. */
+  readonly maxQueueingTimeMs: number;
+}
+
+/** Options of `WarmUpRateLimiterController`. */
+export interface WarmUpRateLimiterControllerOptions extends WarmUpControllerOptions {
+  /** Longest pacing wait in ms before a request is refused. */
+  readonly maxQueueingTimeMs: number;
+}
+
 /**
  * Sentinel `DefaultController` (.../flow/controller/DefaultController.java): refuse when
  * `current + acquireCount > count`, current being `(int) passQps` (QPS) or in-flight entries (THREAD).
@@ -30,9 +68,9 @@ export interface TrafficShapingController {
 export class DefaultController implements TrafficShapingController {
   readonly #count: number;
   readonly #grade: FlowGradeValue;
-  constructor(count: number, grade: FlowGradeValue) {
-    this.#count = count;
-    this.#grade = grade;
+  constructor(options: DefaultControllerOptions) {
+    this.#count = options.count;
+    this.#grade = options.grade;
   }
   canPass(node: FlowNode, acquireCount: number): number {
     const cur = this.#grade === FlowGrade.THREAD ? node.curThreadNum() : Math.trunc(node.passQps());
@@ -67,11 +105,14 @@ export class WarmUpController implements TrafficShapingController {
   protected lastFilledTime = NEVER;
   protected readonly clock: Clock;
 
-  constructor(count: number, warmUpPeriodSec: number, coldFactor: number, clock: Clock) {
+  constructor(options: WarmUpControllerOptions, ports: FlowControllerPorts) {
+    const { count, coldFactor } = options;
     if (coldFactor <= 1) throw new RangeError('WarmUpController: coldFactor must be larger than 1');
+    // Sentinel computes in int seconds; the rule validation keeps warmUpPeriodMs a whole number of them.
+    const warmUpPeriodSec = options.warmUpPeriodMs / 1000;
     this.count = count;
     this.coldFactor = coldFactor;
-    this.clock = clock;
+    this.clock = ports.clock;
     this.warningToken = Math.trunc(Math.trunc(warmUpPeriodSec * count) / (coldFactor - 1));
     this.maxToken = this.warningToken + Math.trunc((2 * warmUpPeriodSec * count) / (1.0 + coldFactor));
     this.slope = (coldFactor - 1.0) / count / (this.maxToken - this.warningToken);
@@ -144,10 +185,10 @@ export class RateLimiterController implements TrafficShapingController {
   readonly #clock: Clock;
   #latestPassedTime = NEVER;
 
-  constructor(maxQueueingTimeMs: number, count: number, clock: Clock) {
-    this.#maxQueueingTimeMs = maxQueueingTimeMs;
-    this.#count = count;
-    this.#clock = clock;
+  constructor(options: RateLimiterControllerOptions, ports: FlowControllerPorts) {
+    this.#maxQueueingTimeMs = options.maxQueueingTimeMs;
+    this.#count = options.count;
+    this.#clock = ports.clock;
   }
 
   /** Clock ms at which the last reserved request passes (`latestPassedTime`); -Infinity before the first. */
@@ -187,15 +228,9 @@ export class WarmUpRateLimiterController extends WarmUpController {
   readonly #timeoutMs: number;
   #latestPassedTime = NEVER;
 
-  constructor(
-    count: number,
-    warmUpPeriodSec: number,
-    maxQueueingTimeMs: number,
-    coldFactor: number,
-    clock: Clock,
-  ) {
-    super(count, warmUpPeriodSec, coldFactor, clock);
-    this.#timeoutMs = maxQueueingTimeMs;
+  constructor(options: WarmUpRateLimiterControllerOptions, ports: FlowControllerPorts) {
+    super(options, ports);
+    this.#timeoutMs = options.maxQueueingTimeMs;
   }
 
   override canPass(node: FlowNode, acquireCount: number): number {

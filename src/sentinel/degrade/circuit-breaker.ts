@@ -1,5 +1,5 @@
-import type { Clock } from '../ports/clock.ts';
-import { OneBucketWindow } from './leap-array.ts';
+import type { Clock } from '../../ports/clock.ts';
+import { OneBucketWindow } from '../leap-array.ts';
 import { assertValidDegradeRule, DegradeGrade, type DegradeRule } from './rule.ts';
 
 /** `CircuitBreaker.State`. */
@@ -46,7 +46,7 @@ export interface TerminateHooks {
 }
 
 /** Ports and wiring of a breaker. */
-export interface CircuitBreakerDeps {
+export interface CircuitBreakerPorts {
   /** Time source for windows and retry deadlines (Sentinel's `TimeUtil.currentTimeMillis`). */
   readonly clock: Clock;
   /** Called synchronously inside every transition (`EventObserverRegistry`). */
@@ -61,19 +61,22 @@ export interface CircuitBreakerDeps {
 export abstract class AbstractCircuitBreaker {
   /** The rule this breaker enforces (defaults filled). */
   readonly rule: DegradeRule;
-  /** `timeWindow * 1000`: how long the breaker stays OPEN, in ms. */
+  /** `timeWindow * 1000` in Sentinel: how long the breaker stays OPEN, in ms. */
   readonly recoveryTimeoutMs: number;
   protected readonly clock: Clock;
+  /** The one epoch-aligned bucket of `statIntervalMs`: bad (slow or failed) and total completions. */
+  protected readonly stat: OneBucketWindow;
   #phase: BreakerPhase = CLOSED;
   readonly #observer: StateChangeObserver | undefined;
 
-  constructor(rule: DegradeRule, deps: CircuitBreakerDeps) {
+  constructor(rule: DegradeRule, ports: CircuitBreakerPorts) {
     // AbstractCircuitBreaker's constructor: an invalid rule is an IllegalArgumentException.
     assertValidDegradeRule(rule);
     this.rule = rule;
-    this.recoveryTimeoutMs = rule.timeWindow * 1000;
-    this.clock = deps.clock;
-    this.#observer = deps.onStateChange;
+    this.recoveryTimeoutMs = rule.timeWindowMs;
+    this.clock = ports.clock;
+    this.#observer = ports.onStateChange;
+    this.stat = new OneBucketWindow(rule.statIntervalMs);
   }
 
   /** `'CLOSED' | 'OPEN' | 'HALF_OPEN'`. */
@@ -102,12 +105,43 @@ export abstract class AbstractCircuitBreaker {
 
   /**
    * Called at exit for every request that passed (`DegradeSlot.exit`), whatever state it was
-   * admitted in: counts it in the current window, then decides.
+   * admitted in: counts it in the current window at its completion time, then decides. The
+   * skeleton is both Sentinel breakers' `onRequestComplete`; the grade decides only what "bad"
+   * means and when the window's counts trip the breaker.
    */
-  abstract onRequestComplete(request: CompletedRequest): void;
+  onRequestComplete(request: CompletedRequest): void {
+    const now = request.completeTimestampMs > 0 ? request.completeTimestampMs : this.clock.now();
+    const bad = this.isBad(request, now);
+    const w = this.stat;
+    w.roll(now);
+    if (bad) w.bad++;
+    w.total++;
+
+    const state = this.state;
+    if (state === 'OPEN') return;
+    if (state === 'HALF_OPEN') {
+      // The completion decides alone, whichever request it is (the probe or a straggler).
+      if (bad) this.#transformToOpen(1.0);
+      else this.#fromHalfOpenToClose();
+      return;
+    }
+    // values(now) of the one bucket just counted into: its own counters.
+    const total = w.total;
+    if (total < this.rule.minRequestAmount) return;
+    const tripped = this.trippedValue(w.bad, total);
+    if (tripped !== undefined) this.#transformToOpen(tripped);
+  }
+
+  /** Whether the completed request counts against the threshold (slow, or failed). */
+  protected abstract isBad(request: CompletedRequest, now: number): boolean;
+
+  /** The snapshot value if `bad` of `total` completions trip the rule (strictly), else undefined. */
+  protected abstract trippedValue(bad: number, total: number): number | undefined;
 
   /** Zeroes the current window (`resetStat`, only called on HALF_OPEN → CLOSED). */
-  protected abstract resetStat(): void;
+  #resetStat(): void {
+    this.stat.reset(this.clock.now());
+  }
 
   #fromOpenToHalfOpen(phase: { nextRetryTimestampMs: number }, entry: TerminateHooks): boolean {
     // Single-threaded, so the CAS always succeeds here; one caller per event-loop turn reaches it.
@@ -129,7 +163,7 @@ export abstract class AbstractCircuitBreaker {
   }
 
   /** `transformToOpen`: CLOSED → OPEN or HALF_OPEN → OPEN, with the retry deadline moved to now + recovery. */
-  protected transformToOpen(snapshotValue: number): void {
+  #transformToOpen(snapshotValue: number): void {
     const prev = this.#phase.state;
     if (prev === 'OPEN') return;
     this.#phase = { state: 'OPEN', nextRetryTimestampMs: this.clock.now() + this.recoveryTimeoutMs };
@@ -137,10 +171,10 @@ export abstract class AbstractCircuitBreaker {
   }
 
   /** `fromHalfOpenToClose`: resets the current window (the probe's own count included), then notifies. */
-  protected fromHalfOpenToClose(): void {
+  #fromHalfOpenToClose(): void {
     if (this.#phase.state !== 'HALF_OPEN') return;
     this.#phase = CLOSED;
-    this.resetStat();
+    this.#resetStat();
     this.#notify('HALF_OPEN', 'CLOSED', null);
   }
 
@@ -159,52 +193,30 @@ const CLOSED: BreakerPhase = { state: 'CLOSED' };
 export class ResponseTimeCircuitBreaker extends AbstractCircuitBreaker {
   /** `Math.round(count)`: the largest response time (ms) that is not slow. */
   readonly maxAllowedRtMs: number;
-  readonly #stat: OneBucketWindow;
 
-  constructor(rule: DegradeRule, deps: CircuitBreakerDeps) {
-    super(rule, deps);
+  constructor(rule: DegradeRule, ports: CircuitBreakerPorts) {
+    super(rule, ports);
     if (rule.grade !== DegradeGrade.RT)
       throw new RangeError('ResponseTimeCircuitBreaker: rule.grade must be 0');
     this.maxAllowedRtMs = Math.round(rule.count);
-    this.#stat = new OneBucketWindow(rule.statIntervalMs);
   }
 
   /** Slow and total counts of the current window. */
   windowCounts(): { slow: number; total: number } {
-    const w = this.#stat;
+    const w = this.stat;
     w.roll(this.clock.now());
     return { slow: w.bad, total: w.total };
   }
 
-  protected resetStat(): void {
-    this.#stat.reset(this.clock.now());
+  protected isBad(request: CompletedRequest, now: number): boolean {
+    return now - request.createTimestampMs > this.maxAllowedRtMs;
   }
 
-  onRequestComplete(request: CompletedRequest): void {
-    const now = request.completeTimestampMs > 0 ? request.completeTimestampMs : this.clock.now();
-    const rt = now - request.createTimestampMs;
-    const slow = rt > this.maxAllowedRtMs;
-    const w = this.#stat;
-    w.roll(now);
-    if (slow) w.bad++;
-    w.total++;
-
-    const state = this.state;
-    if (state === 'OPEN') return;
-    if (state === 'HALF_OPEN') {
-      // The completion decides alone, whichever request it is (the probe or a straggler).
-      if (slow) this.transformToOpen(1.0);
-      else this.fromHalfOpenToClose();
-      return;
-    }
-    // values(now) of the one bucket just counted into: its own counters.
-    const total = w.total;
-    if (total < this.rule.minRequestAmount) return;
-    const ratio = w.bad / total;
+  protected trippedValue(slow: number, total: number): number | undefined {
+    const ratio = slow / total;
     // Strict, plus the #1779 special case (1.8.1+): a 1.0 threshold trips at exactly 100 % slow.
-    if (ratio > this.rule.slowRatioThreshold || (ratio === this.rule.slowRatioThreshold && ratio === 1.0)) {
-      this.transformToOpen(ratio);
-    }
+    const threshold = this.rule.slowRatioThreshold;
+    return ratio > threshold || (ratio === threshold && ratio === 1.0) ? ratio : undefined;
   }
 }
 
@@ -213,53 +225,33 @@ export class ResponseTimeCircuitBreaker extends AbstractCircuitBreaker {
  * (errors > count), both strict, both gated by `minRequestAmount` completions in the window.
  */
 export class ExceptionCircuitBreaker extends AbstractCircuitBreaker {
-  readonly #stat: OneBucketWindow;
-
-  constructor(rule: DegradeRule, deps: CircuitBreakerDeps) {
-    super(rule, deps);
+  constructor(rule: DegradeRule, ports: CircuitBreakerPorts) {
+    super(rule, ports);
     if (rule.grade !== DegradeGrade.EXCEPTION_RATIO && rule.grade !== DegradeGrade.EXCEPTION_COUNT) {
       throw new RangeError('ExceptionCircuitBreaker: rule.grade must be 1 or 2');
     }
-    this.#stat = new OneBucketWindow(rule.statIntervalMs);
   }
 
   /** Error and total counts of the current window. */
   windowCounts(): { errors: number; total: number } {
-    const w = this.#stat;
+    const w = this.stat;
     w.roll(this.clock.now());
     return { errors: w.bad, total: w.total };
   }
 
-  protected resetStat(): void {
-    this.#stat.reset(this.clock.now());
+  protected isBad(request: CompletedRequest): boolean {
+    return request.error !== undefined && request.error !== null;
   }
 
-  onRequestComplete(request: CompletedRequest): void {
-    const now = request.completeTimestampMs > 0 ? request.completeTimestampMs : this.clock.now();
-    const failed = request.error !== undefined && request.error !== null;
-    const w = this.#stat;
-    w.roll(now);
-    if (failed) w.bad++;
-    w.total++;
-
-    const state = this.state;
-    if (state === 'OPEN') return;
-    if (state === 'HALF_OPEN') {
-      if (failed) this.transformToOpen(1.0);
-      else this.fromHalfOpenToClose();
-      return;
-    }
-    const total = w.total;
-    if (total < this.rule.minRequestAmount) return;
-    const errors = w.bad;
+  protected trippedValue(errors: number, total: number): number | undefined {
     const value = this.rule.grade === DegradeGrade.EXCEPTION_RATIO ? errors / total : errors;
-    if (value > this.rule.count) this.transformToOpen(value);
+    return value > this.rule.count ? value : undefined;
   }
 }
 
 /** `DegradeRuleManager.newCircuitBreakerFrom`: the breaker class for the rule's grade. */
-export function newCircuitBreaker(rule: DegradeRule, deps: CircuitBreakerDeps): AbstractCircuitBreaker {
+export function newCircuitBreaker(rule: DegradeRule, ports: CircuitBreakerPorts): AbstractCircuitBreaker {
   return rule.grade === DegradeGrade.RT
-    ? new ResponseTimeCircuitBreaker(rule, deps)
-    : new ExceptionCircuitBreaker(rule, deps);
+    ? new ResponseTimeCircuitBreaker(rule, ports)
+    : new ExceptionCircuitBreaker(rule, ports);
 }

@@ -8,16 +8,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../../sim/index.ts';
-import { Sentinel } from '../../../../src/breaker/index.ts';
+import type { Clock } from '../../../../src/ports/clock.ts';
 import {
   type FlowNode,
   RateLimiterController,
+  Sentinel,
   type TrafficShapingController,
   WarmUpController,
   WarmUpRateLimiterController,
-} from '../../../../src/limit/flow/index.ts';
-import type { Clock } from '../../../../src/ports/clock.ts';
+} from '../../../../src/sentinel/index.ts';
 import { ManualClock } from '../../../helpers/manual-clock.ts';
+import { sentinelFlowRules } from '../../../helpers/sentinel-rules.ts';
 
 /** A Unix-ms instant like the one a JVM reads (a whole second, so the 1 s windows line up). */
 const UNIX_MS = 1_700_000_000_000;
@@ -45,12 +46,14 @@ interface Admissions {
 async function admissions(originMs: number): Promise<Admissions> {
   const sim = new Simulation({ seed: SEED });
   const clock = originMs === 0 ? sim.clock : shiftedClock(sim, originMs);
-  const s = new Sentinel({ clock });
-  s.loadFlowRules([
-    { resource: 'paced', count: 10, controlBehavior: 2, maxQueueingTimeMs: 500 },
-    { resource: 'warm', count: 10, controlBehavior: 1, warmUpPeriodSec: 10 },
-    { resource: 'warmPaced', count: 10, controlBehavior: 3, warmUpPeriodSec: 10, maxQueueingTimeMs: 1000 },
-  ]);
+  const s = new Sentinel({}, { clock });
+  s.loadFlowRules(
+    sentinelFlowRules([
+      { resource: 'paced', count: 10, controlBehavior: 2, maxQueueingTimeMs: 500 },
+      { resource: 'warm', count: 10, controlBehavior: 1, warmUpPeriodSec: 10 },
+      { resource: 'warmPaced', count: 10, controlBehavior: 3, warmUpPeriodSec: 10, maxQueueingTimeMs: 1000 },
+    ]),
+  );
   const since = () => clock.now() - originMs;
   const paced = Array.from({ length: 8 }, () =>
     sim.spawn(() =>
@@ -109,7 +112,10 @@ describe('flow controllers do not depend on the clock origin', () => {
   it('the first syncToken fills the warm-up bucket to maxToken on a clock from 0 and at 1.7e12', () => {
     const node: FlowNode = { passQps: () => 0, previousPassQps: () => 0, curThreadNum: () => 0 };
     for (const startMs of [0, UNIX_MS]) {
-      const c = new WarmUpController(10, 10, 3, new ManualClock(startMs));
+      const c = new WarmUpController(
+        { count: 10, warmUpPeriodMs: 10_000, coldFactor: 3 },
+        { clock: new ManualClock(startMs) },
+      );
       c.canPass(node, 1);
       expect({ startMs, tokens: c.tokens }).toEqual({ startMs, tokens: c.maxToken });
     }
@@ -117,7 +123,7 @@ describe('flow controllers do not depend on the clock origin', () => {
 
   it('RateLimiterController: latestPassedTime is -Infinity ("never") until the first pass', () => {
     const clock = new ManualClock(0);
-    const c = new RateLimiterController(500, 10, clock);
+    const c = new RateLimiterController({ maxQueueingTimeMs: 500, count: 10 }, { clock });
     const node: FlowNode = { passQps: () => 0, previousPassQps: () => 0, curThreadNum: () => 0 };
     expect(c.latestPassedTime).toBe(Number.NEGATIVE_INFINITY);
     expect(c.canPass(node, 1)).toBe(0);
@@ -135,10 +141,13 @@ describe('flow controllers do not depend on the clock origin', () => {
   const kinds = ['WarmUp', 'RateLimiter', 'WarmUpRateLimiter'] as const;
   const make = (kind: (typeof kinds)[number], clock: ManualClock): TrafficShapingController =>
     kind === 'WarmUp'
-      ? new WarmUpController(10, 10, 3, clock)
+      ? new WarmUpController({ count: 10, warmUpPeriodMs: 10_000, coldFactor: 3 }, { clock })
       : kind === 'RateLimiter'
-        ? new RateLimiterController(500, 10, clock)
-        : new WarmUpRateLimiterController(10, 10, 1000, 3, clock);
+        ? new RateLimiterController({ maxQueueingTimeMs: 500, count: 10 }, { clock })
+        : new WarmUpRateLimiterController(
+            { count: 10, warmUpPeriodMs: 10_000, maxQueueingTimeMs: 1000, coldFactor: 3 },
+            { clock },
+          );
 
   it('property (seed 20260401): canPass results are the same at origin 0 and at origin k·1000 ms', () => {
     fc.assert(

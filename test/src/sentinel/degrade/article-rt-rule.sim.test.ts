@@ -6,10 +6,15 @@
 // run did: when the breaker opened and why, that nothing was admitted while OPEN, that exactly one
 // probe went out per recovery attempt 30 s after the last opening, and that the probe decided.
 import { describe, expect, it } from 'vitest';
-import { SimLlmUpstream, Simulation } from '../../../sim/index.ts';
-import { ARTICLE_RT_DEGRADE_RULE, type CircuitBreakerState, Sentinel } from '../../../src/breaker/index.ts';
+import { SimLlmUpstream, Simulation } from '../../../../sim/index.ts';
+import {
+  ARTICLE_RT_DEGRADE_RULE,
+  type CircuitBreakerState,
+  degradeRule,
+  Sentinel,
+} from '../../../../src/sentinel/index.ts';
 
-const RULE = ARTICLE_RT_DEGRADE_RULE;
+const RULE = degradeRule(ARTICLE_RT_DEGRADE_RULE);
 const SPACING_MS = 2000;
 const REQUESTS = 100;
 const RECOVERY_AT_MS = 120_000;
@@ -29,7 +34,7 @@ interface Transition {
 
 async function scenario(seed: number) {
   const sim = new Simulation({ seed });
-  const sentinel = new Sentinel({ clock: sim.clock, trace: sim.trace });
+  const sentinel = new Sentinel({}, { clock: sim.clock, trace: sim.trace });
   sentinel.loadDegradeRules([RULE]);
   const slow = new SimLlmUpstream(
     { model: 'slow', ttftMedianMs: 2500 },
@@ -85,7 +90,7 @@ describe("the article's RT rule on a slow upstream (seed 42)", () => {
     for (let i = 0; i < transitions.length; i++) {
       const tr = transitions[i]!;
       if (tr.next !== 'OPEN') continue;
-      const retryAt = tr.t + RULE.timeWindow * 1000;
+      const retryAt = tr.t + RULE.timeWindowMs;
       const half = transitions[i + 1];
       const arrivalsInOpen = recs.filter(
         (r) => r.startMs >= tr.t && r.startMs < (half?.t ?? Number.POSITIVE_INFINITY),

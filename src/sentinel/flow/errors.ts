@@ -1,4 +1,4 @@
-import { BlockException } from '../../breaker/errors.ts';
+import { BlockException } from '../errors.ts';
 import type { FlowRule } from './rule.ts';
 
 /** Refused by a flow rule (`FlowException`, sentinel-core/.../slots/block/flow/FlowException.java). */
