@@ -1,0 +1,155 @@
+// The state of one node of SimRedisCluster: its process, its role, its epochs, and its view of
+// every other node (src/cluster_legacy.c clusterNode / clusterState as seen from one process).
+// The rules that change this state live in failover.ts (gossip, failure detection, elections)
+// and cluster.ts (faults, client commands).
+import { assert } from '../../src/assert.ts';
+import { CLUSTER_SLOTS } from '../../src/redis/key-hash-slot.ts';
+import type { SimRedis } from './node.ts';
+
+/** A node's process state (fault injection). */
+export type NodeProcess =
+  | { readonly state: 'running' }
+  | { readonly state: 'crashed' }
+  | { readonly state: 'frozen' };
+
+/** A node's role as it sees itself: a master, or a replica of the node at `master` (an index). */
+export type ClusterRole = { readonly kind: 'master' } | { readonly kind: 'replica'; readonly master: number };
+
+/**
+ * What one node believes about another's health (src/cluster_legacy.c CLUSTER_NODE_PFAIL /
+ * CLUSTER_NODE_FAIL); `failAtMs` is when it was marked FAIL (clearNodeFailureIfNeeded's clock).
+ */
+export type PeerHealth =
+  | { readonly flag: 'ok' }
+  | { readonly flag: 'pfail' }
+  | { readonly flag: 'fail'; readonly failAtMs: number };
+
+/** What one node believes about another. */
+export interface PeerView {
+  pingSentAtMs: number | undefined;
+  /** Last time a ping was actually sent (a reconnect re-sends while one is pending). */
+  pingAttemptAtMs: number;
+  pongAtMs: number;
+  health: PeerHealth;
+}
+
+/**
+ * A replica's election (clusterHandleSlaveFailover): `scheduled` until `authAtMs`, then
+ * `requested` with the epoch it asked votes for and the votes received so far.
+ */
+export type Election =
+  | { readonly phase: 'scheduled'; readonly authAtMs: number; readonly forced: boolean }
+  | {
+      readonly phase: 'requested';
+      readonly authAtMs: number;
+      readonly forced: boolean;
+      readonly epoch: number;
+      readonly votes: Set<number>;
+    };
+
+/** A manual CLUSTER FAILOVER in progress on a replica. */
+export type ManualFailover =
+  | { readonly phase: 'waiting-offset'; readonly masterOffset: number; readonly untilMs: number }
+  | { readonly phase: 'electing'; readonly untilMs: number };
+
+/** The header every cluster-bus packet carries (src/cluster_legacy.c clusterMsg). */
+export interface BusHeader {
+  readonly sender: number;
+  readonly currentEpoch: number;
+  readonly configEpoch: number;
+  /** The sender's master, or -1 when the sender is a master (clusterMsg.slaveof, all zeroes). */
+  readonly masterIndex: number;
+  readonly claimed: [number, number][];
+  /** Gossip: nodes the sender sees as PFAIL or FAIL. */
+  readonly suspects: number[];
+}
+
+/** One node of the cluster: its server, its cluster state and its view of everyone else. */
+export class ClusterNode {
+  process: NodeProcess = { state: 'running' };
+  currentEpoch = 0;
+  configEpoch = 0;
+  lastVoteEpoch = 0;
+  /** My view: slot → owner index (-1 unbound). */
+  readonly owners = new Int16Array(CLUSTER_SLOTS).fill(-1);
+  /** My view of every node's configEpoch and master. */
+  readonly epochs: number[];
+  /** My view of every node's master (-1: a master); my own entry follows `role`. */
+  readonly masterOf: number[];
+  readonly peers: PeerView[];
+  /** failing node → reporter → time of its latest report. */
+  readonly failReports = new Map<number, Map<number, number>>();
+  /** master → when I last voted for one of its replicas. */
+  readonly votedAtMs = new Map<number, number>();
+  election: Election | undefined;
+  manualFailover: ManualFailover | undefined;
+  /** Writes of clients wait while a manual failover pauses this master (until this time). */
+  writesPausedUntilMs = 0;
+  stateOk = true;
+  /** A restarted node reports the cluster down until then (CLUSTER_WRITABLE_DELAY). */
+  stateFailUntilMs = 0;
+  /** Set when this replica lost part of its master's stream: it must full-resync. */
+  needsFullSync = false;
+  /** Deliveries held while frozen (a stopped process still has its socket buffers). */
+  readonly held: (() => void)[] = [];
+  #role: ClusterRole = { kind: 'master' };
+
+  constructor(
+    readonly index: number,
+    readonly id: string,
+    readonly server: SimRedis,
+    nodeCount: number,
+    nowMs: number,
+  ) {
+    this.epochs = new Array(nodeCount).fill(0);
+    this.masterOf = new Array(nodeCount).fill(-1);
+    this.peers = Array.from({ length: nodeCount }, () => ({
+      pingSentAtMs: undefined,
+      pingAttemptAtMs: nowMs,
+      pongAtMs: nowMs,
+      health: { flag: 'ok' } as PeerHealth,
+    }));
+  }
+
+  /** My role, held here only: `becomeMaster` / `becomeReplica` write it and the server's copy. */
+  get role(): ClusterRole {
+    return this.#role;
+  }
+
+  /** My master's index, or -1 when I am a master (the bus header's encoding). */
+  get masterIndex(): number {
+    return this.#role.kind === 'master' ? -1 : this.#role.master;
+  }
+
+  /** I am a master: my server accepts writes. */
+  becomeMaster(): void {
+    this.#role = { kind: 'master' };
+    this.masterOf[this.index] = -1;
+    this.server.role = { role: 'master' };
+  }
+
+  /** I replicate `master` (`masterId` is its name): my server refuses writes. */
+  becomeReplica(master: number, masterId: string): void {
+    assert(master !== this.index, () => `${this.id}: a node cannot replicate itself`);
+    this.#role = { kind: 'replica', master };
+    this.masterOf[this.index] = master;
+    this.server.role = { role: 'replica', masterName: masterId };
+  }
+
+  /** Slots this node claims as a master, as ranges, in its own view. */
+  claimedRanges(): [number, number][] {
+    return slotRanges(this.owners, this.index);
+  }
+}
+
+/** The slots `owners` gives to `index`, as inclusive ranges in slot order. */
+export function slotRanges(owners: Int16Array, index: number): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
+    if (owners[slot] !== index) continue;
+    const last = ranges.at(-1);
+    if (last && last[1] === slot - 1) last[1] = slot;
+    else ranges.push([slot, slot]);
+  }
+  return ranges;
+}
