@@ -54,7 +54,7 @@ export interface SimRedisClusterOptions {
 }
 
 /** What the cluster runs on: a Simulation satisfies it. */
-export interface SimRedisClusterContext {
+export interface SimRedisClusterPorts {
   readonly clock: Clock;
   readonly random: Random;
   /** Receives role, failure-detection and fault events (component `redis-cluster`). @defaultValue none */
@@ -95,8 +95,8 @@ export class SimRedisCluster {
     subscribe: (channel, onMessage) => this.#addSubscriber(channel, onMessage),
   };
 
-  constructor(options: SimRedisClusterOptions, context: SimRedisClusterContext) {
-    this.#trace = context.trace ?? nullTraceSink;
+  constructor(options: SimRedisClusterOptions, ports: SimRedisClusterPorts) {
+    this.#trace = ports.trace ?? nullTraceSink;
     const masters = options.masters ?? 3;
     const replicasPerMaster = options.replicasPerMaster ?? 1;
     this.nodeTimeoutMs = options.nodeTimeoutMs ?? 15_000;
@@ -104,13 +104,13 @@ export class SimRedisCluster {
     const requireFullCoverage = options.requireFullCoverage ?? true;
     const basePort = options.basePort ?? 7000;
     checkOptions(masters, replicasPerMaster, this.nodeTimeoutMs, linkLatencyMs);
-    this.#clock = context.clock;
-    this.#random = context.random.fork('redis-cluster');
+    this.#clock = ports.clock;
+    this.#random = ports.random.fork('redis-cluster');
     const count = masters * (1 + replicasPerMaster);
     this.nodeIds = Array.from({ length: count }, (_, i) => `127.0.0.1:${basePort + i}`);
     const now = this.#clock.now();
     this.#nodes = this.nodeIds.map(
-      (id, i) => new ClusterNode(i, id, new SimRedis(this.#clock, { name: id }), count, now),
+      (id, i) => new ClusterNode(i, id, new SimRedis({ name: id }, { clock: this.#clock }), count, now),
     );
     this.#net = new SimNetwork({ hosts: [CLIENT_HOST, ...this.nodeIds] }, { clock: this.#clock });
     this.#links = this.#connectAll(linkLatencyMs);

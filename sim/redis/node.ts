@@ -37,6 +37,12 @@ export interface SimRedisOptions {
   readonly latencyMs?: number;
 }
 
+/** What a node runs on: a Simulation satisfies it. */
+export interface SimRedisPorts {
+  /** Time for expiries, TIME and the per-command latency. */
+  readonly clock: Clock;
+}
+
 /** A batch of effective writes of one command (a script's effects arrive as one batch). */
 export type ReplicationListener = (commands: readonly string[][]) => void;
 
@@ -78,9 +84,9 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
 
   readonly #clock: Clock;
 
-  constructor(clock: Clock, options: SimRedisOptions = {}) {
+  constructor(options: SimRedisOptions, ports: SimRedisPorts) {
     super();
-    this.#clock = clock;
+    this.#clock = ports.clock;
     this.name = options.name ?? 'sim-redis';
     this.latencyMs = options.latencyMs ?? 0;
     if (!Number.isInteger(this.latencyMs) || this.latencyMs < 0) {

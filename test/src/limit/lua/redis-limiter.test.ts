@@ -17,7 +17,7 @@ describe('RedisLimiter', () => {
   });
 
   it('names keys like the article for fixed-window, hash-tagged otherwise', () => {
-    const deps = { redis: new SimRedis(clockAt(0)), clock: clockAt(0) };
+    const deps = { redis: new SimRedis({}, { clock: clockAt(0) }), clock: clockAt(0) };
     expect(
       new RedisLimiter({ algorithm: 'fixed-window', limit: 1, windowMs: 1000 }, deps).redisKey('u1'),
     ).toBe('rate_limit:u1');
@@ -33,13 +33,13 @@ describe('RedisLimiter', () => {
     [{ algorithm: 'gcra', limit: 2, windowMs: 1000, burst: -1 }, /burst must be an integer >= 0/],
     [{ algorithm: 'leaky', limit: 2, windowMs: 1000 }, /algorithm must be one of/],
   ] as const)('rejects bad options %j', (options, message) => {
-    const deps = { redis: new SimRedis(clockAt(0)), clock: clockAt(0) };
+    const deps = { redis: new SimRedis({}, { clock: clockAt(0) }), clock: clockAt(0) };
     expect(() => new RedisLimiter(options as never, deps)).toThrow(message);
   });
 
   it('falls back to EVAL on NOSCRIPT once, then EVALSHA hits the cache', async () => {
     const clock = clockAt(0);
-    const redis = new SimRedis(clock);
+    const redis = new SimRedis({}, { clock });
     const limiter = new RedisLimiter({ algorithm: 'gcra', limit: 2, windowMs: 1000 }, { redis, clock });
     expect(await limiter.tryAcquire('a')).toBe(true);
     expect(limiter.stats).toEqual({ evalsha: 1, noscriptFallbacks: 1 });
@@ -54,7 +54,7 @@ describe('RedisLimiter', () => {
 
   it('charges a cost on token-bucket and reports the wait', async () => {
     const clock = clockAt(0);
-    const redis = new SimRedis(clock);
+    const redis = new SimRedis({}, { clock });
     const limiter = new RedisLimiter(
       { algorithm: 'token-bucket', limit: 10, windowMs: 1000 },
       { redis, clock },
@@ -73,7 +73,7 @@ describe('RedisLimiter', () => {
 
   it('sliding-log: two gateway nodes sharing a key in the same millisecond both count', async () => {
     const clock = clockAt(1_000);
-    const redis = new SimRedis(clock);
+    const redis = new SimRedis({}, { clock });
     const options = { algorithm: 'sliding-log', limit: 3, windowMs: 1000 } as const;
     const a = new RedisLimiter({ ...options, instanceId: 'gw-a' }, { redis, clock });
     const b = new RedisLimiter({ ...options, instanceId: 'gw-b' }, { redis, clock });
