@@ -5,7 +5,7 @@
 // Last error: ...`. It reaches the cluster only through the `ClusterEndpoint` it declares here.
 // Not modelled: ASK (no slot migration), READONLY replica reads, ioredis's offline queue.
 import type { RedisArg } from '../../src/ports/redis.ts';
-import { keyHashSlot } from '../../src/redis/key-hash-slot.ts';
+import { keyHashSlot } from '../../src/ports/redis-slots.ts';
 import { CommandPort } from './command-port.ts';
 import { arityOk, commandKeys, KEYSPACE_COMMANDS } from './keyspace.ts';
 import { type Reply, toClientValue } from './reply.ts';

@@ -3,7 +3,7 @@
 // The rules that change this state live in failover.ts (gossip, failure detection, elections)
 // and cluster.ts (faults, client commands).
 import { assert } from '../../src/assert.ts';
-import { CLUSTER_SLOTS } from '../../src/redis/key-hash-slot.ts';
+import { CLUSTER_SLOTS } from '../../src/ports/redis-slots.ts';
 import type { SimRedis } from './node.ts';
 
 /** A node's process state (fault injection). */

@@ -24,8 +24,8 @@ import { present } from '../../src/assert.ts';
 import type { Clock } from '../../src/ports/clock.ts';
 import type { Random } from '../../src/ports/random.ts';
 import { nextInt } from '../../src/ports/random.ts';
+import { CLUSTER_SLOTS } from '../../src/ports/redis-slots.ts';
 import type { TraceFields } from '../../src/ports/trace.ts';
-import { CLUSTER_SLOTS } from '../../src/redis/key-hash-slot.ts';
 import { type BusHeader, type ClusterNode, slotRanges } from './cluster-node.ts';
 import { RedisReplyError } from './reply.ts';
 

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RedisPort } from '../../src/ports/redis.ts';
-import { keyHashSlot } from '../../src/redis/key-hash-slot.ts';
+import { keyHashSlot } from '../../src/ports/redis-slots.ts';
 
 /** The shards as scripts/backends.sh pairs them. */
 export const SHARDS = [
