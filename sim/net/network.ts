@@ -21,6 +21,7 @@
 //
 // What a host does with an arriving message (a crashed process loses it, a frozen one holds it in
 // its socket buffer) is the twin's business: the network only calls `arrive`.
+import { assert } from '../../src/assert.ts';
 import type { Clock } from '../../src/ports/clock.ts';
 
 /** How a link treats what is sent across a partition (see the file header). */
@@ -148,6 +149,7 @@ export class NetLink {
   /** Heals the link, removes its slowness, and ('hold') delivers what was held, in order. */
   heal(): void {
     this.#extraLatencyMs = 0;
+    assert(this.policy === 'hold' || this.heldCount === 0, "a 'drop' link held a message");
     if (!this.#partitioned) return;
     this.#partitioned = false;
     for (const queue of this.#held) {

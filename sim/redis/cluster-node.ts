@@ -67,8 +67,6 @@ export interface BusHeader {
 /** One node of the cluster: its server, its cluster state and its view of everyone else. */
 export class ClusterNode {
   process: NodeProcess = { state: 'running' };
-  currentEpoch = 0;
-  configEpoch = 0;
   lastVoteEpoch = 0;
   /** My view: slot → owner index (-1 unbound). */
   readonly owners = new Int16Array(CLUSTER_SLOTS).fill(-1);
@@ -93,6 +91,8 @@ export class ClusterNode {
   /** Deliveries held while frozen (a stopped process still has its socket buffers). */
   readonly held: (() => void)[] = [];
   #role: ClusterRole = { kind: 'master' };
+  #currentEpoch = 0;
+  #configEpoch = 0;
 
   constructor(
     readonly index: number,
@@ -111,6 +111,47 @@ export class ClusterNode {
     }));
   }
 
+  /** The largest epoch I have seen or started (clusterState.currentEpoch); it never goes down. */
+  get currentEpoch(): number {
+    return this.#currentEpoch;
+  }
+
+  /** My configEpoch (the version of my slot claims); it never goes down, never above currentEpoch. */
+  get configEpoch(): number {
+    return this.#configEpoch;
+  }
+
+  /** Learns an epoch seen on the bus: currentEpoch = max(currentEpoch, epoch). */
+  observeEpoch(epoch: number): void {
+    if (epoch > this.#currentEpoch) this.#currentEpoch = epoch;
+  }
+
+  /** currentEpoch++ (an election, or a TAKEOVER); returns the new epoch. */
+  bumpEpoch(): number {
+    this.#currentEpoch++;
+    return this.#currentEpoch;
+  }
+
+  /** Adopts `epoch` as my configEpoch when it is larger, in my view of everyone's epochs too. */
+  raiseConfigEpoch(epoch: number): void {
+    if (epoch > this.#configEpoch) this.#configEpoch = epoch;
+    this.epochs[this.index] = this.#configEpoch;
+    this.checkInvariants();
+  }
+
+  /** What must hold between my fields after any change of role or epoch. */
+  checkInvariants(): void {
+    assert(this.#configEpoch <= this.#currentEpoch, () => `${this.id}: configEpoch above currentEpoch`);
+    assert(this.lastVoteEpoch <= this.#currentEpoch, () => `${this.id}: voted in a future epoch`);
+    assert(this.epochs[this.index] === this.#configEpoch, () => `${this.id}: own epoch view is stale`);
+    assert(this.masterOf[this.index] === this.masterIndex, () => `${this.id}: own master view is stale`);
+    const server = this.server.role;
+    assert(
+      server.role === (this.#role.kind === 'master' ? 'master' : 'replica'),
+      () => `${this.id}: the server's role differs from the node's`,
+    );
+  }
+
   /** My role, held here only: `becomeMaster` / `becomeReplica` write it and the server's copy. */
   get role(): ClusterRole {
     return this.#role;
@@ -126,6 +167,7 @@ export class ClusterNode {
     this.#role = { kind: 'master' };
     this.masterOf[this.index] = -1;
     this.server.role = { role: 'master' };
+    this.checkInvariants();
   }
 
   /** I replicate `master` (`masterId` is its name): my server refuses writes. */
@@ -134,6 +176,7 @@ export class ClusterNode {
     this.#role = { kind: 'replica', master };
     this.masterOf[this.index] = master;
     this.server.role = { role: 'replica', masterName: masterId };
+    this.checkInvariants();
   }
 
   /** Slots this node claims as a master, as ranges, in its own view. */

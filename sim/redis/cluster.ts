@@ -127,11 +127,11 @@ export class SimRedisCluster {
     });
     this.#assignSlots(masters);
     for (const node of this.#nodes) {
-      node.configEpoch = node.index < masters ? node.index + 1 : 0;
-      node.currentEpoch = masters;
-      this.#wireServer(node);
+      node.observeEpoch(masters);
       const master = node.masterOf[node.index] as number;
       if (master >= 0) node.becomeReplica(master, this.nodeIds[master] as string);
+      node.raiseConfigEpoch(node.index < masters ? node.index + 1 : 0);
+      this.#wireServer(node);
       const tick = () => {
         this.#failover.clusterCron(node);
         this.#cron[node.index] = this.#clock.schedule(CRON_INTERVAL_MS, tick);

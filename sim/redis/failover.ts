@@ -20,7 +20,7 @@
 // - manual CLUSTER FAILOVER: default (master pauses writes, replica catches up, forced election
 //   without delay), FORCE (no handshake), TAKEOVER (no votes, configEpoch bumped alone).
 // Not modelled: replica migration, the replica-validity-factor data-age check, the rejoin delay.
-import { present } from '../../src/assert.ts';
+import { assert, present } from '../../src/assert.ts';
 import type { Clock } from '../../src/ports/clock.ts';
 import type { Random } from '../../src/ports/random.ts';
 import { nextInt } from '../../src/ports/random.ts';
@@ -128,7 +128,7 @@ export class Failover {
   /** What every packet teaches its receiver (clusterProcessPacket): epochs, roles, slots, gossip. */
   processHeader(node: ClusterNode, h: BusHeader): void {
     const now = this.#c.clock.now();
-    if (h.currentEpoch > node.currentEpoch) node.currentEpoch = h.currentEpoch;
+    node.observeEpoch(h.currentEpoch);
     node.masterOf[h.sender] = h.masterIndex;
     if (h.masterIndex === -1) {
       node.epochs[h.sender] = Math.max(node.epochs[h.sender] as number, h.configEpoch);
@@ -318,8 +318,7 @@ export class Failover {
 
   /** currentEpoch++ and FAILOVER_AUTH_REQUEST to every node. */
   #requestVotes(node: ClusterNode, authAtMs: number, forced: boolean): void {
-    node.currentEpoch++;
-    const epoch = node.currentEpoch;
+    const epoch = node.bumpEpoch();
     node.election = { phase: 'requested', authAtMs, forced, epoch, votes: new Set() };
     this.#c.emit('auth-request', { node: node.id, epoch, forced });
     const request = { header: this.header(node), epoch, forced };
@@ -359,20 +358,24 @@ export class Failover {
     const election = node.election;
     if (election?.phase !== 'requested' || election.epoch !== epoch || node.role.kind === 'master') return;
     election.votes.add(voter);
+    assert(election.votes.size < this.#c.nodes.length, 'more votes than voters other than the candidate');
     if (election.votes.size >= Math.floor(this.clusterSize(node) / 2) + 1) this.#takeOverMaster(node, epoch);
   }
 
   /** clusterFailoverReplaceYourMaster: claim the master's slots with the new configEpoch. */
   #takeOverMaster(node: ClusterNode, epoch: number): void {
     const oldMaster = node.masterIndex;
-    if (epoch > node.configEpoch) node.configEpoch = epoch;
+    node.raiseConfigEpoch(epoch);
     this.#c.emit('promoted', {
       node: node.id,
       replaces: this.#c.nodeIds[oldMaster] as string,
       configEpoch: node.configEpoch,
     });
-    node.epochs[node.index] = node.configEpoch;
     for (const [low, high] of slotRanges(node.owners, oldMaster)) node.owners.fill(node.index, low, high + 1);
+    assert(
+      slotRanges(node.owners, oldMaster).length === 0,
+      'a promoted replica left slots to its old master',
+    );
     node.becomeMaster();
     node.election = undefined;
     node.manualFailover = undefined;
@@ -396,8 +399,7 @@ export class Failover {
     const now = this.#c.clock.now();
     if (mode === 'TAKEOVER') {
       // clusterBumpConfigEpochWithoutConsensus: no votes.
-      node.currentEpoch++;
-      this.#takeOverMaster(node, node.currentEpoch);
+      this.#takeOverMaster(node, node.bumpEpoch());
       return 'OK';
     }
     if (mode === 'FORCE') {
