@@ -176,6 +176,9 @@ export class ClusterNode {
     this.#role = { kind: 'replica', master };
     this.masterOf[this.index] = master;
     this.server.role = { role: 'replica', masterName: masterId };
+    // A node turns replica only once it has lost every slot (clusterUpdateSlotsConfigWith), and
+    // only a claim by its sender ever rebinds a slot: a replica serves no slot in its own view.
+    assert(this.claimedRanges().length === 0, () => `${this.id}: a replica that still owns slots`);
     this.checkInvariants();
   }
 
