@@ -59,6 +59,11 @@ export interface SimRedisClusterPorts {
   readonly random: Random;
   /** Receives role, failure-detection and fault events (component `redis-cluster`). @defaultValue none */
   readonly trace?: TraceSink;
+  /**
+   * The network to join: the cluster adds its nodes (named by id) and one host for its clients
+   * (`redis-clients:<basePort>`), linked pairwise by 'drop' links. @defaultValue a network of its own
+   */
+  readonly network?: SimNetwork;
 }
 
 /**
@@ -67,8 +72,8 @@ export interface SimRedisClusterPorts {
  */
 const CLUSTER_WRITABLE_DELAY_MS = 2_000;
 
-/** The network host of every client connection (the clients share one side of a partition). */
-const CLIENT_HOST = 'client';
+/** How the API names the clients' side of a link (`slowLink(node, 'client', ms)`). */
+const CLIENT = 'client';
 
 /** A simulated Redis Cluster: nodes, the bus between them, faults, and clients. */
 export class SimRedisCluster {
@@ -81,8 +86,12 @@ export class SimRedisCluster {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #net: SimNetwork;
+  /** The network host of every client connection (the clients share one side of a partition). */
+  readonly #clientHost: string;
   /** `#links[a + 1][b + 1]`: the link between node a and node b, -1 being the clients. */
   readonly #links: NetLink[][];
+  /** Every link of the cluster, once. */
+  readonly #busLinks: NetLink[] = [];
   readonly #failover: Failover;
   readonly #cron: TimerHandle[] = [];
   readonly #subscribers = new Map<string, Set<(message: string, channel: string) => void>>();
@@ -112,7 +121,9 @@ export class SimRedisCluster {
     this.#nodes = this.nodeIds.map(
       (id, i) => new ClusterNode(i, id, new SimRedis({ name: id }, { clock: this.#clock }), count, now),
     );
-    this.#net = new SimNetwork({ hosts: [CLIENT_HOST, ...this.nodeIds] }, { clock: this.#clock });
+    this.#clientHost = `redis-clients:${basePort}`;
+    this.#net = ports.network ?? new SimNetwork({}, { clock: this.#clock });
+    for (const host of [this.#clientHost, ...this.nodeIds]) this.#net.addHost(host);
     this.#links = this.#connectAll(linkLatencyMs);
     this.#failover = new Failover({
       nodes: this.#nodes,
@@ -142,12 +153,13 @@ export class SimRedisCluster {
 
   /** Every pair of parties (the clients and each node) gets a 'drop' link: this is the cluster bus. */
   #connectAll(latencyMs: number): NetLink[][] {
-    const hosts = [CLIENT_HOST, ...this.nodeIds];
+    const hosts = [this.#clientHost, ...this.nodeIds];
     const links: NetLink[][] = hosts.map(() => []);
     hosts.forEach((a, i) => {
       hosts.forEach((b, j) => {
         if (j <= i) return;
         const link = this.#net.connect(a, b, { policy: 'drop', latencyMs });
+        this.#busLinks.push(link);
         (links[i] as NetLink[])[j] = link;
         (links[j] as NetLink[])[i] = link;
       });
@@ -237,23 +249,23 @@ export class SimRedisCluster {
   partition(nodeIds: readonly string[], options: { readonly clients?: 'inside' | 'outside' } = {}): void {
     const inside = new Set(nodeIds.map((id) => this.#node(id).index));
     const clientsInside = options.clients === 'inside';
-    const sideA = clientsInside ? [CLIENT_HOST] : [];
-    const sideB = clientsInside ? [] : [CLIENT_HOST];
+    const sideA = clientsInside ? [this.#clientHost] : [];
+    const sideB = clientsInside ? [] : [this.#clientHost];
     for (const node of this.#nodes) (inside.has(node.index) ? sideA : sideB).push(node.id);
     this.#net.partition(sideA, sideB);
     this.#emit('partition', { nodes: [...nodeIds], clients: clientsInside ? 'inside' : 'outside' });
   }
 
-  /** Heals every partition and removes link slowness. */
+  /** Heals every partition of the cluster's links and removes their slowness (other links stay as they are). */
   repair(): void {
-    this.#net.repair();
+    for (const link of this.#busLinks) link.heal();
     this.#emit('repair', {});
   }
 
   /** Adds `extraMs` one-way delay on the link between two nodes (or a node and the clients: `'client'`). */
   slowLink(a: string, b: string, extraMs: number): void {
-    const ia = a === CLIENT_HOST ? -1 : this.#node(a).index;
-    const ib = b === CLIENT_HOST ? -1 : this.#node(b).index;
+    const ia = a === CLIENT ? -1 : this.#node(a).index;
+    const ib = b === CLIENT ? -1 : this.#node(b).index;
     this.#link(ia, ib).slow(extraMs);
   }
 
@@ -428,7 +440,7 @@ export class SimRedisCluster {
    */
   #deliver(from: number, to: number, deliver: () => void, lost: () => void = () => {}): void {
     const sender = from >= 0 ? this.#nodes[from] : undefined;
-    this.#link(from, to).send(from >= 0 ? (this.nodeIds[from] as string) : CLIENT_HOST, {
+    this.#link(from, to).send(from >= 0 ? (this.nodeIds[from] as string) : this.#clientHost, {
       arrive: () => this.#arrive(to, deliver, lost),
       lost,
       leaves: () => sender?.process.state !== 'crashed',
