@@ -2,7 +2,7 @@
 // every other node (src/cluster_legacy.c clusterNode / clusterState as seen from one process).
 // The rules that change this state live in failover.ts (gossip, failure detection, elections)
 // and cluster.ts (faults, client commands).
-import { assert } from '../../src/assert.ts';
+import { assert, present } from '../../src/assert.ts';
 import { CLUSTER_SLOTS } from '../../src/ports/redis-slots.ts';
 import type { SimRedis } from './node.ts';
 
@@ -180,6 +180,16 @@ export class ClusterNode {
     // only a claim by its sender ever rebinds a slot: a replica serves no slot in its own view.
     assert(this.claimedRanges().length === 0, () => `${this.id}: a replica that still owns slots`);
     this.checkInvariants();
+  }
+
+  /** The owner of `slot` in my view (-1: unbound). */
+  ownerOf(slot: number): number {
+    return present(this.owners[slot], 'slot owner');
+  }
+
+  /** The configEpoch of node `i` in my view. */
+  epochOf(i: number): number {
+    return present(this.epochs[i], 'epoch view');
   }
 
   /** Slots this node claims as a master, as ranges, in its own view. */

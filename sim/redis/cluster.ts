@@ -99,7 +99,7 @@ export class SimRedisCluster {
   readonly #endpoint: ClusterEndpoint = {
     send: (nodeId, args) => this.sendToNode(nodeId, args),
     slotsFrom: (preferred) => this.#slotsFrom(preferred),
-    randomNodeId: () => this.nodeIds[nextInt(this.#random, this.nodeIds.length)] as string,
+    randomNodeId: () => this.#id(nextInt(this.#random, this.nodeIds.length)),
     sleep: (ms) => this.#clock.sleep(ms),
     subscribe: (channel, onMessage) => this.#addSubscriber(channel, onMessage),
   };
@@ -139,8 +139,8 @@ export class SimRedisCluster {
     this.#assignSlots(masters);
     for (const node of this.#nodes) {
       node.observeEpoch(masters);
-      const master = node.masterOf[node.index] as number;
-      if (master >= 0) node.becomeReplica(master, this.nodeIds[master] as string);
+      const master = present(node.masterOf[node.index], 'master view');
+      if (master >= 0) node.becomeReplica(master, this.#id(master));
       node.raiseConfigEpoch(node.index < masters ? node.index + 1 : 0);
       this.#wireServer(node);
       const tick = () => {
@@ -160,8 +160,8 @@ export class SimRedisCluster {
         if (j <= i) return;
         const link = this.#net.connect(a, b, { policy: 'drop', latencyMs });
         this.#busLinks.push(link);
-        (links[i] as NetLink[])[j] = link;
-        (links[j] as NetLink[])[i] = link;
+        present(links[i], 'link row')[j] = link;
+        present(links[j], 'link row')[i] = link;
       });
     });
     return links;
@@ -277,8 +277,8 @@ export class SimRedisCluster {
   }
 
   /** The master (node id) a node serves `key` from, in that node's view. */
-  ownerOf(key: string, viewOf: string = this.nodeIds[0] as string): string | undefined {
-    const owner = this.#node(viewOf).owners[keyHashSlot(key)] as number;
+  ownerOf(key: string, viewOf: string = this.#id(0)): string | undefined {
+    const owner = this.#node(viewOf).ownerOf(keyHashSlot(key));
     return owner < 0 ? undefined : this.nodeIds[owner];
   }
 
@@ -304,8 +304,7 @@ export class SimRedisCluster {
     const out: ClusterSlots = [];
     for (let m = 0; m < this.#nodes.length; m++) {
       const replicas = this.nodeIds.filter((_, i) => view.masterOf[i] === m);
-      for (const [low, high] of slotRanges(view.owners, m))
-        out.push([low, high, this.nodeIds[m] as string, ...replicas]);
+      for (const [low, high] of slotRanges(view.owners, m)) out.push([low, high, this.#id(m), ...replicas]);
     }
     return out.sort((a, b) => a[0] - b[0]);
   }
@@ -370,7 +369,7 @@ export class SimRedisCluster {
   #slotsFrom(preferred: string): ClusterSlots | undefined {
     const start = this.#node(preferred).index;
     for (let k = 0; k < this.#nodes.length; k++) {
-      const node = this.#nodes[(start + k) % this.#nodes.length] as ClusterNode;
+      const node = present(this.#nodes[(start + k) % this.#nodes.length], 'node');
       if (node.process.state === 'running' && !this.#link(-1, node.index).partitioned)
         return this.slots(node.id);
     }
@@ -405,7 +404,7 @@ export class SimRedisCluster {
         throw new RedisReplyError("CROSSSLOT Keys in request don't hash to the same slot");
       }
       if (!node.stateOk) throw new RedisReplyError('CLUSTERDOWN The cluster is down');
-      const owner = node.owners[slot] as number;
+      const owner = node.ownerOf(slot);
       if (owner < 0) throw new RedisReplyError('CLUSTERDOWN Hash slot not served');
       if (owner !== node.index) throw new RedisReplyError(`MOVED ${slot} ${this.nodeIds[owner]}`);
     } else if (keys !== undefined && !node.stateOk && name !== 'ping') {
@@ -440,7 +439,7 @@ export class SimRedisCluster {
    */
   #deliver(from: number, to: number, deliver: () => void, lost: () => void = () => {}): void {
     const sender = from >= 0 ? this.#nodes[from] : undefined;
-    this.#link(from, to).send(from >= 0 ? (this.nodeIds[from] as string) : this.#clientHost, {
+    this.#link(from, to).send(from >= 0 ? this.#id(from) : this.#clientHost, {
       arrive: () => this.#arrive(to, deliver, lost),
       lost,
       leaves: () => sender?.process.state !== 'crashed',
@@ -452,7 +451,7 @@ export class SimRedisCluster {
       deliver();
       return;
     }
-    const target = this.#nodes[to] as ClusterNode;
+    const target = present(this.#nodes[to], 'node');
     if (target.process.state === 'crashed') lost();
     else if (target.process.state === 'frozen') target.held.push(deliver);
     else deliver();
@@ -484,6 +483,10 @@ export class SimRedisCluster {
         );
       }
     });
+  }
+
+  #id(index: number): string {
+    return present(this.nodeIds[index], 'node id');
   }
 
   #node(id: string): ClusterNode {

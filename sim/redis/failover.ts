@@ -24,7 +24,6 @@ import { assert, present } from '../../src/assert.ts';
 import type { Clock } from '../../src/ports/clock.ts';
 import type { Random } from '../../src/ports/random.ts';
 import { nextInt } from '../../src/ports/random.ts';
-import { CLUSTER_SLOTS } from '../../src/ports/redis-slots.ts';
 import type { TraceFields } from '../../src/ports/trace.ts';
 import { type BusHeader, type ClusterNode, slotRanges } from './cluster-node.ts';
 import { RedisReplyError } from './reply.ts';
@@ -72,15 +71,23 @@ export class Failover {
     return {
       sender: node.index,
       currentEpoch: node.currentEpoch,
-      configEpoch: role.kind === 'master' ? node.configEpoch : (node.epochs[role.master] as number),
+      configEpoch: role.kind === 'master' ? node.configEpoch : node.epochOf(role.master),
       masterIndex: node.masterIndex,
       claimed: role.kind === 'master' ? node.claimedRanges() : [],
       suspects,
     };
   }
 
+  #id(i: number): string {
+    return present(this.#c.nodeIds[i], 'node id');
+  }
+
+  #nodeAt(i: number): ClusterNode {
+    return present(this.#c.nodes[i], 'node');
+  }
+
   #send(from: ClusterNode, to: number, onArrive: (target: ClusterNode) => void): void {
-    this.#c.deliver(from.index, to, () => onArrive(this.#c.nodes[to] as ClusterNode));
+    this.#c.deliver(from.index, to, () => onArrive(this.#nodeAt(to)));
   }
 
   /** src/cluster_legacy.c clusterCron, every 100 ms. */
@@ -102,7 +109,7 @@ export class Failover {
       }
       if (peer.pingSentAtMs !== undefined && now - peer.pingSentAtMs > nt && peer.health.flag === 'ok') {
         peer.health = { flag: 'pfail' };
-        this.#c.emit('pfail', { node: node.id, peer: this.#c.nodeIds[i] as string });
+        this.#c.emit('pfail', { node: node.id, peer: this.#id(i) });
       }
       if (peer.health.flag === 'pfail') this.#markNodeAsFailingIfNeeded(node, i);
     }
@@ -131,7 +138,7 @@ export class Failover {
     node.observeEpoch(h.currentEpoch);
     node.masterOf[h.sender] = h.masterIndex;
     if (h.masterIndex === -1) {
-      node.epochs[h.sender] = Math.max(node.epochs[h.sender] as number, h.configEpoch);
+      node.epochs[h.sender] = Math.max(node.epochOf(h.sender), h.configEpoch);
       this.#updateSlotsConfigWith(node, h.sender, h.configEpoch, h.claimed);
     }
     // Failure reports count only from masters with slots (clusterProcessGossipSection).
@@ -158,10 +165,9 @@ export class Failover {
     let myMasterLost = false;
     for (const [low, high] of claimed) {
       for (let slot = low; slot <= high; slot++) {
-        const owner = node.owners[slot] as number;
+        const owner = node.ownerOf(slot);
         if (owner === sender) continue;
-        const ownerEpoch =
-          owner === node.index ? node.configEpoch : owner >= 0 ? (node.epochs[owner] as number) : -1;
+        const ownerEpoch = owner === node.index ? node.configEpoch : owner >= 0 ? node.epochOf(owner) : -1;
         if (owner >= 0 && ownerEpoch >= configEpoch) continue;
         if (owner === node.index) lostMine = true;
         if (owner >= 0 && owner === node.masterIndex) myMasterLost = true;
@@ -178,7 +184,7 @@ export class Failover {
   }
 
   #becomeReplicaOf(node: ClusterNode, master: number): void {
-    const masterId = this.#c.nodeIds[master] as string;
+    const masterId = this.#id(master);
     this.#c.emit('replicaof', { node: node.id, master: masterId });
     node.becomeReplica(master, masterId);
     node.election = undefined;
@@ -215,7 +221,7 @@ export class Failover {
     const iAmMaster = node.role.kind === 'master';
     if (reports.size + (iAmMaster ? 1 : 0) < Math.floor(size / 2) + 1) return;
     peer.health = { flag: 'fail', failAtMs: now };
-    this.#c.emit('fail', { node: node.id, peer: this.#c.nodeIds[failing] as string, reports: reports.size });
+    this.#c.emit('fail', { node: node.id, peer: this.#id(failing), reports: reports.size });
     for (let i = 0; i < this.#c.nodes.length; i++) {
       if (i === node.index) continue;
       this.#send(node, i, (target) => {
@@ -242,10 +248,7 @@ export class Failover {
   /** Masters serving at least one slot, in a node's view (the quorum base). */
   clusterSize(node: ClusterNode): number {
     const masters = new Set<number>();
-    for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
-      const owner = node.owners[slot] as number;
-      if (owner >= 0) masters.add(owner);
-    }
+    for (const owner of node.owners) if (owner >= 0) masters.add(owner);
     return masters.size;
   }
 
@@ -253,8 +256,7 @@ export class Failover {
   updateState(node: ClusterNode): void {
     let ok = true;
     const masters = new Set<number>();
-    for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
-      const owner = node.owners[slot] as number;
+    for (const owner of node.owners) {
       if (owner < 0 || (owner !== node.index && node.peers[owner]?.health.flag === 'fail')) {
         if (this.#c.requireFullCoverage) ok = false;
       }
@@ -345,8 +347,7 @@ export class Failover {
     if (votedAt !== undefined && now - votedAt < 2 * this.#c.nodeTimeoutMs) return;
     for (const [low, high] of slotRanges(voter.owners, master)) {
       for (let slot = low; slot <= high; slot++) {
-        const owner = voter.owners[slot] as number;
-        if ((voter.epochs[owner] as number) > request.header.configEpoch) return;
+        if (voter.epochOf(voter.ownerOf(slot)) > request.header.configEpoch) return;
       }
     }
     voter.lastVoteEpoch = voter.currentEpoch;
@@ -368,7 +369,7 @@ export class Failover {
     node.raiseConfigEpoch(epoch);
     this.#c.emit('promoted', {
       node: node.id,
-      replaces: this.#c.nodeIds[oldMaster] as string,
+      replaces: this.#id(oldMaster),
       configEpoch: node.configEpoch,
     });
     for (const [low, high] of slotRanges(node.owners, oldMaster)) node.owners.fill(node.index, low, high + 1);
@@ -395,7 +396,7 @@ export class Failover {
     const role = node.role;
     if (role.kind === 'master')
       throw new RedisReplyError('ERR You should send CLUSTER FAILOVER to a replica');
-    const master = this.#c.nodes[role.master] as ClusterNode;
+    const master = this.#nodeAt(role.master);
     const now = this.#c.clock.now();
     if (mode === 'TAKEOVER') {
       // clusterBumpConfigEpochWithoutConsensus: no votes.
