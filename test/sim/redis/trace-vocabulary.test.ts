@@ -40,6 +40,15 @@ describe('redis-cluster trace vocabulary', () => {
     cluster.stop();
     await out;
     expect(problems).toEqual([]);
+    // Converged: every node sees the same owners, and every owner is a master in its own eyes.
+    const views = cluster.nodeIds.map((id) => cluster.slots(id));
+    for (const view of views) expect(view).toEqual(views[0]);
+    for (const [, , master] of views[0] ?? []) expect(cluster.roleOf(master)).toBe('master');
+    expect(views[0]?.map(([, , master]) => master)).toEqual([
+      '127.0.0.1:7003',
+      '127.0.0.1:7004',
+      '127.0.0.1:7002',
+    ]);
     expect([...kinds].sort()).toEqual(Object.keys(TRACE_EVENTS['redis-cluster']).sort());
   });
 });
