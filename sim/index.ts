@@ -27,15 +27,28 @@ export type {
   UseGtid,
 } from './mysql/index.ts';
 export { formatGtid, formatPos, Link, parsePos, SimMysqlCluster, SimMysqlNode } from './mysql/index.ts';
+// The simulated network every twin sends over (sim/net/)
+export type {
+  DeliveryPolicy,
+  NetLinkOptions,
+  NetMessage,
+  SimNetworkOptions,
+  SimNetworkPorts,
+} from './net/network.ts';
+export { NetLink, SimNetwork } from './net/network.ts';
 // Simulated Redis node and Redis Cluster with failover (sim/redis/, docs/redis.md)
 export type {
+  ClusterClientStats,
+  ClusterEndpoint,
+  ClusterSlots,
   NodeProcess,
   NodeRole,
   ReplicationListener,
   Reply,
-  SimRedisClusterContext,
   SimRedisClusterOptions,
+  SimRedisClusterPorts,
   SimRedisOptions,
+  SimRedisPorts,
   SnapshotEntry,
 } from './redis/index.ts';
 export {

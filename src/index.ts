@@ -1,7 +1,7 @@
 // The library's public entry: explicit named exports only. Components are written against the
 // ports below; adapters connect the ports to the real world.
 
-// Redis: key slots, the Lua limiters, ioredis and ioredis-mock adapters (src/redis/, src/limit/lua/,
+// Redis: key slots, the Lua limiters, ioredis and ioredis-mock adapters (src/ports/redis-slots.ts, src/limit/lua/,
 // docs/redis.md)
 export type { IoredisPortOptions } from './adapters/ioredis.ts';
 export { createIoredisClusterPort, createIoredisPort, IoredisSubscriber } from './adapters/ioredis.ts';
@@ -126,11 +126,11 @@ export { LlmError } from './ports/llm.ts';
 export type { Random } from './ports/random.ts';
 export { nextExponential, nextGaussian, nextInt } from './ports/random.ts';
 export type { RedisArg, RedisKey, RedisPort, RedisSubscriber } from './ports/redis.ts';
+export { CLUSTER_SLOTS, crc16, keyHashSlot } from './ports/redis-slots.ts';
 export type { SqlPort, SqlResult, SqlRow, SqlSession, SqlValue } from './ports/sql.ts';
 export { SqlError } from './ports/sql.ts';
 export type { TraceFields, TraceSink, TraceValue } from './ports/trace.ts';
 export { nullTraceSink } from './ports/trace.ts';
-export { CLUSTER_SLOTS, crc16, keyHashSlot } from './redis/index.ts';
 export type {
   ClassifiedStatement,
   LoadBalancer,

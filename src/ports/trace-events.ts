@@ -194,7 +194,33 @@ export const TRACE_EVENTS = {
   mysql: {},
 
   // ── redis-cluster (sim/redis) ──────────────────────────────────────────────────────────────
-  'redis-cluster': {},
+  // Node ids are `127.0.0.1:<port>`. Faults (cluster.ts), then the bus protocol (failover.ts).
+  'redis-cluster': {
+    /** kill -9 of `node`: dataset and script cache gone. */
+    crash: { node: 'string' },
+    /** A crashed `node` runs again (nodes.conf kept, dataset empty). */
+    restart: { node: 'string' },
+    /** SIGSTOP of `node`. */
+    freeze: { node: 'string' },
+    /** SIGCONT of `node`; `held` deliveries queued while frozen now run. */
+    resume: { node: 'string', held: 'number' },
+    /** `nodes` are cut from the rest; the clients are on the `'inside'` or `'outside'` side. */
+    partition: { nodes: 'json', clients: 'string' },
+    /** Every partition healed and every slowness removed. */
+    repair: {},
+    /** `node` now replicates `master` (it lost its slots, or its master did) and full-resyncs. */
+    replicaof: { node: 'string', master: 'string' },
+    /** `node` flags `peer` PFAIL: a ping pending for more than cluster-node-timeout. */
+    pfail: { node: 'string', peer: 'string' },
+    /** `node` flags `peer` FAIL with `reports` failure reports from other masters, and broadcasts it. */
+    fail: { node: 'string', peer: 'string', reports: 'number' },
+    /** Replica `node` will ask for votes in `delayMs` (500 + random(0..499) + 1000 x `rank`). */
+    'election-scheduled': { node: 'string', delayMs: 'number', rank: 'number' },
+    /** Replica `node` bumped currentEpoch to `epoch` and sent FAILOVER_AUTH_REQUEST. */
+    'auth-request': { node: 'string', epoch: 'number', forced: 'boolean' },
+    /** `node` won its election (or took over) and serves the slots of `replaces`. */
+    promoted: { node: 'string', replaces: 'string', configEpoch: 'number' },
+  },
 } as const satisfies Readonly<Record<string, FamilySpec>>;
 
 /** A declared family name. */

@@ -129,7 +129,7 @@ describe('issue 4: keyHashSlot, SimRedis, SimRedisCluster', () => {
     expect(keyHashSlot('hello')).toBe(866);
     expect(keyHashSlot('{user1000}.following')).toBe(keyHashSlot('{user1000}.followers'));
     const sim = new Simulation({ seed: 4 });
-    const node = new SimRedis(sim.clock);
+    const node = new SimRedis({}, { clock: sim.clock });
     const cluster = new SimRedisCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 5000 }, sim);
     const client = cluster.client();
     const out = sim.spawn(async () => {

@@ -1,4 +1,5 @@
-// Redis Cluster key -> slot mapping, identical to `CLUSTER KEYSLOT`.
+// Redis Cluster key -> slot mapping, identical to `CLUSTER KEYSLOT`: a helper of the Redis port
+// (components that shard or check keys use it), not an adapter.
 //
 // redis/redis src/cluster.c `keyHashSlot()` (and the "Key distribution model" / "Hash tags"
 // sections of the cluster spec): slot = CRC16(key) & 16383, where CRC16 is the XMODEM variant
