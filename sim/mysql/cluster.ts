@@ -1,7 +1,9 @@
 import type { TraceSink } from '../../src/ports/trace.ts';
 import type { Simulation } from '../kernel/simulation.ts';
 import { Link } from './link.ts';
-import { type PromoteOptions, type SemiSyncOptions, SimMysqlNode, type SimMysqlNodeOptions } from './node.ts';
+import { SimMysqlNode } from './node.ts';
+import type { PromoteOptions, SimMysqlNodeOptions } from './options.ts';
+import type { SemiSyncOptions } from './semi-sync-master.ts';
 
 /** Options of `SimMysqlCluster`. */
 export interface SimMysqlClusterOptions {

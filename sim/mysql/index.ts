@@ -1,4 +1,6 @@
 // The simulated replicating MySQL/MariaDB: explicit named exports only.
+
+export type { BinlogGroup } from './binlog.ts';
 export type { SimMysqlClusterOptions } from './cluster.ts';
 export { SimMysqlCluster } from './cluster.ts';
 export type { TableSpec } from './dialect.ts';
@@ -7,14 +9,8 @@ export type { Gtid, GtidPos } from './gtid.ts';
 export { formatGtid, formatPos, parsePos } from './gtid.ts';
 export type { LinkOptions } from './link.ts';
 export { Link } from './link.ts';
-export type {
-  BinlogGroup,
-  NodeStatus,
-  PromoteOptions,
-  RestartOptions,
-  SemiSyncOptions,
-  SemiSyncWaitPoint,
-  SimMysqlNodeOptions,
-  UseGtid,
-} from './node.ts';
 export { SimMysqlNode } from './node.ts';
+export type { PromoteOptions, RestartOptions, SimMysqlNodeOptions } from './options.ts';
+export type { UseGtid } from './replica-channel.ts';
+export type { SemiSyncOptions, SemiSyncWaitPoint } from './semi-sync-master.ts';
+export type { NodeStatus } from './status.ts';
