@@ -1,6 +1,17 @@
-import type { SqlValue } from '../../src/ports/sql.ts';
-import type { ReplEvent, RowChange } from './engine.ts';
+import type { SqlRow, SqlValue } from '../../src/ports/sql.ts';
+import type { TableSpec } from './dialect.ts';
 import type { Gtid } from './gtid.ts';
+
+/** One row change in a row-based binlog event (MariaDB Write_rows / Update_rows / Delete_rows). */
+export type RowChange =
+  | { readonly op: 'write'; readonly table: string; readonly after: SqlRow }
+  | { readonly op: 'update'; readonly table: string; readonly before: SqlRow; readonly after: SqlRow }
+  | { readonly op: 'delete'; readonly table: string; readonly before: SqlRow };
+
+/** A binlog event of a group: row changes, or a DDL statement (a Query event, re-executed). */
+export type ReplEvent =
+  | { readonly kind: 'rows'; readonly change: RowChange }
+  | { readonly kind: 'ddl'; readonly sql: string; readonly table: string; readonly spec?: TableSpec };
 
 /** One transaction in a binlog or relay log. */
 export interface BinlogGroup {

@@ -1,4 +1,4 @@
-import { SqlError } from '../../src/ports/sql.ts';
+import { SqlError, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
 
 /**
  * The small MySQL dialect the simulated nodes understand, classified and translated to SQLite.
@@ -425,3 +425,24 @@ function parseCreateTable(sql: string): Statement {
     spec: { name, columns, primaryKey, uniqueKeys, autoIncrement, sqlite: [create, ...indexes] },
   };
 }
+
+/** PRIMARY, then the UNIQUE keys as declared: the order InnoDB checks them in. */
+export function uniqueKeysInOrder(spec: TableSpec): (readonly string[])[] {
+  const keys: (readonly string[])[] = [];
+  if (spec.primaryKey.length > 0) keys.push(spec.primaryKey);
+  keys.push(...spec.uniqueKeys.values());
+  return keys;
+}
+
+/** Two rows hold the same values in every column of the table (NULL equals NULL). */
+export const sameRow = (spec: TableSpec, a: SqlRow, b: SqlRow) =>
+  spec.columns.every((c) => sameValue(a[c], b[c]));
+
+const sameValue = (a: SqlValue | undefined, b: SqlValue | undefined) =>
+  a === null || a === undefined || b === null || b === undefined
+    ? (a ?? null) === (b ?? null)
+    : String(a) === String(b);
+
+/** The same column list, in the same order. */
+export const sameColumns = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((c, i) => c === b[i]);

@@ -1,10 +1,9 @@
 // The simulated replicating MySQL/MariaDB: explicit named exports only.
 
-export type { BinlogGroup } from './binlog.ts';
+export type { BinlogGroup, ReplEvent, RowChange } from './binlog.ts';
 export type { SimMysqlClusterOptions } from './cluster.ts';
 export { SimMysqlCluster } from './cluster.ts';
 export type { TableSpec } from './dialect.ts';
-export type { ReplEvent, RowChange } from './engine.ts';
 export type { Gtid, GtidPos } from './gtid.ts';
 export { formatGtid, formatPos, parsePos } from './gtid.ts';
 export type { LinkOptions } from './link.ts';

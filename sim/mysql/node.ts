@@ -1,9 +1,9 @@
 import type { Clock } from '../../src/ports/clock.ts';
 import { SqlError, type SqlPort, type SqlResult, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
 import type { TraceSink } from '../../src/ports/trace.ts';
-import { type BinlogGroup, groupSize, rowChanges } from './binlog.ts';
+import { type BinlogGroup, groupSize, type ReplEvent, rowChanges } from './binlog.ts';
 import { BinlogDump, type DumpConnection, type DumpReceiver } from './binlog-dump.ts';
-import { Engine, type ReplEvent } from './engine.ts';
+import { Engine } from './engine.ts';
 import { badSlave, connectionRefused, lostConnection } from './errors.ts';
 import { formatGtid, formatPos, type Gtid, type GtidPos, parsePos, reached } from './gtid.ts';
 import { GtidWaits } from './gtid-waits.ts';

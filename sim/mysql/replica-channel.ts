@@ -1,9 +1,9 @@
 import type { Clock, TimerHandle } from '../../src/ports/clock.ts';
 import { SqlError } from '../../src/ports/sql.ts';
 import type { TraceSink } from '../../src/ports/trace.ts';
-import { type BinlogGroup, rowChanges } from './binlog.ts';
+import { type BinlogGroup, type ReplEvent, rowChanges } from './binlog.ts';
 import type { DumpConnection, DumpReceiver } from './binlog-dump.ts';
-import type { ReplEvent } from './engine.ts';
+
 import { LOST_CONNECTION_TEXT, slaveMustStop } from './errors.ts';
 import { formatGtid, type Gtid } from './gtid.ts';
 import type { Link } from './link.ts';

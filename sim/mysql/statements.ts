@@ -1,6 +1,7 @@
 import { SqlError, type SqlResult, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
+import type { ReplEvent, RowChange } from './binlog.ts';
 import { parseStatement, type Statement } from './dialect.ts';
-import type { Engine, ReplEvent, RowChange } from './engine.ts';
+import type { Engine } from './engine.ts';
 import type { SimMysqlNode } from './node.ts';
 import { showStatusRows } from './status.ts';
 
