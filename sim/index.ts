@@ -21,7 +21,7 @@ export {
   simulateHitRates,
   zipfTrace,
 } from './cache/index.ts';
-export type { MysqlHistoryReport, MysqlOp } from './checkers/mysql.ts';
+export type { MysqlHistoryPorts, MysqlHistoryReport, MysqlOp } from './checkers/mysql.ts';
 export { checkMysqlHistory, checkMysqlHistoryTrace, MysqlHistory } from './checkers/mysql.ts';
 export type { Barrier, RunResult, SimulationOptions, SpawnOptions } from './kernel/simulation.ts';
 export { Simulation, StallError, StepLimitError, TaskFailedError } from './kernel/simulation.ts';
@@ -43,7 +43,9 @@ export type {
   SemiSyncOptions,
   SemiSyncWaitPoint,
   SimMysqlClusterOptions,
+  SimMysqlClusterPorts,
   SimMysqlNodeOptions,
+  SimMysqlNodePorts,
   TableSpec,
   UseGtid,
 } from './mysql/index.ts';

@@ -1,13 +1,14 @@
 // The simulated replicating MySQL/MariaDB: explicit named exports only.
 
 export type { BinlogGroup, ReplEvent, RowChange } from './binlog.ts';
-export type { SimMysqlClusterOptions } from './cluster.ts';
+export type { SimMysqlClusterOptions, SimMysqlClusterPorts } from './cluster.ts';
 export { SimMysqlCluster } from './cluster.ts';
 export type { TableSpec } from './dialect.ts';
 export type { Gtid, GtidPos } from './gtid.ts';
 export { formatGtid, formatPos, parsePos } from './gtid.ts';
 export type { LinkOptions } from './link.ts';
 export { Link } from './link.ts';
+export type { MysqlNetwork, SimMysqlNodePorts } from './node.ts';
 export { SimMysqlNode } from './node.ts';
 export type { PromoteOptions, RestartOptions, SimMysqlNodeOptions } from './options.ts';
 export type { UseGtid } from './replica-channel.ts';

@@ -30,10 +30,17 @@ import {
 } from './status.ts';
 
 /** Where the network lets a node reach another. Provided by the cluster. */
-export interface Network {
+export interface MysqlNetwork {
   link(a: SimMysqlNode, b: SimMysqlNode): Link;
   /** Told when a node has been promoted, so the topology can follow (re-point the others). */
   promoted(node: SimMysqlNode): void;
+}
+
+/** What a node touches: the clock, the trace, and the network to the other nodes. */
+export interface SimMysqlNodePorts {
+  readonly clock: Clock;
+  readonly trace: TraceSink;
+  readonly network: MysqlNetwork;
 }
 
 const TRACE = 'mysql';
@@ -55,7 +62,7 @@ export class SimMysqlNode implements SqlPort {
   readonly #engine: Engine;
   readonly #clock: Clock;
   readonly #trace: TraceSink;
-  readonly #network: Network;
+  readonly #network: MysqlNetwork;
   readonly #settings: NodeSettings;
   readonly #semi: SemiSyncMaster;
   readonly #dumps: BinlogDump;
@@ -74,7 +81,8 @@ export class SimMysqlNode implements SqlPort {
   readonly #connections: Connections;
   readonly #replicaHost: ReplicaHost;
 
-  constructor(clock: Clock, trace: TraceSink, network: Network, options: SimMysqlNodeOptions) {
+  constructor(options: SimMysqlNodeOptions, ports: SimMysqlNodePorts) {
+    const { clock, trace, network } = ports;
     this.name = options.name;
     this.serverId = options.serverId;
     this.#clock = clock;
