@@ -21,8 +21,8 @@ export {
   simulateHitRates,
   zipfTrace,
 } from './cache/index.ts';
-export type { MysqlHistoryPorts, MysqlHistoryReport, MysqlOp } from './checkers/mysql.ts';
-export { checkMysqlHistory, checkMysqlHistoryTrace, MysqlHistory } from './checkers/mysql.ts';
+export type { MysqlHistoryPorts, MysqlHistoryReport, MysqlOp } from './checkers/index.ts';
+export { checkMysqlHistory, checkMysqlHistoryTrace, MysqlHistory } from './checkers/index.ts';
 export type { Barrier, RunResult, SimulationOptions, SpawnOptions } from './kernel/simulation.ts';
 export { Simulation, StallError, StepLimitError, TaskFailedError } from './kernel/simulation.ts';
 export { TripwireError } from './kernel/tripwires.ts';

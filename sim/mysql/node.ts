@@ -234,7 +234,7 @@ export class SimMysqlNode implements SqlPort {
     if (at < 0) return;
     for (const g of this.#prepared.splice(0, at + 1)) {
       this.#engine.commit(g.events);
-      this.#trace.emit(TRACE, 'engine_commit', { node: this.name, gtid: formatGtid(g.gtid) });
+      this.#trace.emit(TRACE, 'engine-commit', { node: this.name, gtid: formatGtid(g.gtid) });
     }
   }
 
@@ -403,7 +403,7 @@ export class SimMysqlNode implements SqlPort {
    */
   setApplyCostMs(ms: number): void {
     this.#settings.applyCostMs = nonNegative('applyCostMs', ms);
-    this.#trace.emit(TRACE, 'apply_cost', { node: this.name, ms });
+    this.#trace.emit(TRACE, 'apply-cost', { node: this.name, ms });
   }
 
   /**
@@ -413,7 +413,7 @@ export class SimMysqlNode implements SqlPort {
    */
   purgeBinaryLogs(): void {
     this.#purgedGroups = this.binlog.length;
-    this.#trace.emit(TRACE, 'binlog_purged', { node: this.name, groups: this.#purgedGroups });
+    this.#trace.emit(TRACE, 'binlog-purged', { node: this.name, groups: this.#purgedGroups });
   }
 
   /**
@@ -459,7 +459,7 @@ export class SimMysqlNode implements SqlPort {
       // of transactions prepared but not committed in the engine is truncated, so an old primary
       // does not come back with transactions nobody acknowledged.
       for (const g of this.binlog.splice(first)) {
-        this.#trace.emit(TRACE, 'crash_recovery_truncate', { node: this.name, gtid: formatGtid(g.gtid) });
+        this.#trace.emit(TRACE, 'crash-recovery-truncate', { node: this.name, gtid: formatGtid(g.gtid) });
       }
       this.#prepared = [];
       this.#binlogPos.clear();
@@ -467,7 +467,7 @@ export class SimMysqlNode implements SqlPort {
     }
     for (const g of this.#prepared.splice(0)) {
       this.#engine.commit(g.events);
-      this.#trace.emit(TRACE, 'crash_recovery_commit', { node: this.name, gtid: formatGtid(g.gtid) });
+      this.#trace.emit(TRACE, 'crash-recovery-commit', { node: this.name, gtid: formatGtid(g.gtid) });
     }
     this.#semi.restart(this.binlog.length);
     this.#trace.emit(TRACE, 'restart', { node: this.name });

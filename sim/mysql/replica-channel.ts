@@ -92,7 +92,7 @@ export class ReplicaChannel implements DumpReceiver {
     if (this.io.state === 'connecting') this.io.timer.cancel();
     else this.io.conn.source.close(this.io.conn);
     this.io = { state: 'stopped' };
-    this.#host.trace.emit('mysql', 'io_thread', { node: this.name, state: 'stopped' });
+    this.#host.trace.emit('mysql', 'io-thread', { node: this.name, state: 'stopped' });
   }
 
   /** `START SLAVE IO_THREAD`: connects (retrying every MASTER_CONNECT_RETRY) and streams events. */
@@ -101,7 +101,7 @@ export class ReplicaChannel implements DumpReceiver {
     this.lastIoErrno = 0;
     this.lastIoError = '';
     if (this.sql.state === 'stopped') this.#startFromGtidState();
-    this.#host.trace.emit('mysql', 'io_thread', { node: this.name, state: 'connecting' });
+    this.#host.trace.emit('mysql', 'io-thread', { node: this.name, state: 'connecting' });
     this.#tryConnect();
   }
 
@@ -123,11 +123,11 @@ export class ReplicaChannel implements DumpReceiver {
       this.io = { state: 'stopped' };
       this.lastIoErrno = conn.errno;
       this.lastIoError = conn.message;
-      host.trace.emit('mysql', 'io_error', { node: this.name, errno: conn.errno, master: master.name });
+      host.trace.emit('mysql', 'io-error', { node: this.name, errno: conn.errno, master: master.name });
       return;
     }
     this.io = { state: 'running', conn };
-    host.trace.emit('mysql', 'io_thread', { node: this.name, state: 'running', master: master.name });
+    host.trace.emit('mysql', 'io-thread', { node: this.name, state: 'running', master: master.name });
     this.#watchLink(conn);
     conn.source.pump(conn);
   }
@@ -168,7 +168,7 @@ export class ReplicaChannel implements DumpReceiver {
    */
   #reconnect(conn: DumpConnection): void {
     if (conn.alive) conn.source.close(conn);
-    this.#host.trace.emit('mysql', 'io_thread', { node: this.name, state: 'reconnecting' });
+    this.#host.trace.emit('mysql', 'io-thread', { node: this.name, state: 'reconnecting' });
     this.io = { state: 'stopped' };
     this.lastIoErrno = 2013;
     this.lastIoError = LOST_CONNECTION_TEXT;
@@ -197,7 +197,7 @@ export class ReplicaChannel implements DumpReceiver {
     if (this.sql.state === 'stopped') return;
     if (this.sql.applying !== null) this.sql.applying.timer.cancel();
     this.sql = { state: 'stopped' };
-    this.#host.trace.emit('mysql', 'sql_thread', { node: this.name, state: 'stopped' });
+    this.#host.trace.emit('mysql', 'sql-thread', { node: this.name, state: 'stopped' });
   }
 
   /** `START SLAVE SQL_THREAD`: clears the last SQL error and applies the relay log. */
@@ -208,7 +208,7 @@ export class ReplicaChannel implements DumpReceiver {
     this.lastSqlError = '';
     this.sql = { state: 'running', applying: null };
     this.sqlCaughtUp = true;
-    this.#host.trace.emit('mysql', 'sql_thread', { node: this.name, state: 'running' });
+    this.#host.trace.emit('mysql', 'sql-thread', { node: this.name, state: 'running' });
     this.#sqlKick();
   }
 
@@ -237,7 +237,7 @@ export class ReplicaChannel implements DumpReceiver {
   discardRelay(why: string): void {
     const n = this.relayLog.length;
     this.relayLog = [];
-    if (n > 0) this.#host.trace.emit('mysql', 'relay_discarded', { node: this.name, groups: n, why });
+    if (n > 0) this.#host.trace.emit('mysql', 'relay-discarded', { node: this.name, groups: n, why });
   }
 
   /** `RESET SLAVE ALL`: needs both threads stopped; the relay log goes. */
@@ -322,7 +322,7 @@ export class ReplicaChannel implements DumpReceiver {
         ? e.message
         : `Could not execute ${eventName} event on table ${this.#host.settings.database}.${change?.table ?? ''}; ${e.message}, Error_code: ${e.errno}; the event's master log mysql-bin.000001, Gtid ${formatGtid(group.gtid)}, Internal MariaDB error code: ${e.errno}`;
     this.sql = { state: 'stopped' };
-    this.#host.trace.emit('mysql', 'sql_error', {
+    this.#host.trace.emit('mysql', 'sql-error', {
       node: this.name,
       errno: e.errno,
       gtid: formatGtid(group.gtid),

@@ -237,13 +237,13 @@ export class SemiSyncMaster {
 
   /**
    * The one place the state changes. With a `why`, a change of `Rpl_semi_sync_master_status` is
-   * traced (`semisync_status`); without one (setting variables, a restart) it is silent.
+   * traced (`semisync-status`); without one (setting variables, a restart) it is silent.
    */
   #switch(next: SemiSyncState, why: string | null): void {
     const wasOn = this.on;
     this.#state = next;
     if (why !== null && wasOn !== this.on) {
-      this.#ports.trace.emit('mysql', 'semisync_status', {
+      this.#ports.trace.emit('mysql', 'semisync-status', {
         node: this.#ports.name,
         status: this.on ? 'ON' : 'OFF',
         why,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MysqlHistory } from '../../../sim/checkers/mysql.ts';
+import { MysqlHistory } from '../../../sim/checkers/index.ts';
 import {
   checkMysqlHistory,
   checkMysqlHistoryTrace,
