@@ -1,3 +1,4 @@
+import { assert } from '../../src/assert.ts';
 import { SqlError } from '../../src/ports/sql.ts';
 import type { BinlogGroup } from './binlog.ts';
 import { formatGtid, type Gtid, type GtidPos } from './gtid.ts';
@@ -118,6 +119,10 @@ export class BinlogDump {
       if (group === undefined) throw new Error(`binlog dump: no group at ${index}`);
       conn.link.send(0, group.sizeBytes, () => conn.replica.receive(conn, index, group));
     }
+    assert(
+      !conn.alive || conn.nextIndex === binlog.length,
+      'binlog dump: a live connection left groups unsent',
+    );
   }
 
   /** Ends a dump thread (the replica stopped, or the link was declared dead). */

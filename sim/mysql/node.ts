@@ -1,3 +1,4 @@
+import { assert } from '../../src/assert.ts';
 import type { Clock } from '../../src/ports/clock.ts';
 import { SqlError, type SqlPort, type SqlResult, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
 import type { TraceSink } from '../../src/ports/trace.ts';
@@ -188,6 +189,11 @@ export class SimMysqlNode implements SqlPort {
     engine: EngineCommit = 'unverified',
   ): Promise<string> {
     const gtid: Gtid = { domain: 0, server: this.serverId, seq: this.#nextSeq(0) };
+    // A new GTID is newer than everything this node has binlogged or applied in its domain.
+    assert(
+      gtid.seq > (this.#binlogPos.get(0)?.seq ?? 0) && gtid.seq > (this.#slavePos.get(0)?.seq ?? 0),
+      () => `${this.name}: GTID ${formatGtid(gtid)} is not new`,
+    );
     const group: BinlogGroup = {
       gtid,
       timestampS,
@@ -248,6 +254,8 @@ export class SimMysqlNode implements SqlPort {
   #appendBinlog(group: BinlogGroup): void {
     this.binlog.push(group);
     this.#binlogPos.set(group.gtid.domain, group.gtid);
+    // The prepared (AFTER_SYNC) groups are binlogged groups.
+    assert(this.#prepared.length <= this.binlog.length, `${this.name}: more prepared groups than binlogged`);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -469,6 +477,8 @@ export class SimMysqlNode implements SqlPort {
       this.#engine.commit(g.events);
       this.#trace.emit(TRACE, 'crash-recovery-commit', { node: this.name, gtid: formatGtid(g.gtid) });
     }
+    // Crash recovery leaves no transaction between the binlog and the engine.
+    assert(this.#prepared.length === 0, `${this.name}: prepared groups survive crash recovery`);
     this.#semi.restart(this.binlog.length);
     this.#trace.emit(TRACE, 'restart', { node: this.name });
     const ch = this.#channel;

@@ -1,3 +1,4 @@
+import { assert, maybe } from '../../src/assert.ts';
 import type { Clock, TimerHandle } from '../../src/ports/clock.ts';
 import { SqlError } from '../../src/ports/sql.ts';
 import type { TraceSink } from '../../src/ports/trace.ts';
@@ -185,6 +186,7 @@ export class ReplicaChannel implements DumpReceiver {
     }
     this.relayLog.push(group);
     this.gtidIoPos.set(group.gtid.domain, group.gtid);
+    assert(this.relayLog.length <= host.settings.relayLogGroupsMax, `${this.name}: relay log past its limit`);
     host.trace.emit('mysql', 'relay', { node: this.name, gtid: formatGtid(group.gtid) });
     // The semi-sync slave acks once the group is written (and flushed) to the relay log:
     // received, not applied (semisync_slave.cc slave_reply).
@@ -301,7 +303,25 @@ export class ReplicaChannel implements DumpReceiver {
     }
     this.relayLog.shift();
     this.#host.applied(group);
+    this.#assertAppliedWithinReceived(group);
     this.#sqlKick();
+  }
+
+  // gtid_slave_pos never passes Gtid_IO_Pos in the applied group's domain: the SQL thread applies
+  // only what the IO thread received. Sequence numbers order a domain only under gtid_strict_mode:
+  // without it a master's binlog can hold a domain out of order (an errant transaction on a
+  // replica that is later promoted), so there both orders are legal.
+  #assertAppliedWithinReceived(group: BinlogGroup): void {
+    const { domain } = group.gtid;
+    const applied = this.#host.slavePos.get(domain);
+    const received = this.gtidIoPos.get(domain);
+    assert(applied !== undefined && received !== undefined, `${this.name}: applied a group never received`);
+    if (this.#host.settings.gtidStrictMode) {
+      assert(
+        applied.seq <= received.seq,
+        () => `${this.name}: gtid_slave_pos ${applied.seq} > Gtid_IO_Pos ${received.seq}`,
+      );
+    } else maybe(applied.seq <= received.seq);
   }
 
   // slave.cc: the SQL thread stops on an error, with Last_SQL_Error naming the event.

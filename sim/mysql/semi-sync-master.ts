@@ -1,3 +1,4 @@
+import { assert } from '../../src/assert.ts';
 import type { Clock, TimerHandle } from '../../src/ports/clock.ts';
 import type { SqlError } from '../../src/ports/sql.ts';
 import type { TraceSink } from '../../src/ports/trace.ts';
@@ -157,6 +158,7 @@ export class SemiSyncMaster {
     this.#yesTx = 0;
     this.#noTx = 0;
     this.#ackedIndex = binlogLength - 1;
+    assert(this.#ackWaiters.length === 0, 'semi-sync: a commit waits for an ack across a restart');
   }
 
   /** A crash: the waiting commits are gone with their connections. */
@@ -212,6 +214,11 @@ export class SemiSyncMaster {
    */
   reply(index: number, binlogLength: number, from: string, gtid: string): void {
     if (index > this.#ackedIndex) this.#ackedIndex = index;
+    // A replica acknowledges only what the binlog holds.
+    assert(
+      this.#ackedIndex < binlogLength,
+      () => `semi-sync: acked index ${this.#ackedIndex} >= binlog length ${binlogLength}`,
+    );
     if (this.#state.state === 'fallen-back' && index >= binlogLength - 1) {
       this.#switch({ state: 'on' }, `${from} caught up`);
     }
