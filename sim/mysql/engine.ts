@@ -230,8 +230,7 @@ export class Engine {
     generated: boolean,
   ): { at: number; old: SqlRow; key: readonly string[] } | undefined {
     const keys = uniqueKeysInOrder(spec);
-    for (let k = 0; k < keys.length; k++) {
-      const kcols = keys[k]!;
+    for (const [k, kcols] of keys.entries()) {
       // A generated id collides with nothing; NULL never collides in a UNIQUE key.
       if (generated && spec.autoIncrement !== undefined && kcols.includes(spec.autoIncrement)) continue;
       if (kcols.some((c) => row[c] === null || row[c] === undefined)) continue;
@@ -283,7 +282,7 @@ export class Engine {
       } catch (error) {
         if (!odku || !(error instanceof SqlError) || error.errno !== 1062) throw error;
       }
-      const attempt = this.#attempts.get(spec.name)!;
+      const attempt = present(this.#attempts.get(spec.name), 'the attempted row of a duplicate');
       const hit = this.#collision(spec, attempt, generated);
       if (hit === undefined)
         throw new SqlError(1105, 'HY000', 'Unknown error (hasim: duplicate key without a colliding row)');

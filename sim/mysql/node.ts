@@ -380,8 +380,9 @@ export class SimMysqlNode implements SqlPort {
 
   /**
    * Failover onto this replica: optionally drain the relay log, then `STOP SLAVE; RESET SLAVE
-   * ALL; SET GLOBAL read_only=OFF` (48 ms on MariaDB 10.11 here, research digest §2.2), and tell
-   * the topology. The old primary is not fenced: if it is alive, clients can still write to it.
+   * ALL; SET GLOBAL read_only=OFF` (MariaDB KB "RESET SLAVE"; 48 ms on the MariaDB 10.11.19 pair
+   * at 127.0.0.1:3307/3308), and tell the topology. The old primary is not fenced: if it is
+   * alive, clients can still write to it.
    */
   async promote(options: PromoteOptions = {}): Promise<void> {
     this.#assertUp();
