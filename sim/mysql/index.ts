@@ -8,9 +8,14 @@ export type { Gtid, GtidPos } from './gtid.ts';
 export { formatGtid, formatPos, parsePos } from './gtid.ts';
 export type { LinkOptions } from './link.ts';
 export { Link } from './link.ts';
-export type { MysqlNetwork, SimMysqlNodePorts } from './node.ts';
 export { SimMysqlNode } from './node.ts';
-export type { PromoteOptions, RestartOptions, SimMysqlNodeOptions } from './options.ts';
+export type {
+  MysqlNetwork,
+  PromoteOptions,
+  RestartOptions,
+  SimMysqlNodeOptions,
+  SimMysqlNodePorts,
+} from './options.ts';
 export type { UseGtid } from './replica-channel.ts';
 export type { SemiSyncOptions, SemiSyncWaitPoint } from './semi-sync-master.ts';
 export type { NodeStatus } from './status.ts';

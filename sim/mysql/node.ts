@@ -10,12 +10,14 @@ import { formatGtid, formatPos, type Gtid, type GtidPos, parsePos, reached } fro
 import { GtidWaits } from './gtid-waits.ts';
 import type { Link } from './link.ts';
 import {
+  type MysqlNetwork,
   type NodeSettings,
   nodeSettings,
   nonNegative,
   type PromoteOptions,
   type RestartOptions,
   type SimMysqlNodeOptions,
+  type SimMysqlNodePorts,
 } from './options.ts';
 import { ReplicaChannel, type ReplicaHost, type UseGtid } from './replica-channel.ts';
 import { SemiSyncMaster, type SemiSyncOptions } from './semi-sync-master.ts';
@@ -29,20 +31,6 @@ import {
   setGlobal,
   showVariablesRows,
 } from './status.ts';
-
-/** Where the network lets a node reach another. Provided by the cluster. */
-export interface MysqlNetwork {
-  link(a: SimMysqlNode, b: SimMysqlNode): Link;
-  /** Told when a node has been promoted, so the topology can follow (re-point the others). */
-  promoted(node: SimMysqlNode): void;
-}
-
-/** What a node touches: the clock, the trace, and the network to the other nodes. */
-export interface SimMysqlNodePorts {
-  readonly clock: Clock;
-  readonly trace: TraceSink;
-  readonly network: MysqlNetwork;
-}
 
 const TRACE = 'mysql';
 

@@ -1,3 +1,7 @@
+import type { Clock } from '../../src/ports/clock.ts';
+import type { TraceSink } from '../../src/ports/trace.ts';
+import type { Link } from './link.ts';
+import type { SimMysqlNode } from './node.ts';
 import type { SemiSyncOptions } from './semi-sync-master.ts';
 
 /** Options of one simulated MariaDB server. */
@@ -26,6 +30,20 @@ export interface SimMysqlNodeOptions {
   readonly gtidStrictMode?: boolean;
   /** Relay log limit in event groups; reaching it throws (a named limit). @defaultValue 1_000_000 */
   readonly relayLogGroupsMax?: number;
+}
+
+/** Where the network lets a node reach another. Provided by the cluster. */
+export interface MysqlNetwork {
+  link(a: SimMysqlNode, b: SimMysqlNode): Link;
+  /** Told when a node has been promoted, so the topology can follow (re-point the others). */
+  promoted(node: SimMysqlNode): void;
+}
+
+/** What a node touches: the clock, the trace, and the network to the other nodes. */
+export interface SimMysqlNodePorts {
+  readonly clock: Clock;
+  readonly trace: TraceSink;
+  readonly network: MysqlNetwork;
 }
 
 /** Options of `restart()`. */
