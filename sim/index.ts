@@ -1,7 +1,7 @@
 // The simulation's public entry: explicit named exports only.
 
-export type { MysqlHistoryReport, MysqlOp } from './checkers/mysql.ts';
-export { checkMysqlHistory, checkMysqlHistoryTrace, MysqlHistory } from './checkers/mysql.ts';
+export type { MysqlHistoryPorts, MysqlHistoryReport, MysqlOp } from './checkers/index.ts';
+export { checkMysqlHistory, checkMysqlHistoryTrace, MysqlHistory } from './checkers/index.ts';
 export type { Barrier, RunResult, SimulationOptions, SpawnOptions } from './kernel/simulation.ts';
 export { Simulation, StallError, StepLimitError, TaskFailedError } from './kernel/simulation.ts';
 export { TripwireError } from './kernel/tripwires.ts';
@@ -22,7 +22,9 @@ export type {
   SemiSyncOptions,
   SemiSyncWaitPoint,
   SimMysqlClusterOptions,
+  SimMysqlClusterPorts,
   SimMysqlNodeOptions,
+  SimMysqlNodePorts,
   TableSpec,
   UseGtid,
 } from './mysql/index.ts';

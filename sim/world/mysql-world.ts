@@ -38,7 +38,13 @@ export function buildMysqlWorld(
       ...(config?.applyCostMs === undefined ? {} : { applyCostMs: config.applyCostMs }),
       ...(semi === undefined
         ? {}
-        : { semiSync: { enabled: true, waitPoint: semi.waitPoint ?? 'AFTER_SYNC', timeoutMs: semi.timeoutMs ?? 10_000 } }),
+        : {
+            semiSync: {
+              enabled: true,
+              waitPoint: semi.waitPoint ?? 'AFTER_SYNC',
+              timeoutMs: semi.timeoutMs ?? 10_000,
+            },
+          }),
     },
     { clock: ports.clock, random: ports.random, ...(ports.trace ? { trace: ports.trace } : {}) },
   );
@@ -64,7 +70,9 @@ export function buildMysqlWorld(
     'semi-sync-timeout': async (args: FaultArgs) => {
       const ms = args.timeoutMs;
       if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) {
-        throw new RangeError(`semi-sync-timeout: args.timeoutMs must be an integer >= 0 (ms), got ${String(ms)}`);
+        throw new RangeError(
+          `semi-sync-timeout: args.timeoutMs must be an integer >= 0 (ms), got ${String(ms)}`,
+        );
       }
       await cluster.primary.query(`SET GLOBAL rpl_semi_sync_master_timeout = ${ms}`);
     },
@@ -84,7 +92,9 @@ export function buildMysqlWorld(
       slow: (args: FaultArgs) => {
         const ms = args.applyCostMs;
         if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
-          throw new RangeError(`slow: args.applyCostMs must be a number >= 0 (ms per event group), got ${String(ms)}`);
+          throw new RangeError(
+            `slow: args.applyCostMs must be a number >= 0 (ms per event group), got ${String(ms)}`,
+          );
         }
         node.setApplyCostMs(ms);
       },
@@ -97,9 +107,15 @@ export function buildMysqlWorld(
   const topology: NonNullable<Topology['mysql']> = {
     nodes: [
       { name: cluster.primary.name, target: 'mysql/primary', role: 'primary' },
-      ...cluster.replicas.map((n, i) => ({ name: n.name, target: `mysql/replica-${i + 1}`, role: 'replica' as const })),
+      ...cluster.replicas.map((n, i) => ({
+        name: n.name,
+        target: `mysql/replica-${i + 1}`,
+        role: 'replica' as const,
+      })),
     ],
-    ...(semi === undefined ? {} : { semiSync: { waitPoint: semi.waitPoint ?? 'AFTER_SYNC', timeoutMs: semi.timeoutMs ?? 10_000 } }),
+    ...(semi === undefined
+      ? {}
+      : { semiSync: { waitPoint: semi.waitPoint ?? 'AFTER_SYNC', timeoutMs: semi.timeoutMs ?? 10_000 } }),
     loadBalancer: config?.loadBalancer ?? 'ROUND_ROBIN',
     shards: config?.shards ?? 4,
   };

@@ -91,7 +91,8 @@ export function buildRedisWorld(
       });
     };
     register(`redis/shard-${m + 1}/master`, () => masterOf(shard), false);
-    for (let r = 1; r <= replicasPerMaster; r++) register(`redis/shard-${m + 1}/replica-${r}`, () => replicaOf(shard, r), true);
+    for (let r = 1; r <= replicasPerMaster; r++)
+      register(`redis/shard-${m + 1}/replica-${r}`, () => replicaOf(shard, r), true);
   });
   const slots = cluster.slots(ids[0] ?? '');
   const topology: NonNullable<Topology['redis']> = {
@@ -105,7 +106,12 @@ export function buildRedisWorld(
               role: 'master' as const,
               slots: slots.filter((s) => s[2] === id).map((s) => [s[0], s[1]] as const),
             }
-          : { id, target: `redis/shard-${m + 1}/replica-${k}`, role: 'replica' as const, replicaOf: shard[0] ?? '' },
+          : {
+              id,
+              target: `redis/shard-${m + 1}/replica-${k}`,
+              role: 'replica' as const,
+              replicaOf: shard[0] ?? '',
+            },
       ),
     ),
   };

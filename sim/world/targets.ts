@@ -16,7 +16,8 @@ export function faultTargets(topology: GatewayTopology): ReadonlyMap<string, rea
   const replicasPerMaster = topology.redis?.replicasPerMaster ?? 1;
   for (let shard = 1; shard <= masters; shard++) {
     out.set(`redis/shard-${shard}/master`, PROCESS);
-    for (let r = 1; r <= replicasPerMaster; r++) out.set(`redis/shard-${shard}/replica-${r}`, [...PROCESS, 'failover']);
+    for (let r = 1; r <= replicasPerMaster; r++)
+      out.set(`redis/shard-${shard}/replica-${r}`, [...PROCESS, 'failover']);
   }
   out.set('mysql/primary', [...PROCESS, 'semi-sync-timeout', 'failover']);
   const replicas = topology.mysql?.replicas ?? 2;
@@ -44,6 +45,7 @@ export function faultTargetProblem(
   if (verbs === undefined) {
     return `no fault target '${target}' in this topology (targets: ${[...targets.keys()].join(', ')})`;
   }
-  if (!verbs.includes(verb as FaultVerb)) return `'${target}' has no verb '${verb}' (verbs: ${verbs.join(', ')})`;
+  if (!verbs.includes(verb as FaultVerb))
+    return `'${target}' has no verb '${verb}' (verbs: ${verbs.join(', ')})`;
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { buildGateways, type BuiltGateways } from '../../src/gateway/build.ts';
+import { type BuiltGateways, buildGateways } from '../../src/gateway/build.ts';
 import type { GatewayConfig } from '../../src/gateway/config.ts';
 import type { LlmUpstream } from '../../src/ports/llm.ts';
 import type { Random } from '../../src/ports/random.ts';

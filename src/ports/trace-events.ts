@@ -186,12 +186,54 @@ export const TRACE_EVENTS = {
     fail: { id: 'number', ms: 'number', error: 'string' },
   },
   history: {
-    op: { op: 'json' },
+    /** One completed client operation of a `MysqlHistory` (sim/checkers): a `MysqlOp`'s fields. */
+    op: {
+      kind: 'string',
+      client: 'string',
+      node: 'string',
+      key: 'string',
+      /** The value written, or read (null = no row). */
+      value: 'json',
+      startMs: 'number',
+      endMs: 'number',
+      invokedAt: 'number?',
+      completedAt: 'number?',
+      /** Writes only: 'ok' or 'error'. */
+      outcome: 'string?',
+    },
+    /** A key's value in the final state (null = no row). */
     final: { key: 'string', value: 'json' },
   },
 
   // ── mysql (sim/mysql) ──────────────────────────────────────────────────────────────────────
-  mysql: {},
+  // Every event but partition/repair names its node; GTIDs are 'domain-server-seq' text.
+  mysql: {
+    // cluster (sim/mysql/cluster.ts)
+    partition: { side: 'json', others: 'json' },
+    repair: {},
+    // commit pipeline and faults (node.ts)
+    commit: { node: 'string', gtid: 'string', wait: 'string' },
+    'engine-commit': { node: 'string', gtid: 'string' },
+    apply: { node: 'string', gtid: 'string' },
+    promote: { node: 'string', gtid_current_pos: 'string' },
+    'apply-cost': { node: 'string', ms: 'number' },
+    'binlog-purged': { node: 'string', groups: 'number' },
+    crash: { node: 'string' },
+    'crash-recovery-truncate': { node: 'string', gtid: 'string' },
+    'crash-recovery-commit': { node: 'string', gtid: 'string' },
+    restart: { node: 'string' },
+    // semi-sync master (semi-sync-master.ts)
+    ack: { node: 'string', from: 'string', gtid: 'string' },
+    'semisync-status': { node: 'string', status: 'string', why: 'string' },
+    // replica channel (replica-channel.ts)
+    'io-thread': { node: 'string', state: 'string', master: 'string?' },
+    'io-error': { node: 'string', errno: 'number', master: 'string' },
+    relay: { node: 'string', gtid: 'string' },
+    'relay-discarded': { node: 'string', groups: 'number', why: 'string' },
+    'sql-thread': { node: 'string', state: 'string' },
+    'sql-error': { node: 'string', errno: 'number', gtid: 'string' },
+    skip: { node: 'string', gtid: 'string' },
+  },
 
   // ── redis-cluster (sim/redis) ──────────────────────────────────────────────────────────────
   // Node ids are `127.0.0.1:<port>`. Faults (cluster.ts), then the bus protocol (failover.ts).

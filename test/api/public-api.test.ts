@@ -150,7 +150,7 @@ describe('issue 5: sharding and SimMysqlCluster', () => {
     expect(seedShardIndex('polygenelubricants', 3)).toBe(-2);
     expect(shardIndex('polygenelubricants', 3)).toBeGreaterThanOrEqual(0);
     const sim = new Simulation({ seed: 5 });
-    const cluster = new SimMysqlCluster(sim, { replicas: 1, semiSync: { enabled: true, timeoutMs: 1_000 } });
+    const cluster = new SimMysqlCluster({ replicas: 1, semiSync: { enabled: true, timeoutMs: 1_000 } }, sim);
     const out = sim.spawn(async () => {
       await cluster.primary.query('CREATE TABLE t (id INT PRIMARY KEY)');
       await sim.clock.sleep(100);
