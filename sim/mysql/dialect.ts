@@ -96,8 +96,30 @@ export function syntaxError(near: string, why = ''): SqlError {
 const ident = (s: string) => s.replace(/^[`"]|[`"]$/g, '');
 
 /** Classifies one statement and translates what SQLite must run. */
+/**
+ * Drops the comments before a statement's first keyword: `/* ... *\/` blocks (ShardingSphere's
+ * `SHARDINGSPHERE_HINT` rides in one), `-- ` and `#` lines. MariaDB ignores them ("Comment Syntax",
+ * MariaDB Knowledge Base); an executable comment (`/*! ... *\/`, `/*M! ... *\/`) is not a comment
+ * to MariaDB and is left in place, to be refused by the parser as before.
+ */
+export function stripLeadingComments(sql: string): string {
+  let s = sql.trimStart();
+  for (;;) {
+    if (s.startsWith('/*') && !s.startsWith('/*!') && !s.startsWith('/*M!')) {
+      const end = s.indexOf('*/', 2);
+      if (end < 0) return s;
+      s = s.slice(end + 2).trimStart();
+    } else if (/^(-- |--\n|#)/.test(s)) {
+      const nl = s.indexOf('\n');
+      s = nl < 0 ? '' : s.slice(nl + 1).trimStart();
+    } else {
+      return s;
+    }
+  }
+}
+
 export function parseStatement(input: string): Statement {
-  const sql = stripModifiers(input.trim().replace(/;\s*$/, ''));
+  const sql = stripModifiers(stripLeadingComments(input).trim().replace(/;\s*$/, ''));
   const upper = sql.toUpperCase().replace(/\s+/g, ' ');
   if (upper === 'BEGIN' || upper === 'BEGIN WORK' || upper.startsWith('START TRANSACTION'))
     return { kind: 'begin' };

@@ -175,7 +175,7 @@ export function buildGateways(
           { redis: backends.redis, random: r.fork('l2') },
         );
         const cache = new TieredCache<GatewayResponse>(
-          { strategy: 'cache-aside', l1, l2, nodeId: instance, singleFlight: !article },
+          { strategy: 'read-through', l1, l2, nodeId: instance, singleFlight: !article },
           { clock, random: r.fork('cache'), ...tp },
         );
         return cacheLayer(cache);

@@ -68,13 +68,16 @@ export interface GatewayConfig {
   };
 }
 
-/** The article's values, used where a scenario leaves a field out. */
+/**
+ * The values used where a scenario leaves a field out: the article's own where it gives one, and
+ * hasim's choice (said so) where the article shows the code but no numbers.
+ */
 export const ARTICLE_DEFAULTS = {
   instances: 1,
   layers: ['token-bucket', 'redis-limiter', 'sentinel', 'chat-history', 'cache', 'merge', 'executor'],
-  /** Section 4.1: `new TokenBucketRateLimiter(100, 10)`. */
+  /** Section 4.1 shows `TokenBucketRateLimiter(capacity, refillRate)` without values: hasim's choice. */
   tokenBucket: { capacity: 100, refillRate: 10 },
-  /** Section 4.2: `isAllowed(key, 100, 60)` — 100 requests per 60 s per user. */
+  /** Section 4.2 shows `isAllowed(userId, limit, windowSeconds)` without values: hasim's choice. */
   redisLimiter: { limit: 100, windowSeconds: 60 },
   /** Section 1.4: `@SentinelResource(value = "chatCompletion")`. */
   resource: 'chatCompletion',
