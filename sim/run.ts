@@ -1,12 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import packageJson from '../package.json' with { type: 'json' };
-import { Simulation } from './kernel/simulation.ts';
-import { peakRssMb, wallNowMs } from './kernel/wall-clock.ts';
 import { ExpectationJudge, type ExpectationResult } from './checkers/expectations/evaluate.ts';
 import { INVARIANTS } from './checkers/invariants.ts';
 import { observedTrace } from './checkers/observe.ts';
-import { kindOf, type Scenario, type ScenarioReport, startScenario, type Variant } from './scenarios/registry.ts';
+import { Simulation } from './kernel/simulation.ts';
+import { peakRssMb, wallNowMs } from './kernel/wall-clock.ts';
+import {
+  kindOf,
+  type Scenario,
+  type ScenarioReport,
+  startScenario,
+  type Variant,
+} from './scenarios/registry.ts';
 
 /** The trace file format this version writes; replay refuses other formats. */
 export const TRACE_FORMAT = 1;
@@ -27,6 +33,8 @@ export interface RunOptions {
   readonly onProgress?: (fraction: number, simulatedMs: number) => void;
   /** Virtual ms per chunk between progress calls; does not change the trace. @defaultValue 1000 */
   readonly chunkMs?: number;
+  /** Check every trace event against the vocabulary, not only each kind's first. @defaultValue false */
+  readonly checkEveryEvent?: boolean;
 }
 
 /**
@@ -112,14 +120,18 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   if (options.outDir !== undefined) mkdirSync(options.outDir, { recursive: true });
   const sim = new Simulation({
     seed: options.seed,
-    trace:
-      options.outDir === undefined
+    trace: {
+      ...(options.outDir === undefined
         ? {}
-        : { path: join(options.outDir, 'trace.jsonl'), header: { ...header } },
+        : { path: join(options.outDir, 'trace.jsonl'), header: { ...header } }),
+      ...(options.checkEveryEvent === true ? { check: 'every' as const } : {}),
+    },
   });
   const judge = new ExpectationJudge(kind.expectations(scenario, variant), INVARIANTS);
   const trace =
-    judge.families.size === 0 ? sim.trace : observedTrace(sim.trace, sim.clock, judge.families, (e) => judge.observe(e));
+    judge.families.size === 0
+      ? sim.trace
+      : observedTrace(sim.trace, sim.clock, judge.families, (e) => judge.observe(e));
   const report = startScenario(sim, scenario, { variant, trace });
 
   const chunkMs = options.chunkMs ?? 1000;

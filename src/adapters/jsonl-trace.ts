@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Clock } from '../ports/clock.ts';
 import type { TraceFields, TraceSink } from '../ports/trace.ts';
+import { checkTraceEvent } from '../ports/trace-events.ts';
 
 /** Options of `JsonlTrace`. */
 export interface JsonlTraceOptions {
@@ -13,6 +14,11 @@ export interface JsonlTraceOptions {
   readonly keepLines?: number;
   /** Bytes buffered before a write to the file. @defaultValue 256 KiB */
   readonly flushBytes?: number;
+  /**
+   * Which events are checked against the vocabulary: the first of each (component, kind), or
+   * every one (tests: catches a field of the wrong type on any event). @defaultValue 'first'
+   */
+  readonly check?: 'first' | 'every';
 }
 
 /**
@@ -29,6 +35,7 @@ export class JsonlTrace implements TraceSink {
   readonly #keepLines: number;
   readonly #kept: string[] = [];
   readonly #kinds = new Map<string, string>();
+  readonly #checkEvery: boolean;
   #buffer = '';
   #events = 0;
   #closed = false;
@@ -37,6 +44,7 @@ export class JsonlTrace implements TraceSink {
     this.#clock = clock;
     this.#flushBytes = options.flushBytes ?? 256 * 1024;
     this.#keepLines = options.keepLines ?? 0;
+    this.#checkEvery = options.check === 'every';
     if (options.path !== undefined) {
       this.#fd = openSync(options.path, 'w');
       if (options.header) writeSync(this.#fd, `${JSON.stringify(options.header)}\n`);
@@ -48,9 +56,13 @@ export class JsonlTrace implements TraceSink {
     const key = `${component}\u0000${kind}`;
     let prefix = this.#kinds.get(key);
     if (prefix === undefined) {
+      // The first event of each (component, kind) is checked against the vocabulary
+      // (src/ports/trace-events.ts): an undeclared kind or field fails the run where it is emitted.
+      if (!this.#checkEvery) checkTraceEvent(component, kind, fields);
       prefix = `,"c":${JSON.stringify(component)},"k":${JSON.stringify(kind)}`;
       this.#kinds.set(key, prefix);
     }
+    if (this.#checkEvery) checkTraceEvent(component, kind, fields);
     const rest = fields === undefined ? '}' : `,${JSON.stringify(fields).slice(1)}`;
     const line = `{"t":${this.#clock.now()}${prefix}${rest === ',}' ? '}' : rest}\n`;
     this.#events++;

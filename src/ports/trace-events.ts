@@ -110,6 +110,10 @@ export const TRACE_EVENTS = {
     state: { resource: 'string', grade: 'number', prev: 'string', next: 'string', snapshot: 'json' },
     /** An entry was refused; `by` is `'flow'` (FlowException) or `'degrade'` (DegradeException). */
     block: { resource: 'string', by: 'string' },
+    /** Gateway layer: a rule refused request `id` (`by`: flow-rule or degrade-rule, with its grade). */
+    blocked: { id: 'number', by: 'string', grade: 'string' },
+    /** Gateway layer: the article's fallback answered request `id` (`reason`: the refusal or error). */
+    fallback: { id: 'number', reason: 'string' },
   },
 
   // ── executor (src/executor) ────────────────────────────────────────────────────────────────
@@ -122,6 +126,10 @@ export const TRACE_EVENTS = {
     'worker-start': { thread: 'string', poolSize: 'number', withTask: 'boolean' },
     /** A worker thread ended (keep-alive, shutdown); `poolSize` is after it left. */
     'worker-exit': { thread: 'string', poolSize: 'number' },
+    /** Gateway layer: a pool thread took request `id`'s task after `waitedMs` in the queue. */
+    started: { id: 'number', waitedMs: 'number' },
+    /** Gateway layer: the pool's rejection policy refused request `id`'s task. */
+    refused: { id: 'number', policy: 'string' },
   },
 
   // ── coalesce (src/coalesce) ────────────────────────────────────────────────────────────────
@@ -130,11 +138,15 @@ export const TRACE_EVENTS = {
     call: { key: 'string', callers: 'number' },
     /** The call for `key` settled (`ok` false: it failed), with every caller that shared it. */
     settle: { key: 'string', ok: 'boolean', callers: 'number' },
+    /** Gateway layer: request `id` shared another request's call for `key`. */
+    merged: { id: 'number', key: 'string' },
   },
 
   // ── cache (src/cache) ──────────────────────────────────────────────────────────────────────
   // Every cache event names its node and its key hash (`''` for a write-behind batch).
   cache: {
+    /** Gateway layer: which tier answered request `id` (`l1`, `l2`, `l3`, `loader`, `joined`, ...). */
+    answered: { id: 'number', tier: 'string' },
     'l1-hit': { node: 'string', key: 'string' },
     'l1-miss': { node: 'string', key: 'string' },
     'l2-hit': { node: 'string', key: 'string' },
@@ -177,7 +189,15 @@ export const TRACE_EVENTS = {
   },
 
   // ── router (src/router) ────────────────────────────────────────────────────────────────────
-  router: {},
+  router: {
+    /** Where the read/write router sent one statement, and why (`RouteReason`). */
+    route: { session: 'string', dataSource: 'string', reason: 'string' },
+    /** `disableReadDataSource` / `enableReadDataSource` (ShardingSphere's DistSQL). */
+    disable: { dataSource: 'string' },
+    enable: { dataSource: 'string' },
+    /** A replica left out of one routing decision by the health or lag checks. */
+    exclude: { dataSource: 'string' },
+  },
 
   // ── client and history (sim/scenarios, sim/checkers) ───────────────────────────────────────
   client: {
