@@ -1,11 +1,18 @@
 // The simulation's public entry: explicit named exports only.
 
+export type { ExpectationResult, InvariantRegistry } from './checkers/expectations/evaluate.ts';
+export { ExpectationJudge, evaluateExpectations } from './checkers/expectations/evaluate.ts';
+export { METRICS } from './checkers/expectations/metrics.ts';
 export type { MysqlHistoryPorts, MysqlHistoryReport, MysqlOp } from './checkers/index.ts';
 export { checkMysqlHistory, checkMysqlHistoryTrace, MysqlHistory } from './checkers/index.ts';
+export { INVARIANTS } from './checkers/invariants.ts';
+export { SimFaults } from './faults/registry.ts';
+export { registerUpstream } from './faults/upstream-targets.ts';
 export type { Barrier, RunResult, SimulationOptions, SpawnOptions } from './kernel/simulation.ts';
 export { Simulation, StallError, StepLimitError, TaskFailedError } from './kernel/simulation.ts';
 export { TripwireError } from './kernel/tripwires.ts';
 export { VirtualClock } from './kernel/virtual-clock.ts';
+export { ProviderFaults } from './llm/provider-faults.ts';
 export type { SimLlmConfig } from './llm/upstream.ts';
 export { SimLlmUpstream } from './llm/upstream.ts';
 // Simulated replicating MySQL/MariaDB and its history checker (sim/mysql/, docs/mysql.md)
@@ -63,8 +70,22 @@ export {
 // Running a scenario file on virtual time (sim/run.ts, sim/scenarios/)
 export type { RunCost, RunOptions, RunSummary, ScenarioResult, TraceHeader } from './run.ts';
 export { HASIM_VERSION, runScenario, summaryJson, TRACE_FORMAT } from './run.ts';
+export type { GatewayReport } from './scenarios/gateway.ts';
+export type { GatewayScenario, GatewayTopology } from './scenarios/gateway-schema.ts';
+export { gatewaySchema, LAYER_NAMES } from './scenarios/gateway-schema.ts';
 export { loadScenarioFile, parseScenario, ScenarioError } from './scenarios/load.ts';
-export type { Scenario, ScenarioKind, ScenarioKindName, ScenarioReport } from './scenarios/registry.ts';
+export type {
+  Scenario,
+  ScenarioKind,
+  ScenarioKindName,
+  ScenarioReport,
+  Variant,
+} from './scenarios/registry.ts';
 export { SCENARIO_KINDS, scenarioSchema } from './scenarios/registry.ts';
 export type { LlmSmokeScenario } from './scenarios/schema.ts';
 export { poissonArrivals } from './workload/arrivals.ts';
+export { phasedArrivals } from './workload/phases.ts';
+export { RequestMix } from './workload/requests.ts';
+export { Zipf } from './workload/zipf.ts';
+export type { World } from './world/world.ts';
+export { buildWorld } from './world/world.ts';

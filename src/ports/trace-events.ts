@@ -71,6 +71,11 @@ export const TRACE_EVENTS = {
     final: { table: 'string', ids: 'json' },
   },
 
+  // ── note: free-form annotations from user code and examples ───────────────────────────────
+  note: {
+    note: { text: 'string', at: 'number?' },
+  },
+
   // ── fault: what the fault timeline did (sim/faults, the live driver) ─────────────────────────
   fault: {
     inject: { verb: 'string', target: 'string', args: 'json' },

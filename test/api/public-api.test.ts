@@ -2,24 +2,31 @@
 // src/index.ts and sim/index.ts. If a rename or a changed signature breaks this file, other
 // issues, users and outside checks break with it.
 import { describe, expect, it } from 'vitest';
-import { SimMysqlCluster, SimRedis, SimRedisCluster, Simulation } from '../../sim/index.ts';
+import { SimLlmUpstream, SimMysqlCluster, SimRedis, SimRedisCluster, Simulation } from '../../sim/index.ts';
 import {
   BlockException,
   Coalescer,
+  createGateway,
   DegradeException,
   FlowException,
-  javaStringHashCode,
+  type GatewayResponse,
   keyHashSlot,
   LocalCache,
+  mergeLayer,
+  type Outcome,
+  providersTerminal,
   RejectedExecutionException,
   Sentinel,
+  SequentialFallbackPolicy,
   seedShardIndex,
   shardIndex,
   ThreadPoolExecutor,
   TokenBucket,
+  tokenBucketLayer,
 } from '../../src/index.ts';
+import { javaStringHashCode } from '../../src/internal.ts';
 
-describe('issue 2: Simulation', () => {
+describe('Simulation', () => {
   it('clock from 0 in ms, sleep with a signal, named random forks, spawn, advanceBy, run, trace hash', async () => {
     const sim = new Simulation({ seed: 7 });
     expect(sim.clock.now()).toBe(0);
@@ -28,7 +35,7 @@ describe('issue 2: Simulation', () => {
     expect(x >= 0 && x < 1).toBe(true);
     const done = sim.spawn(async () => {
       await sim.clock.sleep(5, new AbortController().signal);
-      sim.trace.emit('api', 'woke', { at: sim.clock.now() });
+      sim.trace.emit('note', 'note', { text: 'woke', at: sim.clock.now() });
       return sim.clock.now();
     });
     await sim.advanceBy(3);
@@ -40,7 +47,7 @@ describe('issue 2: Simulation', () => {
   });
 });
 
-describe('issue 3: Sentinel, TokenBucket, Coalescer, ThreadPoolExecutor', () => {
+describe('Sentinel, TokenBucket, Coalescer, ThreadPoolExecutor', () => {
   it('Sentinel entry/exit, circuitBreakers, onStateChange, run with fallback', async () => {
     const sim = new Simulation({ seed: 1 });
     const sentinel = new Sentinel({}, { clock: sim.clock });
@@ -124,7 +131,7 @@ describe('issue 3: Sentinel, TokenBucket, Coalescer, ThreadPoolExecutor', () => 
   });
 });
 
-describe('issue 4: keyHashSlot, SimRedis, SimRedisCluster', () => {
+describe('keyHashSlot, SimRedis, SimRedisCluster', () => {
   it('slots, a node and a 3-master cluster built from a Simulation', async () => {
     expect(keyHashSlot('hello')).toBe(866);
     expect(keyHashSlot('{user1000}.following')).toBe(keyHashSlot('{user1000}.followers'));
@@ -143,7 +150,7 @@ describe('issue 4: keyHashSlot, SimRedis, SimRedisCluster', () => {
   });
 });
 
-describe('issue 5: sharding and SimMysqlCluster', () => {
+describe('sharding and SimMysqlCluster', () => {
   it("Java hashCode sharding and a semi-sync primary with replicas' threads and status", async () => {
     expect(javaStringHashCode('polygenelubricants')).toBe(-(2 ** 31));
     expect(seedShardIndex('polygenelubricants', 4)).toBe(0);
@@ -168,7 +175,7 @@ describe('issue 5: sharding and SimMysqlCluster', () => {
   });
 });
 
-describe('issue 6: LocalCache', () => {
+describe('LocalCache', () => {
   it('the article’s L1: maximumSize, expireAfterWrite boundary, stats', () => {
     let now = 0;
     const clock = { now: () => now, sleep: async () => {}, schedule: () => ({ cancel() {} }) };
@@ -184,5 +191,43 @@ describe('issue 6: LocalCache', () => {
     expect(cache.getIfPresent('k')).toBeUndefined();
     expect(cache.stats()).toMatchObject({ hitCount: 1, missCount: 1, evictionCount: 1 });
     expect(cache.estimatedSize()).toBe(0);
+  });
+});
+
+describe('the composed gateway', () => {
+  it('createGateway over the real components and the simulated twins, from the two entries only', async () => {
+    const sim = new Simulation({ seed: 5, trace: { keepLines: 100 } });
+    const clock = sim.clock;
+    const upstream = new SimLlmUpstream({ model: 'gpt-4o' }, { clock, random: sim.random.fork('llm') });
+    const policy = new SequentialFallbackPolicy(
+      { upstreams: [upstream], timeoutMs: 10_000 },
+      { clock, random: sim.random.fork('p') },
+    );
+    const gateway = createGateway(
+      {
+        instance: 'gw-1',
+        layers: [
+          tokenBucketLayer(new TokenBucket({ capacity: 1, refillTokensPerSecond: 1 }, { clock })),
+          mergeLayer(new Coalescer({ variant: 'singleflight' }, { clock }), { key: (r) => r.prompt }),
+        ],
+        terminal: providersTerminal(policy),
+      },
+      { clock, trace: sim.trace },
+    );
+    const outcomes: Outcome<GatewayResponse>[] = [];
+    sim.spawn(async () => {
+      // Both at t=0: the bucket holds one token, so the second is refused before it can merge.
+      outcomes.push(
+        ...(await Promise.all([
+          gateway.handle({ id: 1, userId: 'u', prompt: 'hi' }),
+          gateway.handle({ id: 2, userId: 'u', prompt: 'hi' }),
+        ])),
+      );
+    });
+    await sim.run();
+    expect(gateway.layers).toEqual(['token-bucket', 'merge']);
+    expect(outcomes[0]).toMatchObject({ kind: 'admitted', value: { servedBy: 'upstream', model: 'gpt-4o' } });
+    expect(outcomes[1]).toEqual({ kind: 'refused', reason: { by: 'token-bucket', permits: 1 } });
+    expect(sim.trace.lines[0]).toBe('{"t":0,"c":"gateway/gw-1","k":"request","id":1,"user":"u"}');
   });
 });

@@ -15,7 +15,10 @@ const ARTICLE = readFileSync(join(import.meta.dirname, '../../scenarios/article.
 describe('the trace vocabulary', () => {
   for (const variant of ['article', 'fixed'] as const) {
     it(`every event of a gateway run (${variant}) is declared, with declared fields of the declared types`, async () => {
-      const short = ARTICLE.replace(/durationMs: 30s, arrivalRate: 2, rampTo: 20/, 'durationMs: 2s, arrivalRate: 20')
+      const short = ARTICLE.replace(
+        /durationMs: 30s, arrivalRate: 2, rampTo: 20/,
+        'durationMs: 2s, arrivalRate: 20',
+      )
         .replace(/durationMs: 270s/, 'durationMs: 18s')
         .replace(/at: 60s, (.*) for: 30s/, 'at: 2s, $1 for: 4s')
         .replace(/at: 120s, (.*) for: 60s/, 'at: 4s, $1 for: 2s')

@@ -5,7 +5,7 @@ import { Simulation, StallError, StepLimitError, TaskFailedError } from '../../.
 
 describe('Simulation clock and timers', () => {
   it('starts at 0 and moves only when timers fire', async () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ seed: 1, trace: { check: 'off' } });
     const seen: number[] = [];
     sim.spawn(async () => {
       seen.push(sim.clock.now());
@@ -21,7 +21,7 @@ describe('Simulation clock and timers', () => {
   });
 
   it('fires timers in (time, scheduling order), and settles each continuation before the next timer', async () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ seed: 1, trace: { check: 'off' } });
     const log: string[] = [];
     const worker = (name: string, ms: number) => async () => {
       await sim.clock.sleep(ms);
@@ -39,7 +39,7 @@ describe('Simulation clock and timers', () => {
 
   it('at one instant, a continuation runs before the next timer fires (per-timer tie rule)', async () => {
     // Timer scheduled after the sleep: the sleeper wakes first and cancels it in time.
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ seed: 1, trace: { check: 'off' } });
     let lateFired = false;
     sim.spawn(async () => {
       const wake = sim.clock.sleep(10);
@@ -53,7 +53,7 @@ describe('Simulation clock and timers', () => {
     expect(lateFired).toBe(false);
 
     // Timer scheduled before the sleep: it fires first, and cancelling afterwards is a no-op.
-    const sim2 = new Simulation({ seed: 1 });
+    const sim2 = new Simulation({ seed: 1, trace: { check: 'off' } });
     let earlyFired = false;
     sim2.spawn(async () => {
       const early = sim2.clock.schedule(10, () => {
@@ -67,7 +67,7 @@ describe('Simulation clock and timers', () => {
   });
 
   it('advanceBy fires timers due in (now, now + ms] and leaves the clock at now + ms', async () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ seed: 1, trace: { check: 'off' } });
     const fired: number[] = [];
     for (const at of [5, 10, 11]) sim.clock.schedule(at, () => fired.push(at));
     await sim.advanceBy(10);
@@ -79,7 +79,7 @@ describe('Simulation clock and timers', () => {
   });
 
   it('run({ untilMs }) stops there with tasks legitimately pending', async () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ seed: 1, trace: { check: 'off' } });
     sim.spawn(async () => {
       for (;;) await sim.clock.sleep(100);
     });
@@ -89,7 +89,7 @@ describe('Simulation clock and timers', () => {
   });
 
   it('sleep rejects with the signal reason on abort, and the cancelled timer never fires', async () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ seed: 1, trace: { check: 'off' } });
     const outcome: string[] = [];
     sim.spawn(async () => {
       const controller = new AbortController();
@@ -110,7 +110,7 @@ describe('Simulation clock and timers', () => {
   });
 
   it('spawned tasks start in spawn order at the current time and resolve with their value', async () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ seed: 1, trace: { check: 'off' } });
     const order: number[] = [];
     const results = [1, 2, 3].map((i) =>
       sim.spawn(async () => {
@@ -126,7 +126,7 @@ describe('Simulation clock and timers', () => {
 
 describe('Simulation failures are loud', () => {
   it('a task waiting on nothing that can ever happen is a stall, naming the task', async () => {
-    const sim = new Simulation({ seed: 9 });
+    const sim = new Simulation({ seed: 9, trace: { check: 'off' } });
     sim.spawn(() => new Promise<void>(() => {}), { name: 'waits-forever' });
     const failure = await sim.run().catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(StallError);
@@ -136,7 +136,7 @@ describe('Simulation failures are loud', () => {
   });
 
   it('a timer loop hits stepsMax', async () => {
-    const sim = new Simulation({ seed: 1, stepsMax: 1_000 });
+    const sim = new Simulation({ seed: 1, stepsMax: 1_000, trace: { check: 'off' } });
     sim.spawn(async () => {
       for (;;) await sim.clock.sleep(0);
     });
@@ -144,7 +144,7 @@ describe('Simulation failures are loud', () => {
   });
 
   it('a rejected task fails the run with its time and cause', async () => {
-    const sim = new Simulation({ seed: 4 });
+    const sim = new Simulation({ seed: 4, trace: { check: 'off' } });
     sim.spawn(
       async () => {
         await sim.clock.sleep(42);
@@ -175,7 +175,7 @@ describe('Simulation failures are loud', () => {
   });
 
   it('refuses a second concurrent run', async () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ seed: 1, trace: { check: 'off' } });
     sim.spawn(() => sim.clock.sleep(10));
     const first = sim.run();
     expect(() => sim.run()).toThrow(/already in progress/);
@@ -200,13 +200,13 @@ describe('Simulation barriers', () => {
   };
 
   it('setImmediate safe mode gives the same trace as the nextTick barrier', async () => {
-    const a = await workload(new Simulation({ seed: 3 }));
-    const b = await workload(new Simulation({ seed: 3, barrier: 'setImmediate' }));
+    const a = await workload(new Simulation({ seed: 3, trace: { check: 'off' } }));
+    const b = await workload(new Simulation({ seed: 3, barrier: 'setImmediate', trace: { check: 'off' } }));
     expect(b).toBe(a);
   });
 
   it('safe mode tolerates simulated code that queues process.nextTick', async () => {
-    const sim = new Simulation({ seed: 1, barrier: 'setImmediate' });
+    const sim = new Simulation({ seed: 1, barrier: 'setImmediate', trace: { check: 'off' } });
     const seen: number[] = [];
     sim.spawn(async () => {
       await sim.clock.sleep(5);
@@ -220,8 +220,8 @@ describe('Simulation barriers', () => {
   });
 
   it('running in chunks gives the same trace as one run', async () => {
-    const whole = new Simulation({ seed: 5 });
-    const chunked = new Simulation({ seed: 5 });
+    const whole = new Simulation({ seed: 5, trace: { check: 'off' } });
+    const chunked = new Simulation({ seed: 5, trace: { check: 'off' } });
     const build = (sim: Simulation) => {
       const random = sim.random.fork('c');
       for (let w = 0; w < 10; w++) {
