@@ -47,7 +47,9 @@ export function parseScenario(text: string, source: string): Scenario {
     if (problem === undefined) return result.data;
     const node = doc.getIn(problem.path as (string | number)[], true);
     const offset =
-      node && typeof node === 'object' && 'range' in node && Array.isArray(node.range) ? node.range[0] : undefined;
+      node && typeof node === 'object' && 'range' in node && Array.isArray(node.range)
+        ? node.range[0]
+        : undefined;
     const line = typeof offset === 'number' ? `:${lineCounter.linePos(offset).line}` : '';
     throw new ScenarioError(`${source}${line}: ${problem.path.join('.')}: ${problem.message}`);
   }

@@ -140,17 +140,22 @@ function matchesTags(e: TraceEvent, selector: MetricSelector): boolean {
   return true;
 }
 
-/** The aggregation of the samples in `[from, to)`, or undefined when there is nothing to aggregate. */
+/**
+ * The aggregation of the samples in `[from, to)` — `[from, to]` for the window that ends the run
+ * (`last`), so the events written at the run's last instant count — or undefined when there is
+ * nothing to aggregate.
+ */
 export function aggregate(
   s: Samples,
   threshold: Threshold,
   fromMs: number,
   toMs: number,
+  last = false,
 ): number | undefined {
   const vs: number[] = [];
   for (let i = 0; i < s.times.length; i++) {
     const t = s.times[i] ?? 0;
-    if (t >= fromMs && t < toMs) vs.push(s.values[i] ?? 0);
+    if (t >= fromMs && (t < toMs || (last && t === toMs))) vs.push(s.values[i] ?? 0);
   }
   const a = threshold.aggregation;
   const type = s.def.type;
@@ -195,14 +200,15 @@ function judgeThreshold(
 ): ExpectationResult {
   const { threshold } = x;
   if (x.windowMs === undefined) {
-    const v = aggregate(s, threshold, 0, Math.max(endMs, 1));
+    const v = aggregate(s, threshold, 0, Math.max(endMs, 1), true);
     if (v === undefined) return { text: x.text, measured: 'no samples', ok: false };
     return { text: x.text, measured: show(v, s), ok: compare(v, threshold.op, threshold.bound) };
   }
   let worst: { v: number; from: number } | undefined;
   let windows = 0;
   for (let from = 0; from < endMs; from += x.windowMs) {
-    const v = aggregate(s, threshold, from, Math.min(from + x.windowMs, endMs));
+    const to = Math.min(from + x.windowMs, endMs);
+    const v = aggregate(s, threshold, from, to, to === endMs);
     if (v === undefined) continue;
     windows++;
     if (!compare(v, threshold.op, threshold.bound)) {
@@ -236,7 +242,8 @@ function judgeEventually(
   let recoveredAt: number | undefined;
   for (let i = starts.length - 1; i >= 0; i--) {
     const from = starts[i] ?? 0;
-    const v = aggregate(s, x.threshold, from, Math.min(from + x.windowMs, endMs));
+    const to = Math.min(from + x.windowMs, endMs);
+    const v = aggregate(s, x.threshold, from, to, to === endMs);
     if (v !== undefined && !compare(v, x.threshold.op, x.threshold.bound)) break;
     recoveredAt = from;
   }

@@ -203,6 +203,8 @@ export const METRICS: Readonly<Record<string, MetricDef>> = {
   },
 };
 
+const GRADE_NAMES: readonly string[] = ['RT', 'EXCEPTION_RATIO', 'EXCEPTION_COUNT'];
+
 /** The tag value of `name` on event `e`. */
 export function tagOf(e: TraceEvent, name: string): string | undefined {
   if (name === 'instance') {
@@ -210,5 +212,8 @@ export function tagOf(e: TraceEvent, name: string): string | undefined {
     return slash < 0 ? undefined : e.c.slice(slash + 1);
   }
   const v = e[name];
+  // Sentinel writes a rule's grade as its number in `state` events (RuleConstant) and by name in
+  // the gateway's `blocked` events: a filter names it one way, `{grade:RT}`.
+  if (name === 'grade' && typeof v === 'number') return GRADE_NAMES[v] ?? String(v);
   return v === undefined || v === null ? undefined : String(v);
 }

@@ -149,3 +149,24 @@ describe('toExpectations refuses', () => {
     ).toMatch(/'heal' needs a fault timeline/);
   });
 });
+
+describe('the end of the run', () => {
+  it('an event at the run’s last instant counts (the last window includes its end)', () => {
+    const events = [
+      { t: 0, c: 'gateway/gw-1', k: 'response', id: 1, ms: 5, outcome: 'ok' },
+      { t: 1_000, c: 'gateway/gw-1', k: 'response', id: 2, ms: 5, outcome: 'failed' },
+    ] as TraceEvent[];
+    const [count, windowed] = judge(
+      {
+        thresholds: {
+          'gateway.requests': ['count==2'],
+          'gateway.errors': [{ threshold: 'rate<0.5', window: '1s' }],
+        },
+      },
+      events,
+      1_000,
+    );
+    expect(count).toMatchObject({ measured: '2', ok: true });
+    expect(windowed?.ok).toBe(false);
+  });
+});
