@@ -125,6 +125,11 @@ export const topologySchema = z.strictObject({
       applyCostMs: z.number().min(0).max(60_000).optional(),
     })
     .optional(),
+  /**
+   * The request merger (section 4.3): `schedulerThreads` of the article's scheduled executor (1 is
+   * its `newSingleThreadScheduledExecutor`; the fixed variant's singleflight has no scheduler).
+   */
+  merge: z.strictObject({ schedulerThreads: posInt('threads > 0').max(10_000).optional() }).optional(),
   /** Spring's ThreadPoolTaskExecutor properties (section 5.1). */
   executor: z
     .strictObject({

@@ -183,7 +183,13 @@ export function buildGateways(
       merge: () =>
         mergeLayer(
           new Coalescer(
-            { variant: article ? 'seed' : 'singleflight', windowMs: ARTICLE_DEFAULTS.mergeWindowMs },
+            {
+              variant: article ? 'seed' : 'singleflight',
+              windowMs: ARTICLE_DEFAULTS.mergeWindowMs,
+              ...(config.merge?.schedulerThreads === undefined
+                ? {}
+                : { schedulerThreads: config.merge.schedulerThreads }),
+            },
             { clock, ...tp },
           ),
           { key: (req) => req.prompt },

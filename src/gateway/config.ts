@@ -49,6 +49,8 @@ export interface GatewayConfig {
     readonly shards?: number;
     readonly applyCostMs?: number;
   };
+  /** The article's merger: threads of its scheduled executor. @defaultValue 1 (the article's) */
+  readonly merge?: { readonly schedulerThreads?: number };
   readonly executor?: {
     readonly corePoolSize: number;
     readonly maxPoolSize: number;
