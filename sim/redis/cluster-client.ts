@@ -5,7 +5,7 @@
 // Last error: ...`. It reaches the cluster only through the `ClusterEndpoint` it declares here.
 // Not modelled: ASK (no slot migration), READONLY replica reads, ioredis's offline queue.
 import type { RedisArg } from '../../src/ports/redis.ts';
-import { keyHashSlot } from '../../src/ports/redis-slots.ts';
+import { CLUSTER_SLOTS, keyHashSlot } from '../../src/ports/redis-slots.ts';
 import { CommandPort } from './command-port.ts';
 import { arityOk, commandKeys, KEYSPACE_COMMANDS } from './keyspace.ts';
 import { type Reply, toClientValue } from './reply.ts';
@@ -49,7 +49,10 @@ export interface ClusterClientStats {
 export class SimRedisClusterClient extends CommandPort {
   /** Redirections, slot-map refreshes and redirection-limit failures so far. */
   readonly stats: ClusterClientStats = { redirections: 0, refreshes: 0, failures: 0 };
-  readonly #slotMap = new Map<number, string>();
+  /** Slot → master id, as the refreshes and MOVED replies so far left it (undefined: never learned). */
+  readonly #slotMap: (string | undefined)[] = new Array<string | undefined>(CLUSTER_SLOTS).fill(undefined);
+  /** The CLUSTER SLOTS reply last written into the map, until a MOVED reply patches the map. */
+  #applied: ClusterSlots | undefined;
   #refreshed = false;
   readonly #cluster: ClusterEndpoint;
 
@@ -66,7 +69,7 @@ export class SimRedisClusterClient extends CommandPort {
     let target =
       slot === undefined
         ? this.#cluster.randomNodeId()
-        : (this.#slotMap.get(slot) ?? this.#cluster.randomNodeId());
+        : (this.#slotMap[slot] ?? this.#cluster.randomNodeId());
     let lastError: unknown;
     for (let ttl = REDIRECTIONS_MAX; ttl > 0; ttl--) {
       try {
@@ -78,7 +81,8 @@ export class SimRedisClusterClient extends CommandPort {
         const movedTo = moved?.[2];
         if (moved !== null && movedTo !== undefined) {
           this.stats.redirections++;
-          this.#slotMap.set(Number(moved[1]), movedTo);
+          this.#slotMap[Number(moved[1])] = movedTo;
+          this.#applied = undefined;
           target = movedTo;
           this.#refresh(target);
           continue;
@@ -129,8 +133,20 @@ export class SimRedisClusterClient extends CommandPort {
     const slots = this.#cluster.slotsFrom(fromNodeId);
     if (slots === undefined) return;
     this.#refreshed = true;
-    for (const [low, high, master] of slots) {
-      for (let slot = low; slot <= high; slot++) this.#slotMap.set(slot, master);
-    }
+    // Writing the reply the map already holds changes nothing, so the copy is skipped.
+    if (this.#applied !== undefined && sameRanges(this.#applied, slots)) return;
+    for (const [low, high, master] of slots) this.#slotMap.fill(master, low, high + 1);
+    this.#applied = slots;
   }
+}
+
+/** Both replies give the same master to the same ranges (replica lists do not route). */
+function sameRanges(a: ClusterSlots, b: ClusterSlots): boolean {
+  return (
+    a.length === b.length &&
+    a.every((range, i) => {
+      const other = b[i];
+      return other !== undefined && range[0] === other[0] && range[1] === other[1] && range[2] === other[2];
+    })
+  );
 }

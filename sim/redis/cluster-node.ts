@@ -3,8 +3,8 @@
 // The rules that change this state live in failover.ts (gossip, failure detection, elections)
 // and cluster.ts (faults, client commands).
 import { assert, present } from '../../src/assert.ts';
-import { CLUSTER_SLOTS } from '../../src/ports/redis-slots.ts';
 import type { SimRedis } from './node.ts';
+import { type SlotRange, SlotTable } from './slot-table.ts';
 
 /** A node's process state (fault injection). */
 export type NodeProcess =
@@ -59,7 +59,7 @@ export interface BusHeader {
   readonly configEpoch: number;
   /** The sender's master, or -1 when the sender is a master (clusterMsg.slaveof, all zeroes). */
   readonly masterIndex: number;
-  readonly claimed: [number, number][];
+  readonly claimed: readonly SlotRange[];
   /** Gossip: nodes the sender sees as PFAIL or FAIL. */
   readonly suspects: number[];
 }
@@ -69,7 +69,7 @@ export class ClusterNode {
   process: NodeProcess = { state: 'running' };
   lastVoteEpoch = 0;
   /** My view: slot → owner index (-1 unbound). */
-  readonly owners = new Int16Array(CLUSTER_SLOTS).fill(-1);
+  readonly slots = new SlotTable();
   /** My view of every node's configEpoch and master. */
   readonly epochs: number[];
   /** My view of every node's master (-1: a master); my own entry follows `role`. */
@@ -184,7 +184,7 @@ export class ClusterNode {
 
   /** The owner of `slot` in my view (-1: unbound). */
   ownerOf(slot: number): number {
-    return present(this.owners[slot], 'slot owner');
+    return this.slots.ownerOf(slot);
   }
 
   /** The configEpoch of node `i` in my view. */
@@ -192,20 +192,8 @@ export class ClusterNode {
     return present(this.epochs[i], 'epoch view');
   }
 
-  /** Slots this node claims as a master, as ranges, in its own view. */
-  claimedRanges(): [number, number][] {
-    return slotRanges(this.owners, this.index);
+  /** Slots this node claims as a master, as ranges, in its own view (shared: do not mutate). */
+  claimedRanges(): readonly SlotRange[] {
+    return this.slots.rangesOf(this.index);
   }
-}
-
-/** The slots `owners` gives to `index`, as inclusive ranges in slot order. */
-export function slotRanges(owners: Int16Array, index: number): [number, number][] {
-  const ranges: [number, number][] = [];
-  for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
-    if (owners[slot] !== index) continue;
-    const last = ranges.at(-1);
-    if (last && last[1] === slot - 1) last[1] = slot;
-    else ranges.push([slot, slot]);
-  }
-  return ranges;
 }

@@ -29,7 +29,7 @@ import { CLUSTER_SLOTS, keyHashSlot } from '../../src/ports/redis-slots.ts';
 import { nullTraceSink, type TraceFields, type TraceSink } from '../../src/ports/trace.ts';
 import { type NetLink, SimNetwork } from '../net/network.ts';
 import { type ClusterEndpoint, type ClusterSlots, SimRedisClusterClient } from './cluster-client.ts';
-import { ClusterNode, slotRanges } from './cluster-node.ts';
+import { ClusterNode } from './cluster-node.ts';
 import { CRON_INTERVAL_MS, Failover } from './failover.ts';
 import { arityOk, commandKeys, KEYSPACE_COMMANDS } from './keyspace.ts';
 import { SimRedis } from './node.ts';
@@ -180,7 +180,7 @@ export class SimRedisCluster {
     const count = this.#nodes.length;
     for (const node of this.#nodes) {
       ranges.forEach(([low, high], m) => {
-        node.owners.fill(m, low, high + 1);
+        node.slots.fill(m, low, high);
       });
       for (let i = 0; i < count; i++) {
         node.masterOf[i] = i < masters ? -1 : (i - masters) % masters;
@@ -304,7 +304,7 @@ export class SimRedisCluster {
     const out: ClusterSlots = [];
     for (let m = 0; m < this.#nodes.length; m++) {
       const replicas = this.nodeIds.filter((_, i) => view.masterOf[i] === m);
-      for (const [low, high] of slotRanges(view.owners, m)) out.push([low, high, this.#id(m), ...replicas]);
+      for (const [low, high] of view.slots.rangesOf(m)) out.push([low, high, this.#id(m), ...replicas]);
     }
     return out.sort((a, b) => a[0] - b[0]);
   }
@@ -460,7 +460,7 @@ export class SimRedisCluster {
   #wireServer(node: ClusterNode): void {
     node.server.scriptKeyGuard = (keys) => {
       for (const key of keys) {
-        if (node.owners[keyHashSlot(key)] !== node.index)
+        if (node.ownerOf(keyHashSlot(key)) !== node.index)
           return 'ERR Script attempted to access a non local key in a cluster node';
       }
       return undefined;

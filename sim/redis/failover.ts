@@ -25,8 +25,9 @@ import type { Clock } from '../../src/ports/clock.ts';
 import type { Random } from '../../src/ports/random.ts';
 import { nextInt } from '../../src/ports/random.ts';
 import type { TraceFields } from '../../src/ports/trace.ts';
-import { type BusHeader, type ClusterNode, slotRanges } from './cluster-node.ts';
+import type { BusHeader, ClusterNode } from './cluster-node.ts';
 import { RedisReplyError } from './reply.ts';
+import type { SlotRange } from './slot-table.ts';
 
 /** clusterCron's period (src/cluster_legacy.c: called every 100 ms by serverCron). */
 export const CRON_INTERVAL_MS = 100;
@@ -159,8 +160,10 @@ export class Failover {
     node: ClusterNode,
     sender: number,
     configEpoch: number,
-    claimed: [number, number][],
+    claimed: readonly SlotRange[],
   ): void {
+    // Nearly every packet repeats claims the receiver already agrees with: nothing to rebind.
+    if (node.slots.ownsAll(sender, claimed)) return;
     let lostMine = false;
     let myMasterLost = false;
     for (const [low, high] of claimed) {
@@ -171,14 +174,14 @@ export class Failover {
         if (owner >= 0 && ownerEpoch >= configEpoch) continue;
         if (owner === node.index) lostMine = true;
         if (owner >= 0 && owner === node.masterIndex) myMasterLost = true;
-        node.owners[slot] = sender;
+        node.slots.set(slot, sender);
       }
     }
     const role = node.role;
-    if (lostMine && role.kind === 'master' && slotRanges(node.owners, node.index).length === 0) {
+    if (lostMine && role.kind === 'master' && !node.slots.owns(node.index)) {
       // "Configuration change detected. Reconfiguring myself as a replica of <sender>."
       this.#becomeReplicaOf(node, sender);
-    } else if (myMasterLost && role.kind === 'replica' && slotRanges(node.owners, role.master).length === 0) {
+    } else if (myMasterLost && role.kind === 'replica' && !node.slots.owns(role.master)) {
       this.#becomeReplicaOf(node, sender);
     }
   }
@@ -238,8 +241,7 @@ export class Failover {
     const peer = present(node.peers[peerIndex], 'peer view');
     const health = peer.health;
     if (health.flag !== 'fail') return;
-    const isMasterWithSlots =
-      node.masterOf[peerIndex] === -1 && slotRanges(node.owners, peerIndex).length > 0;
+    const isMasterWithSlots = node.masterOf[peerIndex] === -1 && node.slots.owns(peerIndex);
     if (!isMasterWithSlots || this.#c.clock.now() - health.failAtMs > 2 * this.#c.nodeTimeoutMs) {
       peer.health = { flag: 'ok' };
     }
@@ -247,24 +249,24 @@ export class Failover {
 
   /** Masters serving at least one slot, in a node's view (the quorum base). */
   clusterSize(node: ClusterNode): number {
-    const masters = new Set<number>();
-    for (const owner of node.owners) if (owner >= 0) masters.add(owner);
-    return masters.size;
+    return node.slots.masters().length;
   }
 
-  /** clusterUpdateState. */
+  /**
+   * clusterUpdateState: fail when a slot is unbound or served by a FAIL node (with
+   * cluster-require-full-coverage), or when a minority of the masters serving slots is reachable.
+   * Asked per master rather than per slot: every slot of a master shares its verdict.
+   */
   updateState(node: ClusterNode): void {
     let ok = true;
-    const masters = new Set<number>();
-    for (const owner of node.owners) {
-      if (owner < 0 || (owner !== node.index && node.peers[owner]?.health.flag === 'fail')) {
-        if (this.#c.requireFullCoverage) ok = false;
-      }
-      if (owner >= 0) masters.add(owner);
+    const masters = node.slots.masters();
+    if (this.#c.requireFullCoverage) {
+      if (node.slots.hasUnbound()) ok = false;
+      for (const m of masters) if (m !== node.index && node.peers[m]?.health.flag === 'fail') ok = false;
     }
     let reachable = 0;
     for (const m of masters) if (m === node.index || node.peers[m]?.health.flag === 'ok') reachable++;
-    if (reachable < Math.floor(masters.size / 2) + 1) ok = false;
+    if (reachable < Math.floor(masters.length / 2) + 1) ok = false;
     if (this.#c.clock.now() < node.stateFailUntilMs) ok = false;
     node.stateOk = ok;
   }
@@ -287,7 +289,7 @@ export class Failover {
       }
     }
     const masterFailed = node.peers[master]?.health.flag === 'fail';
-    if (node.election === undefined && masterFailed && slotRanges(node.owners, master).length > 0) {
+    if (node.election === undefined && masterFailed && node.slots.owns(master)) {
       this.#scheduleElection(node, master, now);
     }
     const election = node.election;
@@ -337,7 +339,7 @@ export class Failover {
     this.processHeader(voter, request.header);
     const requester = request.header.sender;
     const now = this.#c.clock.now();
-    if (voter.role.kind !== 'master' || slotRanges(voter.owners, voter.index).length === 0) return;
+    if (voter.role.kind !== 'master' || !voter.slots.owns(voter.index)) return;
     if (request.epoch < voter.currentEpoch) return;
     if (voter.lastVoteEpoch === voter.currentEpoch) return;
     const master = request.header.masterIndex;
@@ -345,7 +347,7 @@ export class Failover {
     if (!request.forced && voter.peers[master]?.health.flag !== 'fail') return;
     const votedAt = voter.votedAtMs.get(master);
     if (votedAt !== undefined && now - votedAt < 2 * this.#c.nodeTimeoutMs) return;
-    for (const [low, high] of slotRanges(voter.owners, master)) {
+    for (const [low, high] of voter.slots.rangesOf(master)) {
       for (let slot = low; slot <= high; slot++) {
         if (voter.epochOf(voter.ownerOf(slot)) > request.header.configEpoch) return;
       }
@@ -372,11 +374,8 @@ export class Failover {
       replaces: this.#id(oldMaster),
       configEpoch: node.configEpoch,
     });
-    for (const [low, high] of slotRanges(node.owners, oldMaster)) node.owners.fill(node.index, low, high + 1);
-    assert(
-      slotRanges(node.owners, oldMaster).length === 0,
-      'a promoted replica left slots to its old master',
-    );
+    for (const [low, high] of node.slots.rangesOf(oldMaster)) node.slots.fill(node.index, low, high);
+    assert(!node.slots.owns(oldMaster), 'a promoted replica left slots to its old master');
     node.becomeMaster();
     node.election = undefined;
     node.manualFailover = undefined;
