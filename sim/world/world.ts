@@ -35,7 +35,7 @@ export function buildWorld(
   const faults = new SimFaults({}, { trace });
   const t = scenario.topology;
   const redis = buildRedisWorld(t.redis, faults, { clock, random: random.fork('redis'), trace });
-  const mysql = buildMysqlWorld(t.mysql, faults, { clock, random: random.fork('mysql'), trace });
+  const mysql = buildMysqlWorld(t.mysql, faults, { clock, random: random.fork('mysql'), trace }, variant);
   const providers = new Map<string, LlmUpstream>();
   for (const p of t.providers) {
     const { name, ...config } = p;
