@@ -78,7 +78,10 @@ function lastIndexAtOrBefore(times: readonly number[], t: number): number {
 /**
  * Every chat-history write the gateway acknowledged is in the final dataset read from the primary
  * at the end of the run (`chat-history final`). Writes whose answer was lost (indeterminate) may
- * be either present or missing: they are counted, not judged.
+ * be either present or missing: they are counted, not judged. An id acknowledged twice in one
+ * table means the first row was gone when the second insert got its id (a promoted replica's
+ * AUTO_INCREMENT reuses the ids of the rows it never received), so every earlier ack of a reused
+ * id is lost even though the id is in the final read.
  */
 function noAckedWriteLost(): InvariantChecker {
   const acked = new Map<string, number[]>();
@@ -112,7 +115,12 @@ function noAckedWriteLost(): InvariantChecker {
           unchecked += seqs.length;
           continue;
         }
-        for (const seq of seqs) if (!inRanges(ranges, seq)) lost++;
+        const seen = new Set<number>();
+        for (const seq of seqs) {
+          if (seen.has(seq)) lost++;
+          else if (!inRanges(ranges, seq)) lost++;
+          seen.add(seq);
+        }
       }
       const parts = [`${lost} lost of ${total} acked`];
       if (indeterminate > 0) parts.push(`${indeterminate} indeterminate`);

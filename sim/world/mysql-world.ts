@@ -18,20 +18,32 @@ export interface MysqlWorld {
 }
 
 /**
+ * `rpl_semi_sync_master_timeout` in the fixed variant: a day, longer than any run, so the primary
+ * never falls back to asynchronous replication (MariaDB accepts up to 2^64 - 1 ms). A commit then
+ * waits for a replica's ACK or for the primary's end, and is never acknowledged without a copy
+ * (MariaDB KB "Semisynchronous Replication": on timeout the primary "switches to asynchronous
+ * replication" and only the Rpl_semi_sync_master_status variable says so).
+ */
+export const SEMI_SYNC_NEVER_FALL_BACK_MS = 86_400_000;
+
+/**
  * Builds the primary with `replicas` replicas (the article's ds-master, ds-slave-0, ...), semi-sync
  * when the topology asks for it, and registers `mysql/primary` (the current primary) and
  * `mysql/replica-N` (the N-th replica as built). `failover` on the primary promotes the first
  * running replica and re-points the others, as a failover manager (MHA, Orchestrator) would after
  * the primary died; `slow` on a replica sets its SQL thread's apply cost (args.applyCostMs), the way
- * a lagging replica is made.
+ * a lagging replica is made. `variant` `'fixed'` runs semi-sync without the silent fallback to
+ * async (`SEMI_SYNC_NEVER_FALL_BACK_MS`); `'article'` uses the configured `timeoutMs`.
  */
 export function buildMysqlWorld(
   config: GatewayTopology['mysql'],
   faults: SimFaults,
   ports: { readonly clock: VirtualClock; readonly random: Random; readonly trace?: TraceSink },
+  variant: 'article' | 'fixed' = 'article',
 ): MysqlWorld {
   const replicaCount = config?.replicas ?? 2;
   const semi = config?.semiSync;
+  const semiTimeoutMs = variant === 'fixed' ? SEMI_SYNC_NEVER_FALL_BACK_MS : (semi?.timeoutMs ?? 10_000);
   const cluster = new SimMysqlCluster(
     {
       replicas: replicaCount,
@@ -42,7 +54,7 @@ export function buildMysqlWorld(
             semiSync: {
               enabled: true,
               waitPoint: semi.waitPoint ?? 'AFTER_SYNC',
-              timeoutMs: semi.timeoutMs ?? 10_000,
+              timeoutMs: semiTimeoutMs,
             },
           }),
     },
@@ -115,7 +127,7 @@ export function buildMysqlWorld(
     ],
     ...(semi === undefined
       ? {}
-      : { semiSync: { waitPoint: semi.waitPoint ?? 'AFTER_SYNC', timeoutMs: semi.timeoutMs ?? 10_000 } }),
+      : { semiSync: { waitPoint: semi.waitPoint ?? 'AFTER_SYNC', timeoutMs: semiTimeoutMs } }),
     loadBalancer: config?.loadBalancer ?? 'ROUND_ROBIN',
     shards: config?.shards ?? 4,
   };

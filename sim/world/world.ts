@@ -24,7 +24,9 @@ export interface World {
 /**
  * Builds what a `kind: gateway` scenario describes on one simulation: the Redis Cluster and the
  * MariaDB primary/replicas (each on its own random fork), the providers, and the gateway
- * instances over them. Nothing runs until the simulation does.
+ * instances over them. Nothing runs until the simulation does. `variant` picks the gateway's
+ * forms (`buildGateways`) and, in the fixed variant, semi-sync without the silent fallback to
+ * async (`buildMysqlWorld`).
  */
 export function buildWorld(
   scenario: GatewayScenario,
@@ -35,7 +37,7 @@ export function buildWorld(
   const faults = new SimFaults({}, { trace });
   const t = scenario.topology;
   const redis = buildRedisWorld(t.redis, faults, { clock, random: random.fork('redis'), trace });
-  const mysql = buildMysqlWorld(t.mysql, faults, { clock, random: random.fork('mysql'), trace });
+  const mysql = buildMysqlWorld(t.mysql, faults, { clock, random: random.fork('mysql'), trace }, variant);
   const providers = new Map<string, LlmUpstream>();
   for (const p of t.providers) {
     const { name, ...config } = p;

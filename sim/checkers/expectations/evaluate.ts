@@ -26,6 +26,8 @@ export type Expectation =
       readonly kind: 'always';
       readonly text: string;
       readonly invariant: string;
+      /** `violated:`: the run must break the invariant (the verdict is reversed). */
+      readonly violated?: boolean;
     };
 
 /** One expectation's verdict: what it measured and whether it held. */
@@ -106,7 +108,12 @@ export class ExpectationJudge {
       if (x.kind === 'always') {
         const c = this.#checkers.get(x.invariant);
         if (c === undefined) return { text: x.text, measured: 'unknown invariant', ok: false };
-        return { text: x.text, ...c.finish() };
+        const verdict = c.finish();
+        return {
+          text: x.text,
+          measured: verdict.measured,
+          ok: x.violated === true ? !verdict.ok : verdict.ok,
+        };
       }
       const s = this.#samples.get(x.selector.text);
       if (s === undefined) return { text: x.text, measured: 'unknown metric', ok: false };

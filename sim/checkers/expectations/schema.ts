@@ -30,6 +30,11 @@ const expectFields = {
     .optional(),
   /** Invariants that must hold over the whole run, by name. */
   always: z.array(z.string()).optional(),
+  /**
+   * Invariants the run must break, by name: how an `article:` block states that the incident
+   * shows (the same checker as `always:`, with the verdict reversed).
+   */
+  violated: z.array(z.string()).optional(),
   /** Deadlines: after a time (or `heal`), within a duration, a check must hold to the end. */
   eventually: z
     .array(
@@ -99,6 +104,13 @@ export function toExpectations(
       return { path: ['expect', 'always', i], message: `unknown invariant '${name}' (known: ${known})` };
     }
     out.push({ kind: 'always', text: `always ${name}`, invariant: name });
+  }
+  for (const [i, name] of (block.violated ?? []).entries()) {
+    if (context.invariants[name] === undefined) {
+      const known = Object.keys(context.invariants).join(', ');
+      return { path: ['expect', 'violated', i], message: `unknown invariant '${name}' (known: ${known})` };
+    }
+    out.push({ kind: 'always', text: `violated ${name}`, invariant: name, violated: true });
   }
   for (const [i, e] of (block.eventually ?? []).entries()) {
     const split = splitCheck(e.check);

@@ -125,6 +125,31 @@ describe('evaluateExpectations', () => {
       { text: 'always no-failures', measured: '20 failed', ok: false },
     ]);
   });
+
+  it('violated: the same checker with the verdict reversed (the article shows the incident)', () => {
+    const invariants: InvariantRegistry = {
+      'no-failures': () => {
+        let failed = 0;
+        return {
+          observe: (e) => {
+            if (e.outcome === 'failed') failed++;
+          },
+          finish: () => ({ ok: failed === 0, measured: `${failed} failed` }),
+        };
+      },
+    };
+    const xs = toExpectations(expectSchema.parse({ always: ['no-failures'], violated: ['no-failures'] }), {
+      healMs: undefined,
+      invariants,
+    });
+    if (!Array.isArray(xs)) throw new Error('unexpected');
+    expect(evaluateExpectations(xs, responses(), 10_000, invariants)).toEqual([
+      { text: 'always no-failures', measured: '20 failed', ok: false },
+      { text: 'violated no-failures', measured: '20 failed', ok: true },
+    ]);
+    const ok = responses().filter((e) => e.outcome === 'ok');
+    expect(evaluateExpectations(xs, ok, 10_000, invariants).map((r) => r.ok)).toEqual([true, false]);
+  });
 });
 
 describe('toExpectations refuses', () => {
@@ -144,6 +169,9 @@ describe('toExpectations refuses', () => {
       /is a rate: aggregations rate, count/,
     );
     expect(problem({ always: ['no-such-thing'] })).toMatch(/unknown invariant 'no-such-thing'/);
+    expect(problem({ violated: ['no-such-thing'] })).toMatch(
+      /^expect.violated.0: unknown invariant 'no-such-thing'/,
+    );
     expect(
       problem({ eventually: [{ after: 'heal', within: '5s', check: 'gateway.errors rate<0.1' }] }),
     ).toMatch(/'heal' needs a fault timeline/);

@@ -49,6 +49,20 @@ describe('invariants', () => {
     });
   });
 
+  it('no-acked-write-lost: an id acknowledged again after a failover reused it means the first row is lost', () => {
+    const events = [
+      ev(1, 'chat-history/gw-1', 'write-acked', { user: 'u', table: 't0', seq: 1 }),
+      ev(2, 'chat-history/gw-1', 'write-acked', { user: 'u', table: 't0', seq: 2 }),
+      ev(3, 'chat-history/gw-1', 'write-acked', { user: 'u', table: 't0', seq: 3 }),
+      // The primary crashed; the promoted replica had only id 1 and gives out 2 and 3 again.
+      ev(4, 'chat-history/gw-1', 'write-acked', { user: 'v', table: 't0', seq: 2 }),
+      ev(5, 'chat-history/gw-1', 'write-acked', { user: 'v', table: 't1', seq: 3 }),
+      ev(9, 'chat-history', 'final', { table: 't0', ids: [[1, 2]] }),
+      ev(9, 'chat-history', 'final', { table: 't1', ids: [[1, 3]] }),
+    ];
+    expect(run('no-acked-write-lost', events)).toEqual({ ok: false, measured: '2 lost of 5 acked' });
+  });
+
   it('no-duplicate-upstream-call counts overlapping calls per key within one instance only', () => {
     const events = [
       ev(1, 'coalesce/gw-1', 'call', { key: 'k', callers: 1 }),
