@@ -3,10 +3,10 @@
 # integration tests (test/integration/) talk to:
 #   * a 6-node Redis Cluster on 127.0.0.1:7000-7005: masters 7000/7001/7002 own
 #     slots 0-5460/5461-10922/10923-16383, replicas are paired deterministically
-#     7003->7000, 7004->7001, 7005->7002 (shared/research/redis.md s7.1-7.5);
+#     7003->7000, 7004->7001, 7005->7002 (redis-cli --cluster create --cluster-replicas 1);
 #   * a MariaDB primary (127.0.0.1:3307, server-id 1, semi-sync master) and a
 #     replica (127.0.0.1:3308, server-id 2, semi-sync slave, GTID replication),
-#     following shared/research/mysql.md s6.
+#     following MariaDB's semi-sync and GTID replication pages.
 # Why: the simulator's Redis and MySQL models are checked against the real
 # servers on the same inputs, and CI (.ci/run) needs a one-line way to bring
 # them up before the integration tests and to tear them down afterwards.

@@ -4,7 +4,7 @@ import { Simulation } from '../../sim/kernel/simulation.ts';
 import type { BenchCase, Measurement } from '../harness.ts';
 
 // The same async workload on both: W concurrent workers, each making R sequential "requests",
-// each request an async function awaiting 3 virtual sleeps of 1..20 ms (research/dst.md §2.3).
+// each request an async function awaiting 3 virtual sleeps of 1..20 ms (the shape DESIGN's kernel figures were measured on).
 const W = 1_000;
 const R = 50;
 

@@ -3,7 +3,7 @@ import { nextExponential, type Random } from '../../src/ports/random.ts';
 
 /**
  * Open-loop Poisson arrivals: exponential gaps with mean `1000 / ratePerSecond` ms, so arrivals
- * do not wait for earlier requests to finish (chat traffic is Poisson: research/llm-gateway.md).
+ * do not wait for earlier requests to finish (open-loop arrivals: Schroeder, Wierman and Harchol-Balter, "Open Versus Closed: A Cautionary Tale", NSDI 2006).
  * Gaps are drawn in fractional ms and accumulated, then rounded per arrival, so a rate above
  * 1,000/s is not capped by the clock's 1 ms resolution. Calls `arrive(i)` for i = 0, 1, ... until
  * the next arrival would be at or after `untilMs`.

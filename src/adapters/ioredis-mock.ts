@@ -1,4 +1,4 @@
-// RedisPort over ioredis-mock, the embedded stand-in (research/redis.md §4.2/§4.3). Known gaps,
+// RedisPort over ioredis-mock, the embedded stand-in (ioredis-mock's README lists what it supports). Known gaps,
 // asserted by the contract suite (test/contract/redis-node.contract.ts): no SCRIPT command, EVALSHA
 // only for scripts EVAL'd on that instance, Lua replies unconverted (true/false/3.99), no argument
 // or type errors (INCR on "abc" stores NaN, GET on a hash returns it), one Lua VM built per call.

@@ -2,7 +2,7 @@
 // components run unchanged against real servers. The one driver-specific trick is read-your-writes
 // support: with `session_track_system_variables='last_gtid'` on every pooled connection, MariaDB
 // returns the GTID of each commit in the OK packet and mysql2 exposes it as
-// `result.stateChanges.systemVariables.last_gtid` (research/mysql.md §4.4, verified here on 10.11:
+// `result.stateChanges.systemVariables.last_gtid` (MariaDB's session_track_system_variables, verified here on 10.11:
 // `{"affectedRows":1,...,"stateChanges":{"systemVariables":{"last_gtid":"0-1-8"}}}`), no extra round trip.
 
 import type { Pool, PoolConnection, PoolOptions, ResultSetHeader } from 'mysql2/promise';

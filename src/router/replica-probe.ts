@@ -1,6 +1,6 @@
 // What the router's optional checks (health, lag, causal reads) ask of a replica. ShardingSphere has
 // none of these; they follow MaxScale readwritesplit (max_replication_lag, causal_reads) and the
-// research digest §4.4. The default probe speaks SQL, so it works on real MariaDB and on the
+// MariaDB's SHOW SLAVE STATUS page (Slave_IO_Running, Slave_SQL_Running, Seconds_Behind_Master). The default probe speaks SQL, so it works on real MariaDB and on the
 // simulated cluster (sim/mysql understands both statements).
 import type { SqlPort, SqlValue } from '../ports/sql.ts';
 

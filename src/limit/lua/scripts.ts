@@ -1,7 +1,7 @@
 // The Lua limiter scripts. Every script except the article's takes `now` (ms) as ARGV[1], so the
 // same script gives the same decisions on a virtual clock, on ioredis-mock and on a real server;
 // PEXPIRE/PX are only garbage collection. Scripts keep to what behaves alike on Redis's Lua 5.1
-// and on fengari's 5.3 (research/redis.md §4.2): integer or float arithmetic, `tonumber(x) or d`
+// and on fengari's 5.3 (Redis's scripting runs Lua 5.1: deps/lua in redis/redis): integer or float arithmetic, `tonumber(x) or d`
 // for missing values, integer replies, no booleans or floats returned.
 
 /**

@@ -1,4 +1,4 @@
-// Incidents from the research digest (docs/research mysql.md §7), each on a seeded simulated
+// Replication incidents (docs/mysql.md, docs/incidents.md M1-M8), each on a seeded simulated
 // cluster, each asserting the outcome an operator would observe.
 import { describe, expect, it } from 'vitest';
 import type { SqlError } from '../../../src/ports/sql.ts';

@@ -220,7 +220,7 @@ describe("Coalescer seed (the article's PromptMergingService)", () => {
 });
 
 /**
- * One identical prompt every 10 ms for 10 s, upstream latency 2 s (the research digest's stream,
+ * One identical prompt every 10 ms for 10 s, upstream latency 2 s (a stream chosen for this test,
  * cache-exec.md §4.5). Returns upstream calls and the worst caller latency.
  */
 async function identicalStream(options: CoalescerOptions) {

@@ -454,7 +454,7 @@ describe("the article's llmExecutor under 100 req/s of 2 s calls (core 10 / max 
     // 10 threads take 5 req/s (10 / 2 s); the queue grows by 95/s and is full after ~2.1 s of
     // arrivals; then 40 more threads start, one per arrival; from then on the pool completes 25
     // req/s and the other 75/s run on their callers.
-    // The research digest's independent discrete-event model (cache-exec.md §5.4) counted the same:
+    // An independent discrete-event model of the same pool, written apart from this code, counted the same:
     // 2,090 of 3,000 on the caller, queue full at 2.19 s, pool at 50 at 2.59 s, queued wait 8 s.
     expect(callerRuns).toBe(2_090);
     expect(Math.round((callerRuns / 3_000) * 100)).toBe(70);

@@ -1,5 +1,5 @@
 // Router incidents on the simulated replicating cluster (sim/mysql), seeded, each asserting the
-// outcome a user would observe (research/mysql.md §7, incidents 1 and 4):
+// outcome a user would observe (docs/router.md, incidents 1 and 4):
 //   1. stale read-after-write under ROUND_ROBIN, and the same reads made fresh by causal reads;
 //   4. a replica whose SQL thread stopped on a duplicate key keeps being served, stale forever, by a
 //      router without health checks (ShardingSphere's static group), and is skipped with them.
