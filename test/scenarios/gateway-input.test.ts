@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseScenario, ScenarioError } from '../../sim/scenarios/load.ts';
+
+// A bad gateway scenario is refused before anything runs, with one line naming the file, the line,
+// the field path and what was expected. Each case edits the article's own scenario.
+const ARTICLE = readFileSync(join(import.meta.dirname, '../../scenarios/article.yaml'), 'utf8');
+
+function refusal(edit: (text: string) => string): string {
+  try {
+    parseScenario(edit(ARTICLE), 'article.yaml');
+  } catch (error) {
+    if (error instanceof ScenarioError) return error.message;
+    throw error;
+  }
+  return 'accepted';
+}
+
+describe('a bad gateway scenario is refused with one line: file, line, field', () => {
+  it('accepts the article as shipped', () => {
+    expect(refusal((t) => t)).toBe('accepted');
+  });
+
+  it('an unknown layer', () => {
+    const m = refusal((t) => t.replace('layers: [token-bucket,', 'layers: [token-bucket, firewall,'));
+    expect(m).toMatch(/^article\.yaml:\d+: topology\.layers\.1: expected one of token-bucket, redis-limiter/);
+  });
+
+  it('a negative rate', () => {
+    const m = refusal((t) => t.replace('arrivalRate: 20 }', 'arrivalRate: -5 }'));
+    expect(m).toMatch(/^article\.yaml:\d+: workload\.phases\.1\.arrivalRate: expected arrivals per second/);
+  });
+
+  it('an unknown fault verb', () => {
+    const m = refusal((t) => t.replace('do: crash,', 'do: explode,'));
+    expect(m).toMatch(/^article\.yaml:\d+: faults\.1\.do: expected a fault verb \(crash, restart/);
+  });
+
+  it('a fault naming a node that does not exist', () => {
+    const m = refusal((t) => t.replace('target: redis/shard-1/master', 'target: redis/shard-7/master'));
+    expect(m).toMatch(
+      /^article\.yaml:\d+: faults\.1\.target: no fault target 'redis\/shard-7\/master' in this topology/,
+    );
+  });
+
+  it('a verb the target does not answer to', () => {
+    const m = refusal((t) =>
+      t.replace('do: outage, target: upstream/primary', 'do: failover, target: upstream/primary'),
+    );
+    expect(m).toMatch(/faults\.0\.target: 'upstream\/primary' has no verb 'failover'/);
+  });
+
+  it('an expectation without an operator and bound', () => {
+    const m = refusal((t) => t.replace("'gateway.errors': ['rate<0.05']", "'gateway.errors': ['rate']"));
+    expect(m).toMatch(
+      /^article\.yaml:\d+: expect\.thresholds\.gateway\.errors\.0: expected 'aggregation operator bound'/,
+    );
+  });
+
+  it('an unknown metric and an unknown invariant', () => {
+    expect(
+      refusal((t) => t.replace("'gateway.latency': ['p(99)<15s']", "'gateway.latncy': ['p(99)<15s']")),
+    ).toMatch(/expect\.fixed\.thresholds\.gateway\.latncy: unknown metric 'gateway\.latncy'/);
+    expect(refusal((t) => t.replace('always: [read-your-writes]', 'always: [read-my-mind]'))).toMatch(
+      /expect\.fixed\.always\.0: unknown invariant 'read-my-mind'/,
+    );
+  });
+
+  it('the line number points at the offending field', () => {
+    const lines = ARTICLE.split('\n');
+    const line = lines.findIndex((l) => l.includes('target: redis/shard-1/master')) + 1;
+    const m = refusal((t) => t.replace('target: redis/shard-1/master', 'target: redis/shard-7/master'));
+    expect(m.startsWith(`article.yaml:${line}: `)).toBe(true);
+  });
+});
