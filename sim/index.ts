@@ -3,9 +3,16 @@
 export type { MysqlHistoryReport, MysqlOp } from './checkers/mysql.ts';
 export { checkMysqlHistory, checkMysqlHistoryTrace, MysqlHistory } from './checkers/mysql.ts';
 export type { Barrier, RunResult, SimulationOptions, SpawnOptions } from './kernel/simulation.ts';
-export { Simulation, StallError, StepLimitError, TaskFailedError } from './kernel/simulation.ts';
+export {
+  Simulation,
+  StallError,
+  StepLimitError,
+  TaskFailedError,
+  TraceBudgetError,
+} from './kernel/simulation.ts';
 export { TripwireError } from './kernel/tripwires.ts';
 export { VirtualClock } from './kernel/virtual-clock.ts';
+export { LIMITS, LimitError, type LimitName, type LimitValues } from './limits.ts';
 export type { SimLlmConfig } from './llm/upstream.ts';
 export { SimLlmUpstream } from './llm/upstream.ts';
 // Simulated replicating MySQL/MariaDB and its history checker (sim/mysql/, docs/mysql.md)

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import packageJson from '../package.json' with { type: 'json' };
-import { Simulation } from './kernel/simulation.ts';
+import { Simulation, TraceBudgetError } from './kernel/simulation.ts';
 import { peakRssMb, wallNowMs } from './kernel/wall-clock.ts';
+import { group, LimitError, type LimitValues, limitValue } from './limits.ts';
 import { type Scenario, type ScenarioReport, startScenario } from './scenarios/registry.ts';
 
 /** The trace file format this version writes; replay refuses other formats. */
@@ -12,7 +13,10 @@ export const HASIM_VERSION: string = packageJson.version;
 
 /** Options of `runScenario`. */
 export interface RunOptions {
-  readonly seed: number;
+  /** The root seed: an integer or a name (`'stampede'`). */
+  readonly seed: number | string;
+  /** The run's event budget and trace size limit (`events`, `traceBytes`). @defaultValue LIMITS */
+  readonly limits?: LimitValues;
   /** Directory for `trace.jsonl` and `summary.json`; created if missing. None: nothing written. */
   readonly outDir?: string;
   /** Where the scenario came from, recorded in the trace header. */
@@ -30,7 +34,7 @@ export interface RunOptions {
 export interface ScenarioResult {
   readonly scenario: string;
   readonly kind: string;
-  readonly seed: number;
+  readonly seed: number | string;
   readonly traceHash: string;
   readonly events: number;
   readonly simulatedMs: number;
@@ -67,7 +71,7 @@ export interface TraceHeader {
   readonly hasim: 'trace';
   readonly format: number;
   readonly hasimVersion: string;
-  readonly seed: number;
+  readonly seed: number | string;
   readonly source: string;
   readonly scenario: Scenario;
 }
@@ -78,6 +82,9 @@ export interface TraceHeader {
  */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunSummary> {
   const wallStart = wallNowMs();
+  const eventsMax = limitValue(options.limits, 'events');
+  const traceBytesMax = limitValue(options.limits, 'traceBytes');
+  checkBudget(scenario, options.source ?? `scenario ${scenario.name}`, eventsMax, traceBytesMax);
   const header: TraceHeader = {
     hasim: 'trace',
     format: TRACE_FORMAT,
@@ -89,6 +96,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   if (options.outDir !== undefined) mkdirSync(options.outDir, { recursive: true });
   const sim = new Simulation({
     seed: options.seed,
+    eventsMax,
+    traceCharsMax: traceBytesMax,
     trace:
       options.outDir === undefined
         ? {}
@@ -106,6 +115,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await sim.run(); // drain: in-flight requests finish or time out
   } catch (error) {
     sim.trace.close({ end: 'failed', events: sim.trace.events, traceHash: sim.traceHash });
+    if (error instanceof TraceBudgetError) {
+      const subject = `${options.source ?? `scenario ${scenario.name}`} (seed ${options.seed})`;
+      throw error.budget === 'eventsMax'
+        ? new LimitError('events', eventsMax, subject, `stopped at t=${sim.clock.now()} ms`)
+        : new LimitError('traceBytes', traceBytesMax, subject, `stopped at t=${sim.clock.now()} ms`);
+    }
     throw error;
   }
   const result: ScenarioResult = {
@@ -126,4 +141,38 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     simulatedMs: result.simulatedMs,
   });
   return { result, cost };
+}
+
+/** Trace lines of a request's events are about this long (`{"t":..,"c":"client","k":"ok",...}`). */
+const BYTES_PER_EVENT = 64;
+
+/**
+ * The events a scenario will write, estimated from its arrival rate × duration before it runs:
+ * undefined for a kind without an estimate (the kernel's hard stop still applies).
+ */
+export function estimateEvents(scenario: Scenario): number | undefined {
+  switch (scenario.kind) {
+    case 'llm-smoke':
+      // Two events per request: `client invoke`, then `client ok` or `client fail`.
+      return Math.ceil((2 * scenario.client.ratePerSecond * scenario.durationMs) / 1000);
+    default:
+      return undefined;
+  }
+}
+
+/** Refuses up front a scenario whose estimated events or trace size is over its budget. */
+function checkBudget(scenario: Scenario, subject: string, eventsMax: number, traceBytesMax: number): void {
+  const events = estimateEvents(scenario);
+  if (events === undefined) return;
+  const rate = 'client.ratePerSecond × durationMs';
+  if (events > eventsMax)
+    throw new LimitError('events', eventsMax, subject, `${rate} gives about ${group(events)} events`);
+  const bytes = events * BYTES_PER_EVENT;
+  if (bytes > traceBytesMax)
+    throw new LimitError(
+      'traceBytes',
+      traceBytesMax,
+      subject,
+      `${rate} gives a trace of about ${group(bytes)} bytes`,
+    );
 }

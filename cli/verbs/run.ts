@@ -1,10 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LimitError } from '../../sim/limits.ts';
 import { type RunSummary, runScenario, summaryJson } from '../../sim/run.ts';
 import { loadScenarioFile } from '../../sim/scenarios/load.ts';
 import { type Parsed, stringValue } from '../args.ts';
-import { EXIT, UsageError } from '../errors.ts';
+import { EXIT, errorLine, UsageError } from '../errors.ts';
+import { limitValues } from '../limits.ts';
 import { group, out } from '../output.ts';
 import { ProgressBar } from '../progress.ts';
 
@@ -12,21 +14,17 @@ import { ProgressBar } from '../progress.ts';
 const DEFAULT_SCENARIO = resolve(dirname(fileURLToPath(import.meta.url)), '../..', 'scenarios', 'smoke.yaml');
 
 /** `hasim run [scenario.yaml] [--seed N] [--out DIR] [--quiet]`. */
-export async function run({ values, positionals }: Parsed): Promise<number> {
+export async function run(parsed: Parsed): Promise<number> {
+  const { values, positionals } = parsed;
   if (positionals.length > 1)
     throw new UsageError(`hasim run: expected one scenario file, got ${positionals.length}`);
-  const seed = parseSeed(stringValue({ values, positionals }, 'seed'));
+  const seed = parseSeed('run', stringValue(parsed, 'seed'));
+  const limits = limitValues('run', parsed);
   const file = positionals[0];
-  const scenario = loadScenarioFile(file ?? DEFAULT_SCENARIO);
-  const outDir = stringValue({ values, positionals }, 'out') ?? join('out', `${scenario.name}-seed${seed}`);
+  const scenario = loadScenarioFile(file ?? DEFAULT_SCENARIO, limits);
+  const outDir = stringValue(parsed, 'out') ?? join('out', `${scenario.name}-seed${seed}`);
   const quiet = values.quiet === true;
-  try {
-    mkdirSync(outDir, { recursive: true });
-  } catch (error) {
-    throw new UsageError(
-      `hasim run: --out ${outDir}: cannot create the directory (${(error as NodeJS.ErrnoException).code})`,
-    );
-  }
+  prepareOutDir(outDir);
   if (!quiet) out(`hasim run ${scenario.name}  seed ${seed}  (${file ?? 'built-in scenarios/smoke.yaml'})`);
 
   const progress = quiet ? undefined : new ProgressBar(scenario.name);
@@ -34,27 +32,81 @@ export async function run({ values, positionals }: Parsed): Promise<number> {
   try {
     summary = await runScenario(scenario, {
       seed,
+      limits,
       outDir,
       source: file ?? 'scenarios/smoke.yaml',
       ...(progress ? { onProgress: (f: number) => progress.update(f) } : {}),
     });
   } catch (error) {
     progress?.clear();
-    process.stderr.write(`hasim run: the simulation failed (seed ${seed}): ${(error as Error).message}\n`);
+    if (error instanceof LimitError) throw error;
+    errorLine(`hasim run: the simulation failed (seed ${seed}): ${(error as Error).message}`);
     return EXIT.failed;
   }
   progress?.clear();
-  writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summaryJson(summary), null, 2)}\n`);
+  const summaryPath = join(outDir, 'summary.json');
+  try {
+    writeFileSync(summaryPath, `${JSON.stringify(summaryJson(summary), null, 2)}\n`);
+  } catch (error) {
+    throw new UsageError(
+      `hasim run: ${summaryPath}: cannot write it (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
   out(quiet ? summary.result.traceHash : summaryTable(summary, outDir));
   return EXIT.ok;
 }
 
-function parseSeed(text: string | undefined): number {
+/**
+ * `--seed`: an integer (`42`, `-1`) or a name (`stampede`: letters, digits, `.`, `_`, `-`, at most
+ * 64), as the incident tests name their seeds. Default 1.
+ */
+export function parseSeed(verb: string, text: string | undefined): number | string {
   if (text === undefined) return 1;
-  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw new UsageError(`hasim run: --seed: expected an integer, got '${text}'`);
+  if (/^-?\d+$/.test(text)) {
+    if (Number.isSafeInteger(Number(text))) return Number(text);
+  } else if (/^[A-Za-z][A-Za-z0-9._-]{0,63}$/.test(text)) {
+    return text;
   }
-  return Number(text);
+  throw new UsageError(
+    `hasim ${verb}: --seed: expected an integer or a name (a letter, then letters, digits, '.', '_' or '-'), got '${text.slice(0, 40)}'`,
+  );
+}
+
+/**
+ * Creates `--out` one level at a time (Node's recursive mkdir spins forever under /proc) and
+ * checks that trace.jsonl and summary.json can be written there: every problem is a `UsageError`.
+ */
+function prepareOutDir(outDir: string): void {
+  const missing: string[] = [];
+  let dir = resolve(outDir);
+  for (;;) {
+    const stat = statSync(dir, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) break;
+    if (stat !== undefined) throw new UsageError(`hasim run: --out ${outDir}: ${dir} is not a directory`);
+    missing.unshift(dir);
+    if (dirname(dir) === dir) break;
+    dir = dirname(dir);
+  }
+  for (const path of missing) {
+    try {
+      mkdirSync(path);
+    } catch (error) {
+      throw new UsageError(
+        `hasim run: --out ${outDir}: cannot create the directory (${(error as NodeJS.ErrnoException).code})`,
+      );
+    }
+  }
+  for (const name of ['trace.jsonl', 'summary.json']) {
+    const path = join(outDir, name);
+    try {
+      closeSync(openSync(path, 'a'));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UsageError(
+        `hasim run: ${path}: cannot write it (${code === 'EISDIR' ? 'is a directory' : code})`,
+      );
+    }
+  }
 }
 
 /** The table `hasim run` prints at the end: what was simulated, what it cost, the report's counts. */
