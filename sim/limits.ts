@@ -37,14 +37,14 @@ export const LIMITS = {
   events: {
     what: 'per run',
     unit: 'events',
-    defaultValue: 20_000_000,
+    defaultValue: 10_000_000,
     flag: '--max-events',
     verbs: ['run', 'replay'],
   },
   traceBytes: {
     what: 'per trace file',
     unit: 'bytes',
-    defaultValue: 2 * 1024 * 1024 * 1024,
+    defaultValue: 1024 * 1024 * 1024,
     flag: '--max-trace-bytes',
     verbs: ['run', 'replay'],
   },

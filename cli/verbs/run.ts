@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LimitError } from '../../sim/limits.ts';
-import { type RunSummary, runScenario, summaryJson } from '../../sim/run.ts';
+import { estimateEvents, type RunSummary, runScenario, summaryJson } from '../../sim/run.ts';
 import { loadScenarioFile } from '../../sim/scenarios/load.ts';
 import { type Parsed, stringValue } from '../args.ts';
 import { EXIT, errorLine, UsageError } from '../errors.ts';
@@ -13,6 +13,9 @@ import { ProgressBar } from '../progress.ts';
 /** The built-in scenario `hasim run` runs without a file. */
 const DEFAULT_SCENARIO = resolve(dirname(fileURLToPath(import.meta.url)), '../..', 'scenarios', 'smoke.yaml');
 
+/** Estimated events above which `run` says how large the trace will be before it starts. */
+const LARGE_RUN_EVENTS = 1_000_000;
+
 /** `hasim run [scenario.yaml] [--seed N] [--out DIR] [--quiet]`. */
 export async function run(parsed: Parsed): Promise<number> {
   const { values, positionals } = parsed;
@@ -22,10 +25,19 @@ export async function run(parsed: Parsed): Promise<number> {
   const limits = limitValues('run', parsed);
   const file = positionals[0];
   const scenario = loadScenarioFile(file ?? DEFAULT_SCENARIO, limits);
-  const outDir = stringValue(parsed, 'out') ?? join('out', `${scenario.name}-seed${seed}`);
+  // The scenario's name is the file's to choose: keep it to one plain path segment.
+  const outDir =
+    stringValue(parsed, 'out') ??
+    join('out', `${scenario.name}-seed${seed}`.replace(/[^A-Za-z0-9._-]|^\.+/g, '_'));
   const quiet = values.quiet === true;
   prepareOutDir(outDir);
   if (!quiet) out(`hasim run ${scenario.name}  seed ${seed}  (${file ?? 'built-in scenarios/smoke.yaml'})`);
+  const events = estimateEvents(scenario);
+  if (!quiet && events !== undefined && events > LARGE_RUN_EVENTS) {
+    out(
+      `  note: about ${group(events)} events, a trace of about ${group(Math.round((events * 64) / 2 ** 20))} MiB (limits: docs/limits.md)`,
+    );
+  }
 
   const progress = quiet ? undefined : new ProgressBar(scenario.name);
   let summary: RunSummary;

@@ -67,6 +67,20 @@ describe('hasim run: where the output goes', () => {
     expect(stderrLines(run)).toEqual([`hasim run: ${join(out, name)}: cannot write it (is a directory)`]);
   });
 
+  it("the default out folder keeps a scenario's name to one path segment", async () => {
+    const escaping = tmp.file('escape.yaml', SMALL_SCENARIO.replace('name: small', 'name: ../../escape'));
+    const cwd = process.cwd();
+    const inner = join(tmp.dir, 'cwd');
+    mkdirSync(inner);
+    process.chdir(inner);
+    try {
+      expect((await cli(['run', escaping, '--quiet'])).code).toBe(0);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(existsSync(join(inner, 'out', '__.._escape-seed1', 'trace.jsonl'))).toBe(true);
+  });
+
   it('--out naming a file', async () => {
     const run = await cli(['run', small, '--out', small]);
     expect(run.code).toBe(2);

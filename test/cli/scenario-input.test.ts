@@ -154,7 +154,7 @@ describe('numbers with finite bounds', () => {
       smoke.replace('ratePerSecond: 200', 'ratePerSecond: 1000000'),
     );
     expect(line).toBe(
-      `hasim: ${path}: client.ratePerSecond × durationMs gives about 120,000,000 events, over the limit of 20,000,000 events per run (raise it with --max-events)`,
+      `hasim: ${path}: client.ratePerSecond × durationMs gives about 120,000,000 events, over the limit of 10,000,000 events per run (raise it with --max-events)`,
     );
   });
 

@@ -157,7 +157,7 @@ describe('fuzz: mutated scenario files', () => {
           if (text !== null) yaml = mutateText(yaml, text);
           const file = tmp.file('mutated.yaml', yaml);
           const out = join(tmp.dir, `scenario-out-${n++ % 4}`);
-          await checkedCli(['run', file, '--out', out, '--quiet', '--max-events', '50000'], [0, 2], seen);
+          await checkedCli(['run', file, '--out', out, '--quiet', '--max-events', '10000'], [0, 2], seen);
         },
       ),
       { seed: SEEDS.scenarios, numRuns: RUNS ?? 150 },
