@@ -56,7 +56,11 @@ export function readTraceFile(file: string, maxKeys: number = LIMITS.keyTraceKey
   const fd = openSync(file, 'r');
   let bytes: Buffer;
   try {
-    if (fstatSync(fd).isDirectory()) throw new RangeError(`trace: ${file} is a directory`);
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw new RangeError(`trace: ${file} is a directory`);
+    // A regular file's size is known: refuse it before reading (a device or FIFO is read up to the limit).
+    if (stat.isFile() && stat.size > maxBytes)
+      throw new LimitError('keyTraceKeys', maxKeys, file, 'the file holds more keys');
     const chunk = Buffer.alloc(1 << 16);
     const chunks: Buffer[] = [];
     let total = 0;
