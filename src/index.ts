@@ -18,6 +18,12 @@ export {
   TRACK_LAST_GTID_SQL,
   trackLastGtid,
 } from './adapters/mysql2.ts';
+export type {
+  RedisRestartWatcherOptions,
+  RedisRestartWatcherPorts,
+  WriteFailure,
+} from './adapters/redis-restart.ts';
+export { classifyWriteFailure, parseRunId, RedisRestartWatcher } from './adapters/redis-restart.ts';
 export { SeededRandom } from './adapters/seeded-random.ts';
 export { SystemClock } from './adapters/system-clock.ts';
 // Sentinel 1.8 circuit breaking and flow control (src/breaker/, src/limit/flow/, docs/sentinel.md)

@@ -118,6 +118,12 @@ export const TRACE_EVENTS = {
 
   // ── redis-cluster (sim/redis) ──────────────────────────────────────────────────────────────
   'redis-cluster': {},
+
+  // ── redis-client: a live ioredis client (src/adapters/redis-restart.ts) ─────────────────────
+  'redis-client': {
+    /** The server's run_id changed between connections: it restarted (and may have lost its data). */
+    'server-restarted': { previousRunId: 'string', runId: 'string' },
+  },
 } as const satisfies Readonly<Record<string, FamilySpec>>;
 
 /** A declared family name. */
