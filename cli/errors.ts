@@ -1,3 +1,4 @@
+import { LimitError } from '../sim/limits.ts';
 import { ScenarioError } from '../sim/scenarios/load.ts';
 
 /** hasim's exit codes. */
@@ -23,12 +24,26 @@ export class UsageError extends Error {
  */
 export function reportInputError(error: unknown): number | undefined {
   if (error instanceof UsageError) {
-    process.stderr.write(`${error.message}\n`);
+    errorLine(error.message);
     return EXIT.usage;
   }
-  if (error instanceof ScenarioError) {
-    process.stderr.write(`hasim: ${error.message}\n`);
+  if (error instanceof ScenarioError || error instanceof LimitError) {
+    errorLine(`hasim: ${error.message}`);
     return EXIT.usage;
   }
   return undefined;
+}
+
+/** Longest line `errorLine` prints, in characters; a message is cut there. */
+const ERROR_LINE_CHARS = 500;
+
+/**
+ * One line on stderr, however the text came: line breaks and other control characters (from a
+ * file name, a key, a library's message) become spaces, and it is cut at `ERROR_LINE_CHARS`.
+ */
+export function errorLine(text: string): void {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trimEnd();
+  const cut = flat.length > ERROR_LINE_CHARS ? `${flat.slice(0, ERROR_LINE_CHARS)}…` : flat;
+  process.stderr.write(`${cut}\n`);
 }

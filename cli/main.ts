@@ -1,6 +1,7 @@
 import { HASIM_VERSION } from '../sim/run.ts';
 import { flagText, HELP_OPTION, type OptionSpec, type Parsed, parseVerbArgs } from './args.ts';
 import { EXIT, reportInputError, UsageError } from './errors.ts';
+import { limitOptions } from './limits.ts';
 import { out } from './output.ts';
 import { hitrate } from './verbs/hitrate.ts';
 import { replay } from './verbs/replay.ts';
@@ -34,7 +35,7 @@ byte for byte. Without a file, runs the built-in scenario (scenarios/smoke.yaml)
         name: 'seed',
         type: 'string',
         value: 'N',
-        help: 'root seed, an integer (default 1); printed first so a run can be repeated',
+        help: 'root seed, an integer or a name (default 1); printed first so a run can be repeated',
       },
       {
         name: 'out',
@@ -43,6 +44,7 @@ byte for byte. Without a file, runs the built-in scenario (scenarios/smoke.yaml)
         help: 'where to write trace.jsonl and summary.json (default out/<scenario>-seed<N>)',
       },
       { name: 'quiet', type: 'boolean', help: "print only the summary's trace hash" },
+      ...limitOptions('run'),
     ],
     handler: run,
   },
@@ -51,9 +53,10 @@ byte for byte. Without a file, runs the built-in scenario (scenarios/smoke.yaml)
     args: '<trace.jsonl>',
     summary: "re-run a recorded trace's scenario and seed; check the hash matches",
     description: `Re-runs the scenario and seed recorded in a trace's header and compares the new trace hash with
-the recorded one. On a mismatch, prints the first event that differs. Exit 0 when they match,
-1 when they differ.`,
-    options: [],
+the recorded one. On a mismatch, prints the first event that differs, the recorded fields beside the re-run's.
+Exit 0 when they match, 1 when the re-run differs (nondeterminism, or another hasim version),
+2 when the file is not the trace hasim wrote (cut, copied with CRLF line endings, or edited).`,
+    options: limitOptions('replay'),
     handler: replay,
   },
   {
@@ -73,6 +76,7 @@ hasim's LRU, and the optimal offline bound (Belady).`,
         value: 'N,N,...',
         help: 'maximum sizes to simulate (default: per trace)',
       },
+      ...limitOptions('hitrate'),
     ],
     handler: hitrate,
   },

@@ -9,9 +9,16 @@ export { INVARIANTS } from './checkers/invariants.ts';
 export { SimFaults } from './faults/registry.ts';
 export { registerUpstream } from './faults/upstream-targets.ts';
 export type { Barrier, RunResult, SimulationOptions, SpawnOptions } from './kernel/simulation.ts';
-export { Simulation, StallError, StepLimitError, TaskFailedError } from './kernel/simulation.ts';
+export {
+  Simulation,
+  StallError,
+  StepLimitError,
+  TaskFailedError,
+  TraceBudgetError,
+} from './kernel/simulation.ts';
 export { TripwireError } from './kernel/tripwires.ts';
 export { VirtualClock } from './kernel/virtual-clock.ts';
+export { LIMITS, LimitError, type LimitName, type LimitValues } from './limits.ts';
 export { ProviderFaults } from './llm/provider-faults.ts';
 export type { SimLlmConfig } from './llm/upstream.ts';
 export { SimLlmUpstream } from './llm/upstream.ts';

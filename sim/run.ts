@@ -4,8 +4,9 @@ import packageJson from '../package.json' with { type: 'json' };
 import { ExpectationJudge, type ExpectationResult } from './checkers/expectations/evaluate.ts';
 import { INVARIANTS } from './checkers/invariants.ts';
 import { observedTrace } from './checkers/observe.ts';
-import { Simulation } from './kernel/simulation.ts';
+import { Simulation, TraceBudgetError } from './kernel/simulation.ts';
 import { peakRssMb, wallNowMs } from './kernel/wall-clock.ts';
+import { group, LimitError, type LimitValues, limitValue } from './limits.ts';
 import {
   kindOf,
   type Scenario,
@@ -25,6 +26,8 @@ export interface RunOptions {
   readonly seed: number | string;
   /** Which form of the components runs. @defaultValue the scenario's first variant */
   readonly variant?: Variant;
+  /** The run's event budget and trace size limit (`events`, `traceBytes`). @defaultValue LIMITS */
+  readonly limits?: LimitValues;
   /** Directory for `trace.jsonl` and `summary.json`; created if missing. None: nothing written. */
   readonly outDir?: string;
   /** Where the scenario came from, recorded in the trace header. */
@@ -108,6 +111,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const wallStart = wallNowMs();
   const kind = kindOf(scenario);
   const variant = options.variant ?? kind.variants(scenario)[0] ?? 'fixed';
+  const eventsMax = limitValue(options.limits, 'events');
+  const traceBytesMax = limitValue(options.limits, 'traceBytes');
+  checkBudget(scenario, options.source ?? `scenario ${scenario.name}`, eventsMax, traceBytesMax);
   const header: TraceHeader = {
     hasim: 'trace',
     format: TRACE_FORMAT,
@@ -120,6 +126,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   if (options.outDir !== undefined) mkdirSync(options.outDir, { recursive: true });
   const sim = new Simulation({
     seed: options.seed,
+    eventsMax,
+    traceCharsMax: traceBytesMax,
     trace: {
       ...(options.outDir === undefined
         ? {}
@@ -144,6 +152,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await sim.run(); // drain: in-flight requests finish or time out
   } catch (error) {
     sim.trace.close({ end: 'failed', events: sim.trace.events, traceHash: sim.traceHash });
+    if (error instanceof TraceBudgetError) {
+      const subject = `${options.source ?? `scenario ${scenario.name}`} (seed ${options.seed})`;
+      throw error.budget === 'eventsMax'
+        ? new LimitError('events', eventsMax, subject, `stopped at t=${sim.clock.now()} ms`)
+        : new LimitError('traceBytes', traceBytesMax, subject, `stopped at t=${sim.clock.now()} ms`);
+    }
     throw error;
   }
   const expectations = judge.finish(sim.clock.now());
@@ -168,4 +182,38 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     simulatedMs: result.simulatedMs,
   });
   return { result, cost };
+}
+
+/** Trace lines of a request's events are about this long (`{"t":..,"c":"client","k":"ok",...}`). */
+const BYTES_PER_EVENT = 64;
+
+/**
+ * The events a scenario will write, estimated from its arrival rate × duration before it runs:
+ * undefined for a kind without an estimate (the kernel's hard stop still applies).
+ */
+export function estimateEvents(scenario: Scenario): number | undefined {
+  switch (scenario.kind) {
+    case 'llm-smoke':
+      // Two events per request: `client invoke`, then `client ok` or `client fail`.
+      return Math.ceil((2 * scenario.client.ratePerSecond * scenario.durationMs) / 1000);
+    default:
+      return undefined;
+  }
+}
+
+/** Refuses up front a scenario whose estimated events or trace size is over its budget. */
+function checkBudget(scenario: Scenario, subject: string, eventsMax: number, traceBytesMax: number): void {
+  const events = estimateEvents(scenario);
+  if (events === undefined) return;
+  const rate = 'client.ratePerSecond × durationMs';
+  if (events > eventsMax)
+    throw new LimitError('events', eventsMax, subject, `${rate} gives about ${group(events)} events`);
+  const bytes = events * BYTES_PER_EVENT;
+  if (bytes > traceBytesMax)
+    throw new LimitError(
+      'traceBytes',
+      traceBytesMax,
+      subject,
+      `${rate} gives a trace of about ${group(bytes)} bytes`,
+    );
 }

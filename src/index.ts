@@ -15,6 +15,12 @@ export {
   mariaDbPair,
   trackLastGtid,
 } from './adapters/mysql2.ts';
+export type {
+  RedisRestartWatcherOptions,
+  RedisRestartWatcherPorts,
+  WriteFailure,
+} from './adapters/redis-restart.ts';
+export { classifyWriteFailure, parseRunId, RedisRestartWatcher } from './adapters/redis-restart.ts';
 export { SeededRandom } from './adapters/seeded-random.ts';
 export { SystemClock } from './adapters/system-clock.ts';
 

@@ -1,17 +1,23 @@
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RunSummary, runScenario, summaryJson } from '../../sim/run.ts';
+import type { LimitValues } from '../../sim/limits.ts';
+import { LimitError } from '../../sim/limits.ts';
+import { estimateEvents, type RunSummary, runScenario, summaryJson } from '../../sim/run.ts';
 import { loadScenarioFile } from '../../sim/scenarios/load.ts';
 import { kindOf, type Scenario, type Variant } from '../../sim/scenarios/registry.ts';
 import { type Parsed, stringValue } from '../args.ts';
-import { EXIT, UsageError } from '../errors.ts';
-import { out } from '../output.ts';
+import { EXIT, errorLine, UsageError } from '../errors.ts';
+import { limitValues } from '../limits.ts';
+import { group, out } from '../output.ts';
 import { ProgressBar } from '../progress.ts';
 import { expectationTable, summaryTable } from './run-tables.ts';
 
 /** The built-in scenario `hasim run` runs without a file. */
 const DEFAULT_SCENARIO = resolve(dirname(fileURLToPath(import.meta.url)), '../..', 'scenarios', 'smoke.yaml');
+
+/** Estimated events above which `run` says how large the trace will be before it starts. */
+const LARGE_RUN_EVENTS = 1_000_000;
 
 /** One run to do: a scenario file, one of its variants. */
 interface Job {
@@ -22,40 +28,43 @@ interface Job {
 }
 
 /**
- * `hasim run [scenario.yaml | dir ...] [--seed S] [--out DIR] [--quiet]`: runs each scenario (every
- * `.yaml` under a folder, sorted) in each of its variants, prints the expectation table of each,
- * and, when there is more than one run, ends with `N passed, N failed`. Exit 0 when every
- * expectation held, 3 when one did not, 1 when a simulation failed, 2 for bad input.
+ * `hasim run [scenario.yaml | dir ...] [--seed S] [--out DIR] [--quiet] [limits]`: runs each
+ * scenario (every `.yaml` under a folder, sorted) in each of its variants, prints the expectation
+ * table of each, and, when there is more than one run, ends with `N passed, N failed`. Exit 0 when
+ * every expectation held, 3 when one did not, 1 when a simulation failed, 2 for bad input.
  */
-export async function run({ values, positionals }: Parsed): Promise<number> {
-  const seedText = stringValue({ values, positionals }, 'seed');
+export async function run(parsed: Parsed): Promise<number> {
+  const { values, positionals } = parsed;
+  const seedText = stringValue(parsed, 'seed');
+  if (seedText !== undefined) parseSeed('run', seedText);
+  const limits = limitValues('run', parsed);
   const files = positionals.length === 0 ? [undefined] : positionals.flatMap(expand);
   // Every file is read and checked before anything runs: a bad file is exit 2, not a half-done batch.
   const jobs: Job[] = files.flatMap((file) => {
-    const scenario = loadScenarioFile(file ?? DEFAULT_SCENARIO);
+    const scenario = loadScenarioFile(file ?? DEFAULT_SCENARIO, limits);
     const variants = kindOf(scenario).variants(scenario);
     return variants.map((variant) => ({ file, scenario, variant, variants: variants.length }));
   });
-  const outOption = stringValue({ values, positionals }, 'out');
+  const outOption = stringValue(parsed, 'out');
   if (outOption !== undefined && jobs.length > 1) {
     throw new UsageError(
       'hasim run: --out names one run directory; with several runs, leave it out (out/<scenario>-seed<S>[-<variant>])',
     );
   }
   const quiet = values.quiet === true;
-  let passed = 0;
-  let failed = 0;
-  let crashed = 0;
+  const results: (RunSummary | undefined)[] = [];
   for (const job of jobs) {
-    const seed = parseSeed(seedText, job.scenario);
+    const seed = seedText !== undefined ? parseSeed('run', seedText) : scenarioSeed(job.scenario);
     const suffix = job.variants > 1 ? `-${job.variant}` : '';
-    const outDir = outOption ?? join('out', `${job.scenario.name}-seed${seed}${suffix}`);
-    const summary = await runOne(job, seed, outDir, quiet);
-    if (summary === undefined) crashed++;
-    else if (summary.result.verdict === 'pass') passed++;
-    else failed++;
+    // The scenario's name is the file's to choose: keep it to one plain path segment.
+    const outDir =
+      outOption ??
+      join('out', `${job.scenario.name}-seed${seed}${suffix}`.replace(/[^A-Za-z0-9._-]|^\.+/g, '_'));
+    results.push(await runOne(job, seed, outDir, quiet && jobs.length === 1, quiet, limits));
   }
-  if (jobs.length > 1) out(`${passed} passed, ${failed + crashed} failed`);
+  const crashed = results.filter((r) => r === undefined).length;
+  const failed = results.filter((r) => r?.result.verdict === 'fail').length;
+  if (jobs.length > 1) out(`${jobs.length - failed - crashed} passed, ${failed + crashed} failed`);
   if (crashed > 0) return EXIT.failed;
   return failed > 0 ? EXIT.expectationFailed : EXIT.ok;
 }
@@ -64,18 +73,20 @@ async function runOne(
   job: Job,
   seed: number | string,
   outDir: string,
+  hashOnly: boolean,
   quiet: boolean,
+  limits: LimitValues,
 ): Promise<RunSummary | undefined> {
-  try {
-    mkdirSync(outDir, { recursive: true });
-  } catch (error) {
-    throw new UsageError(
-      `hasim run: --out ${outDir}: cannot create the directory (${(error as NodeJS.ErrnoException).code})`,
-    );
-  }
+  prepareOutDir(outDir);
   const { scenario, variant, file } = job;
   const label = job.variants > 1 ? `${scenario.name} [${variant}]` : scenario.name;
   if (!quiet) out(`hasim run ${label}  seed ${seed}  (${file ?? 'built-in scenarios/smoke.yaml'})`);
+  const events = estimateEvents(scenario);
+  if (!quiet && events !== undefined && events > LARGE_RUN_EVENTS) {
+    out(
+      `  note: about ${group(events)} events, a trace of about ${group(Math.round((events * 64) / 2 ** 20))} MiB (limits: docs/limits.md)`,
+    );
+  }
   const progress = quiet ? undefined : new ProgressBar(label);
   let summary: RunSummary;
   try {
@@ -83,21 +94,28 @@ async function runOne(
       seed,
       variant,
       outDir,
+      limits,
       source: file ?? 'scenarios/smoke.yaml',
       ...(progress ? { onProgress: (f: number) => progress.update(f) } : {}),
     });
   } catch (error) {
     progress?.clear();
-    process.stderr.write(
-      `hasim run: the simulation failed (${label}, seed ${seed}): ${(error as Error).message}\n`,
-    );
+    if (error instanceof LimitError) throw error;
+    errorLine(`hasim run: the simulation failed (${label}, seed ${seed}): ${(error as Error).message}`);
     return undefined;
   }
   progress?.clear();
-  writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summaryJson(summary), null, 2)}\n`);
-  if (quiet) {
-    out(`${summary.result.traceHash}  ${summary.result.verdict}  ${label}`);
-  } else {
+  const summaryPath = join(outDir, 'summary.json');
+  try {
+    writeFileSync(summaryPath, `${JSON.stringify(summaryJson(summary), null, 2)}\n`);
+  } catch (error) {
+    throw new UsageError(
+      `hasim run: ${summaryPath}: cannot write it (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
+  if (hashOnly) out(summary.result.traceHash);
+  else if (quiet) out(`${summary.result.traceHash}  ${summary.result.verdict}  ${label}`);
+  else {
     out(summaryTable(summary, outDir));
     if (summary.result.expectations.length > 0) out(expectationTable(summary));
   }
@@ -106,13 +124,8 @@ async function runOne(
 
 /** A file, or every `.yaml` file under a folder (recursively, sorted). */
 function expand(path: string): string[] {
-  let stat: ReturnType<typeof statSync>;
-  try {
-    stat = statSync(path);
-  } catch {
-    return [path]; // the loader says why it cannot be read
-  }
-  if (!stat.isDirectory()) return [path];
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat === undefined || !stat.isDirectory()) return [path]; // the loader says why it cannot be read
   const found: string[] = [];
   for (const name of readdirSync(path).sort()) {
     const child = join(path, name);
@@ -123,18 +136,59 @@ function expand(path: string): string[] {
   return found;
 }
 
-/** `--seed`: an integer or a name; without it, the scenario's own seed, else 1. */
-function parseSeed(text: string | undefined, scenario: Scenario): number | string {
-  if (text === undefined) return 'seed' in scenario && scenario.seed !== undefined ? scenario.seed : 1;
+/** The seed a scenario names for itself, else 1. */
+function scenarioSeed(scenario: Scenario): number | string {
+  return 'seed' in scenario && scenario.seed !== undefined ? scenario.seed : 1;
+}
+
+/**
+ * `--seed`: an integer (`42`, `-1`) or a name (`stampede`: letters, digits, `.`, `_`, `-`, at most
+ * 64), as the incident tests name their seeds.
+ */
+export function parseSeed(verb: string, text: string): number | string {
   if (/^-?\d+$/.test(text)) {
-    const n = Number(text);
-    if (!Number.isSafeInteger(n)) throw new UsageError(`hasim run: --seed: ${text} is not a safe integer`);
-    return n;
+    if (Number.isSafeInteger(Number(text))) return Number(text);
+  } else if (/^[A-Za-z][A-Za-z0-9._-]{0,63}$/.test(text)) {
+    return text;
   }
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(text)) {
-    throw new UsageError(
-      `hasim run: --seed: expected an integer or a name (letters, digits, . _ -), got '${text}'`,
-    );
+  throw new UsageError(
+    `hasim ${verb}: --seed: expected an integer or a name (a letter, then letters, digits, '.', '_' or '-'), got '${text.slice(0, 40)}'`,
+  );
+}
+
+/**
+ * Creates `--out` one level at a time (Node's recursive mkdir spins forever under /proc) and
+ * checks that trace.jsonl and summary.json can be written there: every problem is a `UsageError`.
+ */
+function prepareOutDir(outDir: string): void {
+  const missing: string[] = [];
+  let dir = resolve(outDir);
+  for (;;) {
+    const stat = statSync(dir, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) break;
+    if (stat !== undefined) throw new UsageError(`hasim run: --out ${outDir}: ${dir} is not a directory`);
+    missing.unshift(dir);
+    if (dirname(dir) === dir) break;
+    dir = dirname(dir);
   }
-  return text;
+  for (const path of missing) {
+    try {
+      mkdirSync(path);
+    } catch (error) {
+      throw new UsageError(
+        `hasim run: --out ${outDir}: cannot create the directory (${(error as NodeJS.ErrnoException).code})`,
+      );
+    }
+  }
+  for (const name of ['trace.jsonl', 'summary.json']) {
+    const path = join(outDir, name);
+    try {
+      closeSync(openSync(path, 'a'));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UsageError(
+        `hasim run: ${path}: cannot write it (${code === 'EISDIR' ? 'is a directory' : code})`,
+      );
+    }
+  }
 }

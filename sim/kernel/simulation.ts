@@ -23,6 +23,10 @@ export interface SimulationOptions {
   readonly barrier?: Barrier;
   /** Timer firings allowed in one `Simulation`; reaching it fails the run. @defaultValue 100_000_000 */
   readonly stepsMax?: number;
+  /** Trace events allowed in one `Simulation`; reaching it fails the run. @defaultValue no limit */
+  readonly eventsMax?: number;
+  /** Characters of trace event lines allowed; reaching it fails the run. @defaultValue no limit */
+  readonly traceCharsMax?: number;
   /** Install the real-time / entropy tripwires during runs. @defaultValue true */
   readonly tripwires?: boolean;
   /** Where and how to write the trace. @defaultValue hash only, nothing written */
@@ -53,6 +57,18 @@ export class StallError extends Error {
 /** A run that reached `stepsMax`. */
 export class StepLimitError extends Error {
   override readonly name = 'StepLimitError';
+}
+
+/** A run whose trace reached `eventsMax` events or `traceCharsMax` characters. */
+export class TraceBudgetError extends Error {
+  override readonly name = 'TraceBudgetError';
+  constructor(
+    readonly budget: 'eventsMax' | 'traceCharsMax',
+    readonly max: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** A spawned task rejected; `cause` is its error. */
@@ -86,6 +102,8 @@ export class Simulation {
   readonly #heap = new TimerHeap();
   readonly #barrier: Barrier;
   readonly #stepsMax: number;
+  readonly #eventsMax: number;
+  readonly #traceCharsMax: number;
   readonly #tripwires: boolean;
   readonly #tasks = new Set<TaskRecord>();
   #taskCount = 0;
@@ -97,6 +115,8 @@ export class Simulation {
     this.seed = options.seed;
     this.#barrier = options.barrier ?? 'nextTick';
     this.#stepsMax = options.stepsMax ?? 100_000_000;
+    this.#eventsMax = options.eventsMax ?? Number.POSITIVE_INFINITY;
+    this.#traceCharsMax = options.traceCharsMax ?? Number.POSITIVE_INFINITY;
     this.#tripwires = options.tripwires ?? true;
     this.clock = new VirtualClock(this.#heap);
     this.random = new SeededRandom(options.seed);
@@ -254,6 +274,10 @@ export class Simulation {
             );
             return finish();
           }
+          if (this.trace.events > this.#eventsMax || this.trace.chars > this.#traceCharsMax) {
+            this.#fail(this.#traceBudgetError());
+            return finish();
+          }
           heap.pop();
           clock.nowMs = next.at;
           const fn = next.fn!;
@@ -267,6 +291,22 @@ export class Simulation {
       };
       barrier();
     });
+  }
+
+  /** The error for a trace that has gone over `eventsMax` or `traceCharsMax`. */
+  #traceBudgetError(): TraceBudgetError {
+    const where = `at t=${this.clock.nowMs} ms (seed ${this.seed})`;
+    if (this.trace.events > this.#eventsMax)
+      return new TraceBudgetError(
+        'eventsMax',
+        this.#eventsMax,
+        `the trace passed eventsMax=${this.#eventsMax} events ${where}`,
+      );
+    return new TraceBudgetError(
+      'traceCharsMax',
+      this.#traceCharsMax,
+      `the trace passed traceCharsMax=${this.#traceCharsMax} characters ${where}`,
+    );
   }
 
   #stall(): StallError {

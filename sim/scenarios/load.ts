@@ -1,11 +1,22 @@
-import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import {
+  type Document,
+  isAlias,
+  isCollection,
+  isMap,
+  isScalar,
+  LineCounter,
+  parseDocument,
+  visit,
+} from 'yaml';
 import type { z } from 'zod';
+import { LimitError, type LimitValues, limitValue } from '../limits.ts';
 import { kindOf, type Scenario, scenarioSchema } from './registry.ts';
 
 /**
  * Scenario files: YAML, validated against the schema of the scenario's `kind`. Every failure becomes
- * one `ScenarioError` naming the file, the line, the field path and what was expected.
+ * one `ScenarioError` naming the file, the line, the field path and what was expected, or a
+ * `LimitError` naming the limit (file size, alias expansions) and the flag that raises it.
  */
 
 /** A scenario file that cannot be used, with a one-line message for the user. */
@@ -13,33 +24,131 @@ export class ScenarioError extends Error {
   override readonly name = 'ScenarioError';
 }
 
-/** Reads, parses and validates a scenario file. Throws `ScenarioError` with a one-line message. */
-export function loadScenarioFile(path: string): Scenario {
-  let text: string;
+/** Unknown keys named in one message; the rest are counted. */
+const KEYS_SHOWN = 5;
+/** Characters of a key or value quoted in a message. */
+const QUOTE_CHARS = 60;
+
+/**
+ * Reads, parses and validates a scenario file. Throws `ScenarioError` or `LimitError` with a
+ * one-line message. Reads at most `scenarioBytes` + 1 bytes, so a huge file, a FIFO or /dev/zero
+ * costs no more than a file at the limit.
+ */
+export function loadScenarioFile(path: string, limits?: LimitValues): Scenario {
+  const maxBytes = limitValue(limits, 'scenarioBytes');
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readAtMost(path, maxBytes + 1);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code);
     throw new ScenarioError(`${path}: cannot read scenario file (${why})`);
   }
-  return parseScenario(text, path);
+  if (bytes.length > maxBytes) throw new LimitError('scenarioBytes', maxBytes, path, 'the file is too large');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ScenarioError(`${path}: not a UTF-8 text file (a scenario is YAML text)`);
+  }
+  return parseScenario(text, path, limits);
+}
+
+function readAtMost(path: string, maxBytes: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    if (fstatSync(fd).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    const buffer = Buffer.alloc(Math.min(maxBytes, 1 << 16));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    while (total < maxBytes) {
+      const n = readSync(fd, buffer, 0, Math.min(buffer.length, maxBytes - total), null);
+      if (n === 0) break;
+      chunks.push(Buffer.from(buffer.subarray(0, n)));
+      total += n;
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Parses and validates scenario YAML text; `source` names it in messages. */
-export function parseScenario(text: string, source: string): Scenario {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  const yamlError = doc.errors[0];
-  if (yamlError) {
-    const at = yamlError.linePos?.[0];
-    const where = at ? `${source}:${at.line}:${at.col}` : source;
-    throw new ScenarioError(`${where}: invalid YAML: ${firstLine(yamlError.message)}`);
+export function parseScenario(text: string, source: string, limits?: LimitValues): Scenario {
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) {
+    const line = text.slice(0, nul).split('\n').length;
+    throw new ScenarioError(`${source}:${line}: contains a NUL byte (a scenario is YAML text)`);
   }
-  const data: unknown = doc.toJS();
+  const lineCounter = new LineCounter();
+  // Duplicate keys are checked below in linear time; the yaml library's own check is quadratic.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: false });
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) {
+    const at = problem.linePos?.[0];
+    const where = at ? `${source}:${at.line}:${at.col}` : source;
+    throw new ScenarioError(`${where}: invalid YAML: ${firstLine(problem.message)}`);
+  }
+  try {
+    checkStructure(doc, (offset) => `${source}:${lineCounter.linePos(offset).line}`);
+  } catch (error) {
+    if (error instanceof RangeError)
+      throw new ScenarioError(`${source}: invalid YAML: ${firstLine(error.message)}`);
+    throw error;
+  }
+  const maxAliasCount = limitValue(limits, 'yamlAliases');
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount });
+  } catch (error) {
+    // The yaml library throws a ReferenceError when aliases expand beyond maxAliasCount.
+    if (error instanceof ReferenceError && /alias count/i.test(error.message))
+      throw new LimitError('yamlAliases', maxAliasCount, source, 'its aliases expand too often');
+    throw new ScenarioError(`${source}: invalid YAML: ${firstLine((error as Error).message)}`);
+  }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ScenarioError(`${source}: expected a mapping of scenario fields at the top level`);
   }
+  return validate(data, doc, lineCounter, source);
+}
+
+/**
+ * What JSON conversion cannot express or would hide, refused with the line: a key that is a
+ * mapping or a list, a key given twice, an alias to an anchor not set before it.
+ */
+function checkStructure(doc: Document, at: (offset: number) => string): void {
+  const anchors = new Set<string>();
+  const offsetOf = (node: unknown) =>
+    node && typeof node === 'object' && 'range' in node && Array.isArray(node.range) ? node.range[0] : 0;
+  visit(doc, {
+    Node(_key, node) {
+      if (isAlias(node)) {
+        if (!anchors.has(node.source))
+          throw new ScenarioError(
+            `${at(offsetOf(node))}: invalid YAML: alias *${quote(node.source)} has no anchor &${quote(node.source)} before it`,
+          );
+      } else if (node.anchor) {
+        anchors.add(node.anchor);
+      }
+      if (!isMap(node)) return;
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (isCollection(pair.key))
+          throw new ScenarioError(
+            `${at(offsetOf(pair.key))}: invalid YAML: a key must be a plain value, not a mapping or a list`,
+          );
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        if (seen.has(key))
+          throw new ScenarioError(
+            `${at(offsetOf(pair.key))}: invalid YAML: key '${quote(key)}' appears twice in this mapping`,
+          );
+        seen.add(key);
+      }
+    },
+  });
+}
+
+function validate(data: object, doc: Document, lineCounter: LineCounter, source: string): Scenario {
   const result = scenarioSchema.safeParse(data);
   if (result.success) {
     // What the schema cannot see: fault targets that do not exist, unknown metrics in expectations.
@@ -65,15 +174,25 @@ export function parseScenario(text: string, source: string): Scenario {
       ? node.range[0]
       : undefined;
   const line = typeof offset === 'number' ? `:${lineCounter.linePos(offset).line}` : '';
-  const field = path.length > 0 ? path.join('.') : '(top level)';
+  const field = path.length > 0 ? path.map(quote).join('.') : '(top level)';
   throw new ScenarioError(`${source}${line}: ${field}: ${describeIssue(issue, data)}`);
+}
+
+/** `text` cut to `QUOTE_CHARS` characters, with control characters escaped, for a message. */
+function quote(text: string): string {
+  const safe = JSON.stringify(text).slice(1, -1);
+  return safe.length > QUOTE_CHARS ? `${safe.slice(0, QUOTE_CHARS)}…` : safe;
 }
 
 function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
   const got = valueAt(data, issue.path);
   switch (issue.code) {
-    case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+    case 'unrecognized_keys': {
+      const shown = issue.keys.slice(0, KEYS_SHOWN).map((k) => `'${quote(k)}'`);
+      const more = issue.keys.length - shown.length;
+      const list = more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${list}`;
+    }
     case 'invalid_union':
       return issue.message;
     case 'invalid_value':
@@ -96,13 +215,16 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return `"${quote(v)}"`;
   if (v === null || v === undefined) return String(v);
   if (typeof v === 'object') return Array.isArray(v) ? 'a list' : 'a mapping';
   return String(v);
 }
 
 function firstLine(message: string): string {
+  if (/Maximum call stack size exceeded/.test(message)) return 'the document nests too deeply';
+  if (message.startsWith('Source contains multiple documents'))
+    return "a scenario file holds one YAML document, this one has more (a second '---')";
   return message
     .split('\n')[0]!
     .replace(/ at line \d+, column \d+:?$/, '')

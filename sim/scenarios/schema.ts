@@ -7,17 +7,27 @@ import { z } from 'zod';
 
 const positive = (what: string) => z.number({ error: `expected ${what}` }).positive(`expected ${what}`);
 const probability = z.number({ error: 'expected a probability in [0, 1]' }).min(0).max(1);
+/**
+ * A number in [min, max]: every field has finite bounds, so that no value a file can hold makes a
+ * delay, a rate or a count infinite (`ttftMedianMs: 1e308`) or a run endless.
+ */
+const within = (min: number, max: number, what: string) => {
+  const error = `expected ${what} in [${min}, ${max}]`;
+  return z.number({ error }).min(min, error).max(max, error);
+};
+/** One hour, in ms. */
+const HOUR_MS = 3_600_000;
 
 /** The simulated upstream in a scenario; see `SimLlmConfig` for meanings and defaults. */
 export const upstreamSchema = z.strictObject({
   model: z.string().min(1),
-  ttftMedianMs: positive('a number of ms > 0').optional(),
-  ttftSigma: z.number().min(0).optional(),
-  decodeTokensPerSecond: positive('tokens per second > 0').optional(),
-  outputTokensMu: z.number().optional(),
-  outputTokensSigma: z.number().min(0).optional(),
-  maxConcurrency: z.number().int().positive().optional(),
-  loadSlowdown: z.number().min(1).optional(),
+  ttftMedianMs: positive('a number of ms > 0').max(HOUR_MS, `expected at most ${HOUR_MS} ms`).optional(),
+  ttftSigma: within(0, 5, 'a lognormal sigma').optional(),
+  decodeTokensPerSecond: within(0.01, 1_000_000, 'tokens per second').optional(),
+  outputTokensMu: within(-20, 20, 'a lognormal mu (log tokens)').optional(),
+  outputTokensSigma: within(0, 5, 'a lognormal sigma').optional(),
+  maxConcurrency: z.number().int().positive().max(1_000_000).optional(),
+  loadSlowdown: within(1, 1000, 'a slowdown factor').optional(),
   errorRate: probability.optional(),
 });
 
@@ -33,9 +43,16 @@ export const llmSmokeSchema = z.strictObject({
     .positive()
     .max(30 * 24 * 3_600_000),
   client: z.strictObject({
-    ratePerSecond: positive('requests per second > 0'),
-    timeoutMs: z.number().int().positive(),
-    maxTokens: z.number().int().positive().optional(),
+    ratePerSecond: positive('requests per second > 0').max(
+      1_000_000,
+      'expected at most 1000000 requests per second',
+    ),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .max(24 * HOUR_MS),
+    maxTokens: z.number().int().positive().max(1_000_000).optional(),
   }),
   upstream: upstreamSchema,
 });

@@ -40,6 +40,8 @@ export class JsonlTrace implements TraceSink {
   readonly #checkFirst: boolean;
   #buffer = '';
   #events = 0;
+  /** UTF-16 code units of event lines flushed so far (the buffer's are added on read). */
+  #flushedChars = 0;
   #closed = false;
 
   constructor(clock: Clock, options: JsonlTraceOptions = {}) {
@@ -79,6 +81,14 @@ export class JsonlTrace implements TraceSink {
     return this.#events;
   }
 
+  /**
+   * Size of the event lines so far, in characters (bytes for ASCII, which JSON escapes make of
+   * nearly every trace): what the kernel's trace size budget counts.
+   */
+  get chars(): number {
+    return this.#flushedChars + this.#buffer.length;
+  }
+
   /** Hex SHA-256 of every event line so far (header and footer excluded). */
   get hash(): string {
     const h = this.#hash.copy();
@@ -105,6 +115,7 @@ export class JsonlTrace implements TraceSink {
   #flush(): void {
     if (this.#buffer.length === 0) return;
     this.#hash.update(this.#buffer);
+    this.#flushedChars += this.#buffer.length;
     if (this.#fd !== undefined) writeSync(this.#fd, this.#buffer);
     this.#buffer = '';
   }

@@ -288,6 +288,12 @@ export const TRACE_EVENTS = {
     /** `node` won its election (or took over) and serves the slots of `replaces`. */
     promoted: { node: 'string', replaces: 'string', configEpoch: 'number' },
   },
+
+  // ── redis-client: a live ioredis client (src/adapters/redis-restart.ts) ─────────────────────
+  'redis-client': {
+    /** The server's run_id changed between connections: it restarted (and may have lost its data). */
+    'server-restarted': { previousRunId: 'string', runId: 'string' },
+  },
 } as const satisfies Readonly<Record<string, FamilySpec>>;
 
 /** A declared family name. */

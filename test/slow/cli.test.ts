@@ -64,7 +64,7 @@ describe('hasim CLI input errors: one line on stderr, exit 2, no stack trace', (
   });
 
   it('bad flags and verbs', () => {
-    for (const args of [['run', '--seed', 'abc'], ['run', '--frobnicate'], ['explode'], ['replay']]) {
+    for (const args of [['run', '--seed', '1.5'], ['run', '--frobnicate'], ['explode'], ['replay']]) {
       const r = hasim(args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(oneLine(r.stderr), args.join(' ')).toHaveLength(1);
@@ -103,7 +103,7 @@ describe('hasim run and replay', () => {
     expect(replay.status).toBe(0);
   });
 
-  it('replay of a tampered trace reports the first differing event and exits 1', () => {
+  it('replay of a tampered trace reports the first differing event and exits 2 (modified, not nondeterministic)', () => {
     const out = join(dir, 'tamper');
     expect(hasim(['run', '--seed', '6', '--out', out, '--quiet']).status).toBe(0);
     const path = join(out, 'trace.jsonl');
@@ -111,8 +111,11 @@ describe('hasim run and replay', () => {
     lines[3] = lines[3]!.replace(/"t":(\d+)/, (_, t) => `"t":${Number(t) + 1}`);
     writeFileSync(path, lines.join('\n'));
     const replay = hasim(['replay', path]);
-    expect(replay.status).toBe(1);
-    expect(replay.stdout).toContain('first difference at event 3:');
+    expect(replay.status).toBe(2);
+    expect(replay.stdout).toContain('first difference at event 3 (file line 4):');
+    expect(oneLine(replay.stderr)).toEqual([
+      `hasim replay: ${path}: the trace was modified after it was written: event line 3 (file line 4) was edited`,
+    ]);
   });
 });
 

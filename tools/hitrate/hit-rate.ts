@@ -89,10 +89,11 @@ export function formatHitRateTable(rows: readonly HitRateRow[], policies: readon
 export function loadTrace(
   name: string,
   random: Random = new SeededRandom(HIT_RATE_SEED),
+  options: { readonly realTracesDir?: string; readonly maxKeys?: number } = {},
 ): { trace: KeyTrace; defaultSizes: readonly number[] } {
   if ((REAL_TRACES as readonly string[]).includes(name)) {
     const real = name as RealTraceName;
-    return { trace: readRealTrace(real), defaultSizes: DEFAULT_SIZES[real] };
+    return { trace: readRealTrace(real, options.realTracesDir), defaultSizes: DEFAULT_SIZES[real] };
   }
   if (name in SYNTHETIC_TRACES) {
     const synthetic = name as SyntheticTraceName;
@@ -103,5 +104,5 @@ export function loadTrace(
       `unknown trace '${name}': expected ${[...REAL_TRACES, ...Object.keys(SYNTHETIC_TRACES)].join(', ')}, all, or a file of big-endian int32 keys`,
     );
   }
-  return { trace: readTraceFile(name), defaultSizes: [100, 500, 1_000, 2_000, 5_000] };
+  return { trace: readTraceFile(name, options.maxKeys), defaultSizes: [100, 500, 1_000, 2_000, 5_000] };
 }

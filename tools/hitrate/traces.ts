@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LIMITS, LimitError } from '../../sim/limits.ts';
 import type { Random } from '../../src/ports/random.ts';
 
 /** A key trace: one int32 key per request. */
@@ -46,9 +47,33 @@ export function readRealTrace(name: RealTraceName, dir = REAL_TRACES_DIR): KeyTr
   return { name, keys: decodeInt32BigEndian(readFileSync(file)) };
 }
 
-/** Reads any file of big-endian int32 keys. */
-export function readTraceFile(file: string): KeyTrace {
-  return { name: path.basename(file).replace(/\.bin$/, ''), keys: decodeInt32BigEndian(readFileSync(file)) };
+/**
+ * Reads any file of big-endian int32 keys, at most `maxKeys` of them (a `LimitError` beyond): no
+ * more than that is read, so a huge file, a FIFO or /dev/zero costs no more than a file at the limit.
+ */
+export function readTraceFile(file: string, maxKeys: number = LIMITS.keyTraceKeys.defaultValue): KeyTrace {
+  const maxBytes = maxKeys * 4;
+  const fd = openSync(file, 'r');
+  let bytes: Buffer;
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw new RangeError(`trace: ${file} is a directory`);
+    // A regular file's size is known: refuse it before reading (a device or FIFO is read up to the limit).
+    if (stat.isFile() && stat.size > maxBytes)
+      throw new LimitError('keyTraceKeys', maxKeys, file, 'the file holds more keys');
+    const chunk = Buffer.alloc(1 << 16);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) {
+      chunks.push(Buffer.from(chunk.subarray(0, n)));
+      total += n;
+      if (total > maxBytes) throw new LimitError('keyTraceKeys', maxKeys, file, 'the file holds more keys');
+    }
+    bytes = Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
+  return { name: path.basename(file).replace(/\.bin$/, ''), keys: decodeInt32BigEndian(bytes) };
 }
 
 // Scatters ranks over the int32 space so that popular keys are not neighbours (as the YCSB
