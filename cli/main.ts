@@ -4,6 +4,7 @@ import { EXIT, reportInputError, UsageError } from './errors.ts';
 import { out } from './output.ts';
 import { hitrate } from './verbs/hitrate.ts';
 import { replay } from './verbs/replay.ts';
+import { report } from './verbs/report.ts';
 import { run } from './verbs/run.ts';
 
 /** One `hasim` command: everything its help, its parsing and its usage errors are made from. */
@@ -55,6 +56,18 @@ the recorded one. On a mismatch, prints the first event that differs. Exit 0 whe
 1 when they differ.`,
     options: [],
     handler: replay,
+  },
+  {
+    name: 'report',
+    args: '<run-dir>',
+    summary: "draw a run's report.html: expectations, charts, the article's diagrams, sampled requests",
+    description: `Reads a run directory (trace.jsonl and summary.json, as hasim run writes them) and writes
+<run-dir>/report.html: one self-contained page with the expectations, the time series with fault
+bands, the article's four diagrams drawn from the run, sequence diagrams of sampled requests, and a
+time scrubber. The same run gives the same bytes. A directory that is missing, incomplete or from
+another hasim version is an input error (exit 2).`,
+    options: [],
+    handler: report,
   },
   {
     name: 'hitrate',
