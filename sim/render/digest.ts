@@ -159,7 +159,18 @@ function quantile(sorted: readonly number[], q: number): number | null {
   return sorted[i] ?? null;
 }
 
-const NOTABLE = /failover|promot|elect|demot|epoch|io-thread|sql-thread|semi-sync|switch|role/;
+/**
+ * Redis Cluster and MySQL kinds kept as notable events (sim/redis failover.ts and cluster.ts,
+ * sim/mysql node.ts and replica-channel.ts): role changes, failure detection, process and thread
+ * faults. Kinds not known here are still counted.
+ */
+const NOTABLE = new RegExp(
+  [
+    '^(promoted|promote|fail|replicaof|crash|restart|freeze|resume|partition|repair)$',
+    '^(io-thread|sql-thread|io-error|sql-error|semisync-status)$',
+    'failover|promot|demot|election',
+  ].join('|'),
+);
 
 /** Builds a `RunDigest` from events given in trace order. */
 export class DigestBuilder {

@@ -13,6 +13,30 @@ export const MYSQL_ID = 'diagram-mysql';
 
 const W = 760;
 
+/** What the run's `mysql` events say about one node: its threads' last states, crashes, promotion. */
+export function mysqlNodeNotes(d: RunDigest, name: string): { io: string[]; sql: string[]; node: string[] } {
+  const notes = { io: [] as string[], sql: [] as string[], node: [] as string[] };
+  let io: string | undefined;
+  let sql: string | undefined;
+  let ioChanges = 0;
+  let sqlChanges = 0;
+  for (const e of d.notable) {
+    if (!e.c.startsWith('mysql') || e.node !== name) continue;
+    if (e.k === 'io-thread') {
+      io = String(e.state);
+      ioChanges++;
+    } else if (e.k === 'sql-thread') {
+      sql = String(e.state);
+      sqlChanges++;
+    } else if (e.k === 'crash' || e.k === 'restart' || e.k === 'promote') {
+      notes.node.push(`${e.k} at ${fmt(e.t / 1000, 3)} s`);
+    }
+  }
+  if (io !== undefined) notes.io.push(`${ioChanges} changes, last ${io}`);
+  if (sql !== undefined) notes.sql.push(`${sqlChanges} changes, last ${sql}`);
+  return notes;
+}
+
 export function renderMysqlDiagram(d: RunDigest): string {
   const mysql = d.topology?.mysql;
   const primary = mysql?.nodes.find((n) => n.role === 'primary');
@@ -46,7 +70,11 @@ export function renderMysqlDiagram(d: RunDigest): string {
           fill: '#FDE9D9',
           stroke: faults.length > 0 ? '#D9534F' : '#555',
           cls: 'node mysql-primary',
-          lines: ['binlog', ...(faults.length > 0 ? [`faults: ${faults.join(', ')}`] : [])],
+          lines: [
+            'binlog',
+            ...(faults.length > 0 ? [`faults: ${faults.join(', ')}`] : []),
+            ...mysqlNodeNotes(d, primary.name).node.slice(0, 2),
+          ],
         },
       );
       arrow(svg, [300, 74], [150, py], marker, 'writes', 'edge writes');
@@ -55,11 +83,12 @@ export function renderMysqlDiagram(d: RunDigest): string {
       const y = py + 90 * i;
       const faults = [...new Set(faultsOn(r.target))];
       const stroke = faults.length > 0 ? '#D9534F' : '#555';
+      const notes = mysqlNodeNotes(d, r.name);
       box(svg, { x: 260, y, width: 140, height: 60 }, 'IO thread', {
         fill: '#EAF1FB',
         stroke,
         cls: 'node io-thread',
-        lines: [r.name],
+        lines: [r.name, ...notes.io, ...notes.node.slice(0, 1)],
       });
       box(svg, { x: 430, y, width: 120, height: 60 }, 'relay log', {
         fill: '#EAF1FB',
@@ -70,7 +99,7 @@ export function renderMysqlDiagram(d: RunDigest): string {
         fill: '#EAF1FB',
         stroke,
         cls: 'node sql-thread',
-        lines: faults.length > 0 ? [`faults: ${faults.join(', ')}`] : [r.target],
+        lines: [...(faults.length > 0 ? [`faults: ${faults.join(', ')}`] : [r.target]), ...notes.sql],
       });
       if (primary !== undefined) arrow(svg, [200, py + 35], [260, y + 30], marker, undefined, 'edge binlog');
       arrow(svg, [400, y + 30], [430, y + 30], marker, undefined, 'edge relay');

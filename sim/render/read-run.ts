@@ -64,8 +64,9 @@ function streamEvents(tracePath: string, builder: DigestBuilder): void {
 function takeLine(line: string, lineNo: number, path: string, builder: DigestBuilder): void {
   const m = PREFIX.exec(line);
   if (m === null) throw new RunDirError(`${path}:${lineNo}: not a trace event line`);
-  const c = JSON.parse(`"${m[2]}"`) as string;
-  const k = JSON.parse(`"${m[3]}"`) as string;
+  const jsonString = (s: string) => (s.includes('\\') ? (JSON.parse(`"${s}"`) as string) : s);
+  const c = jsonString(m[2] ?? '');
+  const k = jsonString(m[3] ?? '');
   builder.count(c, k);
   if (!builder.wants(c, k)) {
     // Events that are only counted still move the series' buckets on.

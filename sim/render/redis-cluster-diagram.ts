@@ -113,11 +113,16 @@ function drawNode(
   const failedOver =
     d.faults.some((f) => f.target === n.target && f.verb === 'failover') ||
     d.notable.some((e) => e.c.startsWith('redis-cluster') && /failover|promot/.test(e.k) && mentions(e, n));
+  // sim/redis failover.ts: `promoted {node, replaces}` names the winner and the master it replaced.
+  const promoted = d.notable.find((e) => e.k === 'promoted' && e.node === n.id);
+  const replacedBy = d.notable.find((e) => e.k === 'promoted' && e.replaces === n.id);
   const slots = (n.slots ?? []).map(([a, b]) => `${a}–${b}`).join(', ');
   const lines = [n.target];
   if (slots !== '') lines.push(`slots ${slots}`);
   if (crashed) lines.push('crashed in this run');
-  if (failedOver) lines.push('failover in this run');
+  if (promoted !== undefined) lines.push(`promoted at ${fmt(promoted.t / 1000, 3)} s`);
+  else if (replacedBy !== undefined) lines.push(`replaced by ${String(replacedBy.node)}`);
+  else if (failedOver) lines.push('failover in this run');
   box(svg, at, `${n.role} ${n.id}`, {
     fill: n.role === 'master' ? '#FDE9D9' : '#EAF1FB',
     stroke: crashed ? '#D9534F' : failedOver ? '#F0AD4E' : '#555',

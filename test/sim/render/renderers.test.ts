@@ -123,9 +123,12 @@ describe('the article’s diagrams', () => {
     expect(svg.querySelectorAll('g.redis-replica')).toHaveLength(3);
     expect(svg.querySelector('g.redis-master')?.textContent).toContain('slots 0–5460');
     expect(svg.querySelector('g.redis-master')?.textContent).toContain('crashed in this run');
-    expect(svg.querySelector('g.redis-replica')?.textContent).toContain('failover in this run');
+    expect(svg.querySelector('g.redis-master')?.textContent).toContain('replaced by r1');
+    expect(svg.querySelector('g.redis-replica')?.textContent).toContain('promoted at 12.4 s');
     expect(texts(svg, 'text.happening')).toEqual([
       '12 s  crash redis/shard-1/master',
+      '12.1 s  fail redis-cluster (node=m2, peer=m1, reports=2)',
+      '12.4 s  promoted redis-cluster (node=r1, replaces=m1, configEpoch=7)',
       '12.5 s  failover redis/shard-1/replica-1',
       '15 s  restart redis/shard-1/master',
     ]);
@@ -138,6 +141,8 @@ describe('the article’s diagrams', () => {
     expect(svg.querySelectorAll('g.relay-log')).toHaveLength(2);
     expect(svg.querySelectorAll('g.sql-thread')).toHaveLength(2);
     expect(svg.querySelectorAll('g.edge.binlog')).toHaveLength(2);
+    expect(svg.querySelector('g.io-thread')?.textContent).toContain('2 changes, last running');
+    expect(texts(svg, 'text.event-count')).toEqual(['commit ×1', 'io-thread ×2']);
   });
 
   it('4. limiting: a bucket per instance with its counts, the shared limiter', () => {

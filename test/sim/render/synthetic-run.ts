@@ -139,6 +139,17 @@ function timeline(trace: Recorder, t: number, gap: number): void {
   fault(12000, 'crash', 'redis/shard-1/master');
   fault(12500, 'failover', 'redis/shard-1/replica-1');
   fault(15000, 'restart', 'redis/shard-1/master');
+  // What the twins themselves say (sim/redis failover.ts, sim/mysql replica-channel.ts).
+  const event = (ms: number, c: string, k: string, fields: TraceFields) => {
+    if (!due(ms)) return;
+    at(ms);
+    trace.emit(c, k, fields);
+  };
+  event(3000, 'mysql', 'io-thread', { node: 'replica-1', state: 'stopped' });
+  event(3000, 'mysql', 'commit', { node: 'primary', gtid: '0-1-7', wait: 'none' });
+  event(4000, 'mysql', 'io-thread', { node: 'replica-1', state: 'running' });
+  event(12100, 'redis-cluster', 'fail', { node: 'm2', peer: 'm1', reports: 2 });
+  event(12400, 'redis-cluster', 'promoted', { node: 'r1', replaces: 'm1', configEpoch: 7 });
   at(t);
 }
 
