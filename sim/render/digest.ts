@@ -83,6 +83,10 @@ export interface RequestTrail {
 export interface RunInfo {
   readonly scenario: string;
   readonly kind: string;
+  /** The scenario's `description`, if it has one. */
+  readonly description: string;
+  /** The scenario as the trace header records it, pretty-printed JSON. */
+  readonly scenarioText: string;
   readonly seed: number;
   readonly source: string;
   readonly hasimVersion: string;

@@ -98,6 +98,8 @@ function runInfo(
   return {
     scenario: String(summary.scenario ?? scenario.name ?? '?'),
     kind: String(summary.kind ?? scenario.kind ?? '?'),
+    description: typeof scenario.description === 'string' ? scenario.description : '',
+    scenarioText: JSON.stringify(scenario, null, 2),
     seed: num(header.seed),
     source: String(header.source ?? '(built-in)'),
     hasimVersion: String(header.hasimVersion),

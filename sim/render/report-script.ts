@@ -69,6 +69,12 @@ export const REPORT_SCRIPT = `
     state.appendChild(item('in flight: ' + (data.inflight[bucket] === undefined ? 0 : data.inflight[bucket])));
     var b = breakersAt(now);
     Object.keys(b).forEach(function (name) { state.appendChild(item('breaker ' + name + ': ' + b[name], b[name])); });
+    // The breaker diagram marks the state the first breaker is in at the cursor.
+    var first = Object.keys(b)[0];
+    document.querySelectorAll('#diagram-breaker g.node').forEach(function (g) {
+      var on = first !== undefined && g.classList.contains('state-' + b[first]);
+      g.querySelector('rect').setAttribute('stroke-width', on ? '4' : '1');
+    });
     var f = faultsAt(now);
     state.appendChild(item(f.length === 0 ? 'faults active: none' : 'faults active: ' + f.map(function (x) { return x.kind + ' ' + x.target; }).join(', ')));
   }

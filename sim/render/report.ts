@@ -83,7 +83,9 @@ function header(d: RunDigest): string {
     ([k, v]) =>
       `<tr><th>${escapeHtml(k)}</th><td>${k === 'reproduce' || k === 'trace hash' ? v : escapeHtml(v)}</td></tr>`,
   );
-  return `<table class="run">\n${body.join('\n')}\n</table>`;
+  const description = r.description === '' ? '' : `<p id="description">${escapeHtml(r.description)}</p>\n`;
+  return `${description}<table class="run">\n${body.join('\n')}\n</table>
+<details id="scenario"><summary>The scenario, as the trace records it</summary><pre>${escapeHtml(r.scenarioText)}</pre></details>`;
 }
 
 function expectationTable(d: RunDigest): string {

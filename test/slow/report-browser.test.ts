@@ -75,12 +75,16 @@ function snapshotPage() {
     };
   });
   const cursor = document.querySelector('#timeseries line.cursor');
+  const marked = [...document.querySelectorAll('#diagram-breaker g.node')].find(
+    (g) => g.querySelector('rect')?.getAttribute('stroke-width') === '4',
+  );
   return {
     figures,
     state: document.querySelector('#state')?.textContent ?? '',
     clock: document.querySelector('#clock')?.textContent ?? '',
     cursorX: cursor?.getAttribute('x1') ?? '',
     cursorVisible: cursor?.getAttribute('visibility') ?? '',
+    breakerMarked: marked?.getAttribute('class') ?? '',
   };
 }
 
@@ -112,6 +116,7 @@ describe.skipIf(skipWhy !== undefined)(
         expect(start.clock).toBe('0.000 s');
         expect(start.state).toContain('CLOSED');
         expect(start.state).toContain('faults active: none');
+        expect(start.breakerMarked).toBe('node state-CLOSED');
 
         // Shift+→ jumps to the next event: the outage at 5 s, then the breaker opening at 6 s.
         await page.keyboard.press('Shift+ArrowRight');
@@ -121,7 +126,9 @@ describe.skipIf(skipWhy !== undefined)(
         expect(outage.cursorVisible).toBe('visible');
         expect(Number(outage.cursorX)).toBeGreaterThan(Number(start.cursorX));
         await page.keyboard.press('Shift+ArrowRight');
-        expect((await page.evaluate(snapshotPage)).state).toContain('chatCompletion (ERROR_RATIO): OPEN');
+        const open = await page.evaluate(snapshotPage);
+        expect(open.state).toContain('chatCompletion (ERROR_RATIO): OPEN');
+        expect(open.breakerMarked).toBe('node state-OPEN');
 
         // Dragging the slider: at 13 s the breaker is closed again and the Redis master is down.
         await page.locator('#scrubber').fill('13000');

@@ -62,7 +62,11 @@ export function writeSyntheticRun(dir: string): string {
     hasimVersion: HASIM_VERSION,
     seed: 7,
     source: 'scenarios/synthetic.yaml',
-    scenario: { kind: 'gateway', name: 'synthetic' },
+    scenario: {
+      kind: 'gateway',
+      name: 'synthetic',
+      description: 'An outage opens the breaker; a Redis master fails over',
+    },
   };
   const trace = new JsonlTrace(clock, { path: join(dir, 'trace.jsonl'), header });
   const recorded = new Recorder();
