@@ -12,6 +12,9 @@ export const REDIS_CLUSTER_ID = 'diagram-redis-cluster';
 
 const W = 760;
 const COL = 240;
+/** A node box's height (room for five lines) and the step from one row of nodes to the next. */
+const NODE_H = 80;
+const STEP = 110;
 
 type RedisNode = NonNullable<NonNullable<RunDigest['topology']>['redis']>['nodes'][number];
 
@@ -47,7 +50,7 @@ export function renderRedisClusterDiagram(d: RunDigest): string {
     redis?.nodes.filter((n) => n.role === 'replica' && n.replicaOf === m.id) ?? [];
   const depth = Math.max(1, ...masters.map((m) => replicasOf(m).length));
   const happenings = redisHappenings(d).slice(0, 20);
-  const height = 120 + depth * 90 + 16 * happenings.length + 20;
+  const height = 140 + depth * STEP + 16 * happenings.length + 20;
   const width = Math.max(W, 20 + COL * masters.length);
   return renderSvg(
     REDIS_CLUSTER_ID,
@@ -68,13 +71,13 @@ export function renderRedisClusterDiagram(d: RunDigest): string {
       const marker = arrowMarker(svg);
       masters.forEach((m, i) => {
         const x = 20 + COL * i;
-        drawNode(svg, d, m, { x, y: 40, width: COL - 40, height: 60 });
+        drawNode(svg, d, m, { x, y: 40, width: COL - 40, height: NODE_H });
         replicasOf(m).forEach((r, j) => {
-          const y = 130 + 90 * j;
-          drawNode(svg, d, r, { x, y, width: COL - 40, height: 60 });
+          const y = 40 + STEP * (j + 1);
+          drawNode(svg, d, r, { x, y, width: COL - 40, height: NODE_H });
           arrow(
             svg,
-            [x + (COL - 40) / 2, 100 + 90 * j],
+            [x + (COL - 40) / 2, 40 + NODE_H + STEP * j],
             [x + (COL - 40) / 2, y],
             marker,
             'replicates',
@@ -83,7 +86,7 @@ export function renderRedisClusterDiagram(d: RunDigest): string {
         });
       });
       const list = svg.append('g').attr('class', 'happenings');
-      const y0 = 120 + depth * 90;
+      const y0 = 40 + STEP * (depth + 1);
       list
         .append('text')
         .attr('x', 10)

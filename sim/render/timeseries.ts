@@ -291,7 +291,8 @@ function statePanel(g: G, p: StatePanel, x: ScaleLinear<number, number>, h: numb
         .attr('data-state', state)
         .attr('x', fmt(x(from)))
         .attr('y', fmt(i * rowH + 2))
-        .attr('width', fmt(Math.max(0.5, x(to) - x(from))))
+        // A state held for no time (HALF_OPEN whose probe failed at once) still shows: 2 px at least.
+        .attr('width', fmt(Math.max(state === 'CLOSED' ? 0.5 : 2, x(to) - x(from))))
         .attr('height', fmt(rowH - 4))
         .attr('fill', stateColor(state))
         .append('title')
