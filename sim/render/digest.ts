@@ -44,6 +44,14 @@ export interface BreakerChange {
   readonly next: string;
 }
 
+/** A provider deployment out of rotation (LiteLLM-style cooldown), from `startMs` to `endMs`. */
+export interface CooldownSpan {
+  readonly model: string;
+  readonly reason: string;
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
 /** Per-bucket counts and latencies; every array has `buckets` entries, bucket i starting at i × bucketMs. */
 export interface Series {
   readonly bucketMs: number;
@@ -113,6 +121,8 @@ export interface RunDigest {
   readonly faults: readonly FaultMark[];
   readonly bands: readonly FaultBand[];
   readonly breaker: readonly BreakerChange[];
+  /** `upstream cooldown` spans, ended early by `cooldown-end` when it came first. */
+  readonly cooldowns: readonly CooldownSpan[];
   /** Events per component and kind (components sorted, kinds sorted). */
   readonly counts: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Redis Cluster and MySQL events worth naming (failovers, promotions, thread stops), capped. */
@@ -182,6 +192,7 @@ export class DigestBuilder {
   readonly #faults: FaultMark[] = [];
   readonly #bands: { kind: string; target: string; startMs: number; endMs: number | null }[] = [];
   readonly #breaker: BreakerChange[] = [];
+  readonly #cooldowns: { model: string; reason: string; startMs: number; endMs: number }[] = [];
   readonly #counts = new Map<string, Map<string, number>>();
   readonly #notable: DigestEvent[] = [];
   readonly #inFlight = new Map<number, DigestEvent[]>();
@@ -225,6 +236,7 @@ export class DigestBuilder {
       family === 'sentinel' ||
       family === 'gateway' ||
       family === 'client' ||
+      (family === 'upstream' && k.startsWith('cooldown')) ||
       ((family === 'redis-cluster' || family === 'mysql') && NOTABLE.test(k)) ||
       this.#inFlight.size > 0
     );
@@ -261,10 +273,28 @@ export class DigestBuilder {
           next: s(e.next),
         });
       }
+    } else if (family === 'upstream' && (e.k === 'cooldown' || e.k === 'cooldown-end')) {
+      this.#cooldown(e);
     } else if ((family === 'redis-cluster' || family === 'mysql') && NOTABLE.test(e.k)) {
       if (this.#notable.length < MARKS_MAX) this.#notable.push(e);
     }
     if (typeof e.id === 'number') this.#trail(e, family);
+  }
+
+  #cooldown(e: DigestEvent): void {
+    const model = String(e.model);
+    if (e.k === 'cooldown') {
+      const untilMs = typeof e.untilMs === 'number' ? e.untilMs : e.t;
+      if (this.#cooldowns.length < MARKS_MAX)
+        this.#cooldowns.push({ model, reason: String(e.reason ?? ''), startMs: e.t, endMs: untilMs });
+      return;
+    }
+    for (let i = this.#cooldowns.length - 1; i >= 0; i--) {
+      const span = this.#cooldowns[i];
+      if (span === undefined || span.model !== model) continue;
+      span.endMs = Math.min(span.endMs, e.t);
+      break;
+    }
   }
 
   #fault(e: DigestEvent): void {
@@ -394,6 +424,7 @@ export class DigestBuilder {
       faults: this.#faults,
       bands: this.#bands.map((b) => ({ ...b })),
       breaker: this.#breaker,
+      cooldowns: this.#cooldowns.map((c) => ({ ...c })),
       counts,
       notable: this.#notable,
       trails: this.#trails,

@@ -2,7 +2,8 @@
  * The report's inline CSS and script. The script runs no model: it reads the digest's embedded
  * JSON (`#hasim-data`) and shows the state at the scrubber's instant (RaftScope's time slider,
  * ongardie/raftscope script.js, without the simulation behind it): breaker states from the last
- * transition at or before the instant, requests in flight in that bucket, faults active then. It
+ * transition at or before the instant, requests in flight in that bucket, faults active and
+ * provider deployments cooling down then. It
  * moves one cursor (`line.cursor`) over every time-axis chart. Arrow keys step one bucket, with
  * Shift to the previous or next event (a fault or a breaker transition); Home and End jump to the
  * ends; a bookmark button or a click on a chart jumps there.
@@ -76,6 +77,8 @@ export const REPORT_SCRIPT = `
       g.querySelector('rect').setAttribute('stroke-width', on ? '4' : '1');
     });
     var f = faultsAt(now);
+    var cool = data.cooldowns.filter(function (c) { return c.startMs <= now && now < c.endMs; });
+    if (cool.length > 0) state.appendChild(item('cooling down: ' + cool.map(function (c) { return c.model; }).join(', '), 'OPEN'));
     state.appendChild(item(f.length === 0 ? 'faults active: none' : 'faults active: ' + f.map(function (x) { return x.kind + ' ' + x.target; }).join(', ')));
   }
   function step(direction) {

@@ -47,15 +47,19 @@ export function bookmarksOf(d: RunDigest): Bookmark[] {
 
 /** The JSON the scrubber reads: only what it shows, never the raw trace. */
 function scrubberData(d: RunDigest): string {
-  const steps = [...new Set([...d.faults.map((f) => f.t), ...d.breaker.map((c) => c.t)])].sort(
-    (a, b) => a - b,
-  );
+  const times = [
+    ...d.faults.map((f) => f.t),
+    ...d.breaker.map((c) => c.t),
+    ...d.cooldowns.map((c) => c.startMs),
+  ];
+  const steps = [...new Set(times)].sort((a, b) => a - b);
   const json = JSON.stringify({
     endMs: d.endMs,
     bucketMs: d.series.bucketMs,
     inflight: d.series.inflight,
     breaker: d.breaker,
     bands: d.bands,
+    cooldowns: d.cooldowns,
     steps,
   });
   // `<` escaped so the JSON cannot close its <script> element.

@@ -1,5 +1,5 @@
 import { line, type ScaleLinear, scaleLinear } from 'd3';
-import type { BreakerChange, FaultBand, FaultMark, RunDigest } from './digest.ts';
+import type { BreakerChange, CooldownSpan, FaultBand, FaultMark, RunDigest } from './digest.ts';
 import { faultColor, fmt, fmtInt, type G, renderSvg, type Svg, seriesColor, stateColor } from './svg.ts';
 
 /**
@@ -34,7 +34,13 @@ interface StatePanel {
   readonly rows: readonly BreakerRow[];
 }
 
-type Panel = LinePanel | StatePanel;
+interface SpanPanel {
+  readonly kind: 'spans';
+  readonly title: string;
+  readonly rows: readonly { readonly name: string; readonly spans: readonly CooldownSpan[] }[];
+}
+
+type Panel = LinePanel | StatePanel | SpanPanel;
 
 /** The panels drawn for a digest, in order; panels with nothing to show are left out. */
 export function panelsOf(d: RunDigest): Panel[] {
@@ -95,6 +101,13 @@ export function panelsOf(d: RunDigest): Panel[] {
   });
   const rows = breakerRows(d.breaker);
   if (rows.length > 0) panels.push({ kind: 'states', title: 'Breaker state', rows });
+  const models = [...new Set(d.cooldowns.map((c) => c.model))].sort();
+  if (models.length > 0)
+    panels.push({
+      kind: 'spans',
+      title: 'Provider cooldowns',
+      rows: models.map((name) => ({ name, spans: d.cooldowns.filter((c) => c.model === name) })),
+    });
   return panels;
 }
 
@@ -127,7 +140,7 @@ export function bandKinds(bands: readonly FaultBand[]): string[] {
 /** The time-series SVG. */
 export function renderTimeseries(d: RunDigest): string {
   const panels = panelsOf(d);
-  const heights = panels.map((p) => (p.kind === 'states' ? Math.max(40, 30 * p.rows.length) : PANEL));
+  const heights = panels.map((p) => (p.kind === 'lines' ? PANEL : Math.max(40, 30 * p.rows.length)));
   const height = TOP + heights.reduce((a, h) => a + h + GAP, 0) + 10;
   const x = scaleLinear()
     .domain([0, Math.max(1, d.endMs)])
@@ -149,7 +162,8 @@ export function renderTimeseries(d: RunDigest): string {
       g.append('text').attr('x', LEFT).attr('y', -8).attr('font-weight', 'bold').text(p.title);
       faultBands(g, d.bands, d.faults, x, h, d.endMs);
       if (p.kind === 'lines') linePanel(g, p, d, x, h);
-      else statePanel(g, p, x, h, d.endMs);
+      else if (p.kind === 'states') statePanel(g, p, x, h, d.endMs);
+      else spanPanel(g, p, x, h);
       timeAxis(g, x, h);
       g.append('line')
         .attr('class', 'cursor')
@@ -318,6 +332,32 @@ function statePanel(g: G, p: StatePanel, x: ScaleLinear<number, number>, h: numb
       .attr('x', WIDTH - RIGHT + 8)
       .attr('y', fmt(i * rowH + rowH / 2 + 10))
       .text(`(${row.grade})`);
+  });
+}
+
+/** One row per deployment: a bar while it is out of rotation, titled with the reason. */
+function spanPanel(g: G, p: SpanPanel, x: ScaleLinear<number, number>, h: number): void {
+  const rowH = h / Math.max(1, p.rows.length);
+  p.rows.forEach((row, i) => {
+    const r = g.append('g').attr('class', 'span-row').attr('data-model', row.name);
+    for (const c of row.spans) {
+      r.append('rect')
+        .attr('class', 'cooldown')
+        .attr('x', fmt(x(c.startMs)))
+        .attr('y', fmt(i * rowH + 2))
+        .attr('width', fmt(Math.max(2, x(c.endMs) - x(c.startMs))))
+        .attr('height', fmt(rowH - 4))
+        .attr('fill', '#F0AD4E')
+        .append('title')
+        .text(
+          `${row.name} cooling down ${fmt(c.startMs / 1000, 3)}–${fmt(c.endMs / 1000, 3)} s: ${c.reason}`,
+        );
+    }
+    g.append('text')
+      .attr('x', WIDTH - RIGHT + 8)
+      .attr('y', fmt(i * rowH + rowH / 2 + 4))
+      .attr('font-size', 10)
+      .text(row.name);
   });
 }
 

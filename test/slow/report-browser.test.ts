@@ -118,13 +118,16 @@ describe.skipIf(skipWhy !== undefined)(
         expect(start.state).toContain('faults active: none');
         expect(start.breakerMarked).toBe('node state-CLOSED');
 
-        // Shift+→ jumps to the next event: the outage at 5 s, then the breaker opening at 6 s.
+        // Shift+→ jumps to the next event: the outage at 5 s, the provider's cooldown at 5.2 s, then
+        // the breaker opening at 6 s.
         await page.keyboard.press('Shift+ArrowRight');
         const outage = await page.evaluate(snapshotPage);
         expect(outage.clock).toBe('5.000 s');
         expect(outage.state).toContain('faults active: outage upstream/primary');
         expect(outage.cursorVisible).toBe('visible');
         expect(Number(outage.cursorX)).toBeGreaterThan(Number(start.cursorX));
+        await page.keyboard.press('Shift+ArrowRight');
+        expect((await page.evaluate(snapshotPage)).state).toContain('cooling down: gpt-4o');
         await page.keyboard.press('Shift+ArrowRight');
         const open = await page.evaluate(snapshotPage);
         expect(open.state).toContain('chatCompletion (ERROR_RATIO): OPEN');

@@ -74,6 +74,12 @@ describe('readRun: the digest of a synthetic run', () => {
     ]);
   });
 
+  it('pairs a provider’s cooldown with its end', () => {
+    expect(readRun(dir).cooldowns).toEqual([
+      { model: 'gpt-4o', reason: '3 failures in 1 minute', startMs: 5200, endMs: 7200 },
+    ]);
+  });
+
   it('samples the first request of each outcome class with all its events', () => {
     const d = readRun(dir);
     expect(d.trails.map((t) => t.why)).toEqual([

@@ -63,6 +63,7 @@ describe('timeseries', () => {
       'Answers per tier',
       'In flight',
       'Breaker state',
+      'Provider cooldowns',
     ]);
     for (const p of panels) {
       expect(p.querySelectorAll('rect.fault-band')).toHaveLength(2);
@@ -92,6 +93,17 @@ describe('timeseries', () => {
       r.getAttribute('data-state'),
     );
     expect(states).toEqual(['CLOSED', 'OPEN', 'HALF_OPEN', 'OPEN', 'HALF_OPEN', 'CLOSED']);
+  });
+
+  it('draws a provider’s cooldown from its start to the cooldown-end', () => {
+    const x0 = Number(svg.getAttribute('data-x0'));
+    const x1 = Number(svg.getAttribute('data-x1'));
+    const t1 = Number(svg.getAttribute('data-t1'));
+    const x = (ms: number) => x0 + ((x1 - x0) * ms) / t1;
+    const bars = [...(panels[6]?.querySelectorAll('rect.cooldown') ?? [])];
+    expect(bars).toHaveLength(1);
+    expect(Number(bars[0]?.getAttribute('x'))).toBeCloseTo(x(5200), 0);
+    expect(Number(bars[0]?.getAttribute('width'))).toBeCloseTo(x(7200) - x(5200), 0);
   });
 
   it('draws one line per series, not empty', () => {

@@ -59,7 +59,7 @@ describe('report.html', () => {
 
   it('embeds the scrubber’s data, with its jump targets', () => {
     const data = JSON.parse(doc.querySelector('#hasim-data')?.textContent ?? '{}') as { steps: number[] };
-    expect(data.steps).toEqual([5000, 6000, 8000, 9000, 10000, 12000, 12500, 15000]);
+    expect(data.steps).toEqual([5000, 5200, 6000, 8000, 9000, 10000, 12000, 12500, 15000]);
     expect(doc.querySelectorAll('#bookmarks button')).toHaveLength(10);
   });
 });

@@ -152,6 +152,8 @@ function timeline(trace: Recorder, t: number, gap: number): void {
   event(3000, 'mysql', 'io-thread', { node: 'replica-1', state: 'stopped' });
   event(3000, 'mysql', 'commit', { node: 'primary', gtid: '0-1-7', wait: 'none' });
   event(4000, 'mysql', 'io-thread', { node: 'replica-1', state: 'running' });
+  event(5200, 'upstream', 'cooldown', { model: 'gpt-4o', untilMs: 7200, reason: '3 failures in 1 minute' });
+  event(7200, 'upstream', 'cooldown-end', { model: 'gpt-4o' });
   event(12100, 'redis-cluster', 'fail', { node: 'm2', peer: 'm1', reports: 2 });
   event(12400, 'redis-cluster', 'promoted', { node: 'r1', replaces: 'm1', configEpoch: 7 });
   at(t);
