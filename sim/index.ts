@@ -1,7 +1,7 @@
 // The simulation's public entry: explicit named exports only.
 
-export type { MysqlHistoryReport, MysqlOp } from './checkers/mysql.ts';
-export { checkMysqlHistory, checkMysqlHistoryTrace, MysqlHistory } from './checkers/mysql.ts';
+export type { MysqlHistoryPorts, MysqlHistoryReport, MysqlOp } from './checkers/index.ts';
+export { checkMysqlHistory, checkMysqlHistoryTrace, MysqlHistory } from './checkers/index.ts';
 export type { Barrier, RunResult, SimulationOptions, SpawnOptions } from './kernel/simulation.ts';
 export { Simulation, StallError, StepLimitError, TaskFailedError } from './kernel/simulation.ts';
 export { TripwireError } from './kernel/tripwires.ts';
@@ -22,20 +22,35 @@ export type {
   SemiSyncOptions,
   SemiSyncWaitPoint,
   SimMysqlClusterOptions,
+  SimMysqlClusterPorts,
   SimMysqlNodeOptions,
+  SimMysqlNodePorts,
   TableSpec,
   UseGtid,
 } from './mysql/index.ts';
 export { formatGtid, formatPos, Link, parsePos, SimMysqlCluster, SimMysqlNode } from './mysql/index.ts';
+// The simulated network every twin sends over (sim/net/)
+export type {
+  DeliveryPolicy,
+  NetLinkOptions,
+  NetMessage,
+  SimNetworkOptions,
+  SimNetworkPorts,
+} from './net/network.ts';
+export { NetLink, SimNetwork } from './net/network.ts';
 // Simulated Redis node and Redis Cluster with failover (sim/redis/, docs/redis.md)
 export type {
+  ClusterClientStats,
+  ClusterEndpoint,
+  ClusterSlots,
   NodeProcess,
   NodeRole,
   ReplicationListener,
   Reply,
-  SimRedisClusterContext,
   SimRedisClusterOptions,
+  SimRedisClusterPorts,
   SimRedisOptions,
+  SimRedisPorts,
   SnapshotEntry,
 } from './redis/index.ts';
 export {

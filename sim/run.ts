@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import packageJson from '../package.json' with { type: 'json' };
 import { Simulation } from './kernel/simulation.ts';
 import { peakRssMb, wallNowMs } from './kernel/wall-clock.ts';
-import { type Scenario, type ScenarioReport, startScenario } from './scenarios/registry.ts';
+import { ExpectationJudge, type ExpectationResult } from './checkers/expectations/evaluate.ts';
+import { INVARIANTS } from './checkers/invariants.ts';
+import { observedTrace } from './checkers/observe.ts';
+import { kindOf, type Scenario, type ScenarioReport, startScenario, type Variant } from './scenarios/registry.ts';
 
 /** The trace file format this version writes; replay refuses other formats. */
 export const TRACE_FORMAT = 1;
@@ -12,7 +15,10 @@ export const HASIM_VERSION: string = packageJson.version;
 
 /** Options of `runScenario`. */
 export interface RunOptions {
-  readonly seed: number;
+  /** The root seed: an integer or a name (`stampede`). */
+  readonly seed: number | string;
+  /** Which form of the components runs. @defaultValue the scenario's first variant */
+  readonly variant?: Variant;
   /** Directory for `trace.jsonl` and `summary.json`; created if missing. None: nothing written. */
   readonly outDir?: string;
   /** Where the scenario came from, recorded in the trace header. */
@@ -30,11 +36,16 @@ export interface RunOptions {
 export interface ScenarioResult {
   readonly scenario: string;
   readonly kind: string;
-  readonly seed: number;
+  readonly seed: number | string;
+  readonly variant: Variant;
   readonly traceHash: string;
   readonly events: number;
   readonly simulatedMs: number;
   readonly hasimVersion: string;
+  /** `pass` when every expectation held (or there are none), else `fail`. */
+  readonly verdict: 'pass' | 'fail';
+  /** Each expectation with what it measured, in the scenario's order. */
+  readonly expectations: readonly ExpectationResult[];
   /** The scenario kind's own report (see the kind's driver). */
   readonly report: ScenarioReport;
 }
@@ -58,8 +69,16 @@ export interface RunSummary {
  * hasim has always written them.
  */
 export function summaryJson({ result, cost }: RunSummary): Record<string, unknown> {
-  const { report, hasimVersion, ...identity } = result;
-  return { ...identity, wallMs: cost.wallMs, peakRssMb: cost.peakRssMb, hasimVersion, report };
+  const { report, hasimVersion, verdict, expectations, ...identity } = result;
+  return {
+    ...identity,
+    verdict,
+    expectations,
+    wallMs: cost.wallMs,
+    peakRssMb: cost.peakRssMb,
+    hasimVersion,
+    report,
+  };
 }
 
 /** The first line of a trace file. */
@@ -67,7 +86,8 @@ export interface TraceHeader {
   readonly hasim: 'trace';
   readonly format: number;
   readonly hasimVersion: string;
-  readonly seed: number;
+  readonly seed: number | string;
+  readonly variant: Variant;
   readonly source: string;
   readonly scenario: Scenario;
 }
@@ -78,11 +98,14 @@ export interface TraceHeader {
  */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunSummary> {
   const wallStart = wallNowMs();
+  const kind = kindOf(scenario);
+  const variant = options.variant ?? kind.variants(scenario)[0] ?? 'fixed';
   const header: TraceHeader = {
     hasim: 'trace',
     format: TRACE_FORMAT,
     hasimVersion: HASIM_VERSION,
     seed: options.seed,
+    variant,
     source: options.source ?? '(built-in)',
     scenario,
   };
@@ -94,10 +117,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         ? {}
         : { path: join(options.outDir, 'trace.jsonl'), header: { ...header } },
   });
-  const report = startScenario(sim, scenario);
+  const judge = new ExpectationJudge(kind.expectations(scenario, variant), INVARIANTS);
+  const trace =
+    judge.families.size === 0 ? sim.trace : observedTrace(sim.trace, sim.clock, judge.families, (e) => judge.observe(e));
+  const report = startScenario(sim, scenario, { variant, trace });
 
   const chunkMs = options.chunkMs ?? 1000;
-  const durationMs = scenario.durationMs;
+  const durationMs = kind.durationMs(scenario);
   try {
     while (sim.clock.now() < durationMs) {
       await sim.run({ untilMs: Math.min(durationMs, sim.clock.now() + chunkMs) });
@@ -108,14 +134,18 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     sim.trace.close({ end: 'failed', events: sim.trace.events, traceHash: sim.traceHash });
     throw error;
   }
+  const expectations = judge.finish(sim.clock.now());
   const result: ScenarioResult = {
     scenario: scenario.name,
     kind: scenario.kind,
     seed: options.seed,
+    variant,
     traceHash: sim.traceHash,
     events: sim.trace.events,
     simulatedMs: sim.clock.now(),
     hasimVersion: HASIM_VERSION,
+    verdict: expectations.every((x) => x.ok) ? 'pass' : 'fail',
+    expectations,
     report: { ...report() },
   };
   const cost: RunCost = { wallMs: Math.round(wallNowMs() - wallStart), peakRssMb: Math.round(peakRssMb()) };

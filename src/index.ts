@@ -1,7 +1,7 @@
 // The library's public entry: explicit named exports only. Components are written against the
 // ports below; adapters connect the ports to the real world.
 
-// Redis: key slots, the Lua limiters, ioredis and ioredis-mock adapters (src/redis/, src/limit/lua/,
+// Redis: key slots, the Lua limiters, ioredis and ioredis-mock adapters (src/ports/redis-slots.ts, src/limit/lua/,
 // docs/redis.md)
 export type { IoredisPortOptions } from './adapters/ioredis.ts';
 export { createIoredisClusterPort, createIoredisPort, IoredisSubscriber } from './adapters/ioredis.ts';
@@ -20,35 +20,6 @@ export {
 } from './adapters/mysql2.ts';
 export { SeededRandom } from './adapters/seeded-random.ts';
 export { SystemClock } from './adapters/system-clock.ts';
-// Sentinel 1.8 circuit breaking and flow control (src/breaker/, src/limit/flow/, docs/sentinel.md)
-export type {
-  BreakerPhase,
-  CircuitBreakerDeps,
-  CircuitBreakerState,
-  CompletedRequest,
-  DegradeGradeValue,
-  DegradeRule,
-  DegradeRuleConfig,
-  RunHandlers,
-  SentinelOptions,
-  StateChangeObserver,
-  TerminateHooks,
-} from './breaker/index.ts';
-export {
-  AbstractCircuitBreaker,
-  ARTICLE_EXCEPTION_DEGRADE_RULE,
-  ARTICLE_RT_DEGRADE_RULE,
-  BlockException,
-  DegradeException,
-  DegradeGrade,
-  degradeRule,
-  degradeRuleProblem,
-  Entry,
-  ExceptionCircuitBreaker,
-  InvalidRuleError,
-  ResponseTimeCircuitBreaker,
-  Sentinel,
-} from './breaker/index.ts';
 // Multi-level cache: Caffeine-faithful L1, Redis L2, MySQL L3, the tiered cache (src/cache/,
 // docs/local-cache.md, docs/cache.md)
 export type {
@@ -107,8 +78,11 @@ export type {
   FallbackMode,
   FallbackPorts,
   FallbackResult,
+  ModelAnswer,
   ModelFailure,
+  ModelFallbackOptions,
   RejectedExecutionHandlerName,
+  SpringTaskExecutorProperties,
   Submitted,
   TaskContext,
   TaskRunner,
@@ -116,44 +90,26 @@ export type {
   ThreadPoolExecutorPorts,
 } from './executor/index.ts';
 export {
+  AllModelsFailedError,
   articleLlmExecutorOptions,
   chatWithFallback,
+  executorFromSpringProperties,
   INTEGER_MAX_VALUE,
+  ModelFallback,
   RejectedExecutionException,
   springTaskExecutorDefaults,
   ThreadPoolExecutor,
   TimeoutError,
   withTimeout,
 } from './executor/index.ts';
-export type {
-  ControlBehaviorValue,
-  FlowGradeValue,
-  FlowNode,
-  FlowRule,
-  FlowRuleConfig,
-  TrafficShapingController,
-} from './limit/flow/index.ts';
-export {
-  BLOCK as FLOW_BLOCK,
-  ControlBehavior,
-  DefaultController,
-  FlowException,
-  FlowGrade,
-  flowRule,
-  flowRuleProblem,
-  RateLimiterController,
-  StatisticNode,
-  WarmUpController,
-  WarmUpRateLimiterController,
-} from './limit/flow/index.ts';
 // Token bucket (src/limit/token-bucket.ts, docs/token-bucket.md)
 export type { TokenBucketOptions, TokenBucketPorts, TokenBucketVariant } from './limit/index.ts';
 export { TokenBucket } from './limit/index.ts';
 export type {
   RateLimitDecision,
   RedisLimiterAlgorithm,
-  RedisLimiterDeps,
   RedisLimiterOptions,
+  RedisLimiterPorts,
 } from './limit/lua/index.ts';
 export {
   FIXED_WINDOW_SCRIPT,
@@ -170,11 +126,11 @@ export { LlmError } from './ports/llm.ts';
 export type { Random } from './ports/random.ts';
 export { nextExponential, nextGaussian, nextInt } from './ports/random.ts';
 export type { RedisArg, RedisKey, RedisPort, RedisSubscriber } from './ports/redis.ts';
+export { CLUSTER_SLOTS, crc16, keyHashSlot } from './ports/redis-slots.ts';
 export type { SqlPort, SqlResult, SqlRow, SqlSession, SqlValue } from './ports/sql.ts';
 export { SqlError } from './ports/sql.ts';
 export type { TraceFields, TraceSink, TraceValue } from './ports/trace.ts';
 export { nullTraceSink } from './ports/trace.ts';
-export { CLUSTER_SLOTS, crc16, keyHashSlot } from './redis/index.ts';
 export type {
   ClassifiedStatement,
   LoadBalancer,
@@ -211,3 +167,59 @@ export {
   sqlReplicaProbe,
   WeightLoadBalancer,
 } from './router/index.ts';
+// Sentinel 1.8 circuit breaking and flow control (src/sentinel/, docs/sentinel.md)
+export type {
+  BreakerPhase,
+  CircuitBreakerPorts,
+  CircuitBreakerState,
+  CompletedRequest,
+  ControlBehaviorValue,
+  DefaultControllerOptions,
+  DegradeGradeValue,
+  DegradeRule,
+  DegradeRuleConfig,
+  FlowControllerPorts,
+  FlowGradeValue,
+  FlowNode,
+  FlowRule,
+  FlowRuleConfig,
+  RateLimiterControllerOptions,
+  RunHandlers,
+  SentinelDegradeRuleConfig,
+  SentinelFlowRuleConfig,
+  SentinelOptions,
+  SentinelPorts,
+  StateChangeObserver,
+  TerminateHooks,
+  TrafficShapingController,
+  WarmUpControllerOptions,
+  WarmUpRateLimiterControllerOptions,
+} from './sentinel/index.ts';
+export {
+  AbstractCircuitBreaker,
+  ARTICLE_EXCEPTION_DEGRADE_RULE,
+  ARTICLE_RT_DEGRADE_RULE,
+  BLOCK as FLOW_BLOCK,
+  BlockException,
+  ControlBehavior,
+  DefaultController,
+  DegradeException,
+  DegradeGrade,
+  degradeRule,
+  degradeRuleFromSentinel,
+  degradeRuleProblem,
+  Entry,
+  ExceptionCircuitBreaker,
+  FlowException,
+  FlowGrade,
+  flowRule,
+  flowRuleFromSentinel,
+  flowRuleProblem,
+  InvalidRuleError,
+  RateLimiterController,
+  ResponseTimeCircuitBreaker,
+  Sentinel,
+  StatisticNode,
+  WarmUpController,
+  WarmUpRateLimiterController,
+} from './sentinel/index.ts';

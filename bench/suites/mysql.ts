@@ -12,12 +12,15 @@ const REPLICAS = 2;
 
 async function replicated(semiSync: boolean): Promise<Measurement> {
   const sim = new Simulation({ seed: 1 });
-  const cluster = new SimMysqlCluster(sim, {
-    replicas: REPLICAS,
-    linkLatencyMs: 1,
-    applyCostMs: 1,
-    ...(semiSync ? { semiSync: { enabled: true, waitPoint: 'AFTER_SYNC' as const } } : {}),
-  });
+  const cluster = new SimMysqlCluster(
+    {
+      replicas: REPLICAS,
+      linkLatencyMs: 1,
+      applyCostMs: 1,
+      ...(semiSync ? { semiSync: { enabled: true, waitPoint: 'AFTER_SYNC' as const } } : {}),
+    },
+    sim,
+  );
   const t0 = performance.now();
   sim.spawn(async () => {
     await cluster.primary.query('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(32))');

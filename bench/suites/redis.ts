@@ -24,7 +24,7 @@ const fixedClock = (ms: number): Clock => ({
 });
 
 async function simCommands(): Promise<Measurement> {
-  const node = new SimRedis(fixedClock(0));
+  const node = new SimRedis({}, { clock: fixedClock(0) });
   const t0 = performance.now();
   for (let i = 0; i < COMMANDS; i += 3) {
     await node.set(`k${i % 1000}`, 'v', 'PX', 60_000);
@@ -49,7 +49,7 @@ async function mockCommands(): Promise<Measurement> {
 }
 
 async function simLua(): Promise<Measurement> {
-  const node = new SimRedis(fixedClock(0));
+  const node = new SimRedis({}, { clock: fixedClock(0) });
   const sha = String(await node.script('LOAD', GCRA_SCRIPT));
   const t0 = performance.now();
   for (let i = 0; i < LUA_CALLS; i++) await node.evalsha(sha, 1, `g${i % 100}`, i, 10, 100, 1);

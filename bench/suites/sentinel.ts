@@ -1,7 +1,7 @@
 import { ConsecutiveBreaker, circuitBreaker, handleAll, SamplingBreaker } from 'cockatiel';
 import CircuitBreaker from 'opossum';
 import { SystemClock } from '../../src/adapters/system-clock.ts';
-import { ARTICLE_RT_DEGRADE_RULE, Sentinel } from '../../src/breaker/index.ts';
+import { ARTICLE_RT_DEGRADE_RULE, Sentinel } from '../../src/sentinel/index.ts';
 import type { BenchCase, Measurement } from '../harness.ts';
 
 // One CLOSED breaker guarding trivial work, called sequentially with `await`, on the real clock
@@ -20,7 +20,7 @@ const work = (i: number): number => {
 };
 
 async function sentinel(): Promise<Measurement> {
-  const s = new Sentinel({ clock: new SystemClock() });
+  const s = new Sentinel({}, { clock: new SystemClock() });
   s.loadDegradeRules([ARTICLE_RT_DEGRADE_RULE]);
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
@@ -38,7 +38,7 @@ async function sentinel(): Promise<Measurement> {
 async function sentinelConstantClock(): Promise<Measurement> {
   const t = Date.now();
   const clock = { now: () => t, sleep: () => Promise.resolve(), schedule: () => ({ cancel() {} }) };
-  const s = new Sentinel({ clock });
+  const s = new Sentinel({}, { clock });
   s.loadDegradeRules([ARTICLE_RT_DEGRADE_RULE]);
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
@@ -50,7 +50,7 @@ async function sentinelConstantClock(): Promise<Measurement> {
 }
 
 async function sentinelRun(): Promise<Measurement> {
-  const s = new Sentinel({ clock: new SystemClock() });
+  const s = new Sentinel({}, { clock: new SystemClock() });
   s.loadDegradeRules([ARTICLE_RT_DEGRADE_RULE]);
   const t0 = performance.now();
   for (let i = 0; i < N; i++) await s.run(R, () => work(i));
@@ -79,10 +79,22 @@ async function cockatiel(): Promise<Measurement> {
 const workAsync = async (i: number): Promise<number> => work(i);
 
 async function sentinelRunAsync(): Promise<Measurement> {
-  const s = new Sentinel({ clock: new SystemClock() });
+  const s = new Sentinel({}, { clock: new SystemClock() });
   s.loadDegradeRules([ARTICLE_RT_DEGRADE_RULE]);
   const t0 = performance.now();
   for (let i = 0; i < N; i++) await s.run(R, () => workAsync(i));
+  return { ops: N, ms: performance.now() - t0 };
+}
+
+// attempt() reports an Outcome instead of throwing; on the admitted path it should cost what run() does.
+async function sentinelAttemptAsync(): Promise<Measurement> {
+  const s = new Sentinel({}, { clock: new SystemClock() });
+  s.loadDegradeRules([ARTICLE_RT_DEGRADE_RULE]);
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) {
+    const out = await s.attempt(R, () => workAsync(i));
+    if (out.kind !== 'admitted') throw new Error('bench: attempt was not admitted');
+  }
   return { ops: N, ms: performance.now() - t0 };
 }
 
@@ -165,6 +177,12 @@ export const cases: BenchCase[] = [
     unit: 'calls/s',
     ours: { label: 'hasim Sentinel run(async fn)', run: sentinelRunAsync },
     peer: { label: 'cockatiel 3 execute(async fn)', run: cockatielAsync },
+  },
+  {
+    name: 'sentinel: context — attempt() (an Outcome) vs run(), the guarded function async',
+    unit: 'calls/s',
+    ours: { label: 'hasim Sentinel attempt(async fn)', run: sentinelAttemptAsync },
+    peer: { label: 'hasim Sentinel run(async fn)', run: sentinelRunAsync },
   },
   {
     name: 'sentinel: context — entry/exit vs cockatiel SamplingBreaker (windowed ratio, one Date.now() per call)',

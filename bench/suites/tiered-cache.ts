@@ -28,10 +28,10 @@ async function readPath(scenario: Scenario): Promise<Measurement> {
     { maximumSize: 10_000, expireAfterWriteMs: 60_000, recordStats: true },
     { clock: sim.clock, random: random.fork('l1') },
   );
-  const l2 = new RedisL2<CacheEntry<string>>({}, { redis: new SimRedis(sim.clock) });
+  const l2 = new RedisL2<CacheEntry<string>>({}, { redis: new SimRedis({}, { clock: sim.clock }) });
   const l3 = new MysqlL3<string>(
     {},
-    { sql: new SimMysqlCluster(sim, { replicas: 0 }).primary, clock: sim.clock },
+    { sql: new SimMysqlCluster({ replicas: 0 }, sim).primary, clock: sim.clock },
   );
   const cache = new TieredCache<string>(
     { strategy: 'read-through', l1, l2, l3 },

@@ -14,7 +14,10 @@ const clock = new SystemClock();
 
 function oursSync(variant: TokenBucketVariant): () => Promise<Measurement> {
   return async () => {
-    const bucket = new TokenBucket({ capacity: 1_000_000_000, refillRate: 1_000_000, variant }, { clock });
+    const bucket = new TokenBucket(
+      { capacity: 1_000_000_000, refillTokensPerSecond: 1_000_000, variant },
+      { clock },
+    );
     let admitted = 0;
     const t0 = performance.now();
     for (let i = 0; i < N; i++) if (bucket.tryAcquire()) admitted++;
@@ -25,7 +28,7 @@ function oursSync(variant: TokenBucketVariant): () => Promise<Measurement> {
 }
 
 async function oursAwaited(): Promise<Measurement> {
-  const bucket = new TokenBucket({ capacity: 1_000_000_000, refillRate: 1_000_000 }, { clock });
+  const bucket = new TokenBucket({ capacity: 1_000_000_000, refillTokensPerSecond: 1_000_000 }, { clock });
   const acquire = async () => bucket.tryAcquire();
   let admitted = 0;
   const t0 = performance.now();
@@ -60,11 +63,14 @@ async function peerSyncCore(): Promise<Measurement> {
 
 // Effective admitted rate under one offered load, on virtual time: the "ops" are admitted
 // requests and the "ms" are VIRTUAL milliseconds, so the printed rate is admitted per virtual
-// second. Capacity 10, refillRate 10/s, 100 req/s offered as 3 requests every 30 ms, for 600 s.
+// second. Capacity 10, refillTokensPerSecond 10/s, 100 req/s offered as 3 requests every 30 ms, for 600 s.
 function admittedPerVirtualSecond(variant: TokenBucketVariant): () => Promise<Measurement> {
   return async () => {
     const sim = new Simulation({ seed: 'bench-token-bucket' });
-    const bucket = new TokenBucket({ capacity: 10, refillRate: 10, variant }, { clock: sim.clock });
+    const bucket = new TokenBucket(
+      { capacity: 10, refillTokensPerSecond: 10, variant },
+      { clock: sim.clock },
+    );
     let admitted = 0;
     const durationMs = 600_000;
     sim.spawn(async () => {

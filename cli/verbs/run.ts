@@ -1,25 +1,71 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RunSummary, runScenario, summaryJson } from '../../sim/run.ts';
 import { loadScenarioFile } from '../../sim/scenarios/load.ts';
+import { kindOf, type Scenario, type Variant } from '../../sim/scenarios/registry.ts';
 import { type Parsed, stringValue } from '../args.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { group, out } from '../output.ts';
+import { out } from '../output.ts';
 import { ProgressBar } from '../progress.ts';
+import { expectationTable, summaryTable } from './run-tables.ts';
 
 /** The built-in scenario `hasim run` runs without a file. */
 const DEFAULT_SCENARIO = resolve(dirname(fileURLToPath(import.meta.url)), '../..', 'scenarios', 'smoke.yaml');
 
-/** `hasim run [scenario.yaml] [--seed N] [--out DIR] [--quiet]`. */
+/** One run to do: a scenario file, one of its variants. */
+interface Job {
+  readonly file: string | undefined;
+  readonly scenario: Scenario;
+  readonly variant: Variant;
+  readonly variants: number;
+}
+
+/**
+ * `hasim run [scenario.yaml | dir ...] [--seed S] [--out DIR] [--quiet]`: runs each scenario (every
+ * `.yaml` under a folder, sorted) in each of its variants, prints the expectation table of each,
+ * and, when there is more than one run, ends with `N passed, N failed`. Exit 0 when every
+ * expectation held, 3 when one did not, 1 when a simulation failed, 2 for bad input.
+ */
 export async function run({ values, positionals }: Parsed): Promise<number> {
-  if (positionals.length > 1)
-    throw new UsageError(`hasim run: expected one scenario file, got ${positionals.length}`);
-  const seed = parseSeed(stringValue({ values, positionals }, 'seed'));
-  const file = positionals[0];
-  const scenario = loadScenarioFile(file ?? DEFAULT_SCENARIO);
-  const outDir = stringValue({ values, positionals }, 'out') ?? join('out', `${scenario.name}-seed${seed}`);
+  const seedText = stringValue({ values, positionals }, 'seed');
+  const files = positionals.length === 0 ? [undefined] : positionals.flatMap(expand);
+  // Every file is read and checked before anything runs: a bad file is exit 2, not a half-done batch.
+  const jobs: Job[] = files.flatMap((file) => {
+    const scenario = loadScenarioFile(file ?? DEFAULT_SCENARIO);
+    const variants = kindOf(scenario).variants(scenario);
+    return variants.map((variant) => ({ file, scenario, variant, variants: variants.length }));
+  });
+  const outOption = stringValue({ values, positionals }, 'out');
+  if (outOption !== undefined && jobs.length > 1) {
+    throw new UsageError(
+      'hasim run: --out names one run directory; with several runs, leave it out (out/<scenario>-seed<S>[-<variant>])',
+    );
+  }
   const quiet = values.quiet === true;
+  let passed = 0;
+  let failed = 0;
+  let crashed = 0;
+  for (const job of jobs) {
+    const seed = parseSeed(seedText, job.scenario);
+    const suffix = job.variants > 1 ? `-${job.variant}` : '';
+    const outDir = outOption ?? join('out', `${job.scenario.name}-seed${seed}${suffix}`);
+    const summary = await runOne(job, seed, outDir, quiet);
+    if (summary === undefined) crashed++;
+    else if (summary.result.verdict === 'pass') passed++;
+    else failed++;
+  }
+  if (jobs.length > 1) out(`${passed} passed, ${failed + crashed} failed`);
+  if (crashed > 0) return EXIT.failed;
+  return failed > 0 ? EXIT.expectationFailed : EXIT.ok;
+}
+
+async function runOne(
+  job: Job,
+  seed: number | string,
+  outDir: string,
+  quiet: boolean,
+): Promise<RunSummary | undefined> {
   try {
     mkdirSync(outDir, { recursive: true });
   } catch (error) {
@@ -27,66 +73,68 @@ export async function run({ values, positionals }: Parsed): Promise<number> {
       `hasim run: --out ${outDir}: cannot create the directory (${(error as NodeJS.ErrnoException).code})`,
     );
   }
-  if (!quiet) out(`hasim run ${scenario.name}  seed ${seed}  (${file ?? 'built-in scenarios/smoke.yaml'})`);
-
-  const progress = quiet ? undefined : new ProgressBar(scenario.name);
+  const { scenario, variant, file } = job;
+  const label = job.variants > 1 ? `${scenario.name} [${variant}]` : scenario.name;
+  if (!quiet) out(`hasim run ${label}  seed ${seed}  (${file ?? 'built-in scenarios/smoke.yaml'})`);
+  const progress = quiet ? undefined : new ProgressBar(label);
   let summary: RunSummary;
   try {
     summary = await runScenario(scenario, {
       seed,
+      variant,
       outDir,
       source: file ?? 'scenarios/smoke.yaml',
       ...(progress ? { onProgress: (f: number) => progress.update(f) } : {}),
     });
   } catch (error) {
     progress?.clear();
-    process.stderr.write(`hasim run: the simulation failed (seed ${seed}): ${(error as Error).message}\n`);
-    return EXIT.failed;
+    process.stderr.write(
+      `hasim run: the simulation failed (${label}, seed ${seed}): ${(error as Error).message}\n`,
+    );
+    return undefined;
   }
   progress?.clear();
   writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summaryJson(summary), null, 2)}\n`);
-  out(quiet ? summary.result.traceHash : summaryTable(summary, outDir));
-  return EXIT.ok;
+  if (quiet) {
+    out(`${summary.result.traceHash}  ${summary.result.verdict}  ${label}`);
+  } else {
+    out(summaryTable(summary, outDir));
+    if (summary.result.expectations.length > 0) out(expectationTable(summary));
+  }
+  return summary;
 }
 
-function parseSeed(text: string | undefined): number {
-  if (text === undefined) return 1;
-  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw new UsageError(`hasim run: --seed: expected an integer, got '${text}'`);
+/** A file, or every `.yaml` file under a folder (recursively, sorted). */
+function expand(path: string): string[] {
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(path);
+  } catch {
+    return [path]; // the loader says why it cannot be read
   }
-  return Number(text);
+  if (!stat.isDirectory()) return [path];
+  const found: string[] = [];
+  for (const name of readdirSync(path).sort()) {
+    const child = join(path, name);
+    if (statSync(child).isDirectory()) found.push(...expand(child));
+    else if (name.endsWith('.yaml') || name.endsWith('.yml')) found.push(child);
+  }
+  if (found.length === 0) throw new UsageError(`hasim run: ${path}: no .yaml scenario files in this folder`);
+  return found;
 }
 
-/** The table `hasim run` prints at the end: what was simulated, what it cost, the report's counts. */
-function summaryTable({ result, cost }: RunSummary, outDir: string): string {
-  const r = result.report as Record<string, unknown> & { latencyMs?: Record<string, number | null> };
-  const n = (v: unknown) => (typeof v === 'number' ? group(v) : String(v));
-  const pct = (v: unknown) =>
-    typeof v === 'number' && typeof r.requests === 'number' && r.requests > 0
-      ? ` ${((100 * v) / r.requests).toFixed(1).padStart(5)}%`
-      : '';
-  const speed = cost.wallMs > 0 ? `${group(Math.round(result.simulatedMs / cost.wallMs))}× real time` : '';
-  const rows: Array<[string, string]> = [
-    [
-      'simulated',
-      `${(result.simulatedMs / 1000).toFixed(1)} s    wall ${(cost.wallMs / 1000).toFixed(2)} s   ${speed}`,
-    ],
-    ['events', `${n(result.events)}    peak RSS ${cost.peakRssMb} MB`],
-    ['trace hash', result.traceHash.slice(0, 16)],
-  ];
-  for (const key of ['requests', 'ok', 'timeout', 'rateLimited', 'serverError']) {
-    if (key in r)
-      rows.push([
-        key === 'requests' ? 'requests' : `  ${key}`,
-        `${n(r[key]).padStart(9)}${key === 'requests' ? '' : pct(r[key])}`,
-      ]);
+/** `--seed`: an integer or a name; without it, the scenario's own seed, else 1. */
+function parseSeed(text: string | undefined, scenario: Scenario): number | string {
+  if (text === undefined) return 'seed' in scenario && scenario.seed !== undefined ? scenario.seed : 1;
+  if (/^-?\d+$/.test(text)) {
+    const n = Number(text);
+    if (!Number.isSafeInteger(n)) throw new UsageError(`hasim run: --seed: ${text} is not a safe integer`);
+    return n;
   }
-  const l = r.latencyMs;
-  if (l)
-    rows.push([
-      'latency ok',
-      `p50 ${n(l.p50)} ms   p95 ${n(l.p95)} ms   p99 ${n(l.p99)} ms   max ${n(l.max)} ms`,
-    ]);
-  rows.push(['written', `${join(outDir, 'trace.jsonl')}  ${join(outDir, 'summary.json')}`]);
-  return rows.map(([k, v]) => `  ${k.padEnd(14)}${v}`).join('\n');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(text)) {
+    throw new UsageError(
+      `hasim run: --seed: expected an integer or a name (letters, digits, . _ -), got '${text}'`,
+    );
+  }
+  return text;
 }

@@ -50,6 +50,13 @@ export interface MysqlHistoryReport {
   readonly readYourWritesViolations: ReadonlyArray<{ readonly read: ReadOp; readonly missed: WriteOp }>;
 }
 
+/** What a `MysqlHistory` touches: the clock it stamps operations with, and the trace it writes them to. */
+export interface MysqlHistoryPorts {
+  readonly clock: Clock;
+  /** Receives a `history op` per operation and a `history final` per key. @defaultValue no trace */
+  readonly trace?: TraceSink;
+}
+
 /**
  * Records operations with their virtual start and end times and outcomes. With a trace sink, each
  * completed operation is also a trace event (`history op`), and `recordFinal` writes the final
@@ -65,9 +72,9 @@ export class MysqlHistory {
   readonly #trace: TraceSink;
   #event = 0;
 
-  constructor(clock: Clock, trace: TraceSink = nullTraceSink) {
-    this.#clock = clock;
-    this.#trace = trace;
+  constructor(ports: MysqlHistoryPorts) {
+    this.#clock = ports.clock;
+    this.#trace = ports.trace ?? nullTraceSink;
   }
 
   /** Records a key's value in the final state (read from the surviving primary after the run). */

@@ -1,7 +1,10 @@
-import type { TraceSink } from '../../src/ports/trace.ts';
-import type { Simulation } from '../kernel/simulation.ts';
+import type { Clock } from '../../src/ports/clock.ts';
+import type { Random } from '../../src/ports/random.ts';
+import { nullTraceSink, type TraceSink } from '../../src/ports/trace.ts';
 import { Link } from './link.ts';
-import { type PromoteOptions, type SemiSyncOptions, SimMysqlNode, type SimMysqlNodeOptions } from './node.ts';
+import { SimMysqlNode } from './node.ts';
+import type { PromoteOptions, SimMysqlNodeOptions } from './options.ts';
+import type { SemiSyncOptions } from './semi-sync-master.ts';
 
 /** Options of `SimMysqlCluster`. */
 export interface SimMysqlClusterOptions {
@@ -33,6 +36,16 @@ export interface SimMysqlClusterOptions {
   readonly database?: string;
 }
 
+/** What a `SimMysqlCluster` touches: the clock its links and nodes run on, and the trace. */
+export interface SimMysqlClusterPorts {
+  /** The (virtual) clock of every node and link. */
+  readonly clock: Clock;
+  /** Not drawn from today (the twin is deterministic without it); accepted for the common shape. */
+  readonly random?: Random;
+  /** Where the nodes and the cluster write their events. @defaultValue no trace */
+  readonly trace?: TraceSink;
+}
+
 /**
  * A simulated MariaDB primary with replicas (the article's ds-master / ds-slave-N), on the
  * simulation's virtual clock. Server ids are 1 for the primary, 2.. for the replicas. Every pair
@@ -47,13 +60,13 @@ export class SimMysqlCluster {
   #primary: SimMysqlNode;
   readonly #links = new Map<string, Link>();
   readonly #linkOptions: { latencyMs: number; bandwidthBytesPerMs: number };
-  readonly #sim: Simulation;
+  readonly #clock: Clock;
   readonly #trace: TraceSink;
   readonly #semiSync: SemiSyncOptions | undefined;
 
-  constructor(sim: Simulation, options: SimMysqlClusterOptions = {}) {
-    this.#sim = sim;
-    this.#trace = sim.trace;
+  constructor(options: SimMysqlClusterOptions, ports: SimMysqlClusterPorts) {
+    this.#clock = ports.clock;
+    this.#trace = ports.trace ?? nullTraceSink;
     this.#semiSync = options.semiSync;
     const count = options.replicas ?? 2;
     if (!Number.isInteger(count) || count < 0)
@@ -80,19 +93,23 @@ export class SimMysqlCluster {
       ...(options.relayLogRecovery !== undefined ? { relayLogRecovery: options.relayLogRecovery } : {}),
       ...(options.gtidStrictMode !== undefined ? { gtidStrictMode: options.gtidStrictMode } : {}),
     });
-    const primary = new SimMysqlNode(sim.clock, sim.trace, network, {
-      ...base(options.names?.primary ?? 'ds-master', 1),
-      ...(options.semiSync !== undefined ? { semiSync: options.semiSync } : {}),
-    });
+    const nodePorts = { clock: this.#clock, trace: this.#trace, network };
+    const primary = new SimMysqlNode(
+      {
+        ...base(options.names?.primary ?? 'ds-master', 1),
+        ...(options.semiSync !== undefined ? { semiSync: options.semiSync } : {}),
+      },
+      nodePorts,
+    );
     const replicas: SimMysqlNode[] = [];
     for (let i = 0; i < count; i++) {
       const name = options.names?.replicas?.[i] ?? `ds-slave-${i}`;
       // Replicas carry the semi-sync settings for the day they are promoted, disabled until then.
       replicas.push(
-        new SimMysqlNode(sim.clock, sim.trace, network, {
-          ...base(name, i + 2),
-          semiSync: { ...options.semiSync, enabled: false },
-        }),
+        new SimMysqlNode(
+          { ...base(name, i + 2), semiSync: { ...options.semiSync, enabled: false } },
+          nodePorts,
+        ),
       );
     }
     this.#primary = primary;
@@ -121,7 +138,7 @@ export class SimMysqlCluster {
     const key = a.name < b.name ? `${a.name}|${b.name}` : `${b.name}|${a.name}`;
     let l = this.#links.get(key);
     if (l === undefined) {
-      l = new Link(this.#sim.clock, this.#linkOptions);
+      l = new Link(this.#clock, this.#linkOptions);
       this.#links.set(key, l);
     }
     return l;

@@ -1,4 +1,4 @@
-import { SqlError } from '../../src/ports/sql.ts';
+import { SqlError, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
 
 /**
  * The small MySQL dialect the simulated nodes understand, classified and translated to SQLite.
@@ -96,8 +96,30 @@ export function syntaxError(near: string, why = ''): SqlError {
 const ident = (s: string) => s.replace(/^[`"]|[`"]$/g, '');
 
 /** Classifies one statement and translates what SQLite must run. */
+/**
+ * Drops the comments before a statement's first keyword: `/* ... *\/` blocks (ShardingSphere's
+ * `SHARDINGSPHERE_HINT` rides in one), `-- ` and `#` lines. MariaDB ignores them ("Comment Syntax",
+ * MariaDB Knowledge Base); an executable comment (`/*! ... *\/`, `/*M! ... *\/`) is not a comment
+ * to MariaDB and is left in place, to be refused by the parser as before.
+ */
+export function stripLeadingComments(sql: string): string {
+  let s = sql.trimStart();
+  for (;;) {
+    if (s.startsWith('/*') && !s.startsWith('/*!') && !s.startsWith('/*M!')) {
+      const end = s.indexOf('*/', 2);
+      if (end < 0) return s;
+      s = s.slice(end + 2).trimStart();
+    } else if (/^(-- |--\n|#)/.test(s)) {
+      const nl = s.indexOf('\n');
+      s = nl < 0 ? '' : s.slice(nl + 1).trimStart();
+    } else {
+      return s;
+    }
+  }
+}
+
 export function parseStatement(input: string): Statement {
-  const sql = stripModifiers(input.trim().replace(/;\s*$/, ''));
+  const sql = stripModifiers(stripLeadingComments(input).trim().replace(/;\s*$/, ''));
   const upper = sql.toUpperCase().replace(/\s+/g, ' ');
   if (upper === 'BEGIN' || upper === 'BEGIN WORK' || upper.startsWith('START TRANSACTION'))
     return { kind: 'begin' };
@@ -317,98 +339,74 @@ const TYPE_MAP: ReadonlyArray<readonly [RegExp, string]> = [
   [/^(BLOB|VARBINARY\(\d+\)|BINARY\(\d+\))/i, 'BLOB'],
 ];
 
+/** A table definition while `parseCreateTable` reads it, part by part. */
+interface TableDraft {
+  readonly name: string;
+  readonly columns: string[];
+  primaryKey: string[];
+  readonly uniqueKeys: Map<string, string[]>;
+  readonly indexes: string[];
+  autoIncrement: string | undefined;
+  /** SQLite column definitions, one per column. */
+  readonly defs: string[];
+  /**
+   * Strict mode (STRICT_TRANS_TABLES, the server's default) refuses what SQLite would store:
+   * a string longer than VARCHAR(n) / CHAR(n) (1406) and a non-number in an integer column (1366).
+   */
+  readonly checks: string[];
+  /** The table's own collation is a _bin one. */
+  readonly binaryTable: boolean;
+}
+
 function parseCreateTable(sql: string): Statement {
   const m = /^CREATE TABLE (IF NOT EXISTS )?(`?\w+`?)\s*\(([\s\S]*)\)([^)]*)$/i.exec(sql);
   if (!m) throw syntaxError(sql, 'expected CREATE TABLE name (definitions) [table options]');
-  const name = ident(m[2]!);
-  const columns: string[] = [];
-  let primaryKey: string[] = [];
-  const uniqueKeys = new Map<string, string[]>();
-  const indexes: string[] = [];
-  let autoIncrement: string | undefined;
-  const defs: string[] = [];
-  // Strict mode (STRICT_TRANS_TABLES, the server's default) refuses what SQLite would store:
-  // a string longer than VARCHAR(n) / CHAR(n) (1406) and a non-number in an integer column (1366).
-  const checks: string[] = [];
-  const binaryTable = /\bCOLLATE\s*=?\s*\w+_bin\b/i.test(m[4] ?? '');
-  for (const part of splitTopLevel(m[3]!)) {
+  const name = ident(m[2] ?? '');
+  const t: TableDraft = {
+    name,
+    columns: [],
+    primaryKey: [],
+    uniqueKeys: new Map(),
+    indexes: [],
+    autoIncrement: undefined,
+    defs: [],
+    checks: [],
+    binaryTable: /\bCOLLATE\s*=?\s*\w+_bin\b/i.test(m[4] ?? ''),
+  };
+  for (const part of splitTopLevel(m[3] ?? '')) {
     let k = /^PRIMARY KEY\s*\(([^)]*)\)$/i.exec(part);
     if (k) {
-      primaryKey = columnList(k[1]!);
+      t.primaryKey = columnList(k[1] ?? '');
       continue;
     }
     k = /^(?:CONSTRAINT\s+\S+\s+)?UNIQUE(?:\s+(?:KEY|INDEX))?(?:\s+(`?\w+`?))?\s*\(([^)]*)\)$/i.exec(part);
     if (k) {
-      const cols = columnList(k[2]!);
-      uniqueKeys.set(k[1] ? ident(k[1]) : cols[0]!, cols);
+      const cols = columnList(k[2] ?? '');
+      t.uniqueKeys.set(k[1] ? ident(k[1]) : (cols[0] ?? ''), cols);
       continue;
     }
     k = /^(?:KEY|INDEX)\s+(`?\w+`?)\s*\(([^)]*)\)$/i.exec(part);
     if (k) {
-      indexes.push(
-        `CREATE INDEX "${name}__${ident(k[1]!)}" ON "${name}" (${columnList(k[2]!)
+      t.indexes.push(
+        `CREATE INDEX "${name}__${ident(k[1] ?? '')}" ON "${name}" (${columnList(k[2] ?? '')
           .map((c) => `"${c}"`)
           .join(', ')})`,
       );
       continue;
     }
-    k = /^(`?\w+`?)\s+(.*)$/s.exec(part);
-    if (!k) throw syntaxError(part, 'unrecognised column definition');
-    const col = ident(k[1]!);
-    let rest = k[2]!;
-    const type = TYPE_MAP.find(([re]) => re.test(rest));
-    if (!type) throw syntaxError(rest, `unsupported column type for ${col}`);
-    const length = /^(?:VARCHAR|CHAR)\((\d+)\)/i.exec(rest)?.[1];
-    const decimal = /^(?:DECIMAL|NUMERIC)\s*\((\d+)(?:,\s*(\d+))?\)/i.exec(rest);
-    // The server's default collations (utf8mb4_general_ci here, latin1_swedish_ci on the pair) are
-    // case-insensitive, in comparisons and in UNIQUE keys: 'a@x' and 'A@X' collide. SQLite's NOCASE
-    // folds ASCII letters only. A _bin collation (column or table) stays case-sensitive; JSON is
-    // utf8mb4_bin in MariaDB.
-    const text = /^(VARCHAR|CHAR|TINYTEXT|MEDIUMTEXT|LONGTEXT|TEXT)\b/i.test(rest);
-    const binary = /\bCOLLATE\s+\w+_bin\b|\bCHARACTER SET binary\b/i.test(rest) || binaryTable;
-    if (length !== undefined)
-      checks.push(`CONSTRAINT "hasim_len__${col}" CHECK (length("${col}") <= ${length})`);
-    rest = rest.replace(type[0], '').trim();
-    rest = rest
-      .replace(/\bUNSIGNED\b/gi, '')
-      .replace(/\bCOMMENT\s+'[^']*'/gi, '')
-      .replace(/\bCHARACTER SET \w+|\bCOLLATE \w+/gi, '');
-    if (/\bON UPDATE\b|\bCURRENT_TIMESTAMP\b|\bNOW\(\)/i.test(rest)) {
-      throw syntaxError(rest, `column ${col}: time defaults are not simulated; pass the time as a parameter`);
-    }
-    if (/\bAUTO_INCREMENT\b/i.test(rest)) {
-      autoIncrement = col;
-      rest = rest.replace(/\bAUTO_INCREMENT\b/i, '');
-    }
-    if (/\bPRIMARY KEY\b/i.test(rest)) {
-      primaryKey = [col];
-      rest = rest.replace(/\bPRIMARY KEY\b/i, '');
-    }
-    if (/\bUNIQUE(\s+KEY)?\b/i.test(rest)) {
-      uniqueKeys.set(col, [col]);
-      rest = rest.replace(/\bUNIQUE(\s+KEY)?\b/i, '');
-    }
-    if (type[1] === 'INT' && col !== autoIncrement) {
-      checks.push(`CONSTRAINT "hasim_int__${col}" CHECK (typeof("${col}") IN ('integer', 'real', 'null'))`);
-    }
-    columns.push(col);
-    const collate = text && !binary ? ' COLLATE NOCASE' : '';
-    // DECIMAL keeps its declared precision and scale (NUMERIC affinity in SQLite), so that reads
-    // can answer it as mysql2 does: a string with exactly `scale` decimals ('1.50').
-    const sqliteType =
-      type[1] === 'NUMERIC' ? `DECIMAL(${decimal?.[1] ?? 10},${decimal?.[2] ?? 0})` : type[1];
-    defs.push(`"${col}" ${sqliteType}${collate} ${rest.replace(/\s+/g, ' ').trim()}`.trim());
+    parseColumn(part, t);
   }
+  const { columns, primaryKey, uniqueKeys, autoIncrement } = t;
   if (autoIncrement !== undefined && !(primaryKey.length === 1 && primaryKey[0] === autoIncrement)) {
     throw syntaxError(sql, `AUTO_INCREMENT column ${autoIncrement} must be the single-column PRIMARY KEY`);
   }
   // SQLite's INTEGER PRIMARY KEY AUTOINCREMENT never reuses ids, like InnoDB's counter.
   // Other integer columns are declared INT, not INTEGER, so that SQLite does not turn a primary
   // key into a rowid alias that silently numbers NULLs; PK columns are NOT NULL as in MySQL.
-  const body = defs.map((d, i) => {
-    const col = columns[i]!;
+  const body = t.defs.map((d, i) => {
+    const col = columns[i];
     if (col === autoIncrement) return d.replace(/^("\w+") INT/, '$1 INTEGER PRIMARY KEY AUTOINCREMENT');
-    return primaryKey.includes(col) && !/NOT NULL/i.test(d) ? `${d} NOT NULL` : d;
+    return col !== undefined && primaryKey.includes(col) && !/NOT NULL/i.test(d) ? `${d} NOT NULL` : d;
   });
   if (primaryKey.length > 0 && autoIncrement === undefined) {
     body.push(`PRIMARY KEY (${primaryKey.map((c) => `"${c}"`).join(', ')})`);
@@ -416,12 +414,82 @@ function parseCreateTable(sql: string): Statement {
   for (const [key, cols] of uniqueKeys) {
     body.push(`CONSTRAINT "${key}" UNIQUE (${cols.map((c) => `"${c}"`).join(', ')})`);
   }
-  body.push(...checks);
+  body.push(...t.checks);
   const create = `CREATE TABLE ${m[1] ? 'IF NOT EXISTS ' : ''}"${name}" (${body.join(', ')})`;
   return {
     kind: 'createTable',
     table: name,
     ifNotExists: m[1] !== undefined,
-    spec: { name, columns, primaryKey, uniqueKeys, autoIncrement, sqlite: [create, ...indexes] },
+    spec: { name, columns, primaryKey, uniqueKeys, autoIncrement, sqlite: [create, ...t.indexes] },
   };
 }
+
+/** One column definition of a CREATE TABLE, added to the draft `t`. */
+function parseColumn(part: string, t: TableDraft): void {
+  const k = /^(`?\w+`?)\s+(.*)$/s.exec(part);
+  if (!k) throw syntaxError(part, 'unrecognised column definition');
+  const col = ident(k[1] ?? '');
+  let rest = k[2] ?? '';
+  const type = TYPE_MAP.find(([re]) => re.test(rest));
+  if (!type) throw syntaxError(rest, `unsupported column type for ${col}`);
+  const length = /^(?:VARCHAR|CHAR)\((\d+)\)/i.exec(rest)?.[1];
+  const decimal = /^(?:DECIMAL|NUMERIC)\s*\((\d+)(?:,\s*(\d+))?\)/i.exec(rest);
+  // The server's default collations (utf8mb4_general_ci here, latin1_swedish_ci on the pair) are
+  // case-insensitive, in comparisons and in UNIQUE keys: 'a@x' and 'A@X' collide. SQLite's NOCASE
+  // folds ASCII letters only. A _bin collation (column or table) stays case-sensitive; JSON is
+  // utf8mb4_bin in MariaDB.
+  const text = /^(VARCHAR|CHAR|TINYTEXT|MEDIUMTEXT|LONGTEXT|TEXT)\b/i.test(rest);
+  const binary = /\bCOLLATE\s+\w+_bin\b|\bCHARACTER SET binary\b/i.test(rest) || t.binaryTable;
+  if (length !== undefined)
+    t.checks.push(`CONSTRAINT "hasim_len__${col}" CHECK (length("${col}") <= ${length})`);
+  rest = rest.replace(type[0], '').trim();
+  rest = rest
+    .replace(/\bUNSIGNED\b/gi, '')
+    .replace(/\bCOMMENT\s+'[^']*'/gi, '')
+    .replace(/\bCHARACTER SET \w+|\bCOLLATE \w+/gi, '');
+  if (/\bON UPDATE\b|\bCURRENT_TIMESTAMP\b|\bNOW\(\)/i.test(rest)) {
+    throw syntaxError(rest, `column ${col}: time defaults are not simulated; pass the time as a parameter`);
+  }
+  if (/\bAUTO_INCREMENT\b/i.test(rest)) {
+    t.autoIncrement = col;
+    rest = rest.replace(/\bAUTO_INCREMENT\b/i, '');
+  }
+  if (/\bPRIMARY KEY\b/i.test(rest)) {
+    t.primaryKey = [col];
+    rest = rest.replace(/\bPRIMARY KEY\b/i, '');
+  }
+  if (/\bUNIQUE(\s+KEY)?\b/i.test(rest)) {
+    t.uniqueKeys.set(col, [col]);
+    rest = rest.replace(/\bUNIQUE(\s+KEY)?\b/i, '');
+  }
+  if (type[1] === 'INT' && col !== t.autoIncrement) {
+    t.checks.push(`CONSTRAINT "hasim_int__${col}" CHECK (typeof("${col}") IN ('integer', 'real', 'null'))`);
+  }
+  t.columns.push(col);
+  const collate = text && !binary ? ' COLLATE NOCASE' : '';
+  // DECIMAL keeps its declared precision and scale (NUMERIC affinity in SQLite), so that reads
+  // can answer it as mysql2 does: a string with exactly `scale` decimals ('1.50').
+  const sqliteType = type[1] === 'NUMERIC' ? `DECIMAL(${decimal?.[1] ?? 10},${decimal?.[2] ?? 0})` : type[1];
+  t.defs.push(`"${col}" ${sqliteType}${collate} ${rest.replace(/\s+/g, ' ').trim()}`.trim());
+}
+
+/** PRIMARY, then the UNIQUE keys as declared: the order InnoDB checks them in. */
+export function uniqueKeysInOrder(spec: TableSpec): (readonly string[])[] {
+  const keys: (readonly string[])[] = [];
+  if (spec.primaryKey.length > 0) keys.push(spec.primaryKey);
+  keys.push(...spec.uniqueKeys.values());
+  return keys;
+}
+
+/** Two rows hold the same values in every column of the table (NULL equals NULL). */
+export const sameRow = (spec: TableSpec, a: SqlRow, b: SqlRow) =>
+  spec.columns.every((c) => sameValue(a[c], b[c]));
+
+const sameValue = (a: SqlValue | undefined, b: SqlValue | undefined) =>
+  a === null || a === undefined || b === null || b === undefined
+    ? (a ?? null) === (b ?? null)
+    : String(a) === String(b);
+
+/** The same column list, in the same order. */
+export const sameColumns = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((c, i) => c === b[i]);

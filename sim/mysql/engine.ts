@@ -1,43 +1,23 @@
-import { createRequire } from 'node:module';
+import { present } from '../../src/assert.ts';
 import { SqlError, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
+import type { ReplEvent, RowChange } from './binlog.ts';
 import {
   type InsertRows,
   type ReplaceSpec,
-  syntaxError,
+  sameRow,
   type TableSpec,
+  uniqueKeysInOrder,
   type WriteStatement,
 } from './dialect.ts';
-
-// better-sqlite3 ships no types here; this is the part of its API the engine uses.
-interface SqliteStatement {
-  readonly reader: boolean;
-  columns(): { name: string; type: string | null }[];
-  all(...params: unknown[]): Record<string, unknown>[];
-  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
-}
-interface SqliteDatabase {
-  prepare(sql: string): SqliteStatement;
-  exec(sql: string): void;
-  function(
-    name: string,
-    options: { deterministic: boolean; varargs?: boolean },
-    fn: (...args: unknown[]) => unknown,
-  ): void;
-  readonly inTransaction: boolean;
-}
-type SqliteConstructor = new (filename: string) => SqliteDatabase;
-const Database = createRequire(import.meta.url)('better-sqlite3') as SqliteConstructor;
-
-/** One row change in a row-based binlog event (MariaDB Write_rows / Update_rows / Delete_rows). */
-export type RowChange =
-  | { readonly op: 'write'; readonly table: string; readonly after: SqlRow }
-  | { readonly op: 'update'; readonly table: string; readonly before: SqlRow; readonly after: SqlRow }
-  | { readonly op: 'delete'; readonly table: string; readonly before: SqlRow };
-
-/** A binlog event of a group: row changes, or a DDL statement (a Query event, re-executed). */
-export type ReplEvent =
-  | { readonly kind: 'rows'; readonly change: RowChange }
-  | { readonly kind: 'ddl'; readonly sql: string; readonly table: string; readonly spec?: TableSpec };
+import {
+  bind,
+  Database,
+  formatDatetime,
+  type SqliteDatabase,
+  type SqliteStatement,
+  triggers,
+} from './sqlite.ts';
+import { noSuchTable, translateSqliteError } from './sqlite-errors.ts';
 
 /** What one statement did, for the session and the binlog. */
 export interface ExecResult {
@@ -58,6 +38,34 @@ export interface EngineHost {
 }
 
 /**
+ * What the capture triggers record while one write statement runs: created by `write` for each
+ * statement and dropped when it ends, so nothing of one statement leaks into the next.
+ */
+class StatementCapture {
+  /** The statement's row changes in the order SQLite made them: its row-based binlog images. */
+  readonly changes: RowChange[] = [];
+  /**
+   * Whether the row SQLite is inserting draws a generated AUTO_INCREMENT id (SQLite shows
+   * NEW.rowid as -1 in a BEFORE INSERT trigger when it will generate it).
+   */
+  drawing = false;
+  /** The AUTO_INCREMENT ids the statement generated, in order. */
+  readonly generated: number[] = [];
+  /** The AUTO_INCREMENT value of each row SQLite tried to insert, in order (-1 = to be generated). */
+  readonly insertAttempts: { id: number; inserted: boolean }[] = [];
+  /** Rows the statement tried to update (its matched rows, skipped ones included). */
+  updateAttempts = 0;
+}
+
+/** What a REPLACE has done so far, row by row. */
+interface ReplaceTally {
+  inserted: number;
+  replaced: number;
+  firstGenerated: number | undefined;
+  lastAuto: number | undefined;
+}
+
+/**
  * A node's storage: one in-memory SQLite database holding the node's real data, plus table
  * metadata. Row images are captured with triggers calling a JS function, so that a write statement
  * yields its row changes for the row-based binlog (binlog_format=ROW), and replicas apply row
@@ -67,19 +75,12 @@ export class Engine {
   readonly #db: SqliteDatabase;
   readonly #tables = new Map<string, TableSpec>();
   readonly #database: string;
-  #capture: RowChange[] | null = null;
+  /** What the triggers record for the running write statement; null between statements. */
+  #capture: StatementCapture | null = null;
+  /** The last row SQLite tried to write, per table (names the value in a duplicate-key error). */
   readonly #attempts = new Map<string, SqlRow>();
-  // Whether the last row SQLite tried to insert draws a generated AUTO_INCREMENT id (SQLite shows
-  // NEW.rowid as -1 in a BEFORE INSERT trigger when it will generate it), and the ids so drawn
-  // by the running statement.
-  #drawing = false;
-  #generated: number[] = [];
-  // The AUTO_INCREMENT value of each row SQLite tried to insert in the running statement, in
-  // order (-1 = to be generated), and each table's counter floor: the InnoDB counter the node has
-  // advanced past, kept outside SQLite so that rolled-back statements and transactions keep it.
-  #insertAttempts: { id: number; inserted: boolean }[] = [];
-  // Rows the running statement tried to update (its matched rows, skipped ones included).
-  #updateAttempts = 0;
+  // Each table's AUTO_INCREMENT floor: the InnoDB counter the node has advanced past, kept outside
+  // SQLite so that rolled-back statements and transactions keep it.
   readonly #autoFloor = new Map<string, number>();
   readonly #stmts = new Map<string, SqliteStatement>();
 
@@ -87,19 +88,21 @@ export class Engine {
     this.#database = database;
     this.#db = new Database(':memory:');
     this.#db.function('__hasim_row', { deterministic: false }, (table, op, before, after) => {
-      if (this.#capture === null) return null;
+      const cap = this.#capture;
+      if (cap === null) return null;
       const t = String(table);
-      const b = before === null ? undefined : (JSON.parse(String(before)) as SqlRow);
-      const a = after === null ? undefined : (JSON.parse(String(after)) as SqlRow);
+      const image = (json: unknown) => JSON.parse(String(json)) as SqlRow;
       if (op === 'write') {
-        this.#capture.push({ op: 'write', table: t, after: a! });
+        const a = image(after);
+        cap.changes.push({ op: 'write', table: t, after: a });
         const auto = this.#tables.get(t)?.autoIncrement;
-        if (this.#drawing && auto !== undefined) this.#generated.push(Number(a![auto]));
-        this.#drawing = false;
-        const attempt = this.#insertAttempts.at(-1);
+        if (cap.drawing && auto !== undefined) cap.generated.push(Number(a[auto]));
+        cap.drawing = false;
+        const attempt = cap.insertAttempts.at(-1);
         if (attempt !== undefined) attempt.inserted = true;
-      } else if (op === 'update') this.#capture.push({ op: 'update', table: t, before: b!, after: a! });
-      else this.#capture.push({ op: 'delete', table: t, before: b! });
+      } else if (op === 'update')
+        cap.changes.push({ op: 'update', table: t, before: image(before), after: image(after) });
+      else cap.changes.push({ op: 'delete', table: t, before: image(before) });
       return null;
     });
     // Remembers the last row SQLite tried to write, so a duplicate-key error can name the value
@@ -107,11 +110,13 @@ export class Engine {
     this.#db.function('__hasim_attempt', { deterministic: false }, (table, row, op) => {
       const attempt = JSON.parse(String(row)) as SqlRow;
       this.#attempts.set(String(table), attempt);
-      if (op === 'update') this.#updateAttempts++;
+      const cap = this.#capture;
+      if (cap === null) return null;
+      if (op === 'update') cap.updateAttempts++;
       if (op === 'insert') {
         const auto = this.#tables.get(String(table))?.autoIncrement;
-        this.#drawing = auto !== undefined && attempt[auto] === -1;
-        if (auto !== undefined) this.#insertAttempts.push({ id: Number(attempt[auto]), inserted: false });
+        cap.drawing = auto !== undefined && attempt[auto] === -1;
+        if (auto !== undefined) cap.insertAttempts.push({ id: Number(attempt[auto]), inserted: false });
       }
       return null;
     });
@@ -167,33 +172,32 @@ export class Engine {
     const { sql, table, replace } = st;
     const spec = this.#tables.get(table);
     if (spec === undefined) throw noSuchTable(this.#database, table);
-    const captured: RowChange[] = [];
-    this.#capture = captured;
-    this.#generated = [];
-    this.#insertAttempts = [];
-    this.#updateAttempts = 0;
+    const cap = new StatementCapture();
+    const captured = cap.changes;
+    this.#capture = cap;
     const counter = spec.autoIncrement === undefined ? 0 : this.#raiseCounter(spec);
     try {
-      if (replace !== undefined) return this.#replace(spec, replace, params, captured);
+      if (replace !== undefined) return this.#replace(spec, replace, params, cap);
+      const rows = st.rows;
       const rowwise =
-        st.rows !== undefined &&
-        (st.rows.update !== undefined || (st.rows.ignore && spec.autoIncrement !== undefined));
+        rows !== undefined &&
+        (rows.update !== undefined || (rows.ignore && spec.autoIncrement !== undefined));
       const info = rowwise
-        ? this.#insertRows(spec, st.rows!, params)
+        ? this.#insertRows(spec, rows, params)
         : this.#guard(sql, () => this.#prepare(sql).run(...bind(params)), table);
       // A row updated to its current values is not changed, so not logged (InnoDB answers
       // HA_ERR_RECORD_IS_THE_SAME; verified: a no-op UPDATE writes no GTID on 10.11.19).
       const changes = captured.filter((c) => c.op !== 'update' || !sameRow(spec, c.before, c.after));
       if (!/^\s*INSERT/i.test(sql)) {
         // UPDATE IGNORE: a row skipped for a duplicate key still counts as matched (CLIENT_FOUND_ROWS).
-        const affectedRows = /^UPDATE OR IGNORE\b/i.test(sql) ? this.#updateAttempts : info.changes;
+        const affectedRows = /^UPDATE OR IGNORE\b/i.test(sql) ? cap.updateAttempts : info.changes;
         return { rows: [], affectedRows, insertId: undefined, generatedId: undefined, changes };
       }
       // INSERT (… ON DUPLICATE KEY UPDATE), sql_insert.cc write_record: 1 per row inserted, 2 per
       // row updated, and, as mysql2 connects with CLIENT_FOUND_ROWS, 1 per row left unchanged.
       const unchanged = captured.length - changes.length;
       const affectedRows = changes.reduce((n, c) => n + (c.op === 'update' ? 2 : 1), unchanged);
-      const generatedId = this.#generated[0];
+      const generatedId = cap.generated[0];
       // mysql_insert: the first generated id, else the AUTO_INCREMENT value of the last row
       // written (0, i.e. none, when nothing was written).
       // The value is the one in the record of the last row PROCESSED (next_number_field), so an
@@ -212,7 +216,7 @@ export class Engine {
       return { rows: [], affectedRows, insertId, generatedId, changes };
     } finally {
       this.#capture = null;
-      if (spec.autoIncrement !== undefined) this.#reserve(spec, counter, st.tuples);
+      if (spec.autoIncrement !== undefined) this.#reserve(spec, counter, st.tuples, cap.insertAttempts);
     }
   }
 
@@ -226,8 +230,7 @@ export class Engine {
     generated: boolean,
   ): { at: number; old: SqlRow; key: readonly string[] } | undefined {
     const keys = uniqueKeysInOrder(spec);
-    for (let k = 0; k < keys.length; k++) {
-      const kcols = keys[k]!;
+    for (const [k, kcols] of keys.entries()) {
       // A generated id collides with nothing; NULL never collides in a UNIQUE key.
       if (generated && spec.autoIncrement !== undefined && kcols.includes(spec.autoIncrement)) continue;
       if (kcols.some((c) => row[c] === null || row[c] === undefined)) continue;
@@ -279,7 +282,7 @@ export class Engine {
       } catch (error) {
         if (!odku || !(error instanceof SqlError) || error.errno !== 1062) throw error;
       }
-      const attempt = this.#attempts.get(spec.name)!;
+      const attempt = present(this.#attempts.get(spec.name), 'the attempted row of a duplicate');
       const hit = this.#collision(spec, attempt, generated);
       if (hit === undefined)
         throw new SqlError(1105, 'HY000', 'Unknown error (hasim: duplicate key without a colliding row)');
@@ -319,10 +322,15 @@ export class Engine {
    * back, not by a failed statement nor by a rollback. Observed on 10.11.19: after
    * `(5, …), (NULL, …)` the next id is 8; after `INSERT IGNORE (a) VALUES (1), (1), (2)` it is 4.
    */
-  #reserve(spec: TableSpec, start: number, tuples: number | undefined): void {
+  #reserve(
+    spec: TableSpec,
+    start: number,
+    tuples: number | undefined,
+    attempts: readonly { id: number; inserted: boolean }[],
+  ): void {
     let counter = start;
     let first: number | undefined;
-    for (const { id, inserted } of this.#insertAttempts) {
+    for (const { id, inserted } of attempts) {
       if (id === -1) {
         counter++;
         first ??= counter;
@@ -354,7 +362,12 @@ export class Engine {
    * for a plain replace, 1 for an identical one, 3 when the row collides on two keys (verified on
    * 10.11.19 with SHOW BINLOG EVENTS, binlog_format=ROW).
    */
-  #replace(spec: TableSpec, rep: ReplaceSpec, params: readonly SqlValue[], capture: RowChange[]): ExecResult {
+  #replace(
+    spec: TableSpec,
+    rep: ReplaceSpec,
+    params: readonly SqlValue[],
+    cap: StatementCapture,
+  ): ExecResult {
     const cols = rep.columns ?? spec.columns;
     for (const c of cols) {
       if (!spec.columns.includes(c))
@@ -367,82 +380,97 @@ export class Engine {
     );
     const insertSql = `INSERT INTO "${spec.name}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
     const insert = this.#guard(insertSql, () => this.#prepare(insertSql));
-    const keys = uniqueKeysInOrder(spec);
-    const auto = spec.autoIncrement;
-    let inserted = 0;
-    let replaced = 0;
-    let firstGenerated: number | undefined;
-    let lastAuto: number | undefined;
+    const tally: ReplaceTally = { inserted: 0, replaced: 0, firstGenerated: undefined, lastAuto: undefined };
     tuples.forEach((values, i) => {
       // MariaDB ER_WRONG_VALUE_COUNT_ON_ROW.
       if (values.length !== cols.length) {
         throw new SqlError(1136, '21S01', `Column count doesn't match value count at row ${i + 1}`);
       }
-      // A retried row keeps the id it drew: only its first insert attempt counts for the counter.
-      const attemptsMark = this.#insertAttempts.length;
-      const keepFirstAttempt = () => {
-        const retries = this.#insertAttempts.splice(attemptsMark + 1);
-        const first = this.#insertAttempts[attemptsMark];
-        if (first !== undefined && retries.some((r) => r.inserted)) first.inserted = true;
-      };
-      const autoAt = auto === undefined ? -1 : cols.indexOf(auto);
-      const generated = auto !== undefined && (autoAt < 0 || values[autoAt] === null);
-      const run = () => {
-        const info = this.#guard(insertSql, () => insert.run(...values), spec.name);
-        inserted++;
-        if (auto !== undefined) {
-          lastAuto = Number(info.lastInsertRowid);
-          if (generated) firstGenerated ??= lastAuto;
-        }
-      };
-      for (;;) {
-        try {
-          run();
-          keepFirstAttempt();
-          return;
-        } catch (error) {
-          if (!(error instanceof SqlError) || error.errno !== 1062) throw error;
-          const attempt = this.#attempts.get(spec.name)!;
-          const hit = this.#collision(spec, attempt, generated);
-          if (hit === undefined) throw error;
-          const { at, old } = hit;
-          if (at < keys.length - 1) {
-            this.#applyChange({ op: 'delete', table: spec.name, before: old });
-            replaced++;
-            continue;
-          }
-          if (!generated && sameRow(spec, old, attempt)) {
-            // HA_ERR_RECORD_IS_THE_SAME: counted as inserted, nothing changed, nothing logged.
-            inserted++;
-            if (auto !== undefined) lastAuto = Number(old[auto]);
-            keepFirstAttempt();
-            return;
-          }
-          // The update is done as delete + insert (so that a generated id is drawn as InnoDB
-          // does) and logged as the single Update_rows image MariaDB writes.
-          const mark = capture.length;
-          this.#applyChange({ op: 'delete', table: spec.name, before: old });
-          run();
-          replaced++;
-          const after = capture[mark + 1];
-          if (after?.op === 'write') {
-            capture.splice(mark, 2, { op: 'update', table: spec.name, before: old, after: after.after });
-          }
-          keepFirstAttempt();
-          return;
-        }
-      }
+      this.#replaceRow(spec, cols, values, { sql: insertSql, stmt: insert }, cap, tally);
     });
     // sql_insert.cc mysql_insert: the first generated id, else the last row's AUTO_INCREMENT value.
+    const { inserted, replaced, firstGenerated, lastAuto } = tally;
     const insertId =
-      auto === undefined ? undefined : (firstGenerated ?? (inserted > 0 ? lastAuto : undefined));
+      spec.autoIncrement === undefined
+        ? undefined
+        : (firstGenerated ?? (inserted > 0 ? lastAuto : undefined));
     return {
       rows: [],
       affectedRows: inserted + replaced,
       insertId,
       generatedId: firstGenerated,
-      changes: capture,
+      changes: cap.changes,
     };
+  }
+
+  /** One row of a REPLACE: insert, or resolve its collisions as write_record does (see `#replace`). */
+  #replaceRow(
+    spec: TableSpec,
+    cols: readonly string[],
+    values: unknown[],
+    insert: { readonly sql: string; readonly stmt: SqliteStatement },
+    cap: StatementCapture,
+    tally: ReplaceTally,
+  ): void {
+    const keys = uniqueKeysInOrder(spec);
+    const auto = spec.autoIncrement;
+    // A retried row keeps the id it drew: only its first insert attempt counts for the counter.
+    const attempts = cap.insertAttempts;
+    const attemptsMark = attempts.length;
+    const keepFirstAttempt = () => {
+      const retries = attempts.splice(attemptsMark + 1);
+      const first = attempts[attemptsMark];
+      if (first !== undefined && retries.some((r) => r.inserted)) first.inserted = true;
+    };
+    const autoAt = auto === undefined ? -1 : cols.indexOf(auto);
+    const generated = auto !== undefined && (autoAt < 0 || values[autoAt] === null);
+    const run = () => {
+      const info = this.#guard(insert.sql, () => insert.stmt.run(...values), spec.name);
+      tally.inserted++;
+      if (auto !== undefined) {
+        tally.lastAuto = Number(info.lastInsertRowid);
+        if (generated) tally.firstGenerated ??= tally.lastAuto;
+      }
+    };
+    for (;;) {
+      try {
+        run();
+        keepFirstAttempt();
+        return;
+      } catch (error) {
+        if (!(error instanceof SqlError) || error.errno !== 1062) throw error;
+        const attempt = present(this.#attempts.get(spec.name), 'the attempted row of a duplicate');
+        const hit = this.#collision(spec, attempt, generated);
+        if (hit === undefined) throw error;
+        const { at, old } = hit;
+        if (at < keys.length - 1) {
+          // A unique key follows the colliding one: delete the old row and retry the insert.
+          this.#applyChange({ op: 'delete', table: spec.name, before: old });
+          tally.replaced++;
+          continue;
+        }
+        if (!generated && sameRow(spec, old, attempt)) {
+          // HA_ERR_RECORD_IS_THE_SAME: counted as inserted, nothing changed, nothing logged.
+          tally.inserted++;
+          if (auto !== undefined) tally.lastAuto = Number(old[auto]);
+          keepFirstAttempt();
+          return;
+        }
+        // The update is done as delete + insert (so that a generated id is drawn as InnoDB
+        // does) and logged as the single Update_rows image MariaDB writes.
+        const capture = cap.changes;
+        const mark = capture.length;
+        this.#applyChange({ op: 'delete', table: spec.name, before: old });
+        run();
+        tally.replaced++;
+        const after = capture[mark + 1];
+        if (after?.op === 'write') {
+          capture.splice(mark, 2, { op: 'update', table: spec.name, before: old, after: after.after });
+        }
+        keepFirstAttempt();
+        return;
+      }
+    }
   }
 
   /**
@@ -549,156 +577,16 @@ export class Engine {
     return stmt;
   }
 
-  // Maps SQLite errors to the MariaDB errors a client of the real server would get.
+  // Runs `fn`, turning a SQLite error into the MariaDB error a client of the real server would get.
   #guard<T>(sql: string, fn: () => T, table?: string): T {
     try {
       return fn();
     } catch (error) {
       if (error instanceof SqlError) throw error;
-      const e = error as { code?: string; message?: string };
-      const msg = e.message ?? String(error);
-      if (e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        throw this.#duplicate(msg, table);
-      }
-      if (e.code === 'SQLITE_CONSTRAINT_CHECK' || e.code === 'SQLITE_MISMATCH') {
-        const spec = table === undefined ? undefined : this.#tables.get(table);
-        const check = /CHECK constraint failed: hasim_(len|int)__(\w+)/.exec(msg);
-        const col = check?.[2] ?? spec?.autoIncrement;
-        // The row number counts the rows the statement already wrote (sql_class.cc current_row_for_warning).
-        const row = (this.#capture?.length ?? 0) + 1;
-        if (check?.[1] === 'len') {
-          throw new SqlError(1406, '22001', `Data too long for column '${col}' at row ${row}`);
-        }
-        if (spec !== undefined && col !== undefined) {
-          const value = String(this.#attempts.get(spec.name)?.[col] ?? '');
-          throw new SqlError(
-            1366,
-            '22007',
-            `Incorrect integer value: '${value}' for column \`${this.#database}\`.\`${spec.name}\`.\`${col}\` at row ${row}`,
-          );
-        }
-      }
-      if (e.code === 'SQLITE_CONSTRAINT_NOTNULL') {
-        const col = /NOT NULL constraint failed: \w+\.(\w+)/.exec(msg)?.[1] ?? '?';
-        // Strict mode (STRICT_TRANS_TABLES, the server default): a NOT NULL column without a
-        // default that the INSERT leaves out is ER_NO_DEFAULT_FOR_FIELD, not ER_BAD_NULL_ERROR.
-        const list = /^\s*(?:INSERT|REPLACE)\b[^(]*\(([^)]*)\)\s*VALUES?\b/i.exec(sql)?.[1];
-        if (list !== undefined && !list.split(',').some((c) => c.trim().replace(/[`"]/g, '') === col)) {
-          throw new SqlError(1364, 'HY000', `Field '${col}' doesn't have a default value`);
-        }
-        throw new SqlError(1048, '23000', `Column '${col}' cannot be null`);
-      }
-      let m = /no such table: (\w+)/.exec(msg);
-      if (m) throw noSuchTable(this.#database, m[1]!);
-      m = /no such column: ([\w.]+)/.exec(msg);
-      if (m) throw new SqlError(1054, '42S22', `Unknown column '${m[1]}' in '${columnContext(sql, m[1]!)}'`);
-      m = /cannot join using column (\w+)/.exec(msg);
-      if (m) throw new SqlError(1054, '42S22', `Unknown column '${m[1]}' in 'FROM'`);
-      m = /has no column named (\w+)/.exec(msg);
-      if (m) throw new SqlError(1054, '42S22', `Unknown column '${m[1]}' in 'INSERT INTO'`);
-      // ER_WRONG_VALUE_COUNT_ON_ROW; SQLite checks the first tuple against the column list.
-      if (/\d+ values for \d+ columns/.test(msg)) {
-        throw new SqlError(1136, '21S01', "Column count doesn't match value count at row 1");
-      }
-      if (/syntax error|incomplete input/.test(msg)) throw syntaxError(sql, msg);
-      m = /no such function: (\w+)/.exec(msg);
-      if (m) throw syntaxError(sql, `function ${m[1]} is not simulated`);
-      throw new SqlError(1105, 'HY000', `Unknown error (hasim: SQLite said ${msg})`);
+      // The row number counts the rows the statement already wrote (sql_class.cc current_row_for_warning).
+      const row = (this.#capture?.changes.length ?? 0) + 1;
+      const state = { database: this.#database, tables: this.#tables, attempts: this.#attempts, row };
+      throw translateSqliteError(error, sql, table, state);
     }
   }
-
-  #duplicate(msg: string, table: string | undefined): SqlError {
-    const cols = (/constraint failed: (.*)$/.exec(msg)?.[1] ?? '')
-      .split(', ')
-      .map((c) => c.split('.')[1] ?? c);
-    const tableName = table ?? /constraint failed: (\w+)\./.exec(msg)?.[1] ?? '';
-    const spec = this.#tables.get(tableName);
-    let key = 'PRIMARY';
-    if (spec !== undefined && !sameColumns(spec.primaryKey, cols)) {
-      for (const [name, kcols] of spec.uniqueKeys) if (sameColumns(kcols, cols)) key = name;
-    }
-    const row = this.#attempts.get(tableName);
-    // MariaDB joins the values of a multi-column key with '-' (key_unpack).
-    const value = row === undefined ? '' : cols.map((c) => String(row[c] ?? 'NULL')).join('-');
-    return new SqlError(1062, '23000', `Duplicate entry '${value}' for key '${key}'`);
-  }
-}
-
-/** PRIMARY, then the UNIQUE keys as declared: the order InnoDB checks them in. */
-function uniqueKeysInOrder(spec: TableSpec): (readonly string[])[] {
-  const keys: (readonly string[])[] = [];
-  if (spec.primaryKey.length > 0) keys.push(spec.primaryKey);
-  keys.push(...spec.uniqueKeys.values());
-  return keys;
-}
-
-const sameRow = (spec: TableSpec, a: SqlRow, b: SqlRow) => spec.columns.every((c) => sameValue(a[c], b[c]));
-
-const sameValue = (a: SqlValue | undefined, b: SqlValue | undefined) =>
-  a === null || a === undefined || b === null || b === undefined
-    ? (a ?? null) === (b ?? null)
-    : String(a) === String(b);
-
-const sameColumns = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((c, i) => c === b[i]);
-
-/**
- * The clause MariaDB 10.11 names in ER_BAD_FIELD_ERROR ("Unknown column 'x' in 'WHERE'"): the
- * clause of the column's first mention (all observed on 10.11.19: 'SELECT', 'FROM' (JOIN … USING),
- * 'ON', 'WHERE', 'GROUP BY', 'HAVING', 'ORDER BY', 'SET', 'VALUES'; an INSERT column list is
- * 'INSERT INTO').
- */
-function columnContext(sql: string, column: string): string {
-  const name = column.split('.').at(-1)!;
-  const at = new RegExp(`\\b${name}\\b`, 'i').exec(sql)?.index ?? 0;
-  const clauses = /\b(SELECT|FROM|WHERE|GROUP BY|HAVING|ORDER BY|SET|ON|VALUES)\b/gi;
-  let clause = 'field list';
-  for (let k = clauses.exec(sql); k !== null && k.index < at; k = clauses.exec(sql)) {
-    clause = k[1]!.toUpperCase().replace(/\s+/g, ' ');
-  }
-  return clause;
-}
-
-function noSuchTable(database: string, table: string): SqlError {
-  return new SqlError(1146, '42S02', `Table '${database}.${table}' doesn't exist`);
-}
-
-function triggers(spec: TableSpec): string {
-  const obj = (alias: string) =>
-    `json_object(${spec.columns.map((c) => `'${c}', ${alias}."${c}"`).join(', ')})`;
-  const t = spec.name;
-  return [
-    `CREATE TRIGGER "${t}__bi" BEFORE INSERT ON "${t}" BEGIN SELECT __hasim_attempt('${t}', ${obj('NEW')}, 'insert'); END;`,
-    `CREATE TRIGGER "${t}__bu" BEFORE UPDATE ON "${t}" BEGIN SELECT __hasim_attempt('${t}', ${obj('NEW')}, 'update'); END;`,
-    `CREATE TRIGGER "${t}__ai" AFTER INSERT ON "${t}" BEGIN SELECT __hasim_row('${t}', 'write', NULL, ${obj('NEW')}); END;`,
-    `CREATE TRIGGER "${t}__au" AFTER UPDATE ON "${t}" BEGIN SELECT __hasim_row('${t}', 'update', ${obj('OLD')}, ${obj('NEW')}); END;`,
-    `CREATE TRIGGER "${t}__ad" AFTER DELETE ON "${t}" BEGIN SELECT __hasim_row('${t}', 'delete', ${obj('OLD')}, NULL); END;`,
-  ].join('\n');
-}
-
-function bind(params: readonly SqlValue[]): unknown[] {
-  return params.map((p) =>
-    typeof p === 'boolean' ? (p ? 1 : 0) : p instanceof Uint8Array ? Buffer.from(p) : p,
-  );
-}
-
-/** 'YYYY-MM-DD HH:MM:SS' for a virtual-clock time (ms from the Unix epoch 0). */
-export function formatDatetime(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  const days = Math.floor(s / 86400);
-  const rem = s - days * 86400;
-  // Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil inverse).
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const mo = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (mo <= 2 ? 1 : 0);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${y}-${p(mo)}-${p(d)} ${p(Math.floor(rem / 3600))}:${p(Math.floor((rem % 3600) / 60))}:${p(rem % 60)}`;
 }

@@ -1,20 +1,21 @@
 // The simulated replicating MySQL/MariaDB: explicit named exports only.
-export type { SimMysqlClusterOptions } from './cluster.ts';
+
+export type { BinlogGroup, ReplEvent, RowChange } from './binlog.ts';
+export type { SimMysqlClusterOptions, SimMysqlClusterPorts } from './cluster.ts';
 export { SimMysqlCluster } from './cluster.ts';
 export type { TableSpec } from './dialect.ts';
-export type { ReplEvent, RowChange } from './engine.ts';
 export type { Gtid, GtidPos } from './gtid.ts';
 export { formatGtid, formatPos, parsePos } from './gtid.ts';
 export type { LinkOptions } from './link.ts';
 export { Link } from './link.ts';
+export { SimMysqlNode } from './node.ts';
 export type {
-  BinlogGroup,
-  NodeStatus,
+  MysqlNetwork,
   PromoteOptions,
   RestartOptions,
-  SemiSyncOptions,
-  SemiSyncWaitPoint,
   SimMysqlNodeOptions,
-  UseGtid,
-} from './node.ts';
-export { SimMysqlNode } from './node.ts';
+  SimMysqlNodePorts,
+} from './options.ts';
+export type { UseGtid } from './replica-channel.ts';
+export type { SemiSyncOptions, SemiSyncWaitPoint } from './semi-sync-master.ts';
+export type { NodeStatus } from './status.ts';

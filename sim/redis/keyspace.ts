@@ -4,6 +4,7 @@
 // expiries turned into absolute PEXPIREAT / SET ... PXAT, src/expire.c + src/t_string.c; expired
 // keys as DEL, src/db.c deleteExpiredKeyAndPropagate).
 import {
+  arg,
   ERR_HASH_NOT_INTEGER,
   ERR_INCR_OVERFLOW,
   ERR_MIN_MAX_FLOAT,
@@ -65,28 +66,32 @@ const ALL_KEYS: KeySpec = { first: 1, last: -1, step: 1 };
 
 /** The keyspace of one simulated node (database 0 only). */
 export class Keyspace {
-  private readonly data = new Map<string, RedisValue>();
-  private readonly expires = new Map<string, number>();
+  readonly #data = new Map<string, RedisValue>();
+  readonly #expires = new Map<string, number>();
   /** Effects of the current command, in propagation form; drained by the node. */
   effects: string[][] = [];
   /** While applying the master's stream, keys are never expired (src/db.c expireIfNeeded). */
   applyingReplication = false;
 
-  constructor(private readonly context: KeyspaceContext) {}
+  readonly #context: KeyspaceContext;
+
+  constructor(context: KeyspaceContext) {
+    this.#context = context;
+  }
 
   /** Looks a key up, expiring it first if its time has passed (Redis: expired when now > when). */
   lookup(key: string): RedisValue | undefined {
-    const at = this.expires.get(key);
-    if (at !== undefined && this.context.now() > at && !this.applyingReplication) {
-      if (this.context.isReplica()) return undefined;
-      this.remove(key);
+    const at = this.#expires.get(key);
+    if (at !== undefined && this.#context.now() > at && !this.applyingReplication) {
+      if (this.#context.isReplica()) return undefined;
+      this.#remove(key);
       this.effects.push(['DEL', key]);
       return undefined;
     }
-    return this.data.get(key);
+    return this.#data.get(key);
   }
 
-  private lookupType<T extends RedisValue['type']>(
+  #lookupType<T extends RedisValue['type']>(
     key: string,
     type: T,
   ): Extract<RedisValue, { type: T }> | undefined {
@@ -96,22 +101,22 @@ export class Keyspace {
     return value as Extract<RedisValue, { type: T }>;
   }
 
-  private remove(key: string): boolean {
-    this.expires.delete(key);
-    return this.data.delete(key);
+  #remove(key: string): boolean {
+    this.#expires.delete(key);
+    return this.#data.delete(key);
   }
 
-  private write(key: string, value: RedisValue, keepTtl = false): void {
-    this.data.set(key, value);
-    if (!keepTtl) this.expires.delete(key);
+  #write(key: string, value: RedisValue, keepTtl = false): void {
+    this.#data.set(key, value);
+    if (!keepTtl) this.#expires.delete(key);
   }
 
   /** Keys not yet expired (what DBSIZE reports once Redis's active expiry has reclaimed the rest). */
   size(): number {
     let n = 0;
-    const now = this.context.now();
-    for (const key of this.data.keys()) {
-      const at = this.expires.get(key);
+    const now = this.#context.now();
+    for (const key of this.#data.keys()) {
+      const at = this.#expires.get(key);
       if (at === undefined || now <= at) n++;
     }
     return n;
@@ -119,10 +124,10 @@ export class Keyspace {
 
   /** Every key, value and expiry (deep copy), for a replica's full resync. */
   snapshot(): SnapshotEntry[] {
-    return [...this.data].map(([key, value]) => ({
+    return [...this.#data].map(([key, value]) => ({
       key,
       value: cloneValue(value),
-      expireAtMs: this.expires.get(key),
+      expireAtMs: this.#expires.get(key),
     }));
   }
 
@@ -130,62 +135,60 @@ export class Keyspace {
   load(entries: readonly SnapshotEntry[]): void {
     this.flush();
     for (const e of entries) {
-      this.data.set(e.key, cloneValue(e.value));
-      if (e.expireAtMs !== undefined) this.expires.set(e.key, e.expireAtMs);
+      this.#data.set(e.key, cloneValue(e.value));
+      if (e.expireAtMs !== undefined) this.#expires.set(e.key, e.expireAtMs);
     }
   }
 
   /** Drops every key. */
   flush(): void {
-    this.data.clear();
-    this.expires.clear();
+    this.#data.clear();
+    this.#expires.clear();
   }
 
   /** Keys (live or logically expired) in insertion order; for cluster slot bookkeeping. */
   keys(): IterableIterator<string> {
-    return this.data.keys();
+    return this.#data.keys();
   }
 
   // --- strings -------------------------------------------------------------------------------
 
   get(key: string): Reply {
-    return this.lookupType(key, 'string')?.value ?? null;
+    return this.#lookupType(key, 'string')?.value ?? null;
   }
 
   /** src/t_string.c setCommand + parseExtendedStringArgumentsOrReply. */
   set(args: readonly string[]): Reply {
-    const key = args[1] as string;
-    const value = args[2] as string;
+    const key = arg(args, 1);
+    const value = arg(args, 2);
     let nx = false;
     let xx = false;
     let get = false;
     let keepTtl = false;
-    let expireUnit: 'EX' | 'PX' | 'EXAT' | 'PXAT' | undefined;
-    let expireText: string | undefined;
+    let expire: { readonly unit: 'EX' | 'PX' | 'EXAT' | 'PXAT'; readonly text: string } | undefined;
     for (let i = 3; i < args.length; i++) {
-      const opt = (args[i] as string).toUpperCase();
+      const opt = arg(args, i).toUpperCase();
       const hasNext = i + 1 < args.length;
       if (opt === 'NX' && !xx) nx = true;
       else if (opt === 'XX' && !nx) xx = true;
       else if (opt === 'GET') get = true;
-      else if (opt === 'KEEPTTL' && expireUnit === undefined) keepTtl = true;
+      else if (opt === 'KEEPTTL' && expire === undefined) keepTtl = true;
       else if (
         (opt === 'EX' || opt === 'PX' || opt === 'EXAT' || opt === 'PXAT') &&
         !keepTtl &&
-        expireUnit === undefined &&
+        expire === undefined &&
         hasNext
       ) {
-        expireUnit = opt;
-        expireText = args[++i];
+        expire = { unit: opt, text: arg(args, ++i) };
       } else throw new RedisReplyError(ERR_SYNTAX);
     }
     let expireAtMs: number | undefined;
-    if (expireUnit !== undefined) {
-      const n = parseInteger(expireText as string);
+    if (expire !== undefined) {
+      const n = parseInteger(expire.text);
       if (n === undefined) throw new RedisReplyError(ERR_NOT_INTEGER);
       if (n <= 0n) throw new RedisReplyError("ERR invalid expire time in 'set' command");
-      const ms = expireUnit === 'EX' || expireUnit === 'EXAT' ? n * 1000n : n;
-      const at = expireUnit === 'EX' || expireUnit === 'PX' ? ms + BigInt(this.context.now()) : ms;
+      const ms = expire.unit === 'EX' || expire.unit === 'EXAT' ? n * 1000n : n;
+      const at = expire.unit === 'EX' || expire.unit === 'PX' ? ms + BigInt(this.#context.now()) : ms;
       if (!inInt64(ms) || !inInt64(at)) throw new RedisReplyError("ERR invalid expire time in 'set' command");
       expireAtMs = Number(at);
     }
@@ -196,8 +199,8 @@ export class Keyspace {
       old = existing?.value ?? null;
     }
     if ((nx && existing !== undefined) || (xx && existing === undefined)) return get ? old : null;
-    this.write(key, { type: 'string', value }, keepTtl);
-    if (expireAtMs !== undefined) this.expires.set(key, expireAtMs);
+    this.#write(key, { type: 'string', value }, keepTtl);
+    if (expireAtMs !== undefined) this.#expires.set(key, expireAtMs);
     const effect = ['SET', key, value];
     if (expireAtMs !== undefined) effect.push('PXAT', String(expireAtMs));
     else if (keepTtl) effect.push('KEEPTTL');
@@ -207,12 +210,12 @@ export class Keyspace {
 
   /** src/t_string.c incrDecrCommand. */
   incrBy(key: string, increment: bigint, args: readonly string[]): Reply {
-    const current = this.lookupType(key, 'string');
+    const current = this.#lookupType(key, 'string');
     const base = current === undefined ? 0n : parseInteger(current.value);
     if (base === undefined) throw new RedisReplyError(ERR_NOT_INTEGER);
     const result = base + increment;
     if (!inInt64(result)) throw new RedisReplyError(ERR_INCR_OVERFLOW);
-    if (current === undefined) this.write(key, { type: 'string', value: String(result) });
+    if (current === undefined) this.#write(key, { type: 'string', value: String(result) });
     else current.value = String(result);
     this.effects.push([...args]);
     return Number(result);
@@ -222,7 +225,7 @@ export class Keyspace {
 
   del(keys: readonly string[]): Reply {
     let n = 0;
-    for (const key of keys) if (this.lookup(key) !== undefined && this.remove(key)) n++;
+    for (const key of keys) if (this.lookup(key) !== undefined && this.#remove(key)) n++;
     if (n > 0) this.effects.push(['DEL', ...keys]);
     return n;
   }
@@ -235,9 +238,9 @@ export class Keyspace {
 
   /** src/expire.c expireGenericCommand: EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT with NX|XX|GT|LT. */
   expire(args: readonly string[], unitMs: 1 | 1000, absolute: boolean): Reply {
-    const name = (args[0] as string).toLowerCase();
-    const key = args[1] as string;
-    const n = parseInteger(args[2] as string);
+    const name = arg(args, 0).toLowerCase();
+    const key = arg(args, 1);
+    const n = parseInteger(arg(args, 2));
     if (n === undefined) throw new RedisReplyError(ERR_NOT_INTEGER);
     let nx = false;
     let xx = false;
@@ -255,23 +258,23 @@ export class Keyspace {
       throw new RedisReplyError('ERR NX and XX, GT or LT options at the same time are not compatible');
     if (gt && lt) throw new RedisReplyError('ERR GT and LT options at the same time are not compatible');
     const ms = n * BigInt(unitMs);
-    const at = absolute ? ms : ms + BigInt(this.context.now());
+    const at = absolute ? ms : ms + BigInt(this.#context.now());
     if (!inInt64(ms) || !inInt64(at))
       throw new RedisReplyError(`ERR invalid expire time in '${name}' command`);
     if (this.lookup(key) === undefined) return 0;
-    const current = this.expires.get(key);
+    const current = this.#expires.get(key);
     const atMs = Number(at);
     if (nx && current !== undefined) return 0;
     if (xx && current === undefined) return 0;
     // A key without TTL counts as an infinite TTL for GT/LT (src/expire.c).
     if (gt && (current === undefined || atMs <= current)) return 0;
     if (lt && current !== undefined && atMs >= current) return 0;
-    if (atMs <= this.context.now() && !this.applyingReplication) {
-      this.remove(key);
+    if (atMs <= this.#context.now() && !this.applyingReplication) {
+      this.#remove(key);
       this.effects.push(['DEL', key]);
       return 1;
     }
-    this.expires.set(key, atMs);
+    this.#expires.set(key, atMs);
     this.effects.push(['PEXPIREAT', key, String(atMs)]);
     return 1;
   }
@@ -279,15 +282,15 @@ export class Keyspace {
   /** TTL / PTTL (src/expire.c ttlGenericCommand): seconds are rounded, (ms + 500) / 1000. */
   ttl(key: string, inMs: boolean): Reply {
     if (this.lookup(key) === undefined) return -2;
-    const at = this.expires.get(key);
+    const at = this.#expires.get(key);
     if (at === undefined) return -1;
-    const left = Math.max(0, at - this.context.now());
+    const left = Math.max(0, at - this.#context.now());
     return inMs ? left : Math.floor((left + 500) / 1000);
   }
 
   persist(key: string): Reply {
-    if (this.lookup(key) === undefined || !this.expires.has(key)) return 0;
-    this.expires.delete(key);
+    if (this.lookup(key) === undefined || !this.#expires.has(key)) return 0;
+    this.#expires.delete(key);
     this.effects.push(['PERSIST', key]);
     return 1;
   }
@@ -305,53 +308,51 @@ export class Keyspace {
   // --- hashes --------------------------------------------------------------------------------
 
   hget(key: string, field: string): Reply {
-    return this.lookupType(key, 'hash')?.value.get(field) ?? null;
+    return this.#lookupType(key, 'hash')?.value.get(field) ?? null;
   }
 
   hmget(key: string, fields: readonly string[]): Reply {
-    const hash = this.lookupType(key, 'hash');
+    const hash = this.#lookupType(key, 'hash');
     return fields.map((f) => hash?.value.get(f) ?? null);
   }
 
   hset(args: readonly string[]): Reply {
     if (args.length % 2 !== 0)
-      throw new RedisReplyError(
-        `ERR wrong number of arguments for '${(args[0] as string).toLowerCase()}' command`,
-      );
-    const key = args[1] as string;
-    let hash = this.lookupType(key, 'hash');
+      throw new RedisReplyError(`ERR wrong number of arguments for '${arg(args, 0).toLowerCase()}' command`);
+    const key = arg(args, 1);
+    let hash = this.#lookupType(key, 'hash');
     if (hash === undefined) {
       hash = { type: 'hash', value: new Map() };
-      this.write(key, hash);
+      this.#write(key, hash);
     }
     let added = 0;
     for (let i = 2; i < args.length; i += 2) {
-      if (!hash.value.has(args[i] as string)) added++;
-      hash.value.set(args[i] as string, args[i + 1] as string);
+      if (!hash.value.has(arg(args, i))) added++;
+      hash.value.set(arg(args, i), arg(args, i + 1));
     }
     this.effects.push([...args]);
-    return (args[0] as string).toLowerCase() === 'hmset' ? OK : added;
+    return arg(args, 0).toLowerCase() === 'hmset' ? OK : added;
   }
 
   hdel(key: string, fields: readonly string[], args: readonly string[]): Reply {
-    const hash = this.lookupType(key, 'hash');
+    const hash = this.#lookupType(key, 'hash');
     if (hash === undefined) return 0;
     let n = 0;
     for (const f of fields) if (hash.value.delete(f)) n++;
-    if (hash.value.size === 0) this.remove(key);
+    if (hash.value.size === 0) this.#remove(key);
     if (n > 0) this.effects.push([...args]);
     return n;
   }
 
   hgetall(key: string): Reply {
-    const hash = this.lookupType(key, 'hash');
+    const hash = this.#lookupType(key, 'hash');
     return hash === undefined ? [] : [...hash.value].flat();
   }
 
   hincrby(key: string, field: string, incrementText: string, args: readonly string[]): Reply {
     const increment = parseInteger(incrementText);
     if (increment === undefined) throw new RedisReplyError(ERR_NOT_INTEGER);
-    let hash = this.lookupType(key, 'hash');
+    let hash = this.#lookupType(key, 'hash');
     const text = hash?.value.get(field);
     const base = text === undefined ? 0n : parseInteger(text);
     if (base === undefined) throw new RedisReplyError(ERR_HASH_NOT_INTEGER);
@@ -359,7 +360,7 @@ export class Keyspace {
     if (!inInt64(result)) throw new RedisReplyError(ERR_INCR_OVERFLOW);
     if (hash === undefined) {
       hash = { type: 'hash', value: new Map() };
-      this.write(key, hash);
+      this.#write(key, hash);
     }
     hash.value.set(field, String(result));
     this.effects.push([...args]);
@@ -370,7 +371,7 @@ export class Keyspace {
 
   /** src/t_zset.c zaddGenericCommand (flags NX, XX, GT, LT, CH; INCR is not modelled). */
   zadd(args: readonly string[]): Reply {
-    const key = args[1] as string;
+    const key = arg(args, 1);
     let i = 2;
     let nx = false;
     let xx = false;
@@ -378,7 +379,7 @@ export class Keyspace {
     let lt = false;
     let ch = false;
     for (; i < args.length; i++) {
-      const opt = (args[i] as string).toUpperCase();
+      const opt = arg(args, i).toUpperCase();
       if (opt === 'NX') nx = true;
       else if (opt === 'XX') xx = true;
       else if (opt === 'GT') gt = true;
@@ -395,15 +396,15 @@ export class Keyspace {
       throw new RedisReplyError('ERR GT, LT, and/or NX options at the same time are not compatible');
     const pairs: [number, string][] = [];
     for (let j = i; j < args.length; j += 2) {
-      const score = parseDouble(args[j] as string);
+      const score = parseDouble(arg(args, j));
       if (score === undefined) throw new RedisReplyError(ERR_NOT_FLOAT);
-      pairs.push([score, args[j + 1] as string]);
+      pairs.push([score, arg(args, j + 1)]);
     }
-    let zset = this.lookupType(key, 'zset');
+    let zset = this.#lookupType(key, 'zset');
     if (zset === undefined) {
       if (xx) return 0;
       zset = { type: 'zset', value: new Map() };
-      this.write(key, zset);
+      this.#write(key, zset);
     }
     let added = 0;
     let changed = 0;
@@ -421,46 +422,46 @@ export class Keyspace {
         }
       }
     }
-    if (zset.value.size === 0) this.remove(key);
+    if (zset.value.size === 0) this.#remove(key);
     if (added + changed > 0) this.effects.push([...args]);
     return ch ? added + changed : added;
   }
 
   zcard(key: string): Reply {
-    return this.lookupType(key, 'zset')?.value.size ?? 0;
+    return this.#lookupType(key, 'zset')?.value.size ?? 0;
   }
 
   zscore(key: string, member: string): Reply {
-    const score = this.lookupType(key, 'zset')?.value.get(member);
+    const score = this.#lookupType(key, 'zset')?.value.get(member);
     return score === undefined ? null : formatDouble(score);
   }
 
   zrem(key: string, members: readonly string[], args: readonly string[]): Reply {
-    const zset = this.lookupType(key, 'zset');
+    const zset = this.#lookupType(key, 'zset');
     if (zset === undefined) return 0;
     let n = 0;
     for (const m of members) if (zset.value.delete(m)) n++;
-    if (zset.value.size === 0) this.remove(key);
+    if (zset.value.size === 0) this.#remove(key);
     if (n > 0) this.effects.push([...args]);
     return n;
   }
 
   /** ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count] (src/t_zset.c genericZrangebyscoreCommand). */
   zrangebyscore(args: readonly string[]): Reply {
-    const range = parseScoreRange(args[2] as string, args[3] as string);
+    const range = parseScoreRange(arg(args, 2), arg(args, 3));
     let withScores = false;
     let offset = 0;
     let count = -1;
     for (let i = 4; i < args.length; i++) {
-      const opt = (args[i] as string).toUpperCase();
+      const opt = arg(args, i).toUpperCase();
       if (opt === 'WITHSCORES') withScores = true;
       else if (opt === 'LIMIT' && i + 2 < args.length) {
-        offset = integerArg(args[i + 1] as string);
-        count = integerArg(args[i + 2] as string);
+        offset = integerArg(arg(args, i + 1));
+        count = integerArg(arg(args, i + 2));
         i += 2;
       } else throw new RedisReplyError(ERR_SYNTAX);
     }
-    const zset = this.lookupType(args[1] as string, 'zset');
+    const zset = this.#lookupType(arg(args, 1), 'zset');
     if (zset === undefined || offset < 0) return [];
     const inRange = sortedMembers(zset.value).filter(([, s]) => range.contains(s));
     const page = inRange.slice(offset, count < 0 ? undefined : offset + count);
@@ -468,9 +469,9 @@ export class Keyspace {
   }
 
   zremrangebyscore(args: readonly string[]): Reply {
-    const range = parseScoreRange(args[2] as string, args[3] as string);
-    const key = args[1] as string;
-    const zset = this.lookupType(key, 'zset');
+    const range = parseScoreRange(arg(args, 2), arg(args, 3));
+    const key = arg(args, 1);
+    const zset = this.#lookupType(key, 'zset');
     if (zset === undefined) return 0;
     let n = 0;
     for (const [member, score] of [...zset.value]) {
@@ -479,7 +480,7 @@ export class Keyspace {
         n++;
       }
     }
-    if (zset.value.size === 0) this.remove(key);
+    if (zset.value.size === 0) this.#remove(key);
     if (n > 0) this.effects.push([...args]);
     return n;
   }
@@ -530,12 +531,12 @@ type CommandRow = [
 ];
 
 const COMMAND_ROWS: CommandRow[] = [
-  ['get', 2, false, ONE_KEY, (ks, a) => ks.get(a[1] as string)],
+  ['get', 2, false, ONE_KEY, (ks, a) => ks.get(arg(a, 1))],
   ['set', -3, true, ONE_KEY, (ks, a) => ks.set(a)],
-  ['incr', 2, true, ONE_KEY, (ks, a) => ks.incrBy(a[1] as string, 1n, a)],
-  ['decr', 2, true, ONE_KEY, (ks, a) => ks.incrBy(a[1] as string, -1n, a)],
-  ['incrby', 3, true, ONE_KEY, (ks, a) => ks.incrBy(a[1] as string, bigArg(a[2] as string), a)],
-  ['decrby', 3, true, ONE_KEY, (ks, a) => ks.incrBy(a[1] as string, -bigArg(a[2] as string), a)],
+  ['incr', 2, true, ONE_KEY, (ks, a) => ks.incrBy(arg(a, 1), 1n, a)],
+  ['decr', 2, true, ONE_KEY, (ks, a) => ks.incrBy(arg(a, 1), -1n, a)],
+  ['incrby', 3, true, ONE_KEY, (ks, a) => ks.incrBy(arg(a, 1), bigArg(arg(a, 2)), a)],
+  ['decrby', 3, true, ONE_KEY, (ks, a) => ks.incrBy(arg(a, 1), -bigArg(arg(a, 2)), a)],
   ['del', -2, true, ALL_KEYS, (ks, a) => ks.del(a.slice(1))],
   ['unlink', -2, true, ALL_KEYS, (ks, a) => ks.del(a.slice(1))],
   ['exists', -2, false, ALL_KEYS, (ks, a) => ks.exists(a.slice(1))],
@@ -543,21 +544,21 @@ const COMMAND_ROWS: CommandRow[] = [
   ['pexpire', -3, true, ONE_KEY, (ks, a) => ks.expire(a, 1, false)],
   ['expireat', -3, true, ONE_KEY, (ks, a) => ks.expire(a, 1000, true)],
   ['pexpireat', -3, true, ONE_KEY, (ks, a) => ks.expire(a, 1, true)],
-  ['ttl', 2, false, ONE_KEY, (ks, a) => ks.ttl(a[1] as string, false)],
-  ['pttl', 2, false, ONE_KEY, (ks, a) => ks.ttl(a[1] as string, true)],
-  ['persist', 2, true, ONE_KEY, (ks, a) => ks.persist(a[1] as string)],
-  ['type', 2, false, ONE_KEY, (ks, a) => ks.type(a[1] as string)],
-  ['hget', 3, false, ONE_KEY, (ks, a) => ks.hget(a[1] as string, a[2] as string)],
-  ['hmget', -3, false, ONE_KEY, (ks, a) => ks.hmget(a[1] as string, a.slice(2))],
+  ['ttl', 2, false, ONE_KEY, (ks, a) => ks.ttl(arg(a, 1), false)],
+  ['pttl', 2, false, ONE_KEY, (ks, a) => ks.ttl(arg(a, 1), true)],
+  ['persist', 2, true, ONE_KEY, (ks, a) => ks.persist(arg(a, 1))],
+  ['type', 2, false, ONE_KEY, (ks, a) => ks.type(arg(a, 1))],
+  ['hget', 3, false, ONE_KEY, (ks, a) => ks.hget(arg(a, 1), arg(a, 2))],
+  ['hmget', -3, false, ONE_KEY, (ks, a) => ks.hmget(arg(a, 1), a.slice(2))],
   ['hset', -4, true, ONE_KEY, (ks, a) => ks.hset(a)],
   ['hmset', -4, true, ONE_KEY, (ks, a) => ks.hset(a)],
-  ['hdel', -3, true, ONE_KEY, (ks, a) => ks.hdel(a[1] as string, a.slice(2), a)],
-  ['hgetall', 2, false, ONE_KEY, (ks, a) => ks.hgetall(a[1] as string)],
-  ['hincrby', 4, true, ONE_KEY, (ks, a) => ks.hincrby(a[1] as string, a[2] as string, a[3] as string, a)],
+  ['hdel', -3, true, ONE_KEY, (ks, a) => ks.hdel(arg(a, 1), a.slice(2), a)],
+  ['hgetall', 2, false, ONE_KEY, (ks, a) => ks.hgetall(arg(a, 1))],
+  ['hincrby', 4, true, ONE_KEY, (ks, a) => ks.hincrby(arg(a, 1), arg(a, 2), arg(a, 3), a)],
   ['zadd', -4, true, ONE_KEY, (ks, a) => ks.zadd(a)],
-  ['zcard', 2, false, ONE_KEY, (ks, a) => ks.zcard(a[1] as string)],
-  ['zscore', 3, false, ONE_KEY, (ks, a) => ks.zscore(a[1] as string, a[2] as string)],
-  ['zrem', -3, true, ONE_KEY, (ks, a) => ks.zrem(a[1] as string, a.slice(2), a)],
+  ['zcard', 2, false, ONE_KEY, (ks, a) => ks.zcard(arg(a, 1))],
+  ['zscore', 3, false, ONE_KEY, (ks, a) => ks.zscore(arg(a, 1), arg(a, 2))],
+  ['zrem', -3, true, ONE_KEY, (ks, a) => ks.zrem(arg(a, 1), a.slice(2), a)],
   ['zrangebyscore', -4, false, ONE_KEY, (ks, a) => ks.zrangebyscore(a)],
   ['zremrangebyscore', 4, true, ONE_KEY, (ks, a) => ks.zremrangebyscore(a)],
   ['dbsize', 1, false, undefined, (ks) => ks.size()],
@@ -586,6 +587,6 @@ export function commandKeys(spec: { readonly keys: KeySpec | undefined }, args: 
   const { first, step } = spec.keys;
   const last = spec.keys.last < 0 ? args.length + spec.keys.last : spec.keys.last;
   const keys: string[] = [];
-  for (let i = first; i <= last && i < args.length; i += step) keys.push(args[i] as string);
+  for (let i = first; i <= last && i < args.length; i += step) keys.push(arg(args, i));
   return keys;
 }

@@ -83,17 +83,20 @@ end
 
 /** A persistent Lua state with the Redis scripting environment and a per-node script cache. */
 export class LuaEngine {
-  private readonly L: LuaState;
-  private readonly globalsRef: number;
-  private readonly envRef: number;
-  private readonly handlerRef: number;
-  private readonly scripts = new Map<string, number>();
+  readonly #L: LuaState;
+  readonly #globalsRef: number;
+  readonly #envRef: number;
+  readonly #handlerRef: number;
+  readonly #scripts = new Map<string, number>();
   /** rand48 state, seeded like redisSrand48(0) once per node (src/rand.c). */
-  private rand48 = 0x330en;
+  #rand48 = 0x330en;
 
-  constructor(private readonly host: LuaHost) {
+  readonly #host: LuaHost;
+
+  constructor(host: LuaHost) {
+    this.#host = host;
     const L = lauxlib.luaL_newstate();
-    this.L = L;
+    this.#L = L;
     // Only the libraries Redis opens (src/script_lua.c luaLoadLibraries) plus debug for the error
     // handler; fengari's io library would open process streams (and queue ticks) on creation.
     for (const [name, open] of [
@@ -107,11 +110,11 @@ export class LuaEngine {
       lua.lua_pop(L, 1);
     }
     lua.lua_pushglobaltable(L);
-    this.globalsRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
-    this.handlerRef = this.runSetup(SETUP_HANDLER, false);
-    this.installRedisLibrary();
+    this.#globalsRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    this.#handlerRef = this.#runSetup(SETUP_HANDLER, false);
+    this.#installRedisLibrary();
     // Lua 5.1 names scripts written for Redis use, and 5.1 numbers (doubles, see the header).
-    this.runSetup('unpack = table.unpack; table.getn = function(t) return #t end', false);
+    this.#runSetup('unpack = table.unpack; table.getn = function(t) return #t end', false);
     lua.lua_getglobal(L, to_luastring('tonumber'));
     const tonumberRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     lua.lua_pushjsfunction(L, (L) => {
@@ -140,19 +143,19 @@ export class LuaEngine {
       lua.lua_pushnil(L);
       lua.lua_setglobal(L, to_luastring(name));
     }
-    this.envRef = this.runSetup(SETUP_ENV, true);
+    this.#envRef = this.#runSetup(SETUP_ENV, true);
   }
 
   /** True when a script with this SHA1 is cached. */
   has(sha: string): boolean {
-    return this.scripts.has(sha);
+    return this.#scripts.has(sha);
   }
 
   /** Compiles and caches a script (SCRIPT LOAD, and the first EVAL of a body); returns its SHA1. */
   load(body: string): string {
     const sha = scriptSha1(body);
-    if (this.scripts.has(sha)) return sha;
-    const L = this.L;
+    if (this.#scripts.has(sha)) return sha;
+    const L = this.#L;
     const status = asLua51(() =>
       lauxlib.luaL_loadbuffer(L, to_luastring(body), null, to_luastring('@user_script')),
     );
@@ -162,36 +165,36 @@ export class LuaEngine {
       lua.lua_settop(L, 0);
       throw new RedisReplyError(`ERR Error compiling script (new function): ${message}`);
     }
-    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.envRef);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#envRef);
     lua.lua_setupvalue(L, -2, 1); // the chunk's _ENV is the read-only global proxy
-    this.scripts.set(sha, lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX));
+    this.#scripts.set(sha, lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX));
     return sha;
   }
 
   /** Drops every cached script (SCRIPT FLUSH). */
   flush(): void {
-    for (const ref of this.scripts.values()) lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, ref);
-    this.scripts.clear();
+    for (const ref of this.#scripts.values()) lauxlib.luaL_unref(this.#L, lua.LUA_REGISTRYINDEX, ref);
+    this.#scripts.clear();
   }
 
   /** Runs a cached script; returns its converted reply or throws its error reply. */
   run(sha: string, keys: readonly string[], argv: readonly string[]): Reply {
-    const L = this.L;
-    const ref = this.scripts.get(sha);
+    const L = this.#L;
+    const ref = this.#scripts.get(sha);
     if (ref === undefined) throw new Error(`script ${sha} is not loaded`);
     lua.lua_settop(L, 0);
-    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.globalsRef);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#globalsRef);
     pushStringArray(L, keys);
     lua.lua_setfield(L, -2, to_luastring('KEYS'));
     pushStringArray(L, argv);
     lua.lua_setfield(L, -2, to_luastring('ARGV'));
     lua.lua_settop(L, 0);
     // Redis 7.0 no longer reseeds per script (7.0 src/eval.c has no redisSrand48(0)): the sequence continues.
-    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.handlerRef);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#handlerRef);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, ref);
     const status = asLua51(() => lua.lua_pcall(L, 0, 1, 1));
     try {
-      if (status !== lua.LUA_OK) throw new RedisReplyError(this.errorMessage(sha));
+      if (status !== lua.LUA_OK) throw new RedisReplyError(this.#errorMessage(sha));
       const reply = luaToReply(L);
       if (reply instanceof RedisReplyError) throw reply;
       return reply;
@@ -200,8 +203,8 @@ export class LuaEngine {
     }
   }
 
-  private errorMessage(sha: string): string {
-    const L = this.L;
+  #errorMessage(sha: string): string {
+    const L = this.#L;
     if (lua.lua_type(L, -1) !== lua.LUA_TTABLE)
       return `ERR ${luaString(L, -1) ?? 'unknown error'} script: ${sha}`;
     const field = (name: string): string | undefined => {
@@ -219,25 +222,25 @@ export class LuaEngine {
   }
 
   /** Runs setup code with the full library; returns a registry ref to its result when asked. */
-  private runSetup(code: string, passGlobals: boolean): number {
-    const L = this.L;
+  #runSetup(code: string, passGlobals: boolean): number {
+    const L = this.#L;
     if (lauxlib.luaL_loadbuffer(L, to_luastring(code), null, to_luastring('=redis_setup')) !== lua.LUA_OK) {
       throw new Error(`Lua setup failed: ${to_jsstring(lua.lua_tolstring(L, -1))}`);
     }
-    if (passGlobals) lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.globalsRef);
+    if (passGlobals) lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.#globalsRef);
     lua.lua_call(L, passGlobals ? 1 : 0, 1);
     return lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
   }
 
-  private installRedisLibrary(): void {
-    const L = this.L;
+  #installRedisLibrary(): void {
+    const L = this.#L;
     lua.lua_createtable(L, 0, 16);
     const setFunction = (name: string, fn: (L: LuaState) => number) => {
       lua.lua_pushjsfunction(L, fn);
       lua.lua_setfield(L, -2, to_luastring(name));
     };
-    setFunction('call', (L) => this.redisCall(L, true));
-    setFunction('pcall', (L) => this.redisCall(L, false));
+    setFunction('call', (L) => this.#redisCall(L, true));
+    setFunction('pcall', (L) => this.#redisCall(L, false));
     setFunction('error_reply', (L) => {
       // src/script_lua.c luaRedisErrorReplyCommand + luaPushErrorBuff: "-CODE msg" keeps CODE,
       // a message without a leading "-" or without a space gets the ERR code.
@@ -282,7 +285,7 @@ export class LuaEngine {
     // math.random / math.randomseed as src/script_lua.c redis_math_random over src/rand.c.
     lua.lua_getglobal(L, to_luastring('math'));
     lua.lua_pushjsfunction(L, (L) => {
-      const r = (this.nextRand48() % INT32_MAX) / INT32_MAX;
+      const r = (this.#nextRand48() % INT32_MAX) / INT32_MAX;
       const argc = lua.lua_gettop(L);
       if (argc === 0) lua.lua_pushnumber(L, r);
       else if (argc === 1) {
@@ -299,7 +302,7 @@ export class LuaEngine {
     });
     lua.lua_setfield(L, -2, to_luastring('random'));
     lua.lua_pushjsfunction(L, (L) => {
-      this.rand48 = (BigInt(Math.trunc(lauxlib.luaL_checkinteger(L, 1))) << 16n) + 0x330en;
+      this.#rand48 = (BigInt(Math.trunc(lauxlib.luaL_checkinteger(L, 1))) << 16n) + 0x330en;
       return 0;
     });
     lua.lua_setfield(L, -2, to_luastring('randomseed'));
@@ -318,13 +321,13 @@ export class LuaEngine {
   }
 
   /** src/rand.c: the rand48 recurrence; returns the 31-bit value redisLrand48 does. */
-  private nextRand48(): number {
-    this.rand48 = (this.rand48 * 0x5deece66dn + 0xbn) & 0xffffffffffffn;
-    return Number(this.rand48 >> 17n);
+  #nextRand48(): number {
+    this.#rand48 = (this.#rand48 * 0x5deece66dn + 0xbn) & 0xffffffffffffn;
+    return Number(this.#rand48 >> 17n);
   }
 
   /** redis.call (raise=true) and redis.pcall (raise=false), src/script_lua.c luaRedisGenericCommand. */
-  private redisCall(L: LuaState, raise: boolean): number {
+  #redisCall(L: LuaState, raise: boolean): number {
     const fail = (message: string): number => {
       pushTableField(L, 'err', message);
       return raise ? lua.lua_error(L) : 1;
@@ -340,7 +343,7 @@ export class LuaEngine {
     }
     let reply: Reply;
     try {
-      reply = this.host.callFromScript(args);
+      reply = this.#host.callFromScript(args);
     } catch (error) {
       if (error instanceof RedisReplyError) return fail(error.message);
       throw error;

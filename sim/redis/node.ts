@@ -16,6 +16,7 @@ import {
 } from './keyspace.ts';
 import { LuaEngine } from './lua.ts';
 import {
+  arg,
   ERR_NOSCRIPT,
   ERR_NOT_INTEGER,
   ERR_READONLY,
@@ -34,6 +35,12 @@ export interface SimRedisOptions {
   readonly name?: string;
   /** Virtual delay before each RedisPort command is executed, in ms. @defaultValue 0 */
   readonly latencyMs?: number;
+}
+
+/** What a node runs on: a Simulation satisfies it. */
+export interface SimRedisPorts {
+  /** Time for expiries, TIME and the per-command latency. */
+  readonly clock: Clock;
 }
 
 /** A batch of effective writes of one command (a script's effects arrive as one batch). */
@@ -69,27 +76,27 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
   /** Replication offset: bytes of effects produced (master) or applied (replica), RESP-encoded. */
   replicationOffset = 0;
 
-  private readonly keyspace: Keyspace;
-  private readonly lua: LuaEngine;
-  private readonly replicationListeners = new Set<ReplicationListener>();
-  private readonly subscribers = new Map<string, Set<(message: string, channel: string) => void>>();
-  private inScript = false;
+  readonly #keyspace: Keyspace;
+  readonly #lua: LuaEngine;
+  readonly #replicationListeners = new Set<ReplicationListener>();
+  readonly #subscribers = new Map<string, Set<(message: string, channel: string) => void>>();
+  #inScript = false;
 
-  constructor(
-    private readonly clock: Clock,
-    options: SimRedisOptions = {},
-  ) {
+  readonly #clock: Clock;
+
+  constructor(options: SimRedisOptions, ports: SimRedisPorts) {
     super();
+    this.#clock = ports.clock;
     this.name = options.name ?? 'sim-redis';
     this.latencyMs = options.latencyMs ?? 0;
     if (!Number.isInteger(this.latencyMs) || this.latencyMs < 0) {
       throw new Error(`SimRedis: latencyMs must be a non-negative integer (ms), got ${options.latencyMs}`);
     }
-    this.keyspace = new Keyspace({
-      now: () => this.clock.now(),
+    this.#keyspace = new Keyspace({
+      now: () => this.#clock.now(),
       isReplica: () => this.role.role === 'replica',
     });
-    this.lua = new LuaEngine({ callFromScript: (args) => this.callFromScript(args) });
+    this.#lua = new LuaEngine({ callFromScript: (args) => this.#callFromScript(args) });
   }
 
   // --- the synchronous core ------------------------------------------------------------------
@@ -101,64 +108,64 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
    */
   execute(args: readonly string[]): Reply {
     try {
-      return this.dispatch(args, false);
+      return this.#dispatch(args, false);
     } finally {
-      this.flushEffects();
+      this.#flushEffects();
     }
   }
 
   /** Applies a batch the master propagated (never refused, never expires keys, not re-propagated). */
   applyReplicated(commands: readonly string[][]): void {
-    this.keyspace.applyingReplication = true;
+    this.#keyspace.applyingReplication = true;
     try {
       for (const args of commands) {
-        const spec = KEYSPACE_COMMANDS.get((args[0] as string).toLowerCase());
+        const spec = KEYSPACE_COMMANDS.get(arg(args, 0).toLowerCase());
         if (spec === undefined) throw new Error(`${this.name}: cannot apply replicated ${args[0]}`);
-        spec.run(this.keyspace, args);
+        spec.run(this.#keyspace, args);
         this.replicationOffset += respLength(args);
       }
     } finally {
-      this.keyspace.applyingReplication = false;
-      this.keyspace.effects = [];
+      this.#keyspace.applyingReplication = false;
+      this.#keyspace.effects = [];
     }
   }
 
   /** Subscribes to this node's effective writes (what a replica would receive). */
   onReplicate(listener: ReplicationListener): () => void {
-    this.replicationListeners.add(listener);
-    return () => this.replicationListeners.delete(listener);
+    this.#replicationListeners.add(listener);
+    return () => this.#replicationListeners.delete(listener);
   }
 
   /** Deep copy of the keyspace, as an RDB for a full resync. */
   snapshot(): SnapshotEntry[] {
-    return this.keyspace.snapshot();
+    return this.#keyspace.snapshot();
   }
 
   /** Replaces the keyspace with a snapshot (a replica loading the master's RDB). */
   load(entries: readonly SnapshotEntry[], replicationOffset: number): void {
-    this.keyspace.load(entries);
+    this.#keyspace.load(entries);
     this.replicationOffset = replicationOffset;
   }
 
   /** Drops every key (not propagated) and, with `scripts`, the script cache too (a restart). */
   flush(options: { readonly scripts?: boolean } = {}): void {
-    this.keyspace.flush();
-    if (options.scripts) this.lua.flush();
+    this.#keyspace.flush();
+    if (options.scripts) this.#lua.flush();
   }
 
   /** Keys currently stored, expired-but-not-reclaimed ones included (cluster slot bookkeeping). */
   storedKeys(): string[] {
-    return [...this.keyspace.keys()];
+    return [...this.#keyspace.keys()];
   }
 
   /** True when the script cache holds this SHA1. */
   hasScript(sha: string): boolean {
-    return this.lua.has(sha);
+    return this.#lua.has(sha);
   }
 
-  private dispatch(args: readonly string[], fromScript: boolean): Reply {
+  #dispatch(args: readonly string[], fromScript: boolean): Reply {
     if (args.length === 0) throw new RedisReplyError('ERR empty command');
-    const name = (args[0] as string).toLowerCase();
+    const name = arg(args, 0).toLowerCase();
     const spec = KEYSPACE_COMMANDS.get(name) ?? NODE_COMMANDS.get(name);
     if (spec === undefined) {
       throw fromScript
@@ -176,8 +183,8 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
     if (spec.write && this.role.role === 'replica' && name !== 'eval' && name !== 'evalsha') {
       throw new RedisReplyError(ERR_READONLY);
     }
-    if ('run' in spec) return (spec as CommandSpec).run(this.keyspace, args);
-    return this.nodeCommand(name, args);
+    if ('run' in spec) return (spec as CommandSpec).run(this.#keyspace, args);
+    return this.#nodeCommand(name, args);
   }
 
   /**
@@ -186,36 +193,36 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
    */
   scriptKeyGuard: ((keys: readonly string[]) => string | undefined) | undefined;
 
-  private callFromScript(args: string[]): Reply {
+  #callFromScript(args: string[]): Reply {
     const spec = KEYSPACE_COMMANDS.get((args[0] ?? '').toLowerCase());
     if (spec !== undefined && this.scriptKeyGuard !== undefined && arityOk(spec, args.length)) {
       const refusal = this.scriptKeyGuard(commandKeys(spec, args));
       if (refusal !== undefined) throw new RedisReplyError(refusal);
     }
     // A replica running a script refuses writes the same way (src/script.c scriptVerifyWriteCommandAllow).
-    return this.dispatch(args, true);
+    return this.#dispatch(args, true);
   }
 
-  private nodeCommand(name: string, args: readonly string[]): Reply {
+  #nodeCommand(name: string, args: readonly string[]): Reply {
     switch (name) {
       case 'ping':
-        return args.length > 1 ? (args[1] as string) : new StatusReply('PONG');
+        return args.length > 1 ? arg(args, 1) : new StatusReply('PONG');
       case 'echo':
-        return args[1] as string;
+        return arg(args, 1);
       case 'time': {
-        const now = this.clock.now();
+        const now = this.#clock.now();
         return [String(Math.floor(now / 1000)), String((now % 1000) * 1000)];
       }
       case 'publish':
-        return this.deliver(args[1] as string, args[2] as string);
+        return this.#deliver(arg(args, 1), arg(args, 2));
       case 'script':
-        return this.scriptCommand(args);
+        return this.#scriptCommand(args);
       case 'eval':
-        return this.evalCommand(this.lua.load(args[1] as string), args);
+        return this.#evalCommand(this.#lua.load(arg(args, 1)), args);
       case 'evalsha': {
-        const sha = (args[1] as string).toLowerCase();
-        if (!this.lua.has(sha)) throw new RedisReplyError(ERR_NOSCRIPT);
-        return this.evalCommand(sha, args);
+        const sha = arg(args, 1).toLowerCase();
+        if (!this.#lua.has(sha)) throw new RedisReplyError(ERR_NOSCRIPT);
+        return this.#evalCommand(sha, args);
       }
       default:
         throw unknownCommand(args);
@@ -223,56 +230,54 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
   }
 
   /** src/eval.c evalGenericCommand: numkeys checks, then run the cached function. */
-  private evalCommand(sha: string, args: readonly string[]): Reply {
-    const numKeys = parseInteger(args[2] as string);
+  #evalCommand(sha: string, args: readonly string[]): Reply {
+    const numKeys = parseInteger(arg(args, 2));
     if (numKeys === undefined) throw new RedisReplyError(ERR_NOT_INTEGER);
     if (numKeys < 0n) throw new RedisReplyError("ERR Number of keys can't be negative");
     if (numKeys > BigInt(args.length - 3)) {
       throw new RedisReplyError("ERR Number of keys can't be greater than number of args");
     }
     const n = Number(numKeys);
-    if (this.inScript) throw new RedisReplyError('ERR This Redis command is not allowed from script');
-    this.inScript = true;
+    if (this.#inScript) throw new RedisReplyError('ERR This Redis command is not allowed from script');
+    this.#inScript = true;
     try {
-      return this.lua.run(sha, args.slice(3, 3 + n), args.slice(3 + n));
+      return this.#lua.run(sha, args.slice(3, 3 + n), args.slice(3 + n));
     } finally {
-      this.inScript = false;
+      this.#inScript = false;
     }
   }
 
-  private scriptCommand(args: readonly string[]): Reply {
-    const sub = (args[1] as string).toLowerCase();
+  #scriptCommand(args: readonly string[]): Reply {
+    const sub = arg(args, 1).toLowerCase();
     if (sub === 'load') {
       if (args.length !== 3)
         throw new RedisReplyError("ERR wrong number of arguments for 'script|load' command");
-      return this.lua.load(args[2] as string);
+      return this.#lua.load(arg(args, 2));
     }
     if (sub === 'exists') {
       if (args.length < 3)
         throw new RedisReplyError("ERR wrong number of arguments for 'script|exists' command");
-      return args.slice(2).map((sha) => (this.lua.has(sha.toLowerCase()) ? 1 : 0));
+      return args.slice(2).map((sha) => (this.#lua.has(sha.toLowerCase()) ? 1 : 0));
     }
     if (sub === 'flush') {
       if (args.length > 3)
         throw new RedisReplyError("ERR wrong number of arguments for 'script|flush' command");
-      this.lua.flush();
+      this.#lua.flush();
       return new StatusReply('OK');
     }
-    throw new RedisReplyError(
-      `ERR unknown subcommand '${(args[1] as string).slice(0, 128)}'. Try SCRIPT HELP.`,
-    );
+    throw new RedisReplyError(`ERR unknown subcommand '${arg(args, 1).slice(0, 128)}'. Try SCRIPT HELP.`);
   }
 
-  private flushEffects(): void {
-    const effects = this.keyspace.effects;
+  #flushEffects(): void {
+    const effects = this.#keyspace.effects;
     if (effects.length === 0) return;
-    this.keyspace.effects = [];
+    this.#keyspace.effects = [];
     for (const args of effects) this.replicationOffset += respLength(args);
-    for (const listener of this.replicationListeners) listener(effects);
+    for (const listener of this.#replicationListeners) listener(effects);
   }
 
-  private deliver(channel: string, message: string): number {
-    const subscribers = this.subscribers.get(channel);
+  #deliver(channel: string, message: string): number {
+    const subscribers = this.#subscribers.get(channel);
     if (subscribers === undefined) return 0;
     for (const onMessage of [...subscribers]) onMessage(message, channel);
     return subscribers.size;
@@ -282,7 +287,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
 
   /** Runs a command after the node's latency and resolves with the reply as ioredis would. */
   async command(args: readonly RedisArg[]): Promise<unknown> {
-    if (this.latencyMs > 0) await this.clock.sleep(this.latencyMs);
+    if (this.latencyMs > 0) await this.#clock.sleep(this.latencyMs);
     return toClientValue(this.execute(args.map(String)));
   }
 
@@ -291,17 +296,17 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
     channel: string,
     onMessage: (message: string, channel: string) => void,
   ): Promise<() => Promise<void>> {
-    if (this.latencyMs > 0) await this.clock.sleep(this.latencyMs);
-    let set = this.subscribers.get(channel);
+    if (this.latencyMs > 0) await this.#clock.sleep(this.latencyMs);
+    let set = this.#subscribers.get(channel);
     if (set === undefined) {
       set = new Set();
-      this.subscribers.set(channel, set);
+      this.#subscribers.set(channel, set);
     }
     const entry = (message: string, ch: string) => onMessage(message, ch);
     set.add(entry);
     return async () => {
       set.delete(entry);
-      if (set.size === 0) this.subscribers.delete(channel);
+      if (set.size === 0) this.#subscribers.delete(channel);
     };
   }
 }

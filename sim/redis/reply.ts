@@ -4,6 +4,8 @@
 // `redisProtocolToLuaType`); callers outside Lua get its text. Error replies are thrown as
 // `RedisReplyError`, except inside arrays, where they are elements.
 
+import { AssertionError } from '../../src/assert.ts';
+
 /** A `+STATUS` reply. */
 export class StatusReply {
   constructor(
@@ -117,4 +119,14 @@ export function parseDouble(s: string): number | undefined {
     return s.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   if (!/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(s)) return undefined;
   return Number(s);
+}
+
+/**
+ * Argument `i` of a command whose arity (or the handler's own bound check) guarantees it exists;
+ * a missing one is a bug in the simulated node, never a client error.
+ */
+export function arg(args: readonly string[], i: number): string {
+  const value = args[i];
+  if (value === undefined) throw new AssertionError(`argument ${i} of ${args[0] ?? 'a command'} is missing`);
+  return value;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { type Scenario, scenarioSchema } from './registry.ts';
+import { kindOf, type Scenario, scenarioSchema } from './registry.ts';
 
 /**
  * Scenario files: YAML, validated against the schema of the scenario's `kind`. Every failure becomes
@@ -41,7 +41,16 @@ export function parseScenario(text: string, source: string): Scenario {
     throw new ScenarioError(`${source}: expected a mapping of scenario fields at the top level`);
   }
   const result = scenarioSchema.safeParse(data);
-  if (result.success) return result.data;
+  if (result.success) {
+    // What the schema cannot see: fault targets that do not exist, unknown metrics in expectations.
+    const problem = kindOf(result.data).check(result.data);
+    if (problem === undefined) return result.data;
+    const node = doc.getIn(problem.path as (string | number)[], true);
+    const offset =
+      node && typeof node === 'object' && 'range' in node && Array.isArray(node.range) ? node.range[0] : undefined;
+    const line = typeof offset === 'number' ? `:${lineCounter.linePos(offset).line}` : '';
+    throw new ScenarioError(`${source}${line}: ${problem.path.join('.')}: ${problem.message}`);
+  }
   // An unknown key usually explains a "missing" one (a typo), so report it first.
   const issues = result.error.issues;
   const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]!;

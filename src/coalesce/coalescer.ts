@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { assert } from '../assert.ts';
 import type { Clock } from '../ports/clock.ts';
 import { nullTraceSink, type TraceSink } from '../ports/trace.ts';
 
@@ -61,6 +62,8 @@ interface Call {
   reject(error: unknown): void;
   /** Callers that joined after the first (Go's `dups`). Written only while the call is in the map. */
   dups: number;
+  /** Set by `forget(key)` while this call was the key's entry: a newer call may then start. */
+  forgotten: boolean;
 }
 
 interface ScheduledTask {
@@ -95,15 +98,19 @@ class ScheduledExecutor {
     const task: ScheduledTask = { dueMs: this.#clock.now() + delayMs, seq: this.#seq++, run };
     // Keep (dueMs, seq) order; with one fixed delay this is an append.
     let i = this.#queue.length;
-    while (i > 0 && this.#queue[i - 1]!.dueMs > task.dueMs) i--;
+    while (i > 0 && (this.#queue[i - 1]?.dueMs ?? Number.NEGATIVE_INFINITY) > task.dueMs) i--;
     this.#queue.splice(i, 0, task);
     this.#clock.schedule(delayMs, () => this.#pump());
   }
 
   #pump(): void {
     const now = this.#clock.now();
-    while (this.#idle > 0 && this.#queue.length > 0 && this.#queue[0]!.dueMs <= now) {
-      const task = this.#queue.shift()!;
+    for (
+      let task = this.#queue[0];
+      this.#idle > 0 && task !== undefined && task.dueMs <= now;
+      task = this.#queue[0]
+    ) {
+      this.#queue.shift();
       this.#idle--;
       task.run().finally(() => {
         this.#idle++;
@@ -126,14 +133,13 @@ export class Coalescer {
   readonly variant: CoalescerVariant;
   /** Merge window in ms (see `CoalescerOptions.windowMs`). */
   readonly windowMs: number;
-  /** Upstream calls started so far (`fn` invocations). */
-  upstreamCalls = 0;
-  /** Callers that joined an existing entry instead of starting a call. */
-  merged = 0;
-
+  #upstreamCalls = 0;
+  #merged = 0;
   readonly #clock: Clock;
   readonly #trace: TraceSink;
   readonly #pending = new Map<string, Call>();
+  // `'singleflight'`: the call in flight for each key (the newest, when `forget` let another start).
+  readonly #flying = new Map<string, Call>();
   readonly #scheduler: ScheduledExecutor | undefined;
 
   constructor(options: CoalescerOptions, ports: CoalescerPorts) {
@@ -157,6 +163,16 @@ export class Coalescer {
     this.#scheduler = variant === 'seed' ? new ScheduledExecutor(ports.clock, threads) : undefined;
   }
 
+  /** Upstream calls started so far (`fn` invocations). */
+  get upstreamCalls(): number {
+    return this.#upstreamCalls;
+  }
+
+  /** Callers that joined an existing entry instead of starting a call. */
+  get merged(): number {
+    return this.#merged;
+  }
+
   /** Keys that currently have a pending entry (waiting for the window, or in flight for singleflight). */
   get pendingKeys(): number {
     return this.#pending.size;
@@ -176,7 +192,7 @@ export class Coalescer {
     if (existing !== undefined) {
       // Article: `pendingRequests.get(key)` then `return existing`; Go: `c.dups++; c.wg.Wait()`.
       existing.dups++;
-      this.merged++;
+      this.#merged++;
       return existing.promise.then((value) => ({ value: value as T, shared: true }));
     }
     let resolve!: (value: unknown) => void;
@@ -185,7 +201,7 @@ export class Coalescer {
       resolve = res;
       reject = rej;
     });
-    const call: Call = { promise, resolve, reject, dups: 0 };
+    const call: Call = { promise, resolve, reject, dups: 0, forgotten: false };
     this.#pending.set(key, call);
     if (this.#scheduler !== undefined) {
       // Article: `scheduler.schedule(() -> { pendingRequests.remove(key); executeAndComplete(...) }, 50, ms)`.
@@ -211,21 +227,31 @@ export class Coalescer {
    * pending entry as `pendingRequests.remove(key)` would; its scheduled task still runs the call.
    */
   forget(key: string): void {
+    const call = this.#pending.get(key);
+    if (call !== undefined) call.forgotten = true;
     this.#pending.delete(key);
   }
 
   #runSingleflight(key: string, call: Call, fn: () => Promise<unknown>): void {
+    // The invariant: at most one call per key is in flight, unless `forget` released the older one.
+    const other = this.#flying.get(key);
+    assert(
+      other === undefined || other.forgotten,
+      () => `Coalescer: a second call for key '${key}' started while one is in flight`,
+    );
+    this.#flying.set(key, call);
     // golang/sync singleflight.go doCall: the entry is deleted only after fn returns, and only if
     // it is still this call's (a Forget followed by a new call must not lose the newer entry).
     this.#invoke(key, call, fn).finally(() => {
       if (this.#pending.get(key) === call) this.#pending.delete(key);
+      if (this.#flying.get(key) === call) this.#flying.delete(key);
     });
   }
 
   // Runs the upstream call and settles the shared promise. Resolves when the call has settled,
   // whatever its outcome (a scheduler thread is free again at that point).
   #invoke(key: string, call: Call, fn: () => Promise<unknown>): Promise<void> {
-    this.upstreamCalls++;
+    this.#upstreamCalls++;
     this.#trace.emit('coalesce', 'call', { key, callers: call.dups + 1 });
     let result: Promise<unknown>;
     try {

@@ -1,3 +1,5 @@
+import { present } from '../assert.ts';
+import { admitted, failed, type Outcome, refused } from '../outcome.ts';
 import { AbortError, abortReason, type Clock } from '../ports/clock.ts';
 import type { LlmRequest, LlmResponse, LlmUpstream } from '../ports/llm.ts';
 import { RejectedExecutionException } from './thread-pool-executor.ts';
@@ -51,7 +53,7 @@ export function withTimeout<T>(
 }
 
 /**
- * How `chatWithFallback` uses the models.
+ * How `ModelFallback` uses the models.
  * - `'seed'`: the article's `LLMCompositionService.chatWithFallback` (section 5.3) as written: every
  *   model is started at once (`supplyAsync`), each future gets `orTimeout(timeoutMs)` from its start
  *   and `exceptionally(→ fallback)`; then the futures are joined one after another in list order
@@ -79,8 +81,10 @@ export interface TaskRunner {
   submit?<T>(task: () => Promise<T>): Promise<{ readonly result: Promise<T> }>;
 }
 
-/** Options of `chatWithFallback`. */
-export interface ChatWithFallbackOptions {
+/** Options of `ModelFallback`. */
+export interface ModelFallbackOptions {
+  /** The models, in preference order. At least one. */
+  readonly upstreams: readonly LlmUpstream[];
   /** @defaultValue 'firstSuccess' */
   readonly mode?: FallbackMode;
   /**
@@ -112,6 +116,10 @@ export interface ChatWithFallbackOptions {
    * future timed out is not made. @defaultValue every call starts at once
    */
   readonly executor?: TaskRunner;
+}
+
+/** Options of `chatWithFallback`: those of `ModelFallback` but the upstreams, plus the call's signal. */
+export interface ChatWithFallbackOptions extends Omit<ModelFallbackOptions, 'upstreams'> {
   /** Aborts every call still running. */
   readonly signal?: AbortSignal;
 }
@@ -127,16 +135,130 @@ export type FallbackResult =
   | { readonly fallback: false; readonly model: string; readonly response: LlmResponse }
   | { readonly fallback: true; readonly failures: readonly ModelFailure[] };
 
-/** Ports of `chatWithFallback`. */
+/** Ports of `ModelFallback`. */
 export interface FallbackPorts {
+  /** Source of time for the timeouts and deadlines. */
   readonly clock: Clock;
 }
 
+/** A model's answer: which model, and what it said. */
+export interface ModelAnswer {
+  readonly model: string;
+  readonly response: LlmResponse;
+}
+
+/** Every model failed (or timed out): the `failed` error of `ModelFallback.attempt`. */
+export class AllModelsFailedError extends Error {
+  override readonly name = 'AllModelsFailedError';
+  constructor(
+    /** Each model's failure, in preference order. */
+    readonly failures: readonly ModelFailure[],
+  ) {
+    super(`every model failed: ${failures.map((f) => f.model).join(', ')}`);
+  }
+}
+
 /**
- * Asks `upstreams` (in preference order) for `request` and returns the first answer according to
- * `options.mode`, or `{ fallback: true }` (the article's `ChatResponse.fallback()`) when none
- * answered in time. Never rejects for a model failure; rejects if `options.signal` aborts, and in
- * `'seed'` mode with an `executor` when the executor refuses a call (`RejectedExecutionException`).
+ * The article's model fallback (section 5.3) as a component: asks its upstreams (in preference
+ * order) for a request and returns the first answer according to `mode`, or the fallback (the
+ * article's `ChatResponse.fallback()`) when none answered in time. Throws a `RangeError` (a value
+ * out of range) or `TypeError` (an unknown mode, a missing clock) for bad options.
+ */
+export class ModelFallback {
+  /** How the models are used. */
+  readonly mode: FallbackMode;
+  readonly #upstreams: readonly LlmUpstream[];
+  readonly #timeoutMs: number;
+  readonly #deadlineMs: number;
+  readonly #joinTimeoutMs: number;
+  readonly #executor: TaskRunner | undefined;
+  readonly #clock: Clock;
+
+  constructor(options: ModelFallbackOptions, ports: FallbackPorts) {
+    const mode = options?.mode ?? 'firstSuccess';
+    const timeoutMs = options?.timeoutMs ?? 10_000;
+    if (!(timeoutMs > 0)) throw new RangeError(`ModelFallback: timeoutMs must be > 0 (ms), got ${timeoutMs}`);
+    if (options.upstreams.length === 0)
+      throw new RangeError('ModelFallback: upstreams must name at least one model');
+    if (!ports?.clock) throw new TypeError('ModelFallback: ports.clock is required');
+    let deadlineMs = Number.POSITIVE_INFINITY;
+    let joinTimeoutMs = Number.POSITIVE_INFINITY;
+    switch (mode) {
+      case 'seed':
+        joinTimeoutMs = options.joinTimeoutMs ?? timeoutMs;
+        if (!(joinTimeoutMs > 0)) {
+          throw new RangeError(`ModelFallback: joinTimeoutMs must be > 0 (ms), got ${joinTimeoutMs}`);
+        }
+        break;
+      case 'firstSuccess':
+      case 'sequential':
+        deadlineMs = options.deadlineMs ?? (mode === 'firstSuccess' ? timeoutMs : Number.POSITIVE_INFINITY);
+        if (!(deadlineMs > 0))
+          throw new RangeError(`ModelFallback: deadlineMs must be > 0 (ms), got ${deadlineMs}`);
+        break;
+      default:
+        throw new TypeError(
+          `ModelFallback: mode must be 'seed', 'firstSuccess' or 'sequential', got ${String(mode)}`,
+        );
+    }
+    this.mode = mode;
+    this.#upstreams = options.upstreams;
+    this.#timeoutMs = timeoutMs;
+    this.#deadlineMs = deadlineMs;
+    this.#joinTimeoutMs = joinTimeoutMs;
+    this.#executor = options.executor;
+    this.#clock = ports.clock;
+  }
+
+  /**
+   * Asks the models for `request`: a model's answer (`fallback: false`) or `{ fallback: true }`
+   * with every failure. Never rejects for a model failure; rejects if `signal` aborts, and in
+   * `'seed'` mode with an `executor` when the executor refuses a call (`RejectedExecutionException`).
+   */
+  chat(request: LlmRequest, signal?: AbortSignal): Promise<FallbackResult> {
+    const upstreams = this.#upstreams;
+    const clock = this.#clock;
+    switch (this.mode) {
+      case 'seed':
+        return seedFallback(
+          request,
+          upstreams,
+          this.#timeoutMs,
+          this.#joinTimeoutMs,
+          this.#executor,
+          signal,
+          clock,
+        );
+      case 'firstSuccess':
+        return firstSuccess(request, upstreams, this.#deadlineMs, signal, clock);
+      case 'sequential':
+        return sequential(request, upstreams, this.#timeoutMs, this.#deadlineMs, signal, clock);
+    }
+  }
+
+  /**
+   * `chat` as the one guarded-call shape, mapped in one way: an answer is `admitted` with the
+   * model and its response; the fallback (every model failed or timed out) is `failed` with an
+   * `AllModelsFailedError` carrying the failures; an executor refusal in `'seed'` mode is
+   * `refused` by the `'pool'` with its policy; an abort is `failed` with the abort reason.
+   */
+  attempt(request: LlmRequest, signal?: AbortSignal): Promise<Outcome<ModelAnswer>> {
+    return this.chat(request, signal).then(
+      (r): Outcome<ModelAnswer> =>
+        r.fallback
+          ? failed(new AllModelsFailedError(r.failures))
+          : admitted({ model: r.model, response: r.response }),
+      (error: unknown): Outcome<ModelAnswer> =>
+        error instanceof RejectedExecutionException
+          ? refused({ by: 'pool', policy: error.policy })
+          : failed(error),
+    );
+  }
+}
+
+/**
+ * One request through a one-off `ModelFallback` (see there): `upstreams` in preference order,
+ * `options.signal` aborting every call still running. Throws as the constructor does.
  */
 export function chatWithFallback(
   request: LlmRequest,
@@ -144,48 +266,17 @@ export function chatWithFallback(
   options: ChatWithFallbackOptions,
   ports: FallbackPorts,
 ): Promise<FallbackResult> {
-  const mode = options?.mode ?? 'firstSuccess';
-  const timeoutMs = options?.timeoutMs ?? 10_000;
-  if (!(timeoutMs > 0))
-    throw new RangeError(`chatWithFallback: timeoutMs must be > 0 (ms), got ${timeoutMs}`);
-  if (upstreams.length === 0)
-    throw new RangeError('chatWithFallback: upstreams must name at least one model');
-  if (!ports?.clock) throw new TypeError('chatWithFallback: ports.clock is required');
-  switch (mode) {
-    case 'seed': {
-      const joinTimeoutMs = options.joinTimeoutMs ?? timeoutMs;
-      if (!(joinTimeoutMs > 0)) {
-        throw new RangeError(`chatWithFallback: joinTimeoutMs must be > 0 (ms), got ${joinTimeoutMs}`);
-      }
-      return seedFallback(request, upstreams, timeoutMs, joinTimeoutMs, options, ports.clock);
-    }
-    case 'firstSuccess': {
-      const deadlineMs = options.deadlineMs ?? timeoutMs;
-      if (!(deadlineMs > 0))
-        throw new RangeError(`chatWithFallback: deadlineMs must be > 0 (ms), got ${deadlineMs}`);
-      return firstSuccess(request, upstreams, deadlineMs, options.signal, ports.clock);
-    }
-    case 'sequential': {
-      const deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
-      if (!(deadlineMs > 0))
-        throw new RangeError(`chatWithFallback: deadlineMs must be > 0 (ms), got ${deadlineMs}`);
-      return sequential(request, upstreams, timeoutMs, deadlineMs, options.signal, ports.clock);
-    }
-    default:
-      throw new TypeError(
-        `chatWithFallback: mode must be 'seed', 'firstSuccess' or 'sequential', got ${String(mode)}`,
-      );
-  }
+  return new ModelFallback({ ...options, upstreams }, ports).chat(request, options?.signal);
 }
 
-type Outcome = { ok: true; response: LlmResponse } | { ok: false; error: unknown };
+type CallOutcome = { ok: true; response: LlmResponse } | { ok: false; error: unknown };
 
 // A settled-once cell standing in for a CompletableFuture: the first completion wins, later ones
 // are ignored (CompletableFuture.complete/completeExceptionally return false once done).
 function futureCell() {
   let done = false;
-  let resolve!: (o: Outcome) => void;
-  const promise = new Promise<Outcome>((r) => {
+  let resolve!: (o: CallOutcome) => void;
+  const promise = new Promise<CallOutcome>((r) => {
     resolve = r;
   });
   return {
@@ -193,7 +284,7 @@ function futureCell() {
     get done(): boolean {
       return done;
     },
-    complete(o: Outcome): void {
+    complete(o: CallOutcome): void {
       if (done) return;
       done = true;
       resolve(o);
@@ -206,7 +297,8 @@ async function seedFallback(
   upstreams: readonly LlmUpstream[],
   timeoutMs: number,
   joinTimeoutMs: number,
-  options: ChatWithFallbackOptions,
+  runner: TaskRunner | undefined,
+  signal: AbortSignal | undefined,
   clock: Clock,
 ): Promise<FallbackResult> {
   // tryModel: supplyAsync(chat).orTimeout(10 s).exceptionally(→ fallback). The call itself gets no
@@ -217,7 +309,6 @@ async function seedFallback(
     const cell = futureCell();
     let running: Promise<LlmResponse | undefined>;
     let started = false;
-    const runner = options.executor;
     if (runner === undefined) {
       running = u.complete(request);
     } else {
@@ -267,7 +358,7 @@ async function seedFallback(
   // futures.stream().map(orTimeout).map(exceptionally).map(join).filter(!isFallback).findFirst():
   // lazily, one element at a time, so each join's timeout starts when the stream reaches it.
   for (const [i, cell] of futures.entries()) {
-    if (options.signal?.aborted) throw abortReason(options.signal);
+    if (signal?.aborted) throw abortReason(signal);
     const timer = Number.isFinite(joinTimeoutMs)
       ? clock.schedule(joinTimeoutMs, () =>
           cell.complete({ ok: false, error: new TimeoutError(joinTimeoutMs) }),
@@ -275,8 +366,9 @@ async function seedFallback(
       : undefined;
     const outcome = await cell.promise;
     timer?.cancel();
-    if (outcome.ok) return { fallback: false, model: upstreams[i]!.model, response: outcome.response };
-    failures.push({ model: upstreams[i]!.model, error: outcome.error });
+    const model = present(upstreams[i], 'the upstream of a future').model;
+    if (outcome.ok) return { fallback: false, model, response: outcome.response };
+    failures.push({ model, error: outcome.error });
   }
   return { fallback: true, failures };
 }
@@ -318,7 +410,7 @@ function firstSuccess(
     upstreams.forEach((u, i) => {
       let call: Promise<LlmResponse>;
       try {
-        call = u.complete(request, controllers[i]!.signal);
+        call = u.complete(request, present(controllers[i], "the upstream's controller").signal);
       } catch (error) {
         call = Promise.reject(error);
       }

@@ -3,21 +3,28 @@ export type {
   FallbackMode,
   FallbackPorts,
   FallbackResult,
+  ModelAnswer,
   ModelFailure,
+  ModelFallbackOptions,
   TaskRunner,
 } from './fallback.ts';
-export { chatWithFallback, TimeoutError, withTimeout } from './fallback.ts';
+export {
+  AllModelsFailedError,
+  chatWithFallback,
+  ModelFallback,
+  TimeoutError,
+  withTimeout,
+} from './fallback.ts';
 export type {
   RejectedExecutionHandlerName,
-  Submitted,
-  TaskContext,
+  SpringTaskExecutorProperties,
   ThreadPoolExecutorOptions,
-  ThreadPoolExecutorPorts,
-} from './thread-pool-executor.ts';
+} from './options.ts';
 export {
   articleLlmExecutorOptions,
+  executorFromSpringProperties,
   INTEGER_MAX_VALUE,
-  RejectedExecutionException,
   springTaskExecutorDefaults,
-  ThreadPoolExecutor,
-} from './thread-pool-executor.ts';
+} from './options.ts';
+export type { Submitted, TaskContext, ThreadPoolExecutorPorts } from './thread-pool-executor.ts';
+export { RejectedExecutionException, ThreadPoolExecutor } from './thread-pool-executor.ts';

@@ -1,68 +1,18 @@
+import { assert } from '../assert.ts';
+import { admitted, failed, type Outcome, refused } from '../outcome.ts';
 import type { Clock, TimerHandle } from '../ports/clock.ts';
 import { nullTraceSink, type TraceSink } from '../ports/trace.ts';
-
-/** The four `java.util.concurrent.ThreadPoolExecutor` rejection policies, by their JDK names. */
-export type RejectedExecutionHandlerName =
-  | 'AbortPolicy'
-  | 'CallerRunsPolicy'
-  | 'DiscardPolicy'
-  | 'DiscardOldestPolicy';
-
-/** Java's `Integer.MAX_VALUE`, Spring's default for `maxPoolSize` and `queueCapacity`. */
-export const INTEGER_MAX_VALUE = 2_147_483_647;
-
-/**
- * Options of `ThreadPoolExecutor`, named as Spring's `ThreadPoolTaskExecutor` setters name them.
- * Every field defaults to Spring's default (spring-context `ThreadPoolTaskExecutor`).
- */
-export interface ThreadPoolExecutorOptions {
-  /** Threads kept even when idle. @defaultValue 1 */
-  readonly corePoolSize?: number;
-  /** Most threads; reached only when the queue is full. @defaultValue 2147483647 (Integer.MAX_VALUE) */
-  readonly maxPoolSize?: number;
-  /**
-   * Queue capacity in tasks. A positive value is a `LinkedBlockingQueue(queueCapacity)`; 0 is a
-   * `SynchronousQueue` (direct hand-off to an idle thread, no storage), as Spring builds it.
-   * @defaultValue 2147483647 (Integer.MAX_VALUE: unbounded in practice, so maxPoolSize is never used)
-   */
-  readonly queueCapacity?: number;
-  /** Seconds an idle thread above the core size (or any, see below) waits before it ends. @defaultValue 60 */
-  readonly keepAliveSeconds?: number;
-  /** Let core threads end after keepAliveSeconds idle too. Needs keepAliveSeconds > 0. @defaultValue false */
-  readonly allowCoreThreadTimeOut?: boolean;
-  /** What happens to a task neither a thread nor the queue can take. @defaultValue 'AbortPolicy' */
-  readonly rejectedExecutionHandler?: RejectedExecutionHandlerName;
-  /** Worker names are this prefix and 1, 2, 3… in creation order. @defaultValue 'ThreadPoolTaskExecutor-' */
-  readonly threadNamePrefix?: string;
-}
+import {
+  type RejectedExecutionHandlerName,
+  springTaskExecutorDefaults,
+  type ThreadPoolExecutorOptions,
+} from './options.ts';
 
 /** What a task is told about where it runs. */
 export interface TaskContext {
   /** The worker's name (`threadNamePrefix` + number), or `'caller'` when CallerRunsPolicy ran it. */
   readonly threadName: string;
 }
-
-/** Spring `ThreadPoolTaskExecutor` defaults: roughly `Executors.newSingleThreadExecutor()`. */
-export const springTaskExecutorDefaults: Required<ThreadPoolExecutorOptions> = Object.freeze({
-  corePoolSize: 1,
-  maxPoolSize: INTEGER_MAX_VALUE,
-  queueCapacity: INTEGER_MAX_VALUE,
-  keepAliveSeconds: 60,
-  allowCoreThreadTimeOut: false,
-  rejectedExecutionHandler: 'AbortPolicy',
-  threadNamePrefix: 'ThreadPoolTaskExecutor-',
-});
-
-/** The article's `llmExecutor` bean (section 5.1): core 10, max 50, queue 200, keep-alive 60 s, CallerRuns. */
-export const articleLlmExecutorOptions: Required<ThreadPoolExecutorOptions> = Object.freeze({
-  corePoolSize: 10,
-  maxPoolSize: 50,
-  queueCapacity: 200,
-  keepAliveSeconds: 60,
-  allowCoreThreadTimeOut: false,
-  rejectedExecutionHandler: 'CallerRunsPolicy',
-  threadNamePrefix: 'llm-async-',
-});
 
 /** Ports of `ThreadPoolExecutor`. */
 export interface ThreadPoolExecutorPorts {
@@ -104,23 +54,43 @@ interface Job {
   readonly task: (context: TaskContext) => Promise<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  /** Set (before `reject`) when the rejection policy refused or dropped this job. */
+  refusal: RejectedExecutionException | undefined;
 }
 
 /**
- * A worker thread: running a task, idle waiting on the queue (with a keep-alive timer when its
- * wait is timed), or exited. `timer` is set only while idle and timed.
+ * A worker thread's state: running a task, idle waiting on the queue (with its keep-alive timer
+ * when the wait is timed), or exited.
  */
+type WorkerPhase =
+  | { readonly state: 'running' }
+  | { readonly state: 'idle'; readonly timer: TimerHandle | undefined }
+  | { readonly state: 'exited' };
+
 interface Worker {
   readonly context: TaskContext;
-  state: 'running' | 'idle' | 'exited';
-  timer: TimerHandle | undefined;
+  phase: WorkerPhase;
 }
+
+const RUNNING: WorkerPhase = { state: 'running' };
+const IDLE_UNTIMED: WorkerPhase = { state: 'idle', timer: undefined };
+const EXITED: WorkerPhase = { state: 'exited' };
+
+// Cancels the keep-alive timer of an idle, timed worker.
+function cancelTimer(w: Worker): void {
+  if (w.phase.state === 'idle') w.phase.timer?.cancel();
+}
+
+// The queue compacts its backing array once this many slots at its head are spent (and they are
+// more than half of it), so a long-lived queue neither grows without bound nor copies on every shift.
+const COMPACT_AFTER_SHIFTS = 1024;
 
 type RunState = 'RUNNING' | 'SHUTDOWN' | 'TERMINATED';
 
 /** A FIFO of jobs with O(1) push and shift. */
 class JobQueue {
-  #items: Job[] = [];
+  // Spent head slots are cleared to undefined so their jobs can be collected.
+  #items: (Job | undefined)[] = [];
   #head = 0;
   get size(): number {
     return this.#items.length - this.#head;
@@ -129,10 +99,10 @@ class JobQueue {
     this.#items.push(job);
   }
   shift(): Job | undefined {
-    if (this.#head === this.#items.length) return undefined;
-    const job = this.#items[this.#head]!;
-    this.#items[this.#head++] = undefined as unknown as Job;
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+    const job = this.#items[this.#head];
+    if (job === undefined) return undefined;
+    this.#items[this.#head++] = undefined;
+    if (this.#head > COMPACT_AFTER_SHIFTS && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
     }
@@ -156,8 +126,8 @@ export class ThreadPoolExecutor {
   readonly maxPoolSize: number;
   /** Queue capacity, in tasks (0: SynchronousQueue). */
   readonly queueCapacity: number;
-  /** Keep-alive, in seconds. */
-  readonly keepAliveSeconds: number;
+  /** Keep-alive, in ms. */
+  readonly keepAliveMs: number;
   /** Whether core threads time out too. */
   readonly allowCoreThreadTimeOut: boolean;
   /** The rejection policy. */
@@ -167,7 +137,6 @@ export class ThreadPoolExecutor {
 
   readonly #clock: Clock;
   readonly #trace: TraceSink;
-  readonly #keepAliveMs: number;
   readonly #workers = new Set<Worker>();
   // Idle workers in the order they started waiting. LinkedBlockingQueue wakes waiters FIFO
   // (one ReentrantLock condition); a non-fair SynchronousQueue matches them LIFO (TransferStack).
@@ -196,12 +165,12 @@ export class ThreadPoolExecutor {
         `ThreadPoolExecutor: maxPoolSize (${o.maxPoolSize}) must be >= corePoolSize (${o.corePoolSize})`,
       );
     }
-    if (!Number.isFinite(o.keepAliveSeconds) || o.keepAliveSeconds < 0) {
-      throw new RangeError(`ThreadPoolExecutor: keepAliveSeconds must be >= 0, got ${o.keepAliveSeconds}`);
+    if (!Number.isFinite(o.keepAliveMs) || o.keepAliveMs < 0) {
+      throw new RangeError(`ThreadPoolExecutor: keepAliveMs must be >= 0 (ms), got ${o.keepAliveMs}`);
     }
     // OpenJDK allowCoreThreadTimeOut(true): "Core threads must have nonzero keep alive times".
-    if (o.allowCoreThreadTimeOut && o.keepAliveSeconds <= 0) {
-      throw new RangeError('ThreadPoolExecutor: allowCoreThreadTimeOut needs keepAliveSeconds > 0');
+    if (o.allowCoreThreadTimeOut && o.keepAliveMs <= 0) {
+      throw new RangeError('ThreadPoolExecutor: allowCoreThreadTimeOut needs keepAliveMs > 0');
     }
     const handlers: readonly string[] = [
       'AbortPolicy',
@@ -218,13 +187,12 @@ export class ThreadPoolExecutor {
     this.corePoolSize = o.corePoolSize;
     this.maxPoolSize = o.maxPoolSize;
     this.queueCapacity = o.queueCapacity;
-    this.keepAliveSeconds = o.keepAliveSeconds;
+    this.keepAliveMs = o.keepAliveMs;
     this.allowCoreThreadTimeOut = o.allowCoreThreadTimeOut;
     this.rejectedExecutionHandler = o.rejectedExecutionHandler;
     this.threadNamePrefix = String(o.threadNamePrefix);
     this.#clock = ports.clock;
     this.#trace = ports.trace ?? nullTraceSink;
-    this.#keepAliveMs = o.keepAliveSeconds * 1000;
   }
 
   /** Threads in the pool (`getPoolSize`); 0 once terminated. */
@@ -264,6 +232,24 @@ export class ThreadPoolExecutor {
    */
   execute<T>(task: (context: TaskContext) => Promise<T>): Promise<T> {
     return this.#execute(task).result;
+  }
+
+  /**
+   * The guarded call's one shape: `admitted` with the task's value, `failed` with its error, or
+   * `refused` by the `'pool'` when the rejection policy refused the task or dropped it
+   * (AbortPolicy, the discard policies, CallerRunsPolicy after shutdown, a queued task that
+   * DiscardOldestPolicy dropped). A task the caller ran (CallerRunsPolicy) is admitted or failed
+   * like any other. Never rejects, except with a `TypeError` when `task` is not a function.
+   */
+  attempt<T>(task: (context: TaskContext) => Promise<T>): Promise<Outcome<T>> {
+    const { result, job } = this.#execute(task);
+    return result.then(
+      (value) => admitted(value),
+      (error: unknown) =>
+        error !== undefined && error === job.refusal
+          ? refused<T>({ by: 'pool', policy: job.refusal.policy })
+          : failed<T>(error),
+    );
   }
 
   /**
@@ -322,7 +308,11 @@ export class ThreadPoolExecutor {
   //  2. else offer to the queue; if no thread is left (corePoolSize 0), start one without a task;
   //  3. else (queue full) a new non-core thread with this task if below maximumPoolSize;
   //  4. else reject. A shut-down executor fails 1-3 and rejects.
-  #execute<T>(task: (context: TaskContext) => Promise<T>): { result: Promise<T>; callerRun: boolean } {
+  #execute<T>(task: (context: TaskContext) => Promise<T>): {
+    result: Promise<T>;
+    callerRun: boolean;
+    job: Job;
+  } {
     if (typeof task !== 'function')
       throw new TypeError('ThreadPoolExecutor.execute: task must be a function');
     let resolve!: (value: unknown) => void;
@@ -331,22 +321,22 @@ export class ThreadPoolExecutor {
       resolve = res as (value: unknown) => void;
       reject = rej;
     });
-    const job: Job = { task, resolve, reject };
+    const job: Job = { task, resolve, reject, refusal: undefined };
     if (this.#runState === 'RUNNING') {
       if (this.#workers.size < this.corePoolSize) {
         this.#addWorker(job);
-        return { result, callerRun: false };
+        return { result, callerRun: false, job };
       }
       if (this.#offer(job)) {
         if (this.#workers.size === 0) this.#addWorker(undefined);
-        return { result, callerRun: false };
+        return { result, callerRun: false, job };
       }
       if (this.#workers.size < this.maxPoolSize) {
         this.#addWorker(job);
-        return { result, callerRun: false };
+        return { result, callerRun: false, job };
       }
     }
-    return { result, callerRun: this.#reject(job) };
+    return { result, callerRun: this.#reject(job), job };
   }
 
   // Returns whether the caller ran the task.
@@ -362,7 +352,7 @@ export class ThreadPoolExecutor {
     switch (policy) {
       case 'AbortPolicy':
         // AbortPolicy.rejectedExecution: throw new RejectedExecutionException("Task " + r + " rejected from " + e)
-        job.reject(new RejectedExecutionException(`Task rejected from ${this}`, policy, false));
+        refuse(job, new RejectedExecutionException(`Task rejected from ${this}`, policy, false));
         return false;
       case 'CallerRunsPolicy':
         // CallerRunsPolicy: `if (!e.isShutdown()) r.run();` on the submitting thread.
@@ -371,15 +361,15 @@ export class ThreadPoolExecutor {
           void invoke(job, CALLER).then((settle) => settle());
           return true;
         }
-        job.reject(discarded(policy, `after shutdown, CallerRunsPolicy drops the task (${this})`));
+        refuse(job, discarded(policy, `after shutdown, CallerRunsPolicy drops the task (${this})`));
         return false;
       case 'DiscardPolicy':
-        job.reject(discarded(policy, `DiscardPolicy dropped the task (${this})`));
+        refuse(job, discarded(policy, `DiscardPolicy dropped the task (${this})`));
         return false;
       case 'DiscardOldestPolicy': {
         // DiscardOldestPolicy: `if (!e.isShutdown()) { e.getQueue().poll(); e.execute(r); }`
         if (!running) {
-          job.reject(discarded(policy, `after shutdown, DiscardOldestPolicy drops the task (${this})`));
+          refuse(job, discarded(policy, `after shutdown, DiscardOldestPolicy drops the task (${this})`));
           return false;
         }
         const oldest = this.#queue.shift();
@@ -387,7 +377,8 @@ export class ThreadPoolExecutor {
           // With nothing to poll (a SynchronousQueue with every thread busy) the JDK's retry is
           // rejected again and recurses: OpenJDK 17 throws StackOverflowError (checked here).
           // Drop the task instead, and say so.
-          job.reject(
+          refuse(
+            job,
             discarded(
               policy,
               `DiscardOldestPolicy found no queued task to drop; the JDK would recurse until StackOverflowError (${this})`,
@@ -395,11 +386,15 @@ export class ThreadPoolExecutor {
           );
           return false;
         }
-        oldest.reject(
+        refuse(
+          oldest,
           discarded(policy, `DiscardOldestPolicy dropped this queued task for a newer one (${this})`),
         );
         const retry = this.#execute(job.task);
-        retry.result.then(job.resolve, job.reject);
+        retry.result.then(job.resolve, (error: unknown) => {
+          if (error === retry.job.refusal) job.refusal = retry.job.refusal;
+          job.reject(error);
+        });
         return retry.callerRun;
       }
     }
@@ -416,6 +411,7 @@ export class ThreadPoolExecutor {
     }
     if (this.#queue.size >= this.queueCapacity) return false;
     this.#queue.push(job);
+    assert(this.#queue.size <= this.queueCapacity, 'ThreadPoolExecutor: queueSize <= queueCapacity');
     const w = this.#idle.shift();
     if (w !== undefined) this.#runOn(w, this.#queue.shift()!);
     return true;
@@ -425,10 +421,10 @@ export class ThreadPoolExecutor {
   #addWorker(first: Job | undefined): void {
     const w: Worker = {
       context: { threadName: `${this.threadNamePrefix}${++this.#threadsCreated}` },
-      state: 'idle',
-      timer: undefined,
+      phase: IDLE_UNTIMED,
     };
     this.#workers.add(w);
+    assert(this.#workers.size <= this.maxPoolSize, 'ThreadPoolExecutor: poolSize <= maxPoolSize');
     if (this.#workers.size > this.#largest) this.#largest = this.#workers.size;
     this.#trace.emit('executor', 'worker-start', {
       thread: w.context.threadName,
@@ -440,9 +436,8 @@ export class ThreadPoolExecutor {
   }
 
   #runOn(w: Worker, job: Job): void {
-    w.timer?.cancel();
-    w.timer = undefined;
-    w.state = 'running';
+    cancelTimer(w);
+    w.phase = RUNNING;
     this.#active++;
     invoke(job, w.context).then((settle) => {
       // runWorker: the thread finishes its bookkeeping and goes back to getTask before a waiter
@@ -468,13 +463,14 @@ export class ThreadPoolExecutor {
       return;
     }
     const timed = this.allowCoreThreadTimeOut || this.#workers.size > this.corePoolSize;
-    if (timed && this.#keepAliveMs === 0) {
+    if (timed && this.keepAliveMs === 0) {
       // poll(0) on an empty queue returns null at once: the thread ends now, not a tick later.
       this.#exit(w);
       return;
     }
-    w.state = 'idle';
-    w.timer = timed ? this.#clock.schedule(this.#keepAliveMs, () => this.#timedOut(w)) : undefined;
+    w.phase = timed
+      ? { state: 'idle', timer: this.#clock.schedule(this.keepAliveMs, () => this.#timedOut(w)) }
+      : IDLE_UNTIMED;
     this.#idle.push(w);
   }
 
@@ -482,21 +478,20 @@ export class ThreadPoolExecutor {
   // other threads remain or the queue is empty; otherwise loop into an untimed take().
   #timedOut(w: Worker): void {
     const i = this.#idle.indexOf(w);
-    if (i < 0 || w.state !== 'idle') return;
+    if (i < 0 || w.phase.state !== 'idle') return;
     this.#idle.splice(i, 1);
     const timed = this.allowCoreThreadTimeOut || this.#workers.size > this.corePoolSize;
     if (timed && (this.#workers.size > 1 || this.#queue.size === 0)) {
       this.#exit(w);
       return;
     }
-    w.timer = undefined;
+    w.phase = IDLE_UNTIMED;
     this.#idle.push(w);
   }
 
   #exit(w: Worker): void {
-    w.timer?.cancel();
-    w.timer = undefined;
-    w.state = 'exited';
+    cancelTimer(w);
+    w.phase = EXITED;
     this.#workers.delete(w);
     this.#trace.emit('executor', 'worker-exit', {
       thread: w.context.threadName,
@@ -526,6 +521,13 @@ function invoke(job: Job, context: TaskContext): Promise<() => void> {
     (value) => () => job.resolve(value),
     (error: unknown) => () => job.reject(error),
   );
+}
+
+// The policy refused or dropped the job: mark it so `attempt` can tell a refusal from a task's own
+// error, then settle it.
+function refuse(job: Job, error: RejectedExecutionException): void {
+  job.refusal = error;
+  job.reject(error);
 }
 
 function discarded(policy: RejectedExecutionHandlerName, message: string): RejectedExecutionException {

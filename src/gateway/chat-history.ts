@@ -17,6 +17,12 @@ export interface ChatHistoryOptions {
   readonly contextMessages?: number;
   /** Table name prefix (a live run adds its run prefix). @defaultValue 'chat_message_' */
   readonly tablePrefix?: string;
+  /**
+   * Where history reads go: `'replica'` (the router's read/write split, as the article configures
+   * it: a lagging replica can miss the user's last message) or `'primary'` (ShardingSphere's
+   * `WRITE_ROUTE_ONLY` hint on the read: read-your-writes at the primary's cost). @defaultValue 'replica'
+   */
+  readonly readFrom?: 'replica' | 'primary';
 }
 
 /** What a write is known to have done. */
@@ -44,6 +50,7 @@ export class ChatHistory {
   readonly #article: boolean;
   readonly #limit: number;
   readonly #prefix: string;
+  readonly #hint: string;
 
   constructor(
     options: ChatHistoryOptions,
@@ -54,6 +61,8 @@ export class ChatHistory {
     this.#article = (options.sharding ?? 'corrected') === 'article';
     this.#limit = options.contextMessages ?? 10;
     this.#prefix = options.tablePrefix ?? 'chat_message_';
+    // ShardingSphere's SQL hint comment (SQLHintUtils): the router sends this read to the primary.
+    this.#hint = options.readFrom === 'primary' ? '/* SHARDINGSPHERE_HINT: WRITE_ROUTE_ONLY=true */ ' : '';
     if (!Number.isSafeInteger(this.#shardCount) || this.#shardCount < 1) {
       throw new RangeError(`ChatHistory: shardCount must be a positive integer, got ${this.#shardCount}`);
     }
@@ -93,7 +102,7 @@ export class ChatHistory {
   ): Promise<{ readonly table: string; readonly seq: number; readonly rows: number }> {
     const table = this.tableOf(userId);
     const result = await this.#sql.query<{ id: number | string | bigint }>(
-      `SELECT id FROM ${table} WHERE user_id = ? ORDER BY id DESC LIMIT ${this.#limit}`,
+      `${this.#hint}SELECT id FROM ${table} WHERE user_id = ? ORDER BY id DESC LIMIT ${this.#limit}`,
       [userId],
     );
     const first = result.rows[0];

@@ -102,21 +102,33 @@ export const TRACE_EVENTS = {
 
   // ── sentinel (src/sentinel) ────────────────────────────────────────────────────────────────
   sentinel: {
-    state: { resource: 'string', grade: 'string', prev: 'string', next: 'string', snapshot: 'json?' },
+    /**
+     * A breaker changed state (`CircuitBreakerStateChangeObserver`): the rule's resource and numeric
+     * grade (0 RT, 1 exception ratio, 2 exception count), the states, and Sentinel's snapshot value
+     * (the tripping ratio or count, 1.0 for HALF_OPEN → OPEN, null otherwise).
+     */
+    state: { resource: 'string', grade: 'number', prev: 'string', next: 'string', snapshot: 'json' },
+    /** An entry was refused; `by` is `'flow'` (FlowException) or `'degrade'` (DegradeException). */
     block: { resource: 'string', by: 'string' },
   },
 
   // ── executor (src/executor) ────────────────────────────────────────────────────────────────
   executor: {
+    /** The pool refused a task: its policy, whether the pool was running, and its sizes then. */
     rejected: { policy: 'string', running: 'boolean', poolSize: 'number', queueSize: 'number' },
+    /** CallerRunsPolicy ran a refused task on the submitting caller. */
     'caller-runs': {},
+    /** A worker thread started, with a first task or idle (`prestartAllCoreThreads`, an empty pool). */
     'worker-start': { thread: 'string', poolSize: 'number', withTask: 'boolean' },
+    /** A worker thread ended (keep-alive, shutdown); `poolSize` is after it left. */
     'worker-exit': { thread: 'string', poolSize: 'number' },
   },
 
   // ── coalesce (src/coalesce) ────────────────────────────────────────────────────────────────
   coalesce: {
+    /** An upstream call started for `key`, with the callers merged into it so far. */
     call: { key: 'string', callers: 'number' },
+    /** The call for `key` settled (`ok` false: it failed), with every caller that shared it. */
     settle: { key: 'string', ok: 'boolean', callers: 'number' },
   },
 
@@ -174,15 +186,83 @@ export const TRACE_EVENTS = {
     fail: { id: 'number', ms: 'number', error: 'string' },
   },
   history: {
-    op: { op: 'json' },
+    /** One completed client operation of a `MysqlHistory` (sim/checkers): a `MysqlOp`'s fields. */
+    op: {
+      kind: 'string',
+      client: 'string',
+      node: 'string',
+      key: 'string',
+      /** The value written, or read (null = no row). */
+      value: 'json',
+      startMs: 'number',
+      endMs: 'number',
+      invokedAt: 'number?',
+      completedAt: 'number?',
+      /** Writes only: 'ok' or 'error'. */
+      outcome: 'string?',
+    },
+    /** A key's value in the final state (null = no row). */
     final: { key: 'string', value: 'json' },
   },
 
   // ── mysql (sim/mysql) ──────────────────────────────────────────────────────────────────────
-  mysql: {},
+  // Every event but partition/repair names its node; GTIDs are 'domain-server-seq' text.
+  mysql: {
+    // cluster (sim/mysql/cluster.ts)
+    partition: { side: 'json', others: 'json' },
+    repair: {},
+    // commit pipeline and faults (node.ts)
+    commit: { node: 'string', gtid: 'string', wait: 'string' },
+    'engine-commit': { node: 'string', gtid: 'string' },
+    apply: { node: 'string', gtid: 'string' },
+    promote: { node: 'string', gtid_current_pos: 'string' },
+    'apply-cost': { node: 'string', ms: 'number' },
+    'binlog-purged': { node: 'string', groups: 'number' },
+    crash: { node: 'string' },
+    'crash-recovery-truncate': { node: 'string', gtid: 'string' },
+    'crash-recovery-commit': { node: 'string', gtid: 'string' },
+    restart: { node: 'string' },
+    // semi-sync master (semi-sync-master.ts)
+    ack: { node: 'string', from: 'string', gtid: 'string' },
+    'semisync-status': { node: 'string', status: 'string', why: 'string' },
+    // replica channel (replica-channel.ts)
+    'io-thread': { node: 'string', state: 'string', master: 'string?' },
+    'io-error': { node: 'string', errno: 'number', master: 'string' },
+    relay: { node: 'string', gtid: 'string' },
+    'relay-discarded': { node: 'string', groups: 'number', why: 'string' },
+    'sql-thread': { node: 'string', state: 'string' },
+    'sql-error': { node: 'string', errno: 'number', gtid: 'string' },
+    skip: { node: 'string', gtid: 'string' },
+  },
 
   // ── redis-cluster (sim/redis) ──────────────────────────────────────────────────────────────
-  'redis-cluster': {},
+  // Node ids are `127.0.0.1:<port>`. Faults (cluster.ts), then the bus protocol (failover.ts).
+  'redis-cluster': {
+    /** kill -9 of `node`: dataset and script cache gone. */
+    crash: { node: 'string' },
+    /** A crashed `node` runs again (nodes.conf kept, dataset empty). */
+    restart: { node: 'string' },
+    /** SIGSTOP of `node`. */
+    freeze: { node: 'string' },
+    /** SIGCONT of `node`; `held` deliveries queued while frozen now run. */
+    resume: { node: 'string', held: 'number' },
+    /** `nodes` are cut from the rest; the clients are on the `'inside'` or `'outside'` side. */
+    partition: { nodes: 'json', clients: 'string' },
+    /** Every partition healed and every slowness removed. */
+    repair: {},
+    /** `node` now replicates `master` (it lost its slots, or its master did) and full-resyncs. */
+    replicaof: { node: 'string', master: 'string' },
+    /** `node` flags `peer` PFAIL: a ping pending for more than cluster-node-timeout. */
+    pfail: { node: 'string', peer: 'string' },
+    /** `node` flags `peer` FAIL with `reports` failure reports from other masters, and broadcasts it. */
+    fail: { node: 'string', peer: 'string', reports: 'number' },
+    /** Replica `node` will ask for votes in `delayMs` (500 + random(0..499) + 1000 x `rank`). */
+    'election-scheduled': { node: 'string', delayMs: 'number', rank: 'number' },
+    /** Replica `node` bumped currentEpoch to `epoch` and sent FAILOVER_AUTH_REQUEST. */
+    'auth-request': { node: 'string', epoch: 'number', forced: 'boolean' },
+    /** `node` won its election (or took over) and serves the slots of `replaces`. */
+    promoted: { node: 'string', replaces: 'string', configEpoch: 'number' },
+  },
 } as const satisfies Readonly<Record<string, FamilySpec>>;
 
 /** A declared family name. */

@@ -43,9 +43,16 @@ describe('issue 2: Simulation', () => {
 describe('issue 3: Sentinel, TokenBucket, Coalescer, ThreadPoolExecutor', () => {
   it('Sentinel entry/exit, circuitBreakers, onStateChange, run with fallback', async () => {
     const sim = new Simulation({ seed: 1 });
-    const sentinel = new Sentinel({ clock: sim.clock });
+    const sentinel = new Sentinel({}, { clock: sim.clock });
     sentinel.loadDegradeRules([
-      { resource: 'llm', grade: 2, count: 1, minRequestAmount: 1, statIntervalMs: 1000, timeWindow: 10 },
+      {
+        resource: 'llm',
+        grade: 2,
+        count: 1,
+        minRequestAmount: 1,
+        statIntervalMs: 1000,
+        timeWindowMs: 10_000,
+      },
     ]);
     sentinel.loadFlowRules([{ resource: 'qps', grade: 1, count: 1 }]);
     const changes: string[] = [];
@@ -81,7 +88,10 @@ describe('issue 3: Sentinel, TokenBucket, Coalescer, ThreadPoolExecutor', () => 
 
   it('TokenBucket, Coalescer and ThreadPoolExecutor with the issue’s option names', async () => {
     const sim = new Simulation({ seed: 1 });
-    const bucket = new TokenBucket({ capacity: 2, refillRate: 1, variant: 'seed' }, { clock: sim.clock });
+    const bucket = new TokenBucket(
+      { capacity: 2, refillTokensPerSecond: 1, variant: 'seed' },
+      { clock: sim.clock },
+    );
     expect([bucket.tryAcquire(), bucket.tryAcquire(), bucket.tryAcquire()]).toEqual([true, true, false]);
     expect(bucket.availableTokens()).toBe(0);
 
@@ -91,7 +101,7 @@ describe('issue 3: Sentinel, TokenBucket, Coalescer, ThreadPoolExecutor', () => 
         corePoolSize: 1,
         maxPoolSize: 1,
         queueCapacity: 0,
-        keepAliveSeconds: 60,
+        keepAliveMs: 60_000,
         rejectedExecutionHandler: 'AbortPolicy',
       },
       { clock: sim.clock },
@@ -119,7 +129,7 @@ describe('issue 4: keyHashSlot, SimRedis, SimRedisCluster', () => {
     expect(keyHashSlot('hello')).toBe(866);
     expect(keyHashSlot('{user1000}.following')).toBe(keyHashSlot('{user1000}.followers'));
     const sim = new Simulation({ seed: 4 });
-    const node = new SimRedis(sim.clock);
+    const node = new SimRedis({}, { clock: sim.clock });
     const cluster = new SimRedisCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 5000 }, sim);
     const client = cluster.client();
     const out = sim.spawn(async () => {
@@ -140,7 +150,7 @@ describe('issue 5: sharding and SimMysqlCluster', () => {
     expect(seedShardIndex('polygenelubricants', 3)).toBe(-2);
     expect(shardIndex('polygenelubricants', 3)).toBeGreaterThanOrEqual(0);
     const sim = new Simulation({ seed: 5 });
-    const cluster = new SimMysqlCluster(sim, { replicas: 1, semiSync: { enabled: true, timeoutMs: 1_000 } });
+    const cluster = new SimMysqlCluster({ replicas: 1, semiSync: { enabled: true, timeoutMs: 1_000 } }, sim);
     const out = sim.spawn(async () => {
       await cluster.primary.query('CREATE TABLE t (id INT PRIMARY KEY)');
       await sim.clock.sleep(100);

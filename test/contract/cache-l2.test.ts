@@ -28,7 +28,7 @@ defineL2Contract('L2 contract: ioredis-mock', async () => {
 defineL2Contract('L2 contract: SimRedis (the simulated redis-server 7)', async () => {
   const clock = new ManualClock(0);
   return {
-    redis: new SimRedis(clock),
+    redis: new SimRedis({}, { clock }),
     prefix: 'hasim:l2c:',
     advanceMs: (ms) => clock.advance(ms),
     close: async () => {},

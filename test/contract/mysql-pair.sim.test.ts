@@ -22,7 +22,7 @@ const OPTIONS: SimMysqlClusterOptions = {
 
 async function onSimulatedPair<T>(seed: number, body: (t: MysqlPairTarget) => Promise<T>): Promise<T> {
   const sim = new Simulation({ seed });
-  const c = new SimMysqlCluster(sim, OPTIONS);
+  const c = new SimMysqlCluster(OPTIONS, sim);
   const [primary, replica] = [c.primary, c.replicas[0]!];
   const target: MysqlPairTarget = {
     primary,

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RedisPort } from '../../src/ports/redis.ts';
-import { keyHashSlot } from '../../src/redis/key-hash-slot.ts';
+import { keyHashSlot } from '../../src/ports/redis-slots.ts';
 
 /** The shards as scripts/backends.sh pairs them. */
 export const SHARDS = [
@@ -68,7 +68,7 @@ async function restoreShard(t: ClusterContractTarget, shard: (typeof SHARDS)[num
   if ((await t.role(shard.master)) === 'master') return;
   await waitForRole(t, shard.master, 'replica', 4 * t.nodeTimeoutMs);
   // A fresh failover of the same shard is refused for 2 x node-timeout after the last vote
-  // (research/redis.md §1.7 gotcha): retry until the roles swap back.
+  // (src/cluster_legacy.c clusterSendFailoverAuthIfNeeded): retry until the roles swap back.
   for (let attempt = 0; attempt < 8; attempt++) {
     await t.failover(shard.master).catch(() => undefined);
     const swapped = await waitForRole(t, shard.master, 'master', 6_000).then(
@@ -202,8 +202,8 @@ export function redisClusterContract(name: string, open: () => Promise<ClusterCo
             servedAfter: successes.some((s) => s > firstAfter),
           };
         });
-        // research/redis.md §1.4: PFAIL after NT (+ up to NT/2 until the next ping), FAIL by quorum,
-        // election 500-999 ms later (measured 7.1-8.9 s for NT = 5000).
+        // src/cluster_legacy.c: PFAIL after NT (+ up to NT/2 until the next ping), FAIL by quorum,
+        // election 500-999 ms later (clusterHandleSlaveFailover; measured 7.1-8.9 s for NT = 5000).
         expect(outcome.outageMs).toBeGreaterThan(t.nodeTimeoutMs);
         expect(outcome.outageMs).toBeLessThan(2 * t.nodeTimeoutMs + 2_000);
         expect(outcome.failures).toBeGreaterThan(0);

@@ -2,7 +2,7 @@
 // like scripts/backends.sh), each test on its own seeded simulation.
 import { Simulation } from '../../sim/kernel/simulation.ts';
 import { SimRedisCluster } from '../../sim/redis/cluster.ts';
-import { keyHashSlot } from '../../src/redis/key-hash-slot.ts';
+import { keyHashSlot } from '../../src/ports/redis-slots.ts';
 import { redisClusterContract } from './redis-cluster.contract.ts';
 
 let run = 0;

@@ -1,6 +1,6 @@
 // ONE set of test bodies for a single Redis node, run against the simulated node (SimRedis),
 // ioredis-mock and a real redis-server 7.0 (127.0.0.1:6379). Expected values are redis-server's;
-// where ioredis-mock is known to differ (research/redis.md §4.2) the target lists the divergence
+// where ioredis-mock is known to differ the target lists the divergence
 // and the case asserts the mock's own behaviour instead, so a change on either side shows up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisLimiter, type RedisLimiterAlgorithm } from '../../src/limit/lua/redis-limiter.ts';
@@ -41,12 +41,12 @@ export function scheduleClock(startMs: number): Clock & { set(ms: number): void 
 
 /** Base of the limiter schedule: a realistic epoch time in ms (beyond 2^31, so floats in Lua). */
 export const SCHEDULE_BASE_MS = 1_700_000_000_000;
-/** research/redis.md §5.7: offsets (ms) of the request sequence every limiter is run on. */
+/** Offsets (ms) of the request sequence every limiter is run on, bunched at the window edges. */
 export const SCHEDULE_MS = [0, 10, 20, 30, 40, 50, 990, 1000, 1010, 1500, 1990, 2000, 2010, 2020, 2030, 5000];
 
 /**
  * Decisions (1 = allowed) on SCHEDULE_MS with limit 4 per 1000 ms. Observed identically on
- * SimRedis, ioredis-mock and redis-server 7.0.15; GCRA matches research/redis.md §5.7's pattern.
+ * SimRedis, ioredis-mock and redis-server 7.0.15.
  */
 export const EXPECTED_DECISIONS: Record<Exclude<RedisLimiterAlgorithm, 'fixed-window'>, number[]> = {
   'sliding-log': [1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 1],

@@ -1,5 +1,5 @@
 // The Redis node contract against ioredis-mock, with its Date driven by a test clock so that
-// expiry can be fast-forwarded (research/redis.md §4.3).
+// expiry (it reads Date.now) can be fast-forwarded.
 import { createIoredisMockPort, useVirtualDate } from '../../src/adapters/ioredis-mock.ts';
 import { redisNodeContract, SCHEDULE_BASE_MS, scheduleClock } from './redis-node.contract.ts';
 

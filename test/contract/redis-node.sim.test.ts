@@ -5,7 +5,7 @@ import { redisNodeContract, SCHEDULE_BASE_MS, scheduleClock } from './redis-node
 redisNodeContract('SimRedis', async () => {
   // The node's clock is the schedule's: limiter GC expiries follow the same virtual time.
   const clock = scheduleClock(SCHEDULE_BASE_MS);
-  const node = new SimRedis(clock);
+  const node = new SimRedis({}, { clock });
   return {
     redis: node,
     prefix: 'hasim:contract',

@@ -323,7 +323,7 @@ const bind = (step: Step | string, names: { t: string; u: string }): Step => {
 
 async function simulated(steps: readonly Step[], replicas = 0): Promise<Outcome[]> {
   const sim = new Simulation({ seed: 70 });
-  const cluster = new SimMysqlCluster(sim, { replicas, database: 'test' });
+  const cluster = new SimMysqlCluster({ replicas, database: 'test' }, sim);
   const p = sim.spawn(async () => {
     const out: Outcome[] = [];
     for (const step of steps) out.push(await outcome(cluster.primary, step));

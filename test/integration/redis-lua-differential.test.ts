@@ -88,7 +88,10 @@ describe.skipIf(gate.skip)(gate.title, () => {
   });
 
   it('converts 300 random Lua values like redis-server 7.0 (seed 5)', { timeout: 120_000 }, async () => {
-    const node = new SimRedis({ now: () => 0, sleep: async () => {}, schedule: () => ({ cancel() {} }) });
+    const node = new SimRedis(
+      {},
+      { clock: { now: () => 0, sleep: async () => {}, schedule: () => ({ cancel() {} }) } },
+    );
     const scripts = fc.sample(expression, { seed: 5, numRuns: 300 }).map((e) => `return ${e}`);
     const pipeline = redis.pipeline();
     for (const script of scripts) pipeline.eval(script, 0);

@@ -99,7 +99,10 @@ describe.skipIf(gate.skip)(gate.title, () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), async (sequence) => {
         const ns = `${prefix}:${run++}:`;
-        const node = new SimRedis({ now: () => 0, sleep: async () => {}, schedule: () => ({ cancel() {} }) });
+        const node = new SimRedis(
+          {},
+          { clock: { now: () => 0, sleep: async () => {}, schedule: () => ({ cancel() {} }) } },
+        );
         // Prefix the key arguments (position 1 for these commands, and 2 for DEL/EXISTS).
         const scoped = sequence.map((cmd) => {
           const args = [...cmd] as string[];

@@ -23,8 +23,7 @@ const thresholdEntry = z.union([
   z.strictObject({ threshold: thresholdText, window: durationSchema.optional() }),
 ]);
 
-/** The `expect:` block of a scenario. */
-export const expectSchema = z.strictObject({
+const expectFields = {
   /** k6 thresholds: metric selector → list of `aggregation op bound`, each optionally per window. */
   thresholds: z
     .record(z.string(), z.array(thresholdEntry).min(1, 'expected at least one threshold'))
@@ -42,9 +41,23 @@ export const expectSchema = z.strictObject({
       }),
     )
     .optional(),
+};
+
+/** One block of expectations. */
+export const expectBlockSchema = z.strictObject(expectFields);
+
+/**
+ * The `expect:` block of a scenario: expectations for every variant, plus `article:` and `fixed:`
+ * blocks that hold only for that variant (the article's code is expected to show the incident,
+ * the fix not to).
+ */
+export const expectSchema = z.strictObject({
+  ...expectFields,
+  article: expectBlockSchema.optional(),
+  fixed: expectBlockSchema.optional(),
 });
 
-export type ExpectBlock = z.infer<typeof expectSchema>;
+export type ExpectBlock = z.infer<typeof expectBlockSchema>;
 
 /** A problem with one field of the `expect:` block: its path and what is wrong. */
 export interface ExpectProblem {

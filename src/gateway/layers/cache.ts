@@ -27,7 +27,8 @@ export function cacheLayer(cache: PromptCache): LayerFactory {
         );
         ctx.emit('cache', 'answered', { id: request.id, tier });
         // A negative entry (a cached "no answer") is the only way a read with a loader has no value.
-        if (value === undefined) return { kind: 'failed', error: new Error(`cache: negative entry (${tier})`) };
+        if (value === undefined)
+          return { kind: 'failed', error: new Error(`cache: negative entry (${tier})`) };
         if (tier === 'loader') return admitted(value);
         const servedBy: ServedBy = tier === 'l1' || tier === 'l2' || tier === 'l3' ? tier : value.servedBy;
         return admitted({ ...value, servedBy, outputTokens: 0 });

@@ -2,8 +2,8 @@
 export type {
   RateLimitDecision,
   RedisLimiterAlgorithm,
-  RedisLimiterDeps,
   RedisLimiterOptions,
+  RedisLimiterPorts,
 } from './redis-limiter.ts';
 export { RedisLimiter } from './redis-limiter.ts';
 export {

@@ -2,9 +2,11 @@
 // when the node answers NOSCRIPT (a fresh node, a promoted replica, SCRIPT FLUSH), EVAL, which
 // also caches the script there. That is what ioredis's `defineCommand` does (built/Script.js).
 import { createHash } from 'node:crypto';
+import { admitted, failed, type Outcome, refused } from '../../outcome.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { Random } from '../../ports/random.ts';
 import type { RedisArg, RedisPort } from '../../ports/redis.ts';
+import type { TraceSink } from '../../ports/trace.ts';
 import {
   FIXED_WINDOW_SCRIPT,
   GCRA_SCRIPT,
@@ -40,19 +42,21 @@ export interface RedisLimiterOptions {
    * sliding-log only: this gateway node's name, part of every ZSET member it adds. Members are
    * `<now>-<instanceId>-<n>`; two nodes sharing a key with the same id would overwrite each other's
    * members within a millisecond and undercount, so give each node its own (host name, pod name).
-   * @defaultValue drawn from `deps.random` when given, else `'local'` (one node only)
+   * @defaultValue drawn from `ports.random` when given, else `'local'` (one node only)
    */
   readonly instanceId?: string;
 }
 
 /** What {@link RedisLimiter} runs on. */
-export interface RedisLimiterDeps {
+export interface RedisLimiterPorts {
   /** Where the counters live. */
   readonly redis: RedisPort;
   /** Source of `now` passed to the scripts (all but fixed-window, which uses the server clock). */
   readonly clock: Clock;
   /** Draws the default sliding-log `instanceId`. @defaultValue none (the id is then `'local'`) */
   readonly random?: Random;
+  /** Event sink; the limiter emits no events of its own today. @defaultValue none */
+  readonly trace?: TraceSink;
 }
 
 /** One decision. */
@@ -79,43 +83,41 @@ export class RedisLimiter {
   readonly script: string;
   /** SHA1 of {@link RedisLimiter.script}, what EVALSHA sends. */
   readonly sha1: string;
-  /** EVALSHA calls made, and how many of them fell back to EVAL after NOSCRIPT. */
-  readonly stats = { evalsha: 0, noscriptFallbacks: 0 };
+  readonly #stats = { evalsha: 0, noscriptFallbacks: 0 };
+  readonly #options: Required<RedisLimiterOptions>;
+  readonly #ports: RedisLimiterPorts;
+  #sequence = 0;
 
-  private readonly options: Required<RedisLimiterOptions>;
-  private sequence = 0;
-
-  constructor(
-    options: RedisLimiterOptions,
-    private readonly deps: RedisLimiterDeps,
-  ) {
+  /** Throws a `RangeError` naming the field for an option out of range. */
+  constructor(options: RedisLimiterOptions, ports: RedisLimiterPorts) {
     const { algorithm, limit, windowMs } = options;
     if (!(algorithm in SCRIPTS)) {
-      throw new Error(
+      throw new RangeError(
         `RedisLimiter: algorithm must be one of ${Object.keys(SCRIPTS).join(', ')}, got ${algorithm}`,
       );
     }
     if (!Number.isInteger(limit) || limit < 1)
-      throw new Error(`RedisLimiter: limit must be an integer >= 1, got ${limit}`);
+      throw new RangeError(`RedisLimiter: limit must be an integer >= 1, got ${limit}`);
     if (!Number.isInteger(windowMs) || windowMs < 1) {
-      throw new Error(`RedisLimiter: windowMs must be an integer >= 1 (ms), got ${windowMs}`);
+      throw new RangeError(`RedisLimiter: windowMs must be an integer >= 1 (ms), got ${windowMs}`);
     }
     if (algorithm === 'fixed-window' && windowMs % 1000 !== 0) {
-      throw new Error(
+      throw new RangeError(
         `RedisLimiter: windowMs must be a whole number of seconds for fixed-window, got ${windowMs}`,
       );
     }
     const burst = options.burst ?? limit - 1;
     if (!Number.isInteger(burst) || burst < 0)
-      throw new Error(`RedisLimiter: burst must be an integer >= 0, got ${burst}`);
+      throw new RangeError(`RedisLimiter: burst must be an integer >= 0, got ${burst}`);
     if (options.instanceId !== undefined && !/^[^\s]+$/.test(options.instanceId)) {
-      throw new Error(
+      throw new RangeError(
         `RedisLimiter: instanceId must be a non-empty string without spaces, got '${options.instanceId}'`,
       );
     }
     const instanceId =
-      options.instanceId ?? (deps.random ? Math.floor(deps.random.next() * 2 ** 31).toString(36) : 'local');
-    this.options = {
+      options.instanceId ?? (ports.random ? Math.floor(ports.random.next() * 2 ** 31).toString(36) : 'local');
+    this.#ports = ports;
+    this.#options = {
       algorithm,
       limit,
       windowMs,
@@ -127,12 +129,17 @@ export class RedisLimiter {
     this.sha1 = createHash('sha1').update(this.script).digest('hex');
   }
 
+  /** EVALSHA calls made, and how many of them fell back to EVAL after NOSCRIPT (a snapshot). */
+  get stats(): { readonly evalsha: number; readonly noscriptFallbacks: number } {
+    return { ...this.#stats };
+  }
+
   /**
    * The Redis key for a caller: the article's `rate_limit:<id>` for fixed-window, and a hash-tagged
    * `rate_limit:{<id>}:<algorithm>` for the others, so every key of one caller shares a slot.
    */
   redisKey(id: string): string {
-    const { algorithm, keyPrefix } = this.options;
+    const { algorithm, keyPrefix } = this.#options;
     return algorithm === 'fixed-window' ? `${keyPrefix}${id}` : `${keyPrefix}{${id}}:${algorithm}`;
   }
 
@@ -141,22 +148,41 @@ export class RedisLimiter {
     return (await this.decide(id, cost)).allowed;
   }
 
+  /**
+   * The guarded call's one shape: `admitted` with the decision when the script says yes,
+   * `refused` by `'redis-limiter'` (with `retryAfterMs` when the algorithm reports it) when it says
+   * no, `failed` when Redis throws. One script run, as `decide`. Rejects with a `RangeError` for a
+   * bad `cost`, as `decide` does: that is a caller's bug, not an outcome.
+   */
+  async attempt(id: string, cost = 1): Promise<Outcome<RateLimitDecision>> {
+    this.#checkCost(cost);
+    let decision: RateLimitDecision;
+    try {
+      decision = await this.decide(id, cost);
+    } catch (error) {
+      return failed(error);
+    }
+    if (decision.allowed) return admitted(decision);
+    const { algorithm } = this.#options;
+    return refused(
+      decision.retryAfterMs === undefined
+        ? { by: 'redis-limiter', algorithm }
+        : { by: 'redis-limiter', algorithm, retryAfterMs: decision.retryAfterMs },
+    );
+  }
+
   /** Runs the script once for `id` and returns the full decision. */
   async decide(id: string, cost = 1): Promise<RateLimitDecision> {
-    const { algorithm, limit, windowMs, burst } = this.options;
-    if (!Number.isInteger(cost) || cost < 1)
-      throw new Error(`RedisLimiter: cost must be an integer >= 1, got ${cost}`);
-    if (cost !== 1 && algorithm !== 'token-bucket' && algorithm !== 'gcra') {
-      throw new Error(`RedisLimiter: cost > 1 needs token-bucket or gcra, not ${algorithm}`);
-    }
-    const now = this.deps.clock.now();
+    const { algorithm, limit, windowMs, burst } = this.#options;
+    this.#checkCost(cost);
+    const now = this.#ports.clock.now();
     let argv: RedisArg[];
     switch (algorithm) {
       case 'fixed-window':
         argv = [limit, windowMs / 1000];
         break;
       case 'sliding-log':
-        argv = [now, windowMs, limit, this.member(now)];
+        argv = [now, windowMs, limit, this.#member(now)];
         break;
       case 'sliding-counter':
         argv = [now, windowMs, limit];
@@ -168,7 +194,7 @@ export class RedisLimiter {
         argv = [now, windowMs / limit, burst, cost];
         break;
     }
-    const reply = await this.run(this.redisKey(id), argv);
+    const reply = await this.#run(this.redisKey(id), argv);
     if (algorithm === 'fixed-window')
       return { allowed: Number(reply) === 1, remaining: undefined, retryAfterMs: undefined };
     const [allowed, remaining, retry] = (reply as unknown[]).map(Number);
@@ -179,19 +205,28 @@ export class RedisLimiter {
     };
   }
 
-  private async run(key: string, argv: RedisArg[]): Promise<unknown> {
-    this.stats.evalsha++;
-    try {
-      return await this.deps.redis.evalsha(this.sha1, 1, key, ...argv);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      this.stats.noscriptFallbacks++;
-      return this.deps.redis.eval(this.script, 1, key, ...argv);
+  #checkCost(cost: number): void {
+    const { algorithm } = this.#options;
+    if (!Number.isInteger(cost) || cost < 1)
+      throw new RangeError(`RedisLimiter: cost must be an integer >= 1, got ${cost}`);
+    if (cost !== 1 && algorithm !== 'token-bucket' && algorithm !== 'gcra') {
+      throw new RangeError(`RedisLimiter: cost > 1 needs token-bucket or gcra, not ${algorithm}`);
     }
   }
 
-  private member(now: number): string {
+  async #run(key: string, argv: RedisArg[]): Promise<unknown> {
+    this.#stats.evalsha++;
+    try {
+      return await this.#ports.redis.evalsha(this.sha1, 1, key, ...argv);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      this.#stats.noscriptFallbacks++;
+      return this.#ports.redis.eval(this.script, 1, key, ...argv);
+    }
+  }
+
+  #member(now: number): string {
     // Unique within this node by the sequence, across nodes by the instance id.
-    return `${now}-${this.options.instanceId}-${this.sequence++}`;
+    return `${now}-${this.#options.instanceId}-${this.#sequence++}`;
   }
 }

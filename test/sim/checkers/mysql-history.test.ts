@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MysqlHistory } from '../../../sim/checkers/mysql.ts';
+import { MysqlHistory } from '../../../sim/checkers/index.ts';
 import {
   checkMysqlHistory,
   checkMysqlHistoryTrace,
@@ -85,7 +85,7 @@ describe('checkMysqlHistory on the simulated cluster (seed 201)', () => {
       201,
       { replicas: 1, applyCostMs: 300, semiSync: { enabled: true, timeoutMs: 1_000 } },
       async (c, sim) => {
-        const h = new MysqlHistory(sim.clock);
+        const h = new MysqlHistory({ clock: sim.clock });
         const [p, rep] = [c.primary, c.replicas[0]!];
         await p.query('CREATE TABLE kv (k VARCHAR(10) PRIMARY KEY, v VARCHAR(20))');
         await sim.clock.sleep(1_000);
@@ -128,12 +128,15 @@ describe('checkMysqlHistory on the simulated cluster (seed 201)', () => {
 describe('checkMysqlHistoryTrace: the checker judges the finished trace (seed 202)', () => {
   it('finds in the trace lines alone what it finds in the recorded history', async () => {
     const sim = new Simulation({ seed: 202, trace: { keepLines: 100_000 } });
-    const c = new SimMysqlCluster(sim, {
-      replicas: 1,
-      applyCostMs: 300,
-      semiSync: { enabled: true, timeoutMs: 1_000 },
-    });
-    const h = new MysqlHistory(sim.clock, sim.trace);
+    const c = new SimMysqlCluster(
+      {
+        replicas: 1,
+        applyCostMs: 300,
+        semiSync: { enabled: true, timeoutMs: 1_000 },
+      },
+      sim,
+    );
+    const h = new MysqlHistory({ clock: sim.clock, trace: sim.trace });
     const done = sim.spawn(async () => {
       const [p, rep] = [c.primary, c.replicas[0]!];
       await p.query('CREATE TABLE kv (k VARCHAR(10) PRIMARY KEY, v VARCHAR(20))');

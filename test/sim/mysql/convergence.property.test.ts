@@ -48,14 +48,17 @@ const seqOf = (pos: string) => (pos === '' ? 0 : Number(pos.split('-')[2]));
 
 async function run(cmds: Cmd[], semi: boolean) {
   const sim = new Simulation({ seed: 'convergence' });
-  const c = new SimMysqlCluster(sim, {
-    replicas: 2,
-    applyCostMs: 7,
-    linkLatencyMs: 3,
-    slaveNetTimeoutMs: 2_000,
-    masterConnectRetryMs: 500,
-    ...(semi ? { semiSync: { enabled: true, waitPoint: 'AFTER_SYNC' as const, timeoutMs: 300 } } : {}),
-  });
+  const c = new SimMysqlCluster(
+    {
+      replicas: 2,
+      applyCostMs: 7,
+      linkLatencyMs: 3,
+      slaveNetTimeoutMs: 2_000,
+      masterConnectRetryMs: 500,
+      ...(semi ? { semiSync: { enabled: true, waitPoint: 'AFTER_SYNC' as const, timeoutMs: 300 } } : {}),
+    },
+    sim,
+  );
   const violations: string[] = [];
   const p = sim.spawn(async () => {
     const db = c.primary;

@@ -9,7 +9,7 @@ export async function runCluster<T>(
   body: (cluster: SimMysqlCluster, sim: Simulation) => Promise<T>,
 ): Promise<{ value: T; sim: Simulation; cluster: SimMysqlCluster }> {
   const sim = new Simulation({ seed, stepsMax: 5_000_000, trace: { keepLines: 100_000 } });
-  const cluster = new SimMysqlCluster(sim, options);
+  const cluster = new SimMysqlCluster(options, sim);
   const p = sim.spawn(() => body(cluster, sim), { name: 'scenario' });
   await sim.run();
   return { value: await p, sim, cluster };

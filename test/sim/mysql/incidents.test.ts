@@ -303,14 +303,14 @@ describe('incident: replica crash and relay-log recovery (seed 107)', () => {
     expect(value.afterRestart.trueLagMs).toBeGreaterThan(1_000); // lag spike after the restart
     expect(value.counts).toEqual([25, 25]);
     expect(value.final).toMatchObject({ gtid_slave_pos: '0-1-26', trueLagMs: 0, Relay_Log_Groups: 0 });
-    expect(traceOf(sim, 'relay_discarded').length).toBe(1);
+    expect(traceOf(sim, 'relay-discarded').length).toBe(1);
     // Same seed, same code: the same trace, byte for byte.
     expect((await scenario(true)).sim.trace.hash).toBe(sim.trace.hash);
   });
 
   it('relay_log_recovery=OFF: the received relay log is kept and applied; rows converge', async () => {
     const { value, sim } = await scenario(false);
-    expect(traceOf(sim, 'relay_discarded')).toEqual([]);
+    expect(traceOf(sim, 'relay-discarded')).toEqual([]);
     expect(value.counts).toEqual([25, 25]);
     expect(value.final).toMatchObject({
       gtid_slave_pos: '0-1-26',

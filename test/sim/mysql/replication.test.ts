@@ -102,7 +102,7 @@ describe('binlog → IO thread → relay log → SQL thread', () => {
     expect(value.purged).toMatchObject({ Relay_Log_Groups: 0, Gtid_IO_Pos: '0-1-1' });
     expect(value.final).toMatchObject({ gtid_slave_pos: '0-1-4', Relay_Log_Groups: 0 });
     expect(value.rows).toEqual({ n: 3 });
-    expect(traceOf(sim, 'relay_discarded').length).toBe(1);
+    expect(traceOf(sim, 'relay-discarded').length).toBe(1);
   });
 
   it('a SQL thread stopped for an hour: SBM goes NULL → 3600 the moment it restarts (seed 29)', async () => {

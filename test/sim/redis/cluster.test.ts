@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../sim/kernel/simulation.ts';
 import { SimRedisCluster } from '../../../sim/redis/cluster.ts';
 import { RedisLimiter } from '../../../src/limit/lua/redis-limiter.ts';
-import { keyHashSlot } from '../../../src/redis/key-hash-slot.ts';
+import { keyHashSlot } from '../../../src/ports/redis-slots.ts';
 
 const NT = 5_000;
-/** `hello` hashes to slot 866, served by 7000 (research/redis.md §1.3). */
+/** `hello` hashes to slot 866 (`CLUSTER KEYSLOT hello` on redis-server 7.0), served by 7000. */
 const KEY = 'hello';
 
 function setup(seed: string, options: { nodeTimeoutMs?: number } = {}) {

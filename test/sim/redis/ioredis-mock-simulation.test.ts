@@ -1,4 +1,4 @@
-// ioredis-mock as the embedded stand-in inside a simulation (research/redis.md §4.3): the
+// ioredis-mock as the embedded stand-in inside a simulation: the
 // setImmediate barrier (the mock queues process.nextTick), no tripwires (it reads Date.now), and
 // useVirtualDate so that its lazy expiry follows the virtual clock.
 import { describe, expect, it } from 'vitest';

@@ -29,7 +29,7 @@ async function run(
   algorithm: RedisLimiterAlgorithm,
 ): Promise<{ admitted: number[]; maxIn1s: number; edge: number }> {
   const sim = new Simulation({ seed: SEED });
-  const redis = new SimRedis(sim.clock, { latencyMs: 0 });
+  const redis = new SimRedis({ latencyMs: 0 }, { clock: sim.clock });
   const limiter = new RedisLimiter(
     { algorithm, limit: LIMIT, windowMs: WINDOW_MS },
     { redis, clock: sim.clock },

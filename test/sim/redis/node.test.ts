@@ -28,7 +28,7 @@ function reply(node: SimRedis, ...args: string[]): Reply | string {
 }
 
 function seeded(): SimRedis {
-  const node = new SimRedis(manualClock());
+  const node = new SimRedis({}, { clock: manualClock() });
   node.execute(['SET', 'hz:s', 'abc']);
   node.execute(['HSET', 'hz:h', 'f', '1']);
   return node;
@@ -185,7 +185,7 @@ describe('SimRedis Lua (redis-server 7.0.15 conversions and errors)', () => {
 describe('SimRedis expiry on the injected clock', () => {
   it('expires when now > expire time, rounds TTL like src/expire.c', () => {
     const clock = manualClock(1_000);
-    const node = new SimRedis(clock);
+    const node = new SimRedis({}, { clock });
     expect(node.execute(['SET', 'k', 'v', 'PX', '10000'])).toBeInstanceOf(StatusReply);
     clock.advance(604); // 9396 ms left -> TTL 9 ((ms + 500) / 1000)
     expect(node.execute(['TTL', 'k'])).toBe(9);
@@ -201,7 +201,7 @@ describe('SimRedis expiry on the injected clock', () => {
 
   it('runs the article fixed-window script with EXPIRE on the first hit only', () => {
     const clock = manualClock();
-    const node = new SimRedis(clock);
+    const node = new SimRedis({}, { clock });
     const script =
       "local key = KEYS[1] local limit = tonumber(ARGV[1]) local window = tonumber(ARGV[2]) local current = redis.call('INCR', key) if current == 1 then redis.call('EXPIRE', key, window) end return current <= limit and 1 or 0";
     const call = () => node.execute(['EVAL', script, '1', 'rate_limit:u', '3', '10']);
@@ -216,8 +216,8 @@ describe('SimRedis expiry on the injected clock', () => {
 describe('SimRedis replication stream', () => {
   it('propagates effects with absolute expiries, script effects as one batch, lazy expiry as DEL', () => {
     const clock = manualClock(5_000);
-    const master = new SimRedis(clock, { name: 'm' });
-    const replica = new SimRedis(clock, { name: 'r' });
+    const master = new SimRedis({ name: 'm' }, { clock });
+    const replica = new SimRedis({ name: 'r' }, { clock });
     replica.role = { role: 'replica', masterName: 'm' };
     const batches: string[][][] = [];
     master.onReplicate((batch) => {
@@ -251,10 +251,10 @@ describe('SimRedis replication stream', () => {
 
   it('snapshots and loads a keyspace (full resync)', () => {
     const clock = manualClock();
-    const master = new SimRedis(clock);
+    const master = new SimRedis({}, { clock });
     master.execute(['SET', 'a', '1', 'PX', '100']);
     master.execute(['ZADD', 'z', '1', 'm']);
-    const replica = new SimRedis(clock);
+    const replica = new SimRedis({}, { clock });
     replica.load(master.snapshot(), master.replicationOffset);
     master.execute(['ZADD', 'z', '2', 'n']);
     expect(replica.execute(['ZRANGEBYSCORE', 'z', '-inf', '+inf', 'WITHSCORES'])).toEqual(['m', '1']);
@@ -265,7 +265,7 @@ describe('SimRedis replication stream', () => {
 describe('SimRedis as a RedisPort in a simulation', () => {
   it('resolves commands after the configured virtual latency and delivers pub/sub', async () => {
     const sim = new Simulation({ seed: 'redis-node-port' });
-    const node = new SimRedis(sim.clock, { latencyMs: 2 });
+    const node = new SimRedis({ latencyMs: 2 }, { clock: sim.clock });
     const received: string[] = [];
     const task = sim.spawn(async () => {
       const unsubscribe = await node.subscribe('inv', (message) => received.push(message));

@@ -11,7 +11,7 @@ import { newSim } from './helpers/stack.ts';
 describe('MysqlL3 on the simulated MariaDB', () => {
   it('creates its table, misses, writes, replaces, batches and deletes on the primary', async () => {
     const sim = newSim('l3-sim-mysql');
-    const cluster = new SimMysqlCluster(sim, { replicas: 1 });
+    const cluster = new SimMysqlCluster({ replicas: 1 }, sim);
     const l3 = new MysqlL3<unknown>({}, { sql: cluster.primary, clock: sim.clock });
     const p = sim.spawn(async () => {
       await l3.createTable();
@@ -36,7 +36,7 @@ describe('MysqlL3 on the simulated MariaDB', () => {
 describe('MysqlL3 through the ReadWriteRouter (article rule)', () => {
   it('writes go to ds-master; a read right after a write reaches a replica that has not applied it yet', async () => {
     const sim = newSim('l3-router');
-    const cluster = new SimMysqlCluster(sim, { replicas: 2, linkLatencyMs: 2, applyCostMs: 1 });
+    const cluster = new SimMysqlCluster({ replicas: 2, linkLatencyMs: 2, applyCostMs: 1 }, sim);
     const router = new ReadWriteRouter(ARTICLE_READWRITE_SPLITTING_YAML, {
       dataSources: new Map(cluster.nodes.map((n) => [n.name, n] as const)),
       clock: sim.clock,

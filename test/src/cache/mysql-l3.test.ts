@@ -15,7 +15,7 @@ describe('MysqlL3 on the simulated MariaDB primary', () => {
     const o = await inSim(SEED, async (sim) => {
       const l3 = new MysqlL3<unknown>(
         {},
-        { sql: new SimMysqlCluster(sim, { replicas: 0 }).primary, clock: sim.clock },
+        { sql: new SimMysqlCluster({ replicas: 0 }, sim).primary, clock: sim.clock },
       );
       await l3.createTable();
       const miss = await l3.get('h1');
@@ -27,7 +27,7 @@ describe('MysqlL3 on the simulated MariaDB primary', () => {
 
   it('put updates the row in place and stamps updated_at with the clock', async () => {
     const o = await inSim(SEED, async (sim) => {
-      const primary = new SimMysqlCluster(sim, { replicas: 0 }).primary;
+      const primary = new SimMysqlCluster({ replicas: 0 }, sim).primary;
       const l3 = new MysqlL3<string>({}, { sql: primary, clock: sim.clock });
       await l3.createTable();
       await sim.clock.sleep(1_000);
@@ -43,7 +43,7 @@ describe('MysqlL3 on the simulated MariaDB primary', () => {
 
   it('putMany writes every row in one statement; delete reports whether a row existed', async () => {
     const o = await inSim(SEED, async (sim) => {
-      const sql = new LoggedSql(new SimMysqlCluster(sim, { replicas: 0 }).primary, sim.clock);
+      const sql = new LoggedSql(new SimMysqlCluster({ replicas: 0 }, sim).primary, sim.clock);
       const l3 = new MysqlL3<number>({}, { sql, clock: sim.clock });
       await l3.createTable();
       const before = sql.log.length;

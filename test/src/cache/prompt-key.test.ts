@@ -22,14 +22,14 @@ describe('hashPrompt (the article key)', () => {
   });
 
   it('the L2 key is llm: + hash', () => {
-    const l2 = new RedisL2({}, { redis: new SimRedis(new ManualClock()) });
+    const l2 = new RedisL2({}, { redis: new SimRedis({}, { clock: new ManualClock() }) });
     expect(CACHE_PREFIX).toBe('llm:');
     expect(l2.key(hashPrompt('hello'))).toBe('llm:LPJNul+wow4m6Dsq');
   });
 });
 
 describe('RedisL2 options', () => {
-  const redis = new SimRedis(new ManualClock());
+  const redis = new SimRedis({}, { clock: new ManualClock() });
   it.each([
     [{ ttlMs: 0 }, /ttlMs must be a positive integer/],
     [{ ttlMs: 1.5 }, /ttlMs must be a positive integer/],

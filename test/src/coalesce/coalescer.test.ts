@@ -8,6 +8,7 @@ import {
   type CoalescerOptions,
   promptMergeKey,
 } from '../../../src/coalesce/index.ts';
+import { traceEventProblem } from '../../../src/ports/trace-events.ts';
 
 describe("promptMergeKey (the article's PromptMergingService.hashPrompt)", () => {
   // Expected keys printed by the article's derivation (MessageDigest SHA-256 of getBytes(UTF_8),
@@ -404,5 +405,48 @@ describe('Coalescer on the real clock', () => {
       { value: 'v', shared: true },
     ]);
     expect([c.upstreamCalls, c.merged]).toEqual([1, 1]);
+  });
+});
+
+describe('Coalescer counters', () => {
+  it('upstreamCalls and merged are read-only: only the coalescer counts', async () => {
+    const sim = new Simulation({ seed: 'coalesce-counters' });
+    const c = new Coalescer({}, { clock: sim.clock });
+    const both = sim.spawn(() => Promise.all([c.execute('k', async () => 1), c.execute('k', async () => 2)]));
+    await sim.run();
+    expect(await both).toEqual([
+      { value: 1, shared: true },
+      { value: 1, shared: true },
+    ]);
+    expect([c.upstreamCalls, c.merged]).toEqual([1, 1]);
+    expect(() => {
+      (c as unknown as { upstreamCalls: number }).upstreamCalls = 0;
+    }).toThrow(TypeError);
+    expect(() => {
+      (c as unknown as { merged: number }).merged = 0;
+    }).toThrow(TypeError);
+  });
+});
+
+describe('coalesce trace events fit the vocabulary (src/ports/trace-events.ts)', () => {
+  it('call and settle, ok and failed', async () => {
+    const events: [string, string, Readonly<Record<string, unknown>> | undefined][] = [];
+    const sim = new Simulation({ seed: 'coalesce-vocabulary' });
+    const c = new Coalescer({}, { clock: sim.clock, trace: { emit: (co, k, f) => events.push([co, k, f]) } });
+    const done = sim.spawn(() =>
+      Promise.allSettled([
+        c.execute('a', async () => 1),
+        c.execute('b', () => Promise.reject(new Error('x'))),
+      ]),
+    );
+    await sim.run();
+    await done;
+    expect(events.map(([, k, f]) => `${k}:${String(f?.key)}:${String(f?.ok)}`)).toEqual([
+      'call:a:undefined',
+      'call:b:undefined',
+      'settle:a:true',
+      'settle:b:false',
+    ]);
+    expect(events.map(([co, k, f]) => traceEventProblem(co, k, f))).toEqual(events.map(() => undefined));
   });
 });

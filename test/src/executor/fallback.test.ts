@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../../sim/kernel/simulation.ts';
 import {
+  AllModelsFailedError,
   type ChatWithFallbackOptions,
   chatWithFallback,
   type FallbackResult,
+  ModelFallback,
   type RejectedExecutionHandlerName,
   ThreadPoolExecutor,
   type TimeoutError,
@@ -331,5 +333,56 @@ describe('chatWithFallback options are validated', () => {
     expect(() => chatWithFallback({ id: 1, prompt: 'p' }, ups, options, { clock: sim.clock })).toThrow(
       message,
     );
+  });
+});
+
+describe('ModelFallback.attempt: the FallbackResult mapped onto one Outcome', () => {
+  it('an answer is admitted with the model and its response', async () => {
+    const sim = new Simulation({ seed: 'fallback-attempt-ok' });
+    const fallback = new ModelFallback(
+      { upstreams: [new FixedUpstream('A', 100, 'error', sim), new FixedUpstream('B', 200, 'ok', sim)] },
+      { clock: sim.clock },
+    );
+    const p = sim.spawn(() => fallback.attempt({ id: 7, prompt: 'p' }));
+    await sim.run();
+    expect(await p).toEqual({
+      kind: 'admitted',
+      value: { model: 'B', response: { model: 'B', text: 'answer 7', inputTokens: 1, outputTokens: 1 } },
+    });
+  });
+
+  it('the fallback is failed with AllModelsFailedError carrying every failure', async () => {
+    const sim = new Simulation({ seed: 'fallback-attempt-failed' });
+    const fallback = new ModelFallback(
+      { upstreams: [new FixedUpstream('A', 100, 'error', sim)], mode: 'sequential' },
+      { clock: sim.clock },
+    );
+    const p = sim.spawn(() => fallback.attempt({ id: 1, prompt: 'p' }));
+    await sim.run();
+    const out = await p;
+    expect(out.kind).toBe('failed');
+    const error = out.kind === 'failed' ? out.error : undefined;
+    expect(error).toBeInstanceOf(AllModelsFailedError);
+    expect((error as AllModelsFailedError).failures.map((f) => f.model)).toEqual(['A']);
+  });
+
+  it("seed mode: the executor's AbortPolicy refusal is refused by the pool", async () => {
+    const sim = new Simulation({ seed: 'fallback-attempt-refused' });
+    const executor = new ThreadPoolExecutor(
+      { corePoolSize: 1, maxPoolSize: 1, queueCapacity: 0, rejectedExecutionHandler: 'AbortPolicy' },
+      { clock: sim.clock },
+    );
+    const fallback = new ModelFallback(
+      {
+        upstreams: [new FixedUpstream('A', 3_000, 'ok', sim), new FixedUpstream('B', 200, 'ok', sim)],
+        mode: 'seed',
+        timeoutMs: 1_000,
+        executor,
+      },
+      { clock: sim.clock },
+    );
+    const p = sim.spawn(() => fallback.attempt({ id: 1, prompt: 'p' }));
+    await sim.run();
+    expect(await p).toEqual({ kind: 'refused', reason: { by: 'pool', policy: 'AbortPolicy' } });
   });
 });

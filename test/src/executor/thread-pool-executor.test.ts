@@ -4,12 +4,14 @@ import { Simulation } from '../../../sim/kernel/simulation.ts';
 import { SystemClock } from '../../../src/adapters/system-clock.ts';
 import {
   articleLlmExecutorOptions,
+  executorFromSpringProperties,
   RejectedExecutionException,
   type RejectedExecutionHandlerName,
   springTaskExecutorDefaults,
   ThreadPoolExecutor,
   type ThreadPoolExecutorOptions,
 } from '../../../src/executor/index.ts';
+import { traceEventProblem } from '../../../src/ports/trace-events.ts';
 
 const UNIT_MS = 500;
 
@@ -24,14 +26,14 @@ const DURATIONS = [9, 5, 3, 4, 2, 6, 1, 10, 7, 10];
 async function conformanceRun(handler: RejectedExecutionHandlerName) {
   const sim = new Simulation({ seed: `tpe-conformance-${handler}` });
   const ex = new ThreadPoolExecutor(
-    {
+    executorFromSpringProperties({
       corePoolSize: 2,
       maxPoolSize: 4,
       queueCapacity: 3,
       keepAliveSeconds: 3,
       rejectedExecutionHandler: handler,
       threadNamePrefix: 'w',
-    },
+    }),
     { clock: sim.clock },
   );
   const u = () => sim.clock.now() / UNIT_MS;
@@ -205,7 +207,7 @@ describe('ThreadPoolExecutor behaviours', () => {
       corePoolSize: 1,
       maxPoolSize: 2_147_483_647,
       queueCapacity: 2_147_483_647,
-      keepAliveSeconds: 60,
+      keepAliveMs: 60_000,
     });
   });
 
@@ -243,7 +245,7 @@ describe('ThreadPoolExecutor behaviours', () => {
 
   it('corePoolSize 0 with a queue: the task is queued and a thread without a first task is started', async () => {
     const seen = await withPool(
-      { corePoolSize: 0, maxPoolSize: 5, queueCapacity: 10, keepAliveSeconds: 1 },
+      { corePoolSize: 0, maxPoolSize: 5, queueCapacity: 10, keepAliveMs: 1000 },
       async (ex, sim) => {
         const all = [ex.execute(sleepTask(sim, 10)), ex.execute(sleepTask(sim, 10))];
         const snap = [ex.poolSize, ex.queueSize];
@@ -258,9 +260,9 @@ describe('ThreadPoolExecutor behaviours', () => {
     expect(seen).toEqual([1, 1, 1_020, 1, 0]);
   });
 
-  it('allowCoreThreadTimeOut: core threads also end after keepAliveSeconds idle', async () => {
+  it('allowCoreThreadTimeOut: core threads also end after keepAliveMs idle', async () => {
     const seen = await withPool(
-      { corePoolSize: 2, maxPoolSize: 2, keepAliveSeconds: 2, allowCoreThreadTimeOut: true },
+      { corePoolSize: 2, maxPoolSize: 2, keepAliveMs: 2000, allowCoreThreadTimeOut: true },
       async (ex, sim) => {
         await Promise.all([ex.execute(sleepTask(sim, 100)), ex.execute(sleepTask(sim, 300))]);
         const a = ex.poolSize; // at 300
@@ -354,9 +356,9 @@ describe('ThreadPoolExecutor behaviours', () => {
     expect(seen).toMatch(/no queued task to drop; the JDK would recurse until StackOverflowError/);
   });
 
-  it('keepAliveSeconds 0: a thread above core ends the moment it finds the queue empty', async () => {
+  it('keepAliveMs 0: a thread above core ends the moment it finds the queue empty', async () => {
     const seen = await withPool(
-      { corePoolSize: 1, maxPoolSize: 2, queueCapacity: 1, keepAliveSeconds: 0 },
+      { corePoolSize: 1, maxPoolSize: 2, queueCapacity: 1, keepAliveMs: 0 },
       async (ex, sim) => {
         const t1 = ex.execute(sleepTask(sim, 10));
         const t2 = ex.execute(sleepTask(sim, 1)); // queued
@@ -380,7 +382,7 @@ describe('ThreadPoolExecutor behaviours', () => {
         corePoolSize: 1,
         maxPoolSize: 2,
         queueCapacity: 1,
-        keepAliveSeconds: 1,
+        keepAliveMs: 1000,
         rejectedExecutionHandler: 'CallerRunsPolicy',
         threadNamePrefix: 'w',
       },
@@ -488,10 +490,12 @@ describe('property: never more than maxPoolSize threads or queueCapacity queued 
         ),
         fc.boolean(),
         async (config, tasks, shutdownHalfway) => {
+          const { keepAliveSeconds, ...rest } = config;
           const options: ThreadPoolExecutorOptions = {
-            ...config,
+            ...rest,
+            keepAliveMs: keepAliveSeconds * 1000,
             maxPoolSize: Math.max(1, config.corePoolSize + config.extra),
-            allowCoreThreadTimeOut: config.allowCoreThreadTimeOut && config.keepAliveSeconds > 0,
+            allowCoreThreadTimeOut: config.allowCoreThreadTimeOut && keepAliveSeconds > 0,
           };
           const sim = new Simulation({ seed: 'tpe-property' });
           const ex = new ThreadPoolExecutor(options, { clock: sim.clock });
@@ -570,11 +574,8 @@ describe('ThreadPoolExecutor options are validated (OpenJDK constructor checks)'
     [{ maxPoolSize: 0 }, /maxPoolSize must be an integer >= 1/],
     [{ corePoolSize: 5, maxPoolSize: 2 }, /maxPoolSize \(2\) must be >= corePoolSize \(5\)/],
     [{ queueCapacity: -1 }, /queueCapacity must be an integer >= 0/],
-    [{ keepAliveSeconds: -1 }, /keepAliveSeconds must be >= 0/],
-    [
-      { keepAliveSeconds: 0, allowCoreThreadTimeOut: true },
-      /allowCoreThreadTimeOut needs keepAliveSeconds > 0/,
-    ],
+    [{ keepAliveMs: -1 }, /keepAliveMs must be >= 0/],
+    [{ keepAliveMs: 0, allowCoreThreadTimeOut: true }, /allowCoreThreadTimeOut needs keepAliveMs > 0/],
     [
       { rejectedExecutionHandler: 'Abort' as RejectedExecutionHandlerName },
       /rejectedExecutionHandler must be one of/,
@@ -604,5 +605,83 @@ describe('ThreadPoolExecutor on the real clock', () => {
       undefined,
       'queued',
     ]);
+  });
+});
+
+describe('ThreadPoolExecutor.attempt: one Outcome per task', () => {
+  it('admitted with the value, failed with the error, refused by the pool with the policy', async () => {
+    const seen = await withPool(
+      { corePoolSize: 1, maxPoolSize: 1, queueCapacity: 1, rejectedExecutionHandler: 'AbortPolicy' },
+      async (ex, sim) => {
+        const boom = new Error('boom');
+        const a = ex.attempt(async () => {
+          await sim.clock.sleep(10);
+          return 'a';
+        });
+        const b = ex.attempt(async () => {
+          throw boom;
+        });
+        const c = ex.attempt(async () => 'c');
+        return [await a, await b, await c, boom];
+      },
+    );
+    expect(seen[0]).toEqual({ kind: 'admitted', value: 'a' });
+    expect(seen[1]).toEqual({ kind: 'failed', error: seen[3] });
+    expect(seen[2]).toEqual({ kind: 'refused', reason: { by: 'pool', policy: 'AbortPolicy' } });
+  });
+
+  it("a task's own RejectedExecutionException is failed, not refused; a queued task DiscardOldestPolicy drops is refused", async () => {
+    const seen = await withPool(
+      { corePoolSize: 1, maxPoolSize: 1, queueCapacity: 1, rejectedExecutionHandler: 'DiscardOldestPolicy' },
+      async (ex, sim) => {
+        const inner = new RejectedExecutionException('from elsewhere', 'AbortPolicy', false);
+        const first = ex.attempt(async () => {
+          await sim.clock.sleep(10);
+          throw inner;
+        });
+        const queued = ex.attempt(async () => 'queued');
+        const newer = ex.attempt(async () => 'newer');
+        return [(await first).kind, await queued, await newer];
+      },
+    );
+    expect(seen).toEqual([
+      'failed',
+      { kind: 'refused', reason: { by: 'pool', policy: 'DiscardOldestPolicy' } },
+      { kind: 'admitted', value: 'newer' },
+    ]);
+  });
+
+  it('CallerRunsPolicy: the caller runs the task, so it is admitted', async () => {
+    const seen = await withPool(
+      { corePoolSize: 1, maxPoolSize: 1, queueCapacity: 0, rejectedExecutionHandler: 'CallerRunsPolicy' },
+      async (ex, sim) => {
+        const busy = ex.attempt(() => sim.clock.sleep(10));
+        const ran = await ex.attempt(async (c) => c.threadName);
+        await busy;
+        return ran;
+      },
+    );
+    expect(seen).toEqual({ kind: 'admitted', value: 'caller' });
+  });
+});
+
+describe('executor trace events fit the vocabulary (src/ports/trace-events.ts)', () => {
+  it('worker-start, worker-exit, caller-runs and rejected', async () => {
+    const events: [string, string, Readonly<Record<string, unknown>> | undefined][] = [];
+    const sim = new Simulation({ seed: 'tpe-vocabulary' });
+    const ex = new ThreadPoolExecutor(
+      {
+        corePoolSize: 0,
+        maxPoolSize: 1,
+        queueCapacity: 0,
+        keepAliveMs: 10,
+        rejectedExecutionHandler: 'CallerRunsPolicy',
+      },
+      { clock: sim.clock, trace: { emit: (c, k, f) => events.push([c, k, f]) } },
+    );
+    sim.spawn(() => Promise.all([ex.execute(() => sim.clock.sleep(5)), ex.execute(async () => 1)]));
+    await sim.run();
+    expect(events.map(([, k]) => k)).toEqual(['worker-start', 'rejected', 'caller-runs', 'worker-exit']);
+    expect(events.map(([c, k, f]) => traceEventProblem(c, k, f))).toEqual(events.map(() => undefined));
   });
 });

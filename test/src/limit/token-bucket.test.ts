@@ -11,11 +11,16 @@ type Step = readonly [atMs: number, op: 'acquire' | 'available', expected: boole
 // `TokenBucketRateLimiter` (section 4.1) compiled and run on OpenJDK 17.0.15, with System.nanoTime()
 // replaced by a settable fake (test/fixtures/jvm/Tb.java; output test/fixtures/jvm/Tb.out.txt,
 // e.g. "v2 300:false 333:false 334:true ..."; v1 is checked separately below).
-const seedVectors: ReadonlyArray<{ name: string; capacity: number; refillRate: number; steps: Step[] }> = [
+const seedVectors: ReadonlyArray<{
+  name: string;
+  capacity: number;
+  refillTokensPerSecond: number;
+  steps: Step[];
+}> = [
   {
     name: 'v2 capacity 5, 3/s, drained: refill truncates, and a refill resets lastRefillTime (fraction lost)',
     capacity: 5,
-    refillRate: 3,
+    refillTokensPerSecond: 3,
     steps: [
       ...Array.from({ length: 5 }, (): Step => [0, 'acquire', true]),
       [0, 'acquire', false],
@@ -32,7 +37,7 @@ const seedVectors: ReadonlyArray<{ name: string; capacity: number; refillRate: n
   {
     name: 'v4 capacity 2, 1/s: 1.9 s idle adds 1 token and loses 0.9',
     capacity: 2,
-    refillRate: 1,
+    refillTokensPerSecond: 1,
     steps: [
       [0, 'acquire', true],
       [0, 'acquire', true],
@@ -46,7 +51,7 @@ const seedVectors: ReadonlyArray<{ name: string; capacity: number; refillRate: n
   {
     name: 'v3 Java long overflow: (elapsedNanos × 1e6/s) wraps past Long.MAX_VALUE after 2.58 h idle: no refill',
     capacity: 5,
-    refillRate: 1_000_000,
+    refillTokensPerSecond: 1_000_000,
     steps: [
       ...Array.from({ length: 5 }, (): Step => [0, 'acquire', true]),
       [9_300_000, 'available', 0],
@@ -63,15 +68,15 @@ function runSteps(bucket: TokenBucket, clock: ManualClock, steps: readonly Step[
 }
 
 describe('TokenBucket seed variant (the article, section 4.1)', () => {
-  it.each(seedVectors)('$name', ({ capacity, refillRate, steps }) => {
+  it.each(seedVectors)('$name', ({ capacity, refillTokensPerSecond, steps }) => {
     const clock = new ManualClock();
-    const bucket = new TokenBucket({ capacity, refillRate, variant: 'seed' }, { clock });
+    const bucket = new TokenBucket({ capacity, refillTokensPerSecond, variant: 'seed' }, { clock });
     expect(runSteps(bucket, clock, steps)).toEqual(steps.map((s) => s[2]));
   });
 
   it('v1 capacity 10, 10/s, 3 requests every 30 ms for 1,200 ms: 20 admitted (Tb.out.txt line v1)', () => {
     const clock = new ManualClock();
-    const bucket = new TokenBucket({ capacity: 10, refillRate: 10, variant: 'seed' }, { clock });
+    const bucket = new TokenBucket({ capacity: 10, refillTokensPerSecond: 10, variant: 'seed' }, { clock });
     let admitted = 0;
     let perTick = '';
     for (let t = 0; t <= 1_200; t += 30) {
@@ -92,7 +97,7 @@ describe('TokenBucket seed variant (the article, section 4.1)', () => {
 describe('TokenBucket exact variant', () => {
   it('keeps fractional refill: capacity 5, 3/s, the same probes as seed v2', () => {
     const clock = new ManualClock();
-    const bucket = new TokenBucket({ capacity: 5, refillRate: 3 }, { clock });
+    const bucket = new TokenBucket({ capacity: 5, refillTokensPerSecond: 3 }, { clock });
     for (let i = 0; i < 5; i++) expect(bucket.tryAcquire()).toBe(true);
     const steps: Step[] = [
       [333, 'acquire', false], // 0.999
@@ -107,7 +112,7 @@ describe('TokenBucket exact variant', () => {
 
   it('is capped at capacity, takes several permits at once, and refuses more than it holds', () => {
     const clock = new ManualClock();
-    const bucket = new TokenBucket({ capacity: 4, refillRate: 2 }, { clock });
+    const bucket = new TokenBucket({ capacity: 4, refillTokensPerSecond: 2 }, { clock });
     expect(bucket.tryAcquire(5)).toBe(false);
     expect(bucket.tryAcquire(3)).toBe(true);
     expect(bucket.availableTokens()).toBe(1);
@@ -123,7 +128,7 @@ describe('TokenBucket exact variant', () => {
 
   it('accepts a fractional rate (0.5/s) without drift over 10,000 refills of 1 ms', () => {
     const clock = new ManualClock();
-    const bucket = new TokenBucket({ capacity: 100, refillRate: 0.5 }, { clock });
+    const bucket = new TokenBucket({ capacity: 100, refillTokensPerSecond: 0.5 }, { clock });
     expect(bucket.tryAcquire(100)).toBe(true);
     for (let t = 1; t <= 10_000; t++) {
       clock.nowMs = t;
@@ -134,7 +139,7 @@ describe('TokenBucket exact variant', () => {
 
   it('earns nothing while a real clock steps backwards, and loses nothing either', () => {
     const clock = new ManualClock(10_000);
-    const bucket = new TokenBucket({ capacity: 1, refillRate: 1 }, { clock });
+    const bucket = new TokenBucket({ capacity: 1, refillTokensPerSecond: 1 }, { clock });
     expect(bucket.tryAcquire()).toBe(true);
     clock.nowMs = 9_000;
     expect(bucket.availableTokens()).toBe(0);
@@ -146,18 +151,21 @@ describe('TokenBucket exact variant', () => {
 describe('TokenBucket options are validated', () => {
   const clock = new ManualClock();
   it.each([
-    [{ capacity: 0, refillRate: 1 }, /capacity must be a positive integer/],
-    [{ capacity: 2.5, refillRate: 1 }, /capacity must be a positive integer/],
-    [{ capacity: 1, refillRate: 0 }, /refillRate must be a positive number/],
-    [{ capacity: 1, refillRate: Number.NaN }, /refillRate must be a positive number/],
-    [{ capacity: 1, refillRate: 1.5, variant: 'seed' as const }, /positive integer.*'seed'/],
-    [{ capacity: 1, refillRate: 0.0001 }, /multiple of 0.001/],
-    [{ capacity: 1, refillRate: 1, variant: 'fast' as unknown as TokenBucketVariant }, /variant must be/],
+    [{ capacity: 0, refillTokensPerSecond: 1 }, /capacity must be a positive integer/],
+    [{ capacity: 2.5, refillTokensPerSecond: 1 }, /capacity must be a positive integer/],
+    [{ capacity: 1, refillTokensPerSecond: 0 }, /refillTokensPerSecond must be a positive number/],
+    [{ capacity: 1, refillTokensPerSecond: Number.NaN }, /refillTokensPerSecond must be a positive number/],
+    [{ capacity: 1, refillTokensPerSecond: 1.5, variant: 'seed' as const }, /positive integer.*'seed'/],
+    [{ capacity: 1, refillTokensPerSecond: 0.0001 }, /multiple of 0.001/],
+    [
+      { capacity: 1, refillTokensPerSecond: 1, variant: 'fast' as unknown as TokenBucketVariant },
+      /variant must be/,
+    ],
   ])('%o', (options, message) => {
     expect(() => new TokenBucket(options, { clock })).toThrow(message);
   });
   it('rejects a bad permit count', () => {
-    const bucket = new TokenBucket({ capacity: 1, refillRate: 1 }, { clock });
+    const bucket = new TokenBucket({ capacity: 1, refillTokensPerSecond: 1 }, { clock });
     expect(() => bucket.tryAcquire(0)).toThrow(/permits must be a positive integer/);
     expect(() => bucket.tryAcquire(1.5)).toThrow(/permits must be a positive integer/);
   });
@@ -169,7 +177,7 @@ describe('TokenBucket options are validated', () => {
  */
 async function offer(variant: TokenBucketVariant, tickMs: number, perTick: number, durationMs: number) {
   const sim = new Simulation({ seed: 'token-bucket-offered-load' });
-  const bucket = new TokenBucket({ capacity: 10, refillRate: 10, variant }, { clock: sim.clock });
+  const bucket = new TokenBucket({ capacity: 10, refillTokensPerSecond: 10, variant }, { clock: sim.clock });
   let admitted = 0;
   sim.spawn(async () => {
     for (let t = 0; t < durationMs; t += tickMs) {
@@ -181,7 +189,7 @@ async function offer(variant: TokenBucketVariant, tickMs: number, perTick: numbe
   return admitted;
 }
 
-describe('effective admitted rate under the same offered load (capacity 10, refillRate 10/s)', () => {
+describe('effective admitted rate under the same offered load (capacity 10, refillTokensPerSecond 10/s)', () => {
   it('100 req/s offered as 3 requests every 30 ms for 60 s: seed admits 8.3/s, exact 10/s', async () => {
     const seed = await offer('seed', 30, 3, 60_000);
     const exact = await offer('exact', 30, 3, 60_000);
@@ -218,9 +226,9 @@ describe('property: a bucket never admits more than capacity + rate × elapsed',
           fc.array(fc.tuple(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1, max: 5 })), {
             maxLength: 200,
           }),
-          (capacity, refillRate, ops) => {
+          (capacity, refillTokensPerSecond, ops) => {
             const clock = new ManualClock(1_000);
-            const bucket = new TokenBucket({ capacity, refillRate, variant }, { clock });
+            const bucket = new TokenBucket({ capacity, refillTokensPerSecond, variant }, { clock });
             let admitted = 0;
             for (const [gapMs, permits] of ops) {
               clock.nowMs += gapMs;
@@ -228,7 +236,9 @@ describe('property: a bucket never admits more than capacity + rate × elapsed',
               const tokens = bucket.availableTokens();
               expect(tokens).toBeGreaterThanOrEqual(0);
               expect(tokens).toBeLessThanOrEqual(capacity);
-              expect(admitted).toBeLessThanOrEqual(capacity + (refillRate * (clock.nowMs - 1_000)) / 1000);
+              expect(admitted).toBeLessThanOrEqual(
+                capacity + (refillTokensPerSecond * (clock.nowMs - 1_000)) / 1000,
+              );
             }
           },
         ),
@@ -241,10 +251,30 @@ describe('property: a bucket never admits more than capacity + rate × elapsed',
 describe('TokenBucket on the real clock', () => {
   // No assertion depends on how much real time passes: only that epoch-millisecond clocks work.
   it.each(['seed', 'exact'] as const)('%s: a full bucket of 3 admits 3 at once on SystemClock', (variant) => {
-    const bucket = new TokenBucket({ capacity: 3, refillRate: 1, variant }, { clock: new SystemClock() });
+    const bucket = new TokenBucket(
+      { capacity: 3, refillTokensPerSecond: 1, variant },
+      { clock: new SystemClock() },
+    );
     expect([bucket.tryAcquire(), bucket.tryAcquire(), bucket.tryAcquire()]).toEqual([true, true, true]);
     const left = bucket.availableTokens();
     expect(left).toBeGreaterThanOrEqual(0);
     expect(left).toBeLessThanOrEqual(3);
   });
+});
+
+describe('TokenBucket.attempt: one Outcome per call', () => {
+  it.each(['seed', 'exact'] as const)(
+    '%s: admitted while tokens last, then refused with the permits asked for',
+    (variant) => {
+      const clock = new ManualClock();
+      const bucket = new TokenBucket({ capacity: 3, refillTokensPerSecond: 1, variant }, { clock });
+      expect(bucket.attempt(2)).toEqual({ kind: 'admitted', value: undefined });
+      expect(bucket.attempt(2)).toEqual({ kind: 'refused', reason: { by: 'token-bucket', permits: 2 } });
+      expect(bucket.attempt()).toEqual({ kind: 'admitted', value: undefined });
+      expect(bucket.attempt()).toEqual({ kind: 'refused', reason: { by: 'token-bucket', permits: 1 } });
+      clock.advance(1000);
+      expect(bucket.attempt().kind).toBe('admitted');
+      expect(() => bucket.attempt(0)).toThrow(RangeError);
+    },
+  );
 });

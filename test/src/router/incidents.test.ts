@@ -15,7 +15,7 @@ import { STALE_READ_EXPECTED, staleReadWhileReplicaLags } from './contract-bodie
 
 function build(seed: number, extra: Partial<ReadWriteRouterOptions> = {}) {
   const sim = new Simulation({ seed });
-  const cluster = new SimMysqlCluster(sim, { replicas: 2, linkLatencyMs: 2, applyCostMs: 1 });
+  const cluster = new SimMysqlCluster({ replicas: 2, linkLatencyMs: 2, applyCostMs: 1 }, sim);
   const dataSources = new Map(cluster.nodes.map((n) => [n.name, n] as const));
   const router = new ReadWriteRouter(ARTICLE_READWRITE_SPLITTING_YAML, {
     dataSources,
@@ -159,7 +159,7 @@ describe('the simulation is reproducible (seed 101)', () => {
 describe('contract body on the simulated pair (the same body runs on the real pair in test/integration)', () => {
   it('stale read while the replica SQL thread is stopped; causal reads avoid it (seed 7)', async () => {
     const sim = new Simulation({ seed: 7 });
-    const cluster = new SimMysqlCluster(sim, { replicas: 1, linkLatencyMs: 1, applyCostMs: 1 });
+    const cluster = new SimMysqlCluster({ replicas: 1, linkLatencyMs: 1, applyCostMs: 1 }, sim);
     const p = sim.spawn(() =>
       staleReadWhileReplicaLags({
         primary: cluster.primary,
@@ -179,7 +179,7 @@ describe('incident 5: Seconds_Behind_Master says 0 while the IO thread is behind
   it('lag exclusion keeps a replica whose data is old; causal reads wait for the write instead', async () => {
     const sim = new Simulation({ seed: 505 });
     // A slow replication link: every event group takes 500 ms to reach the relay log.
-    const cluster = new SimMysqlCluster(sim, { replicas: 1, linkLatencyMs: 500, applyCostMs: 1 });
+    const cluster = new SimMysqlCluster({ replicas: 1, linkLatencyMs: 500, applyCostMs: 1 }, sim);
     const dataSources = new Map(cluster.nodes.map((n) => [n.name, n] as const));
     // The article's rule with its second reader's list item removed: one writer, one reader.
     const rule = ARTICLE_READWRITE_SPLITTING_YAML.replace(/^[\u00a0 ]*- ds-slave-1\n/m, '');

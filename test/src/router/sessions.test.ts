@@ -29,7 +29,7 @@ async function onCluster<T>(
   body: (router: ReadWriteRouter, cluster: SimMysqlCluster) => Promise<T>,
 ): Promise<T> {
   const sim = new Simulation({ seed });
-  const cluster = new SimMysqlCluster(sim, { replicas: 1 });
+  const cluster = new SimMysqlCluster({ replicas: 1 }, sim);
   const router = new ReadWriteRouter(RULE, {
     dataSources: new Map(cluster.nodes.map((n) => [n.name, n] as const)),
     clock: sim.clock,

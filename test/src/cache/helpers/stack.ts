@@ -72,8 +72,8 @@ export async function sharedBackends(
   redisLatencyMs = 0,
   sqlLatencyMs = 0,
 ): Promise<SharedBackends> {
-  const redis = new SimRedis(sim.clock, { latencyMs: redisLatencyMs });
-  const sql = new LoggedSql(new SimMysqlCluster(sim, { replicas: 0 }).primary, sim.clock);
+  const redis = new SimRedis({ latencyMs: redisLatencyMs }, { clock: sim.clock });
+  const sql = new LoggedSql(new SimMysqlCluster({ replicas: 0 }, sim).primary, sim.clock);
   const trace = new RecordingTrace(() => sim.clock.now());
   await new MysqlL3({}, { sql, clock: sim.clock }).createTable();
   sql.latencyMs = sqlLatencyMs;

@@ -17,7 +17,7 @@ describe('RedisLimiter', () => {
   });
 
   it('names keys like the article for fixed-window, hash-tagged otherwise', () => {
-    const deps = { redis: new SimRedis(clockAt(0)), clock: clockAt(0) };
+    const deps = { redis: new SimRedis({}, { clock: clockAt(0) }), clock: clockAt(0) };
     expect(
       new RedisLimiter({ algorithm: 'fixed-window', limit: 1, windowMs: 1000 }, deps).redisKey('u1'),
     ).toBe('rate_limit:u1');
@@ -33,13 +33,53 @@ describe('RedisLimiter', () => {
     [{ algorithm: 'gcra', limit: 2, windowMs: 1000, burst: -1 }, /burst must be an integer >= 0/],
     [{ algorithm: 'leaky', limit: 2, windowMs: 1000 }, /algorithm must be one of/],
   ] as const)('rejects bad options %j', (options, message) => {
-    const deps = { redis: new SimRedis(clockAt(0)), clock: clockAt(0) };
-    expect(() => new RedisLimiter(options as never, deps)).toThrow(message);
+    const ports = { redis: new SimRedis({}, { clock: clockAt(0) }), clock: clockAt(0) };
+    expect(() => new RedisLimiter(options as never, ports)).toThrow(RangeError);
+    expect(() => new RedisLimiter(options as never, ports)).toThrow(message);
+  });
+
+  it('attempt: admitted with the decision, then refused by the redis-limiter with retryAfterMs', async () => {
+    const clock = clockAt(0);
+    const redis = new SimRedis({}, { clock: clock });
+    const limiter = new RedisLimiter({ algorithm: 'gcra', limit: 2, windowMs: 1000 }, { redis, clock });
+    expect(await limiter.attempt('a', 1)).toEqual({
+      kind: 'admitted',
+      value: { allowed: true, remaining: 1, retryAfterMs: undefined },
+    });
+    expect((await limiter.attempt('a', 1)).kind).toBe('admitted');
+    expect(await limiter.attempt('a', 1)).toEqual({
+      kind: 'refused',
+      reason: { by: 'redis-limiter', algorithm: 'gcra', retryAfterMs: 500 },
+    });
+  });
+
+  it('attempt: fixed-window refuses without retryAfterMs; a Redis error comes back failed', async () => {
+    const clock = clockAt(0);
+    const redis = new SimRedis({}, { clock: clock });
+    const limiter = new RedisLimiter(
+      { algorithm: 'fixed-window', limit: 1, windowMs: 1000 },
+      { redis, clock },
+    );
+    expect((await limiter.attempt('a', 1)).kind).toBe('admitted');
+    expect(await limiter.attempt('a', 1)).toEqual({
+      kind: 'refused',
+      reason: { by: 'redis-limiter', algorithm: 'fixed-window' },
+    });
+    const boom = new Error('LOADING Redis is loading the dataset in memory');
+    const broken = new RedisLimiter(
+      { algorithm: 'gcra', limit: 1, windowMs: 1000 },
+      {
+        redis: { evalsha: () => Promise.reject(boom), eval: () => Promise.reject(boom) } as never,
+        clock,
+      },
+    );
+    expect(await broken.attempt('a', 1)).toEqual({ kind: 'failed', error: boom });
+    await expect(broken.attempt('a', 0)).rejects.toThrow(RangeError);
   });
 
   it('falls back to EVAL on NOSCRIPT once, then EVALSHA hits the cache', async () => {
     const clock = clockAt(0);
-    const redis = new SimRedis(clock);
+    const redis = new SimRedis({}, { clock: clock });
     const limiter = new RedisLimiter({ algorithm: 'gcra', limit: 2, windowMs: 1000 }, { redis, clock });
     expect(await limiter.tryAcquire('a')).toBe(true);
     expect(limiter.stats).toEqual({ evalsha: 1, noscriptFallbacks: 1 });
@@ -54,7 +94,7 @@ describe('RedisLimiter', () => {
 
   it('charges a cost on token-bucket and reports the wait', async () => {
     const clock = clockAt(0);
-    const redis = new SimRedis(clock);
+    const redis = new SimRedis({}, { clock: clock });
     const limiter = new RedisLimiter(
       { algorithm: 'token-bucket', limit: 10, windowMs: 1000 },
       { redis, clock },
@@ -73,7 +113,7 @@ describe('RedisLimiter', () => {
 
   it('sliding-log: two gateway nodes sharing a key in the same millisecond both count', async () => {
     const clock = clockAt(1_000);
-    const redis = new SimRedis(clock);
+    const redis = new SimRedis({}, { clock: clock });
     const options = { algorithm: 'sliding-log', limit: 3, windowMs: 1000 } as const;
     const a = new RedisLimiter({ ...options, instanceId: 'gw-a' }, { redis, clock });
     const b = new RedisLimiter({ ...options, instanceId: 'gw-b' }, { redis, clock });

@@ -1,3 +1,0 @@
-// The MySQL history checker's public names.
-export type { MysqlHistoryReport, MysqlOp } from './mysql-history.ts';
-export { checkMysqlHistory, checkMysqlHistoryTrace, MysqlHistory } from './mysql-history.ts';

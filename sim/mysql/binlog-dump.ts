@@ -1,0 +1,151 @@
+import { assert } from '../../src/assert.ts';
+import { SqlError } from '../../src/ports/sql.ts';
+import type { BinlogGroup } from './binlog.ts';
+import { formatGtid, type Gtid, type GtidPos } from './gtid.ts';
+import type { Link } from './link.ts';
+import type { SemiSyncMaster } from './semi-sync-master.ts';
+
+/** The replica end of a dump connection: its IO thread. */
+export interface DumpReceiver {
+  /** The replica's name. */
+  readonly name: string;
+  /** A group arrived over the link (`index` in the master's binlog). */
+  receive(conn: DumpConnection, index: number, group: BinlogGroup): void;
+  /** The master's process died: its socket is reset at once. */
+  masterGone(conn: DumpConnection): void;
+}
+
+/** A binlog dump thread on the primary feeding one replica's IO thread. */
+export class DumpConnection {
+  alive = true;
+  /** Set by the replica: starts its slave_net_timeout watch when the link is cut. */
+  onLinkCut: (() => void) | null = null;
+  /** Index in the master's binlog of the next group to send. */
+  nextIndex: number;
+  constructor(
+    readonly source: BinlogDump,
+    readonly replica: DumpReceiver,
+    readonly link: Link,
+    startIndex: number,
+  ) {
+    this.nextIndex = startIndex;
+  }
+}
+
+/** What the dump threads read on their node. */
+export interface BinlogDumpPorts {
+  /** The node's binlog (appended to by the node). */
+  readonly binlog: readonly BinlogGroup[];
+  /** `gtid_binlog_pos`, per domain. */
+  readonly binlogPos: ReadonlyMap<number, Gtid>;
+  /** Groups at the front of the binlog whose files were purged. */
+  purgedGroups(): number;
+  /** True while the node runs. */
+  up(): boolean;
+  /** The node's semi-sync master: told when a replica leaves and when one acknowledges. */
+  readonly semiSync: SemiSyncMaster;
+}
+
+/** The binlog dump threads of one node as a primary (MariaDB sql_repl.cc mysql_binlog_send). */
+export class BinlogDump {
+  readonly #dumps = new Set<DumpConnection>();
+  readonly #ports: BinlogDumpPorts;
+
+  constructor(ports: BinlogDumpPorts) {
+    this.#ports = ports;
+  }
+
+  /** Connected dump threads. */
+  get count(): number {
+    return this.#dumps.size;
+  }
+
+  /** Whether a replica acknowledges what it receives (the master's semi-sync is enabled). */
+  get semiSyncEnabled(): boolean {
+    return this.#ports.semiSync.enabled;
+  }
+
+  /** Called by a replica's IO thread; validates its start position like sql_repl.cc does. */
+  accept(replica: DumpReceiver, link: Link, start: GtidPos): DumpConnection | SqlError {
+    const { binlog, binlogPos } = this.#ports;
+    let startIndex = 0;
+    for (const g of start.values()) {
+      const at = binlog.findIndex(
+        (b) => b.gtid.domain === g.domain && b.gtid.seq === g.seq && b.gtid.server === g.server,
+      );
+      if (at >= 0) {
+        startIndex = Math.max(startIndex, at + 1);
+        continue;
+      }
+      const mine = binlogPos.get(g.domain);
+      if (mine === undefined && binlog.length === 0) continue;
+      // sql_repl.cc: ER_GTID_POSITION_NOT_FOUND_IN_BINLOG2 when the master has seen this sequence
+      // number (the slave executed extra transactions), else ER_GTID_POSITION_NOT_FOUND_IN_BINLOG.
+      const diverged = mine !== undefined && g.seq <= mine.seq;
+      const text = diverged
+        ? `Error: connecting slave requested to start from GTID ${formatGtid(g)}, which is not in the master's binlog. Since the master's binlog contains GTIDs with higher sequence numbers, it probably means that the slave has diverged due to executing extra erroneous transactions`
+        : `Error: connecting slave requested to start from GTID ${formatGtid(g)}, which is not in the master's binlog`;
+      return new SqlError(
+        1236,
+        'HY000',
+        `Got fatal error 1236 from master when reading data from binary log: '${text}'`,
+      );
+    }
+    // sql_repl.cc gtid_find_binlog_file: the start position must lie in a binlog file still on
+    // disk (at or after the GTID state at the start of the oldest file).
+    if (startIndex < this.#ports.purgedGroups()) {
+      return new SqlError(
+        1236,
+        'HY000',
+        "Got fatal error 1236 from master when reading data from binary log: 'Could not find GTID state requested by slave in any binlog files. Probably the slave state is too old and required binlog files have been purged.'",
+      );
+    }
+    const conn = new DumpConnection(this, replica, link, startIndex);
+    this.#dumps.add(conn);
+    return conn;
+  }
+
+  /** Sends every connection what the binlog holds past its position. */
+  pumpAll(): void {
+    for (const conn of this.#dumps) this.pump(conn);
+  }
+
+  /** Sends `conn` what the binlog holds past its position. */
+  pump(conn: DumpConnection): void {
+    const binlog = this.#ports.binlog;
+    while (conn.alive && conn.nextIndex < binlog.length) {
+      const index = conn.nextIndex++;
+      const group = binlog[index];
+      if (group === undefined) throw new Error(`binlog dump: no group at ${index}`);
+      conn.link.send(0, group.sizeBytes, () => conn.replica.receive(conn, index, group));
+    }
+    assert(
+      !conn.alive || conn.nextIndex === binlog.length,
+      'binlog dump: a live connection left groups unsent',
+    );
+  }
+
+  /** Ends a dump thread (the replica stopped, or the link was declared dead). */
+  close(conn: DumpConnection): void {
+    conn.alive = false;
+    this.#dumps.delete(conn);
+    this.#ports.semiSync.replicaLeft(this.#dumps.size);
+  }
+
+  /** A replica's semi-sync reply for binlog group `index`, arriving over `conn`. */
+  ack(conn: DumpConnection, index: number): void {
+    if (!conn.alive || !this.#ports.up() || !this.#dumps.has(conn)) return;
+    const { binlog } = this.#ports;
+    const group = binlog[index];
+    if (group === undefined) throw new Error(`semi-sync reply for a group not in the binlog: ${index}`);
+    this.#ports.semiSync.reply(index, binlog.length, conn.replica.name, formatGtid(group.gtid));
+  }
+
+  /** The node crashed: every dump thread dies and its replica sees the socket reset. */
+  crash(): void {
+    for (const conn of [...this.#dumps]) {
+      this.close(conn);
+      conn.replica.masterGone(conn);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { createRequire } from 'node:module';
+import type { SqlValue } from '../../src/ports/sql.ts';
+import type { TableSpec } from './dialect.ts';
+
+// better-sqlite3 ships no types here; this is the part of its API the engine uses.
+export interface SqliteStatement {
+  readonly reader: boolean;
+  columns(): { name: string; type: string | null }[];
+  all(...params: unknown[]): Record<string, unknown>[];
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+}
+export interface SqliteDatabase {
+  prepare(sql: string): SqliteStatement;
+  exec(sql: string): void;
+  function(
+    name: string,
+    options: { deterministic: boolean; varargs?: boolean },
+    fn: (...args: unknown[]) => unknown,
+  ): void;
+  readonly inTransaction: boolean;
+}
+type SqliteConstructor = new (filename: string) => SqliteDatabase;
+export const Database = createRequire(import.meta.url)('better-sqlite3') as SqliteConstructor;
+
+/** The capture triggers of a table: each row attempt and each row change calls into the engine. */
+export function triggers(spec: TableSpec): string {
+  const obj = (alias: string) =>
+    `json_object(${spec.columns.map((c) => `'${c}', ${alias}."${c}"`).join(', ')})`;
+  const t = spec.name;
+  return [
+    `CREATE TRIGGER "${t}__bi" BEFORE INSERT ON "${t}" BEGIN SELECT __hasim_attempt('${t}', ${obj('NEW')}, 'insert'); END;`,
+    `CREATE TRIGGER "${t}__bu" BEFORE UPDATE ON "${t}" BEGIN SELECT __hasim_attempt('${t}', ${obj('NEW')}, 'update'); END;`,
+    `CREATE TRIGGER "${t}__ai" AFTER INSERT ON "${t}" BEGIN SELECT __hasim_row('${t}', 'write', NULL, ${obj('NEW')}); END;`,
+    `CREATE TRIGGER "${t}__au" AFTER UPDATE ON "${t}" BEGIN SELECT __hasim_row('${t}', 'update', ${obj('OLD')}, ${obj('NEW')}); END;`,
+    `CREATE TRIGGER "${t}__ad" AFTER DELETE ON "${t}" BEGIN SELECT __hasim_row('${t}', 'delete', ${obj('OLD')}, NULL); END;`,
+  ].join('\n');
+}
+
+/** Parameters as better-sqlite3 binds them (booleans as 0/1, bytes as a Buffer). */
+export function bind(params: readonly SqlValue[]): unknown[] {
+  return params.map((p) =>
+    typeof p === 'boolean' ? (p ? 1 : 0) : p instanceof Uint8Array ? Buffer.from(p) : p,
+  );
+}
+
+/**
+ * 'YYYY-MM-DD HH:MM:SS' for a virtual-clock time (ms from the Unix epoch 0): what NOW() returns
+ * with time_zone='+00:00'. Written as arithmetic rather than with `Date`: it runs inside SQLite
+ * (every NOW() of a simulated statement), where the kernel's tripwires have replaced the global
+ * `Date`; `new Date(ms)` would pass them, but a pure function of `ms` cannot depend on which
+ * `Date` is installed or on the host's time zone, and needs no slicing of an ISO string.
+ */
+export function formatDatetime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const days = Math.floor(s / 86400);
+  const rem = s - days * 86400;
+  // Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil inverse).
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const mo = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (mo <= 2 ? 1 : 0);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${y}-${p(mo)}-${p(d)} ${p(Math.floor(rem / 3600))}:${p(Math.floor((rem % 3600) / 60))}:${p(rem % 60)}`;
+}

@@ -1,0 +1,136 @@
+// SimRedisClusterClient: a RedisPort that routes like ioredis's `Cluster` (lib/cluster/index.ts
+// handleError): a slot map from CLUSTER SLOTS; MOVED patches the slot and retries at once (then
+// refreshes the map); CLUSTERDOWN, TRYAGAIN and a closed connection wait 100 ms, refresh and retry
+// on a random node; after 16 redirections the command fails with `Too many Cluster redirections.
+// Last error: ...`. It reaches the cluster only through the `ClusterEndpoint` it declares here.
+// Not modelled: ASK (no slot migration), READONLY replica reads, ioredis's offline queue.
+import type { RedisArg } from '../../src/ports/redis.ts';
+import { keyHashSlot } from '../../src/ports/redis-slots.ts';
+import { CommandPort } from './command-port.ts';
+import { arityOk, commandKeys, KEYSPACE_COMMANDS } from './keyspace.ts';
+import { type Reply, toClientValue } from './reply.ts';
+
+/** CLUSTER SLOTS: `[low, high, masterId, ...replicaIds]` per range. */
+export type ClusterSlots = [number, number, string, ...string[]][];
+
+/** What the client needs from a cluster: the seam between SimRedisClusterClient and SimRedisCluster. */
+export interface ClusterEndpoint {
+  /**
+   * One client command to one node over the network; resolves with the reply, rejects with the
+   * node's error or `Connection is closed.` when the node cannot be reached.
+   */
+  send(nodeId: string, args: readonly string[]): Promise<Reply>;
+  /** CLUSTER SLOTS from the first node, starting at `preferred`, that answers the client. */
+  slotsFrom(preferred: string): ClusterSlots | undefined;
+  /** A random node id (ioredis picks one for retries). */
+  randomNodeId(): string;
+  /** Waits `ms` on the cluster's clock. */
+  sleep(ms: number): Promise<void>;
+  /** Adds a subscriber to `channel` (PUBLISH is broadcast on the bus); returns its removal. */
+  subscribe(channel: string, onMessage: (message: string, channel: string) => void): () => void;
+}
+
+/** ioredis ClusterOptions.maxRedirections: attempts of one command before it fails. */
+const REDIRECTIONS_MAX = 16;
+/** ioredis ClusterOptions.retryDelayOnClusterDown / retryDelayOnTryAgain, ms. */
+const RETRY_DELAY_MS = 100;
+
+/** What the client counts over its life. */
+export interface ClusterClientStats {
+  /** Retries after MOVED, CLUSTERDOWN, TRYAGAIN or a closed connection. */
+  redirections: number;
+  /** Slot-map refreshes (CLUSTER SLOTS requests). */
+  refreshes: number;
+  /** Commands that failed with `Too many Cluster redirections`. */
+  failures: number;
+}
+
+/** A cluster client like ioredis's `Cluster` (see the file header). */
+export class SimRedisClusterClient extends CommandPort {
+  /** Redirections, slot-map refreshes and redirection-limit failures so far. */
+  readonly stats: ClusterClientStats = { redirections: 0, refreshes: 0, failures: 0 };
+  readonly #slotMap = new Map<number, string>();
+  #refreshed = false;
+  readonly #cluster: ClusterEndpoint;
+
+  constructor(cluster: ClusterEndpoint) {
+    super();
+    this.#cluster = cluster;
+  }
+
+  /** Sends one command, following redirections. */
+  async command(args: readonly RedisArg[]): Promise<unknown> {
+    const argv = args.map(String);
+    if (!this.#refreshed) this.#refresh(this.#cluster.randomNodeId());
+    const slot = this.#slotOf(argv);
+    let target =
+      slot === undefined
+        ? this.#cluster.randomNodeId()
+        : (this.#slotMap.get(slot) ?? this.#cluster.randomNodeId());
+    let lastError: unknown;
+    for (let ttl = REDIRECTIONS_MAX; ttl > 0; ttl--) {
+      try {
+        return toClientValue(await this.#cluster.send(target, argv));
+      } catch (error) {
+        lastError = error;
+        const message = error instanceof Error ? error.message : String(error);
+        const moved = /^MOVED (\d+) (\S+)$/.exec(message);
+        const movedTo = moved?.[2];
+        if (moved !== null && movedTo !== undefined) {
+          this.stats.redirections++;
+          this.#slotMap.set(Number(moved[1]), movedTo);
+          target = movedTo;
+          this.#refresh(target);
+          continue;
+        }
+        if (
+          message.startsWith('CLUSTERDOWN') ||
+          message.startsWith('TRYAGAIN') ||
+          message === 'Connection is closed.'
+        ) {
+          this.stats.redirections++;
+          await this.#cluster.sleep(RETRY_DELAY_MS);
+          target = this.#cluster.randomNodeId();
+          this.#refresh(target);
+          continue;
+        }
+        throw error;
+      }
+    }
+    this.stats.failures++;
+    const last = lastError instanceof Error ? lastError.message : String(lastError);
+    throw new Error(`Too many Cluster redirections. Last error: ${last}`);
+  }
+
+  /** Subscribes to a channel (PUBLISH is broadcast over the cluster bus). */
+  async subscribe(
+    channel: string,
+    onMessage: (message: string, channel: string) => void,
+  ): Promise<() => Promise<void>> {
+    const remove = this.#cluster.subscribe(channel, onMessage);
+    return async () => {
+      remove();
+    };
+  }
+
+  #slotOf(argv: readonly string[]): number | undefined {
+    const name = (argv[0] ?? '').toLowerCase();
+    if (name === 'eval' || name === 'evalsha')
+      return Number(argv[2]) > 0 ? keyHashSlot(argv[3] ?? '') : undefined;
+    const spec = KEYSPACE_COMMANDS.get(name);
+    if (spec === undefined || !arityOk(spec, argv.length)) return undefined;
+    const first = commandKeys(spec, argv)[0];
+    return first === undefined ? undefined : keyHashSlot(first);
+  }
+
+  /** refreshSlotsCache: CLUSTER SLOTS from one node's view (its own view, stale or not). */
+  #refresh(fromNodeId: string): void {
+    this.stats.refreshes++;
+    const slots = this.#cluster.slotsFrom(fromNodeId);
+    if (slots === undefined) return;
+    this.#refreshed = true;
+    for (const [low, high, master] of slots) {
+      for (let slot = low; slot <= high; slot++) this.#slotMap.set(slot, master);
+    }
+  }
+}

@@ -1,0 +1,167 @@
+import type { GatewayRequest } from '../../src/gateway/request.ts';
+import { scheduleTimeline, type TimelineFault } from '../../src/harness/fault-timeline.ts';
+import { RunHarness } from '../../src/harness/run-harness.ts';
+import type { TraceFields, TraceSink } from '../../src/ports/trace.ts';
+import type { Simulation } from '../kernel/simulation.ts';
+import { phasedArrivals } from '../workload/phases.ts';
+import { RequestMix } from '../workload/requests.ts';
+import { buildWorld } from '../world/world.ts';
+import type { GatewayScenario } from './gateway-schema.ts';
+import { LatencyHistogram } from './latency-histogram.ts';
+
+/** What a `kind: gateway` run reports: every layer's counts, by `family` then `kind`. */
+export interface GatewayReport {
+  readonly variant: 'article' | 'fixed';
+  readonly instances: number;
+  readonly requests: number;
+  readonly ok: number;
+  readonly refused: number;
+  readonly failed: number;
+  readonly servedBy: Readonly<Record<string, number>>;
+  readonly latencyMs: { readonly p50: number | null; readonly p99: number | null; readonly max: number };
+  /** Events counted per family and kind over the whole run (every instance together). */
+  readonly layers: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Requests still unanswered when the drain gave up. */
+  readonly abandoned: number;
+}
+
+/** The explicit fault timeline of a scenario, in ms. */
+export function timelineOf(scenario: GatewayScenario): TimelineFault[] {
+  return (scenario.faults ?? []).map((f) => ({
+    atMs: f.at,
+    verb: f.do as TimelineFault['verb'],
+    target: f.target,
+    ...(f.for === undefined ? {} : { forMs: f.for }),
+    ...(f.args === undefined ? {} : { args: f.args }),
+  }));
+}
+
+/** When every fault is over: the scenario's `heal`, else the last fault's end, else undefined. */
+export function healMsOf(scenario: GatewayScenario): number | undefined {
+  if (scenario.heal !== undefined) return scenario.heal;
+  const ends = timelineOf(scenario).map((f) => f.atMs + (f.forMs ?? 0));
+  return ends.length === 0 ? undefined : Math.max(...ends);
+}
+
+/** Length of the arrival phases, ms. */
+export function gatewayDurationMs(scenario: GatewayScenario): number {
+  return scenario.workload.phases.reduce((sum, p) => sum + p.durationMs, 0);
+}
+
+/**
+ * Starts a `kind: gateway` scenario on `sim`: builds the world, writes the topology event, creates
+ * the chat-history tables, then runs the workload (phases and bursts, round-robin over the
+ * instances, each request with the client's timeout) and the fault timeline; after the drain it
+ * reads every history table on the primary (`chat-history final`) and stops the background work,
+ * so the simulation ends on its own. Returns the report reader.
+ */
+export function startGateway(
+  sim: Simulation,
+  scenario: GatewayScenario,
+  options: { readonly variant: 'article' | 'fixed'; readonly trace: TraceSink },
+): () => GatewayReport {
+  const counts = new Map<string, Map<string, number>>();
+  const latency = new LatencyHistogram();
+  const servedBy = new Map<string, number>();
+  const outcome = { ok: 0, refused: 0, failed: 0 };
+  const trace: TraceSink = {
+    emit(component: string, kind: string, fields?: TraceFields) {
+      options.trace.emit(component, kind, fields);
+      const slash = component.indexOf('/');
+      const family = slash < 0 ? component : component.slice(0, slash);
+      let byKind = counts.get(family);
+      if (byKind === undefined) {
+        byKind = new Map();
+        counts.set(family, byKind);
+      }
+      byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+      if (family === 'gateway' && kind === 'response' && fields !== undefined) {
+        latency.record(Number(fields.ms));
+        const o = String(fields.outcome);
+        if (o === 'ok') {
+          outcome.ok++;
+          const by = String(fields.servedBy);
+          servedBy.set(by, (servedBy.get(by) ?? 0) + 1);
+        } else if (o === 'refused') outcome.refused++;
+        else outcome.failed++;
+      }
+    },
+  };
+  const world = buildWorld(scenario, options.variant, { clock: sim.clock, random: sim.random, trace });
+  trace.emit('run', 'topology', { topology: world.topology as unknown as TraceFields });
+  const clock = sim.clock;
+  const harness = new RunHarness({}, { clock });
+  harness.own(world);
+  const gateways = world.gateways.gateways;
+  const mix = new RequestMix(
+    {
+      ...(scenario.workload.users === undefined ? {} : { users: scenario.workload.users }),
+      ...(scenario.workload.prompts === undefined ? {} : { prompts: scenario.workload.prompts }),
+      ...(scenario.workload.zipf === undefined ? {} : { zipf: scenario.workload.zipf }),
+    },
+    { random: sim.random.fork('workload') },
+  );
+  const timeoutMs = scenario.workload.timeoutMs ?? 60_000;
+  let nextId = 0;
+  const send = (request: Omit<GatewayRequest, 'id' | 'signal'>) => {
+    const id = nextId++;
+    const gateway = gateways[id % gateways.length];
+    if (gateway === undefined) return;
+    const abort = new AbortController();
+    const timer = clock.schedule(timeoutMs, () =>
+      abort.abort(new Error(`client timeout after ${timeoutMs} ms`)),
+    );
+    void harness.track(
+      gateway.handle({ ...request, id, signal: abort.signal }).finally(() => timer.cancel()),
+    );
+  };
+  let abandoned = 0;
+  sim.spawn(
+    async () => {
+      await world.gateways.history?.createTables();
+      const result = await harness.run(
+        async () => {
+          scheduleTimeline(harness, world.faults, timelineOf(scenario), (error, action) => {
+            throw new Error(`fault ${action.verb} ${action.target} failed: ${String(error)}`);
+          });
+          for (const burst of scenario.workload.bursts ?? []) {
+            const spread = burst.withinMs ?? 0;
+            for (let i = 0; i < burst.count; i++) {
+              const at = burst.at + Math.floor((spread * i) / burst.count);
+              harness.at(at, () => send({ userId: `user-burst-${i}`, prompt: burst.prompt ?? 'prompt-hot' }));
+            }
+          }
+          await phasedArrivals(clock, sim.random.fork('arrivals'), scenario.workload.phases, () =>
+            send(mix.next()),
+          );
+        },
+        async () => {
+          const history = world.gateways.history;
+          const primary = world.gateways.primary;
+          if (history === undefined || primary === undefined) return;
+          for (const table of history.tables) {
+            const ids = await history.idRanges(table, primary).catch(() => undefined);
+            if (ids !== undefined)
+              trace.emit('chat-history', 'final', { table, ids: ids.map((r) => [r[0], r[1]]) });
+          }
+        },
+      );
+      abandoned = result.abandoned;
+    },
+    { name: 'gateway-harness' },
+  );
+  return () => ({
+    variant: options.variant,
+    instances: gateways.length,
+    requests: outcome.ok + outcome.refused + outcome.failed,
+    ...outcome,
+    servedBy: Object.fromEntries([...servedBy].sort()),
+    latencyMs: { p50: latency.quantile(0.5), p99: latency.quantile(0.99), max: latency.max },
+    layers: Object.fromEntries(
+      [...counts]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([family, kinds]) => [family, Object.fromEntries([...kinds].sort())]),
+    ),
+    abandoned,
+  });
+}

@@ -1,0 +1,67 @@
+// Redis Cluster key -> slot mapping, identical to `CLUSTER KEYSLOT`: a helper of the Redis port
+// (components that shard or check keys use it), not an adapter.
+//
+// redis/redis src/cluster.c `keyHashSlot()` (and the "Key distribution model" / "Hash tags"
+// sections of the cluster spec): slot = CRC16(key) & 16383, where CRC16 is the XMODEM variant
+// (poly 0x1021, init 0, no reflection; src/crc16.c). If the key contains a `{`, and a `}` follows
+// the FIRST `{`, and the bytes between them are not empty, only those bytes are hashed. Otherwise
+// (no `{`, no `}` after it, or an empty `{}`) the whole key is hashed; the scan never looks at a
+// later `{...}`. Keys are bytes: a JS string is hashed as its UTF-8 encoding.
+
+/** Number of hash slots in a Redis Cluster (redis/redis src/cluster.h `CLUSTER_SLOTS`). */
+export const CLUSTER_SLOTS = 16384;
+
+const CRC16_TABLE = buildCrc16Table();
+
+function buildCrc16Table(): Uint16Array {
+  const table = new Uint16Array(256);
+  for (let byte = 0; byte < 256; byte++) {
+    let crc = byte << 8;
+    for (let bit = 0; bit < 8; bit++)
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    table[byte] = crc;
+  }
+  return table;
+}
+
+/** CRC16/XMODEM of `bytes[start, end)`; `crc16(utf8('123456789'))` is 0x31C3. */
+export function crc16(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let crc = 0;
+  for (let i = start; i < end; i++)
+    crc = ((crc << 8) & 0xffff) ^ (CRC16_TABLE[((crc >> 8) ^ (bytes[i] ?? 0)) & 0xff] ?? 0);
+  return crc;
+}
+
+const encoder = new TextEncoder();
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * The hash slot (0..16383) of a key, exactly as `CLUSTER KEYSLOT` computes it, hash tags
+ * included. A string key is hashed as its UTF-8 bytes.
+ */
+export function keyHashSlot(key: string | Uint8Array): number {
+  const bytes = typeof key === 'string' ? encodeKey(key) : key;
+  const open = bytes.indexOf(OPEN_BRACE);
+  if (open !== -1) {
+    const close = bytes.indexOf(CLOSE_BRACE, open + 1);
+    // A `}` right after the `{` is an empty tag: the whole key is hashed.
+    if (close !== -1 && close !== open + 1) return crc16(bytes, open + 1, close) & (CLUSTER_SLOTS - 1);
+  }
+  return crc16(bytes) & (CLUSTER_SLOTS - 1);
+}
+
+function encodeKey(key: string): Uint8Array {
+  // Fast path for ASCII keys, the usual case: one byte per char, no encoder allocation churn.
+  let ascii = true;
+  for (let i = 0; i < key.length; i++) {
+    if (key.charCodeAt(i) > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  if (!ascii) return encoder.encode(key);
+  const bytes = new Uint8Array(key.length);
+  for (let i = 0; i < key.length; i++) bytes[i] = key.charCodeAt(i);
+  return bytes;
+}
