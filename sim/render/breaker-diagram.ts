@@ -1,6 +1,7 @@
 import { countOf } from './counts.ts';
 import type { RunDigest } from './digest.ts';
-import { arrow, arrowMarker, box, fmtInt, renderSvg, stateColor } from './svg.ts';
+import { arrow, arrowMarker, box, fmtInt, gradeName, renderSvg, stateColor } from './svg.ts';
+import { breakerRows } from './timeseries.ts';
 
 /**
  * The article's diagram 1: Sentinel circuit breaking and flow control. The breaker's state machine
@@ -24,7 +25,7 @@ export function transitionCounts(d: RunDigest): Map<string, number> {
 function ruleText(rule: Readonly<Record<string, string | number>>): string {
   return Object.entries(rule)
     .filter(([k]) => k !== 'resource')
-    .map(([k, v]) => `${k} ${v}`)
+    .map(([k, v]) => `${k} ${k === 'grade' ? gradeName(String(v)) : v}`)
     .join(', ');
 }
 
@@ -38,7 +39,8 @@ export function renderBreakerDiagram(d: RunDigest): string {
   ];
   if (lines.length === 0) lines.push('No rules in the topology');
   const top = 70 + 14 * lines.length;
-  const H = top + 250;
+  const rows = breakerRows(d.breaker);
+  const H = top + 250 + 14 * rows.length;
   return renderSvg(
     BREAKER_ID,
     { width: W, height: H },
@@ -117,10 +119,24 @@ export function renderBreakerDiagram(d: RunDigest): string {
         .append('text')
         .attr('class', 'flow-summary')
         .attr('x', 10)
-        .attr('y', H - 14)
+        .attr('y', top + 236)
         .text(
           `In this run: ${fmtInt(d.breaker.length)} transitions, ${fmtInt(blocked)} calls blocked by a rule, ${fmtInt(fallback)} answered by the fallback`,
         );
+      // Each breaker (one per degrade rule) on its own line: the edges above sum them.
+      rows.forEach((row, i) => {
+        const per = new Map<string, number>();
+        for (const c of row.changes)
+          per.set(`${c.prev}→${c.next}`, (per.get(`${c.prev}→${c.next}`) ?? 0) + 1);
+        const parts = [...per.entries()].map(([k, n]) => `${k} ×${fmtInt(n)}`).join(', ');
+        svg
+          .append('text')
+          .attr('class', 'breaker-line')
+          .attr('x', 20)
+          .attr('y', top + 252 + 14 * i)
+          .attr('font-size', 10)
+          .text(`${row.resource} (${gradeName(row.grade)}): ${parts}`);
+      });
     },
   );
 }

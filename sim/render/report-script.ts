@@ -37,12 +37,9 @@ export const REPORT_SCRIPT = `
   var charts = Array.prototype.slice.call(document.querySelectorAll('svg[data-t1]'));
   var now = 0;
   function breakersAt(t) {
-    var out = {};
-    data.breaker.forEach(function (c) {
-      var name = c.resource + ' (' + c.grade + ')';
-      if (!(name in out)) out[name] = c.prev;
-      if (c.t <= t) out[name] = c.next;
-    });
+    var b = data.breakers, out = {}, cur = b.initial.slice();
+    b.changes.forEach(function (c) { if (c[0] <= t) cur[c[1]] = c[2]; });
+    b.names.forEach(function (name, i) { out[name] = cur[i]; });
     return out;
   }
   function faultsAt(t) {

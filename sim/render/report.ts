@@ -8,7 +8,7 @@ import { readRun } from './read-run.ts';
 import { renderRedisClusterDiagram } from './redis-cluster-diagram.ts';
 import { REPORT_CSS, REPORT_SCRIPT } from './report-script.ts';
 import { renderSequence } from './sequence.ts';
-import { fmt, fmtInt } from './svg.ts';
+import { fmt, fmtInt, gradeName } from './svg.ts';
 import { renderTimeseries } from './timeseries.ts';
 
 /**
@@ -37,11 +37,30 @@ export interface Bookmark {
   readonly text: string;
 }
 
+/**
+ * Jump targets a presenter wants: every fault, the first time each breaker makes each transition,
+ * and each breaker's first transition after a fault (a flapping breaker would otherwise fill the
+ * list). At most BOOKMARKS_MAX, in time order.
+ */
 export function bookmarksOf(d: RunDigest): Bookmark[] {
-  const marks = [
-    ...d.faults.map((f) => ({ t: f.t, text: `${f.verb} ${f.target}` })),
-    ...d.breaker.map((c) => ({ t: c.t, text: `${c.resource} ${c.prev}→${c.next}` })),
-  ];
+  const marks: Bookmark[] = d.faults.map((f) => ({ t: f.t, text: `${f.verb} ${f.target}` }));
+  const seen = new Set<string>();
+  const faultTimes = d.faults.map((f) => f.t);
+  let nextFault = 0;
+  const sinceFault = new Set<string>();
+  for (const c of d.breaker) {
+    while (nextFault < faultTimes.length && (faultTimes[nextFault] ?? 0) <= c.t) {
+      nextFault++;
+      sinceFault.clear();
+    }
+    const breaker = `${c.resource} (${gradeName(c.grade)})`;
+    const key = `${breaker} ${c.prev}→${c.next}`;
+    const firstAfterFault = nextFault > 0 && !sinceFault.has(breaker);
+    sinceFault.add(breaker);
+    if (seen.has(key) && !firstAfterFault) continue;
+    seen.add(key);
+    marks.push({ t: c.t, text: key });
+  }
   return marks.sort((a, b) => a.t - b.t).slice(0, BOOKMARKS_MAX);
 }
 
@@ -53,11 +72,24 @@ function scrubberData(d: RunDigest): string {
     ...d.cooldowns.map((c) => c.startMs),
   ];
   const steps = [...new Set(times)].sort((a, b) => a - b);
+  // Breaker changes as [t, row, state] triples: a flapping breaker makes thousands.
+  const names: string[] = [];
+  const initial: string[] = [];
+  const changes: [number, number, string][] = [];
+  for (const c of d.breaker) {
+    const name = `${c.resource} (${gradeName(c.grade)})`;
+    let row = names.indexOf(name);
+    if (row < 0) {
+      row = names.push(name) - 1;
+      initial.push(c.prev);
+    }
+    changes.push([c.t, row, c.next]);
+  }
   const json = JSON.stringify({
     endMs: d.endMs,
     bucketMs: d.series.bucketMs,
     inflight: d.series.inflight,
-    breaker: d.breaker,
+    breakers: { names, initial, changes },
     bands: d.bands,
     cooldowns: d.cooldowns,
     steps,

@@ -28,6 +28,9 @@ const COL = 96;
 const ROW = 26;
 const LEFT = 70;
 const TOP = 56;
+/** Room for the event labels right of the lifelines; longer labels end in `…`. */
+const LABEL_WIDTH = 520;
+const LABEL_CHARS_MAX = 90;
 
 /** The lifelines of a trail, in path order. */
 export function lifelines(events: readonly DigestEvent[]): string[] {
@@ -56,13 +59,17 @@ export function eventLabel(e: DigestEvent): string {
   return parts.length === 0 ? e.k : `${e.k} ${parts.join(' ')}`;
 }
 
+function clip(text: string): string {
+  return text.length <= LABEL_CHARS_MAX ? text : `${text.slice(0, LABEL_CHARS_MAX - 1)}…`;
+}
+
 export function sequenceId(trail: RequestTrail): string {
   return `sequence-${trail.id}`;
 }
 
 export function renderSequence(trail: RequestTrail): string {
   const lanes = lifelines(trail.events);
-  const width = LEFT + COL * lanes.length + 440;
+  const width = LEFT + COL * lanes.length + LABEL_WIDTH;
   const height = TOP + ROW * trail.events.length + 30;
   const t0 = trail.events[0]?.t ?? 0;
   const x = (family: string) => LEFT + COL * lanes.indexOf(family) + COL / 2;
@@ -118,7 +125,7 @@ export function renderSequence(trail: RequestTrail): string {
         .attr('x', LEFT + COL * lanes.length + 4)
         .attr('y', y + 4)
         .attr('font-size', 10)
-        .text(`${e.c} ${eventLabel(e)}`);
+        .text(clip(`${e.c} ${eventLabel(e)}`));
       previous = lane;
     });
   });

@@ -108,7 +108,17 @@ export const STATE_COLORS: Readonly<Record<string, string>> = {
   CLOSED: '#5BA55B',
   OPEN: '#D9534F',
   HALF_OPEN: '#F0AD4E',
+  /** Many changes, each under a pixel wide, drawn as one stretch. */
+  FLAPPING: '#A05C8C',
 };
+
+/**
+ * A degrade rule's grade as Sentinel 1.8 names it (`RuleConstant.DEGRADE_GRADE_RT` = 0,
+ * `DEGRADE_GRADE_EXCEPTION_RATIO` = 1, `DEGRADE_GRADE_EXCEPTION_COUNT` = 2); other text as given.
+ */
+export function gradeName(grade: string): string {
+  return { '0': 'RT', '1': 'EXCEPTION_RATIO', '2': 'EXCEPTION_COUNT' }[grade] ?? grade;
+}
 
 export function stateColor(state: string): string {
   return STATE_COLORS[state] ?? '#999999';

@@ -1,6 +1,16 @@
 import { line, type ScaleLinear, scaleLinear } from 'd3';
 import type { BreakerChange, CooldownSpan, FaultBand, FaultMark, RunDigest } from './digest.ts';
-import { faultColor, fmt, fmtInt, type G, renderSvg, type Svg, seriesColor, stateColor } from './svg.ts';
+import {
+  faultColor,
+  fmt,
+  fmtInt,
+  type G,
+  gradeName,
+  renderSvg,
+  type Svg,
+  seriesColor,
+  stateColor,
+} from './svg.ts';
 
 /**
  * The run's time series on one shared time axis (simulated seconds), one panel under another, with
@@ -100,7 +110,12 @@ export function panelsOf(d: RunDigest): Panel[] {
     series: [{ name: 'in flight', values: s.inflight }],
   });
   const rows = breakerRows(d.breaker);
-  if (rows.length > 0) panels.push({ kind: 'states', title: 'Breaker state', rows });
+  if (rows.length > 0)
+    panels.push({
+      kind: 'states',
+      title: 'Breaker state (green CLOSED, red OPEN, amber HALF_OPEN, purple: changes under a pixel apart)',
+      rows,
+    });
   const models = [...new Set(d.cooldowns.map((c) => c.model))].sort();
   if (models.length > 0)
     panels.push({
@@ -293,31 +308,73 @@ function linePanel(g: G, p: LinePanel, d: RunDigest, x: ScaleLinear<number, numb
   });
 }
 
+/** A stretch of one state on the timeline, in ms. */
+interface Segment {
+  readonly state: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * A breaker's segments, with runs of two or more that are each under a pixel wide merged into one
+ * `FLAPPING` segment (a breaker flapping thousands of times would otherwise be thousands of rects).
+ */
+export function stateSegments(
+  changes: readonly BreakerChange[],
+  endMs: number,
+  msPerPixel: number,
+): (Segment & { readonly changes: number })[] {
+  const raw: Segment[] = [];
+  let state = changes[0]?.prev ?? 'CLOSED';
+  let from = 0;
+  for (const c of changes) {
+    raw.push({ state, from, to: c.t });
+    state = c.next;
+    from = c.t;
+  }
+  raw.push({ state, from, to: Math.max(from, endMs) });
+  const out: (Segment & { changes: number })[] = [];
+  let run: Segment[] = [];
+  const flush = () => {
+    const first = run[0];
+    const last = run[run.length - 1];
+    if (first !== undefined && last !== undefined) {
+      if (run.length === 1) out.push({ ...first, changes: 1 });
+      else out.push({ state: 'FLAPPING', from: first.from, to: last.to, changes: run.length });
+    }
+    run = [];
+  };
+  for (const seg of raw) {
+    if (seg.to - seg.from < msPerPixel) {
+      run.push(seg);
+      continue;
+    }
+    flush();
+    out.push({ ...seg, changes: 1 });
+  }
+  flush();
+  return out;
+}
+
 function statePanel(g: G, p: StatePanel, x: ScaleLinear<number, number>, h: number, endMs: number): void {
   const rowH = h / Math.max(1, p.rows.length);
+  const msPerPixel = (x.domain()[1] ?? 1) / Math.max(1, (x.range()[1] ?? 1) - (x.range()[0] ?? 0));
   p.rows.forEach((row, i) => {
     const r = g.append('g').attr('class', 'state-row').attr('data-breaker', row.name);
-    let state = row.changes[0]?.prev ?? 'CLOSED';
-    let from = 0;
-    const segment = (to: number) => {
+    for (const seg of stateSegments(row.changes, endMs, msPerPixel)) {
+      const what = seg.state === 'FLAPPING' ? `${seg.changes} states` : seg.state;
       r.append('rect')
         .attr('class', 'state')
-        .attr('data-state', state)
-        .attr('x', fmt(x(from)))
+        .attr('data-state', seg.state)
+        .attr('x', fmt(x(seg.from)))
         .attr('y', fmt(i * rowH + 2))
         // A state held for no time (HALF_OPEN whose probe failed at once) still shows: 2 px at least.
-        .attr('width', fmt(Math.max(state === 'CLOSED' ? 0.5 : 2, x(to) - x(from))))
+        .attr('width', fmt(Math.max(seg.state === 'CLOSED' ? 0.5 : 2, x(seg.to) - x(seg.from))))
         .attr('height', fmt(rowH - 4))
-        .attr('fill', stateColor(state))
+        .attr('fill', stateColor(seg.state))
         .append('title')
-        .text(`${state} ${fmt(from / 1000, 3)}–${fmt(to / 1000, 3)} s`);
-    };
-    for (const c of row.changes) {
-      segment(c.t);
-      state = c.next;
-      from = c.t;
+        .text(`${what} ${fmt(seg.from / 1000, 3)}–${fmt(seg.to / 1000, 3)} s`);
     }
-    segment(endMs);
     const label = g
       .append('text')
       .attr('x', WIDTH - RIGHT + 8)
@@ -331,7 +388,7 @@ function statePanel(g: G, p: StatePanel, x: ScaleLinear<number, number>, h: numb
       .append('tspan')
       .attr('x', WIDTH - RIGHT + 8)
       .attr('y', fmt(i * rowH + rowH / 2 + 10))
-      .text(`(${row.grade})`);
+      .text(`(${gradeName(row.grade)})`);
   });
 }
 

@@ -10,7 +10,7 @@ import { renderMysqlDiagram } from '../../../sim/render/mysql-diagram.ts';
 import { readRun } from '../../../sim/render/read-run.ts';
 import { renderRedisClusterDiagram } from '../../../sim/render/redis-cluster-diagram.ts';
 import { renderSequence } from '../../../sim/render/sequence.ts';
-import { renderTimeseries } from '../../../sim/render/timeseries.ts';
+import { renderTimeseries, stateSegments } from '../../../sim/render/timeseries.ts';
 import { writeSyntheticRun } from './synthetic-run.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hasim-render-'));
@@ -62,7 +62,7 @@ describe('timeseries', () => {
       'Errors, limited, blocked, refused, fallback',
       'Answers per tier',
       'In flight',
-      'Breaker state',
+      'Breaker state (green CLOSED, red OPEN, amber HALF_OPEN, purple: changes under a pixel apart)',
       'Provider cooldowns',
     ]);
     for (const p of panels) {
@@ -106,6 +106,24 @@ describe('timeseries', () => {
     expect(Number(bars[0]?.getAttribute('width'))).toBeCloseTo(x(7200) - x(5200), 0);
   });
 
+  it('merges a flapping breaker’s sub-pixel states into one FLAPPING stretch, keeps a lone one', () => {
+    const flaps = Array.from({ length: 100 }, (_, i) => ({
+      t: 1000 + i,
+      resource: 'r',
+      grade: '1',
+      prev: i % 2 === 0 ? 'CLOSED' : 'OPEN',
+      next: i % 2 === 0 ? 'OPEN' : 'CLOSED',
+    }));
+    const segments = stateSegments(flaps, 10_000, 20);
+    expect(segments.map((s) => [s.state, s.from, s.to, s.changes])).toEqual([
+      ['CLOSED', 0, 1000, 1],
+      ['FLAPPING', 1000, 1099, 99],
+      ['CLOSED', 1099, 10_000, 1],
+    ]);
+    const lone = stateSegments(digest.breaker, digest.endMs, 20).map((s) => s.state);
+    expect(lone).toEqual(['CLOSED', 'OPEN', 'HALF_OPEN', 'OPEN', 'HALF_OPEN', 'CLOSED']);
+  });
+
   it('draws one line per series, not empty', () => {
     const lines = [...(panels[0]?.querySelectorAll('path.series') ?? [])];
     expect(lines.map((l) => l.getAttribute('data-series'))).toEqual(['all', 'ok']);
@@ -122,6 +140,9 @@ describe('the article’s diagrams', () => {
       'timeWindow elapsed, a call probes ×2',
       'probe fails ×1',
       'probe succeeds ×1',
+    ]);
+    expect(texts(svg, 'text.breaker-line')).toEqual([
+      'chatCompletion (ERROR_RATIO): CLOSED→OPEN ×1, OPEN→HALF_OPEN ×2, HALF_OPEN→OPEN ×1, HALF_OPEN→CLOSED ×1',
     ]);
     expect(texts(svg, 'text.rule')).toEqual([
       'DegradeRule: grade ERROR_RATIO, count 0.5, timeWindow 2, minRequestAmount 5, statIntervalMs 1000',

@@ -5,7 +5,7 @@ import { JSDOM } from 'jsdom';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../cli/main.ts';
 import { readRun } from '../../../sim/render/read-run.ts';
-import { renderReport, writeReport } from '../../../sim/render/report.ts';
+import { bookmarksOf, renderReport, writeReport } from '../../../sim/render/report.ts';
 import { writeSyntheticRun } from './synthetic-run.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hasim-report-'));
@@ -61,6 +61,29 @@ describe('report.html', () => {
     const data = JSON.parse(doc.querySelector('#hasim-data')?.textContent ?? '{}') as { steps: number[] };
     expect(data.steps).toEqual([5000, 5200, 6000, 8000, 9000, 10000, 12000, 12500, 15000]);
     expect(doc.querySelectorAll('#bookmarks button')).toHaveLength(10);
+  });
+});
+
+describe('bookmarks', () => {
+  it('a flapping breaker adds its first transitions and its first after each fault, not every flap', () => {
+    const d = readRun(dir);
+    const flaps = Array.from({ length: 200 }, (_, i) => ({
+      t: 13_000 + i,
+      resource: 'chatCompletion',
+      grade: '1',
+      prev: i % 2 === 0 ? 'CLOSED' : 'OPEN',
+      next: i % 2 === 0 ? 'OPEN' : 'CLOSED',
+    }));
+    const marks = bookmarksOf({ ...d, breaker: flaps });
+    expect(marks.map((m) => m.text)).toEqual([
+      'outage upstream/primary',
+      'heal upstream/primary',
+      'crash redis/shard-1/master',
+      'failover redis/shard-1/replica-1',
+      'chatCompletion (EXCEPTION_RATIO) CLOSED→OPEN',
+      'chatCompletion (EXCEPTION_RATIO) OPEN→CLOSED',
+      'restart redis/shard-1/master',
+    ]);
   });
 });
 
