@@ -130,14 +130,14 @@ describe.skipIf(skipWhy !== undefined)(
         expect((await page.evaluate(snapshotPage)).state).toContain('cooling down: gpt-4o');
         await page.keyboard.press('Shift+ArrowRight');
         const open = await page.evaluate(snapshotPage);
-        expect(open.state).toContain('chatCompletion (ERROR_RATIO): OPEN');
+        expect(open.state).toContain('chatCompletion (EXCEPTION_RATIO): OPEN');
         expect(open.breakerMarked).toBe('node state-OPEN');
 
         // Dragging the slider: at 13 s the breaker is closed again and the Redis master is down.
         await page.locator('#scrubber').fill('13000');
         const later = await page.evaluate(snapshotPage);
         expect(later.clock).toBe('13.000 s');
-        expect(later.state).toContain('chatCompletion (ERROR_RATIO): CLOSED');
+        expect(later.state).toContain('chatCompletion (EXCEPTION_RATIO): CLOSED');
         expect(later.state).toContain('crash redis/shard-1/master');
         await page.keyboard.press('ArrowLeft');
         expect((await page.evaluate(snapshotPage)).clock).toBe('12.000 s');

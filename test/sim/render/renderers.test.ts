@@ -142,10 +142,10 @@ describe('the article’s diagrams', () => {
       'probe succeeds ×1',
     ]);
     expect(texts(svg, 'text.breaker-line')).toEqual([
-      'chatCompletion (ERROR_RATIO): CLOSED→OPEN ×1, OPEN→HALF_OPEN ×2, HALF_OPEN→OPEN ×1, HALF_OPEN→CLOSED ×1',
+      'chatCompletion (EXCEPTION_RATIO): CLOSED→OPEN ×1, OPEN→HALF_OPEN ×2, HALF_OPEN→OPEN ×1, HALF_OPEN→CLOSED ×1',
     ]);
     expect(texts(svg, 'text.rule')).toEqual([
-      'DegradeRule: grade ERROR_RATIO, count 0.5, timeWindow 2, minRequestAmount 5, statIntervalMs 1000',
+      'DegradeRule: grade EXCEPTION_RATIO, count 0.5, timeWindow 2, minRequestAmount 5, statIntervalMs 1000',
       'FlowRule: grade QPS, count 100',
     ]);
   });

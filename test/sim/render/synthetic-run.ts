@@ -40,9 +40,7 @@ export const SYNTHETIC_TOPOLOGY: Topology = {
   redisLimiter: { limit: 60, windowMs: 60000, algorithm: 'fixed-window' },
   sentinel: {
     resource: 'chatCompletion',
-    degradeRules: [
-      { grade: 'ERROR_RATIO', count: 0.5, timeWindow: 2, minRequestAmount: 5, statIntervalMs: 1000 },
-    ],
+    degradeRules: [{ grade: 1, count: 0.5, timeWindow: 2, minRequestAmount: 5, statIntervalMs: 1000 }],
     flowRules: [{ grade: 'QPS', count: 100 }],
   },
   faultTargets: [{ name: 'upstream/primary', verbs: ['outage', 'heal'] }],
@@ -131,7 +129,8 @@ function timeline(trace: Recorder, t: number, gap: number): void {
   const state = (ms: number, prev: string, next: string) => {
     if (!due(ms)) return;
     at(ms);
-    trace.emit('sentinel', 'state', { resource: 'chatCompletion', grade: 'ERROR_RATIO', prev, next });
+    // Sentinel's grade is its number (RuleConstant.DEGRADE_GRADE_EXCEPTION_RATIO = 1).
+    trace.emit('sentinel', 'state', { resource: 'chatCompletion', grade: 1, prev, next, snapshot: null });
   };
   fault(5000, 'outage', 'upstream/primary');
   state(6000, 'CLOSED', 'OPEN');
