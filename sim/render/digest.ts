@@ -186,6 +186,10 @@ const NOTABLE = new RegExp(
   ].join('|'),
 );
 
+function increment(a: number[], i: number): void {
+  a[i] = (a[i] ?? 0) + 1;
+}
+
 /** Builds a `RunDigest` from events given in trace order. */
 export class DigestBuilder {
   readonly #series: Series;
@@ -227,7 +231,10 @@ export class DigestBuilder {
     };
   }
 
-  /** Whether an event of this component and kind is worth parsing (the rest are only counted). */
+  /**
+   * Whether every event of this component and kind is worth parsing; the others are parsed only
+   * while a sampled request is being followed (`following`), and otherwise only counted.
+   */
   wants(c: string, k: string): boolean {
     const family = familyOf(c);
     return (
@@ -237,13 +244,17 @@ export class DigestBuilder {
       family === 'gateway' ||
       family === 'client' ||
       (family === 'upstream' && k.startsWith('cooldown')) ||
-      ((family === 'redis-cluster' || family === 'mysql') && NOTABLE.test(k)) ||
-      this.#inFlight.size > 0
+      ((family === 'redis-cluster' || family === 'mysql') && NOTABLE.test(k))
     );
   }
 
-  /** Counts an event by component and kind (every event, parsed or not). */
-  count(c: string, k: string): void {
+  /** Whether requests are being followed as sample candidates: then every event is worth parsing. */
+  get following(): boolean {
+    return this.#inFlight.size > 0;
+  }
+
+  /** Counts `n` events of a component and kind (every event, parsed or not). */
+  count(c: string, k: string, n = 1): void {
     // Past COMPONENTS_MAX components, new ones are summed under '(other)' (which always fits).
     const name = this.#counts.has(c) || this.#counts.size < COMPONENTS_MAX - 1 ? c : '(other)';
     let kinds = this.#counts.get(name);
@@ -251,7 +262,7 @@ export class DigestBuilder {
       kinds = new Map();
       this.#counts.set(name, kinds);
     }
-    kinds.set(k, (kinds.get(k) ?? 0) + 1);
+    kinds.set(k, (kinds.get(k) ?? 0) + n);
   }
 
   /** Takes one parsed event, in trace order (`t` never decreases). */
@@ -348,10 +359,7 @@ export class DigestBuilder {
   #response(e: DigestEvent, family: string): { outcome: string; why: string } {
     const s = this.#series;
     const b = this.#bucket;
-    const add = (a: number[]) => {
-      a[b] = (a[b] ?? 0) + 1;
-    };
-    add(s.responses);
+    increment(s.responses, b);
     if (typeof e.ms === 'number') this.#latencies.push(e.ms);
     const outcome =
       family === 'client'
@@ -365,25 +373,25 @@ export class DigestBuilder {
       typeof e.servedBy === 'string' ? e.servedBy : family === 'client' && outcome === 'ok' ? 'upstream' : '';
     const by = typeof e.by === 'string' ? e.by : typeof e.error === 'string' ? e.error : '';
     if (outcome === 'ok') {
-      if (servedBy === 'fallback') add(s.fallback);
-      else add(s.ok);
+      if (servedBy === 'fallback') increment(s.fallback, b);
+      else increment(s.ok, b);
       if (servedBy !== '') {
         let tier = s.tiers[servedBy];
         if (tier === undefined) {
           tier = new Array<number>(s.buckets).fill(0);
           s.tiers[servedBy] = tier;
         }
-        add(tier);
+        increment(tier, b);
       }
       return { outcome, why: `ok (${servedBy || 'answered'})` };
     }
     if (outcome === 'refused') {
-      if (by === 'token-bucket' || by === 'redis-limiter') add(s.limited);
-      else if (by === 'flow-rule' || by === 'degrade-rule') add(s.blocked);
-      else add(s.refused);
+      if (by === 'token-bucket' || by === 'redis-limiter') increment(s.limited, b);
+      else if (by === 'flow-rule' || by === 'degrade-rule') increment(s.blocked, b);
+      else increment(s.refused, b);
       return { outcome, why: `refused (${by || 'unknown'})` };
     }
-    add(s.failed);
+    increment(s.failed, b);
     return { outcome, why: `${outcome} (${by.split(':')[0] || 'error'})` };
   }
 
