@@ -1,6 +1,6 @@
 import { kindsOf } from './counts.ts';
 import type { RunDigest } from './digest.ts';
-import { arrow, arrowMarker, box, fmt, fmtInt, renderSvg } from './svg.ts';
+import { arrow, arrowMarker, box, fmt, fmtInt, renderSvg, type Svg } from './svg.ts';
 
 /**
  * The article's diagram 3: MySQL replication and read/write splitting. Writes go to the primary,
@@ -80,47 +80,59 @@ export function renderMysqlDiagram(d: RunDigest): string {
       arrow(svg, [300, 74], [150, py], marker, 'writes', 'edge writes');
     }
     replicas.forEach((r, i) => {
-      const y = py + 90 * i;
-      const faults = [...new Set(faultsOn(r.target))];
-      const stroke = faults.length > 0 ? '#D9534F' : '#555';
-      const notes = mysqlNodeNotes(d, r.name);
-      box(svg, { x: 260, y, width: 140, height: 60 }, 'IO thread', {
-        fill: '#EAF1FB',
-        stroke,
-        cls: 'node io-thread',
-        lines: [r.name, ...notes.io, ...notes.node.slice(0, 1)],
-      });
-      box(svg, { x: 430, y, width: 120, height: 60 }, 'relay log', {
-        fill: '#EAF1FB',
-        stroke,
-        cls: 'node relay-log',
-      });
-      box(svg, { x: 580, y, width: 160, height: 60 }, 'SQL thread', {
-        fill: '#EAF1FB',
-        stroke,
-        cls: 'node sql-thread',
-        lines: [...(faults.length > 0 ? [`faults: ${faults.join(', ')}`] : [r.target]), ...notes.sql],
-      });
-      if (primary !== undefined) arrow(svg, [200, py + 35], [260, y + 30], marker, undefined, 'edge binlog');
-      arrow(svg, [400, y + 30], [430, y + 30], marker, undefined, 'edge relay');
-      arrow(svg, [550, y + 30], [580, y + 30], marker, undefined, 'edge apply');
+      replicaRow(svg, d, r, py + 90 * i, faultsOn(r.target), marker);
+      if (primary !== undefined)
+        arrow(svg, [200, py + 35], [260, py + 90 * i + 30], marker, undefined, 'edge binlog');
     });
     if (replicas.length > 0) arrow(svg, [460, 74], [660, py], marker, 'reads', 'edge reads');
     const y0 = py + Math.max(1, replicas.length) * 90 + 10;
+    eventCounts(svg, kinds, y0);
+  });
+}
+
+type MysqlNode = NonNullable<NonNullable<RunDigest['topology']>['mysql']>['nodes'][number];
+
+/** One replica: IO thread → relay log → SQL thread, with its faults and its threads' last states. */
+function replicaRow(svg: Svg, d: RunDigest, r: MysqlNode, y: number, verbs: string[], marker: string): void {
+  const faults = [...new Set(verbs)];
+  const stroke = faults.length > 0 ? '#D9534F' : '#555';
+  const notes = mysqlNodeNotes(d, r.name);
+  box(svg, { x: 260, y, width: 140, height: 60 }, 'IO thread', {
+    fill: '#EAF1FB',
+    stroke,
+    cls: 'node io-thread',
+    lines: [r.name, ...notes.io, ...notes.node.slice(0, 1)],
+  });
+  box(svg, { x: 430, y, width: 120, height: 60 }, 'relay log', {
+    fill: '#EAF1FB',
+    stroke,
+    cls: 'node relay-log',
+  });
+  box(svg, { x: 580, y, width: 160, height: 60 }, 'SQL thread', {
+    fill: '#EAF1FB',
+    stroke,
+    cls: 'node sql-thread',
+    lines: [...(faults.length > 0 ? [`faults: ${faults.join(', ')}`] : [r.target]), ...notes.sql],
+  });
+  arrow(svg, [400, y + 30], [430, y + 30], marker, undefined, 'edge relay');
+  arrow(svg, [550, y + 30], [580, y + 30], marker, undefined, 'edge apply');
+}
+
+/** The run's `mysql` kinds with their counts, three to a line. */
+function eventCounts(svg: Svg, kinds: readonly [string, number][], y0: number): void {
+  svg
+    .append('text')
+    .attr('x', 10)
+    .attr('y', y0)
+    .attr('font-weight', 'bold')
+    .text(kinds.length === 0 ? 'No mysql events in this run' : 'mysql events in this run:');
+  kinds.forEach(([k, n], i) => {
     svg
       .append('text')
-      .attr('x', 10)
-      .attr('y', y0)
-      .attr('font-weight', 'bold')
-      .text(kinds.length === 0 ? 'No mysql events in this run' : 'mysql events in this run:');
-    kinds.forEach(([k, n], i) => {
-      svg
-        .append('text')
-        .attr('class', 'event-count')
-        .attr('x', 20 + 245 * (i % 3))
-        .attr('y', y0 + 16 * (1 + Math.floor(i / 3)))
-        .attr('font-size', 10)
-        .text(`${k} ×${fmtInt(n)}`);
-    });
+      .attr('class', 'event-count')
+      .attr('x', 20 + 245 * (i % 3))
+      .attr('y', y0 + 16 * (1 + Math.floor(i / 3)))
+      .attr('font-size', 10)
+      .text(`${k} ×${fmtInt(n)}`);
   });
 }
