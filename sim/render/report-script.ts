@@ -23,6 +23,7 @@ td.ok { color: #2E7D32; } td.fail { color: #C62828; font-weight: bold; }
 #state span.OPEN { color: #D9534F; font-weight: bold; } #state span.HALF_OPEN { color: #E08E0B; font-weight: bold; }
 #state span.CLOSED { color: #2E7D32; }
 #bookmarks button { font-size: 11px; margin: 2px; }
+.hint { font-size: 12px; color: #555; }
 figure { margin: 16px 0; overflow-x: auto; } figcaption { font-size: 13px; color: #444; margin-bottom: 4px; }
 svg.hasim-chart { background: #FFF; }
 `;

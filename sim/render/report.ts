@@ -148,9 +148,9 @@ function scrubber(d: RunDigest): string {
 <label for="scrubber">Time <span id="clock">0 s</span></label>
 <input id="scrubber" type="range" min="0" max="${d.endMs}" step="1" value="0">
 <div id="state"></div>
-<div id="bookmarks">${buttons.join('')}</div>
 <div class="hint">← → step ${fmt(d.series.bucketMs / 1000)} s · Shift+← → previous/next event · Home/End</div>
-</section>`;
+</section>
+<div id="bookmarks">${buttons.join('')}</div>`;
 }
 
 function countsTable(d: RunDigest): string {
