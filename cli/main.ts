@@ -5,6 +5,7 @@ import { limitOptions } from './limits.ts';
 import { out } from './output.ts';
 import { hitrate } from './verbs/hitrate.ts';
 import { replay } from './verbs/replay.ts';
+import { report } from './verbs/report.ts';
 import { run } from './verbs/run.ts';
 
 /** One `hasim` command: everything its help, its parsing and its usage errors are made from. */
@@ -58,6 +59,18 @@ Exit 0 when they match, 1 when the re-run differs (nondeterminism, or another ha
 2 when the file is not the trace hasim wrote (cut, copied with CRLF line endings, or edited).`,
     options: limitOptions('replay'),
     handler: replay,
+  },
+  {
+    name: 'report',
+    args: '<run-dir>',
+    summary: "draw a run's report.html: expectations, charts, the article's diagrams, sampled requests",
+    description: `Reads a run directory (trace.jsonl and summary.json, as hasim run writes them) and writes
+<run-dir>/report.html: one self-contained page with the expectations, the time series with fault
+bands, the article's four diagrams drawn from the run, sequence diagrams of sampled requests, and a
+time scrubber. The same run gives the same bytes. A directory that is missing, incomplete or from
+another hasim version is an input error (exit 2).`,
+    options: [],
+    handler: report,
   },
   {
     name: 'hitrate',

@@ -74,6 +74,10 @@ export {
   SimRedisClusterClient,
   StatusReply,
 } from './redis/index.ts';
+// Drawing a finished run: its digest, the SVG charts and diagrams, report.html (sim/render/)
+export type { RunDigest } from './render/digest.ts';
+export { RunDirError, readRun } from './render/read-run.ts';
+export { renderReport, writeReport } from './render/report.ts';
 // Running a scenario file on virtual time (sim/run.ts, sim/scenarios/)
 export type { RunCost, RunOptions, RunSummary, ScenarioResult, TraceHeader } from './run.ts';
 export { HASIM_VERSION, runScenario, summaryJson, TRACE_FORMAT } from './run.ts';
