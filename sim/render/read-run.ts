@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { HASIM_VERSION, TRACE_FORMAT } from '../run.ts';
-import { firstAndLastLine, readLines } from '../trace-file.ts';
+import { readLines, scanTrace } from '../trace-file.ts';
 import { DigestBuilder, type DigestEvent, type RunDigest, type RunInfo } from './digest.ts';
 
 /**
@@ -27,7 +27,9 @@ export function readRun(dir: string): RunDigest {
   if (!existsSync(tracePath))
     throw new RunDirError(`${dir}: no trace.jsonl (is this a hasim run directory?)`);
   if (!existsSync(summaryPath)) throw new RunDirError(`${dir}: no summary.json (the run did not finish)`);
-  const { first, last } = firstAndLastLine(tracePath);
+  const scan = scanTrace(tracePath);
+  const first = scan.first ?? '';
+  const last = scan.last ?? first;
   const header = parseObject(first, `${tracePath}:1`);
   if (header.hasim !== 'trace') throw new RunDirError(`${tracePath}:1: not a hasim trace header`);
   if (header.format !== TRACE_FORMAT || header.hasimVersion !== HASIM_VERSION) {
