@@ -20,7 +20,6 @@ export type {
   BinlogGroup,
   Gtid,
   GtidPos,
-  LinkOptions,
   NodeStatus,
   PromoteOptions,
   ReplEvent,
@@ -35,7 +34,7 @@ export type {
   TableSpec,
   UseGtid,
 } from './mysql/index.ts';
-export { formatGtid, formatPos, Link, parsePos, SimMysqlCluster, SimMysqlNode } from './mysql/index.ts';
+export { formatGtid, formatPos, parsePos, SimMysqlCluster, SimMysqlNode } from './mysql/index.ts';
 // The simulated network every twin sends over (sim/net/)
 export type {
   DeliveryPolicy,
