@@ -27,7 +27,6 @@ export type {
   BinlogGroup,
   Gtid,
   GtidPos,
-  LinkOptions,
   NodeStatus,
   PromoteOptions,
   ReplEvent,
@@ -42,7 +41,7 @@ export type {
   TableSpec,
   UseGtid,
 } from './mysql/index.ts';
-export { formatGtid, formatPos, Link, parsePos, SimMysqlCluster, SimMysqlNode } from './mysql/index.ts';
+export { formatGtid, formatPos, parsePos, SimMysqlCluster, SimMysqlNode } from './mysql/index.ts';
 // The simulated network every twin sends over (sim/net/)
 export type {
   DeliveryPolicy,

@@ -1,8 +1,8 @@
 import { assert } from '../../src/assert.ts';
 import { SqlError } from '../../src/ports/sql.ts';
+import type { NetLink } from '../net/network.ts';
 import type { BinlogGroup } from './binlog.ts';
 import { formatGtid, type Gtid, type GtidPos } from './gtid.ts';
-import type { Link } from './link.ts';
 import type { SemiSyncMaster } from './semi-sync-master.ts';
 
 /** The replica end of a dump connection: its IO thread. */
@@ -25,7 +25,7 @@ export class DumpConnection {
   constructor(
     readonly source: BinlogDump,
     readonly replica: DumpReceiver,
-    readonly link: Link,
+    readonly link: NetLink,
     startIndex: number,
   ) {
     this.nextIndex = startIndex;
@@ -34,6 +34,8 @@ export class DumpConnection {
 
 /** What the dump threads read on their node. */
 export interface BinlogDumpPorts {
+  /** The node's name: its host on the network, the sending end of its dump connections. */
+  readonly name: string;
   /** The node's binlog (appended to by the node). */
   readonly binlog: readonly BinlogGroup[];
   /** `gtid_binlog_pos`, per domain. */
@@ -66,7 +68,7 @@ export class BinlogDump {
   }
 
   /** Called by a replica's IO thread; validates its start position like sql_repl.cc does. */
-  accept(replica: DumpReceiver, link: Link, start: GtidPos): DumpConnection | SqlError {
+  accept(replica: DumpReceiver, link: NetLink, start: GtidPos): DumpConnection | SqlError {
     const { binlog, binlogPos } = this.#ports;
     let startIndex = 0;
     for (const g of start.values()) {
@@ -117,7 +119,10 @@ export class BinlogDump {
       const index = conn.nextIndex++;
       const group = binlog[index];
       if (group === undefined) throw new Error(`binlog dump: no group at ${index}`);
-      conn.link.send(0, group.sizeBytes, () => conn.replica.receive(conn, index, group));
+      conn.link.send(this.#ports.name, {
+        bytes: group.sizeBytes,
+        arrive: () => conn.replica.receive(conn, index, group),
+      });
     }
     assert(
       !conn.alive || conn.nextIndex === binlog.length,

@@ -1,7 +1,24 @@
+// SimMysqlCluster: a simulated MariaDB primary with its replicas, joined by replication links on the
+// shared simulated network (sim/net/network.ts).
+//
+// Replication links are 'hold' links (TCP). The binlog dump connection is one TCP connection
+// opened by the replica's IO thread; TCP retransmits what a partition keeps from arriving, so
+// nothing sent over it is lost by the network: it arrives, in order, once the partition heals.
+// Only the replica decides the connection is dead: after slave_net_timeout seconds without data
+// it aborts the read and reconnects (MariaDB, "Replication and Binary Log System Variables",
+// https://mariadb.com/kb/en/replication-and-binary-log-system-variables/#slave_net_timeout;
+// sql/slave.cc try_to_reconnect). A replica whose connection was declared dead ignores what the
+// link delivers on it afterwards (ReplicaChannel.receive checks that its connection is current).
+//
+// Each pair of nodes has one link, created on first use (a replica connecting to its master, or
+// `partition`) between the two nodes' hosts (a node's host is its name). A message goes from its
+// sender's host: binlog groups from the master, semi-sync replies from the replica. Cut links with
+// `partition`: it also tells the replicas, which start their slave_net_timeout watch.
+import { present } from '../../src/assert.ts';
 import type { Clock } from '../../src/ports/clock.ts';
 import type { Random } from '../../src/ports/random.ts';
 import { nullTraceSink, type TraceSink } from '../../src/ports/trace.ts';
-import { Link } from './link.ts';
+import { type NetLink, SimNetwork } from '../net/network.ts';
 import { SimMysqlNode } from './node.ts';
 import type { PromoteOptions, SimMysqlNodeOptions } from './options.ts';
 import type { SemiSyncOptions } from './semi-sync-master.ts';
@@ -36,7 +53,7 @@ export interface SimMysqlClusterOptions {
   readonly database?: string;
 }
 
-/** What a `SimMysqlCluster` touches: the clock its links and nodes run on, and the trace. */
+/** What a `SimMysqlCluster` touches: the clock its links and nodes run on, the trace, the network. */
 export interface SimMysqlClusterPorts {
   /** The (virtual) clock of every node and link. */
   readonly clock: Clock;
@@ -44,6 +61,11 @@ export interface SimMysqlClusterPorts {
   readonly random?: Random;
   /** Where the nodes and the cluster write their events. @defaultValue no trace */
   readonly trace?: TraceSink;
+  /**
+   * The network to join: the cluster adds one host per node (named as the node) and links them
+   * pairwise with 'hold' links on first use. @defaultValue a network of its own
+   */
+  readonly network?: SimNetwork;
 }
 
 /**
@@ -58,7 +80,9 @@ export class SimMysqlCluster {
   /** The replicas as built (identity is fixed; after a failover one of them may be the primary). */
   readonly replicas: readonly SimMysqlNode[];
   #primary: SimMysqlNode;
-  readonly #links = new Map<string, Link>();
+  readonly #net: SimNetwork;
+  /** The cluster's own links, in creation order (`repair` heals them in this order). */
+  readonly #links = new Map<string, NetLink>();
   readonly #linkOptions: { latencyMs: number; bandwidthBytesPerMs: number };
   readonly #clock: Clock;
   readonly #trace: TraceSink;
@@ -75,6 +99,13 @@ export class SimMysqlCluster {
       latencyMs: options.linkLatencyMs ?? 1,
       bandwidthBytesPerMs: options.linkBandwidthBytesPerMs ?? Number.POSITIVE_INFINITY,
     };
+    const primaryName = options.names?.primary ?? 'ds-master';
+    const replicaNames = Array.from(
+      { length: count },
+      (_, i) => options.names?.replicas?.[i] ?? `ds-slave-${i}`,
+    );
+    this.#net = ports.network ?? new SimNetwork({}, { clock: this.#clock });
+    for (const host of [primaryName, ...replicaNames]) this.#net.addHost(host);
     const network = {
       link: (a: SimMysqlNode, b: SimMysqlNode) => this.link(a, b),
       promoted: (n: SimMysqlNode) => this.#promoted(n),
@@ -96,14 +127,14 @@ export class SimMysqlCluster {
     const nodePorts = { clock: this.#clock, trace: this.#trace, network };
     const primary = new SimMysqlNode(
       {
-        ...base(options.names?.primary ?? 'ds-master', 1),
+        ...base(primaryName, 1),
         ...(options.semiSync !== undefined ? { semiSync: options.semiSync } : {}),
       },
       nodePorts,
     );
     const replicas: SimMysqlNode[] = [];
     for (let i = 0; i < count; i++) {
-      const name = options.names?.replicas?.[i] ?? `ds-slave-${i}`;
+      const name = present(replicaNames[i], 'replica name');
       // Replicas carry the semi-sync settings for the day they are promoted, disabled until then.
       replicas.push(
         new SimMysqlNode(
@@ -133,12 +164,12 @@ export class SimMysqlCluster {
     return n;
   }
 
-  /** The replication link between two nodes (created on first use with the cluster's settings). */
-  link(a: SimMysqlNode, b: SimMysqlNode): Link {
+  /** The replication link between two nodes (a 'hold' link, created on first use with the cluster's settings). */
+  link(a: SimMysqlNode, b: SimMysqlNode): NetLink {
     const key = a.name < b.name ? `${a.name}|${b.name}` : `${b.name}|${a.name}`;
     let l = this.#links.get(key);
     if (l === undefined) {
-      l = new Link(this.#clock, this.#linkOptions);
+      l = this.#net.connect(a.name, b.name, { policy: 'hold', ...this.#linkOptions });
       this.#links.set(key, l);
     }
     return l;
@@ -152,7 +183,7 @@ export class SimMysqlCluster {
     for (const a of side) {
       for (const b of others) {
         const l = this.link(a, b);
-        l.partition();
+        l.cut();
         a.linkCut(l);
         b.linkCut(l);
       }
@@ -163,9 +194,9 @@ export class SimMysqlCluster {
     });
   }
 
-  /** Heals every link. */
+  /** Heals every link of the cluster (other links of a shared network stay as they are). */
   repair(): void {
-    for (const l of this.#links.values()) l.repair();
+    for (const l of this.#links.values()) l.heal();
     this.#trace.emit('mysql', 'repair', {});
   }
 

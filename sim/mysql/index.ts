@@ -6,8 +6,6 @@ export { SimMysqlCluster } from './cluster.ts';
 export type { TableSpec } from './dialect.ts';
 export type { Gtid, GtidPos } from './gtid.ts';
 export { formatGtid, formatPos, parsePos } from './gtid.ts';
-export type { LinkOptions } from './link.ts';
-export { Link } from './link.ts';
 export { SimMysqlNode } from './node.ts';
 export type {
   MysqlNetwork,

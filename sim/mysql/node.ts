@@ -2,13 +2,13 @@ import { assert } from '../../src/assert.ts';
 import type { Clock } from '../../src/ports/clock.ts';
 import { SqlError, type SqlPort, type SqlResult, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
 import type { TraceSink } from '../../src/ports/trace.ts';
+import type { NetLink } from '../net/network.ts';
 import { type BinlogGroup, groupSize, type ReplEvent, rowChanges } from './binlog.ts';
 import { BinlogDump, type DumpConnection, type DumpReceiver } from './binlog-dump.ts';
 import { Engine } from './engine.ts';
 import { badSlave, connectionRefused, lostConnection } from './errors.ts';
 import { formatGtid, formatPos, type Gtid, type GtidPos, parsePos, reached } from './gtid.ts';
 import { GtidWaits } from './gtid-waits.ts';
-import type { Link } from './link.ts';
 import {
   type MysqlNetwork,
   type NodeSettings,
@@ -86,6 +86,7 @@ export class SimMysqlNode implements SqlPort {
       crashWaiters: this.#crashWaiters,
     });
     this.#dumps = new BinlogDump({
+      name: this.name,
       binlog: this.binlog,
       binlogPos: this.#binlogPos,
       purgedGroups: () => this.#purgedGroups,
@@ -264,7 +265,7 @@ export class SimMysqlNode implements SqlPort {
   // Primary side: binlog dump threads (BinlogDump)
 
   /** Called by a replica's IO thread; validates its start position like sql_repl.cc does. */
-  acceptDump(replica: DumpReceiver, link: Link, start: GtidPos): DumpConnection | SqlError {
+  acceptDump(replica: DumpReceiver, link: NetLink, start: GtidPos): DumpConnection | SqlError {
     return this.#dumps.accept(replica, link, start);
   }
 
@@ -321,7 +322,7 @@ export class SimMysqlNode implements SqlPort {
   }
 
   /** Called by the cluster when a link is cut: starts the net-timeout watch of connections over it. */
-  linkCut(link: Link): void {
+  linkCut(link: NetLink): void {
     this.#channel?.linkCut(link);
   }
 

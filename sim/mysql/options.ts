@@ -1,6 +1,6 @@
 import type { Clock } from '../../src/ports/clock.ts';
 import type { TraceSink } from '../../src/ports/trace.ts';
-import type { Link } from './link.ts';
+import type { NetLink } from '../net/network.ts';
 import type { SimMysqlNode } from './node.ts';
 import type { SemiSyncOptions } from './semi-sync-master.ts';
 
@@ -34,7 +34,7 @@ export interface SimMysqlNodeOptions {
 
 /** Where the network lets a node reach another. Provided by the cluster. */
 export interface MysqlNetwork {
-  link(a: SimMysqlNode, b: SimMysqlNode): Link;
+  link(a: SimMysqlNode, b: SimMysqlNode): NetLink;
   /** Told when a node has been promoted, so the topology can follow (re-point the others). */
   promoted(node: SimMysqlNode): void;
 }

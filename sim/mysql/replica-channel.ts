@@ -2,12 +2,12 @@ import { assert, maybe } from '../../src/assert.ts';
 import type { Clock, TimerHandle } from '../../src/ports/clock.ts';
 import { SqlError } from '../../src/ports/sql.ts';
 import type { TraceSink } from '../../src/ports/trace.ts';
+import type { NetLink } from '../net/network.ts';
 import { type BinlogGroup, type ReplEvent, rowChanges } from './binlog.ts';
 import type { DumpConnection, DumpReceiver } from './binlog-dump.ts';
 
 import { LOST_CONNECTION_TEXT, slaveMustStop } from './errors.ts';
 import { formatGtid, type Gtid } from './gtid.ts';
-import type { Link } from './link.ts';
 import type { SimMysqlNode } from './node.ts';
 import type { NodeSettings } from './options.ts';
 
@@ -39,7 +39,7 @@ export interface ReplicaHost {
   /** `gtid_current_pos`. */
   currentPos(): Map<number, Gtid>;
   /** The replication link from `master` to this node. */
-  link(master: SimMysqlNode): Link;
+  link(master: SimMysqlNode): NetLink;
   /** Throws 2003 while the node is down. */
   assertUp(): void;
   /** True while the node runs. */
@@ -153,7 +153,7 @@ export class ReplicaChannel implements DumpReceiver {
   }
 
   /** A link was cut: starts the net-timeout watch if the IO thread reads over it. */
-  linkCut(link: Link): void {
+  linkCut(link: NetLink): void {
     if (this.io.state === 'running' && this.io.conn.link === link) this.io.conn.onLinkCut?.();
   }
 
@@ -190,7 +190,9 @@ export class ReplicaChannel implements DumpReceiver {
     host.trace.emit('mysql', 'relay', { node: this.name, gtid: formatGtid(group.gtid) });
     // The semi-sync slave acks once the group is written (and flushed) to the relay log:
     // received, not applied (semisync_slave.cc slave_reply).
-    if (conn.source.semiSyncEnabled) conn.link.send(1, 16, () => conn.source.ack(conn, index));
+    if (conn.source.semiSyncEnabled) {
+      conn.link.send(host.name, { bytes: 16, arrive: () => conn.source.ack(conn, index) });
+    }
     this.#sqlKick();
   }
 
