@@ -45,6 +45,11 @@ byte for byte. Without a file, runs the built-in scenario (scenarios/smoke.yaml)
         help: 'where to write trace.jsonl and summary.json (default out/<scenario>-seed<N>)',
       },
       { name: 'quiet', type: 'boolean', help: "print only the summary's trace hash" },
+      {
+        name: 'report',
+        type: 'boolean',
+        help: 'also write report.html beside the trace (as hasim report <run-dir>) and print its path',
+      },
       ...limitOptions('run'),
     ],
     handler: run,

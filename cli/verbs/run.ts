@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LimitValues } from '../../sim/limits.ts';
 import { LimitError } from '../../sim/limits.ts';
+import { writeReport } from '../../sim/render/report.ts';
 import { estimateEvents, type RunSummary, runScenario, summaryJson } from '../../sim/run.ts';
 import { loadScenarioFile } from '../../sim/scenarios/load.ts';
 import { kindOf, type Scenario, type Variant } from '../../sim/scenarios/registry.ts';
@@ -53,6 +54,7 @@ export async function run(parsed: Parsed): Promise<number> {
   }
   const quiet = values.quiet === true;
   const results: (RunSummary | undefined)[] = [];
+  const written: string[] = [];
   for (const job of jobs) {
     const seed = seedText !== undefined ? parseSeed('run', seedText) : scenarioSeed(job.scenario);
     const suffix = job.variants > 1 ? `-${job.variant}` : '';
@@ -60,8 +62,13 @@ export async function run(parsed: Parsed): Promise<number> {
     const outDir =
       outOption ??
       join('out', `${job.scenario.name}-seed${seed}${suffix}`.replace(/[^A-Za-z0-9._-]|^\.+/g, '_'));
-    results.push(await runOne(job, seed, outDir, quiet && jobs.length === 1, quiet, limits));
+    const summary = await runOne(job, seed, outDir, quiet && jobs.length === 1, quiet, limits);
+    results.push(summary);
+    if (summary !== undefined) written.push(outDir);
   }
+  // Reports are drawn after every run is over: the renderer's DOM (jsdom) keeps real-time work of
+  // its own, which must never run inside a simulation.
+  if (values.report === true) for (const dir of written) out(`report  ${writeReport(dir)}`);
   const crashed = results.filter((r) => r === undefined).length;
   const failed = results.filter((r) => r?.result.verdict === 'fail').length;
   if (jobs.length > 1) out(`${jobs.length - failed - crashed} passed, ${failed + crashed} failed`);
