@@ -127,6 +127,13 @@ export interface TieredCacheCommonOptions<V> {
   readonly leases?: LeaseOptions;
   /** Broadcast invalidations to the other nodes' L1. @defaultValue none */
   readonly bus?: InvalidationBus;
+  /**
+   * What a Redis error on the read path does: `'throw'` passes it to the caller, as the article's
+   * `redisTemplate.opsForValue().get(key)` does (so a Redis shard outage fails every request that
+   * misses L1, and trips the breaker above); `'miss'` reads it as a miss and lets the loader answer,
+   * and a failed fill after the load is dropped (each traced `l2-error`). @defaultValue 'throw'
+   */
+  readonly l2Errors?: 'throw' | 'miss';
 }
 
 /** Options of `TieredCache`: one shape per strategy, so write-behind cannot be built without an L3. */

@@ -199,7 +199,7 @@ export class TieredCache<V> {
     }
     this.#emit('l1-miss', hash);
 
-    const { entry: l2Entry, leaseWaits } = await this.#readL2(hash);
+    const { entry: l2Entry, leaseWaits } = await this.#readL2Guarded(hash);
     if (l2Entry !== undefined) {
       this.#stats.l2Hits++;
       this.#emit('l2-hit', hash);
@@ -295,6 +295,17 @@ export class TieredCache<V> {
   }
 
   // ---- read path helpers ----
+
+  // `#readL2`, with a Redis error read as a miss when `l2Errors` is 'miss'.
+  async #readL2Guarded(hash: string): Promise<{ entry: CacheEntry<V> | undefined; leaseWaits: number }> {
+    if (this.#options.l2Errors !== 'miss') return this.#readL2(hash);
+    try {
+      return await this.#readL2(hash);
+    } catch {
+      this.#emit('l2-error', hash);
+      return { entry: undefined, leaseWaits: 0 };
+    }
+  }
 
   async #readL2(hash: string): Promise<{ entry: CacheEntry<V> | undefined; leaseWaits: number }> {
     const { l2, leases } = this.#options;
@@ -413,7 +424,12 @@ export class TieredCache<V> {
     }
     // Read-through and the write strategies keep what the loader produced in the store of record.
     await this.#options.l3?.put(hash, value);
-    await this.#fillCaches(hash, value, deltaMs);
+    if (this.#options.l2Errors === 'miss') {
+      // The answer is good; an L2 that cannot take it only costs a later miss.
+      await this.#fillCaches(hash, value, deltaMs).catch(() => this.#emit('l2-error', hash));
+    } else {
+      await this.#fillCaches(hash, value, deltaMs);
+    }
     return value;
   }
 

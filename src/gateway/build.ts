@@ -65,7 +65,8 @@ export interface BuiltGateways {
  * token bucket `seed`/`exact`, Lua limiter fixed window/sliding log, exception rule with Sentinel's
  * 1 s default window/the RT rule's 60 s, no single-flight/single-flight with TTL jitter, merger
  * `seed`/`singleflight`, article fallback/sequential fallback, history reads from a replica/the
- * primary, `abs(hashCode) % n` sharding/never negative.
+ * primary, `abs(hashCode) % n` sharding/never negative, and a Redis error in the cache failing the
+ * request (so a shard outage trips the breaker above)/read as a miss.
  */
 export function buildGateways(
   config: GatewayConfig,
@@ -175,7 +176,14 @@ export function buildGateways(
           { redis: backends.redis, random: r.fork('l2') },
         );
         const cache = new TieredCache<GatewayResponse>(
-          { strategy: 'read-through', l1, l2, nodeId: instance, singleFlight: !article },
+          {
+            strategy: 'read-through',
+            l1,
+            l2,
+            nodeId: instance,
+            singleFlight: !article,
+            l2Errors: article ? 'throw' : 'miss',
+          },
           { clock, random: r.fork('cache'), ...tp },
         );
         return cacheLayer(cache);

@@ -153,6 +153,8 @@ export const TRACE_EVENTS = {
     /** Gateway layer: which tier answered request `id` (`l1`, `l2`, `l3`, `loader`, `joined`, ...). */
     answered: { id: 'number', tier: 'string' },
     'l1-hit': { node: 'string', key: 'string' },
+    /** Redis could not answer an L2 read or fill; with `l2Errors: 'miss'` it was read as a miss. */
+    'l2-error': { node: 'string', key: 'string' },
     'l1-miss': { node: 'string', key: 'string' },
     'l2-hit': { node: 'string', key: 'string' },
     'l2-miss': { node: 'string', key: 'string' },
