@@ -8,6 +8,7 @@ import { Simulation, TraceBudgetError } from '../../../sim/kernel/simulation.ts'
 function chatter(sim: Simulation): void {
   sim.spawn(async () => {
     for (let i = 0; ; i++) {
+      // Made-up events: the budget mechanism is under test, not the vocabulary.
       sim.trace.emit('test', 'tick', { i, pad: 'x'.repeat(40) });
       await sim.clock.sleep(1);
     }
@@ -16,7 +17,7 @@ function chatter(sim: Simulation): void {
 
 describe('Simulation trace budgets', () => {
   it('eventsMax stops a run just past the budget', async () => {
-    const sim = new Simulation({ seed: 1, eventsMax: 100 });
+    const sim = new Simulation({ seed: 1, eventsMax: 100, trace: { check: 'off' } });
     chatter(sim);
     const error = await sim.run({ untilMs: 1_000_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TraceBudgetError);
@@ -25,7 +26,7 @@ describe('Simulation trace budgets', () => {
   });
 
   it('traceCharsMax stops a run once the event lines pass the size', async () => {
-    const sim = new Simulation({ seed: 1, traceCharsMax: 10_000 });
+    const sim = new Simulation({ seed: 1, traceCharsMax: 10_000, trace: { check: 'off' } });
     chatter(sim);
     const error = await sim.run({ untilMs: 1_000_000 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ budget: 'traceCharsMax', max: 10_000 });
@@ -34,7 +35,7 @@ describe('Simulation trace budgets', () => {
   });
 
   it('without budgets nothing changes: the same run passes', async () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ seed: 1, trace: { check: 'off' } });
     chatter(sim);
     await sim.run({ untilMs: 500 });
     expect(sim.trace.events).toBe(501);
