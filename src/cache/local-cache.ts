@@ -3,7 +3,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { Random } from '../ports/random.ts';
 import type { EvictionPolicy, RemovalCause } from './policy/eviction-policy.ts';
 import { LruPolicy } from './policy/lru-policy.ts';
-import { CacheNode, WriteOrderDeque } from './policy/node.ts';
+import { ALIVE, NIL, NodeTable, REFRESHING, WriteOrderDeque } from './policy/node.ts';
 import { rehash, spread } from './wtinylfu/frequency-sketch.ts';
 import { keyHash } from './wtinylfu/key-hash.ts';
 import { WindowTinyLfuPolicy } from './wtinylfu/window-tiny-lfu.ts';
@@ -114,9 +114,11 @@ interface Pending<V> {
  * injected clock, chance only from the injected random. See docs/local-cache.md.
  */
 export class LocalCache<K extends LocalCacheKey, V> {
-  readonly #data = new Map<K, CacheNode<K, V>>();
+  /** Each present key's slot in {@link #table}. */
+  readonly #data = new Map<K, number>();
+  readonly #table = new NodeTable<K, V>();
   readonly #pending = new Map<K, Pending<V>>();
-  readonly #writeOrder = new WriteOrderDeque<K, V>();
+  readonly #writeOrder = new WriteOrderDeque<K, V>(this.#table);
   readonly #policy: EvictionPolicy<K, V> | undefined;
   readonly #clock: Clock;
   readonly #expireAfterWriteMs: number;
@@ -124,9 +126,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
   readonly #refreshAfterWriteMs: number;
   readonly #timed: boolean;
   readonly #recordStats: boolean;
-  readonly #evict = (node: CacheNode<K, V>) => this.#evictEntry(node, 'size');
-  /** The last node evicted for size, recycled by the next insert. */
-  #spare: CacheNode<K, V> | undefined;
+  readonly #evict = (node: number) => this.#evictEntry(node, 'size');
   #hits = 0;
   #misses = 0;
   #loadSuccesses = 0;
@@ -174,11 +174,16 @@ export class LocalCache<K extends LocalCacheKey, V> {
     if (maximumSize !== undefined) {
       this.#policy =
         policy === 'lru'
-          ? new LruPolicy<K, V>(maximumSize)
-          : new WindowTinyLfuPolicy<K, V>(maximumSize, ports.random, this.#expireAfterAccessMs !== Infinity);
+          ? new LruPolicy<K, V>(maximumSize, this.#table)
+          : new WindowTinyLfuPolicy<K, V>(
+              maximumSize,
+              ports.random,
+              this.#expireAfterAccessMs !== Infinity,
+              this.#table,
+            );
     } else if (this.#expireAfterAccessMs !== Infinity) {
       // Unbounded, but expireAfterAccess still needs an access order (Caffeine keeps the window deque).
-      this.#policy = new LruPolicy<K, V>(Infinity);
+      this.#policy = new LruPolicy<K, V>(Infinity, this.#table);
     }
   }
 
@@ -200,7 +205,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
       return undefined;
     }
     this.#afterRead(node, now);
-    return node.value;
+    return this.#table.values[node];
   }
 
   /**
@@ -216,9 +221,9 @@ export class LocalCache<K extends LocalCacheKey, V> {
     if (node !== undefined) {
       const now = this.#timed ? this.#clock.now() : 0;
       if (!this.#timed || !this.#hasExpired(node, now)) {
-        node.loader = loader;
+        this.#table.loaders[node] = loader;
         this.#afterRead(node, now);
-        return Promise.resolve(node.value);
+        return Promise.resolve(this.#table.values[node]);
       }
     }
     const pending = this.#pending.get(key);
@@ -277,19 +282,21 @@ export class LocalCache<K extends LocalCacheKey, V> {
   }
 
   // Caffeine afterRead: record the hit, reorder in the policy, reset access time, maybe refresh.
-  #afterRead(node: CacheNode<K, V>, now: number): void {
+  #afterRead(node: number, now: number): void {
     if (this.#recordStats) this.#hits++;
-    node.accessTimeMs = now;
+    // Access times are read only by expiry and refresh; untimed, every one stays 0.
+    if (this.#timed) this.#table.accessTimeMs[node] = now;
     const policy = this.#policy;
     if (policy !== undefined && !policy.skipsReads()) policy.onAccess(node);
     if (this.#refreshAfterWriteMs !== Infinity) this.#refreshIfNeeded(node, now);
   }
 
-  #hasExpired(node: CacheNode<K, V>, now: number): boolean {
+  #hasExpired(node: number, now: number): boolean {
     // Caffeine BoundedLocalCache.hasExpired: ">=" on both durations.
+    const table = this.#table;
     return (
-      now - node.accessTimeMs >= this.#expireAfterAccessMs ||
-      now - node.writeTimeMs >= this.#expireAfterWriteMs
+      now - table.accessTimeMs[node]! >= this.#expireAfterAccessMs ||
+      now - table.writeTimeMs[node]! >= this.#expireAfterWriteMs
     );
   }
 
@@ -301,11 +308,12 @@ export class LocalCache<K extends LocalCacheKey, V> {
         this.#evictEntry(node, 'expired');
       } else {
         // Caffeine UpdateTask: reorder in write order and count as an access.
-        node.value = value;
-        node.writeTimeMs = now;
-        node.accessTimeMs = now;
-        node.refreshing = false; // discardRefresh: a refresh in flight will not overwrite this
-        if (loader !== undefined) node.loader = loader;
+        const table = this.#table;
+        table.values[node] = value;
+        table.writeTimeMs[node] = now;
+        table.accessTimeMs[node] = now;
+        table.mark(node, REFRESHING, false); // discardRefresh: a refresh in flight will not overwrite this
+        if (loader !== undefined) table.loaders[node] = loader;
         if (this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity) {
           this.#writeOrder.moveToBack(node);
         }
@@ -317,8 +325,8 @@ export class LocalCache<K extends LocalCacheKey, V> {
     const hash = hashKey(key);
     const blockHash = spreadHash(hash);
     const counterHash = rehashHash(blockHash);
-    const created = this.#newNode(key, hash, blockHash, counterHash, value, now);
-    created.loader = loader;
+    const created = this.#table.allocate(key, value, blockHash, counterHash, now);
+    this.#table.loaders[created] = loader;
     this.#data.set(key, created);
     if (this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity) {
       this.#writeOrder.offerLast(created);
@@ -372,32 +380,45 @@ export class LocalCache<K extends LocalCacheKey, V> {
 
   // Caffeine refreshIfNeeded: strictly after refreshAfterWrite, once per entry at a time; the old
   // value is served until the reload completes; a failed reload keeps it and counts a load failure.
-  #refreshIfNeeded(node: CacheNode<K, V>, now: number): void {
-    if (node.refreshing || !(now - node.writeTimeMs > this.#refreshAfterWriteMs)) return;
-    const loader = node.loader;
+  #refreshIfNeeded(node: number, now: number): void {
+    const table = this.#table;
+    const writeTimeMs = table.writeTimeMs[node]!;
+    if (table.has(node, REFRESHING) || !(now - writeTimeMs > this.#refreshAfterWriteMs)) return;
+    const loader = table.loaders[node];
     if (loader === undefined) return;
-    node.refreshing = true;
-    const writeTimeMs = node.writeTimeMs;
-    void this.#reload(node, loader, writeTimeMs, now);
+    table.mark(node, REFRESHING, true);
+    const key = table.keys[node] as K;
+    void this.#reload(node, table.generation[node]!, key, loader, writeTimeMs, now);
   }
 
+  // `node` names the entry only while its slot's generation is still `generation`: a removed
+  // entry's slot is recycled by later inserts.
   async #reload(
-    node: CacheNode<K, V>,
+    node: number,
+    generation: number,
+    key: K,
     loader: CacheLoader<K, V>,
     writeTimeMs: number,
     startMs: number,
   ): Promise<void> {
+    const table = this.#table;
     let value: V | undefined | null;
     try {
-      value = await loader(node.key);
+      value = await loader(key);
     } catch {
       // Caffeine logs and swallows a failed refresh; the entry keeps its old value.
       this.#recordLoad(false, this.#clock.now() - startMs);
-      if (node.writeTimeMs === writeTimeMs) node.refreshing = false;
+      if (table.generation[node] === generation && table.writeTimeMs[node] === writeTimeMs) {
+        table.mark(node, REFRESHING, false);
+      }
       return;
     }
     const now = this.#clock.now();
-    const current = node.alive && node.writeTimeMs === writeTimeMs && node.refreshing;
+    const current =
+      table.generation[node] === generation &&
+      table.has(node, ALIVE) &&
+      table.writeTimeMs[node] === writeTimeMs &&
+      table.has(node, REFRESHING);
     if (value === undefined || value === null) {
       this.#recordLoad(false, now - startMs);
       // A refresh to "no value" removes the entry (Caffeine: the remapping returned null).
@@ -407,8 +428,8 @@ export class LocalCache<K extends LocalCacheKey, V> {
     this.#recordLoad(true, now - startMs);
     // Discard the result if the entry was written, removed or expired meanwhile.
     if (current && !this.#hasExpired(node, now)) {
-      node.refreshing = false;
-      this.#write(node.key, value, now);
+      table.mark(node, REFRESHING, false);
+      this.#write(key, value, now);
     }
   }
 
@@ -429,7 +450,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
       for (const deque of deques) {
         for (;;) {
           const node = deque.peekFirst();
-          if (node === undefined || now - node.accessTimeMs < this.#expireAfterAccessMs) break;
+          if (node === NIL || now - this.#table.accessTimeMs[node]! < this.#expireAfterAccessMs) break;
           this.#evictEntry(node, 'expired');
         }
       }
@@ -437,55 +458,28 @@ export class LocalCache<K extends LocalCacheKey, V> {
     if (this.#expireAfterWriteMs !== Infinity) {
       for (;;) {
         const node = this.#writeOrder.head;
-        if (node === undefined || now - node.writeTimeMs < this.#expireAfterWriteMs) break;
+        if (node === NIL || now - this.#table.writeTimeMs[node]! < this.#expireAfterWriteMs) break;
         this.#evictEntry(node, 'expired');
       }
     }
   }
 
-  #evictEntry(node: CacheNode<K, V>, cause: RemovalCause): void {
+  #evictEntry(node: number, cause: RemovalCause): void {
     if (this.#recordStats) this.#evictions++;
     this.#removeNode(node, cause);
-    // A node evicted for size is referenced by nothing else unless a refresh may still hold it:
-    // keep it for the next insert (as lru-cache reuses its slots) to spare the garbage collector.
-    if (cause === 'size' && this.#refreshAfterWriteMs === Infinity) this.#spare = node;
   }
 
-  #newNode(
-    key: K,
-    hash: number,
-    blockHash: number,
-    counterHash: number,
-    value: V,
-    now: number,
-  ): CacheNode<K, V> {
-    const node = this.#spare;
-    if (node === undefined) return new Node<K, V>(key, hash, blockHash, counterHash, value, now, now);
-    this.#spare = undefined;
-    node.key = key;
-    node.hash = hash;
-    node.blockHash = blockHash;
-    node.counterHash = counterHash;
-    node.value = value;
-    node.writeTimeMs = now;
-    node.accessTimeMs = now;
-    node.region = 'window';
-    node.alive = true;
-    return node;
-  }
-
-  #removeNode(node: CacheNode<K, V>, cause: RemovalCause): void {
+  #removeNode(node: number, cause: RemovalCause): void {
     void cause;
-    this.#data.delete(node.key);
+    const table = this.#table;
+    this.#data.delete(table.keys[node] as K);
     this.#writeOrder.remove(node);
     this.#policy?.onRemove(node);
-    node.alive = false;
-    node.refreshing = false;
+    table.release(node);
   }
 }
 
 // Local bindings of per-write helpers: imported bindings are getters once transpiled to CommonJS.
-const Node = CacheNode;
 const hashKey = keyHash;
 const spreadHash = spread;
 const rehashHash = rehash;

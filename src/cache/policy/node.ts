@@ -1,148 +1,258 @@
-/**
- * Which region of the policy a node is in (Caffeine `Node.inWindow / inMainProbation / inMainProtected`).
- * String tags rather than imported numeric constants: module bindings are getters once transpiled,
- * which costs on the hot path.
- */
-export type Region = 'window' | 'probation' | 'protected';
+/** The index meaning "no node" in the link fields. */
+export const NIL = -1;
+
+/** The loader kept per entry for `refreshAfterWrite`. */
+export type NodeLoader<K, V> = (key: K) => Promise<V | undefined | null> | V | undefined | null;
 
 /**
- * One cache entry (its identity fields are rewritten when a size-evicted node is recycled), linked into an access-order deque (by its policy) and, when the cache expires
- * after write, into the write-order deque. Intrusive links keep every move O(1) without allocating.
+ * Field offsets inside a node's record in {@link NodeTable.hot} (`STRIDE` int32 words per node), so
+ * that everything a read or a policy move touches of one node sits in one 32-byte run.
  */
-export class CacheNode<K, V> {
-  /** The sketch hash of `key` (see `keyHash`). */
-  hash: number;
-  /** `spread(hash)`: picks the sketch block (computed once per node). */
-  blockHash: number;
-  /** `rehash(spread(hash))`: picks the four counters in the block. */
-  counterHash: number;
-  /** Region of the eviction policy; LRU keeps every node in `'window'`. */
-  region: Region = 'window';
-  /** The access-order deque that currently holds this node, if any. */
-  accessDeque: AccessOrderDeque<K, V> | undefined;
-  accessPrev: CacheNode<K, V> | undefined;
-  accessNext: CacheNode<K, V> | undefined;
-  inWriteOrder = false;
-  writePrev: CacheNode<K, V> | undefined;
-  writeNext: CacheNode<K, V> | undefined;
-  /** False once removed from the cache (evicted, expired, invalidated or replaced by a refresh result of none). */
-  alive = true;
-  /** True while a `refreshAfterWrite` reload of this entry is in flight (Caffeine marks `writeTime | 1`). */
-  refreshing = false;
-  /** The loader of the last `get` for this key, used by `refreshAfterWrite`. */
-  loader: ((key: K) => Promise<V | undefined | null> | V | undefined | null) | undefined;
+export const STRIDE = 8;
+/** Previous node in its access-order deque, or NIL. */
+export const ACCESS_PREV = 0;
+/** Next node in its access-order deque, or NIL. */
+export const ACCESS_NEXT = 1;
+/** Id of the access-order deque holding the node, 0 when none. */
+export const ACCESS_DEQUE = 2;
+/** `spread(keyHash(key))`: picks the sketch block (computed once per node). */
+export const BLOCK_HASH = 3;
+/** `rehash(blockHash)`: picks the four counters in the block. */
+export const COUNTER_HASH = 4;
+/** Previous node in write order, or NIL. */
+export const WRITE_PREV = 5;
+/** Next node in write order, or NIL. */
+export const WRITE_NEXT = 6;
+/** Bit flags: {@link IN_WRITE_ORDER}, {@link REFRESHING}, {@link ALIVE}. */
+export const FLAGS = 7;
+/** Set while the node is in the write-order deque. */
+export const IN_WRITE_ORDER = 1;
+/** Set while a `refreshAfterWrite` reload is in flight (Caffeine marks `writeTime | 1`). */
+export const REFRESHING = 2;
+/** Set while the slot holds a live entry. */
+export const ALIVE = 4;
 
-  constructor(
-    public key: K,
-    hash: number,
-    blockHash: number,
-    counterHash: number,
-    public value: V,
-    /** Virtual ms of the last write (create, replace, load, refresh). */
-    public writeTimeMs: number,
-    /** Virtual ms of the last read or write. */
-    public accessTimeMs: number,
-  ) {
-    this.hash = hash;
-    this.blockHash = blockHash;
-    this.counterHash = counterHash;
+const INITIAL_CAPACITY = 64;
+
+/**
+ * The cache's entries, stored in slots (as lru-cache stores its own): node `i` is slot `i` of every
+ * array. Links are slot numbers, so moving an entry in a deque touches only the nodes' records in
+ * one typed array and allocates nothing; a removed slot is recycled by a later insert, with its
+ * `generation` bumped so that a refresh still holding the old slot can tell the entry is gone.
+ */
+export class NodeTable<K, V> {
+  keys: (K | undefined)[] = [];
+  values: (V | undefined)[] = [];
+  /** The loader of the last `get` for the key, used by `refreshAfterWrite`. */
+  loaders: (NodeLoader<K, V> | undefined)[] = [];
+  /** `STRIDE` words per node: links, deque id, sketch hashes, flags (offsets above). */
+  hot: Int32Array = new Int32Array(INITIAL_CAPACITY * STRIDE);
+  /** Virtual ms of the last write (create, replace, load, refresh). */
+  writeTimeMs: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  /** Virtual ms of the last read or write (kept only when the cache expires or refreshes). */
+  accessTimeMs: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  /** Bumped each time the slot is released: a (slot, generation) pair names one entry for good. */
+  generation: Uint32Array = new Uint32Array(INITIAL_CAPACITY);
+  #free: number[] = [];
+  #used = 0;
+  #nextDequeId = 1;
+
+  /** A fresh id for an access-order deque over this table. */
+  newDequeId(): number {
+    return this.#nextDequeId++;
+  }
+
+  /** A slot for a new entry, its fields set, unlinked. */
+  allocate(key: K, value: V, blockHash: number, counterHash: number, now: number): number {
+    let i = this.#free.pop();
+    if (i === undefined) {
+      i = this.#used++;
+      if (i >= this.generation.length) this.#grow();
+    }
+    this.keys[i] = key;
+    this.values[i] = value;
+    this.loaders[i] = undefined;
+    const hot = this.hot;
+    const base = i * STRIDE;
+    hot[base + ACCESS_PREV] = NIL;
+    hot[base + ACCESS_NEXT] = NIL;
+    hot[base + ACCESS_DEQUE] = 0;
+    hot[base + BLOCK_HASH] = blockHash;
+    hot[base + COUNTER_HASH] = counterHash;
+    hot[base + WRITE_PREV] = NIL;
+    hot[base + WRITE_NEXT] = NIL;
+    hot[base + FLAGS] = ALIVE;
+    this.writeTimeMs[i] = now;
+    this.accessTimeMs[i] = now;
+    return i;
+  }
+
+  /** Frees slot `i` (already unlinked) for reuse; drops its key, value and loader. */
+  release(i: number): void {
+    this.hot[i * STRIDE + FLAGS] = 0;
+    this.generation[i] = (this.generation[i]! + 1) >>> 0;
+    this.keys[i] = undefined;
+    this.values[i] = undefined;
+    this.loaders[i] = undefined;
+    this.#free.push(i);
+  }
+
+  /** True while `flag` is set on slot `i`. */
+  has(i: number, flag: number): boolean {
+    return (this.hot[i * STRIDE + FLAGS]! & flag) !== 0;
+  }
+
+  /** Sets or clears `flag` on slot `i`. */
+  mark(i: number, flag: number, on: boolean): void {
+    const at = i * STRIDE + FLAGS;
+    this.hot[at] = on ? this.hot[at]! | flag : this.hot[at]! & ~flag;
+  }
+
+  #grow(): void {
+    const capacity = this.generation.length * 2;
+    const hot = new Int32Array(capacity * STRIDE);
+    hot.set(this.hot);
+    this.hot = hot;
+    this.writeTimeMs = growFloat64(this.writeTimeMs, capacity);
+    this.accessTimeMs = growFloat64(this.accessTimeMs, capacity);
+    const generation = new Uint32Array(capacity);
+    generation.set(this.generation);
+    this.generation = generation;
   }
 }
 
-/** A doubly linked deque in access order: head = least recently used, tail = most recently used. */
-export class AccessOrderDeque<K, V> {
-  head: CacheNode<K, V> | undefined;
-  tail: CacheNode<K, V> | undefined;
+function growFloat64(a: Float64Array, capacity: number): Float64Array {
+  const b = new Float64Array(capacity);
+  b.set(a);
+  return b;
+}
 
-  contains(node: CacheNode<K, V>): boolean {
-    return node.accessDeque === this;
+/** A doubly linked deque of table slots in access order: head = least recently used, tail = most recently used. */
+export class AccessOrderDeque<K, V> {
+  head = NIL;
+  tail = NIL;
+  /** This deque's id, stored in the ACCESS_DEQUE field of its nodes. */
+  readonly id: number;
+  readonly #table: NodeTable<K, V>;
+
+  constructor(table: NodeTable<K, V>) {
+    this.#table = table;
+    this.id = table.newDequeId();
   }
 
-  peekFirst(): CacheNode<K, V> | undefined {
+  contains(i: number): boolean {
+    return this.#table.hot[i * STRIDE + ACCESS_DEQUE] === this.id;
+  }
+
+  peekFirst(): number {
     return this.head;
   }
 
-  offerLast(node: CacheNode<K, V>): void {
-    node.accessDeque = this;
-    node.accessPrev = this.tail;
-    node.accessNext = undefined;
-    if (this.tail) this.tail.accessNext = node;
-    else this.head = node;
-    this.tail = node;
+  offerLast(i: number): void {
+    const hot = this.#table.hot;
+    const tail = this.tail;
+    const base = i * STRIDE;
+    hot[base + ACCESS_DEQUE] = this.id;
+    hot[base + ACCESS_PREV] = tail;
+    hot[base + ACCESS_NEXT] = NIL;
+    if (tail !== NIL) hot[tail * STRIDE + ACCESS_NEXT] = i;
+    else this.head = i;
+    this.tail = i;
   }
 
-  offerFirst(node: CacheNode<K, V>): void {
-    node.accessDeque = this;
-    node.accessNext = this.head;
-    node.accessPrev = undefined;
-    if (this.head) this.head.accessPrev = node;
-    else this.tail = node;
-    this.head = node;
-  }
-
-  remove(node: CacheNode<K, V>): void {
-    if (node.accessDeque !== this) return;
-    const { accessPrev: prev, accessNext: next } = node;
-    if (prev) prev.accessNext = next;
-    else this.head = next;
-    if (next) next.accessPrev = prev;
-    else this.tail = prev;
-    node.accessDeque = undefined;
-    node.accessPrev = undefined;
-    node.accessNext = undefined;
-  }
-
-  poll(): CacheNode<K, V> | undefined {
+  offerFirst(i: number): void {
+    const hot = this.#table.hot;
     const head = this.head;
-    if (head) this.remove(head);
+    const base = i * STRIDE;
+    hot[base + ACCESS_DEQUE] = this.id;
+    hot[base + ACCESS_NEXT] = head;
+    hot[base + ACCESS_PREV] = NIL;
+    if (head !== NIL) hot[head * STRIDE + ACCESS_PREV] = i;
+    else this.tail = i;
+    this.head = i;
+  }
+
+  remove(i: number): void {
+    const hot = this.#table.hot;
+    const base = i * STRIDE;
+    if (hot[base + ACCESS_DEQUE] !== this.id) return;
+    const prev = hot[base + ACCESS_PREV]!;
+    const next = hot[base + ACCESS_NEXT]!;
+    if (prev !== NIL) hot[prev * STRIDE + ACCESS_NEXT] = next;
+    else this.head = next;
+    if (next !== NIL) hot[next * STRIDE + ACCESS_PREV] = prev;
+    else this.tail = prev;
+    hot[base + ACCESS_DEQUE] = 0;
+    hot[base + ACCESS_PREV] = NIL;
+    hot[base + ACCESS_NEXT] = NIL;
+  }
+
+  poll(): number {
+    const head = this.head;
+    if (head !== NIL) this.remove(head);
     return head;
   }
 
-  moveToBack(node: CacheNode<K, V>): void {
+  moveToBack(i: number): void {
+    const hot = this.#table.hot;
     const tail = this.tail;
-    if (node.accessDeque !== this || tail === node) return;
-    // Unlink (node is not the tail, so it has a next) and relink after the old tail.
-    const prev = node.accessPrev;
-    const next = node.accessNext!;
-    if (prev) prev.accessNext = next;
+    const base = i * STRIDE;
+    if (hot[base + ACCESS_DEQUE] !== this.id || tail === i) return;
+    // Unlink (i is not the tail, so it has a next) and relink after the old tail.
+    const prev = hot[base + ACCESS_PREV]!;
+    const next = hot[base + ACCESS_NEXT]!;
+    if (prev !== NIL) hot[prev * STRIDE + ACCESS_NEXT] = next;
     else this.head = next;
-    next.accessPrev = prev;
-    node.accessPrev = tail;
-    node.accessNext = undefined;
-    tail!.accessNext = node;
-    this.tail = node;
+    hot[next * STRIDE + ACCESS_PREV] = prev;
+    hot[base + ACCESS_PREV] = tail;
+    hot[base + ACCESS_NEXT] = NIL;
+    hot[tail * STRIDE + ACCESS_NEXT] = i;
+    this.tail = i;
   }
 }
 
-/** The deque of nodes in write order (oldest write first), for `expireAfterWrite`. */
+/** The deque of table slots in write order (oldest write first), for `expireAfterWrite`. */
 export class WriteOrderDeque<K, V> {
-  head: CacheNode<K, V> | undefined;
-  tail: CacheNode<K, V> | undefined;
+  head = NIL;
+  tail = NIL;
+  readonly #table: NodeTable<K, V>;
 
-  offerLast(node: CacheNode<K, V>): void {
-    node.inWriteOrder = true;
-    node.writePrev = this.tail;
-    node.writeNext = undefined;
-    if (this.tail) this.tail.writeNext = node;
-    else this.head = node;
-    this.tail = node;
+  constructor(table: NodeTable<K, V>) {
+    this.#table = table;
   }
 
-  remove(node: CacheNode<K, V>): void {
-    if (!node.inWriteOrder) return;
-    const { writePrev: prev, writeNext: next } = node;
-    if (prev) prev.writeNext = next;
+  offerLast(i: number): void {
+    const table = this.#table;
+    const hot = table.hot;
+    const tail = this.tail;
+    const base = i * STRIDE;
+    table.mark(i, IN_WRITE_ORDER, true);
+    hot[base + WRITE_PREV] = tail;
+    hot[base + WRITE_NEXT] = NIL;
+    if (tail !== NIL) hot[tail * STRIDE + WRITE_NEXT] = i;
+    else this.head = i;
+    this.tail = i;
+  }
+
+  remove(i: number): void {
+    const table = this.#table;
+    if (!table.has(i, IN_WRITE_ORDER)) return;
+    const hot = table.hot;
+    const base = i * STRIDE;
+    const prev = hot[base + WRITE_PREV]!;
+    const next = hot[base + WRITE_NEXT]!;
+    if (prev !== NIL) hot[prev * STRIDE + WRITE_NEXT] = next;
     else this.head = next;
-    if (next) next.writePrev = prev;
+    if (next !== NIL) hot[next * STRIDE + WRITE_PREV] = prev;
     else this.tail = prev;
-    node.inWriteOrder = false;
-    node.writePrev = undefined;
-    node.writeNext = undefined;
+    table.mark(i, IN_WRITE_ORDER, false);
+    hot[base + WRITE_PREV] = NIL;
+    hot[base + WRITE_NEXT] = NIL;
   }
 
-  moveToBack(node: CacheNode<K, V>): void {
-    if (!node.inWriteOrder || this.tail === node) return;
-    this.remove(node);
-    this.offerLast(node);
+  moveToBack(i: number): void {
+    if (!this.#table.has(i, IN_WRITE_ORDER) || this.tail === i) return;
+    this.remove(i);
+    this.offerLast(i);
   }
 }

@@ -1,6 +1,15 @@
 import type { Random } from '../../ports/random.ts';
 import type { EvictionPolicy } from '../policy/eviction-policy.ts';
-import { AccessOrderDeque, type CacheNode } from '../policy/node.ts';
+import {
+  ACCESS_DEQUE,
+  ACCESS_NEXT,
+  AccessOrderDeque,
+  BLOCK_HASH,
+  COUNTER_HASH,
+  NIL,
+  type NodeTable,
+  STRIDE,
+} from '../policy/node.ts';
 import { FrequencySketch } from './frequency-sketch.ts';
 
 // Caffeine 3.2.2 BoundedLocalCache constants (the same in 3.1.x; dev HEAD replaces the climber).
@@ -38,10 +47,11 @@ export function initialRegions(maximumSize: number): {
  */
 export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
   readonly sketch = new FrequencySketch();
-  readonly #window = new AccessOrderDeque<K, V>();
-  readonly #probation = new AccessOrderDeque<K, V>();
-  readonly #protected = new AccessOrderDeque<K, V>();
-  readonly #deques = [this.#window, this.#probation, this.#protected];
+  readonly #table: NodeTable<K, V>;
+  readonly #window: AccessOrderDeque<K, V>;
+  readonly #probation: AccessOrderDeque<K, V>;
+  readonly #protected: AccessOrderDeque<K, V>;
+  readonly #deques: readonly AccessOrderDeque<K, V>[];
   readonly #maximum: number;
   readonly #random: Random;
   readonly #fastpath: boolean;
@@ -60,8 +70,14 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
    * @param maximumSize entries (integer >= 0)
    * @param random draws the 1/128 admission of warm candidates (Caffeine: ThreadLocalRandom)
    * @param expiresAfterAccess Caffeine's fast path (reads skipped until the sketch exists) is off then
+   * @param table the cache's entries, which the three deques link
    */
-  constructor(maximumSize: number, random: Random, expiresAfterAccess: boolean) {
+  constructor(maximumSize: number, random: Random, expiresAfterAccess: boolean, table: NodeTable<K, V>) {
+    this.#table = table;
+    this.#window = new AccessOrderDeque<K, V>(table);
+    this.#probation = new AccessOrderDeque<K, V>(table);
+    this.#protected = new AccessOrderDeque<K, V>(table);
+    this.#deques = [this.#window, this.#probation, this.#protected];
     this.#maximum = maximumSize;
     this.#random = random;
     this.#fastpath = !expiresAfterAccess;
@@ -100,37 +116,39 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
   }
 
   // Caffeine AddTask.run (weight 1).
-  onAdd(node: CacheNode<K, V>): void {
+  onAdd(node: number): void {
     this.#weightedSize++;
     this.#windowWeightedSize++;
     // Lazily initialize the sketch when the cache is half full (ben-manes/caffeine #64).
     if (this.#weightedSize >= this.#maximum >>> 1 && this.sketch.isNotInitialized()) {
       this.sketch.ensureCapacity(this.#maximum);
     }
-    this.sketch.incrementOf(node.blockHash, node.counterHash);
+    const base = node * Stride;
+    const hot = this.#table.hot;
+    this.sketch.incrementOf(hot[base + BlockHash]!, hot[base + CounterHash]!);
     this.#missesInSample++;
-    node.region = 'window';
     if (1 > this.#windowMaximum) this.#window.offerFirst(node);
     else this.#window.offerLast(node);
   }
 
   // Caffeine onAccess + reorderProbation.
-  onAccess(node: CacheNode<K, V>): void {
-    this.sketch.incrementOf(node.blockHash, node.counterHash);
-    if (node.region === 'window') {
+  onAccess(node: number): void {
+    const base = node * Stride;
+    const hot = this.#table.hot;
+    this.sketch.incrementOf(hot[base + BlockHash]!, hot[base + CounterHash]!);
+    // The node's region is the deque holding it (Caffeine Node.inWindow / inMainProbation).
+    const deque = hot[base + AccessDeque];
+    if (deque === this.#window.id) {
       this.#window.moveToBack(node);
-    } else if (node.region === 'probation') {
-      // reorderProbation ignores a stale access to an entry no longer present.
-      if (!this.#probation.contains(node)) {
-        // nothing to move
-      } else if (1 > this.#mainProtectedMaximum) {
+    } else if (deque === this.#probation.id) {
+      // reorderProbation; a stale access to an entry no longer present (deque 0) moves nothing.
+      if (1 > this.#mainProtectedMaximum) {
         this.#probation.moveToBack(node);
       } else {
         // Protected overflow is demoted later, in climb() (as Caffeine defers it).
         this.#mainProtectedWeightedSize++;
         this.#probation.remove(node);
         this.#protected.offerLast(node);
-        node.region = 'protected';
       }
     } else {
       this.#protected.moveToBack(node);
@@ -138,33 +156,39 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
     this.#hitsInSample++;
   }
 
-  onRemove(node: CacheNode<K, V>): void {
-    const deque = node.accessDeque;
-    if (deque === undefined) return;
-    deque.remove(node);
+  onRemove(node: number): void {
+    const deque = this.#table.hot[node * Stride + AccessDeque];
+    if (deque === 0) return;
+    if (deque === this.#window.id) {
+      this.#window.remove(node);
+      this.#windowWeightedSize--;
+    } else if (deque === this.#probation.id) {
+      this.#probation.remove(node);
+    } else {
+      this.#protected.remove(node);
+      this.#mainProtectedWeightedSize--;
+    }
     this.#weightedSize--;
-    if (node.region === 'window') this.#windowWeightedSize--;
-    else if (node.region === 'protected') this.#mainProtectedWeightedSize--;
   }
 
   // Caffeine maintenance(): evictEntries() then climb().
-  maintain(evict: (node: CacheNode<K, V>) => void): void {
+  maintain(evict: (node: number) => void): void {
     const candidate = this.#evictFromWindow();
     this.#evictFromMain(candidate, evict);
     this.#climb();
   }
 
   /** Moves the window's overflow to the probation tail; returns the first one moved (the first candidate). */
-  #evictFromWindow(): CacheNode<K, V> | undefined {
-    let first: CacheNode<K, V> | undefined;
+  #evictFromWindow(): number {
+    const hot = this.#table.hot;
+    let first = NIL;
     let node = this.#window.peekFirst();
     while (this.#windowWeightedSize > this.#windowMaximum) {
-      if (node === undefined) break;
-      const next = node.accessNext;
+      if (node === NIL) break;
+      const next = hot[node * Stride + AccessNext]!;
       this.#window.remove(node);
       this.#probation.offerLast(node);
-      node.region = 'probation';
-      first ??= node;
+      if (first === NIL) first = node;
       this.#windowWeightedSize--;
       node = next;
     }
@@ -173,16 +197,17 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
 
   // Caffeine evictFromMain: duel candidates (from the probation tail, then the window head)
   // against victims (probation head, then protected, then window) until the size fits.
-  #evictFromMain(candidate: CacheNode<K, V> | undefined, evict: (node: CacheNode<K, V>) => void): void {
+  #evictFromMain(candidate: number, evict: (node: number) => void): void {
+    const hot = this.#table.hot;
     let victimQueue = 'probation';
     let candidateQueue = 'probation';
     let victim = this.#probation.peekFirst();
     while (this.#weightedSize > this.#maximum) {
-      if (candidate === undefined && candidateQueue === 'probation') {
+      if (candidate === NIL && candidateQueue === 'probation') {
         candidate = this.#window.peekFirst();
         candidateQueue = 'window';
       }
-      if (candidate === undefined && victim === undefined) {
+      if (candidate === NIL && victim === NIL) {
         if (victimQueue === 'probation') {
           victim = this.#protected.peekFirst();
           victimQueue = 'protected';
@@ -194,31 +219,31 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
         }
         break;
       }
-      if (victim === undefined) {
-        const evicted = candidate!;
-        candidate = evicted.accessNext;
+      if (victim === NIL) {
+        const evicted = candidate;
+        candidate = hot[evicted * Stride + AccessNext]!;
         evict(evicted);
         continue;
-      } else if (candidate === undefined) {
+      } else if (candidate === NIL) {
         const evicted = victim;
-        victim = victim.accessNext;
+        victim = hot[victim * Stride + AccessNext]!;
         evict(evicted);
         continue;
       }
       if (candidate === victim) {
-        victim = victim.accessNext;
+        victim = hot[victim * Stride + AccessNext]!;
         evict(candidate);
-        candidate = undefined;
+        candidate = NIL;
         continue;
       }
       if (this.#admit(candidate, victim)) {
         const evicted = victim;
-        victim = victim.accessNext;
+        victim = hot[victim * Stride + AccessNext]!;
         evict(evicted);
-        candidate = candidate.accessNext;
+        candidate = hot[candidate * Stride + AccessNext]!;
       } else {
         const evicted = candidate;
-        candidate = candidate.accessNext;
+        candidate = hot[candidate * Stride + AccessNext]!;
         evict(evicted);
       }
     }
@@ -226,9 +251,12 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
 
   // Caffeine admit(): the more frequent wins; a warm loser still gets in 1 time in 128 so that an
   // attacker cannot pin a hot victim by colliding hashes (HashDoS).
-  #admit(candidate: CacheNode<K, V>, victim: CacheNode<K, V>): boolean {
-    const victimFreq = this.sketch.frequencyOf(victim.blockHash, victim.counterHash);
-    const candidateFreq = this.sketch.frequencyOf(candidate.blockHash, candidate.counterHash);
+  #admit(candidate: number, victim: number): boolean {
+    const hot = this.#table.hot;
+    const v = victim * Stride;
+    const c = candidate * Stride;
+    const victimFreq = this.sketch.frequencyOf(hot[v + BlockHash]!, hot[v + CounterHash]!);
+    const candidateFreq = this.sketch.frequencyOf(hot[c + BlockHash]!, hot[c + CounterHash]!);
     if (candidateFreq > victimFreq) return true;
     if (candidateFreq >= ADMIT_HASHDOS_THRESHOLD) return Math.floor(this.#random.next() * 128) === 0;
     return false;
@@ -277,11 +305,11 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
     for (let i = 0; i < QUEUE_TRANSFER_THRESHOLD; i++) {
       let candidate = this.#probation.peekFirst();
       let probation = true;
-      if (candidate === undefined || quota < 1) {
+      if (candidate === NIL || quota < 1) {
         candidate = this.#protected.peekFirst();
         probation = false;
       }
-      if (candidate === undefined || quota < 1) break;
+      if (candidate === NIL || quota < 1) break;
       quota--;
       if (probation) {
         this.#probation.remove(candidate);
@@ -291,7 +319,6 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
       }
       this.#windowWeightedSize++;
       this.#window.offerLast(candidate);
-      candidate.region = 'window';
     }
     this.#mainProtectedMaximum += quota;
     this.#windowMaximum -= quota;
@@ -305,12 +332,11 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
     this.#windowMaximum -= quota;
     for (let i = 0; i < QUEUE_TRANSFER_THRESHOLD; i++) {
       const candidate = this.#window.peekFirst();
-      if (candidate === undefined || quota < 1) break;
+      if (candidate === NIL || quota < 1) break;
       quota--;
       this.#windowWeightedSize--;
       this.#window.remove(candidate);
       this.#probation.offerLast(candidate);
-      candidate.region = 'probation';
     }
     this.#mainProtectedMaximum -= quota;
     this.#windowMaximum += quota;
@@ -322,10 +348,16 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
     for (let i = 0; i < QUEUE_TRANSFER_THRESHOLD; i++) {
       if (this.#mainProtectedWeightedSize <= this.#mainProtectedMaximum) break;
       const demoted = this.#protected.poll();
-      if (demoted === undefined) break;
-      demoted.region = 'probation';
+      if (demoted === NIL) break;
       this.#probation.offerLast(demoted);
       this.#mainProtectedWeightedSize--;
     }
   }
 }
+
+// Local bindings of the record offsets used on every access (see the note in local-cache.ts).
+const Stride = STRIDE;
+const AccessNext = ACCESS_NEXT;
+const AccessDeque = ACCESS_DEQUE;
+const BlockHash = BLOCK_HASH;
+const CounterHash = COUNTER_HASH;
