@@ -4,7 +4,7 @@ import type { Random } from '../ports/random.ts';
 import type { EvictionPolicy, RemovalCause } from './policy/eviction-policy.ts';
 import { LruPolicy } from './policy/lru-policy.ts';
 import { ALIVE, NIL, NodeTable, REFRESHING, WriteOrderDeque } from './policy/node.ts';
-import { rehash, spread } from './wtinylfu/frequency-sketch.ts';
+import { spread } from './wtinylfu/frequency-sketch.ts';
 import { keyHash } from './wtinylfu/key-hash.ts';
 import { WindowTinyLfuPolicy } from './wtinylfu/window-tiny-lfu.ts';
 
@@ -324,8 +324,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
     }
     const hash = hashKey(key);
     const blockHash = spreadHash(hash);
-    const counterHash = rehashHash(blockHash);
-    const created = this.#table.allocate(key, value, blockHash, counterHash, now);
+    const created = this.#table.allocate(key, value, blockHash, now);
     this.#table.loaders[created] = loader;
     this.#data.set(key, created);
     if (this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity) {
@@ -482,7 +481,6 @@ export class LocalCache<K extends LocalCacheKey, V> {
 // Local bindings of per-write helpers: imported bindings are getters once transpiled to CommonJS.
 const hashKey = keyHash;
 const spreadHash = spread;
-const rehashHash = rehash;
 
 function duration(field: string, value: number | undefined): number {
   if (value === undefined) return Infinity;

@@ -5,26 +5,27 @@ export const NIL = -1;
 export type NodeLoader<K, V> = (key: K) => Promise<V | undefined | null> | V | undefined | null;
 
 /**
- * Field offsets inside a node's record in {@link NodeTable.hot} (`STRIDE` int32 words per node), so
- * that everything a read or a policy move touches of one node sits in one 32-byte run.
+ * Field offsets inside a node's record in {@link NodeTable.hot} (`STRIDE` int32 words per node): all
+ * that a read touches of a node (its links, its deque, its sketch hash) in one 16-byte run.
  */
-export const STRIDE = 8;
+export const STRIDE = 4;
 /** Previous node in its access-order deque, or NIL. */
 export const ACCESS_PREV = 0;
 /** Next node in its access-order deque, or NIL. */
 export const ACCESS_NEXT = 1;
 /** Id of the access-order deque holding the node, 0 when none. */
 export const ACCESS_DEQUE = 2;
-/** `spread(keyHash(key))`: picks the sketch block (computed once per node). */
+/** `spread(keyHash(key))`: picks the sketch block; `rehash` of it picks the four counters. */
 export const BLOCK_HASH = 3;
-/** `rehash(blockHash)`: picks the four counters in the block. */
-export const COUNTER_HASH = 4;
+
+/** Field offsets inside a node's record in {@link NodeTable.cold} (`COLD_STRIDE` words per node). */
+export const COLD_STRIDE = 4;
 /** Previous node in write order, or NIL. */
-export const WRITE_PREV = 5;
+export const WRITE_PREV = 0;
 /** Next node in write order, or NIL. */
-export const WRITE_NEXT = 6;
+export const WRITE_NEXT = 1;
 /** Bit flags: {@link IN_WRITE_ORDER}, {@link REFRESHING}, {@link ALIVE}. */
-export const FLAGS = 7;
+export const FLAGS = 2;
 /** Set while the node is in the write-order deque. */
 export const IN_WRITE_ORDER = 1;
 /** Set while a `refreshAfterWrite` reload is in flight (Caffeine marks `writeTime | 1`). */
@@ -45,8 +46,10 @@ export class NodeTable<K, V> {
   values: (V | undefined)[] = [];
   /** The loader of the last `get` for the key, used by `refreshAfterWrite`. */
   loaders: (NodeLoader<K, V> | undefined)[] = [];
-  /** `STRIDE` words per node: links, deque id, sketch hashes, flags (offsets above). */
+  /** `STRIDE` words per node: access links, deque id, sketch hash (offsets above). */
   hot: Int32Array = new Int32Array(INITIAL_CAPACITY * STRIDE);
+  /** `COLD_STRIDE` words per node: write-order links and flags (offsets above). */
+  cold: Int32Array = new Int32Array(INITIAL_CAPACITY * COLD_STRIDE);
   /** Virtual ms of the last write (create, replace, load, refresh). */
   writeTimeMs: Float64Array = new Float64Array(INITIAL_CAPACITY);
   /** Virtual ms of the last read or write (kept only when the cache expires or refreshes). */
@@ -63,7 +66,7 @@ export class NodeTable<K, V> {
   }
 
   /** A slot for a new entry, its fields set, unlinked. */
-  allocate(key: K, value: V, blockHash: number, counterHash: number, now: number): number {
+  allocate(key: K, value: V, blockHash: number, now: number): number {
     let i = this.#free.pop();
     if (i === undefined) {
       i = this.#used++;
@@ -78,10 +81,11 @@ export class NodeTable<K, V> {
     hot[base + ACCESS_NEXT] = NIL;
     hot[base + ACCESS_DEQUE] = 0;
     hot[base + BLOCK_HASH] = blockHash;
-    hot[base + COUNTER_HASH] = counterHash;
-    hot[base + WRITE_PREV] = NIL;
-    hot[base + WRITE_NEXT] = NIL;
-    hot[base + FLAGS] = ALIVE;
+    const cold = this.cold;
+    const at = i * COLD_STRIDE;
+    cold[at + WRITE_PREV] = NIL;
+    cold[at + WRITE_NEXT] = NIL;
+    cold[at + FLAGS] = ALIVE;
     this.writeTimeMs[i] = now;
     this.accessTimeMs[i] = now;
     return i;
@@ -89,7 +93,7 @@ export class NodeTable<K, V> {
 
   /** Frees slot `i` (already unlinked) for reuse; drops its key, value and loader. */
   release(i: number): void {
-    this.hot[i * STRIDE + FLAGS] = 0;
+    this.cold[i * COLD_STRIDE + FLAGS] = 0;
     this.generation[i] = (this.generation[i]! + 1) >>> 0;
     this.keys[i] = undefined;
     this.values[i] = undefined;
@@ -99,13 +103,13 @@ export class NodeTable<K, V> {
 
   /** True while `flag` is set on slot `i`. */
   has(i: number, flag: number): boolean {
-    return (this.hot[i * STRIDE + FLAGS]! & flag) !== 0;
+    return (this.cold[i * COLD_STRIDE + FLAGS]! & flag) !== 0;
   }
 
   /** Sets or clears `flag` on slot `i`. */
   mark(i: number, flag: number, on: boolean): void {
-    const at = i * STRIDE + FLAGS;
-    this.hot[at] = on ? this.hot[at]! | flag : this.hot[at]! & ~flag;
+    const at = i * COLD_STRIDE + FLAGS;
+    this.cold[at] = on ? this.cold[at]! | flag : this.cold[at]! & ~flag;
   }
 
   #grow(): void {
@@ -113,6 +117,9 @@ export class NodeTable<K, V> {
     const hot = new Int32Array(capacity * STRIDE);
     hot.set(this.hot);
     this.hot = hot;
+    const cold = new Int32Array(capacity * COLD_STRIDE);
+    cold.set(this.cold);
+    this.cold = cold;
     this.writeTimeMs = growFloat64(this.writeTimeMs, capacity);
     this.accessTimeMs = growFloat64(this.accessTimeMs, capacity);
     const generation = new Uint32Array(capacity);
@@ -223,13 +230,13 @@ export class WriteOrderDeque<K, V> {
 
   offerLast(i: number): void {
     const table = this.#table;
-    const hot = table.hot;
+    const cold = table.cold;
     const tail = this.tail;
-    const base = i * STRIDE;
+    const base = i * COLD_STRIDE;
     table.mark(i, IN_WRITE_ORDER, true);
-    hot[base + WRITE_PREV] = tail;
-    hot[base + WRITE_NEXT] = NIL;
-    if (tail !== NIL) hot[tail * STRIDE + WRITE_NEXT] = i;
+    cold[base + WRITE_PREV] = tail;
+    cold[base + WRITE_NEXT] = NIL;
+    if (tail !== NIL) cold[tail * COLD_STRIDE + WRITE_NEXT] = i;
     else this.head = i;
     this.tail = i;
   }
@@ -237,17 +244,17 @@ export class WriteOrderDeque<K, V> {
   remove(i: number): void {
     const table = this.#table;
     if (!table.has(i, IN_WRITE_ORDER)) return;
-    const hot = table.hot;
-    const base = i * STRIDE;
-    const prev = hot[base + WRITE_PREV]!;
-    const next = hot[base + WRITE_NEXT]!;
-    if (prev !== NIL) hot[prev * STRIDE + WRITE_NEXT] = next;
+    const cold = table.cold;
+    const base = i * COLD_STRIDE;
+    const prev = cold[base + WRITE_PREV]!;
+    const next = cold[base + WRITE_NEXT]!;
+    if (prev !== NIL) cold[prev * COLD_STRIDE + WRITE_NEXT] = next;
     else this.head = next;
-    if (next !== NIL) hot[next * STRIDE + WRITE_PREV] = prev;
+    if (next !== NIL) cold[next * COLD_STRIDE + WRITE_PREV] = prev;
     else this.tail = prev;
     table.mark(i, IN_WRITE_ORDER, false);
-    hot[base + WRITE_PREV] = NIL;
-    hot[base + WRITE_NEXT] = NIL;
+    cold[base + WRITE_PREV] = NIL;
+    cold[base + WRITE_NEXT] = NIL;
   }
 
   moveToBack(i: number): void {

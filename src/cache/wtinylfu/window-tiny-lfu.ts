@@ -5,12 +5,11 @@ import {
   ACCESS_NEXT,
   AccessOrderDeque,
   BLOCK_HASH,
-  COUNTER_HASH,
   NIL,
   type NodeTable,
   STRIDE,
 } from '../policy/node.ts';
-import { FrequencySketch } from './frequency-sketch.ts';
+import { FrequencySketch, rehash } from './frequency-sketch.ts';
 
 // Caffeine 3.2.2 BoundedLocalCache constants (the same in 3.1.x; dev HEAD replaces the climber).
 /** Share of the maximum given to the main space (SLRU); the window LRU gets the rest. */
@@ -125,7 +124,8 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
     }
     const base = node * Stride;
     const hot = this.#table.hot;
-    this.sketch.incrementOf(hot[base + BlockHash]!, hot[base + CounterHash]!);
+    const blockHash = hot[base + BlockHash]!;
+    this.sketch.incrementOf(blockHash, counterHashOf(blockHash));
     this.#missesInSample++;
     if (1 > this.#windowMaximum) this.#window.offerFirst(node);
     else this.#window.offerLast(node);
@@ -135,7 +135,8 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
   onAccess(node: number): void {
     const base = node * Stride;
     const hot = this.#table.hot;
-    this.sketch.incrementOf(hot[base + BlockHash]!, hot[base + CounterHash]!);
+    const blockHash = hot[base + BlockHash]!;
+    this.sketch.incrementOf(blockHash, counterHashOf(blockHash));
     // The node's region is the deque holding it (Caffeine Node.inWindow / inMainProbation).
     const deque = hot[base + AccessDeque];
     if (deque === this.#window.id) {
@@ -253,10 +254,10 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
   // attacker cannot pin a hot victim by colliding hashes (HashDoS).
   #admit(candidate: number, victim: number): boolean {
     const hot = this.#table.hot;
-    const v = victim * Stride;
-    const c = candidate * Stride;
-    const victimFreq = this.sketch.frequencyOf(hot[v + BlockHash]!, hot[v + CounterHash]!);
-    const candidateFreq = this.sketch.frequencyOf(hot[c + BlockHash]!, hot[c + CounterHash]!);
+    const victimHash = hot[victim * Stride + BlockHash]!;
+    const candidateHash = hot[candidate * Stride + BlockHash]!;
+    const victimFreq = this.sketch.frequencyOf(victimHash, counterHashOf(victimHash));
+    const candidateFreq = this.sketch.frequencyOf(candidateHash, counterHashOf(candidateHash));
     if (candidateFreq > victimFreq) return true;
     if (candidateFreq >= ADMIT_HASHDOS_THRESHOLD) return Math.floor(this.#random.next() * 128) === 0;
     return false;
@@ -360,4 +361,4 @@ const Stride = STRIDE;
 const AccessNext = ACCESS_NEXT;
 const AccessDeque = ACCESS_DEQUE;
 const BlockHash = BLOCK_HASH;
-const CounterHash = COUNTER_HASH;
+const counterHashOf = rehash;
