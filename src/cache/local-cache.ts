@@ -116,9 +116,11 @@ interface Pending<V> {
 export class LocalCache<K extends LocalCacheKey, V> {
   /** Each present key's slot in {@link #table}. */
   readonly #data = new Map<K, number>();
-  readonly #table = new NodeTable<K, V>();
+  readonly #table: NodeTable<K, V>;
   readonly #pending = new Map<K, Pending<V>>();
-  readonly #writeOrder = new WriteOrderDeque<K, V>(this.#table);
+  readonly #writeOrder: WriteOrderDeque<K, V>;
+  /** True when entries are kept in write order (expireAfterWrite or refreshAfterWrite). */
+  readonly #writeOrdered: boolean;
   readonly #policy: EvictionPolicy<K, V> | undefined;
   readonly #clock: Clock;
   readonly #expireAfterWriteMs: number;
@@ -160,6 +162,9 @@ export class LocalCache<K extends LocalCacheKey, V> {
       this.#expireAfterWriteMs !== Infinity ||
       this.#expireAfterAccessMs !== Infinity ||
       this.#refreshAfterWriteMs !== Infinity;
+    this.#writeOrdered = this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity;
+    this.#table = new NodeTable<K, V>(this.#timed);
+    this.#writeOrder = new WriteOrderDeque<K, V>(this.#table);
     if (options.recordStats !== undefined && typeof options.recordStats !== 'boolean') {
       throw new TypeError(`LocalCache: recordStats must be a boolean, got ${String(options.recordStats)}`);
     }
@@ -221,7 +226,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
     if (node !== undefined) {
       const now = this.#timed ? this.#clock.now() : 0;
       if (!this.#timed || !this.#hasExpired(node, now)) {
-        this.#table.loaders[node] = loader;
+        if (this.#timed) this.#table.loaders[node] = loader; // read only by refresh
         this.#afterRead(node, now);
         return Promise.resolve(this.#table.values[node]);
       }
@@ -240,8 +245,10 @@ export class LocalCache<K extends LocalCacheKey, V> {
   put(key: K, value: V): void {
     checkKey(key);
     if (value === undefined) throw new TypeError('LocalCache.put: value must not be undefined');
-    const pending = this.#pending.get(key);
-    if (pending !== undefined) pending.attached = false;
+    if (this.#pending.size !== 0) {
+      const pending = this.#pending.get(key);
+      if (pending !== undefined) pending.attached = false;
+    }
     this.#write(key, value, this.#timed ? this.#clock.now() : 0);
   }
 
@@ -310,13 +317,13 @@ export class LocalCache<K extends LocalCacheKey, V> {
         // Caffeine UpdateTask: reorder in write order and count as an access.
         const table = this.#table;
         table.values[node] = value;
-        table.writeTimeMs[node] = now;
-        table.accessTimeMs[node] = now;
-        table.mark(node, REFRESHING, false); // discardRefresh: a refresh in flight will not overwrite this
-        if (loader !== undefined) table.loaders[node] = loader;
-        if (this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity) {
-          this.#writeOrder.moveToBack(node);
+        if (this.#timed) {
+          table.writeTimeMs[node] = now;
+          table.accessTimeMs[node] = now;
+          table.mark(node, REFRESHING, false); // discardRefresh: a refresh in flight will not overwrite this
+          if (loader !== undefined) table.loaders[node] = loader;
         }
+        if (this.#writeOrdered) this.#writeOrder.moveToBack(node);
         this.#policy?.onAccess(node);
         this.#maintenance(now);
         return;
@@ -325,11 +332,9 @@ export class LocalCache<K extends LocalCacheKey, V> {
     const hash = hashKey(key);
     const blockHash = spreadHash(hash);
     const created = this.#table.allocate(key, value, blockHash, now);
-    this.#table.loaders[created] = loader;
+    if (this.#timed) this.#table.loaders[created] = loader;
     this.#data.set(key, created);
-    if (this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity) {
-      this.#writeOrder.offerLast(created);
-    }
+    if (this.#writeOrdered) this.#writeOrder.offerLast(created);
     this.#policy?.onAdd(created);
     this.#maintenance(now);
   }
@@ -436,10 +441,10 @@ export class LocalCache<K extends LocalCacheKey, V> {
     if (this.#timed) this.#expireEntries(now);
     this.#policy?.maintain(this.#evict);
     // Caffeine evicts to the maximum inside maintenance; here it runs in the call that caused it.
-    assert(
-      this.#data.size <= this.maximumSize,
-      () => `LocalCache: ${this.#data.size} entries over maximumSize`,
-    );
+    // The message is built only on failure: no closure is allocated per write.
+    if (this.#data.size > this.maximumSize) {
+      assert(false, `LocalCache: ${this.#data.size} entries over maximumSize`);
+    }
   }
 
   // Caffeine expireAfterAccessEntries / expireAfterWriteEntries: pop expired heads of each deque.
@@ -472,7 +477,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
     void cause;
     const table = this.#table;
     this.#data.delete(table.keys[node] as K);
-    this.#writeOrder.remove(node);
+    if (this.#writeOrdered) this.#writeOrder.remove(node);
     this.#policy?.onRemove(node);
     table.release(node);
   }

@@ -59,6 +59,15 @@ export class NodeTable<K, V> {
   #free: number[] = [];
   #used = 0;
   #nextDequeId = 1;
+  readonly #timed: boolean;
+
+  /**
+   * @param timed false when the cache neither expires nor refreshes: then times, loaders, flags and
+   *   generations are never read, and are not kept (a read or insert touches only keys, values, `hot`)
+   */
+  constructor(timed: boolean) {
+    this.#timed = timed;
+  }
 
   /** A fresh id for an access-order deque over this table. */
   newDequeId(): number {
@@ -74,13 +83,14 @@ export class NodeTable<K, V> {
     }
     this.keys[i] = key;
     this.values[i] = value;
-    this.loaders[i] = undefined;
     const hot = this.hot;
     const base = i * STRIDE;
     hot[base + ACCESS_PREV] = NIL;
     hot[base + ACCESS_NEXT] = NIL;
     hot[base + ACCESS_DEQUE] = 0;
     hot[base + BLOCK_HASH] = blockHash;
+    if (!this.#timed) return i;
+    this.loaders[i] = undefined;
     const cold = this.cold;
     const at = i * COLD_STRIDE;
     cold[at + WRITE_PREV] = NIL;
@@ -93,12 +103,13 @@ export class NodeTable<K, V> {
 
   /** Frees slot `i` (already unlinked) for reuse; drops its key, value and loader. */
   release(i: number): void {
-    this.cold[i * COLD_STRIDE + FLAGS] = 0;
-    this.generation[i] = (this.generation[i]! + 1) >>> 0;
     this.keys[i] = undefined;
     this.values[i] = undefined;
-    this.loaders[i] = undefined;
     this.#free.push(i);
+    if (!this.#timed) return;
+    this.cold[i * COLD_STRIDE + FLAGS] = 0;
+    this.generation[i] = (this.generation[i]! + 1) >>> 0;
+    this.loaders[i] = undefined;
   }
 
   /** True while `flag` is set on slot `i`. */
