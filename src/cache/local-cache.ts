@@ -202,8 +202,18 @@ export class LocalCache<K extends LocalCacheKey, V> {
       if (this.#recordStats) this.#misses++;
       return undefined;
     }
-    const now = this.#timed ? this.#clock.now() : 0;
-    if (this.#timed && this.#hasExpired(node, now)) {
+    if (this.#timed) return this.#getIfPresentTimed(node);
+    // #afterRead without times (none are kept untimed) and without refresh (that is timed): kept
+    // small so that it inlines into the caller.
+    if (this.#recordStats) this.#hits++;
+    const policy = this.#policy;
+    if (policy !== undefined && !policy.skipsReads()) policy.onAccess(node);
+    return this.#table.values[node];
+  }
+
+  #getIfPresentTimed(node: number): V | undefined {
+    const now = this.#clock.now();
+    if (this.#hasExpired(node, now)) {
       // Caffeine getIfPresent: an expired entry is a miss; maintenance then removes it (EXPIRED).
       if (this.#recordStats) this.#misses++;
       this.#maintenance(now);

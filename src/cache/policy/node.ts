@@ -5,18 +5,18 @@ export const NIL = -1;
 export type NodeLoader<K, V> = (key: K) => Promise<V | undefined | null> | V | undefined | null;
 
 /**
- * Field offsets inside a node's record in {@link NodeTable.hot} (`STRIDE` int32 words per node): all
- * that a read touches of a node (its links, its deque, its sketch hash) in one 16-byte run.
+ * Int32 words per node in {@link NodeTable.links} and in {@link NodeTable.meta}. The links of all
+ * nodes sit together (8 bytes a node), so walking and relinking neighbours stays in a small array.
  */
-export const STRIDE = 4;
-/** Previous node in its access-order deque, or NIL. */
+export const STRIDE = 2;
+/** In `links`: previous node in its access-order deque, or NIL. */
 export const ACCESS_PREV = 0;
-/** Next node in its access-order deque, or NIL. */
+/** In `links`: next node in its access-order deque, or NIL. */
 export const ACCESS_NEXT = 1;
-/** Id of the access-order deque holding the node, 0 when none. */
-export const ACCESS_DEQUE = 2;
-/** `spread(keyHash(key))`: picks the sketch block; `rehash` of it picks the four counters. */
-export const BLOCK_HASH = 3;
+/** In `meta`: id of the access-order deque holding the node, 0 when none. */
+export const ACCESS_DEQUE = 0;
+/** In `meta`: `spread(keyHash(key))`, picks the sketch block; `rehash` of it picks the four counters. */
+export const BLOCK_HASH = 1;
 
 /** Field offsets inside a node's record in {@link NodeTable.cold} (`COLD_STRIDE` words per node). */
 export const COLD_STRIDE = 4;
@@ -46,8 +46,10 @@ export class NodeTable<K, V> {
   values: (V | undefined)[] = [];
   /** The loader of the last `get` for the key, used by `refreshAfterWrite`. */
   loaders: (NodeLoader<K, V> | undefined)[] = [];
-  /** `STRIDE` words per node: access links, deque id, sketch hash (offsets above). */
-  hot: Int32Array = new Int32Array(INITIAL_CAPACITY * STRIDE);
+  /** `STRIDE` words per node: access-order links (offsets above). */
+  links: Int32Array = new Int32Array(INITIAL_CAPACITY * STRIDE);
+  /** `STRIDE` words per node: deque id and sketch hash (offsets above). */
+  meta: Int32Array = new Int32Array(INITIAL_CAPACITY * STRIDE);
   /** `COLD_STRIDE` words per node: write-order links and flags (offsets above). */
   cold: Int32Array = new Int32Array(INITIAL_CAPACITY * COLD_STRIDE);
   /** Virtual ms of the last write (create, replace, load, refresh). */
@@ -63,7 +65,7 @@ export class NodeTable<K, V> {
 
   /**
    * @param timed false when the cache neither expires nor refreshes: then times, loaders, flags and
-   *   generations are never read, and are not kept (a read or insert touches only keys, values, `hot`)
+   *   generations are never read, and are not kept (a read or insert touches only keys, values, `links`, `meta`)
    */
   constructor(timed: boolean) {
     this.#timed = timed;
@@ -83,12 +85,11 @@ export class NodeTable<K, V> {
     }
     this.keys[i] = key;
     this.values[i] = value;
-    const hot = this.hot;
     const base = i * STRIDE;
-    hot[base + ACCESS_PREV] = NIL;
-    hot[base + ACCESS_NEXT] = NIL;
-    hot[base + ACCESS_DEQUE] = 0;
-    hot[base + BLOCK_HASH] = blockHash;
+    this.links[base + ACCESS_PREV] = NIL;
+    this.links[base + ACCESS_NEXT] = NIL;
+    this.meta[base + ACCESS_DEQUE] = 0;
+    this.meta[base + BLOCK_HASH] = blockHash;
     if (!this.#timed) return i;
     this.loaders[i] = undefined;
     const cold = this.cold;
@@ -125,9 +126,12 @@ export class NodeTable<K, V> {
 
   #grow(): void {
     const capacity = this.generation.length * 2;
-    const hot = new Int32Array(capacity * STRIDE);
-    hot.set(this.hot);
-    this.hot = hot;
+    const links = new Int32Array(capacity * STRIDE);
+    links.set(this.links);
+    this.links = links;
+    const meta = new Int32Array(capacity * STRIDE);
+    meta.set(this.meta);
+    this.meta = meta;
     const cold = new Int32Array(capacity * COLD_STRIDE);
     cold.set(this.cold);
     this.cold = cold;
@@ -159,7 +163,7 @@ export class AccessOrderDeque<K, V> {
   }
 
   contains(i: number): boolean {
-    return this.#table.hot[i * STRIDE + ACCESS_DEQUE] === this.id;
+    return this.#table.meta[i * STRIDE + ACCESS_DEQUE] === this.id;
   }
 
   peekFirst(): number {
@@ -167,42 +171,42 @@ export class AccessOrderDeque<K, V> {
   }
 
   offerLast(i: number): void {
-    const hot = this.#table.hot;
+    const { links, meta } = this.#table;
     const tail = this.tail;
     const base = i * STRIDE;
-    hot[base + ACCESS_DEQUE] = this.id;
-    hot[base + ACCESS_PREV] = tail;
-    hot[base + ACCESS_NEXT] = NIL;
-    if (tail !== NIL) hot[tail * STRIDE + ACCESS_NEXT] = i;
+    meta[base + ACCESS_DEQUE] = this.id;
+    links[base + ACCESS_PREV] = tail;
+    links[base + ACCESS_NEXT] = NIL;
+    if (tail !== NIL) links[tail * STRIDE + ACCESS_NEXT] = i;
     else this.head = i;
     this.tail = i;
   }
 
   offerFirst(i: number): void {
-    const hot = this.#table.hot;
+    const { links, meta } = this.#table;
     const head = this.head;
     const base = i * STRIDE;
-    hot[base + ACCESS_DEQUE] = this.id;
-    hot[base + ACCESS_NEXT] = head;
-    hot[base + ACCESS_PREV] = NIL;
-    if (head !== NIL) hot[head * STRIDE + ACCESS_PREV] = i;
+    meta[base + ACCESS_DEQUE] = this.id;
+    links[base + ACCESS_NEXT] = head;
+    links[base + ACCESS_PREV] = NIL;
+    if (head !== NIL) links[head * STRIDE + ACCESS_PREV] = i;
     else this.tail = i;
     this.head = i;
   }
 
   remove(i: number): void {
-    const hot = this.#table.hot;
+    const { links, meta } = this.#table;
     const base = i * STRIDE;
-    if (hot[base + ACCESS_DEQUE] !== this.id) return;
-    const prev = hot[base + ACCESS_PREV]!;
-    const next = hot[base + ACCESS_NEXT]!;
-    if (prev !== NIL) hot[prev * STRIDE + ACCESS_NEXT] = next;
+    if (meta[base + ACCESS_DEQUE] !== this.id) return;
+    const prev = links[base + ACCESS_PREV]!;
+    const next = links[base + ACCESS_NEXT]!;
+    if (prev !== NIL) links[prev * STRIDE + ACCESS_NEXT] = next;
     else this.head = next;
-    if (next !== NIL) hot[next * STRIDE + ACCESS_PREV] = prev;
+    if (next !== NIL) links[next * STRIDE + ACCESS_PREV] = prev;
     else this.tail = prev;
-    hot[base + ACCESS_DEQUE] = 0;
-    hot[base + ACCESS_PREV] = NIL;
-    hot[base + ACCESS_NEXT] = NIL;
+    meta[base + ACCESS_DEQUE] = 0;
+    links[base + ACCESS_PREV] = NIL;
+    links[base + ACCESS_NEXT] = NIL;
   }
 
   poll(): number {
@@ -212,19 +216,19 @@ export class AccessOrderDeque<K, V> {
   }
 
   moveToBack(i: number): void {
-    const hot = this.#table.hot;
+    const { links, meta } = this.#table;
     const tail = this.tail;
     const base = i * STRIDE;
-    if (hot[base + ACCESS_DEQUE] !== this.id || tail === i) return;
+    if (meta[base + ACCESS_DEQUE] !== this.id || tail === i) return;
     // Unlink (i is not the tail, so it has a next) and relink after the old tail.
-    const prev = hot[base + ACCESS_PREV]!;
-    const next = hot[base + ACCESS_NEXT]!;
-    if (prev !== NIL) hot[prev * STRIDE + ACCESS_NEXT] = next;
+    const prev = links[base + ACCESS_PREV]!;
+    const next = links[base + ACCESS_NEXT]!;
+    if (prev !== NIL) links[prev * STRIDE + ACCESS_NEXT] = next;
     else this.head = next;
-    hot[next * STRIDE + ACCESS_PREV] = prev;
-    hot[base + ACCESS_PREV] = tail;
-    hot[base + ACCESS_NEXT] = NIL;
-    hot[tail * STRIDE + ACCESS_NEXT] = i;
+    links[next * STRIDE + ACCESS_PREV] = prev;
+    links[base + ACCESS_PREV] = tail;
+    links[base + ACCESS_NEXT] = NIL;
+    links[tail * STRIDE + ACCESS_NEXT] = i;
     this.tail = i;
   }
 }

@@ -123,8 +123,8 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
       this.sketch.ensureCapacity(this.#maximum);
     }
     const base = node * Stride;
-    const hot = this.#table.hot;
-    const blockHash = hot[base + BlockHash]!;
+    const meta = this.#table.meta;
+    const blockHash = meta[base + BlockHash]!;
     this.sketch.incrementOf(blockHash, counterHashOf(blockHash));
     this.#missesInSample++;
     if (1 > this.#windowMaximum) this.#window.offerFirst(node);
@@ -134,31 +134,30 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
   // Caffeine onAccess + reorderProbation.
   onAccess(node: number): void {
     const base = node * Stride;
-    const hot = this.#table.hot;
-    const blockHash = hot[base + BlockHash]!;
+    const meta = this.#table.meta;
+    const blockHash = meta[base + BlockHash]!;
     this.sketch.incrementOf(blockHash, counterHashOf(blockHash));
     // The node's region is the deque holding it (Caffeine Node.inWindow / inMainProbation).
-    const deque = hot[base + AccessDeque];
-    if (deque === this.#window.id) {
-      this.#window.moveToBack(node);
-    } else if (deque === this.#probation.id) {
-      // reorderProbation; a stale access to an entry no longer present (deque 0) moves nothing.
-      if (1 > this.#mainProtectedMaximum) {
-        this.#probation.moveToBack(node);
-      } else {
-        // Protected overflow is demoted later, in climb() (as Caffeine defers it).
-        this.#mainProtectedWeightedSize++;
-        this.#probation.remove(node);
-        this.#protected.offerLast(node);
-      }
-    } else {
-      this.#protected.moveToBack(node);
-    }
+    const deque = meta[base + AccessDeque];
+    if (deque === this.#window.id) this.#window.moveToBack(node);
+    else if (deque === this.#probation.id) this.#reorderProbation(node);
+    else this.#protected.moveToBack(node); // a stale access (deque 0) moves nothing
     this.#hitsInSample++;
   }
 
+  #reorderProbation(node: number): void {
+    if (1 > this.#mainProtectedMaximum) {
+      this.#probation.moveToBack(node);
+    } else {
+      // Protected overflow is demoted later, in climb() (as Caffeine defers it).
+      this.#mainProtectedWeightedSize++;
+      this.#probation.remove(node);
+      this.#protected.offerLast(node);
+    }
+  }
+
   onRemove(node: number): void {
-    const deque = this.#table.hot[node * Stride + AccessDeque];
+    const deque = this.#table.meta[node * Stride + AccessDeque];
     if (deque === 0) return;
     if (deque === this.#window.id) {
       this.#window.remove(node);
@@ -181,12 +180,12 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
 
   /** Moves the window's overflow to the probation tail; returns the first one moved (the first candidate). */
   #evictFromWindow(): number {
-    const hot = this.#table.hot;
+    const links = this.#table.links;
     let first = NIL;
     let node = this.#window.peekFirst();
     while (this.#windowWeightedSize > this.#windowMaximum) {
       if (node === NIL) break;
-      const next = hot[node * Stride + AccessNext]!;
+      const next = links[node * Stride + AccessNext]!;
       this.#window.remove(node);
       this.#probation.offerLast(node);
       if (first === NIL) first = node;
@@ -199,7 +198,7 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
   // Caffeine evictFromMain: duel candidates (from the probation tail, then the window head)
   // against victims (probation head, then protected, then window) until the size fits.
   #evictFromMain(candidate: number, evict: (node: number) => void): void {
-    const hot = this.#table.hot;
+    const links = this.#table.links;
     let victimQueue = 'probation';
     let candidateQueue = 'probation';
     let victim = this.#probation.peekFirst();
@@ -222,29 +221,29 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
       }
       if (victim === NIL) {
         const evicted = candidate;
-        candidate = hot[evicted * Stride + AccessNext]!;
+        candidate = links[evicted * Stride + AccessNext]!;
         evict(evicted);
         continue;
       } else if (candidate === NIL) {
         const evicted = victim;
-        victim = hot[victim * Stride + AccessNext]!;
+        victim = links[victim * Stride + AccessNext]!;
         evict(evicted);
         continue;
       }
       if (candidate === victim) {
-        victim = hot[victim * Stride + AccessNext]!;
+        victim = links[victim * Stride + AccessNext]!;
         evict(candidate);
         candidate = NIL;
         continue;
       }
       if (this.#admit(candidate, victim)) {
         const evicted = victim;
-        victim = hot[victim * Stride + AccessNext]!;
+        victim = links[victim * Stride + AccessNext]!;
         evict(evicted);
-        candidate = hot[candidate * Stride + AccessNext]!;
+        candidate = links[candidate * Stride + AccessNext]!;
       } else {
         const evicted = candidate;
-        candidate = hot[candidate * Stride + AccessNext]!;
+        candidate = links[candidate * Stride + AccessNext]!;
         evict(evicted);
       }
     }
@@ -253,9 +252,9 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
   // Caffeine admit(): the more frequent wins; a warm loser still gets in 1 time in 128 so that an
   // attacker cannot pin a hot victim by colliding hashes (HashDoS).
   #admit(candidate: number, victim: number): boolean {
-    const hot = this.#table.hot;
-    const victimHash = hot[victim * Stride + BlockHash]!;
-    const candidateHash = hot[candidate * Stride + BlockHash]!;
+    const meta = this.#table.meta;
+    const victimHash = meta[victim * Stride + BlockHash]!;
+    const candidateHash = meta[candidate * Stride + BlockHash]!;
     const victimFreq = this.sketch.frequencyOf(victimHash, counterHashOf(victimHash));
     const candidateFreq = this.sketch.frequencyOf(candidateHash, counterHashOf(candidateHash));
     if (candidateFreq > victimFreq) return true;
