@@ -58,7 +58,9 @@ export class NodeTable<K, V> {
   accessTimeMs: Float64Array = new Float64Array(INITIAL_CAPACITY);
   /** Bumped each time the slot is released: a (slot, generation) pair names one entry for good. */
   generation: Uint32Array = new Uint32Array(INITIAL_CAPACITY);
-  #free: number[] = [];
+  /** Released slots, reused last-in first-out: `#free[0 .. #freeCount)`. */
+  #free: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  #freeCount = 0;
   #used = 0;
   #nextDequeId = 1;
   readonly #timed: boolean;
@@ -78,8 +80,10 @@ export class NodeTable<K, V> {
 
   /** A slot for a new entry, its fields set, unlinked. */
   allocate(key: K, value: V, blockHash: number, now: number): number {
-    let i = this.#free.pop();
-    if (i === undefined) {
+    let i: number;
+    if (this.#freeCount > 0) {
+      i = this.#free[--this.#freeCount]!;
+    } else {
       i = this.#used++;
       if (i >= this.generation.length) this.#grow();
     }
@@ -106,7 +110,7 @@ export class NodeTable<K, V> {
   release(i: number): void {
     this.keys[i] = undefined;
     this.values[i] = undefined;
-    this.#free.push(i);
+    this.#free[this.#freeCount++] = i;
     if (!this.#timed) return;
     this.cold[i * COLD_STRIDE + FLAGS] = 0;
     this.generation[i] = (this.generation[i]! + 1) >>> 0;
@@ -132,6 +136,9 @@ export class NodeTable<K, V> {
     const meta = new Int32Array(capacity * STRIDE);
     meta.set(this.meta);
     this.meta = meta;
+    const free = new Int32Array(capacity);
+    free.set(this.#free);
+    this.#free = free;
     const cold = new Int32Array(capacity * COLD_STRIDE);
     cold.set(this.cold);
     this.cold = cold;
