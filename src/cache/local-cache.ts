@@ -3,8 +3,8 @@ import type { Clock } from '../ports/clock.ts';
 import type { Random } from '../ports/random.ts';
 import type { EvictionPolicy, RemovalCause } from './policy/eviction-policy.ts';
 import { LruPolicy } from './policy/lru-policy.ts';
-import { ALIVE, NIL, NodeTable, REFRESHING, WriteOrderDeque } from './policy/node.ts';
-import { spread } from './wtinylfu/frequency-sketch.ts';
+import { CacheNode, WriteOrderDeque } from './policy/node.ts';
+import { rehash, spread } from './wtinylfu/frequency-sketch.ts';
 import { keyHash } from './wtinylfu/key-hash.ts';
 import { WindowTinyLfuPolicy } from './wtinylfu/window-tiny-lfu.ts';
 
@@ -114,13 +114,9 @@ interface Pending<V> {
  * injected clock, chance only from the injected random. See docs/local-cache.md.
  */
 export class LocalCache<K extends LocalCacheKey, V> {
-  /** Each present key's slot in {@link #table}. */
-  readonly #data = new Map<K, number>();
-  readonly #table: NodeTable<K, V>;
+  readonly #data = new Map<K, CacheNode<K, V>>();
   readonly #pending = new Map<K, Pending<V>>();
-  readonly #writeOrder: WriteOrderDeque<K, V>;
-  /** True when entries are kept in write order (expireAfterWrite or refreshAfterWrite). */
-  readonly #writeOrdered: boolean;
+  readonly #writeOrder = new WriteOrderDeque<K, V>();
   readonly #policy: EvictionPolicy<K, V> | undefined;
   readonly #clock: Clock;
   readonly #expireAfterWriteMs: number;
@@ -128,7 +124,9 @@ export class LocalCache<K extends LocalCacheKey, V> {
   readonly #refreshAfterWriteMs: number;
   readonly #timed: boolean;
   readonly #recordStats: boolean;
-  readonly #evict = (node: number) => this.#evictEntry(node, 'size');
+  readonly #evict = (node: CacheNode<K, V>) => this.#evictEntry(node, 'size');
+  /** The last node evicted for size, recycled by the next insert. */
+  #spare: CacheNode<K, V> | undefined;
   #hits = 0;
   #misses = 0;
   #loadSuccesses = 0;
@@ -162,9 +160,6 @@ export class LocalCache<K extends LocalCacheKey, V> {
       this.#expireAfterWriteMs !== Infinity ||
       this.#expireAfterAccessMs !== Infinity ||
       this.#refreshAfterWriteMs !== Infinity;
-    this.#writeOrdered = this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity;
-    this.#table = new NodeTable<K, V>(this.#timed);
-    this.#writeOrder = new WriteOrderDeque<K, V>(this.#table);
     if (options.recordStats !== undefined && typeof options.recordStats !== 'boolean') {
       throw new TypeError(`LocalCache: recordStats must be a boolean, got ${String(options.recordStats)}`);
     }
@@ -179,16 +174,11 @@ export class LocalCache<K extends LocalCacheKey, V> {
     if (maximumSize !== undefined) {
       this.#policy =
         policy === 'lru'
-          ? new LruPolicy<K, V>(maximumSize, this.#table)
-          : new WindowTinyLfuPolicy<K, V>(
-              maximumSize,
-              ports.random,
-              this.#expireAfterAccessMs !== Infinity,
-              this.#table,
-            );
+          ? new LruPolicy<K, V>(maximumSize)
+          : new WindowTinyLfuPolicy<K, V>(maximumSize, ports.random, this.#expireAfterAccessMs !== Infinity);
     } else if (this.#expireAfterAccessMs !== Infinity) {
       // Unbounded, but expireAfterAccess still needs an access order (Caffeine keeps the window deque).
-      this.#policy = new LruPolicy<K, V>(Infinity, this.#table);
+      this.#policy = new LruPolicy<K, V>(Infinity);
     }
   }
 
@@ -203,15 +193,15 @@ export class LocalCache<K extends LocalCacheKey, V> {
       return undefined;
     }
     if (this.#timed) return this.#getIfPresentTimed(node);
-    // #afterRead without times (none are kept untimed) and without refresh (that is timed): kept
+    // #afterRead without a time (now is 0 when untimed) and without refresh (that is timed): kept
     // small so that it inlines into the caller.
     if (this.#recordStats) this.#hits++;
     const policy = this.#policy;
     if (policy !== undefined && !policy.skipsReads()) policy.onAccess(node);
-    return this.#table.values[node];
+    return node.value;
   }
 
-  #getIfPresentTimed(node: number): V | undefined {
+  #getIfPresentTimed(node: CacheNode<K, V>): V | undefined {
     const now = this.#clock.now();
     if (this.#hasExpired(node, now)) {
       // Caffeine getIfPresent: an expired entry is a miss; maintenance then removes it (EXPIRED).
@@ -220,7 +210,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
       return undefined;
     }
     this.#afterRead(node, now);
-    return this.#table.values[node];
+    return node.value;
   }
 
   /**
@@ -236,9 +226,9 @@ export class LocalCache<K extends LocalCacheKey, V> {
     if (node !== undefined) {
       const now = this.#timed ? this.#clock.now() : 0;
       if (!this.#timed || !this.#hasExpired(node, now)) {
-        if (this.#timed) this.#table.loaders[node] = loader; // read only by refresh
+        node.loader = loader;
         this.#afterRead(node, now);
-        return Promise.resolve(this.#table.values[node]);
+        return Promise.resolve(node.value);
       }
     }
     const pending = this.#pending.get(key);
@@ -299,21 +289,19 @@ export class LocalCache<K extends LocalCacheKey, V> {
   }
 
   // Caffeine afterRead: record the hit, reorder in the policy, reset access time, maybe refresh.
-  #afterRead(node: number, now: number): void {
+  #afterRead(node: CacheNode<K, V>, now: number): void {
     if (this.#recordStats) this.#hits++;
-    // Access times are read only by expiry and refresh; untimed, every one stays 0.
-    if (this.#timed) this.#table.accessTimeMs[node] = now;
+    node.accessTimeMs = now;
     const policy = this.#policy;
     if (policy !== undefined && !policy.skipsReads()) policy.onAccess(node);
     if (this.#refreshAfterWriteMs !== Infinity) this.#refreshIfNeeded(node, now);
   }
 
-  #hasExpired(node: number, now: number): boolean {
+  #hasExpired(node: CacheNode<K, V>, now: number): boolean {
     // Caffeine BoundedLocalCache.hasExpired: ">=" on both durations.
-    const table = this.#table;
     return (
-      now - table.accessTimeMs[node]! >= this.#expireAfterAccessMs ||
-      now - table.writeTimeMs[node]! >= this.#expireAfterWriteMs
+      now - node.accessTimeMs >= this.#expireAfterAccessMs ||
+      now - node.writeTimeMs >= this.#expireAfterWriteMs
     );
   }
 
@@ -325,15 +313,14 @@ export class LocalCache<K extends LocalCacheKey, V> {
         this.#evictEntry(node, 'expired');
       } else {
         // Caffeine UpdateTask: reorder in write order and count as an access.
-        const table = this.#table;
-        table.values[node] = value;
-        if (this.#timed) {
-          table.writeTimeMs[node] = now;
-          table.accessTimeMs[node] = now;
-          table.mark(node, REFRESHING, false); // discardRefresh: a refresh in flight will not overwrite this
-          if (loader !== undefined) table.loaders[node] = loader;
+        node.value = value;
+        node.writeTimeMs = now;
+        node.accessTimeMs = now;
+        node.refreshing = false; // discardRefresh: a refresh in flight will not overwrite this
+        if (loader !== undefined) node.loader = loader;
+        if (this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity) {
+          this.#writeOrder.moveToBack(node);
         }
-        if (this.#writeOrdered) this.#writeOrder.moveToBack(node);
         this.#policy?.onAccess(node);
         this.#maintenance(now);
         return;
@@ -341,10 +328,13 @@ export class LocalCache<K extends LocalCacheKey, V> {
     }
     const hash = hashKey(key);
     const blockHash = spreadHash(hash);
-    const created = this.#table.allocate(key, value, blockHash, now);
-    if (this.#timed) this.#table.loaders[created] = loader;
+    const counterHash = rehashHash(blockHash);
+    const created = this.#newNode(key, hash, blockHash, counterHash, value, now);
+    created.loader = loader;
     this.#data.set(key, created);
-    if (this.#writeOrdered) this.#writeOrder.offerLast(created);
+    if (this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity) {
+      this.#writeOrder.offerLast(created);
+    }
     this.#policy?.onAdd(created);
     this.#maintenance(now);
   }
@@ -394,45 +384,32 @@ export class LocalCache<K extends LocalCacheKey, V> {
 
   // Caffeine refreshIfNeeded: strictly after refreshAfterWrite, once per entry at a time; the old
   // value is served until the reload completes; a failed reload keeps it and counts a load failure.
-  #refreshIfNeeded(node: number, now: number): void {
-    const table = this.#table;
-    const writeTimeMs = table.writeTimeMs[node]!;
-    if (table.has(node, REFRESHING) || !(now - writeTimeMs > this.#refreshAfterWriteMs)) return;
-    const loader = table.loaders[node];
+  #refreshIfNeeded(node: CacheNode<K, V>, now: number): void {
+    if (node.refreshing || !(now - node.writeTimeMs > this.#refreshAfterWriteMs)) return;
+    const loader = node.loader;
     if (loader === undefined) return;
-    table.mark(node, REFRESHING, true);
-    const key = table.keys[node] as K;
-    void this.#reload(node, table.generation[node]!, key, loader, writeTimeMs, now);
+    node.refreshing = true;
+    const writeTimeMs = node.writeTimeMs;
+    void this.#reload(node, loader, writeTimeMs, now);
   }
 
-  // `node` names the entry only while its slot's generation is still `generation`: a removed
-  // entry's slot is recycled by later inserts.
   async #reload(
-    node: number,
-    generation: number,
-    key: K,
+    node: CacheNode<K, V>,
     loader: CacheLoader<K, V>,
     writeTimeMs: number,
     startMs: number,
   ): Promise<void> {
-    const table = this.#table;
     let value: V | undefined | null;
     try {
-      value = await loader(key);
+      value = await loader(node.key);
     } catch {
       // Caffeine logs and swallows a failed refresh; the entry keeps its old value.
       this.#recordLoad(false, this.#clock.now() - startMs);
-      if (table.generation[node] === generation && table.writeTimeMs[node] === writeTimeMs) {
-        table.mark(node, REFRESHING, false);
-      }
+      if (node.writeTimeMs === writeTimeMs) node.refreshing = false;
       return;
     }
     const now = this.#clock.now();
-    const current =
-      table.generation[node] === generation &&
-      table.has(node, ALIVE) &&
-      table.writeTimeMs[node] === writeTimeMs &&
-      table.has(node, REFRESHING);
+    const current = node.alive && node.writeTimeMs === writeTimeMs && node.refreshing;
     if (value === undefined || value === null) {
       this.#recordLoad(false, now - startMs);
       // A refresh to "no value" removes the entry (Caffeine: the remapping returned null).
@@ -442,8 +419,8 @@ export class LocalCache<K extends LocalCacheKey, V> {
     this.#recordLoad(true, now - startMs);
     // Discard the result if the entry was written, removed or expired meanwhile.
     if (current && !this.#hasExpired(node, now)) {
-      table.mark(node, REFRESHING, false);
-      this.#write(key, value, now);
+      node.refreshing = false;
+      this.#write(node.key, value, now);
     }
   }
 
@@ -464,7 +441,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
       for (const deque of deques) {
         for (;;) {
           const node = deque.peekFirst();
-          if (node === NIL || now - this.#table.accessTimeMs[node]! < this.#expireAfterAccessMs) break;
+          if (node === undefined || now - node.accessTimeMs < this.#expireAfterAccessMs) break;
           this.#evictEntry(node, 'expired');
         }
       }
@@ -472,30 +449,58 @@ export class LocalCache<K extends LocalCacheKey, V> {
     if (this.#expireAfterWriteMs !== Infinity) {
       for (;;) {
         const node = this.#writeOrder.head;
-        if (node === NIL || now - this.#table.writeTimeMs[node]! < this.#expireAfterWriteMs) break;
+        if (node === undefined || now - node.writeTimeMs < this.#expireAfterWriteMs) break;
         this.#evictEntry(node, 'expired');
       }
     }
   }
 
-  #evictEntry(node: number, cause: RemovalCause): void {
+  #evictEntry(node: CacheNode<K, V>, cause: RemovalCause): void {
     if (this.#recordStats) this.#evictions++;
     this.#removeNode(node, cause);
+    // A node evicted for size is referenced by nothing else unless a refresh may still hold it:
+    // keep it for the next insert (as lru-cache reuses its slots) to spare the garbage collector.
+    if (cause === 'size' && this.#refreshAfterWriteMs === Infinity) this.#spare = node;
   }
 
-  #removeNode(node: number, cause: RemovalCause): void {
+  #newNode(
+    key: K,
+    hash: number,
+    blockHash: number,
+    counterHash: number,
+    value: V,
+    now: number,
+  ): CacheNode<K, V> {
+    const node = this.#spare;
+    if (node === undefined) return new Node<K, V>(key, hash, blockHash, counterHash, value, now, now);
+    this.#spare = undefined;
+    node.key = key;
+    node.hash = hash;
+    node.blockHash = blockHash;
+    node.counterHash = counterHash;
+    node.value = value;
+    node.writeTimeMs = now;
+    node.accessTimeMs = now;
+    node.region = 'window';
+    node.alive = true;
+    return node;
+  }
+
+  #removeNode(node: CacheNode<K, V>, cause: RemovalCause): void {
     void cause;
-    const table = this.#table;
-    this.#data.delete(table.keys[node] as K);
-    if (this.#writeOrdered) this.#writeOrder.remove(node);
+    this.#data.delete(node.key);
+    this.#writeOrder.remove(node);
     this.#policy?.onRemove(node);
-    table.release(node);
+    node.alive = false;
+    node.refreshing = false;
   }
 }
 
 // Local bindings of per-write helpers: imported bindings are getters once transpiled to CommonJS.
+const Node = CacheNode;
 const hashKey = keyHash;
 const spreadHash = spread;
+const rehashHash = rehash;
 
 function duration(field: string, value: number | undefined): number {
   if (value === undefined) return Infinity;

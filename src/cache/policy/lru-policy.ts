@@ -1,5 +1,5 @@
 import type { EvictionPolicy } from './eviction-policy.ts';
-import { AccessOrderDeque, NIL, type NodeTable } from './node.ts';
+import { AccessOrderDeque, type CacheNode } from './node.ts';
 
 /**
  * Plain LRU (for comparison with W-TinyLFU): one access-order deque; a read moves the entry to the
@@ -7,38 +7,32 @@ import { AccessOrderDeque, NIL, type NodeTable } from './node.ts';
  * the policy of `lru-cache` and gives the same hits on the same trace.
  */
 export class LruPolicy<K, V> implements EvictionPolicy<K, V> {
-  readonly #deque: AccessOrderDeque<K, V>;
-  readonly #deques: readonly AccessOrderDeque<K, V>[];
+  readonly #deque = new AccessOrderDeque<K, V>();
+  readonly #deques = [this.#deque];
   #size = 0;
 
-  constructor(
-    readonly maximumSize: number,
-    table: NodeTable<K, V>,
-  ) {
-    this.#deque = new AccessOrderDeque<K, V>(table);
-    this.#deques = [this.#deque];
-  }
+  constructor(readonly maximumSize: number) {}
 
-  onAdd(node: number): void {
+  onAdd(node: CacheNode<K, V>): void {
     this.#size++;
     this.#deque.offerLast(node);
   }
 
-  onAccess(node: number): void {
+  onAccess(node: CacheNode<K, V>): void {
     this.#deque.moveToBack(node);
   }
 
-  onRemove(node: number): void {
+  onRemove(node: CacheNode<K, V>): void {
     if (this.#deque.contains(node)) {
       this.#deque.remove(node);
       this.#size--;
     }
   }
 
-  maintain(evict: (node: number) => void): void {
+  maintain(evict: (node: CacheNode<K, V>) => void): void {
     while (this.#size > this.maximumSize) {
       const victim = this.#deque.peekFirst();
-      if (victim === NIL) break;
+      if (victim === undefined) break;
       evict(victim);
     }
   }

@@ -1,15 +1,7 @@
 import type { Random } from '../../ports/random.ts';
 import type { EvictionPolicy } from '../policy/eviction-policy.ts';
-import {
-  ACCESS_DEQUE,
-  ACCESS_NEXT,
-  AccessOrderDeque,
-  BLOCK_HASH,
-  NIL,
-  type NodeTable,
-  STRIDE,
-} from '../policy/node.ts';
-import { FrequencySketch, rehash } from './frequency-sketch.ts';
+import { AccessOrderDeque, type CacheNode } from '../policy/node.ts';
+import { FrequencySketch } from './frequency-sketch.ts';
 
 // Caffeine 3.2.2 BoundedLocalCache constants (the same in 3.1.x; dev HEAD replaces the climber).
 /** Share of the maximum given to the main space (SLRU); the window LRU gets the rest. */
@@ -46,11 +38,10 @@ export function initialRegions(maximumSize: number): {
  */
 export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
   readonly sketch = new FrequencySketch();
-  readonly #table: NodeTable<K, V>;
-  readonly #window: AccessOrderDeque<K, V>;
-  readonly #probation: AccessOrderDeque<K, V>;
-  readonly #protected: AccessOrderDeque<K, V>;
-  readonly #deques: readonly AccessOrderDeque<K, V>[];
+  readonly #window = new AccessOrderDeque<K, V>();
+  readonly #probation = new AccessOrderDeque<K, V>();
+  readonly #protected = new AccessOrderDeque<K, V>();
+  readonly #deques = [this.#window, this.#probation, this.#protected];
   readonly #maximum: number;
   readonly #random: Random;
   readonly #fastpath: boolean;
@@ -69,14 +60,8 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
    * @param maximumSize entries (integer >= 0)
    * @param random draws the 1/128 admission of warm candidates (Caffeine: ThreadLocalRandom)
    * @param expiresAfterAccess Caffeine's fast path (reads skipped until the sketch exists) is off then
-   * @param table the cache's entries, which the three deques link
    */
-  constructor(maximumSize: number, random: Random, expiresAfterAccess: boolean, table: NodeTable<K, V>) {
-    this.#table = table;
-    this.#window = new AccessOrderDeque<K, V>(table);
-    this.#probation = new AccessOrderDeque<K, V>(table);
-    this.#protected = new AccessOrderDeque<K, V>(table);
-    this.#deques = [this.#window, this.#probation, this.#protected];
+  constructor(maximumSize: number, random: Random, expiresAfterAccess: boolean) {
     this.#maximum = maximumSize;
     this.#random = random;
     this.#fastpath = !expiresAfterAccess;
@@ -115,37 +100,33 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
   }
 
   // Caffeine AddTask.run (weight 1).
-  onAdd(node: number): void {
+  onAdd(node: CacheNode<K, V>): void {
     this.#weightedSize++;
     this.#windowWeightedSize++;
     // Lazily initialize the sketch when the cache is half full (ben-manes/caffeine #64).
     if (this.#weightedSize >= this.#maximum >>> 1 && this.sketch.isNotInitialized()) {
       this.sketch.ensureCapacity(this.#maximum);
     }
-    const base = node * Stride;
-    const meta = this.#table.meta;
-    const blockHash = meta[base + BlockHash]!;
-    this.sketch.incrementOf(blockHash, counterHashOf(blockHash));
+    this.sketch.incrementOf(node.blockHash, node.counterHash);
     this.#missesInSample++;
+    node.region = 'window';
     if (1 > this.#windowMaximum) this.#window.offerFirst(node);
     else this.#window.offerLast(node);
   }
 
   // Caffeine onAccess + reorderProbation.
-  onAccess(node: number): void {
-    const base = node * Stride;
-    const meta = this.#table.meta;
-    const blockHash = meta[base + BlockHash]!;
-    this.sketch.incrementOf(blockHash, counterHashOf(blockHash));
-    // The node's region is the deque holding it (Caffeine Node.inWindow / inMainProbation).
-    const deque = meta[base + AccessDeque];
-    if (deque === this.#window.id) this.#window.moveToBack(node);
-    else if (deque === this.#probation.id) this.#reorderProbation(node);
-    else this.#protected.moveToBack(node); // a stale access (deque 0) moves nothing
+  onAccess(node: CacheNode<K, V>): void {
+    this.sketch.incrementOf(node.blockHash, node.counterHash);
+    const region = node.region;
+    if (region === 'window') this.#window.moveToBack(node);
+    else if (region === 'probation') this.#reorderProbation(node);
+    else this.#protected.moveToBack(node);
     this.#hitsInSample++;
   }
 
-  #reorderProbation(node: number): void {
+  #reorderProbation(node: CacheNode<K, V>): void {
+    // reorderProbation ignores a stale access to an entry no longer present.
+    if (!this.#probation.contains(node)) return;
     if (1 > this.#mainProtectedMaximum) {
       this.#probation.moveToBack(node);
     } else {
@@ -153,42 +134,37 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
       this.#mainProtectedWeightedSize++;
       this.#probation.remove(node);
       this.#protected.offerLast(node);
+      node.region = 'protected';
     }
   }
 
-  onRemove(node: number): void {
-    const deque = this.#table.meta[node * Stride + AccessDeque];
-    if (deque === 0) return;
-    if (deque === this.#window.id) {
-      this.#window.remove(node);
-      this.#windowWeightedSize--;
-    } else if (deque === this.#probation.id) {
-      this.#probation.remove(node);
-    } else {
-      this.#protected.remove(node);
-      this.#mainProtectedWeightedSize--;
-    }
+  onRemove(node: CacheNode<K, V>): void {
+    const deque = node.accessDeque;
+    if (deque === undefined) return;
+    deque.remove(node);
     this.#weightedSize--;
+    if (node.region === 'window') this.#windowWeightedSize--;
+    else if (node.region === 'protected') this.#mainProtectedWeightedSize--;
   }
 
   // Caffeine maintenance(): evictEntries() then climb().
-  maintain(evict: (node: number) => void): void {
+  maintain(evict: (node: CacheNode<K, V>) => void): void {
     const candidate = this.#evictFromWindow();
     this.#evictFromMain(candidate, evict);
     this.#climb();
   }
 
   /** Moves the window's overflow to the probation tail; returns the first one moved (the first candidate). */
-  #evictFromWindow(): number {
-    const links = this.#table.links;
-    let first = NIL;
+  #evictFromWindow(): CacheNode<K, V> | undefined {
+    let first: CacheNode<K, V> | undefined;
     let node = this.#window.peekFirst();
     while (this.#windowWeightedSize > this.#windowMaximum) {
-      if (node === NIL) break;
-      const next = links[node * Stride + AccessNext]!;
+      if (node === undefined) break;
+      const next = node.accessNext;
       this.#window.remove(node);
       this.#probation.offerLast(node);
-      if (first === NIL) first = node;
+      node.region = 'probation';
+      first ??= node;
       this.#windowWeightedSize--;
       node = next;
     }
@@ -197,17 +173,16 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
 
   // Caffeine evictFromMain: duel candidates (from the probation tail, then the window head)
   // against victims (probation head, then protected, then window) until the size fits.
-  #evictFromMain(candidate: number, evict: (node: number) => void): void {
-    const links = this.#table.links;
+  #evictFromMain(candidate: CacheNode<K, V> | undefined, evict: (node: CacheNode<K, V>) => void): void {
     let victimQueue = 'probation';
     let candidateQueue = 'probation';
     let victim = this.#probation.peekFirst();
     while (this.#weightedSize > this.#maximum) {
-      if (candidate === NIL && candidateQueue === 'probation') {
+      if (candidate === undefined && candidateQueue === 'probation') {
         candidate = this.#window.peekFirst();
         candidateQueue = 'window';
       }
-      if (candidate === NIL && victim === NIL) {
+      if (candidate === undefined && victim === undefined) {
         if (victimQueue === 'probation') {
           victim = this.#protected.peekFirst();
           victimQueue = 'protected';
@@ -219,31 +194,31 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
         }
         break;
       }
-      if (victim === NIL) {
-        const evicted = candidate;
-        candidate = links[evicted * Stride + AccessNext]!;
+      if (victim === undefined) {
+        const evicted = candidate!;
+        candidate = evicted.accessNext;
         evict(evicted);
         continue;
-      } else if (candidate === NIL) {
+      } else if (candidate === undefined) {
         const evicted = victim;
-        victim = links[victim * Stride + AccessNext]!;
+        victim = victim.accessNext;
         evict(evicted);
         continue;
       }
       if (candidate === victim) {
-        victim = links[victim * Stride + AccessNext]!;
+        victim = victim.accessNext;
         evict(candidate);
-        candidate = NIL;
+        candidate = undefined;
         continue;
       }
       if (this.#admit(candidate, victim)) {
         const evicted = victim;
-        victim = links[victim * Stride + AccessNext]!;
+        victim = victim.accessNext;
         evict(evicted);
-        candidate = links[candidate * Stride + AccessNext]!;
+        candidate = candidate.accessNext;
       } else {
         const evicted = candidate;
-        candidate = links[candidate * Stride + AccessNext]!;
+        candidate = candidate.accessNext;
         evict(evicted);
       }
     }
@@ -251,12 +226,9 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
 
   // Caffeine admit(): the more frequent wins; a warm loser still gets in 1 time in 128 so that an
   // attacker cannot pin a hot victim by colliding hashes (HashDoS).
-  #admit(candidate: number, victim: number): boolean {
-    const meta = this.#table.meta;
-    const victimHash = meta[victim * Stride + BlockHash]!;
-    const candidateHash = meta[candidate * Stride + BlockHash]!;
-    const victimFreq = this.sketch.frequencyOf(victimHash, counterHashOf(victimHash));
-    const candidateFreq = this.sketch.frequencyOf(candidateHash, counterHashOf(candidateHash));
+  #admit(candidate: CacheNode<K, V>, victim: CacheNode<K, V>): boolean {
+    const victimFreq = this.sketch.frequencyOf(victim.blockHash, victim.counterHash);
+    const candidateFreq = this.sketch.frequencyOf(candidate.blockHash, candidate.counterHash);
     if (candidateFreq > victimFreq) return true;
     if (candidateFreq >= ADMIT_HASHDOS_THRESHOLD) return Math.floor(this.#random.next() * 128) === 0;
     return false;
@@ -305,11 +277,11 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
     for (let i = 0; i < QUEUE_TRANSFER_THRESHOLD; i++) {
       let candidate = this.#probation.peekFirst();
       let probation = true;
-      if (candidate === NIL || quota < 1) {
+      if (candidate === undefined || quota < 1) {
         candidate = this.#protected.peekFirst();
         probation = false;
       }
-      if (candidate === NIL || quota < 1) break;
+      if (candidate === undefined || quota < 1) break;
       quota--;
       if (probation) {
         this.#probation.remove(candidate);
@@ -319,6 +291,7 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
       }
       this.#windowWeightedSize++;
       this.#window.offerLast(candidate);
+      candidate.region = 'window';
     }
     this.#mainProtectedMaximum += quota;
     this.#windowMaximum -= quota;
@@ -332,11 +305,12 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
     this.#windowMaximum -= quota;
     for (let i = 0; i < QUEUE_TRANSFER_THRESHOLD; i++) {
       const candidate = this.#window.peekFirst();
-      if (candidate === NIL || quota < 1) break;
+      if (candidate === undefined || quota < 1) break;
       quota--;
       this.#windowWeightedSize--;
       this.#window.remove(candidate);
       this.#probation.offerLast(candidate);
+      candidate.region = 'probation';
     }
     this.#mainProtectedMaximum -= quota;
     this.#windowMaximum += quota;
@@ -348,16 +322,10 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
     for (let i = 0; i < QUEUE_TRANSFER_THRESHOLD; i++) {
       if (this.#mainProtectedWeightedSize <= this.#mainProtectedMaximum) break;
       const demoted = this.#protected.poll();
-      if (demoted === NIL) break;
+      if (demoted === undefined) break;
+      demoted.region = 'probation';
       this.#probation.offerLast(demoted);
       this.#mainProtectedWeightedSize--;
     }
   }
 }
-
-// Local bindings of the record offsets used on every access (see the note in local-cache.ts).
-const Stride = STRIDE;
-const AccessNext = ACCESS_NEXT;
-const AccessDeque = ACCESS_DEQUE;
-const BlockHash = BLOCK_HASH;
-const counterHashOf = rehash;
