@@ -4,6 +4,7 @@ import type { Random } from '../ports/random.ts';
 import type { EvictionPolicy, RemovalCause } from './policy/eviction-policy.ts';
 import { LruPolicy } from './policy/lru-policy.ts';
 import { CacheNode, WriteOrderDeque } from './policy/node.ts';
+import { NodeIndex } from './policy/node-index.ts';
 import { rehash, spread } from './wtinylfu/frequency-sketch.ts';
 import { keyHash } from './wtinylfu/key-hash.ts';
 import { WindowTinyLfuPolicy } from './wtinylfu/window-tiny-lfu.ts';
@@ -114,7 +115,7 @@ interface Pending<V> {
  * injected clock, chance only from the injected random. See docs/local-cache.md.
  */
 export class LocalCache<K extends LocalCacheKey, V> {
-  readonly #data = new Map<K, CacheNode<K, V>>();
+  readonly #data = new NodeIndex<K, V>();
   readonly #pending = new Map<K, Pending<V>>();
   readonly #writeOrder = new WriteOrderDeque<K, V>();
   readonly #policy: EvictionPolicy<K, V> | undefined;
@@ -187,7 +188,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
    * due for refresh starts its background reload (when a loader is known for the key).
    */
   getIfPresent(key: K): V | undefined {
-    const node = this.#data.get(key);
+    const node = this.#data.get(key, lookupHash(key));
     if (node === undefined) {
       if (this.#recordStats) this.#misses++;
       return undefined;
@@ -222,7 +223,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
   get(key: K, loader: CacheLoader<K, V>): Promise<V | undefined> {
     if (typeof loader !== 'function') throw new TypeError('LocalCache.get: loader must be a function');
     checkKey(key);
-    const node = this.#data.get(key);
+    const node = this.#data.get(key, spreadHash(hashKey(key)));
     if (node !== undefined) {
       const now = this.#timed ? this.#clock.now() : 0;
       if (!this.#timed || !this.#hasExpired(node, now)) {
@@ -256,7 +257,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
   invalidate(key: K): void {
     const pending = this.#pending.get(key);
     if (pending !== undefined) pending.attached = false;
-    const node = this.#data.get(key);
+    const node = this.#data.get(key, lookupHash(key));
     if (node !== undefined) this.#removeNode(node, 'explicit');
   }
 
@@ -306,7 +307,9 @@ export class LocalCache<K extends LocalCacheKey, V> {
   }
 
   #write(key: K, value: V, now: number, loader?: CacheLoader<K, V>): void {
-    const node = this.#data.get(key);
+    const hash = hashKey(key);
+    const blockHash = spreadHash(hash);
+    const node = this.#data.get(key, blockHash);
     if (node !== undefined) {
       if (this.#timed && this.#hasExpired(node, now)) {
         // Caffeine put over an expired entry: the old one is evicted (EXPIRED), the new one added.
@@ -326,12 +329,10 @@ export class LocalCache<K extends LocalCacheKey, V> {
         return;
       }
     }
-    const hash = hashKey(key);
-    const blockHash = spreadHash(hash);
     const counterHash = rehashHash(blockHash);
     const created = this.#newNode(key, hash, blockHash, counterHash, value, now);
     created.loader = loader;
-    this.#data.set(key, created);
+    this.#data.add(created);
     if (this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity) {
       this.#writeOrder.offerLast(created);
     }
@@ -488,7 +489,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
 
   #removeNode(node: CacheNode<K, V>, cause: RemovalCause): void {
     void cause;
-    this.#data.delete(node.key);
+    this.#data.remove(node);
     this.#writeOrder.remove(node);
     this.#policy?.onRemove(node);
     node.alive = false;
@@ -501,6 +502,13 @@ const Node = CacheNode;
 const hashKey = keyHash;
 const spreadHash = spread;
 const rehashHash = rehash;
+
+// The index hash of a key (its node's blockHash). A key of another type (a caller outside the
+// types) hashes to 0 and is simply not found, as a Map would not find it.
+function lookupHash(key: unknown): number {
+  if (typeof key === 'string' || typeof key === 'number') return spreadHash(hashKey(key));
+  return 0;
+}
 
 function duration(field: string, value: number | undefined): number {
   if (value === undefined) return Infinity;

@@ -1,0 +1,91 @@
+import type { CacheNode } from './node.ts';
+
+const INITIAL_CAPACITY = 16;
+
+/**
+ * The cache's key → node index: an open-addressing hash table (linear probing, backward-shift
+ * deletion, at most half full) keyed by the node's `blockHash`, the well-mixed `spread(keyHash(key))`
+ * the frequency sketch needs anyway. Keys are equal as in a `Map` (SameValueZero). It replaces a
+ * `Map` on the hot path: a lookup is one hash and a probe over typed arrays, with the key compared
+ * only when the stored hash matches. Nothing depends on its order.
+ */
+export class NodeIndex<K, V> {
+  #nodes: (CacheNode<K, V> | undefined)[] = new Array(INITIAL_CAPACITY).fill(undefined);
+  #hashes = new Int32Array(INITIAL_CAPACITY);
+  #mask = INITIAL_CAPACITY - 1;
+  #size = 0;
+
+  /** Entries held. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The node of `key`, whose `spread(keyHash(key))` is `hash`, or undefined. */
+  get(key: K, hash: number): CacheNode<K, V> | undefined {
+    const nodes = this.#nodes;
+    const hashes = this.#hashes;
+    const mask = this.#mask;
+    let i = hash & mask;
+    for (;;) {
+      const node = nodes[i];
+      if (node === undefined) return undefined;
+      if (hashes[i] === hash) {
+        const k = node.key;
+        // SameValueZero, as Map: NaN equals NaN; 0 equals -0 (===).
+        if (k === key || (Number.isNaN(k) && Number.isNaN(key))) return node;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Adds `node`, whose key is absent. */
+  add(node: CacheNode<K, V>): void {
+    if ((this.#size + 1) * 2 > this.#nodes.length) this.#grow();
+    this.#place(node);
+    this.#size++;
+  }
+
+  /** Removes `node`, which is present. */
+  remove(node: CacheNode<K, V>): void {
+    const nodes = this.#nodes;
+    const hashes = this.#hashes;
+    const mask = this.#mask;
+    let hole = node.blockHash & mask;
+    while (nodes[hole] !== node) hole = (hole + 1) & mask;
+    // Backward-shift deletion: pull later members of the probe run into the hole when their home
+    // slot does not lie cyclically in (hole, j].
+    let j = hole;
+    for (;;) {
+      j = (j + 1) & mask;
+      const moved = nodes[j];
+      if (moved === undefined) break;
+      const home = hashes[j]! & mask;
+      const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+      if (stays) continue;
+      nodes[hole] = moved;
+      hashes[hole] = hashes[j]!;
+      hole = j;
+    }
+    nodes[hole] = undefined;
+    this.#size--;
+  }
+
+  #place(node: CacheNode<K, V>): void {
+    const nodes = this.#nodes;
+    const mask = this.#mask;
+    const hash = node.blockHash;
+    let i = hash & mask;
+    while (nodes[i] !== undefined) i = (i + 1) & mask;
+    nodes[i] = node;
+    this.#hashes[i] = hash;
+  }
+
+  #grow(): void {
+    const old = this.#nodes;
+    const capacity = old.length * 2;
+    this.#nodes = new Array(capacity).fill(undefined);
+    this.#hashes = new Int32Array(capacity);
+    this.#mask = capacity - 1;
+    for (const node of old) if (node !== undefined) this.#place(node);
+  }
+}
