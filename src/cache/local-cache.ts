@@ -115,7 +115,7 @@ interface Pending<V> {
  * injected clock, chance only from the injected random. See docs/local-cache.md.
  */
 export class LocalCache<K extends LocalCacheKey, V> {
-  readonly #data = new NodeIndex<K, V>();
+  readonly #data: NodeIndex<K, V>;
   readonly #pending = new Map<K, Pending<V>>();
   readonly #writeOrder = new WriteOrderDeque<K, V>();
   readonly #policy: EvictionPolicy<K, V> | undefined;
@@ -172,6 +172,8 @@ export class LocalCache<K extends LocalCacheKey, V> {
     this.maximumSize = maximumSize ?? Infinity;
     this.#recordStats = options.recordStats ?? false;
     this.#clock = ports.clock;
+    // One over the maximum: an insert is indexed before maintenance evicts down to it.
+    this.#data = new NodeIndex<K, V>(maximumSize === undefined ? MIN_UNBOUNDED_INDEX : maximumSize + 1);
     if (maximumSize !== undefined) {
       this.#policy =
         policy === 'lru'
@@ -496,6 +498,9 @@ export class LocalCache<K extends LocalCacheKey, V> {
     node.refreshing = false;
   }
 }
+
+/** Entries an unbounded cache's index is sized for at first (it grows as needed). */
+const MIN_UNBOUNDED_INDEX = 8;
 
 // Local bindings of per-write helpers: imported bindings are getters once transpiled to CommonJS.
 const Node = CacheNode;

@@ -1,6 +1,8 @@
 import type { CacheNode } from './node.ts';
 
-const INITIAL_CAPACITY = 16;
+const MIN_CAPACITY = 16;
+/** A bounded cache's table is sized for its maximum up front, up to this many slots. */
+const MAX_PRESIZE = 1 << 16;
 
 /**
  * The cache's key → node index: an open-addressing hash table (linear probing, backward-shift
@@ -10,10 +12,19 @@ const INITIAL_CAPACITY = 16;
  * only when the stored hash matches. Nothing depends on its order.
  */
 export class NodeIndex<K, V> {
-  #nodes: (CacheNode<K, V> | undefined)[] = new Array(INITIAL_CAPACITY).fill(undefined);
-  #hashes = new Int32Array(INITIAL_CAPACITY);
-  #mask = INITIAL_CAPACITY - 1;
+  #nodes: (CacheNode<K, V> | undefined)[];
+  #hashes: Int32Array;
+  #mask: number;
   #size = 0;
+
+  /** @param expectedSize entries it should hold without growing (a cache's maximum + 1; Infinity if unbounded) */
+  constructor(expectedSize: number) {
+    let capacity = MIN_CAPACITY;
+    while (capacity < MAX_PRESIZE && capacity < expectedSize * 2) capacity *= 2;
+    this.#nodes = new Array(capacity).fill(undefined);
+    this.#hashes = new Int32Array(capacity);
+    this.#mask = capacity - 1;
+  }
 
   /** Entries held. */
   get size(): number {

@@ -19,7 +19,7 @@ describe('NodeIndex (the key → node table LocalCache looks keys up in)', () =>
     const op = fc.tuple(fc.constantFrom('put', 'remove', 'get'), key, fc.integer({ min: 0, max: 7 }));
     fc.assert(
       fc.property(fc.array(op, { maxLength: 300 }), fc.boolean(), (ops, realHash) => {
-        const index = new NodeIndex<string | number, number>();
+        const index = new NodeIndex<string | number, number>(1);
         const map = new Map<string | number, CacheNode<string | number, number>>();
         // Either the real hash or a 3-bit one that forces long probe runs and wrap-around.
         const hashOf = (k: string | number, salt: number) =>
@@ -47,7 +47,7 @@ describe('NodeIndex (the key → node table LocalCache looks keys up in)', () =>
   });
 
   it('treats NaN as NaN and 0 as -0, as Map does (SameValueZero)', () => {
-    const index = new NodeIndex<number, number>();
+    const index = new NodeIndex<number, number>(1);
     const nan = node(Number.NaN, spread(keyHash(Number.NaN))) as unknown as CacheNode<number, number>;
     const zero = node(0, spread(keyHash(0))) as unknown as CacheNode<number, number>;
     index.add(nan);
