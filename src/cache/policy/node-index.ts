@@ -1,6 +1,12 @@
 import type { CacheNode } from './node.ts';
 
 const MIN_CAPACITY = 16;
+/**
+ * Set in every stored hash, so that 0 marks an empty slot. It is above any slot index (capacity
+ * stays far below 2^31), so a stored hash still gives its home slot, and it only makes hashes that
+ * differ in this bit compare their keys too.
+ */
+const OCCUPIED = 1 << 31;
 /** A bounded cache's table is sized for its maximum up front, up to this many slots. */
 const MAX_PRESIZE = 1 << 16;
 
@@ -8,8 +14,8 @@ const MAX_PRESIZE = 1 << 16;
  * The cache's key → node index: an open-addressing hash table (linear probing, backward-shift
  * deletion, at most half full) keyed by the node's `blockHash`, the well-mixed `spread(keyHash(key))`
  * the frequency sketch needs anyway. Keys are equal as in a `Map` (SameValueZero). It replaces a
- * `Map` on the hot path: a lookup is one hash and a probe over typed arrays, with the key compared
- * only when the stored hash matches. Nothing depends on its order.
+ * `Map` on the hot path: a lookup is one hash and a probe over an Int32Array of stored hashes; a
+ * node (and its key) is read only when the stored hash matches. Nothing depends on its order.
  */
 export class NodeIndex<K, V> {
   #nodes: (CacheNode<K, V> | undefined)[];
@@ -33,17 +39,18 @@ export class NodeIndex<K, V> {
 
   /** The node of `key`, whose `spread(keyHash(key))` is `hash`, or undefined. */
   get(key: K, hash: number): CacheNode<K, V> | undefined {
-    const nodes = this.#nodes;
     const hashes = this.#hashes;
     const mask = this.#mask;
+    const tag = hash | OCCUPIED;
     let i = hash & mask;
     for (;;) {
-      const node = nodes[i];
-      if (node === undefined) return undefined;
-      if (hashes[i] === hash) {
-        const k = node.key;
+      const t = hashes[i];
+      if (t === 0) return undefined;
+      if (t === tag) {
+        const node = this.#nodes[i];
+        const k = node?.key;
         // SameValueZero, as Map: NaN equals NaN; 0 equals -0 (===).
-        if (k === key || (Number.isNaN(k) && Number.isNaN(key))) return node;
+        if (node !== undefined && (k === key || (Number.isNaN(k) && Number.isNaN(key)))) return node;
       }
       i = (i + 1) & mask;
     }
@@ -61,34 +68,36 @@ export class NodeIndex<K, V> {
     const nodes = this.#nodes;
     const hashes = this.#hashes;
     const mask = this.#mask;
+    const tag = node.blockHash | OCCUPIED;
     let hole = node.blockHash & mask;
-    while (nodes[hole] !== node) hole = (hole + 1) & mask;
+    while (hashes[hole] !== tag || nodes[hole] !== node) hole = (hole + 1) & mask;
     // Backward-shift deletion: pull later members of the probe run into the hole when their home
     // slot does not lie cyclically in (hole, j].
     let j = hole;
     for (;;) {
       j = (j + 1) & mask;
-      const moved = nodes[j];
-      if (moved === undefined) break;
-      const home = hashes[j]! & mask;
+      const moved = hashes[j]!;
+      if (moved === 0) break;
+      const home = moved & mask;
       const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
       if (stays) continue;
-      nodes[hole] = moved;
-      hashes[hole] = hashes[j]!;
+      nodes[hole] = nodes[j];
+      hashes[hole] = moved;
       hole = j;
     }
     nodes[hole] = undefined;
+    hashes[hole] = 0;
     this.#size--;
   }
 
   #place(node: CacheNode<K, V>): void {
-    const nodes = this.#nodes;
+    const hashes = this.#hashes;
     const mask = this.#mask;
     const hash = node.blockHash;
     let i = hash & mask;
-    while (nodes[i] !== undefined) i = (i + 1) & mask;
-    nodes[i] = node;
-    this.#hashes[i] = hash;
+    while (hashes[i] !== 0) i = (i + 1) & mask;
+    this.#nodes[i] = node;
+    hashes[i] = hash | OCCUPIED;
   }
 
   #grow(): void {
