@@ -126,6 +126,9 @@ export class LocalCache<K extends LocalCacheKey, V> {
   readonly #timed: boolean;
   readonly #recordStats: boolean;
   readonly #evict = (node: CacheNode<K, V>) => this.#evictEntry(node, 'size');
+  /** The key of the last getIfPresent that missed, and its index hash (see #write). */
+  #missedKey: unknown;
+  #missedHash = 0;
   /** The last node evicted for size, recycled by the next insert. */
   #spare: CacheNode<K, V> | undefined;
   #hits = 0;
@@ -190,9 +193,13 @@ export class LocalCache<K extends LocalCacheKey, V> {
    * due for refresh starts its background reload (when a loader is known for the key).
    */
   getIfPresent(key: K): V | undefined {
-    const node = this.#data.get(key, lookupHash(key));
+    const hash = lookupHash(key);
+    const node = this.#data.get(key, hash);
     if (node === undefined) {
       if (this.#recordStats) this.#misses++;
+      // A put of this key usually follows (cache-aside): it will reuse the hash.
+      this.#missedKey = key;
+      this.#missedHash = hash;
       return undefined;
     }
     if (this.#timed) return this.#getIfPresentTimed(node);
@@ -309,8 +316,9 @@ export class LocalCache<K extends LocalCacheKey, V> {
   }
 
   #write(key: K, value: V, now: number, loader?: CacheLoader<K, V>): void {
-    const hash = hashKey(key);
-    const blockHash = spreadHash(hash);
+    // The hash is a function of the key alone, so the one computed by a getIfPresent that missed
+    // this same key is still right.
+    const blockHash = key === this.#missedKey ? this.#missedHash : spreadHash(hashKey(key));
     const node = this.#data.get(key, blockHash);
     if (node !== undefined) {
       if (this.#timed && this.#hasExpired(node, now)) {
@@ -332,7 +340,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
       }
     }
     const counterHash = rehashHash(blockHash);
-    const created = this.#newNode(key, hash, blockHash, counterHash, value, now);
+    const created = this.#newNode(key, blockHash, counterHash, value, now);
     created.loader = loader;
     this.#data.add(created);
     if (this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity) {
@@ -466,19 +474,11 @@ export class LocalCache<K extends LocalCacheKey, V> {
     if (cause === 'size' && this.#refreshAfterWriteMs === Infinity) this.#spare = node;
   }
 
-  #newNode(
-    key: K,
-    hash: number,
-    blockHash: number,
-    counterHash: number,
-    value: V,
-    now: number,
-  ): CacheNode<K, V> {
+  #newNode(key: K, blockHash: number, counterHash: number, value: V, now: number): CacheNode<K, V> {
     const node = this.#spare;
-    if (node === undefined) return new Node<K, V>(key, hash, blockHash, counterHash, value, now, now);
+    if (node === undefined) return new Node<K, V>(key, blockHash, counterHash, value, now, now);
     this.#spare = undefined;
     node.key = key;
-    node.hash = hash;
     node.blockHash = blockHash;
     node.counterHash = counterHash;
     node.value = value;

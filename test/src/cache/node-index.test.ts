@@ -6,7 +6,7 @@ import { spread } from '../../../src/cache/wtinylfu/frequency-sketch.ts';
 import { keyHash } from '../../../src/cache/wtinylfu/key-hash.ts';
 
 const node = (key: string | number, hash: number) =>
-  new CacheNode<string | number, number>(key, 0, hash, 0, 0, 0, 0);
+  new CacheNode<string | number, number>(key, hash, 0, 0, 0, 0);
 
 describe('NodeIndex (the key → node table LocalCache looks keys up in)', () => {
   it('finds exactly what a Map finds, through adds, removes and growth, with colliding hashes', () => {
