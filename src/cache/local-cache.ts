@@ -4,6 +4,7 @@ import type { Random } from '../ports/random.ts';
 import type { EvictionPolicy, RemovalCause } from './policy/eviction-policy.ts';
 import { LruPolicy } from './policy/lru-policy.ts';
 import { CacheNode, WriteOrderDeque } from './policy/node.ts';
+import { NodeIndex } from './policy/node-index.ts';
 import { rehash, spread } from './wtinylfu/frequency-sketch.ts';
 import { keyHash } from './wtinylfu/key-hash.ts';
 import { WindowTinyLfuPolicy } from './wtinylfu/window-tiny-lfu.ts';
@@ -114,7 +115,7 @@ interface Pending<V> {
  * injected clock, chance only from the injected random. See docs/local-cache.md.
  */
 export class LocalCache<K extends LocalCacheKey, V> {
-  readonly #data = new Map<K, CacheNode<K, V>>();
+  readonly #data: NodeIndex<K, V>;
   readonly #pending = new Map<K, Pending<V>>();
   readonly #writeOrder = new WriteOrderDeque<K, V>();
   readonly #policy: EvictionPolicy<K, V> | undefined;
@@ -125,6 +126,9 @@ export class LocalCache<K extends LocalCacheKey, V> {
   readonly #timed: boolean;
   readonly #recordStats: boolean;
   readonly #evict = (node: CacheNode<K, V>) => this.#evictEntry(node, 'size');
+  /** The key of the last getIfPresent that missed, and its index hash (see #write). */
+  #missedKey: unknown;
+  #missedHash = 0;
   /** The last node evicted for size, recycled by the next insert. */
   #spare: CacheNode<K, V> | undefined;
   #hits = 0;
@@ -171,6 +175,8 @@ export class LocalCache<K extends LocalCacheKey, V> {
     this.maximumSize = maximumSize ?? Infinity;
     this.#recordStats = options.recordStats ?? false;
     this.#clock = ports.clock;
+    // One over the maximum: an insert is indexed before maintenance evicts down to it.
+    this.#data = new NodeIndex<K, V>(maximumSize === undefined ? MIN_UNBOUNDED_INDEX : maximumSize + 1);
     if (maximumSize !== undefined) {
       this.#policy =
         policy === 'lru'
@@ -187,13 +193,27 @@ export class LocalCache<K extends LocalCacheKey, V> {
    * due for refresh starts its background reload (when a loader is known for the key).
    */
   getIfPresent(key: K): V | undefined {
-    const node = this.#data.get(key);
+    const hash = lookupHash(key);
+    const node = this.#data.get(key, hash);
     if (node === undefined) {
       if (this.#recordStats) this.#misses++;
+      // A put of this key usually follows (cache-aside): it will reuse the hash.
+      this.#missedKey = key;
+      this.#missedHash = hash;
       return undefined;
     }
-    const now = this.#timed ? this.#clock.now() : 0;
-    if (this.#timed && this.#hasExpired(node, now)) {
+    if (this.#timed) return this.#getIfPresentTimed(node);
+    // #afterRead without a time (now is 0 when untimed) and without refresh (that is timed): kept
+    // small so that it inlines into the caller.
+    if (this.#recordStats) this.#hits++;
+    const policy = this.#policy;
+    if (policy !== undefined && !policy.skipsReads()) policy.onAccess(node);
+    return node.value;
+  }
+
+  #getIfPresentTimed(node: CacheNode<K, V>): V | undefined {
+    const now = this.#clock.now();
+    if (this.#hasExpired(node, now)) {
       // Caffeine getIfPresent: an expired entry is a miss; maintenance then removes it (EXPIRED).
       if (this.#recordStats) this.#misses++;
       this.#maintenance(now);
@@ -212,7 +232,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
   get(key: K, loader: CacheLoader<K, V>): Promise<V | undefined> {
     if (typeof loader !== 'function') throw new TypeError('LocalCache.get: loader must be a function');
     checkKey(key);
-    const node = this.#data.get(key);
+    const node = this.#data.get(key, spreadHash(hashKey(key)));
     if (node !== undefined) {
       const now = this.#timed ? this.#clock.now() : 0;
       if (!this.#timed || !this.#hasExpired(node, now)) {
@@ -235,8 +255,10 @@ export class LocalCache<K extends LocalCacheKey, V> {
   put(key: K, value: V): void {
     checkKey(key);
     if (value === undefined) throw new TypeError('LocalCache.put: value must not be undefined');
-    const pending = this.#pending.get(key);
-    if (pending !== undefined) pending.attached = false;
+    if (this.#pending.size !== 0) {
+      const pending = this.#pending.get(key);
+      if (pending !== undefined) pending.attached = false;
+    }
     this.#write(key, value, this.#timed ? this.#clock.now() : 0);
   }
 
@@ -244,7 +266,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
   invalidate(key: K): void {
     const pending = this.#pending.get(key);
     if (pending !== undefined) pending.attached = false;
-    const node = this.#data.get(key);
+    const node = this.#data.get(key, lookupHash(key));
     if (node !== undefined) this.#removeNode(node, 'explicit');
   }
 
@@ -294,7 +316,10 @@ export class LocalCache<K extends LocalCacheKey, V> {
   }
 
   #write(key: K, value: V, now: number, loader?: CacheLoader<K, V>): void {
-    const node = this.#data.get(key);
+    // The hash is a function of the key alone, so the one computed by a getIfPresent that missed
+    // this same key is still right.
+    const blockHash = key === this.#missedKey ? this.#missedHash : spreadHash(hashKey(key));
+    const node = this.#data.get(key, blockHash);
     if (node !== undefined) {
       if (this.#timed && this.#hasExpired(node, now)) {
         // Caffeine put over an expired entry: the old one is evicted (EXPIRED), the new one added.
@@ -314,12 +339,10 @@ export class LocalCache<K extends LocalCacheKey, V> {
         return;
       }
     }
-    const hash = hashKey(key);
-    const blockHash = spreadHash(hash);
     const counterHash = rehashHash(blockHash);
-    const created = this.#newNode(key, hash, blockHash, counterHash, value, now);
+    const created = this.#newNode(key, blockHash, counterHash, value, now);
     created.loader = loader;
-    this.#data.set(key, created);
+    this.#data.add(created);
     if (this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity) {
       this.#writeOrder.offerLast(created);
     }
@@ -416,10 +439,10 @@ export class LocalCache<K extends LocalCacheKey, V> {
     if (this.#timed) this.#expireEntries(now);
     this.#policy?.maintain(this.#evict);
     // Caffeine evicts to the maximum inside maintenance; here it runs in the call that caused it.
-    assert(
-      this.#data.size <= this.maximumSize,
-      () => `LocalCache: ${this.#data.size} entries over maximumSize`,
-    );
+    // The message is built only on failure: no closure is allocated per write.
+    if (this.#data.size > this.maximumSize) {
+      assert(false, `LocalCache: ${this.#data.size} entries over maximumSize`);
+    }
   }
 
   // Caffeine expireAfterAccessEntries / expireAfterWriteEntries: pop expired heads of each deque.
@@ -451,19 +474,11 @@ export class LocalCache<K extends LocalCacheKey, V> {
     if (cause === 'size' && this.#refreshAfterWriteMs === Infinity) this.#spare = node;
   }
 
-  #newNode(
-    key: K,
-    hash: number,
-    blockHash: number,
-    counterHash: number,
-    value: V,
-    now: number,
-  ): CacheNode<K, V> {
+  #newNode(key: K, blockHash: number, counterHash: number, value: V, now: number): CacheNode<K, V> {
     const node = this.#spare;
-    if (node === undefined) return new Node<K, V>(key, hash, blockHash, counterHash, value, now, now);
+    if (node === undefined) return new Node<K, V>(key, blockHash, counterHash, value, now, now);
     this.#spare = undefined;
     node.key = key;
-    node.hash = hash;
     node.blockHash = blockHash;
     node.counterHash = counterHash;
     node.value = value;
@@ -476,7 +491,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
 
   #removeNode(node: CacheNode<K, V>, cause: RemovalCause): void {
     void cause;
-    this.#data.delete(node.key);
+    this.#data.remove(node);
     this.#writeOrder.remove(node);
     this.#policy?.onRemove(node);
     node.alive = false;
@@ -484,11 +499,21 @@ export class LocalCache<K extends LocalCacheKey, V> {
   }
 }
 
+/** Entries an unbounded cache's index is sized for at first (it grows as needed). */
+const MIN_UNBOUNDED_INDEX = 8;
+
 // Local bindings of per-write helpers: imported bindings are getters once transpiled to CommonJS.
 const Node = CacheNode;
 const hashKey = keyHash;
 const spreadHash = spread;
 const rehashHash = rehash;
+
+// The index hash of a key (its node's blockHash). A key of another type (a caller outside the
+// types) hashes to 0 and is simply not found, as a Map would not find it.
+function lookupHash(key: unknown): number {
+  if (typeof key === 'string' || typeof key === 'number') return spreadHash(hashKey(key));
+  return 0;
+}
 
 function duration(field: string, value: number | undefined): number {
   if (value === undefined) return Infinity;

@@ -10,11 +10,9 @@ export type Region = 'window' | 'probation' | 'protected';
  * after write, into the write-order deque. Intrusive links keep every move O(1) without allocating.
  */
 export class CacheNode<K, V> {
-  /** The sketch hash of `key` (see `keyHash`). */
-  hash: number;
-  /** `spread(hash)`: picks the sketch block (computed once per node). */
+  /** `spread(keyHash(key))`: picks the sketch block, and the node's slot in `NodeIndex` (computed once per node). */
   blockHash: number;
-  /** `rehash(spread(hash))`: picks the four counters in the block. */
+  /** `rehash(blockHash)`: picks the four counters in the block. */
   counterHash: number;
   /** Region of the eviction policy; LRU keeps every node in `'window'`. */
   region: Region = 'window';
@@ -34,7 +32,6 @@ export class CacheNode<K, V> {
 
   constructor(
     public key: K,
-    hash: number,
     blockHash: number,
     counterHash: number,
     public value: V,
@@ -43,7 +40,6 @@ export class CacheNode<K, V> {
     /** Virtual ms of the last read or write. */
     public accessTimeMs: number,
   ) {
-    this.hash = hash;
     this.blockHash = blockHash;
     this.counterHash = counterHash;
   }

@@ -117,25 +117,25 @@ export class WindowTinyLfuPolicy<K, V> implements EvictionPolicy<K, V> {
   // Caffeine onAccess + reorderProbation.
   onAccess(node: CacheNode<K, V>): void {
     this.sketch.incrementOf(node.blockHash, node.counterHash);
-    if (node.region === 'window') {
-      this.#window.moveToBack(node);
-    } else if (node.region === 'probation') {
-      // reorderProbation ignores a stale access to an entry no longer present.
-      if (!this.#probation.contains(node)) {
-        // nothing to move
-      } else if (1 > this.#mainProtectedMaximum) {
-        this.#probation.moveToBack(node);
-      } else {
-        // Protected overflow is demoted later, in climb() (as Caffeine defers it).
-        this.#mainProtectedWeightedSize++;
-        this.#probation.remove(node);
-        this.#protected.offerLast(node);
-        node.region = 'protected';
-      }
-    } else {
-      this.#protected.moveToBack(node);
-    }
+    const region = node.region;
+    if (region === 'window') this.#window.moveToBack(node);
+    else if (region === 'probation') this.#reorderProbation(node);
+    else this.#protected.moveToBack(node);
     this.#hitsInSample++;
+  }
+
+  #reorderProbation(node: CacheNode<K, V>): void {
+    // reorderProbation ignores a stale access to an entry no longer present.
+    if (!this.#probation.contains(node)) return;
+    if (1 > this.#mainProtectedMaximum) {
+      this.#probation.moveToBack(node);
+    } else {
+      // Protected overflow is demoted later, in climb() (as Caffeine defers it).
+      this.#mainProtectedWeightedSize++;
+      this.#probation.remove(node);
+      this.#protected.offerLast(node);
+      node.region = 'protected';
+    }
   }
 
   onRemove(node: CacheNode<K, V>): void {
