@@ -120,7 +120,21 @@ export class Simulation {
     this.#tripwires = options.tripwires ?? true;
     this.clock = new VirtualClock(this.#heap);
     this.random = new SeededRandom(options.seed);
-    this.trace = new JsonlTrace(this.clock, options.trace);
+    const budgeted = Number.isFinite(this.#eventsMax) || Number.isFinite(this.#traceCharsMax);
+    this.trace = new JsonlTrace(
+      this.clock,
+      budgeted
+        ? {
+            ...options.trace,
+            budget: {
+              eventsMax: this.#eventsMax,
+              charsMax: this.#traceCharsMax,
+              // The run stops at its next step (the step loop checks for a failure first).
+              onExceeded: () => this.#fail(this.#traceBudgetError()),
+            },
+          }
+        : options.trace,
+    );
   }
 
   /** Timers fired so far over the simulation's life. */
@@ -272,10 +286,6 @@ export class Simulation {
                 `simulation reached stepsMax=${this.#stepsMax} timer firings at t=${clock.nowMs} ms (seed ${this.seed}); raise stepsMax or look for a timer loop`,
               ),
             );
-            return finish();
-          }
-          if (this.trace.events > this.#eventsMax || this.trace.chars > this.#traceCharsMax) {
-            this.#fail(this.#traceBudgetError());
             return finish();
           }
           heap.pop();

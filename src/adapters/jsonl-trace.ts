@@ -20,6 +20,16 @@ export interface JsonlTraceOptions {
    * mechanism itself, which emit made-up events). @defaultValue 'first'
    */
   readonly check?: 'first' | 'every' | 'off';
+  /**
+   * Called once, at the emit that takes the trace past `eventsMax` events or `charsMax` characters
+   * of event lines (the kernel's trace budgets: it fails the run at its next step, so a run costs
+   * nothing per step for them). @defaultValue no budget
+   */
+  readonly budget?: {
+    readonly eventsMax: number;
+    readonly charsMax: number;
+    readonly onExceeded: () => void;
+  };
 }
 
 /**
@@ -38,6 +48,7 @@ export class JsonlTrace implements TraceSink {
   readonly #kinds = new Map<string, string>();
   readonly #checkEvery: boolean;
   readonly #checkFirst: boolean;
+  #budget: JsonlTraceOptions['budget'];
   #buffer = '';
   #events = 0;
   /** UTF-16 code units of event lines flushed so far (the buffer's are added on read). */
@@ -50,6 +61,7 @@ export class JsonlTrace implements TraceSink {
     this.#keepLines = options.keepLines ?? 0;
     this.#checkEvery = options.check === 'every';
     this.#checkFirst = (options.check ?? 'first') === 'first';
+    this.#budget = options.budget;
     if (options.path !== undefined) {
       this.#fd = openSync(options.path, 'w');
       if (options.header) writeSync(this.#fd, `${JSON.stringify(options.header)}\n`);
@@ -71,6 +83,14 @@ export class JsonlTrace implements TraceSink {
     const rest = fields === undefined ? '}' : `,${JSON.stringify(fields).slice(1)}`;
     const line = `{"t":${this.#clock.now()}${prefix}${rest === ',}' ? '}' : rest}\n`;
     this.#events++;
+    const budget = this.#budget;
+    if (
+      budget !== undefined &&
+      (this.#events > budget.eventsMax || this.chars + line.length > budget.charsMax)
+    ) {
+      this.#budget = undefined;
+      budget.onExceeded();
+    }
     if (this.#kept.length < this.#keepLines) this.#kept.push(line.slice(0, -1));
     this.#buffer += line;
     if (this.#buffer.length >= this.#flushBytes) this.#flush();
