@@ -2,7 +2,7 @@
 // src/index.ts and sim/index.ts. If a rename or a changed signature breaks this file, other
 // issues, users and outside checks break with it.
 import { describe, expect, it } from 'vitest';
-import { SimLlmUpstream, SimMysqlCluster, SimRedis, SimRedisCluster, Simulation } from '../../sim/index.ts';
+import { SimLlmUpstream, SimMysqlCluster, SimRedis, SimRedisCluster, Simulation } from '#sim/index.ts';
 import {
   BlockException,
   Coalescer,
@@ -23,8 +23,8 @@ import {
   ThreadPoolExecutor,
   TokenBucket,
   tokenBucketLayer,
-} from '../../src/index.ts';
-import { javaStringHashCode } from '../../src/internal.ts';
+} from '#src/index.ts';
+import { javaStringHashCode } from '#src/internal.ts';
 
 describe('Simulation', () => {
   it('clock from 0 in ms, sleep with a signal, named random forks, spawn, advanceBy, run, trace hash', async () => {

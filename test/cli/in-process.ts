@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
-import { main } from '../../cli/main.ts';
+import { main } from '#cli/main.ts';
 
 /** What one in-process `hasim` call did. */
 export interface CliRun {

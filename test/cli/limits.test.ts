@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { group, LIMITS } from '../../sim/limits.ts';
+import { group, LIMITS } from '#sim/limits.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { cli } from './in-process.ts';
 

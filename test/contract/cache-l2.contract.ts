@@ -4,9 +4,9 @@
 // all of them: the article's key and TTL, JSON round trips (unicode included), misses as
 // `undefined`, and the lease scripts' replies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../src/adapters/seeded-random.ts';
-import { DEFAULT_L2_TTL_MS, RedisL2 } from '../../src/cache/redis-l2.ts';
-import type { RedisPort } from '../../src/ports/redis.ts';
+import { SeededRandom } from '#src/adapters/seeded-random.ts';
+import { DEFAULT_L2_TTL_MS, RedisL2 } from '#src/cache/redis-l2.ts';
+import type { RedisPort } from '#src/ports/redis.ts';
 
 /** One backend the contract runs on. */
 export interface L2Arm {

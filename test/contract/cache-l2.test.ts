@@ -3,8 +3,8 @@
 // `Date`). The real-Redis arm is in test/integration/cache-l2.redis.test.ts.
 import RedisMock from 'ioredis-mock';
 import { vi } from 'vitest';
-import { SimRedis } from '../../sim/redis/node.ts';
-import type { RedisPort } from '../../src/ports/redis.ts';
+import { SimRedis } from '#sim/redis/node.ts';
+import type { RedisPort } from '#src/ports/redis.ts';
 import { ManualClock } from '../helpers/manual-clock.ts';
 import { defineL2Contract } from './cache-l2.contract.ts';
 

@@ -4,8 +4,8 @@
 // STOP/START SLAVE IO_THREAD, SET GLOBAL rpl_semi_sync_master_timeout, SHOW GLOBAL STATUS,
 // @@gtid_binlog_pos, MASTER_GTID_WAIT. Bodies return what they observed; each arm asserts,
 // because the timing bound differs (exact on virtual time, within jitter on the real servers).
-import type { Clock } from '../../src/ports/clock.ts';
-import type { SqlPort } from '../../src/ports/sql.ts';
+import type { Clock } from '#src/ports/clock.ts';
+import type { SqlPort } from '#src/ports/sql.ts';
 
 /** What a contract run needs from a backend pair. */
 export interface MysqlPairTarget {

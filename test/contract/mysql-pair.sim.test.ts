@@ -1,7 +1,7 @@
 // The MariaDB pair contract on the simulated pair (sim/mysql), on virtual time, seeded.
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../sim/kernel/simulation.ts';
-import { SimMysqlCluster, type SimMysqlClusterOptions } from '../../sim/mysql/index.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimMysqlCluster, type SimMysqlClusterOptions } from '#sim/mysql/index.ts';
 import {
   FAILOVER_LOSES_ASYNC_COMMITS,
   failoverLosesAsyncCommits,

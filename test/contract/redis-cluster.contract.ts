@@ -3,8 +3,8 @@
 // Every test that changes roles restores masters 7000/7001/7002 before it ends.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RedisPort } from '../../src/ports/redis.ts';
-import { keyHashSlot } from '../../src/ports/redis-slots.ts';
+import type { RedisPort } from '#src/ports/redis.ts';
+import { keyHashSlot } from '#src/ports/redis-slots.ts';
 
 /** The shards as scripts/backends.sh pairs them. */
 export const SHARDS = [

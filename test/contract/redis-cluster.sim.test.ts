@@ -1,8 +1,8 @@
 // The Redis cluster contract against SimRedisCluster (3 masters, 3 replicas, node-timeout 5000 ms,
 // like scripts/backends.sh), each test on its own seeded simulation.
-import { Simulation } from '../../sim/kernel/simulation.ts';
-import { SimRedisCluster } from '../../sim/redis/cluster.ts';
-import { keyHashSlot } from '../../src/ports/redis-slots.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimRedisCluster } from '#sim/redis/cluster.ts';
+import { keyHashSlot } from '#src/ports/redis-slots.ts';
 import { redisClusterContract } from './redis-cluster.contract.ts';
 
 let run = 0;

@@ -3,9 +3,9 @@
 // where ioredis-mock is known to differ the target lists the divergence
 // and the case asserts the mock's own behaviour instead, so a change on either side shows up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisLimiter, type RedisLimiterAlgorithm } from '../../src/limit/lua/redis-limiter.ts';
-import type { Clock } from '../../src/ports/clock.ts';
-import type { RedisPort } from '../../src/ports/redis.ts';
+import { RedisLimiter, type RedisLimiterAlgorithm } from '#src/limit/lua/redis-limiter.ts';
+import type { Clock } from '#src/ports/clock.ts';
+import type { RedisPort } from '#src/ports/redis.ts';
 
 /** Known ways a target departs from redis-server 7.0. */
 export type RedisDivergence =

@@ -1,6 +1,6 @@
 // The Redis node contract against ioredis-mock, with its Date driven by a test clock so that
 // expiry (it reads Date.now) can be fast-forwarded.
-import { createIoredisMockPort, useVirtualDate } from '../../src/adapters/ioredis-mock.ts';
+import { createIoredisMockPort, useVirtualDate } from '#src/adapters/ioredis-mock.ts';
 import { redisNodeContract, SCHEDULE_BASE_MS, scheduleClock } from './redis-node.contract.ts';
 
 redisNodeContract('ioredis-mock', async () => {

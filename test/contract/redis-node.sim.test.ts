@@ -1,5 +1,5 @@
 // The Redis node contract against the simulated node, on a clock the test moves.
-import { SimRedis } from '../../sim/redis/node.ts';
+import { SimRedis } from '#sim/redis/node.ts';
 import { redisNodeContract, SCHEDULE_BASE_MS, scheduleClock } from './redis-node.contract.ts';
 
 redisNodeContract('SimRedis', async () => {

@@ -2,7 +2,7 @@
 // unit tests (a LocalCache's expiry boundaries, a RedisL2 key, a rule's validation) and contract
 // bodies that move the backend's time. It keeps no timers: `sleep` and `schedule` fail loudly,
 // because code that waits needs the Simulation's virtual clock, whose timers fire in order.
-import type { Clock, TimerHandle } from '../../src/ports/clock.ts';
+import type { Clock, TimerHandle } from '#src/ports/clock.ts';
 
 /** A {@link Clock} whose time moves only when the test sets or advances it. */
 export class ManualClock implements Clock {

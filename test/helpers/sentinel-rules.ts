@@ -7,7 +7,7 @@ import {
   flowRuleFromSentinel,
   type SentinelDegradeRuleConfig,
   type SentinelFlowRuleConfig,
-} from '../../src/sentinel/index.ts';
+} from '#src/sentinel/index.ts';
 
 /** Degrade rules written as Sentinel's `DegradeRule` (`timeWindow` in seconds). */
 export function sentinelDegradeRules(rules: readonly SentinelDegradeRuleConfig[]): DegradeRuleConfig[] {

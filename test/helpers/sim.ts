@@ -1,8 +1,8 @@
 // Simulations for tests: a fresh seeded Simulation, a body run as its only task, and a trace sink
 // that keeps events in memory so a test can look them up by family and kind.
-import { Simulation } from '../../sim/kernel/simulation.ts';
-import type { TraceFields, TraceSink } from '../../src/ports/trace.ts';
-import { checkTraceEvent, familyOf, type TraceFamily } from '../../src/ports/trace-events.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
+import { checkTraceEvent, familyOf, type TraceFamily } from '#src/ports/trace-events.ts';
 
 /** A Simulation for a test, seeded with the test's own seed (default options otherwise). */
 export function newSim(seed: string): Simulation {

@@ -5,14 +5,14 @@
 // Unique key prefix and channel; everything deleted and closed at the end.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../src/adapters/seeded-random.ts';
-import { SystemClock } from '../../src/adapters/system-clock.ts';
-import { RedisInvalidationBus } from '../../src/cache/invalidation-bus.ts';
-import { LocalCache } from '../../src/cache/local-cache.ts';
-import { RedisL2 } from '../../src/cache/redis-l2.ts';
-import { TieredCache } from '../../src/cache/tiered-cache.ts';
-import type { CacheEntry } from '../../src/cache/tiered-cache-types.ts';
-import type { RedisPort, RedisSubscriber } from '../../src/ports/redis.ts';
+import { SeededRandom } from '#src/adapters/seeded-random.ts';
+import { SystemClock } from '#src/adapters/system-clock.ts';
+import { RedisInvalidationBus } from '#src/cache/invalidation-bus.ts';
+import { LocalCache } from '#src/cache/local-cache.ts';
+import { RedisL2 } from '#src/cache/redis-l2.ts';
+import { TieredCache } from '#src/cache/tiered-cache.ts';
+import type { CacheEntry } from '#src/cache/tiered-cache-types.ts';
+import type { RedisPort, RedisSubscriber } from '#src/ports/redis.ts';
 import { gateBackend, MACHINE_SERVICE_HINT, pollUntil, uniqueName } from './backends.ts';
 
 const PORT = 6379;

@@ -2,7 +2,7 @@
 // prefix and cleanup. Skipped with a visible reason when nothing listens; failed under CI=true.
 import { Redis } from 'ioredis';
 import { describe, it } from 'vitest';
-import type { RedisPort } from '../../src/ports/redis.ts';
+import type { RedisPort } from '#src/ports/redis.ts';
 import { defineL2Contract } from '../contract/cache-l2.contract.ts';
 import { gateBackend, MACHINE_SERVICE_HINT, uniqueName } from './backends.ts';
 

@@ -3,8 +3,8 @@
 // name, dropped at the end. Skipped with a visible reason when nothing listens; failed under CI=true.
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MysqlL3 } from '../../src/cache/mysql-l3.ts';
-import type { SqlPort, SqlResult, SqlRow, SqlValue } from '../../src/ports/sql.ts';
+import { MysqlL3 } from '#src/cache/mysql-l3.ts';
+import type { SqlPort, SqlResult, SqlRow, SqlValue } from '#src/ports/sql.ts';
 import { ManualClock } from '../helpers/manual-clock.ts';
 import { gateBackend, MACHINE_SERVICE_HINT, uniqueName } from './backends.ts';
 

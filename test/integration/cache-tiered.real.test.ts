@@ -5,21 +5,16 @@
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../src/adapters/seeded-random.ts';
-import { SystemClock } from '../../src/adapters/system-clock.ts';
-import { LocalCache } from '../../src/cache/local-cache.ts';
-import { MysqlL3 } from '../../src/cache/mysql-l3.ts';
-import { RedisL2 } from '../../src/cache/redis-l2.ts';
-import { TieredCache } from '../../src/cache/tiered-cache.ts';
-import type {
-  CacheEntry,
-  CacheStrategy,
-  CacheTier,
-  LeaseOptions,
-} from '../../src/cache/tiered-cache-types.ts';
-import type { WriteBehindOptions } from '../../src/cache/write-behind-queue.ts';
-import type { RedisPort } from '../../src/ports/redis.ts';
-import type { SqlPort, SqlResult, SqlRow, SqlValue } from '../../src/ports/sql.ts';
+import { SeededRandom } from '#src/adapters/seeded-random.ts';
+import { SystemClock } from '#src/adapters/system-clock.ts';
+import { LocalCache } from '#src/cache/local-cache.ts';
+import { MysqlL3 } from '#src/cache/mysql-l3.ts';
+import { RedisL2 } from '#src/cache/redis-l2.ts';
+import { TieredCache } from '#src/cache/tiered-cache.ts';
+import type { CacheEntry, CacheStrategy, CacheTier, LeaseOptions } from '#src/cache/tiered-cache-types.ts';
+import type { WriteBehindOptions } from '#src/cache/write-behind-queue.ts';
+import type { RedisPort } from '#src/ports/redis.ts';
+import type { SqlPort, SqlResult, SqlRow, SqlValue } from '#src/ports/sql.ts';
 import { gateBackend, MACHINE_SERVICE_HINT, uniqueName } from './backends.ts';
 
 const gate = await gateBackend({

@@ -4,15 +4,10 @@
 // Skipped with a visible reason when the pair is down; failed under CI=true.
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  GtidTrackingError,
-  type MariaDbPair,
-  Mysql2SqlPort,
-  mariaDbPair,
-} from '../../src/adapters/mysql2.ts';
-import { SeededRandom } from '../../src/adapters/seeded-random.ts';
-import { SystemClock } from '../../src/adapters/system-clock.ts';
-import { ReadWriteRouter, type ReadWriteRouterOptions } from '../../src/router/index.ts';
+import { GtidTrackingError, type MariaDbPair, Mysql2SqlPort, mariaDbPair } from '#src/adapters/mysql2.ts';
+import { SeededRandom } from '#src/adapters/seeded-random.ts';
+import { SystemClock } from '#src/adapters/system-clock.ts';
+import { ReadWriteRouter, type ReadWriteRouterOptions } from '#src/router/index.ts';
 import {
   CATCH_UP_MS,
   ONE_REPLICA_RULE,

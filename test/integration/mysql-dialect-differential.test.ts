@@ -15,10 +15,10 @@
 import fc from 'fast-check';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Simulation } from '../../sim/kernel/simulation.ts';
-import { SimMysqlCluster } from '../../sim/mysql/index.ts';
-import { Mysql2SqlPort } from '../../src/adapters/mysql2.ts';
-import { SqlError, type SqlPort, type SqlValue } from '../../src/ports/sql.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimMysqlCluster } from '#sim/mysql/index.ts';
+import { Mysql2SqlPort } from '#src/adapters/mysql2.ts';
+import { SqlError, type SqlPort, type SqlValue } from '#src/ports/sql.ts';
 import { gateBackend, MACHINE_SERVICE_HINT, uniqueName } from './backends.ts';
 
 interface Step {

@@ -14,9 +14,9 @@
 // repeat and to run after a failover that stopped halfway.
 // Skipped with a visible reason when the pair is down; failed under CI=true.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MariaDbPair, Mysql2SqlPort, mariaDbPair } from '../../src/adapters/mysql2.ts';
-import { SystemClock } from '../../src/adapters/system-clock.ts';
-import { SqlError, type SqlPort } from '../../src/ports/sql.ts';
+import { type MariaDbPair, Mysql2SqlPort, mariaDbPair } from '#src/adapters/mysql2.ts';
+import { SystemClock } from '#src/adapters/system-clock.ts';
+import { SqlError, type SqlPort } from '#src/ports/sql.ts';
 import {
   CATCH_UP_MS,
   FAILOVER_LOSES_ASYNC_COMMITS,

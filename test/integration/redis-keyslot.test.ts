@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyHashSlot } from '../../src/ports/redis-slots.ts';
+import { keyHashSlot } from '#src/ports/redis-slots.ts';
 import { BACKENDS_SH_HINT, gateBackend } from './backends.ts';
 
 const gate = await gateBackend({ name: 'redis keyslot differential', ports: [7000], hint: BACKENDS_SH_HINT });

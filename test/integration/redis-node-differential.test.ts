@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimRedis } from '../../sim/redis/node.ts';
-import { RedisReplyError, StatusReply, toClientValue } from '../../sim/redis/reply.ts';
+import { SimRedis } from '#sim/redis/node.ts';
+import { RedisReplyError, StatusReply, toClientValue } from '#sim/redis/reply.ts';
 import { gateBackend, MACHINE_SERVICE_HINT, uniqueName } from './backends.ts';
 
 const gate = await gateBackend({

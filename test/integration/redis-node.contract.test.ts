@@ -1,7 +1,7 @@
 // The Redis node contract against the real redis-server on 127.0.0.1:6379 (keys under a unique
 // prefix, deleted afterwards). Skipped with a visible reason when nothing listens.
 import { describe, it } from 'vitest';
-import { createIoredisPort } from '../../src/adapters/ioredis.ts';
+import { createIoredisPort } from '#src/adapters/ioredis.ts';
 import { redisNodeContract } from '../contract/redis-node.contract.ts';
 import { gateBackend, MACHINE_SERVICE_HINT, uniqueName } from './backends.ts';
 

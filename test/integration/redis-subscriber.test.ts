@@ -1,7 +1,7 @@
 // IoredisSubscriber on the real 6379: a subscription on its own connection receives PUBLISHed
 // messages until it is ended.
 import { describe, expect, it } from 'vitest';
-import { createIoredisPort, IoredisSubscriber } from '../../src/adapters/ioredis.ts';
+import { createIoredisPort, IoredisSubscriber } from '#src/adapters/ioredis.ts';
 import { gateBackend, MACHINE_SERVICE_HINT, uniqueName } from './backends.ts';
 
 const gate = await gateBackend({

@@ -1,9 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../../sim/run.ts';
-import { loadScenarioFile } from '../../sim/scenarios/load.ts';
-import { kindOf } from '../../sim/scenarios/registry.ts';
+import { runScenario } from '#sim/run.ts';
+import { loadScenarioFile } from '#sim/scenarios/load.ts';
+import { kindOf } from '#sim/scenarios/registry.ts';
 
 // Every catalog incident, in every variant, with its own seed: its expectations hold (the article's
 // code shows the incident, the fix does not), and two runs give the same trace hash.

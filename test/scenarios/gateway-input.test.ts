@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseScenario, ScenarioError } from '../../sim/scenarios/load.ts';
+import { parseScenario, ScenarioError } from '#sim/scenarios/load.ts';
 
 // A bad gateway scenario is refused before anything runs, with one line naming the file, the line,
 // the field path and what was expected. Each case edits the article's own scenario.

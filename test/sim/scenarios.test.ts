@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadScenarioFile, runScenario } from '../../sim/index.ts';
+import { loadScenarioFile, runScenario } from '#sim/index.ts';
 import { ROOT } from '../helpers/cli.ts';
 
 describe('the built-in smoke scenario', () => {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../../sim/run.ts';
-import { parseScenario } from '../../sim/scenarios/load.ts';
-import { JsonlTrace } from '../../src/adapters/jsonl-trace.ts';
-import { UndeclaredTraceEventError } from '../../src/ports/trace-events.ts';
+import { runScenario } from '#sim/run.ts';
+import { parseScenario } from '#sim/scenarios/load.ts';
+import { JsonlTrace } from '#src/adapters/jsonl-trace.ts';
+import { UndeclaredTraceEventError } from '#src/ports/trace-events.ts';
 import { ManualClock } from '../helpers/manual-clock.ts';
 
 // The article's scenario, shortened, exercises every layer, both Redis and MySQL twins, the

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadScenarioFile, runScenario } from '../../sim/index.ts';
+import { loadScenarioFile, runScenario } from '#sim/index.ts';
 import { hasim, ROOT } from '../helpers/cli.ts';
 
 // Same scenario + same seed + same code → the same trace in a fresh process (through the CLI) as

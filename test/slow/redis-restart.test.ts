@@ -7,8 +7,8 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { classifyWriteFailure, RedisRestartWatcher } from '../../src/adapters/redis-restart.ts';
-import type { TraceFields, TraceSink } from '../../src/ports/trace.ts';
+import { classifyWriteFailure, RedisRestartWatcher } from '#src/adapters/redis-restart.ts';
+import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
 
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 

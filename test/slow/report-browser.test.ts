@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeReport } from '../../sim/render/report.ts';
+import { writeReport } from '#sim/render/report.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { writeSyntheticRun } from '../sim/render/synthetic-run.ts';
 

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readRun } from '../../sim/render/read-run.ts';
-import { renderReport } from '../../sim/render/report.ts';
+import { readRun } from '#sim/render/read-run.ts';
+import { renderReport } from '#sim/render/report.ts';
 import { hasim } from '../helpers/cli.ts';
 import { writeSyntheticRun } from '../sim/render/synthetic-run.ts';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../../../sim/checkers/expectations/duration.ts';
-import { evaluateExpectations, type InvariantRegistry } from '../../../sim/checkers/expectations/evaluate.ts';
-import type { TraceEvent } from '../../../sim/checkers/expectations/metrics.ts';
-import { expectSchema, toExpectations } from '../../../sim/checkers/expectations/schema.ts';
-import { parseThreshold } from '../../../sim/checkers/expectations/threshold.ts';
+import { parseDuration } from '#sim/checkers/expectations/duration.ts';
+import { evaluateExpectations, type InvariantRegistry } from '#sim/checkers/expectations/evaluate.ts';
+import type { TraceEvent } from '#sim/checkers/expectations/metrics.ts';
+import { expectSchema, toExpectations } from '#sim/checkers/expectations/schema.ts';
+import { parseThreshold } from '#sim/checkers/expectations/threshold.ts';
 
 const noInvariants: InvariantRegistry = {};
 

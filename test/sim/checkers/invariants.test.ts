@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TraceEvent } from '../../../sim/checkers/expectations/metrics.ts';
-import { INVARIANTS } from '../../../sim/checkers/invariants.ts';
+import type { TraceEvent } from '#sim/checkers/expectations/metrics.ts';
+import { INVARIANTS } from '#sim/checkers/invariants.ts';
 
 function run(name: string, events: Record<string, unknown>[]) {
   const make = INVARIANTS[name];

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { MysqlHistory } from '../../../sim/checkers/index.ts';
-import {
-  checkMysqlHistory,
-  checkMysqlHistoryTrace,
-  type MysqlOp,
-} from '../../../sim/checkers/mysql-history.ts';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SimMysqlCluster } from '../../../sim/mysql/index.ts';
+import { MysqlHistory } from '#sim/checkers/index.ts';
+import { checkMysqlHistory, checkMysqlHistoryTrace, type MysqlOp } from '#sim/checkers/mysql-history.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimMysqlCluster } from '#sim/mysql/index.ts';
 import { runCluster } from '../mysql/helpers.ts';
 
 const w = (

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SimFaults } from '../../../sim/faults/registry.ts';
-import { registerUpstream } from '../../../sim/faults/upstream-targets.ts';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SimLlmUpstream } from '../../../sim/llm/upstream.ts';
-import { FaultError } from '../../../src/ports/faults.ts';
+import { SimFaults } from '#sim/faults/registry.ts';
+import { registerUpstream } from '#sim/faults/upstream-targets.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimLlmUpstream } from '#sim/llm/upstream.ts';
+import { FaultError } from '#src/ports/faults.ts';
 
 describe('SimFaults', () => {
   it('lists targets in registration order with their verbs, and dispatches by name', async () => {

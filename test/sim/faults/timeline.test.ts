@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SimFaults } from '../../../sim/faults/registry.ts';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import {
-  expandTimeline,
-  scheduleTimeline,
-  timelineFaultProblem,
-} from '../../../src/harness/fault-timeline.ts';
-import { RunHarness } from '../../../src/harness/run-harness.ts';
+import { SimFaults } from '#sim/faults/registry.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { expandTimeline, scheduleTimeline, timelineFaultProblem } from '#src/harness/fault-timeline.ts';
+import { RunHarness } from '#src/harness/run-harness.ts';
 
 describe('fault timeline', () => {
   it('expands durations into the inverse verb, in time order; at one instant ends first, then starts in file order', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { RunHarness } from '../../../src/harness/run-harness.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { RunHarness } from '#src/harness/run-harness.ts';
 
 // A background component that re-arms a timer forever (a gossip cron): without a stop, a run never
 // becomes idle.

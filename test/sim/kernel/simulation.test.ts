@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Simulation, StallError, StepLimitError, TaskFailedError } from '../../../sim/index.ts';
+import { Simulation, StallError, StepLimitError, TaskFailedError } from '#sim/index.ts';
 
 describe('Simulation clock and timers', () => {
   it('starts at 0 and moves only when timers fire', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Timer, TimerHeap } from '../../../sim/kernel/timer-heap.ts';
+import { type Timer, TimerHeap } from '#sim/kernel/timer-heap.ts';
 
 // Model-based test: random pushes, cancels and pops against a plain sorted array.
 describe('TimerHeap', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Simulation, TraceBudgetError } from '../../../sim/kernel/simulation.ts';
+import { Simulation, TraceBudgetError } from '#sim/kernel/simulation.ts';
 
 // The kernel's hard stop on a trace that grows past its budget: the run fails at the next timer
 // with a TraceBudgetError naming the budget, however the simulated code handles errors.

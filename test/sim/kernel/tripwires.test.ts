@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Simulation, TripwireError } from '../../../sim/index.ts';
+import { Simulation, TripwireError } from '#sim/index.ts';
 
 const leaks: Array<[string, () => unknown]> = [
   ['Date.now()', () => Date.now()],

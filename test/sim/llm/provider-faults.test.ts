@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SimLlmUpstream } from '../../../sim/llm/upstream.ts';
-import { LlmError } from '../../../src/ports/llm.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimLlmUpstream } from '#sim/llm/upstream.ts';
+import { LlmError } from '#src/ports/llm.ts';
 
 // One provider on a fresh simulation; `calls` requests one after another, each with its outcome.
 async function drive(

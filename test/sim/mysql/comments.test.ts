@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStatement, stripLeadingComments } from '../../../sim/mysql/dialect.ts';
+import { parseStatement, stripLeadingComments } from '#sim/mysql/dialect.ts';
 
 // MariaDB ignores comments before a statement ("Comment Syntax", MariaDB Knowledge Base); the
 // ShardingSphere hint comment reaches the server in front of the SELECT it routes.

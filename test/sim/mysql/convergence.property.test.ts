@@ -3,8 +3,8 @@
 // primary's rows and GTID position, and at every step applied ≤ received ≤ binlogged.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SimMysqlCluster } from '../../../sim/mysql/index.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimMysqlCluster } from '#sim/mysql/index.ts';
 
 type Cmd =
   | { kind: 'upsert'; id: number; v: number }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStatement } from '../../../sim/mysql/dialect.ts';
+import { parseStatement } from '#sim/mysql/dialect.ts';
 import { CREATE_T, runCluster, sqlError } from './helpers.ts';
 
 describe('dialect: classification and translation', () => {

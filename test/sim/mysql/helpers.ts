@@ -1,6 +1,6 @@
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SimMysqlCluster, type SimMysqlClusterOptions } from '../../../sim/mysql/index.ts';
-import { SqlError } from '../../../src/ports/sql.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimMysqlCluster, type SimMysqlClusterOptions } from '#sim/mysql/index.ts';
+import { SqlError } from '#src/ports/sql.ts';
 
 /** Builds a cluster on a fresh simulation, runs `body` as one task to idle, returns its value. */
 export async function runCluster<T>(

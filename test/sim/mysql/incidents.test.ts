@@ -1,7 +1,7 @@
 // Replication incidents (docs/mysql.md, docs/incidents.md M1-M8), each on a seeded simulated
 // cluster, each asserting the outcome an operator would observe.
 import { describe, expect, it } from 'vitest';
-import type { SqlError } from '../../../src/ports/sql.ts';
+import type { SqlError } from '#src/ports/sql.ts';
 import { CREATE_T, runCluster, traceOf } from './helpers.ts';
 
 const ids = (rows: Record<string, unknown>[]) => rows.map((r) => r.id);

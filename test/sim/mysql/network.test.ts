@@ -1,9 +1,9 @@
 // The MySQL twin on the shared simulated network (sim/net): its nodes are hosts, its replication
 // links are 'hold' links (TCP), and its partition / repair touch only its own links.
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SimMysqlCluster } from '../../../sim/mysql/index.ts';
-import { SimNetwork } from '../../../sim/net/network.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimMysqlCluster } from '#sim/mysql/index.ts';
+import { SimNetwork } from '#sim/net/network.ts';
 import { CREATE_T } from './helpers.ts';
 
 function setup() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SimMysqlNode } from '../../../sim/mysql/index.ts';
+import type { SimMysqlNode } from '#sim/mysql/index.ts';
 import { runCluster, sqlError } from './helpers.ts';
 
 // REPLACE as MariaDB 10.11 sql_insert.cc write_record runs it. Every row below was observed on

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MysqlHistory } from '../../../sim/checkers/index.ts';
-import { traceEventProblem } from '../../../src/ports/trace-events.ts';
+import { MysqlHistory } from '#sim/checkers/index.ts';
+import { traceEventProblem } from '#src/ports/trace-events.ts';
 import { CREATE_T, runCluster } from './helpers.ts';
 
 /** Why each `mysql` / `history` event of a trace does not fit the declared vocabulary. */

@@ -2,8 +2,8 @@
 // 'hold' policy (TCP: a partition holds, repair delivers in order) and the 'drop' policy (the Redis
 // cluster bus: what is sent across a partition is lost), slowness, and the API's refusals.
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { type DeliveryPolicy, type NetLinkOptions, SimNetwork } from '../../../sim/net/network.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { type DeliveryPolicy, type NetLinkOptions, SimNetwork } from '#sim/net/network.ts';
 
 function setup(options: NetLinkOptions) {
   const sim = new Simulation({ seed: 'net' });

@@ -2,10 +2,10 @@
 // after a crash, manual failover without errors, the stale-master acknowledged-write loss, and
 // what a failover does to the Lua limiters (counters reset, NOSCRIPT on the promoted replica).
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SimRedisCluster } from '../../../sim/redis/cluster.ts';
-import { RedisLimiter } from '../../../src/limit/lua/redis-limiter.ts';
-import { keyHashSlot } from '../../../src/ports/redis-slots.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimRedisCluster } from '#sim/redis/cluster.ts';
+import { RedisLimiter } from '#src/limit/lua/redis-limiter.ts';
+import { keyHashSlot } from '#src/ports/redis-slots.ts';
 
 const NT = 5_000;
 /** `hello` hashes to slot 866 (`CLUSTER KEYSLOT hello` on redis-server 7.0), served by 7000. */

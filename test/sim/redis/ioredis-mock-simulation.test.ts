@@ -2,9 +2,9 @@
 // setImmediate barrier (the mock queues process.nextTick), no tripwires (it reads Date.now), and
 // useVirtualDate so that its lazy expiry follows the virtual clock.
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { createIoredisMockPort, useVirtualDate } from '../../../src/adapters/ioredis-mock.ts';
-import { RedisLimiter } from '../../../src/limit/lua/redis-limiter.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { createIoredisMockPort, useVirtualDate } from '#src/adapters/ioredis-mock.ts';
+import { RedisLimiter } from '#src/limit/lua/redis-limiter.ts';
 
 describe('ioredis-mock driven by a simulation', () => {
   it("expires the article's fixed window on virtual time (seed ioredis-mock-sim)", async () => {

@@ -1,10 +1,10 @@
 // Seeded simulation (issue "Must show"): the article's fixed-window Lua script admits about twice
 // its limit across a window edge; the sliding-log and GCRA scripts, on the same arrivals, do not.
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SimRedis } from '../../../sim/redis/node.ts';
-import { RedisLimiter, type RedisLimiterAlgorithm } from '../../../src/limit/lua/redis-limiter.ts';
-import { nextInt } from '../../../src/ports/random.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimRedis } from '#sim/redis/node.ts';
+import { RedisLimiter, type RedisLimiterAlgorithm } from '#src/limit/lua/redis-limiter.ts';
+import { nextInt } from '#src/ports/random.ts';
 
 const SEED = 'limiter-window-edge';
 const LIMIT = 10;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SimRedis } from '../../../sim/redis/node.ts';
-import { RedisReplyError, type Reply, StatusReply } from '../../../sim/redis/reply.ts';
-import type { Clock } from '../../../src/ports/clock.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimRedis } from '#sim/redis/node.ts';
+import { RedisReplyError, type Reply, StatusReply } from '#sim/redis/reply.ts';
+import type { Clock } from '#src/ports/clock.ts';
 
 /** A clock the test moves by hand (no simulation needed for synchronous execute()). */
 function manualClock(startMs = 0): Clock & { advance(ms: number): void } {

@@ -1,9 +1,9 @@
 // SimRedisCluster on a shared SimNetwork: two clusters join one network as named hosts with
 // 'drop' links, and a cluster's repair() heals only its own links.
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SimNetwork } from '../../../sim/net/network.ts';
-import { SimRedisCluster } from '../../../sim/redis/cluster.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimNetwork } from '#sim/net/network.ts';
+import { SimRedisCluster } from '#sim/redis/cluster.ts';
 
 describe('SimRedisCluster on a shared SimNetwork', () => {
   it('joins as named hosts, serves its clients, and repairs only its own links', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SlotTable } from '../../../sim/redis/slot-table.ts';
-import { CLUSTER_SLOTS } from '../../../src/ports/redis-slots.ts';
+import { SlotTable } from '#sim/redis/slot-table.ts';
+import { CLUSTER_SLOTS } from '#src/ports/redis-slots.ts';
 
 /** The obvious model: a plain array of owners, every question answered by a full scan. */
 function rangesOf(owners: readonly number[], owner: number): [number, number][] {

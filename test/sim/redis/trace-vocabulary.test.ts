@@ -1,10 +1,10 @@
 // Every event SimRedisCluster emits fits the `redis-cluster` block of src/ports/trace-events.ts:
 // a seeded run that goes through every fault and every step of a failover, checked event by event.
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SimRedisCluster } from '../../../sim/redis/cluster.ts';
-import type { TraceFields, TraceSink } from '../../../src/ports/trace.ts';
-import { TRACE_EVENTS, traceEventProblem } from '../../../src/ports/trace-events.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimRedisCluster } from '#sim/redis/cluster.ts';
+import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
+import { TRACE_EVENTS, traceEventProblem } from '#src/ports/trace-events.ts';
 
 describe('redis-cluster trace vocabulary', () => {
   it('a run through crash, failover, restart, freeze, partition and TAKEOVER emits only declared events', async () => {

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUCKETS_MAX, bucketMsFor, DigestBuilder, SAMPLES_MAX } from '../../../sim/render/digest.ts';
-import { RunDirError, readRun } from '../../../sim/render/read-run.ts';
+import { BUCKETS_MAX, bucketMsFor, DigestBuilder, SAMPLES_MAX } from '#sim/render/digest.ts';
+import { RunDirError, readRun } from '#sim/render/read-run.ts';
 import { SYNTHETIC_MS, SYNTHETIC_RATE, writeSyntheticRun } from './synthetic-run.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hasim-read-run-'));

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JSDOM } from 'jsdom';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../cli/main.ts';
-import { readRun } from '../../../sim/render/read-run.ts';
-import { bookmarksOf, renderReport, writeReport } from '../../../sim/render/report.ts';
+import { main } from '#cli/main.ts';
+import { readRun } from '#sim/render/read-run.ts';
+import { bookmarksOf, renderReport, writeReport } from '#sim/render/report.ts';
 import { writeSyntheticRun } from './synthetic-run.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hasim-report-'));

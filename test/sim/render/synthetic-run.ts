@@ -3,10 +3,10 @@
 // Redis master crash with a failover, and requests of every outcome. The renderers' tests read it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HASIM_VERSION, TRACE_FORMAT } from '../../../sim/run.ts';
-import { JsonlTrace } from '../../../src/adapters/jsonl-trace.ts';
-import type { Topology } from '../../../src/ports/topology.ts';
-import type { TraceFields, TraceValue } from '../../../src/ports/trace.ts';
+import { HASIM_VERSION, TRACE_FORMAT } from '#sim/run.ts';
+import { JsonlTrace } from '#src/adapters/jsonl-trace.ts';
+import type { Topology } from '#src/ports/topology.ts';
+import type { TraceFields, TraceValue } from '#src/ports/trace.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 
 export const SYNTHETIC_TOPOLOGY: Topology = {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { expectedArrivals, phasedArrivals } from '../../../sim/workload/phases.ts';
-import { RequestMix } from '../../../sim/workload/requests.ts';
-import { Zipf } from '../../../sim/workload/zipf.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { expectedArrivals, phasedArrivals } from '#sim/workload/phases.ts';
+import { RequestMix } from '#sim/workload/requests.ts';
+import { Zipf } from '#sim/workload/zipf.ts';
 
 async function arrivalTimes(seed: number, phases: Parameters<typeof phasedArrivals>[2]): Promise<number[]> {
   const sim = new Simulation({ seed });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SimFaults } from '../../../sim/faults/registry.ts';
-import { buildMysqlWorld, SEMI_SYNC_NEVER_FALL_BACK_MS } from '../../../sim/world/mysql-world.ts';
+import { SimFaults } from '#sim/faults/registry.ts';
+import { buildMysqlWorld, SEMI_SYNC_NEVER_FALL_BACK_MS } from '#sim/world/mysql-world.ts';
 import { newSim } from '../../helpers/sim.ts';
 
 // M1's mechanism at the world level: with both replicas' IO threads stopped, the article's

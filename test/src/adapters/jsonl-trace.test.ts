@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { JsonlTrace } from '../../../src/adapters/jsonl-trace.ts';
+import { JsonlTrace } from '#src/adapters/jsonl-trace.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hasim-trace-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
-import { nextExponential, nextInt } from '../../../src/ports/random.ts';
+import { SeededRandom } from '#src/adapters/seeded-random.ts';
+import { nextExponential, nextInt } from '#src/ports/random.ts';
 
 const draw = (r: { next(): number }, n: number) => Array.from({ length: n }, () => r.next());
 

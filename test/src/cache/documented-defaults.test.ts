@@ -2,8 +2,8 @@
 // it has one (a flush after 1,000 ms, 100 rows per statement, the 1,001st key run by the caller,
 // 100 lease waits of 10 ms), so that the page cannot drift from the code unnoticed.
 import { describe, expect, it } from 'vitest';
-import { MysqlL3 } from '../../../src/cache/mysql-l3.ts';
-import { RedisL2 } from '../../../src/cache/redis-l2.ts';
+import { MysqlL3 } from '#src/cache/mysql-l3.ts';
+import { RedisL2 } from '#src/cache/redis-l2.ts';
 import { inSim, makeNode, sharedBackends } from './helpers/stack.ts';
 
 const SEED = 'documented-defaults';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { RedisL2 } from '../../../src/cache/redis-l2.ts';
-import { TieredCache } from '../../../src/cache/tiered-cache.ts';
-import type { CacheEntry } from '../../../src/cache/tiered-cache-types.ts';
-import type { RedisPort } from '../../../src/ports/redis.ts';
+import { RedisL2 } from '#src/cache/redis-l2.ts';
+import { TieredCache } from '#src/cache/tiered-cache.ts';
+import type { CacheEntry } from '#src/cache/tiered-cache-types.ts';
+import type { RedisPort } from '#src/ports/redis.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 
 // A Redis that answers nothing: every command rejects as a cluster client does while a shard's

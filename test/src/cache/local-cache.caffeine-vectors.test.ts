@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { type CacheStats, LocalCache, type LocalCacheOptions } from '../../../src/cache/local-cache.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { type CacheStats, LocalCache, type LocalCacheOptions } from '#src/cache/local-cache.ts';
 
 /*
  * Vectors measured on Caffeine 3.2.2 (caffeine-3.2.2.jar, OpenJDK 17.0.15) with a fake Ticker (ms → ns),

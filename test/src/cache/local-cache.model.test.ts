@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
-import { LocalCache } from '../../../src/cache/local-cache.ts';
+import { SeededRandom } from '#src/adapters/seeded-random.ts';
+import { LocalCache } from '#src/cache/local-cache.ts';
 
 /**
  * A plain model of LRU + expireAfterWrite with Caffeine's rules, written for obviousness: entries in

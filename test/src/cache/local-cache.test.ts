@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
-import { LocalCache, type LocalCacheOptions } from '../../../src/cache/local-cache.ts';
-import { initialRegions } from '../../../src/cache/wtinylfu/window-tiny-lfu.ts';
-import type { Clock } from '../../../src/ports/clock.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SeededRandom } from '#src/adapters/seeded-random.ts';
+import { LocalCache, type LocalCacheOptions } from '#src/cache/local-cache.ts';
+import { initialRegions } from '#src/cache/wtinylfu/window-tiny-lfu.ts';
+import type { Clock } from '#src/ports/clock.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 
 const SEED = 'local-cache-conformance';

@@ -3,9 +3,9 @@
 // statements run unchanged. Through the router, L3 reads go to a replica, so a read right after a
 // write can miss until the replica has applied it: asserted as observed (seed 'l3-router').
 import { describe, expect, it } from 'vitest';
-import { SimMysqlCluster } from '../../../sim/mysql/index.ts';
-import { MysqlL3 } from '../../../src/cache/mysql-l3.ts';
-import { ARTICLE_READWRITE_SPLITTING_YAML, ReadWriteRouter } from '../../../src/router/index.ts';
+import { SimMysqlCluster } from '#sim/mysql/index.ts';
+import { MysqlL3 } from '#src/cache/mysql-l3.ts';
+import { ARTICLE_READWRITE_SPLITTING_YAML, ReadWriteRouter } from '#src/router/index.ts';
 import { newSim } from './helpers/stack.ts';
 
 describe('MysqlL3 on the simulated MariaDB', () => {

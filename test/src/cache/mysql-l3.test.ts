@@ -2,8 +2,8 @@
 // real MariaDB in test/integration/cache-l3.mariadb.test.ts and through the router in
 // mysql-l3.router.test.ts.
 import { describe, expect, it } from 'vitest';
-import { SimMysqlCluster } from '../../../sim/mysql/index.ts';
-import { MysqlL3 } from '../../../src/cache/mysql-l3.ts';
+import { SimMysqlCluster } from '#sim/mysql/index.ts';
+import { MysqlL3 } from '#src/cache/mysql-l3.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 import { LoggedSql } from './helpers/logged-sql.ts';
 import { inSim } from './helpers/stack.ts';

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CacheNode } from '../../../src/cache/policy/node.ts';
-import { NodeIndex } from '../../../src/cache/policy/node-index.ts';
-import { spread } from '../../../src/cache/wtinylfu/frequency-sketch.ts';
-import { keyHash } from '../../../src/cache/wtinylfu/key-hash.ts';
+import { CacheNode } from '#src/cache/policy/node.ts';
+import { NodeIndex } from '#src/cache/policy/node-index.ts';
+import { spread } from '#src/cache/wtinylfu/frequency-sketch.ts';
+import { keyHash } from '#src/cache/wtinylfu/key-hash.ts';
 
 const node = (key: string | number, hash: number) =>
   new CacheNode<string | number, number>(key, hash, 0, 0, 0, 0);

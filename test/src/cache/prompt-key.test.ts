@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SimRedis } from '../../../sim/redis/node.ts';
-import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
-import { CACHE_PREFIX, hashPrompt } from '../../../src/cache/prompt-key.ts';
-import { RedisL2 } from '../../../src/cache/redis-l2.ts';
-import { promptMergeKey } from '../../../src/coalesce/coalescer.ts';
+import { SimRedis } from '#sim/redis/node.ts';
+import { SeededRandom } from '#src/adapters/seeded-random.ts';
+import { CACHE_PREFIX, hashPrompt } from '#src/cache/prompt-key.ts';
+import { RedisL2 } from '#src/cache/redis-l2.ts';
+import { promptMergeKey } from '#src/coalesce/coalescer.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 
 describe('hashPrompt (the article key)', () => {

@@ -2,9 +2,9 @@
 // (Go singleflight: failures reach every waiter, the key is forgotten on completion), the XFetch
 // inequality with a fixed draw, and lease herd control across two nodes.
 import { describe, expect, it } from 'vitest';
-import { TieredCache } from '../../../src/cache/tiered-cache.ts';
-import type { TieredRead } from '../../../src/cache/tiered-cache-types.ts';
-import type { Random } from '../../../src/ports/random.ts';
+import { TieredCache } from '#src/cache/tiered-cache.ts';
+import type { TieredRead } from '#src/cache/tiered-cache-types.ts';
+import type { Random } from '#src/ports/random.ts';
 import { inSim, makeNode, sharedBackends } from './helpers/stack.ts';
 
 const SEED = 'tiered-cache-fixes';

@@ -1,7 +1,7 @@
 // Same seed → same cache trace, event for event; another seed → another trace. The workload mixes
 // Poisson arrivals, XFetch draws and a jittered TTL, so every source of chance is exercised.
 import { describe, expect, it } from 'vitest';
-import { nextExponential } from '../../../src/ports/random.ts';
+import { nextExponential } from '#src/ports/random.ts';
 import { makeNode, newSim, sharedBackends, type TraceEvent } from './helpers/stack.ts';
 
 async function run(seed: string): Promise<TraceEvent[]> {

@@ -1,18 +1,12 @@
 // The article's read path (section 2.2) and the four strategies of its table (section 2.3), each
 // on a seeded Simulation with the article's L1 (LocalCache), L2 on a clock Redis and L3 on SQLite.
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { RedisL2 } from '../../../src/cache/redis-l2.ts';
-import { TieredCache } from '../../../src/cache/tiered-cache.ts';
-import { WriteBehindQueueFullError } from '../../../src/cache/write-behind-queue.ts';
-import type { Clock } from '../../../src/ports/clock.ts';
-import {
-  SqlError,
-  type SqlPort,
-  type SqlResult,
-  type SqlRow,
-  type SqlValue,
-} from '../../../src/ports/sql.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { RedisL2 } from '#src/cache/redis-l2.ts';
+import { TieredCache } from '#src/cache/tiered-cache.ts';
+import { WriteBehindQueueFullError } from '#src/cache/write-behind-queue.ts';
+import type { Clock } from '#src/ports/clock.ts';
+import { SqlError, type SqlPort, type SqlResult, type SqlRow, type SqlValue } from '#src/ports/sql.ts';
 import { LoggedSql } from './helpers/logged-sql.ts';
 import { inSim as inSimOf, makeNode, sharedBackends } from './helpers/stack.ts';
 

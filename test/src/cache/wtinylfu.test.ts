@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
-import { LocalCache } from '../../../src/cache/local-cache.ts';
-import { FrequencySketch } from '../../../src/cache/wtinylfu/frequency-sketch.ts';
-import { keyHash } from '../../../src/cache/wtinylfu/key-hash.ts';
-import type { Random } from '../../../src/ports/random.ts';
-import { loopTrace } from '../../../tools/hitrate/traces.ts';
+import { SeededRandom } from '#src/adapters/seeded-random.ts';
+import { LocalCache } from '#src/cache/local-cache.ts';
+import { FrequencySketch } from '#src/cache/wtinylfu/frequency-sketch.ts';
+import { keyHash } from '#src/cache/wtinylfu/key-hash.ts';
+import type { Random } from '#src/ports/random.ts';
+import { loopTrace } from '#tools/hitrate/traces.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 
 /** Time stands still at 0: these tests are about size, not expiry. */

@@ -1,14 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SystemClock } from '../../../src/adapters/system-clock.ts';
-import {
-  type Coalesced,
-  Coalescer,
-  type CoalescerOptions,
-  promptMergeKey,
-} from '../../../src/coalesce/index.ts';
-import { traceEventProblem } from '../../../src/ports/trace-events.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SystemClock } from '#src/adapters/system-clock.ts';
+import { type Coalesced, Coalescer, type CoalescerOptions, promptMergeKey } from '#src/coalesce/index.ts';
+import { traceEventProblem } from '#src/ports/trace-events.ts';
 
 describe("promptMergeKey (the article's PromptMergingService.hashPrompt)", () => {
   // Expected keys printed by the article's derivation (MessageDigest SHA-256 of getBytes(UTF_8),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
 import {
   AllModelsFailedError,
   type ChatWithFallbackOptions,
@@ -10,9 +10,9 @@ import {
   ThreadPoolExecutor,
   type TimeoutError,
   withTimeout,
-} from '../../../src/executor/index.ts';
-import { abortReason } from '../../../src/ports/clock.ts';
-import { LlmError, type LlmRequest, type LlmResponse, type LlmUpstream } from '../../../src/ports/llm.ts';
+} from '#src/executor/index.ts';
+import { abortReason } from '#src/ports/clock.ts';
+import { LlmError, type LlmRequest, type LlmResponse, type LlmUpstream } from '#src/ports/llm.ts';
 
 /** A model with a fixed latency that answers, fails with a 503, or never answers within the test. */
 class FixedUpstream implements LlmUpstream {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SystemClock } from '../../../src/adapters/system-clock.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SystemClock } from '#src/adapters/system-clock.ts';
 import {
   articleLlmExecutorOptions,
   executorFromSpringProperties,
@@ -10,8 +10,8 @@ import {
   springTaskExecutorDefaults,
   ThreadPoolExecutor,
   type ThreadPoolExecutorOptions,
-} from '../../../src/executor/index.ts';
-import { traceEventProblem } from '../../../src/ports/trace-events.ts';
+} from '#src/executor/index.ts';
+import { traceEventProblem } from '#src/ports/trace-events.ts';
 
 const UNIT_MS = 500;
 

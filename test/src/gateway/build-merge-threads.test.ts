@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenario, runScenario, ScenarioError } from '../../../sim/index.ts';
+import { parseScenario, runScenario, ScenarioError } from '#sim/index.ts';
 
 // `topology.merge.schedulerThreads` reaches the article's merger (Coalescer 'seed'): with its one
 // thread the calls for a key never overlap; with more, callers arriving while a call runs start a

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compose, type Layer } from '../../../src/gateway/layer.ts';
-import type { GatewayRequest } from '../../../src/gateway/request.ts';
-import { admitted, refused } from '../../../src/outcome.ts';
+import { compose, type Layer } from '#src/gateway/layer.ts';
+import type { GatewayRequest } from '#src/gateway/request.ts';
+import { admitted, refused } from '#src/outcome.ts';
 
 const request: GatewayRequest = { id: 1, userId: 'u', prompt: 'hi' };
 

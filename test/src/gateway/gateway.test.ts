@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { createGateway } from '../../../src/gateway/gateway.ts';
-import { cacheLayer, type PromptCache } from '../../../src/gateway/layers/cache.ts';
-import { executorLayer, type Pool } from '../../../src/gateway/layers/executor.ts';
+import { createGateway } from '#src/gateway/gateway.ts';
+import { cacheLayer, type PromptCache } from '#src/gateway/layers/cache.ts';
+import { executorLayer, type Pool } from '#src/gateway/layers/executor.ts';
 import {
   type BucketGuard,
   type LimiterGuard,
   redisLimiterLayer,
   tokenBucketLayer,
-} from '../../../src/gateway/layers/limiters.ts';
-import { type Merger, mergeLayer } from '../../../src/gateway/layers/merge.ts';
-import { type ProviderStage, providersTerminal } from '../../../src/gateway/layers/providers.ts';
-import { type SentinelGuard, sentinelLayer } from '../../../src/gateway/layers/sentinel.ts';
-import type { GatewayResponse } from '../../../src/gateway/request.ts';
-import { admitted, failed, type Outcome, refused } from '../../../src/outcome.ts';
-import type { TraceFields, TraceSink } from '../../../src/ports/trace.ts';
+} from '#src/gateway/layers/limiters.ts';
+import { type Merger, mergeLayer } from '#src/gateway/layers/merge.ts';
+import { type ProviderStage, providersTerminal } from '#src/gateway/layers/providers.ts';
+import { type SentinelGuard, sentinelLayer } from '#src/gateway/layers/sentinel.ts';
+import type { GatewayResponse } from '#src/gateway/request.ts';
+import { admitted, failed, type Outcome, refused } from '#src/outcome.ts';
+import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 
 class Recorder implements TraceSink {

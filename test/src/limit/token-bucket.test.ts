@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SystemClock } from '../../../src/adapters/system-clock.ts';
-import { TokenBucket, type TokenBucketVariant } from '../../../src/limit/index.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SystemClock } from '#src/adapters/system-clock.ts';
+import { TokenBucket, type TokenBucketVariant } from '#src/limit/index.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 
 type Step = readonly [atMs: number, op: 'acquire' | 'available', expected: boolean | number];

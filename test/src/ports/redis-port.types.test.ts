@@ -3,7 +3,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type RedisMock from 'ioredis-mock';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { RedisPort } from '../../../src/ports/redis.ts';
+import type { RedisPort } from '#src/ports/redis.ts';
 
 describe('RedisPort', () => {
   it('is a structural subset of ioredis Redis, Cluster and ioredis-mock', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc16, keyHashSlot } from '../../../src/ports/redis-slots.ts';
+import { crc16, keyHashSlot } from '#src/ports/redis-slots.ts';
 
 describe('keyHashSlot', () => {
   // Each expected slot was read from a real redis-server 7.0.15 with `CLUSTER KEYSLOT <key>` on

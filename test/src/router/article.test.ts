@@ -4,7 +4,7 @@
 // to the article's group.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ARTICLE_READWRITE_SPLITTING_YAML, parseReadwriteSplittingYaml } from '../../../src/router/index.ts';
+import { ARTICLE_READWRITE_SPLITTING_YAML, parseReadwriteSplittingYaml } from '#src/router/index.ts';
 
 const FIXTURE = readFileSync(new URL('./fixtures/article-readwrite-splitting.yaml.txt', import.meta.url));
 

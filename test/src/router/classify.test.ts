@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyStatement } from '../../../src/router/index.ts';
+import { classifyStatement } from '#src/router/index.ts';
 
 // Rows cite the ShardingSphere source or test that fixes the behaviour:
 //   QR = features/readwrite-splitting/core/.../route/qualified/type/QualifiedReadwriteSplittingPrimaryDataSourceRouter.java

@@ -1,7 +1,7 @@
 // Group, load-balancer and weight names that look like integers ("0", "2", "10") keep the order the
 // YAML writes them in. A plain JavaScript object would list them first and sorted (review nit C).
 import { describe, expect, it } from 'vitest';
-import { parseReadwriteSplittingYaml, ruleFromObject } from '../../../src/router/index.ts';
+import { parseReadwriteSplittingYaml, ruleFromObject } from '#src/router/index.ts';
 
 describe('names that look like integers keep the order written (review nit C: object keys would sort them)', () => {
   // Groups "10", "2", "0"; load balancers "1", "0"; weights of read data sources "20", "3".

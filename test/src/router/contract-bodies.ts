@@ -1,10 +1,10 @@
 // Router test bodies that run unchanged on the simulated pair (sim/mysql, inside a Simulation) and
 // on the real MariaDB pair (test/integration/mariadb-router.test.ts): everything goes through SqlPorts
 // and SQL both servers understand (STOP/START SLAVE SQL_THREAD, @@gtid_binlog_pos, MASTER_GTID_WAIT).
-import type { Clock } from '../../../src/ports/clock.ts';
-import type { Random } from '../../../src/ports/random.ts';
-import type { SqlPort } from '../../../src/ports/sql.ts';
-import { ReadWriteRouter, type ReadWriteRouterOptions } from '../../../src/router/index.ts';
+import type { Clock } from '#src/ports/clock.ts';
+import type { Random } from '#src/ports/random.ts';
+import type { SqlPort } from '#src/ports/sql.ts';
+import { ReadWriteRouter, type ReadWriteRouterOptions } from '#src/router/index.ts';
 
 /** One primary and one replica, seen through SqlPorts, plus the time and chance the router needs. */
 export interface PairEnv {

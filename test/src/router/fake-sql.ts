@@ -1,8 +1,8 @@
 // Small in-memory stand-ins for the router's unit tests: a data source that answers with its own
 // name and hands out GTIDs for writes, a scripted replica probe and a scripted Random.
-import type { Random } from '../../../src/ports/random.ts';
-import type { SqlPort, SqlResult, SqlRow, SqlValue } from '../../../src/ports/sql.ts';
-import type { ReplicaProbe, ReplicaStatus } from '../../../src/router/index.ts';
+import type { Random } from '#src/ports/random.ts';
+import type { SqlPort, SqlResult, SqlRow, SqlValue } from '#src/ports/sql.ts';
+import type { ReplicaProbe, ReplicaStatus } from '#src/router/index.ts';
 
 /** A data source that records every statement and answers `[{ ds: name }]` to SELECTs. */
 export class NamedPort implements SqlPort {

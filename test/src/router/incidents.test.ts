@@ -4,13 +4,13 @@
 //   4. a replica whose SQL thread stopped on a duplicate key keeps being served, stale forever, by a
 //      router without health checks (ShardingSphere's static group), and is skipped with them.
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SimMysqlCluster } from '../../../sim/mysql/index.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimMysqlCluster } from '#sim/mysql/index.ts';
 import {
   ARTICLE_READWRITE_SPLITTING_YAML,
   ReadWriteRouter,
   type ReadWriteRouterOptions,
-} from '../../../src/router/index.ts';
+} from '#src/router/index.ts';
 import { STALE_READ_EXPECTED, staleReadWhileReplicaLags } from './contract-bodies.ts';
 
 function build(seed: number, extra: Partial<ReadWriteRouterOptions> = {}) {

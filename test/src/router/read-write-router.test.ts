@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
-import { nextInt } from '../../../src/ports/random.ts';
+import { SeededRandom } from '#src/adapters/seeded-random.ts';
+import { nextInt } from '#src/ports/random.ts';
 import {
   LoadBalancerError,
   parseReadwriteSplittingYaml,
@@ -11,7 +11,7 @@ import {
   RouterConfigError,
   sqlReplicaProbe,
   WeightLoadBalancer,
-} from '../../../src/router/index.ts';
+} from '#src/router/index.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 import { NamedPort, ScriptedProbe, scriptedRandom } from './fake-sql.ts';
 

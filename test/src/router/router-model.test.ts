@@ -3,12 +3,12 @@
 // the enabled replicas with one shared counter). Fails on the first route that differs.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
+import { SeededRandom } from '#src/adapters/seeded-random.ts';
 import {
   ReadWriteRouter,
   type RouterSession,
   type TransactionalReadQueryStrategy,
-} from '../../../src/router/index.ts';
+} from '#src/router/index.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 import { NamedPort } from './fake-sql.ts';
 

@@ -3,10 +3,10 @@
 // Regression for the review finding A1: sessions used to share one connection per data source, so one
 // session's ROLLBACK threw away another session's acknowledged autocommit write.
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/kernel/simulation.ts';
-import { SimMysqlCluster } from '../../../sim/mysql/index.ts';
-import type { SqlPort, SqlResult, SqlRow, SqlSession, SqlValue } from '../../../src/ports/sql.ts';
-import { ReadWriteRouter } from '../../../src/router/index.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimMysqlCluster } from '#sim/mysql/index.ts';
+import type { SqlPort, SqlResult, SqlRow, SqlSession, SqlValue } from '#src/ports/sql.ts';
+import { ReadWriteRouter } from '#src/router/index.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 import { NamedPort } from './fake-sql.ts';
 

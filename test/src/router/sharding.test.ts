@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { javaStringHashCode, seedShardIndex, shardIndex } from '../../../src/router/sharding.ts';
+import { javaStringHashCode, seedShardIndex, shardIndex } from '#src/router/sharding.ts';
 
 // Vectors printed by OpenJDK 17.0.15 on this machine from a throwaway program (outside the repo):
 //   int h = s.hashCode();  seed: Math.abs(h) % n;  corrected: Math.abs((long) h) % n;  n = 3, 4, 5, 10

@@ -1,7 +1,7 @@
 // Sentinel.attempt: the same slot chain as entry/run, reported as one Outcome (src/outcome.ts).
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../sim/index.ts';
-import { Sentinel } from '../../../src/sentinel/index.ts';
+import { Simulation } from '#sim/index.ts';
+import { Sentinel } from '#src/sentinel/index.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 import { sentinelDegradeRules } from '../../helpers/sentinel-rules.ts';
 

@@ -3,7 +3,7 @@
 // count once wrote NaN into the pass statistics, after which a 2-QPS rule admitted everything
 // (regression for review finding A5).
 import { describe, expect, it } from 'vitest';
-import { Sentinel } from '../../../src/sentinel/index.ts';
+import { Sentinel } from '#src/sentinel/index.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 
 const R = 'llmApi';

@@ -4,8 +4,8 @@
 // fallback; exceptionsToIgnore is checked first; the entry exits in `finally`, after the fallback.
 
 import { describe, expect, it } from 'vitest';
-import type { TraceFields } from '../../../src/ports/trace.ts';
-import { type BlockException, DegradeException, Sentinel } from '../../../src/sentinel/index.ts';
+import type { TraceFields } from '#src/ports/trace.ts';
+import { type BlockException, DegradeException, Sentinel } from '#src/sentinel/index.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 import { sentinelDegradeRules } from '../../helpers/sentinel-rules.ts';
 

@@ -1,7 +1,7 @@
 // Every event the slot chain emits fits its declaration in src/ports/trace-events.ts.
 import { describe, expect, it } from 'vitest';
-import { traceEventProblem } from '../../../src/ports/trace-events.ts';
-import { Sentinel } from '../../../src/sentinel/index.ts';
+import { traceEventProblem } from '#src/ports/trace-events.ts';
+import { Sentinel } from '#src/sentinel/index.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 import { sentinelDegradeRules } from '../../helpers/sentinel-rules.ts';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../../src/adapters/seeded-random.ts';
+import { SeededRandom } from '#src/adapters/seeded-random.ts';
 import {
   beladyPolicy,
   decodeInt32BigEndian,
@@ -12,7 +12,7 @@ import {
   readRealTrace,
   SYNTHETIC_TRACES,
   simulateHitRates,
-} from '../../../tools/hitrate/index.ts';
+} from '#tools/hitrate/index.ts';
 
 /*
  * Reference hit counts: Caffeine 3.2.2 (the released jar, com.github.ben-manes.caffeine:caffeine:3.2.2,

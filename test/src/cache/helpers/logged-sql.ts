@@ -1,8 +1,8 @@
 // A SqlPort wrapper for cache tests: logs every statement (so tests can count how often L3 was
 // reached) and can add a reply latency per statement on the clock. The statement runs on the inner
 // port when sent and its reply arrives `latencyMs` later, as over a network.
-import type { Clock } from '../../../../src/ports/clock.ts';
-import type { SqlPort, SqlResult, SqlRow, SqlValue } from '../../../../src/ports/sql.ts';
+import type { Clock } from '#src/ports/clock.ts';
+import type { SqlPort, SqlResult, SqlRow, SqlValue } from '#src/ports/sql.ts';
 
 export class LoggedSql implements SqlPort {
   /** Every statement run, in order. */

@@ -3,13 +3,13 @@
 // (SimRedis), L3 MysqlL3 on the simulated MariaDB primary (sim/mysql, no replicas) behind a
 // statement log, all on one Simulation's clock, plus a TraceSink that keeps events in memory.
 
-import { Simulation } from '../../../../sim/kernel/simulation.ts';
-import { SimMysqlCluster } from '../../../../sim/mysql/index.ts';
-import { SimRedis } from '../../../../sim/redis/node.ts';
-import { LocalCache } from '../../../../src/cache/local-cache.ts';
-import { MysqlL3 } from '../../../../src/cache/mysql-l3.ts';
-import { RedisL2, type RedisL2Options } from '../../../../src/cache/redis-l2.ts';
-import { TieredCache } from '../../../../src/cache/tiered-cache.ts';
+import { Simulation } from '#sim/kernel/simulation.ts';
+import { SimMysqlCluster } from '#sim/mysql/index.ts';
+import { SimRedis } from '#sim/redis/node.ts';
+import { LocalCache } from '#src/cache/local-cache.ts';
+import { MysqlL3 } from '#src/cache/mysql-l3.ts';
+import { RedisL2, type RedisL2Options } from '#src/cache/redis-l2.ts';
+import { TieredCache } from '#src/cache/tiered-cache.ts';
 import type {
   CacheEntry,
   CacheStrategy,
@@ -17,11 +17,11 @@ import type {
   TieredCacheOptions,
   TieredLoader,
   TieredRead,
-} from '../../../../src/cache/tiered-cache-types.ts';
-import type { WriteBehindOptions } from '../../../../src/cache/write-behind-queue.ts';
-import type { Random } from '../../../../src/ports/random.ts';
-import type { TraceFields, TraceSink } from '../../../../src/ports/trace.ts';
-import { checkTraceEvent } from '../../../../src/ports/trace-events.ts';
+} from '#src/cache/tiered-cache-types.ts';
+import type { WriteBehindOptions } from '#src/cache/write-behind-queue.ts';
+import type { Random } from '#src/ports/random.ts';
+import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
+import { checkTraceEvent } from '#src/ports/trace-events.ts';
 import { LoggedSql } from './logged-sql.ts';
 
 /** A Simulation for cache tests (default barrier: nothing in the cache queues ticks). */

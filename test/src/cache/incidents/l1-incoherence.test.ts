@@ -8,7 +8,7 @@ import {
   ClockInvalidationBus,
   type InvalidationBus,
   RedisInvalidationBus,
-} from '../../../../src/cache/invalidation-bus.ts';
+} from '#src/cache/invalidation-bus.ts';
 import { makeNode, newSim, report, sharedBackends } from '../helpers/stack.ts';
 
 const PROMPT = 'which plan includes SSO?';

@@ -10,7 +10,7 @@
 // step with every write on every node; negative caching bounds L3 load to one SELECT per absent key
 // per negativeTtlMs with no shared state, which is the better trade here.
 import { describe, expect, it } from 'vitest';
-import { nextInt } from '../../../../src/ports/random.ts';
+import { nextInt } from '#src/ports/random.ts';
 import { makeNode, newSim, report, sharedBackends } from '../helpers/stack.ts';
 
 async function penetrate(seed: string, negativeTtlMs: number | undefined) {

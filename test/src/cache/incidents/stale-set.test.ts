@@ -10,7 +10,7 @@
 // the key itself; W's DEL removes it, so R's SET-with-token at t = 500 is refused and the next
 // reader loads v2. The scripts run unchanged on real Redis (test/contract/cache-l2.contract.ts).
 import { describe, expect, it } from 'vitest';
-import type { Simulation } from '../../../../sim/kernel/simulation.ts';
+import type { Simulation } from '#sim/kernel/simulation.ts';
 import { makeNode, newSim, report, type SharedBackends, sharedBackends } from '../helpers/stack.ts';
 
 const PROMPT = 'summarise the refund policy';

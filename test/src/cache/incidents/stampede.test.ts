@@ -9,10 +9,10 @@
 // (refreshAfterWrite: one background reload, stale value served), and Caffeine's own
 // refreshAfterWrite on the L1 (LocalCache.get with a loader).
 import { describe, expect, it } from 'vitest';
-import type { Simulation } from '../../../../sim/kernel/simulation.ts';
-import { LocalCache } from '../../../../src/cache/local-cache.ts';
-import type { TieredCacheStats } from '../../../../src/cache/tiered-cache-types.ts';
-import { nextExponential } from '../../../../src/ports/random.ts';
+import type { Simulation } from '#sim/kernel/simulation.ts';
+import { LocalCache } from '#src/cache/local-cache.ts';
+import type { TieredCacheStats } from '#src/cache/tiered-cache-types.ts';
+import { nextExponential } from '#src/ports/random.ts';
 import { makeNode, type NodeOptions, newSim, report, sharedBackends } from '../helpers/stack.ts';
 
 const RATE_PER_S = 100;

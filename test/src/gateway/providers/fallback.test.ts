@@ -2,18 +2,18 @@
 // `orTimeout(10 s)`, futures joined in list order) against one-at-a-time fallback, on the virtual
 // clock. Every figure below was produced by running this code (seeds named in each test).
 import { describe, expect, it } from 'vitest';
-import { SimLlmUpstream, Simulation } from '../../../../sim/index.ts';
+import { SimLlmUpstream, Simulation } from '#sim/index.ts';
 import {
   type AllModelsFailedError,
   ArticleFallbackPolicy,
   type ProviderPolicy,
   SequentialFallbackPolicy,
-} from '../../../../src/gateway/providers/index.ts';
-import type { Outcome } from '../../../../src/outcome.ts';
-import type { Clock } from '../../../../src/ports/clock.ts';
-import type { LlmUpstream } from '../../../../src/ports/llm.ts';
-import type { TraceFields, TraceSink } from '../../../../src/ports/trace.ts';
-import { traceEventProblem } from '../../../../src/ports/trace-events.ts';
+} from '#src/gateway/providers/index.ts';
+import type { Outcome } from '#src/outcome.ts';
+import type { Clock } from '#src/ports/clock.ts';
+import type { LlmUpstream } from '#src/ports/llm.ts';
+import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
+import { traceEventProblem } from '#src/ports/trace-events.ts';
 
 type Event = { readonly t: number; readonly c: string; readonly k: string } & TraceFields;
 

@@ -8,16 +8,16 @@
 //   `min(0.5 s · 2^n, 8 s) · (1 − 0.25 U)` with n = 0, 0, 1, 2, … and one more wait after the last retry.
 // Seeds are named in each test; every figure below was produced by running this code.
 import { describe, expect, it } from 'vitest';
-import { SimLlmUpstream, Simulation } from '../../../../sim/index.ts';
+import { SimLlmUpstream, Simulation } from '#sim/index.ts';
 import {
   fromLiteLlmConfig,
   LiteLlmRouterPolicy,
   NoDeploymentsAvailableError,
-} from '../../../../src/gateway/providers/index.ts';
-import type { Clock } from '../../../../src/ports/clock.ts';
-import { LlmError } from '../../../../src/ports/llm.ts';
-import type { TraceFields, TraceSink } from '../../../../src/ports/trace.ts';
-import { traceEventProblem } from '../../../../src/ports/trace-events.ts';
+} from '#src/gateway/providers/index.ts';
+import type { Clock } from '#src/ports/clock.ts';
+import { LlmError } from '#src/ports/llm.ts';
+import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
+import { traceEventProblem } from '#src/ports/trace-events.ts';
 
 type Event = { readonly t: number; readonly c: string; readonly k: string } & TraceFields;
 

@@ -4,12 +4,12 @@
 // otherwise the wait is min(0.5 s · 2^n, 8 s) · (1 − 0.25 U); timeouts are retried.
 // Every figure below was produced by running this code (seeds named in each test).
 import { describe, expect, it } from 'vitest';
-import { SimLlmUpstream, Simulation } from '../../../../sim/index.ts';
-import { OpenAiSdkPolicy, ProviderTimeoutError } from '../../../../src/gateway/providers/index.ts';
-import type { Outcome } from '../../../../src/outcome.ts';
-import type { Clock } from '../../../../src/ports/clock.ts';
-import type { TraceFields, TraceSink } from '../../../../src/ports/trace.ts';
-import { traceEventProblem } from '../../../../src/ports/trace-events.ts';
+import { SimLlmUpstream, Simulation } from '#sim/index.ts';
+import { OpenAiSdkPolicy, ProviderTimeoutError } from '#src/gateway/providers/index.ts';
+import type { Outcome } from '#src/outcome.ts';
+import type { Clock } from '#src/ports/clock.ts';
+import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
+import { traceEventProblem } from '#src/ports/trace-events.ts';
 
 type Event = { readonly t: number; readonly c: string; readonly k: string } & TraceFields;
 

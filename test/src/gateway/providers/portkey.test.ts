@@ -7,12 +7,12 @@
 // - `src/handlers/handlerUtils.ts`: the `fallback` strategy moves on only for `on_status_codes`.
 // Every figure below was produced by running this code (seeds named in each test).
 import { describe, expect, it } from 'vitest';
-import { SimLlmUpstream, Simulation } from '../../../../sim/index.ts';
-import { type PortkeyOptions, PortkeyPolicy } from '../../../../src/gateway/providers/index.ts';
-import type { Outcome } from '../../../../src/outcome.ts';
-import type { Clock } from '../../../../src/ports/clock.ts';
-import type { TraceFields, TraceSink } from '../../../../src/ports/trace.ts';
-import { traceEventProblem } from '../../../../src/ports/trace-events.ts';
+import { SimLlmUpstream, Simulation } from '#sim/index.ts';
+import { type PortkeyOptions, PortkeyPolicy } from '#src/gateway/providers/index.ts';
+import type { Outcome } from '#src/outcome.ts';
+import type { Clock } from '#src/ports/clock.ts';
+import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
+import { traceEventProblem } from '#src/ports/trace-events.ts';
 
 type Event = { readonly t: number; readonly c: string; readonly k: string } & TraceFields;
 

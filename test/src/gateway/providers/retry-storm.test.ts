@@ -6,18 +6,18 @@
 // `src/handlers/retryHandler.ts` (retry.attempts, then the fallback target). Every figure below was
 // produced by running this code.
 import { describe, expect, it } from 'vitest';
-import { SimLlmUpstream, Simulation } from '../../../../sim/index.ts';
+import { SimLlmUpstream, Simulation } from '#sim/index.ts';
 import {
   LiteLlmRouterPolicy,
   OpenAiSdkPolicy,
   PortkeyPolicy,
   type ProviderPolicy,
   type ProviderPorts,
-} from '../../../../src/gateway/providers/index.ts';
-import type { Clock } from '../../../../src/ports/clock.ts';
-import type { LlmUpstream } from '../../../../src/ports/llm.ts';
-import type { TraceFields, TraceSink } from '../../../../src/ports/trace.ts';
-import { traceEventProblem } from '../../../../src/ports/trace-events.ts';
+} from '#src/gateway/providers/index.ts';
+import type { Clock } from '#src/ports/clock.ts';
+import type { LlmUpstream } from '#src/ports/llm.ts';
+import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
+import { traceEventProblem } from '#src/ports/trace-events.ts';
 
 type Event = { readonly t: number; readonly c: string; readonly k: string } & TraceFields;
 

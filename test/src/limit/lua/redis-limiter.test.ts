@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SimRedis } from '../../../../sim/redis/node.ts';
-import { RedisLimiter } from '../../../../src/limit/lua/redis-limiter.ts';
-import { FIXED_WINDOW_SCRIPT } from '../../../../src/limit/lua/scripts.ts';
-import type { Clock } from '../../../../src/ports/clock.ts';
+import { SimRedis } from '#sim/redis/node.ts';
+import { RedisLimiter } from '#src/limit/lua/redis-limiter.ts';
+import { FIXED_WINDOW_SCRIPT } from '#src/limit/lua/scripts.ts';
+import type { Clock } from '#src/ports/clock.ts';
 
 function clockAt(ms: number): Clock & { set(ms: number): void } {
   let now = ms;

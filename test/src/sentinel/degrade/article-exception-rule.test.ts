@@ -8,7 +8,7 @@
 // at 5/s or more it trips, for 100 ms calls and 30 s calls alike. The same rule with a 60 s window
 // trips at the 5th failed completion even at 0.5 calls/s. (The model is deterministic: no seed.)
 import { describe, expect, it } from 'vitest';
-import { ARTICLE_EXCEPTION_DEGRADE_RULE, type Entry, Sentinel } from '../../../../src/sentinel/index.ts';
+import { ARTICLE_EXCEPTION_DEGRADE_RULE, type Entry, Sentinel } from '#src/sentinel/index.ts';
 import { ManualClock } from '../../../helpers/manual-clock.ts';
 
 const ARTICLE_RULE = ARTICLE_EXCEPTION_DEGRADE_RULE;

@@ -6,13 +6,13 @@
 // run did: when the breaker opened and why, that nothing was admitted while OPEN, that exactly one
 // probe went out per recovery attempt 30 s after the last opening, and that the probe decided.
 import { describe, expect, it } from 'vitest';
-import { SimLlmUpstream, Simulation } from '../../../../sim/index.ts';
+import { SimLlmUpstream, Simulation } from '#sim/index.ts';
 import {
   ARTICLE_RT_DEGRADE_RULE,
   type CircuitBreakerState,
   degradeRule,
   Sentinel,
-} from '../../../../src/sentinel/index.ts';
+} from '#src/sentinel/index.ts';
 
 const RULE = degradeRule(ARTICLE_RT_DEGRADE_RULE);
 const SPACING_MS = 2000;

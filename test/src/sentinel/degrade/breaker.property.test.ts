@@ -10,7 +10,7 @@ import {
   type Entry,
   Sentinel,
   type SentinelDegradeRuleConfig,
-} from '../../../../src/sentinel/index.ts';
+} from '#src/sentinel/index.ts';
 import { ManualClock } from '../../../helpers/manual-clock.ts';
 import { sentinelDegradeRules } from '../../../helpers/sentinel-rules.ts';
 

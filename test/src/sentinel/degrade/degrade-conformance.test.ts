@@ -16,7 +16,7 @@ import {
   FlowException,
   Sentinel,
   type SentinelDegradeRuleConfig,
-} from '../../../../src/sentinel/index.ts';
+} from '#src/sentinel/index.ts';
 import { ManualClock } from '../../../helpers/manual-clock.ts';
 import { sentinelDegradeRules } from '../../../helpers/sentinel-rules.ts';
 

@@ -12,7 +12,7 @@ import {
   InvalidRuleError,
   Sentinel,
   type SentinelDegradeRuleConfig,
-} from '../../../../src/sentinel/index.ts';
+} from '#src/sentinel/index.ts';
 import { ManualClock } from '../../../helpers/manual-clock.ts';
 import { sentinelDegradeRules } from '../../../helpers/sentinel-rules.ts';
 

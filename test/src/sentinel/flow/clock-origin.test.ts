@@ -7,8 +7,8 @@
 // Regression for review finding A4 (first paced wait was 99 ms; WARM_UP started warm at 10/s).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../../sim/index.ts';
-import type { Clock } from '../../../../src/ports/clock.ts';
+import { Simulation } from '#sim/index.ts';
+import type { Clock } from '#src/ports/clock.ts';
 import {
   type FlowNode,
   RateLimiterController,
@@ -16,7 +16,7 @@ import {
   type TrafficShapingController,
   WarmUpController,
   WarmUpRateLimiterController,
-} from '../../../../src/sentinel/index.ts';
+} from '#src/sentinel/index.ts';
 import { ManualClock } from '../../../helpers/manual-clock.ts';
 import { sentinelFlowRules } from '../../../helpers/sentinel-rules.ts';
 

@@ -4,7 +4,7 @@
 // sentinel-core/src/main/java/com/alibaba/csp/sentinel/... and run on the simulation's virtual clock.
 
 import { describe, expect, it } from 'vitest';
-import { Simulation } from '../../../../sim/index.ts';
+import { Simulation } from '#sim/index.ts';
 import {
   BLOCK,
   DefaultController,
@@ -20,7 +20,7 @@ import {
   type SentinelFlowRuleConfig,
   WarmUpController,
   WarmUpRateLimiterController,
-} from '../../../../src/sentinel/index.ts';
+} from '#src/sentinel/index.ts';
 import { ManualClock } from '../../../helpers/manual-clock.ts';
 import { sentinelDegradeRules, sentinelFlowRules } from '../../../helpers/sentinel-rules.ts';
 
