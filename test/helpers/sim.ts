@@ -61,3 +61,21 @@ export class RecordingTrace implements TraceSink {
     return this.events.filter((e) => familyOf(e.c) === family && (kind === undefined || e.k === kind));
   }
 }
+
+/** One event as `FlatRecorder` keeps it: `t`, `c`, `k` and the event's own fields side by side. */
+export type FlatEvent = { readonly t: number; readonly c: string; readonly k: string } & TraceFields;
+
+/**
+ * A sink that keeps every event with its fields spread beside `t`, `c`, `k` (so a test can write
+ * `e.model`), and fails on an event the vocabulary does not declare.
+ */
+export function flatRecorder(clock: { now(): number }): TraceSink & { readonly events: FlatEvent[] } {
+  const events: FlatEvent[] = [];
+  return {
+    events,
+    emit(c, k, fields) {
+      checkTraceEvent(c, k, fields);
+      events.push({ t: clock.now(), c, k, ...fields });
+    },
+  };
+}

@@ -1,6 +1,7 @@
 // The article's `chatWithFallback` (section 5.3: every model started at once with
 // `orTimeout(10 s)`, futures joined in list order) against one-at-a-time fallback, on the virtual
 // clock. Every figure below was produced by running this code (seeds named in each test).
+
 import { describe, expect, it } from 'vitest';
 import { SimLlmUpstream, Simulation } from '#sim/index.ts';
 import {
@@ -12,23 +13,8 @@ import {
 import type { Outcome } from '#src/outcome.ts';
 import type { Clock } from '#src/ports/clock.ts';
 import type { LlmUpstream } from '#src/ports/llm.ts';
-import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
-import { traceEventProblem } from '#src/ports/trace-events.ts';
-
-type Event = { readonly t: number; readonly c: string; readonly k: string } & TraceFields;
-
-/** A sink that keeps every event and fails on one the vocabulary does not declare. */
-function recorder(clock: Clock): TraceSink & { readonly events: Event[] } {
-  const events: Event[] = [];
-  return {
-    events,
-    emit(c, k, fields) {
-      const problem = traceEventProblem(c, k, fields);
-      if (problem !== undefined) throw new Error(problem);
-      events.push({ t: clock.now(), c, k, ...fields });
-    },
-  };
-}
+import type { TraceSink } from '#src/ports/trace.ts';
+import { flatRecorder } from '../../../helpers/sim.ts';
 
 type Build = (
   upstreams: readonly LlmUpstream[],
@@ -40,7 +26,7 @@ const sequential: Build = (upstreams, ports) => new SequentialFallbackPolicy({ u
 
 async function runOne(seed: number, build: Build, setup: (sim: Simulation) => readonly SimLlmUpstream[]) {
   const sim = new Simulation({ seed });
-  const trace = recorder(sim.clock);
+  const trace = flatRecorder(sim.clock);
   const policy = build(setup(sim), { clock: sim.clock, random: sim.random.fork('policy'), trace });
   let out: Outcome<{ model: string; attempts: number }> | undefined;
   let endedAt = -1;

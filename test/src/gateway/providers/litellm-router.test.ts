@@ -7,6 +7,7 @@
 //   another deployment of the group is healthy; otherwise openai-python's backoff
 //   `min(0.5 s · 2^n, 8 s) · (1 − 0.25 U)` with n = 0, 0, 1, 2, … and one more wait after the last retry.
 // Seeds are named in each test; every figure below was produced by running this code.
+
 import { describe, expect, it } from 'vitest';
 import { SimLlmUpstream, Simulation } from '#sim/index.ts';
 import {
@@ -14,25 +15,8 @@ import {
   LiteLlmRouterPolicy,
   NoDeploymentsAvailableError,
 } from '#src/gateway/providers/index.ts';
-import type { Clock } from '#src/ports/clock.ts';
 import { LlmError } from '#src/ports/llm.ts';
-import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
-import { traceEventProblem } from '#src/ports/trace-events.ts';
-
-type Event = { readonly t: number; readonly c: string; readonly k: string } & TraceFields;
-
-/** A sink that keeps every event and fails on one the vocabulary does not declare. */
-function recorder(clock: Clock): TraceSink & { readonly events: Event[] } {
-  const events: Event[] = [];
-  return {
-    events,
-    emit(c, k, fields) {
-      const problem = traceEventProblem(c, k, fields);
-      if (problem !== undefined) throw new Error(problem);
-      events.push({ t: clock.now(), c, k, ...fields });
-    },
-  };
-}
+import { flatRecorder } from '../../../helpers/sim.ts';
 
 function upstream(sim: Simulation, model: string, name: string): SimLlmUpstream {
   return new SimLlmUpstream(
@@ -44,7 +28,7 @@ function upstream(sim: Simulation, model: string, name: string): SimLlmUpstream 
 describe('LiteLlmRouterPolicy: cooldown', () => {
   it('cools a deployment down on a 429 in a 2-deployment group and routes to the other until it ends', async () => {
     const sim = new Simulation({ seed: 7 });
-    const trace = recorder(sim.clock);
+    const trace = flatRecorder(sim.clock);
     const a = upstream(sim, 'gpt-4o', 'a');
     const b = upstream(sim, 'gpt-4o', 'b');
     const router = new LiteLlmRouterPolicy(
@@ -94,7 +78,7 @@ describe('LiteLlmRouterPolicy: cooldown', () => {
 
   it('does not cool down the only deployment of a group on a 429', async () => {
     const sim = new Simulation({ seed: 7 });
-    const trace = recorder(sim.clock);
+    const trace = flatRecorder(sim.clock);
     const only = upstream(sim, 'gpt-4o', 'only');
     const router = new LiteLlmRouterPolicy(
       { upstreams: [only] },
@@ -138,7 +122,7 @@ describe('LiteLlmRouterPolicy: failure ratio per clock minute', () => {
   /** Requests at `times` (ms) to a 2-deployment group; deployment #0 fails 3 calls, later 1 more. */
   async function ratioRun(lateFailureAtMs: number) {
     const sim = new Simulation({ seed: 19 });
-    const trace = recorder(sim.clock);
+    const trace = flatRecorder(sim.clock);
     const a = upstream(sim, 'gpt-4o', 'a');
     const b = upstream(sim, 'gpt-4o', 'b');
     const router = new LiteLlmRouterPolicy(
@@ -209,7 +193,7 @@ describe('fromLiteLlmConfig', () => {
 describe('LiteLlmRouterPolicy: retries', () => {
   it('waits the openai-python backoff before each of 3 retries and once after the last (seed 11)', async () => {
     const sim = new Simulation({ seed: 11 });
-    const trace = recorder(sim.clock);
+    const trace = flatRecorder(sim.clock);
     const only = upstream(sim, 'gpt-4o', 'only');
     const router = new LiteLlmRouterPolicy(fromLiteLlmConfig({ num_retries: 3 }, [only]), {
       clock: sim.clock,
@@ -257,7 +241,7 @@ describe('LiteLlmRouterPolicy: retries', () => {
 describe('LiteLlmRouterPolicy: retry storm', () => {
   it('a 100% 429 storm on the primary costs 1 + num_retries + 1 fallback calls per request', async () => {
     const sim = new Simulation({ seed: 3 });
-    const trace = recorder(sim.clock);
+    const trace = flatRecorder(sim.clock);
     const primary = upstream(sim, 'gpt-4o', 'primary');
     const fallback = upstream(sim, 'claude', 'fallback');
     primary.faults.rateLimitStorm({ probability: 1, retryAfterMs: 1000 });

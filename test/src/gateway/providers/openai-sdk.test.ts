@@ -3,32 +3,16 @@
 // `src/openai/_constants.py`): max_retries 2; a server's Retry-After is obeyed when 0 < v ≤ 60 s,
 // otherwise the wait is min(0.5 s · 2^n, 8 s) · (1 − 0.25 U); timeouts are retried.
 // Every figure below was produced by running this code (seeds named in each test).
+
 import { describe, expect, it } from 'vitest';
 import { SimLlmUpstream, Simulation } from '#sim/index.ts';
 import { OpenAiSdkPolicy, ProviderTimeoutError } from '#src/gateway/providers/index.ts';
 import type { Outcome } from '#src/outcome.ts';
-import type { Clock } from '#src/ports/clock.ts';
-import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
-import { traceEventProblem } from '#src/ports/trace-events.ts';
-
-type Event = { readonly t: number; readonly c: string; readonly k: string } & TraceFields;
-
-/** A sink that keeps every event and fails on one the vocabulary does not declare. */
-function recorder(clock: Clock): TraceSink & { readonly events: Event[] } {
-  const events: Event[] = [];
-  return {
-    events,
-    emit(c, k, fields) {
-      const problem = traceEventProblem(c, k, fields);
-      if (problem !== undefined) throw new Error(problem);
-      events.push({ t: clock.now(), c, k, ...fields });
-    },
-  };
-}
+import { flatRecorder } from '../../../helpers/sim.ts';
 
 async function runOne(seed: number, fault: (m: SimLlmUpstream) => void, timeoutMs?: number) {
   const sim = new Simulation({ seed });
-  const trace = recorder(sim.clock);
+  const trace = flatRecorder(sim.clock);
   const m = new SimLlmUpstream(
     { model: 'gpt-4o', ttftMedianMs: 400 },
     { clock: sim.clock, random: sim.random.fork('m') },
@@ -80,7 +64,7 @@ describe('OpenAiSdkPolicy', () => {
 
   it("stops at once when the request's signal aborts: no retry of a caller's abort", async () => {
     const sim = new Simulation({ seed: 21 });
-    const trace = recorder(sim.clock);
+    const trace = flatRecorder(sim.clock);
     const m = new SimLlmUpstream({ model: 'gpt-4o' }, { clock: sim.clock, random: sim.random.fork('m') });
     m.faults.outage({ mode: 'hang' });
     const sdk = new OpenAiSdkPolicy(

@@ -6,28 +6,12 @@
 //   `fetchWithTimeout` turns a call over `request_timeout` into a synthetic 408.
 // - `src/handlers/handlerUtils.ts`: the `fallback` strategy moves on only for `on_status_codes`.
 // Every figure below was produced by running this code (seeds named in each test).
+
 import { describe, expect, it } from 'vitest';
 import { SimLlmUpstream, Simulation } from '#sim/index.ts';
 import { type PortkeyOptions, PortkeyPolicy } from '#src/gateway/providers/index.ts';
 import type { Outcome } from '#src/outcome.ts';
-import type { Clock } from '#src/ports/clock.ts';
-import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
-import { traceEventProblem } from '#src/ports/trace-events.ts';
-
-type Event = { readonly t: number; readonly c: string; readonly k: string } & TraceFields;
-
-/** A sink that keeps every event and fails on one the vocabulary does not declare. */
-function recorder(clock: Clock): TraceSink & { readonly events: Event[] } {
-  const events: Event[] = [];
-  return {
-    events,
-    emit(c, k, fields) {
-      const problem = traceEventProblem(c, k, fields);
-      if (problem !== undefined) throw new Error(problem);
-      events.push({ t: clock.now(), c, k, ...fields });
-    },
-  };
-}
+import { flatRecorder } from '../../../helpers/sim.ts';
 
 /** Runs one request through a Portkey policy over `upstreams` built by `setup`. */
 async function runOne(
@@ -36,7 +20,7 @@ async function runOne(
   options: Omit<PortkeyOptions, 'upstreams'>,
 ) {
   const sim = new Simulation({ seed });
-  const trace = recorder(sim.clock);
+  const trace = flatRecorder(sim.clock);
   const upstreams = setup(sim);
   const policy = new PortkeyPolicy(
     { ...options, upstreams },

@@ -5,6 +5,7 @@
 // `litellm/router.py` (num_retries 2, then the fallback group), Portkey-AI/gateway
 // `src/handlers/retryHandler.ts` (retry.attempts, then the fallback target). Every figure below was
 // produced by running this code.
+
 import { describe, expect, it } from 'vitest';
 import { SimLlmUpstream, Simulation } from '#sim/index.ts';
 import {
@@ -14,25 +15,8 @@ import {
   type ProviderPolicy,
   type ProviderPorts,
 } from '#src/gateway/providers/index.ts';
-import type { Clock } from '#src/ports/clock.ts';
 import type { LlmUpstream } from '#src/ports/llm.ts';
-import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
-import { traceEventProblem } from '#src/ports/trace-events.ts';
-
-type Event = { readonly t: number; readonly c: string; readonly k: string } & TraceFields;
-
-/** A sink that keeps every event and fails on one the vocabulary does not declare. */
-function recorder(clock: Clock): TraceSink & { readonly events: Event[] } {
-  const events: Event[] = [];
-  return {
-    events,
-    emit(c, k, fields) {
-      const problem = traceEventProblem(c, k, fields);
-      if (problem !== undefined) throw new Error(problem);
-      events.push({ t: clock.now(), c, k, ...fields });
-    },
-  };
-}
+import { flatRecorder } from '../../../helpers/sim.ts';
 
 /** A gateway seen as one upstream by a client in front of it: its failure is the client's error. */
 function asUpstream(policy: ProviderPolicy, model: string): LlmUpstream {
@@ -56,7 +40,7 @@ async function storm(
   build: (primary: LlmUpstream, fallback: LlmUpstream, ports: ProviderPorts) => ProviderPolicy,
 ) {
   const sim = new Simulation({ seed: 17 });
-  const trace = recorder(sim.clock);
+  const trace = flatRecorder(sim.clock);
   const make = (model: string) =>
     new SimLlmUpstream({ model, ttftMedianMs: 400 }, { clock: sim.clock, random: sim.random.fork(model) });
   const primary = make('gpt-4o');
