@@ -24,32 +24,12 @@ export function chatHistoryLayer(history: ChatHistory): LayerFactory {
       const out = await next(request);
       if (out.kind !== 'admitted' || out.value.servedBy === 'fallback') return out;
       const write = await history.append(user, request.prompt, out.value.text, ctx.clock.now());
-      switch (write.kind) {
-        case 'acked':
-          ctx.emit('chat-history', 'write-acked', {
-            id: request.id,
-            user,
-            table: write.table,
-            seq: write.seq,
-          });
-          break;
-        case 'failed':
-          ctx.emit('chat-history', 'write-failed', {
-            id: request.id,
-            user,
-            table: write.table,
-            error: write.error,
-          });
-          break;
-        case 'indeterminate':
-          ctx.emit('chat-history', 'write-indeterminate', {
-            id: request.id,
-            user,
-            table: write.table,
-            error: write.error,
-          });
-          break;
-      }
+      const base = { id: request.id, user, table: write.table };
+      ctx.emit(
+        'chat-history',
+        `write-${write.kind}`,
+        write.kind === 'acked' ? { ...base, seq: write.seq } : { ...base, error: write.error },
+      );
       return out;
     },
   });
