@@ -1,5 +1,6 @@
+import { TimeoutError, withTimeout } from '../../executor/fallback.ts';
 import type { Outcome } from '../../outcome.ts';
-import { abortReason, type Clock } from '../../ports/clock.ts';
+import type { Clock } from '../../ports/clock.ts';
 import { LlmError, type LlmRequest, type LlmResponse, type LlmUpstream } from '../../ports/llm.ts';
 import type { Random } from '../../ports/random.ts';
 import { nullTraceSink, type TraceSink } from '../../ports/trace.ts';
@@ -100,29 +101,13 @@ export function callWithTimeout(
   clock: Clock,
   signal?: AbortSignal,
 ): Promise<LlmResponse> {
-  if (signal?.aborted) return Promise.reject(abortReason(signal));
-  const controller = new AbortController();
-  const onAbort = (): void => {
-    if (signal !== undefined) controller.abort(abortReason(signal));
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = Number.isFinite(timeoutMs)
-    ? clock.schedule(timeoutMs, () => controller.abort(new ProviderTimeoutError(timeoutMs)))
-    : undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-  });
-  aborted.catch(() => {});
-  let work: Promise<LlmResponse>;
-  try {
-    work = upstream.complete(stripSignal(request), controller.signal);
-  } catch (error) {
-    work = Promise.reject(error);
-  }
-  return Promise.race([work, aborted]).finally(() => {
-    timer?.cancel();
-    signal?.removeEventListener('abort', onAbort);
-  });
+  // The executor's `withTimeout` (abortable, cancels the call), with its timeout named as a
+  // provider's: a `ProviderTimeoutError`, which the policies map to a 408.
+  return withTimeout((s) => upstream.complete(stripSignal(request), s), timeoutMs, clock, signal).catch(
+    (error: unknown) => {
+      throw error instanceof TimeoutError ? new ProviderTimeoutError(timeoutMs) : error;
+    },
+  );
 }
 
 /** The request without its signal (an upstream gets the signal as its own argument). */
