@@ -3,7 +3,7 @@
 // (SimRedis), L3 MysqlL3 on the simulated MariaDB primary (sim/mysql, no replicas) behind a
 // statement log, all on one Simulation's clock, plus a TraceSink that keeps events in memory.
 
-import { Simulation } from '#sim/kernel/simulation.ts';
+import type { Simulation } from '#sim/kernel/simulation.ts';
 import { SimMysqlCluster } from '#sim/mysql/index.ts';
 import { SimRedis } from '#sim/redis/node.ts';
 import { LocalCache } from '#src/cache/local-cache.ts';
@@ -24,18 +24,8 @@ import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
 import { checkTraceEvent } from '#src/ports/trace-events.ts';
 import { LoggedSql } from './logged-sql.ts';
 
-/** A Simulation for cache tests (default barrier: nothing in the cache queues ticks). */
-export function newSim(seed: string): Simulation {
-  return new Simulation({ seed });
-}
-
-/** Runs `body` as the only task of a fresh simulation and returns its result. */
-export async function inSim<T>(seed: string, body: (sim: Simulation) => Promise<T>): Promise<T> {
-  const sim = newSim(seed);
-  const result = sim.spawn(() => body(sim), { name: 'test' });
-  await sim.run();
-  return result;
-}
+// The generic simulation helpers live in test/helpers/sim.ts; the cache tests import them from here.
+export { inSim, newSim } from '../../../helpers/sim.ts';
 
 /** The article's L1 settings. */
 export const ARTICLE_L1 = { maximumSize: 10_000, expireAfterWriteMs: 60_000, recordStats: true } as const;
