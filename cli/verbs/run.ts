@@ -62,6 +62,9 @@ export async function run(parsed: Parsed): Promise<number> {
     const outDir =
       outOption ??
       join('out', `${job.scenario.name}-seed${seed}${suffix}`.replace(/[^A-Za-z0-9._-]|^\.+/g, '_'));
+    // One turn of the real event loop between runs, outside any simulation: a stdout whose reader
+    // went away (`| head`) reports it here, and bin/hasim.mjs ends the process quietly.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const summary = await runOne(job, seed, outDir, quiet && jobs.length === 1, quiet, limits);
     results.push(summary);
     if (summary !== undefined) written.push(outDir);
