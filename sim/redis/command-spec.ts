@@ -1,0 +1,50 @@
+// The shape of the simulated node's command table (src/commands/*.json in redis/redis 7.0): arity,
+// write flag, key positions and handler, and the two questions asked of it (arity, keys).
+import type { Keyspace } from './keyspace.ts';
+import { arg, type Reply } from './reply.ts';
+
+/** How a command touches keys, as in the Redis command table (first key, last key, step). */
+export interface KeySpec {
+  readonly first: number;
+  /** Index of the last key; negative counts from the end (-1 = last argument). */
+  readonly last: number;
+  readonly step: number;
+}
+
+/** A command of the table: arity as in src/commands/*.json (negative = at least), write flag, keys. */
+export interface CommandSpec {
+  readonly name: string;
+  readonly arity: number;
+  readonly write: boolean;
+  readonly keys: KeySpec | undefined;
+  readonly run: (ks: Keyspace, args: readonly string[]) => Reply;
+}
+
+/** One key at argument 1. */
+export const ONE_KEY: KeySpec = { first: 1, last: 1, step: 1 };
+/** Every argument from 1 on is a key. */
+export const ALL_KEYS: KeySpec = { first: 1, last: -1, step: 1 };
+
+/** A row of the command table (src/commands/*.json): name, arity, write flag, keys, handler. */
+export type CommandRow = [
+  name: string,
+  arity: number,
+  write: boolean,
+  keys: KeySpec | undefined,
+  run: CommandSpec['run'],
+];
+
+/** True when `args` has the arity `spec` demands. */
+export function arityOk(spec: { readonly arity: number }, argc: number): boolean {
+  return spec.arity >= 0 ? argc === spec.arity : argc >= -spec.arity;
+}
+
+/** The keys a command names, per its key spec. */
+export function commandKeys(spec: { readonly keys: KeySpec | undefined }, args: readonly string[]): string[] {
+  if (spec.keys === undefined) return [];
+  const { first, step } = spec.keys;
+  const last = spec.keys.last < 0 ? args.length + spec.keys.last : spec.keys.last;
+  const keys: string[] = [];
+  for (let i = first; i <= last && i < args.length; i += step) keys.push(arg(args, i));
+  return keys;
+}
