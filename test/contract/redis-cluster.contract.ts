@@ -126,6 +126,30 @@ export function redisClusterContract(name: string, open: () => Promise<ClusterCo
       }
     });
 
+    it('MGET / MSET: CROSSSLOT is decided by the keys alone, never by MSET values', {
+      timeout: 60_000,
+    }, async () => {
+      const t = await open();
+      try {
+        await t.run(async () => {
+          const a = keyOnShard(t.prefix, SHARDS[0], 'ma');
+          const b = keyOnShard(t.prefix, SHARDS[0], 'mb');
+          const other = keyOnShard(t.prefix, SHARDS[1], 'mo');
+          const crossslot = "CROSSSLOT Keys in request don't hash to the same slot";
+          await expect(t.direct(7000, ['MSET', a, 'x', other, 'y'])).rejects.toThrow(crossslot);
+          await expect(t.direct(7000, ['MGET', a, other])).rejects.toThrow(crossslot);
+          // Same hash tag: one slot, even though each value names a key of another shard.
+          expect(await t.direct(7000, ['MSET', a, other, b, other])).toBe('OK');
+          expect(await t.direct(7000, ['MGET', a, b, `${a}:missing`])).toEqual([other, other, null]);
+          await expect(t.direct(7001, ['MGET', a, b])).rejects.toThrow(
+            `MOVED ${keyHashSlot(a)} 127.0.0.1:7000`,
+          );
+        });
+      } finally {
+        await t.close();
+      }
+    });
+
     it('manual CLUSTER FAILOVER under load: no client error, no lost INCR, then fails back', {
       timeout: 120_000,
     }, async () => {

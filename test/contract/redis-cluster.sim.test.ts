@@ -2,6 +2,7 @@
 // like scripts/backends.sh), each test on its own seeded simulation.
 import { Simulation } from '#sim/kernel/simulation.ts';
 import { SimRedisCluster } from '#sim/redis/cluster.ts';
+import { toClientValue } from '#sim/redis/reply.ts';
 import { keyHashSlot } from '#src/ports/redis-slots.ts';
 import { redisClusterContract } from './redis-cluster.contract.ts';
 
@@ -17,7 +18,8 @@ redisClusterContract('SimRedisCluster', async () => {
     nodeTimeoutMs: cluster.nodeTimeoutMs,
     prefix: 'hasim:cluster-contract',
     keySlot: async (key) => keyHashSlot(key),
-    direct: async (port, args) => cluster.sendToNode(id(port), args),
+    // Replies as ioredis delivers them (a status reply as its text).
+    direct: async (port, args) => toClientValue(await cluster.sendToNode(id(port), args)),
     failover: async (port) => {
       await cluster.failover(id(port));
     },

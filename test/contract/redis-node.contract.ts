@@ -22,6 +22,12 @@ export interface RedisContractTarget {
   /** Moves the server's clock forward, when the target can (not a real server). */
   readonly advance?: (ms: number) => Promise<void>;
   readonly divergences: ReadonlySet<RedisDivergence>;
+  /**
+   * Any command, replies as ioredis delivers them; the cases of issue 12 section 2 (exact edge
+   * cases and the commands beyond RedisPort) run only on targets that have it and no
+   * 'no-argument-errors' divergence.
+   */
+  readonly call?: (args: string[]) => Promise<unknown>;
   /** Deletes the run's keys and closes connections. */
   close(): Promise<void>;
 }
@@ -176,6 +182,79 @@ export function redisNodeContract(name: string, open: () => Promise<RedisContrac
           /^ERR value is not an integer or out of range script: [0-9a-f]{40}, on @user_script:1\.$/,
         );
       }
+    });
+
+    const edge = (title: string, body: (call: (...args: string[]) => Promise<unknown>) => Promise<void>) =>
+      it(title, async (ctx) => {
+        const call = t.call;
+        if (call === undefined || has('no-argument-errors')) ctx.skip();
+        else await body((...args) => call(args));
+      });
+    const fails = (p: Promise<unknown>) =>
+      p.then(
+        (v) => ({ value: v }),
+        (e: Error) => ({ error: e.message }),
+      );
+
+    edge('SET: the last EX wins, another unit conflicts; DECRBY INT64_MIN overflows', async (call) => {
+      expect(await call('SET', k('ex'), 'v', 'EX', '100', 'EX', '200')).toBe('OK');
+      expect(await call('TTL', k('ex'))).toBe(200);
+      expect(await fails(call('SET', k('ex'), 'v', 'EX', '100', 'PX', '200'))).toEqual({
+        error: 'ERR syntax error',
+      });
+      await call('SET', k('min'), '-9223372036854775808');
+      expect(await fails(call('DECRBY', k('min'), '-9223372036854775808'))).toEqual({
+        error: 'ERR decrement would overflow',
+      });
+      expect(await fails(call('EXPIRE', k('ex'), 'abc', 'FOO'))).toEqual({
+        error: 'ERR Unsupported option FOO',
+      });
+    });
+
+    edge(
+      "ZADD parses scores like strtod (0x10 yes, 1e-400/1e309 no); '' and '(' bounds are 0",
+      async (call) => {
+        expect(await call('ZADD', k('zs'), '0x10', 'a', '-0', 'b')).toBe(2);
+        expect(await call('ZRANGE', k('zs'), '0', '-1', 'WITHSCORES')).toEqual(['b', '0', 'a', '16']);
+        expect(await fails(call('ZADD', k('zs'), '1e-400', 'c'))).toEqual({
+          error: 'ERR value is not a valid float',
+        });
+        expect(await fails(call('ZADD', k('zs'), '1e309', 'c'))).toEqual({
+          error: 'ERR value is not a valid float',
+        });
+        expect(await call('ZRANGEBYSCORE', k('zs'), '', '+inf')).toEqual(['b', 'a']);
+        expect(await call('ZRANGEBYSCORE', k('zs'), '(', '+inf')).toEqual(['a']);
+        expect(await call('ZADD', k('zs'), 'INCR', '1.5', 'a')).toBe('17.5');
+        expect(await call('ZRANGE', k('zs'), '+inf', '(0', 'BYSCORE', 'REV', 'LIMIT', '0', '1')).toEqual([
+          'a',
+        ]);
+        expect(await call('ZCOUNT', k('zs'), '-inf', '(17.5')).toBe(1);
+      },
+    );
+
+    edge('strings and hashes: MSET/MGET, GETDEL, APPEND, INCRBYFLOAT, HINCRBYFLOAT, HSETNX', async (call) => {
+      expect(await call('MSET', k('m1'), '日本', k('m2'), '2')).toBe('OK');
+      expect(await call('MGET', k('m1'), k('zs-none'), k('m2'))).toEqual(['日本', null, '2']);
+      expect(await call('APPEND', k('m1'), '語')).toBe(9);
+      expect(await call('GETDEL', k('m1'))).toBe('日本語');
+      expect(await call('INCRBYFLOAT', k('m2'), '0.1')).toBe('2.1');
+      expect(await call('INCRBYFLOAT', k('m2'), '1.5e-7')).toBe('2.10000015');
+      expect(await call('HSETNX', k('hf'), 'f', '5000')).toBe(1);
+      expect(await call('HINCRBYFLOAT', k('hf'), 'f', '1.5e-7')).toBe('5000.00000014999999998');
+      expect(await fails(call('HINCRBYFLOAT', k('hf'), 'f', 'inf'))).toEqual({
+        error: 'ERR value is NaN or Infinity',
+      });
+    });
+
+    edge('lists: a capped history with LPUSH + LTRIM, LPOP with a count', async (call) => {
+      for (let i = 1; i <= 6; i++) await call('LPUSH', k('chat'), `m${i}`);
+      expect(await call('LTRIM', k('chat'), '0', '3')).toBe('OK');
+      expect(await call('LRANGE', k('chat'), '0', '-1')).toEqual(['m6', 'm5', 'm4', 'm3']);
+      expect(await call('RPOP', k('chat'), '2')).toEqual(['m3', 'm4']);
+      expect(await call('LLEN', k('chat'))).toBe(2);
+      expect(await fails(call('LPOP', k('chat'), '-1'))).toEqual({
+        error: 'ERR value is out of range, must be positive',
+      });
     });
 
     it('PUBLISH without subscribers reaches 0', async () => {

@@ -11,6 +11,7 @@ redisNodeContract('SimRedis', async () => {
     prefix: 'hasim:contract',
     divergences: new Set(),
     advance: async (ms) => clock.set(clock.now() + ms),
+    call: (args) => node.command(args),
     close: async () => {},
   };
 });

@@ -17,13 +17,15 @@ if (gate.mustFail) {
   describe.skip(gate.title, () => it('skipped', () => {}));
 } else {
   redisNodeContract('redis-server 127.0.0.1:6379', async () => {
-    const redis = createIoredisPort({ lazyConnect: true });
+    // Database 9: the one this project's tests may use on the shared server.
+    const redis = createIoredisPort({ lazyConnect: true, db: 9 });
     await redis.connect();
     const prefix = uniqueName('hasim:contract');
     return {
       redis,
       prefix,
       divergences: new Set(),
+      call: (args) => redis.call(args[0] as string, ...args.slice(1)),
       close: async () => {
         const keys = await redis.keys(`${prefix}*`);
         if (keys.length > 0) await redis.del(...keys);
