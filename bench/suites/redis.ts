@@ -16,6 +16,8 @@ const LUA_CALLS = 5_000;
 const MOCK_LUA_CALLS = 300;
 const LIMITER_CALLS = 5_000;
 const IN_FLIGHT = 50;
+/** The database of the shared 6379 these benches may use. */
+const BENCH_DB = 9;
 
 const fixedClock = (ms: number): Clock => ({
   now: () => ms,
@@ -46,6 +48,52 @@ async function mockCommands(): Promise<Measurement> {
   await mock.flushall();
   mock.disconnect();
   return { ops: COMMANDS, ms };
+}
+
+const MIX_COMMANDS = 30_000;
+
+/**
+ * A chat-history and cache mix of the commands issue 12 added: a capped history (LPUSH + LTRIM,
+ * LRANGE of the newest 20), a batch read/write (MSET / MGET), a counter hash (HINCRBY) and a
+ * sliding log read (ZADD, ZRANGE BYSCORE LIMIT) -- 6 commands per round, awaited one by one.
+ */
+async function mix(redis: {
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+}): Promise<Measurement> {
+  const t0 = performance.now();
+  for (let i = 0; i < MIX_COMMANDS; i += 6) {
+    const user = `u${i % 100}`;
+    await redis.call('LPUSH', `chat:${user}`, `message ${i}`);
+    await redis.call('LTRIM', `chat:${user}`, 0, 49);
+    await redis.call('LRANGE', `chat:${user}`, 0, 19);
+    if (i % 12 === 0) await redis.call('MSET', `a:${user}`, i, `b:${user}`, i + 1);
+    else await redis.call('MGET', `a:${user}`, `b:${user}`);
+    await redis.call('HINCRBY', `stats:${user}`, 'tokens', 17);
+    if (i % 12 === 0) await redis.call('ZADD', `log:${user}`, i, `r${i}`);
+    else await redis.call('ZRANGE', `log:${user}`, i - 600, '+inf', 'BYSCORE', 'LIMIT', 0, 10);
+  }
+  return { ops: MIX_COMMANDS, ms: performance.now() - t0 };
+}
+
+async function simMix(): Promise<Measurement> {
+  const node = new SimRedis({}, { clock: fixedClock(0) });
+  return mix({ call: (command, ...args) => node.command([command, ...args]) });
+}
+
+async function mockMix(): Promise<Measurement> {
+  const mock = new RedisMock({ port: 26381 });
+  // ioredis-mock has no generic call(): each command is its method.
+  const methods = mock as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>;
+  const m = await mix({
+    call: (command, ...args) => {
+      const method = methods[command.toLowerCase()];
+      if (method === undefined) throw new Error(`ioredis-mock has no ${command}`);
+      return method.apply(mock, args);
+    },
+  });
+  await mock.flushall();
+  mock.disconnect();
+  return m;
 }
 
 async function simLua(): Promise<Measurement> {
@@ -79,7 +127,7 @@ async function concurrently(calls: number, op: (i: number) => Promise<unknown>):
 }
 
 async function ours(): Promise<Measurement> {
-  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, db: BENCH_DB });
   const prefix = `hasim:bench:${process.pid}:`;
   const limiter = new RedisLimiter(
     { algorithm: 'fixed-window', limit: 1_000_000_000, windowMs: 60_000, keyPrefix: prefix },
@@ -94,7 +142,7 @@ async function ours(): Promise<Measurement> {
 }
 
 async function rateLimiterFlexible(): Promise<Measurement> {
-  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, db: BENCH_DB });
   const keyPrefix = `hasim:bench:rlf:${process.pid}`;
   const limiter = new RateLimiterRedis({
     storeClient: redis,
@@ -133,6 +181,12 @@ export const cases: BenchCase[] = [
     unit: 'commands/s',
     ours: { label: 'SimRedis', run: simCommands },
     peer: { label: 'ioredis-mock', run: mockCommands },
+  },
+  {
+    name: `redis: simulated node commands/s (chat-history mix: LPUSH/LTRIM/LRANGE, MSET/MGET, HINCRBY, ZADD/ZRANGE BYSCORE, ${MIX_COMMANDS.toLocaleString('en')} awaited calls)`,
+    unit: 'commands/s',
+    ours: { label: 'SimRedis', run: simMix },
+    peer: { label: 'ioredis-mock', run: mockMix },
   },
   {
     name: 'redis: Lua evaluations/s (GCRA script)',

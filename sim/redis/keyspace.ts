@@ -49,9 +49,13 @@ export interface SnapshotEntry {
 export type ExpireAt = number | bigint;
 
 /** The exact expiry for a time in ms. */
-export function toExpireAt(ms: bigint): ExpireAt {
-  return ms <= BigInt(Number.MAX_SAFE_INTEGER) && ms >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(ms) : ms;
+export function toExpireAt(ms: bigint | number): ExpireAt {
+  if (typeof ms === 'number') return ms;
+  return ms <= MAX_SAFE && ms >= MIN_SAFE ? Number(ms) : ms;
 }
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 
 /** Who is executing: a master (expires keys on access) or a replica (hides, never deletes). */
 export interface KeyspaceContext {
@@ -114,7 +118,7 @@ export class Keyspace {
   }
 
   /** Sets the absolute expiry (ms) of an existing key. */
-  setExpire(key: string, atMs: bigint): void {
+  setExpire(key: string, atMs: bigint | number): void {
     this.#expires.set(key, toExpireAt(atMs));
   }
 

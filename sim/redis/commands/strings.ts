@@ -65,18 +65,8 @@ function set(ks: Keyspace, args: readonly string[], replies?: { ok: Reply; abort
       expireText = arg(args, ++i);
     } else throw new RedisReplyError(ERR_SYNTAX);
   }
-  let expireAt: bigint | undefined;
-  if (unit !== undefined && expireText !== undefined) {
-    const n = parseInteger(expireText);
-    if (n === undefined) throw new RedisReplyError(ERR_NOT_INTEGER);
-    const seconds = unit === 'EX' || unit === 'EXAT';
-    if (n <= 0n || (seconds && n > INT64_MAX / 1000n)) throw new RedisReplyError(ERR_SET_EXPIRE);
-    let at = seconds ? n * 1000n : n;
-    if (unit === 'EX' || unit === 'PX') at += BigInt(ks.now());
-    // The C addition wraps past INT64_MAX to a negative time, refused as invalid.
-    if (at > INT64_MAX) throw new RedisReplyError(ERR_SET_EXPIRE);
-    expireAt = at;
-  }
+  let expireAt: bigint | number | undefined;
+  if (unit !== undefined && expireText !== undefined) expireAt = expireTime(ks, unit, expireText);
   const old = get ? getString(ks, key) : null;
   const found = ks.lookup(key) !== undefined;
   if ((nx && found) || (xx && !found)) return get ? old : (replies?.abort ?? null);
@@ -87,6 +77,24 @@ function set(ks: Keyspace, args: readonly string[], replies?: { ok: Reply; abort
   else if (keepTtl) effect.push('KEEPTTL');
   ks.effects.push(effect);
   return get ? old : (replies?.ok ?? OK);
+}
+
+/** Up to 12 digits: exact in doubles even as seconds × 1000 + now (the common case, no BigInt). */
+const SMALL_POSITIVE = /^[1-9][0-9]{0,11}$/;
+
+/** src/t_string.c getExpireMillisecondsOrReply: the absolute expiry in ms, or the error reply. */
+function expireTime(ks: Keyspace, unit: ExpireUnit, text: string): bigint | number {
+  const seconds = unit === 'EX' || unit === 'EXAT';
+  const relative = unit === 'EX' || unit === 'PX';
+  if (SMALL_POSITIVE.test(text)) return Number(text) * (seconds ? 1000 : 1) + (relative ? ks.now() : 0);
+  const n = parseInteger(text);
+  if (n === undefined) throw new RedisReplyError(ERR_NOT_INTEGER);
+  if (n <= 0n || (seconds && n > INT64_MAX / 1000n)) throw new RedisReplyError(ERR_SET_EXPIRE);
+  let at = seconds ? n * 1000n : n;
+  if (relative) at += BigInt(ks.now());
+  // The C addition wraps past INT64_MAX to a negative time, refused as invalid.
+  if (at > INT64_MAX) throw new RedisReplyError(ERR_SET_EXPIRE);
+  return at;
 }
 
 /** src/t_string.c incrDecrCommand: the exact int64 overflow check, value kept as its decimal text. */
