@@ -94,7 +94,8 @@ function simReply(node: SimRedis, args: Step): unknown {
     return normal(node.execute(args) as Reply, (args[0] ?? '').toUpperCase());
   } catch (error) {
     if (error instanceof RedisReplyError) return { error: error.message };
-    throw error;
+    // Anything else thrown out of execute() (a JavaScript error) is a mismatch, not a crash.
+    return { thrown: String(error) };
   }
 }
 
