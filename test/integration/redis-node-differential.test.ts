@@ -84,7 +84,7 @@ describe.skipIf(gate.skip)(gate.title, () => {
   let redis: Redis;
   const prefix = uniqueName('hasim:diff');
   beforeAll(async () => {
-    redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 2 });
+    redis = new Redis({ host: '127.0.0.1', port: 6379, db: 9, maxRetriesPerRequest: 2 });
   });
   afterAll(async () => {
     const keys = await redis.keys(`${prefix}*`);
