@@ -57,7 +57,9 @@ describe('nemesis: each seed draws an explicit schedule', () => {
 
   it('a run of the nemesis scenario is the run of its resolved explicit schedule, seed for seed', async () => {
     const scenario = parseScenario(
-      withNemesis('  faults: [outage, { do: slowdown, args: { factor: 3 } }]\n  interval: 3s\n  until: 15s\n  final: heal\n'),
+      withNemesis(
+        '  faults: [outage, { do: slowdown, args: { factor: 3 } }]\n  interval: 3s\n  until: 15s\n  final: heal\n',
+      ),
       'n.yaml',
     );
     const resolved = resolveNemesis(scenario, 5);
