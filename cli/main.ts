@@ -7,6 +7,7 @@ import { hitrate } from './verbs/hitrate.ts';
 import { replay } from './verbs/replay.ts';
 import { report } from './verbs/report.ts';
 import { run } from './verbs/run.ts';
+import { shrink } from './verbs/shrink.ts';
 import { swarm } from './verbs/swarm.ts';
 
 /** One `hasim` command: everything its help, its parsing and its usage errors are made from. */
@@ -134,6 +135,19 @@ reproduce its trace, 2 for bad input.`,
       ...limitOptions('swarm'),
     ],
     handler: swarm,
+  },
+  {
+    name: 'shrink',
+    args: '<DIR/seed-S>',
+    summary: "cut a failing seed's fault schedule to the faults that matter; write minimal.yaml",
+    description: `Reads a failing seed's summary (DIR/seed-S/summary.json, as hasim swarm writes it) and cuts its
+explicit fault schedule and run length with fast-check to a smallest schedule that still breaks the same
+expectation with the same seed: first which faults, then their times, toward whole seconds. Writes
+DIR/seed-S/minimal.yaml, a scenario with explicit faults: that 'hasim run' replays (exit 3), and prints the
+runs it took and the fault counts before and after. Exit 0 when it is written, 1 when the schedule no
+longer fails (nondeterminism, or the scenario or hasim changed), 2 for bad input.`,
+    options: limitOptions('shrink'),
+    handler: shrink,
   },
   {
     name: 'help',
