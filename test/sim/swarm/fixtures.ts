@@ -1,0 +1,26 @@
+/**
+ * A small `kind: gateway` scenario for the swarm tests: one provider behind no layers, 20 s of
+ * arrivals at 4/s, an outage from 5 s to 10 s. `gateway.errors rate<0.05` breaks (a quarter of the
+ * requests meet the outage); `gateway.requests count>=40` holds.
+ */
+export const OUTAGE_SCENARIO = `kind: gateway
+name: small-outage
+topology:
+  instances: 1
+  layers: []
+  redis: { masters: 1, replicasPerMaster: 0 }
+  mysql: { replicas: 0 }
+  providers:
+    - { name: primary, model: gpt-4o-mini, ttftMedianMs: 300, maxConcurrency: 1000 }
+  fallback: { policy: sequential, models: [primary], timeoutMs: 5000 }
+workload:
+  phases:
+    - { durationMs: 20s, arrivalRate: 4 }
+  timeoutMs: 10000
+faults:
+  - { at: 5s, do: outage, target: upstream/primary, for: 5s }
+expect:
+  thresholds:
+    "gateway.requests": ["count>=40"]
+    "gateway.errors": ["rate<0.05"]
+`;
