@@ -11,13 +11,19 @@ import {
 } from './dialect.ts';
 import {
   bind,
+  concat,
   Database,
+  engineRow,
   formatDatetime,
+  rowOf,
   type SqliteDatabase,
   type SqliteStatement,
   triggers,
 } from './sqlite.ts';
 import { noSuchTable, translateSqliteError } from './sqlite-errors.ts';
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** What one statement did, for the session and the binlog. */
 export interface ExecResult {
@@ -36,6 +42,17 @@ export interface EngineHost {
   /** The calling session's LAST_INSERT_ID(). */
   lastInsertId(): number;
 }
+
+/**
+ * How reads answer integers, as mysql2's options decide (mysql2 README "supportBigNumbers",
+ * "bigNumberStrings"): `numbers` (neither: a BIGINT beyond 2^53 is rounded), `unsafe-as-strings`
+ * (supportBigNumbers: a string only when a number would not be exact; what the project's
+ * Mysql2SqlPort.create asks for) or `strings` (both: every BIGINT and integer result a string).
+ */
+export type BigNumbers = 'numbers' | 'unsafe-as-strings' | 'strings';
+
+/** The errors of a value that cannot be stored (strict mode): raised before InnoDB draws an id. */
+const CONVERSION_ERRNOS: ReadonlySet<number> = new Set([1048, 1364, 1366, 1406]);
 
 /**
  * What the capture triggers record while one write statement runs: created by `write` for each
@@ -84,16 +101,24 @@ export class Engine {
   readonly #autoFloor = new Map<string, number>();
   readonly #stmts = new Map<string, SqliteStatement>();
 
-  constructor(database: string, host: EngineHost) {
+  readonly #bigNumbers: BigNumbers;
+
+  constructor(database: string, host: EngineHost, bigNumbers: BigNumbers = 'unsafe-as-strings') {
     this.#database = database;
+    this.#bigNumbers = bigNumbers;
     this.#db = new Database(':memory:');
-    this.#db.function('__hasim_row', { deterministic: false }, (table, op, before, after) => {
+    // Integers leave SQLite as BigInt, so none is rounded inside the engine; reads convert them
+    // as the client asked (#answer).
+    this.#db.defaultSafeIntegers(true);
+    const fn = { deterministic: false, varargs: true, safeIntegers: true };
+    this.#db.function('__hasim_row', fn, (table, op, ...values) => {
       const cap = this.#capture;
       if (cap === null) return null;
       const t = String(table);
-      const image = (json: unknown) => JSON.parse(String(json)) as SqlRow;
+      const columns = this.#tables.get(t)?.columns ?? [];
+      const image = (at: number) => rowOf(columns, values, at);
       if (op === 'write') {
-        const a = image(after);
+        const a = image(0);
         cap.changes.push({ op: 'write', table: t, after: a });
         const auto = this.#tables.get(t)?.autoIncrement;
         if (cap.drawing && auto !== undefined) cap.generated.push(Number(a[auto]));
@@ -101,14 +126,14 @@ export class Engine {
         const attempt = cap.insertAttempts.at(-1);
         if (attempt !== undefined) attempt.inserted = true;
       } else if (op === 'update')
-        cap.changes.push({ op: 'update', table: t, before: image(before), after: image(after) });
-      else cap.changes.push({ op: 'delete', table: t, before: image(before) });
+        cap.changes.push({ op: 'update', table: t, before: image(0), after: image(columns.length) });
+      else cap.changes.push({ op: 'delete', table: t, before: image(0) });
       return null;
     });
     // Remembers the last row SQLite tried to write, so a duplicate-key error can name the value
     // as MariaDB does (SQLite's message names only the columns).
-    this.#db.function('__hasim_attempt', { deterministic: false }, (table, row, op) => {
-      const attempt = JSON.parse(String(row)) as SqlRow;
+    this.#db.function('__hasim_attempt', fn, (table, op, ...values) => {
+      const attempt = rowOf(this.#tables.get(String(table))?.columns ?? [], values, 0);
       this.#attempts.set(String(table), attempt);
       const cap = this.#capture;
       if (cap === null) return null;
@@ -125,6 +150,7 @@ export class Engine {
       Math.floor(host.nowMs() / 1000),
     );
     this.#db.function('__hasim_last_insert_id', { deterministic: false }, () => host.lastInsertId());
+    this.#db.function('__hasim_concat', { deterministic: true, varargs: true, safeIntegers: true }, concat);
   }
 
   /** Tables by name. */
@@ -137,20 +163,46 @@ export class Engine {
     return this.#guard(sql, () => {
       const stmt = this.#prepare(sql);
       const rows = stmt.all(...bind(params)) as SqlRow[];
-      // mysql2 answers DECIMAL as a string with the column's scale ('1.50'); SQLite as a number.
-      const decimals: [string, number][] = [];
-      for (const c of stmt.columns()) {
-        const scale = /^DECIMAL\(\d+,(\d+)\)$/.exec(c.type ?? '')?.[1];
-        if (scale !== undefined) decimals.push([c.name, Number(scale)]);
-      }
+      const kinds = this.#columnKinds(stmt);
       for (const row of rows) {
-        for (const [name, scale] of decimals) {
+        for (const name in row) {
           const v = row[name];
-          if (typeof v === 'number') row[name] = v.toFixed(scale);
+          const kind = kinds.get(name);
+          if (typeof kind === 'number' && (typeof v === 'number' || typeof v === 'bigint'))
+            row[name] =
+              typeof v === 'number' ? v.toFixed(kind) : `${v}${kind > 0 ? `.${'0'.repeat(kind)}` : ''}`;
+          else if (typeof v === 'bigint') row[name] = this.#answer(v, kind === 'bigint');
         }
       }
       return rows;
     });
+  }
+
+  /**
+   * What mysql2 answers for each result column: a DECIMAL column as a string with its scale
+   * ('1.50'; the number is the scale), and whether an integer column is BIGINT-typed (a BIGINT
+   * column, or an expression: MariaDB types integer expressions and COUNT(*) as BIGINT).
+   */
+  #columnKinds(stmt: SqliteStatement): Map<string, number | 'bigint' | 'int'> {
+    const kinds = new Map<string, number | 'bigint' | 'int'>();
+    for (const c of stmt.columns()) {
+      const scale = /^DECIMAL\(\d+,(\d+)\)$/.exec(c.type ?? '')?.[1];
+      if (scale !== undefined) kinds.set(c.name, Number(scale));
+      else if (c.type === null || c.column === null) kinds.set(c.name, 'bigint');
+      else {
+        const big = c.table !== null && this.#tables.get(c.table)?.bigints.includes(c.column);
+        kinds.set(c.name, big ? 'bigint' : 'int');
+      }
+    }
+    return kinds;
+  }
+
+  // An integer as the client's options answer it (see BigNumbers).
+  #answer(v: bigint, bigintColumn: boolean): SqlValue {
+    if (this.#bigNumbers === 'strings' && bigintColumn) return String(v);
+    const exact = v >= MIN_SAFE && v <= MAX_SAFE;
+    if (exact || this.#bigNumbers === 'numbers') return Number(v);
+    return String(v);
   }
 
   /**
@@ -175,6 +227,12 @@ export class Engine {
     const cap = new StatementCapture();
     const captured = cap.changes;
     this.#capture = cap;
+    // mysql_insert checks every row's value count before it writes one (ER_WRONG_VALUE_COUNT_ON_ROW).
+    const listed = st.rows?.columns ?? replace?.columns ?? spec.columns;
+    st.arities?.forEach((n, i) => {
+      if (n !== listed.length)
+        throw new SqlError(1136, '21S01', `Column count doesn't match value count at row ${i + 1}`);
+    });
     const counter = spec.autoIncrement === undefined ? 0 : this.#raiseCounter(spec);
     try {
       if (replace !== undefined) return this.#replace(spec, replace, params, cap);
@@ -214,6 +272,14 @@ export class Engine {
       const insertId =
         auto === undefined ? undefined : (generatedId ?? (changes.length > 0 ? lastValue : undefined));
       return { rows: [], affectedRows, insertId, generatedId, changes };
+    } catch (error) {
+      // A value refused in strict mode fails the row before handler::write_row draws its id
+      // (observed on 10.11.19: a single-row INSERT failing with 1406, 1364, 1366 or 1048 leaves
+      // the next id as it was; one failing with 1062 uses it up).
+      const last = cap.insertAttempts.at(-1);
+      if (error instanceof SqlError && CONVERSION_ERRNOS.has(error.errno) && last?.inserted === false)
+        cap.insertAttempts.pop();
+      throw error;
     } finally {
       this.#capture = null;
       if (spec.autoIncrement !== undefined) this.#reserve(spec, counter, st.tuples, cap.insertAttempts);
@@ -235,8 +301,8 @@ export class Engine {
       if (generated && spec.autoIncrement !== undefined && kcols.includes(spec.autoIncrement)) continue;
       if (kcols.some((c) => row[c] === null || row[c] === undefined)) continue;
       const sql = `SELECT * FROM "${spec.name}" WHERE ${kcols.map((c) => `"${c}" = ?`).join(' AND ')}`;
-      const old = this.#prepare(sql).all(...kcols.map((c) => row[c]))[0] as SqlRow | undefined;
-      if (old !== undefined) return { at: k, old, key: kcols };
+      const found = this.#prepare(sql).all(...kcols.map((c) => row[c]))[0];
+      if (found !== undefined) return { at: k, old: engineRow(found), key: kcols };
     }
     return undefined;
   }
