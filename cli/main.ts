@@ -7,6 +7,7 @@ import { hitrate } from './verbs/hitrate.ts';
 import { replay } from './verbs/replay.ts';
 import { report } from './verbs/report.ts';
 import { run } from './verbs/run.ts';
+import { swarm } from './verbs/swarm.ts';
 import { WORKER_OPTIONS, worker } from './verbs/worker.ts';
 
 /** One `hasim` command: everything its help, its parsing and its usage errors are made from. */
@@ -98,6 +99,42 @@ hasim's LRU, and the optimal offline bound (Belady).`,
       ...limitOptions('hitrate'),
     ],
     handler: hitrate,
+  },
+  {
+    name: 'swarm',
+    args: '<scenario.yaml>',
+    summary: 'run many seeds of a scenario on every core; list the failing seeds and how to replay each',
+    description: `Runs seeds S .. S+N-1 of a scenario, one per worker thread at a time. Each seed draws its own fault
+schedule from the scenario's nemesis: and is judged by its expectations. Prints the failing seeds, fastest
+failure first, with the expectation each broke and the command that replays it, and how many seeds
+reached each sometimes: check. Failing seeds run twice; a different trace hash is nondeterminism.
+Writes DIR/seed-S/summary.json per seed and DIR/summary.json for the sweep. Ends with 'N passed, N failed'.
+Exit 0 when every seed passed, 3 when one broke an expectation, 1 when a seed could not run or did not
+reproduce its trace, 2 for bad input.`,
+    options: [
+      { name: 'seeds', type: 'string', value: 'N', help: 'how many seeds to run (required)' },
+      {
+        name: 'out',
+        type: 'string',
+        value: 'DIR',
+        help: 'a new or empty directory for the summaries (required)',
+      },
+      { name: 'first-seed', type: 'string', value: 'S', help: 'the first seed, an integer (default 1)' },
+      {
+        name: 'workers',
+        type: 'string',
+        value: 'K',
+        help: 'worker threads, one seed each at a time (default: the cores, os.availableParallelism)',
+      },
+      {
+        name: 'fail-fast',
+        type: 'string',
+        value: 'K',
+        help: 'start no more seeds once K have failed (seeds already running finish)',
+      },
+      ...limitOptions('swarm'),
+    ],
+    handler: swarm,
   },
   {
     name: 'worker',

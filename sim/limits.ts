@@ -10,7 +10,7 @@ export interface Limit {
   /** What the limit applies to, as the message says it: 'per scenario file'. */
   readonly what: string;
   /** The unit the value counts, as the message prints it. */
-  readonly unit: 'bytes' | 'alias expansions' | 'events' | 'keys' | 'entries';
+  readonly unit: 'bytes' | 'alias expansions' | 'events' | 'keys' | 'entries' | 'faults' | 'seeds' | 'runs';
   readonly defaultValue: number;
   /** The flag that raises it, e.g. `--max-events`. */
   readonly flag: string;
@@ -39,7 +39,7 @@ export const LIMITS = {
     unit: 'events',
     defaultValue: 10_000_000,
     flag: '--max-events',
-    verbs: ['run', 'replay'],
+    verbs: ['run', 'replay', 'swarm', 'shrink'],
   },
   traceBytes: {
     what: 'per trace file',
@@ -68,6 +68,27 @@ export const LIMITS = {
     defaultValue: 1_000_000,
     flag: '--max-cache-size',
     verbs: ['hitrate'],
+  },
+  nemesisFaults: {
+    what: 'per drawn schedule',
+    unit: 'faults',
+    defaultValue: 10_000,
+    flag: '--max-nemesis-faults',
+    verbs: ['run', 'swarm'],
+  },
+  swarmSeeds: {
+    what: 'per sweep',
+    unit: 'seeds',
+    defaultValue: 1_000_000,
+    flag: '--max-seeds',
+    verbs: ['swarm'],
+  },
+  shrinkRuns: {
+    what: 'per shrink',
+    unit: 'runs',
+    defaultValue: 1_000,
+    flag: '--max-shrink-runs',
+    verbs: ['shrink'],
   },
 } as const satisfies Record<string, Limit>;
 

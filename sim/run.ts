@@ -7,6 +7,7 @@ import { observedTrace } from './checkers/observe.ts';
 import { Simulation, TraceBudgetError } from './kernel/simulation.ts';
 import { peakRssMb, wallNowMs } from './kernel/wall-clock.ts';
 import { group, LimitError, type LimitValues, limitValue } from './limits.ts';
+import { resolveNemesis } from './scenarios/nemesis.ts';
 import {
   kindOf,
   type Scenario,
@@ -107,8 +108,10 @@ export interface TraceHeader {
  * Runs a scenario to completion: arrivals until `durationMs`, then a drain until every request
  * has finished. The trace and its hash depend only on the scenario, the seed and the code.
  */
-export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunSummary> {
+export async function runScenario(input: Scenario, options: RunOptions): Promise<RunSummary> {
   const wallStart = wallNowMs();
+  // A nemesis draws its explicit schedule from the seed first; the header keeps the file's form.
+  const scenario = resolveNemesis(input, options.seed, options.limits);
   const kind = kindOf(scenario);
   const variant = options.variant ?? kind.variants(scenario)[0] ?? 'fixed';
   const eventsMax = limitValue(options.limits, 'events');
@@ -121,7 +124,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     seed: options.seed,
     variant,
     source: options.source ?? '(built-in)',
-    scenario,
+    scenario: input,
   };
   if (options.outDir !== undefined) mkdirSync(options.outDir, { recursive: true });
   const sim = new Simulation({
@@ -170,7 +173,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     events: sim.trace.events,
     simulatedMs: sim.clock.now(),
     hasimVersion: HASIM_VERSION,
-    verdict: expectations.every((x) => x.ok) ? 'pass' : 'fail',
+    verdict: expectations.every((x) => x.ok || x.sometimes === true) ? 'pass' : 'fail',
     expectations,
     report: { ...report() },
   };

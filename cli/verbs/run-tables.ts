@@ -82,7 +82,8 @@ function layerRows(layers: Record<string, Record<string, number>>): Array<[strin
 export function expectationTable({ result }: RunSummary): string {
   const width = Math.min(70, Math.max(...result.expectations.map((x) => x.text.length)));
   const lines = result.expectations.map(
-    (x) => `  ${x.ok ? 'ok  ' : 'FAIL'}  ${x.text.padEnd(width)}  ${x.measured}`,
+    (x) =>
+      `  ${x.sometimes ? (x.ok ? 'seen' : '-   ') : x.ok ? 'ok  ' : 'FAIL'}  ${x.text.padEnd(width)}  ${x.measured}`,
   );
   return [`  expectations (${result.verdict})`, ...lines].join('\n');
 }

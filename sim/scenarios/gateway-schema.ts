@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FAULT_VERBS } from '../../src/ports/faults.ts';
 import { durationSchema, expectSchema } from '../checkers/expectations/schema.ts';
+import { nemesisSchema } from './nemesis.ts';
 
 /**
  * `kind: gateway`: the article's whole architecture as one scenario. The topology uses the
@@ -203,6 +204,8 @@ export const gatewaySchema = z.strictObject({
   topology: topologySchema,
   workload: workloadSchema,
   faults: z.array(faultSchema).optional(),
+  /** A fault generator instead of `faults:`: each seed draws its own schedule (sim/scenarios/nemesis.ts). */
+  nemesis: nemesisSchema.optional(),
   /** When every fault is healed, for `eventually: {after: heal}`. @defaultValue the last fault end */
   heal: durationSchema.optional(),
   expect: expectSchema.optional(),

@@ -8,6 +8,7 @@ import { RequestMix } from '../workload/requests.ts';
 import { buildWorld } from '../world/world.ts';
 import type { GatewayScenario } from './gateway-schema.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
+import { nemesisWindow } from './nemesis.ts';
 
 /** What a `kind: gateway` run reports: every layer's counts, by `family` then `kind`. */
 export interface GatewayReport {
@@ -39,6 +40,9 @@ export function timelineOf(scenario: GatewayScenario): TimelineFault[] {
 /** When every fault is over: the scenario's `heal`, else the last fault's end, else undefined. */
 export function healMsOf(scenario: GatewayScenario): number | undefined {
   if (scenario.heal !== undefined) return scenario.heal;
+  // A nemesis that heals at its end: every schedule it draws is over by `until`.
+  if (scenario.nemesis?.final === 'heal')
+    return nemesisWindow(scenario.nemesis, gatewayDurationMs(scenario)).untilMs;
   const ends = timelineOf(scenario).map((f) => f.atMs + (f.forMs ?? 0));
   return ends.length === 0 ? undefined : Math.max(...ends);
 }

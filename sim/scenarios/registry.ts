@@ -8,6 +8,7 @@ import { faultTargetProblem, faultTargets } from '../world/targets.ts';
 import { gatewayDurationMs, healMsOf, startGateway } from './gateway.ts';
 import { type GatewayScenario, gatewaySchema } from './gateway-schema.ts';
 import { startLlmSmoke } from './llm-smoke.ts';
+import { nemesisProblem } from './nemesis.ts';
 import { type LlmSmokeScenario, llmSmokeSchema } from './schema.ts';
 
 /**
@@ -88,6 +89,15 @@ function gatewayExpectations(s: GatewayScenario, variant: Variant): readonly Exp
 
 function gatewayCheck(s: GatewayScenario): ScenarioProblem | undefined {
   const targets = faultTargets(s.topology);
+  if (s.nemesis !== undefined) {
+    if (s.faults !== undefined)
+      return {
+        path: ['nemesis'],
+        message: 'a scenario has faults: or nemesis:, not both (nemesis: draws the faults)',
+      };
+    const problem = nemesisProblem(s.nemesis, targets, gatewayDurationMs(s));
+    if (problem !== undefined) return problem;
+  }
   for (const [i, f] of (s.faults ?? []).entries()) {
     const problem = faultTargetProblem(targets, f.target, f.do);
     if (problem !== undefined) return { path: ['faults', i, 'target'], message: problem };

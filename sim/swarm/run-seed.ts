@@ -5,6 +5,7 @@ import type { ExpectationResult } from '../checkers/expectations/evaluate.ts';
 import { wallNowMs } from '../kernel/wall-clock.ts';
 import { HASIM_VERSION, runScenario } from '../run.ts';
 import { loadScenarioFile } from '../scenarios/load.ts';
+import { resolveNemesis } from '../scenarios/nemesis.ts';
 import { kindOf, type Scenario, type Variant } from '../scenarios/registry.ts';
 import type { BrokenExpectation, SeedInput, SeedResult } from './seed-result.ts';
 
@@ -35,13 +36,17 @@ export async function runSeed(input: SeedInput): Promise<SeedResult> {
     return result;
   }
   const broken: BrokenExpectation[] = detail.expectations
-    .filter((x) => !x.ok)
+    .filter((x) => !x.ok && x.sometimes !== true)
     .map((x) => ({ expectation: x.text, detail: x.measured }));
+  const sometimes = detail.expectations.filter((x) => x.sometimes === true);
   const result: SeedResult = {
     seed: input.seed,
     verdict: broken.length === 0 ? 'pass' : 'fail',
     traceHash: detail.traceHash,
     ...(broken.length === 0 ? {} : { broken }),
+    ...(sometimes.length === 0
+      ? {}
+      : { sometimes: Object.fromEntries(sometimes.map((x) => [x.text, x.ok])) }),
     virtualMs: detail.virtualMs,
     events: detail.events,
     wallMs: Math.round(wallNowMs() - wallStart),
@@ -62,7 +67,9 @@ interface SeedDetail {
   readonly expectations: readonly ExpectationResult[];
 }
 
-async function runVariants(scenario: Scenario, input: SeedInput): Promise<SeedDetail> {
+async function runVariants(file: Scenario, input: SeedInput): Promise<SeedDetail> {
+  // The explicit schedule this seed draws (runScenario draws the same one again from the seed).
+  const scenario = resolveNemesis(file, input.seed, input.limits);
   const variants = kindOf(scenario).variants(scenario);
   const hashes: string[] = [];
   const expectations: ExpectationResult[] = [];
@@ -112,6 +119,10 @@ function writeSummary(
           scenario: detail.scenario.name,
           kind: detail.scenario.kind,
           variants: detail.variants,
+          durationMs: kindOf(detail.scenario).durationMs(detail.scenario),
+          ...('heal' in detail.scenario && detail.scenario.heal !== undefined
+            ? { heal: detail.scenario.heal }
+            : {}),
           faults: 'faults' in detail.scenario ? (detail.scenario.faults ?? []) : [],
           expectations: detail.expectations,
         }),

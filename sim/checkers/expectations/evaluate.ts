@@ -11,6 +11,8 @@ export type Expectation =
       readonly threshold: Threshold;
       /** When set, the threshold must hold in every window of this many ms that has samples. */
       readonly windowMs?: number;
+      /** A `sometimes:` check: reported, never part of the verdict. */
+      readonly sometimes?: true;
     }
   | {
       readonly kind: 'eventually';
@@ -35,6 +37,8 @@ export interface ExpectationResult {
   readonly text: string;
   readonly measured: string;
   readonly ok: boolean;
+  /** A `sometimes:` check: `ok` says whether the run reached it; never part of the verdict. */
+  readonly sometimes?: true;
 }
 
 /** An invariant checker: reads every event, then says whether the invariant held. */
@@ -117,7 +121,9 @@ export class ExpectationJudge {
       }
       const s = this.#samples.get(x.selector.text);
       if (s === undefined) return { text: x.text, measured: 'unknown metric', ok: false };
-      return x.kind === 'threshold' ? judgeThreshold(x, s, endMs) : judgeEventually(x, s, endMs);
+      if (x.kind !== 'threshold') return judgeEventually(x, s, endMs);
+      const verdict = judgeThreshold(x, s, endMs);
+      return x.sometimes === true ? { ...verdict, sometimes: true } : verdict;
     });
   }
 }

@@ -35,6 +35,11 @@ const expectFields = {
    * shows (the same checker as `always:`, with the verdict reversed).
    */
   violated: z.array(z.string()).optional(),
+  /**
+   * Checks a run may or may not reach (Antithesis's `sometimes` assertions): never part of the
+   * verdict; a sweep counts the seeds that reached each (coverage), e.g. 'sentinel.opens count>=1'.
+   */
+  sometimes: z.array(z.string({ error: "expected a check such as 'sentinel.opens count>=1'" })).optional(),
   /** Deadlines: after a time (or `heal`), within a duration, a check must hold to the end. */
   eventually: z
     .array(
@@ -112,20 +117,15 @@ export function toExpectations(
     }
     out.push({ kind: 'always', text: `violated ${name}`, invariant: name, violated: true });
   }
+  for (const [i, check] of (block.sometimes ?? []).entries()) {
+    const parsed = checkOrProblem(check);
+    if (typeof parsed === 'string') return { path: ['expect', 'sometimes', i], message: parsed };
+    out.push({ kind: 'threshold', text: `sometimes ${check}`, ...parsed, sometimes: true });
+  }
   for (const [i, e] of (block.eventually ?? []).entries()) {
-    const split = splitCheck(e.check);
-    if (split === undefined) {
-      return {
-        path: ['expect', 'eventually', i, 'check'],
-        message: `expected 'metric aggregation op bound', got ${JSON.stringify(e.check)}`,
-      };
-    }
-    const selector = selectorOrProblem(split.metric);
-    if (typeof selector === 'string')
-      return { path: ['expect', 'eventually', i, 'check'], message: selector };
-    const threshold = thresholdOrProblem(split.threshold, selector);
-    if (typeof threshold === 'string')
-      return { path: ['expect', 'eventually', i, 'check'], message: threshold };
+    const parsed = checkOrProblem(e.check);
+    if (typeof parsed === 'string') return { path: ['expect', 'eventually', i, 'check'], message: parsed };
+    const { selector, threshold } = parsed;
     let afterMs: number;
     if (e.after === 'heal') {
       if (context.healMs === undefined) {
@@ -180,6 +180,16 @@ function thresholdOrProblem(text: string, selector: MetricSelector): Threshold |
     return `'${selector.metric}' is a ${type}: aggregations ${allowed.map((a) => (a === 'p' ? 'p(N)' : a)).join(', ')}`;
   }
   return threshold;
+}
+
+/** A check string (`metric aggregation op bound`) parsed, or what is wrong with it. */
+function checkOrProblem(check: string): { selector: MetricSelector; threshold: Threshold } | string {
+  const split = splitCheck(check);
+  if (split === undefined) return `expected 'metric aggregation op bound', got ${JSON.stringify(check)}`;
+  const selector = selectorOrProblem(split.metric);
+  if (typeof selector === 'string') return selector;
+  const threshold = thresholdOrProblem(split.threshold, selector);
+  return typeof threshold === 'string' ? threshold : { selector, threshold };
 }
 
 // `gateway.errors{instance:gw-1} rate<0.01` → metric and threshold (the split is the first space
