@@ -7,6 +7,8 @@ import { hitrate } from './verbs/hitrate.ts';
 import { replay } from './verbs/replay.ts';
 import { report } from './verbs/report.ts';
 import { run } from './verbs/run.ts';
+import { swarm } from './verbs/swarm.ts';
+import { WORKER_OPTIONS, worker } from './verbs/worker.ts';
 
 /** One `hasim` command: everything its help, its parsing and its usage errors are made from. */
 interface Verb {
@@ -99,6 +101,54 @@ hasim's LRU, and the optimal offline bound (Belady).`,
     handler: hitrate,
   },
   {
+    name: 'swarm',
+    args: '<scenario.yaml>',
+    summary: 'run many seeds of a scenario on every core; list the failing seeds and how to replay each',
+    description: `Runs seeds S .. S+N-1 of a scenario, one per worker thread at a time. Each seed draws its own fault
+schedule from the scenario's nemesis: and is judged by its expectations. Prints the failing seeds, fastest
+failure first, with the expectation each broke and the command that replays it, and how many seeds
+reached each sometimes: check. Failing seeds run twice; a different trace hash is nondeterminism.
+Writes DIR/seed-S/summary.json per seed and DIR/summary.json for the sweep. Ends with 'N passed, N failed'.
+Exit 0 when every seed passed, 3 when one broke an expectation, 1 when a seed could not run or did not
+reproduce its trace, 2 for bad input.`,
+    options: [
+      { name: 'seeds', type: 'string', value: 'N', help: 'how many seeds to run (required)' },
+      {
+        name: 'out',
+        type: 'string',
+        value: 'DIR',
+        help: 'a new or empty directory for the summaries (required)',
+      },
+      { name: 'first-seed', type: 'string', value: 'S', help: 'the first seed, an integer (default 1)' },
+      {
+        name: 'workers',
+        type: 'string',
+        value: 'K',
+        help: 'worker threads, one seed each at a time (default: the cores, os.availableParallelism)',
+      },
+      {
+        name: 'fail-fast',
+        type: 'string',
+        value: 'K',
+        help: 'start no more seeds once K have failed (seeds already running finish)',
+      },
+      ...limitOptions('swarm'),
+    ],
+    handler: swarm,
+  },
+  {
+    name: 'worker',
+    args: '',
+    summary: 'run seeds of sweeps from a queue (hasim swarm --queue) until stopped',
+    description: `Takes seeds of any sweep from the sweep queue (BullMQ on a standalone Redis) and runs each in a
+worker thread of its own, as hasim swarm runs them locally; the scenario comes with the seeds, so the
+worker may be on any machine. Runs until SIGINT or SIGTERM, then finishes the seeds in hand (exit 0).
+A queue it cannot reach within --connect-timeout-ms is one line and exit 1; a scenario this hasim cannot
+parse ends that sweep's seeds as errors, one line, and the worker goes on (docs/sweeps.md).`,
+    options: WORKER_OPTIONS,
+    handler: worker,
+  },
+  {
     name: 'help',
     args: '[command]',
     summary: 'show help for a command',
@@ -168,7 +218,9 @@ Run 'hasim <command> --help' for a command's options.`;
 }
 
 function verbHelp(verb: Verb): string {
-  const usage = [`hasim ${verb.name} ${verb.args}`, ...verb.options.map((o) => `[${flagText(o)}]`)].join(' ');
+  const usage = [`hasim ${verb.name}`, verb.args, ...verb.options.map((o) => `[${flagText(o)}]`)]
+    .filter((part) => part !== '')
+    .join(' ');
   const options = [...verb.options, HELP_OPTION];
   const width = Math.max(...options.map((o) => flagText(o).length)) + 3;
   const optionLines = options.map((o) => `  ${flagText(o).padEnd(width)}${o.help}`);

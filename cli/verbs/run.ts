@@ -171,12 +171,31 @@ export function parseSeed(verb: string, text: string): number | string {
  * checks that trace.jsonl and summary.json can be written there: every problem is a `UsageError`.
  */
 function prepareOutDir(outDir: string): void {
+  createOutDir('run', outDir);
+  for (const name of ['trace.jsonl', 'summary.json']) {
+    const path = join(outDir, name);
+    try {
+      closeSync(openSync(path, 'a'));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UsageError(
+        `hasim run: ${path}: cannot write it (${code === 'EISDIR' ? 'is a directory' : code})`,
+      );
+    }
+  }
+}
+
+/**
+ * Creates `--out DIR` of `hasim <verb>` one level at a time (Node's recursive mkdir spins forever
+ * under /proc); every problem is a `UsageError`.
+ */
+export function createOutDir(verb: string, outDir: string): void {
   const missing: string[] = [];
   let dir = resolve(outDir);
   for (;;) {
     const stat = statSync(dir, { throwIfNoEntry: false });
     if (stat?.isDirectory()) break;
-    if (stat !== undefined) throw new UsageError(`hasim run: --out ${outDir}: ${dir} is not a directory`);
+    if (stat !== undefined) throw new UsageError(`hasim ${verb}: --out ${outDir}: ${dir} is not a directory`);
     missing.unshift(dir);
     if (dirname(dir) === dir) break;
     dir = dirname(dir);
@@ -186,18 +205,7 @@ function prepareOutDir(outDir: string): void {
       mkdirSync(path);
     } catch (error) {
       throw new UsageError(
-        `hasim run: --out ${outDir}: cannot create the directory (${(error as NodeJS.ErrnoException).code})`,
-      );
-    }
-  }
-  for (const name of ['trace.jsonl', 'summary.json']) {
-    const path = join(outDir, name);
-    try {
-      closeSync(openSync(path, 'a'));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError(
-        `hasim run: ${path}: cannot write it (${code === 'EISDIR' ? 'is a directory' : code})`,
+        `hasim ${verb}: --out ${outDir}: cannot create the directory (${(error as NodeJS.ErrnoException).code})`,
       );
     }
   }
