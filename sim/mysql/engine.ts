@@ -1,19 +1,11 @@
-import { present } from '../../src/assert.ts';
 import { SqlError, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
 import type { ReplEvent, RowChange } from './binlog.ts';
-import {
-  type InsertRows,
-  type ReplaceSpec,
-  sameRow,
-  type TableSpec,
-  uniqueKeysInOrder,
-  type WriteStatement,
-} from './dialect.ts';
+import { sameRow, type TableSpec, type WriteStatement } from './dialect.ts';
+import { insertRows, type RowAccess, replaceRows, StatementCapture } from './row-writes.ts';
 import {
   bind,
   concat,
   Database,
-  engineRow,
   formatDatetime,
   rowOf,
   type SqliteDatabase,
@@ -55,34 +47,6 @@ export type BigNumbers = 'numbers' | 'unsafe-as-strings' | 'strings';
 const CONVERSION_ERRNOS: ReadonlySet<number> = new Set([1048, 1364, 1366, 1406]);
 
 /**
- * What the capture triggers record while one write statement runs: created by `write` for each
- * statement and dropped when it ends, so nothing of one statement leaks into the next.
- */
-class StatementCapture {
-  /** The statement's row changes in the order SQLite made them: its row-based binlog images. */
-  readonly changes: RowChange[] = [];
-  /**
-   * Whether the row SQLite is inserting draws a generated AUTO_INCREMENT id (SQLite shows
-   * NEW.rowid as -1 in a BEFORE INSERT trigger when it will generate it).
-   */
-  drawing = false;
-  /** The AUTO_INCREMENT ids the statement generated, in order. */
-  readonly generated: number[] = [];
-  /** The AUTO_INCREMENT value of each row SQLite tried to insert, in order (-1 = to be generated). */
-  readonly insertAttempts: { id: number; inserted: boolean }[] = [];
-  /** Rows the statement tried to update (its matched rows, skipped ones included). */
-  updateAttempts = 0;
-}
-
-/** What a REPLACE has done so far, row by row. */
-interface ReplaceTally {
-  inserted: number;
-  replaced: number;
-  firstGenerated: number | undefined;
-  lastAuto: number | undefined;
-}
-
-/**
  * A node's storage: one in-memory SQLite database holding the node's real data, plus table
  * metadata. Row images are captured with triggers calling a JS function, so that a write statement
  * yields its row changes for the row-based binlog (binlog_format=ROW), and replicas apply row
@@ -102,6 +66,12 @@ export class Engine {
   readonly #stmts = new Map<string, SqliteStatement>();
 
   readonly #bigNumbers: BigNumbers;
+  readonly #access: RowAccess = {
+    guard: (sql, fn, table) => this.#guard(sql, fn, table),
+    prepare: (sql) => this.#prepare(sql),
+    applyChange: (change) => this.#applyChange(change),
+    attempt: (table) => this.#attempts.get(table),
+  };
 
   constructor(database: string, host: EngineHost, bigNumbers: BigNumbers = 'unsafe-as-strings') {
     this.#database = database;
@@ -235,13 +205,13 @@ export class Engine {
     });
     const counter = spec.autoIncrement === undefined ? 0 : this.#raiseCounter(spec);
     try {
-      if (replace !== undefined) return this.#replace(spec, replace, params, cap);
+      if (replace !== undefined) return replaceRows(this.#access, spec, replace, params, cap);
       const rows = st.rows;
       const rowwise =
         rows !== undefined &&
         (rows.update !== undefined || (rows.ignore && spec.autoIncrement !== undefined));
       const info = rowwise
-        ? this.#insertRows(spec, rows, params)
+        ? insertRows(this.#access, spec, rows, params)
         : this.#guard(sql, () => this.#prepare(sql).run(...bind(params)), table);
       // A row updated to its current values is not changed, so not logged (InnoDB answers
       // HA_ERR_RECORD_IS_THE_SAME; verified: a no-op UPDATE writes no GTID on 10.11.19).
@@ -284,86 +254,6 @@ export class Engine {
       this.#capture = null;
       if (spec.autoIncrement !== undefined) this.#reserve(spec, counter, st.tuples, cap.insertAttempts);
     }
-  }
-
-  /**
-   * The row a new row collides with: the first unique key in key order (PRIMARY, then UNIQUE keys
-   * as declared) holding the new row's values, as InnoDB reports the first violated index.
-   */
-  #collision(
-    spec: TableSpec,
-    row: SqlRow,
-    generated: boolean,
-  ): { at: number; old: SqlRow; key: readonly string[] } | undefined {
-    const keys = uniqueKeysInOrder(spec);
-    for (const [k, kcols] of keys.entries()) {
-      // A generated id collides with nothing; NULL never collides in a UNIQUE key.
-      if (generated && spec.autoIncrement !== undefined && kcols.includes(spec.autoIncrement)) continue;
-      if (kcols.some((c) => row[c] === null || row[c] === undefined)) continue;
-      const sql = `SELECT * FROM "${spec.name}" WHERE ${kcols.map((c) => `"${c}" = ?`).join(' AND ')}`;
-      const found = this.#prepare(sql).all(...kcols.map((c) => row[c]))[0];
-      if (found !== undefined) return { at: k, old: engineRow(found), key: kcols };
-    }
-    return undefined;
-  }
-
-  /**
-   * INSERT … ON DUPLICATE KEY UPDATE, and INSERT IGNORE on a table with AUTO_INCREMENT,
-   * one row at a time (MariaDB sql_insert.cc write_record). ODKU updates the row of the FIRST
-   * colliding key in key order (SQLite's upsert picks its own order: observed on 10.11.19, a row
-   * colliding on `ua` and `ub` updates the `ua` row). A row that is ignored or turns into an
-   * update gives its drawn id back (restore_auto_increment), so the next row takes it, where
-   * SQLite would have consumed it.
-   */
-  #insertRows(spec: TableSpec, rows: InsertRows, params: readonly SqlValue[]): { changes: number } {
-    const cols = rows.columns ?? spec.columns;
-    const tuples = this.#guard(rows.valuesSql, () =>
-      this.#prepare(rows.valuesSql)
-        .all(...bind(params.slice(0, rows.valueParams)))
-        .map((r) => Object.values(r)),
-    );
-    const odku = rows.update !== undefined;
-    const head = rows.ignore && !odku ? 'INSERT OR IGNORE' : 'INSERT';
-    const sql = `${head} INTO "${spec.name}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
-    const stmt = this.#guard(sql, () => this.#prepare(sql), spec.name);
-    const auto = spec.autoIncrement;
-    // sqlite_sequence exists once an AUTOINCREMENT table does.
-    const seqOf =
-      auto === undefined ? undefined : this.#prepare('SELECT seq FROM sqlite_sequence WHERE name = ?');
-    let changes = 0;
-    tuples.forEach((values, i) => {
-      if (values.length !== cols.length) {
-        throw new SqlError(1136, '21S01', `Column count doesn't match value count at row ${i + 1}`);
-      }
-      const seq = seqOf?.all(spec.name)[0]?.seq;
-      const generated = auto !== undefined && (!cols.includes(auto) || values[cols.indexOf(auto)] === null);
-      try {
-        const n = this.#guard(sql, () => stmt.run(...values), spec.name).changes;
-        changes += n;
-        if (n > 0) return;
-        // Ignored by SQLite, which consumed the id it drew: give it back.
-        if (seq !== undefined)
-          this.#prepare('UPDATE sqlite_sequence SET seq = ? WHERE name = ?').run(seq, spec.name);
-        return;
-      } catch (error) {
-        if (!odku || !(error instanceof SqlError) || error.errno !== 1062) throw error;
-      }
-      const attempt = present(this.#attempts.get(spec.name), 'the attempted row of a duplicate');
-      const hit = this.#collision(spec, attempt, generated);
-      if (hit === undefined)
-        throw new SqlError(1105, 'HY000', 'Unknown error (hasim: duplicate key without a colliding row)');
-      const where = spec.primaryKey.length > 0 ? spec.primaryKey : hit.key;
-      const update = `UPDATE "${spec.name}" SET ${rows.update} WHERE ${where.map((c) => `"${c}" = ?`).join(' AND ')}`;
-      const args = rows.updateArgs.map((a) =>
-        'param' in a ? (params[a.param] ?? null) : (attempt[a.column] ?? null),
-      );
-      changes += this.#guard(
-        update,
-        () => this.#prepare(update).run(...bind(args), ...where.map((c) => hit.old[c])),
-        spec.name,
-      ).changes;
-    });
-    return { changes };
   }
 
   // Sets SQLite's AUTOINCREMENT counter to at least the node's floor; returns the counter (the
@@ -416,126 +306,6 @@ export class Engine {
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       throw error;
-    }
-  }
-
-  /**
-   * REPLACE, row by row, as MariaDB 10.11 sql_insert.cc `write_record` runs it: try the insert; on
-   * a duplicate, take the first colliding key in key order (PRIMARY, then the UNIQUE keys); if no
-   * unique key follows it (`last_uniq_key`) the old row is UPDATED into the new one (one
-   * Update_rows image; nothing at all when the row is identical), otherwise the old row is
-   * DELETED and the insert retried. affectedRows = rows inserted + rows deleted or changed; so 2
-   * for a plain replace, 1 for an identical one, 3 when the row collides on two keys (verified on
-   * 10.11.19 with SHOW BINLOG EVENTS, binlog_format=ROW).
-   */
-  #replace(
-    spec: TableSpec,
-    rep: ReplaceSpec,
-    params: readonly SqlValue[],
-    cap: StatementCapture,
-  ): ExecResult {
-    const cols = rep.columns ?? spec.columns;
-    for (const c of cols) {
-      if (!spec.columns.includes(c))
-        throw new SqlError(1054, '42S22', `Unknown column '${c}' in 'INSERT INTO'`);
-    }
-    const tuples = this.#guard(rep.valuesSql, () =>
-      this.#prepare(rep.valuesSql)
-        .all(...bind(params))
-        .map((r) => Object.values(r)),
-    );
-    const insertSql = `INSERT INTO "${spec.name}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
-    const insert = this.#guard(insertSql, () => this.#prepare(insertSql));
-    const tally: ReplaceTally = { inserted: 0, replaced: 0, firstGenerated: undefined, lastAuto: undefined };
-    tuples.forEach((values, i) => {
-      // MariaDB ER_WRONG_VALUE_COUNT_ON_ROW.
-      if (values.length !== cols.length) {
-        throw new SqlError(1136, '21S01', `Column count doesn't match value count at row ${i + 1}`);
-      }
-      this.#replaceRow(spec, cols, values, { sql: insertSql, stmt: insert }, cap, tally);
-    });
-    // sql_insert.cc mysql_insert: the first generated id, else the last row's AUTO_INCREMENT value.
-    const { inserted, replaced, firstGenerated, lastAuto } = tally;
-    const insertId =
-      spec.autoIncrement === undefined
-        ? undefined
-        : (firstGenerated ?? (inserted > 0 ? lastAuto : undefined));
-    return {
-      rows: [],
-      affectedRows: inserted + replaced,
-      insertId,
-      generatedId: firstGenerated,
-      changes: cap.changes,
-    };
-  }
-
-  /** One row of a REPLACE: insert, or resolve its collisions as write_record does (see `#replace`). */
-  #replaceRow(
-    spec: TableSpec,
-    cols: readonly string[],
-    values: unknown[],
-    insert: { readonly sql: string; readonly stmt: SqliteStatement },
-    cap: StatementCapture,
-    tally: ReplaceTally,
-  ): void {
-    const keys = uniqueKeysInOrder(spec);
-    const auto = spec.autoIncrement;
-    // A retried row keeps the id it drew: only its first insert attempt counts for the counter.
-    const attempts = cap.insertAttempts;
-    const attemptsMark = attempts.length;
-    const keepFirstAttempt = () => {
-      const retries = attempts.splice(attemptsMark + 1);
-      const first = attempts[attemptsMark];
-      if (first !== undefined && retries.some((r) => r.inserted)) first.inserted = true;
-    };
-    const autoAt = auto === undefined ? -1 : cols.indexOf(auto);
-    const generated = auto !== undefined && (autoAt < 0 || values[autoAt] === null);
-    const run = () => {
-      const info = this.#guard(insert.sql, () => insert.stmt.run(...values), spec.name);
-      tally.inserted++;
-      if (auto !== undefined) {
-        tally.lastAuto = Number(info.lastInsertRowid);
-        if (generated) tally.firstGenerated ??= tally.lastAuto;
-      }
-    };
-    for (;;) {
-      try {
-        run();
-        keepFirstAttempt();
-        return;
-      } catch (error) {
-        if (!(error instanceof SqlError) || error.errno !== 1062) throw error;
-        const attempt = present(this.#attempts.get(spec.name), 'the attempted row of a duplicate');
-        const hit = this.#collision(spec, attempt, generated);
-        if (hit === undefined) throw error;
-        const { at, old } = hit;
-        if (at < keys.length - 1) {
-          // A unique key follows the colliding one: delete the old row and retry the insert.
-          this.#applyChange({ op: 'delete', table: spec.name, before: old });
-          tally.replaced++;
-          continue;
-        }
-        if (!generated && sameRow(spec, old, attempt)) {
-          // HA_ERR_RECORD_IS_THE_SAME: counted as inserted, nothing changed, nothing logged.
-          tally.inserted++;
-          if (auto !== undefined) tally.lastAuto = Number(old[auto]);
-          keepFirstAttempt();
-          return;
-        }
-        // The update is done as delete + insert (so that a generated id is drawn as InnoDB
-        // does) and logged as the single Update_rows image MariaDB writes.
-        const capture = cap.changes;
-        const mark = capture.length;
-        this.#applyChange({ op: 'delete', table: spec.name, before: old });
-        run();
-        tally.replaced++;
-        const after = capture[mark + 1];
-        if (after?.op === 'write') {
-          capture.splice(mark, 2, { op: 'update', table: spec.name, before: old, after: after.after });
-        }
-        keepFirstAttempt();
-        return;
-      }
     }
   }
 
