@@ -8,7 +8,7 @@ import { replay } from './verbs/replay.ts';
 import { report } from './verbs/report.ts';
 import { run } from './verbs/run.ts';
 import { shrink } from './verbs/shrink.ts';
-import { swarm } from './verbs/swarm.ts';
+import { SWARM_QUEUE_OPTIONS, swarmOrQueue } from './verbs/swarm-queue.ts';
 import { WORKER_OPTIONS, worker } from './verbs/worker.ts';
 
 /** One `hasim` command: everything its help, its parsing and its usage errors are made from. */
@@ -134,8 +134,9 @@ reproduce its trace, 2 for bad input.`,
         help: 'start no more seeds once K have failed (seeds already running finish)',
       },
       ...limitOptions('swarm'),
+      ...SWARM_QUEUE_OPTIONS,
     ],
-    handler: swarm,
+    handler: swarmOrQueue,
   },
   {
     name: 'worker',

@@ -110,7 +110,7 @@ export async function worker(parsed: Parsed): Promise<number> {
     return EXIT.failed;
   }
   out(
-    `hasim worker: ready, taking seeds from ${queueName(url)}, ${concurrency} at a time (pid ${process.pid})`,
+    `hasim worker: ready, taking seeds from ${queueName(url)}, ${concurrency} at a time (pid ${process.pid}, worker ${running.id})`,
   );
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);

@@ -92,8 +92,21 @@ export async function processSeedJob(job: SandboxedJob<SeedJobData, SeedOutcome>
     seed,
     ...(sweep.limits === undefined ? {} : { limits: sweep.limits }),
   });
-  const keys = runKeys(sweepId, config.prefix);
-  await client.eval(
+  await recordRun(client, runKeys(sweepId, config.prefix), result);
+  return result;
+}
+
+/**
+ * Records one finished run of a seed (see RECORD_RUN): 1 for the seed's first run, 0 for a later
+ * run that agreed with it, -1 for one whose trace hash differed.
+ */
+export async function recordRun(
+  client: Redis,
+  keys: ReturnType<typeof runKeys>,
+  result: Pick<SeedOutcome, 'seed' | 'verdict' | 'traceHash'>,
+): Promise<number> {
+  const { seed, traceHash, verdict } = result;
+  const answer = await client.eval(
     RECORD_RUN,
     4,
     keys.runs,
@@ -101,9 +114,9 @@ export async function processSeedJob(job: SandboxedJob<SeedJobData, SeedOutcome>
     keys.counts,
     keys.differing,
     seedKey(seed),
-    result.traceHash,
-    result.verdict,
-    JSON.stringify({ seed, traceHash: result.traceHash }),
+    traceHash,
+    verdict,
+    JSON.stringify({ seed, traceHash }),
   );
-  return result;
+  return Number(answer);
 }

@@ -142,6 +142,11 @@ export class BullmqSweepWorker implements SweepWorker {
     return new BullmqSweepWorker(client, worker);
   }
 
+  /** BullMQ's id of this worker: the part before ':' of every lock it holds on a seed job. */
+  get id(): string {
+    return this.worker.id;
+  }
+
   /** Finishes the seeds in hand, then closes the threads and the connection. */
   async close(): Promise<void> {
     await this.worker.close();
