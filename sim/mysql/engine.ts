@@ -1,7 +1,7 @@
 import { SqlError, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
 import type { ReplEvent, RowChange } from './binlog.ts';
 import { sameRow, type TableSpec, type WriteStatement } from './dialect.ts';
-import { insertRows, type RowAccess, replaceRows, StatementCapture } from './row-writes.ts';
+import { collision, insertRows, type RowAccess, replaceRows, StatementCapture } from './row-writes.ts';
 import {
   bind,
   concat,
@@ -421,7 +421,14 @@ export class Engine {
       if (error instanceof SqlError) throw error;
       // The row number counts the rows the statement already wrote (sql_class.cc current_row_for_warning).
       const row = (this.#capture?.changes.length ?? 0) + 1;
-      const state = { database: this.#database, tables: this.#tables, attempts: this.#attempts, row };
+      const state = {
+        database: this.#database,
+        tables: this.#tables,
+        attempts: this.#attempts,
+        row,
+        firstCollision: (spec: TableSpec, attempt: SqlRow) =>
+          collision(this.#access, spec, attempt, false)?.key,
+      };
       throw translateSqliteError(error, sql, table, state);
     }
   }

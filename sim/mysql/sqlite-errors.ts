@@ -14,6 +14,8 @@ export interface ErrorState {
   readonly attempts: ReadonlyMap<string, SqlRow>;
   /** The running statement's row number (1-based, sql_class.cc current_row_for_warning). */
   readonly row: number;
+  /** The columns of the first unique key (in key order) on which `row` collides with a stored row. */
+  firstCollision(spec: TableSpec, row: SqlRow): readonly string[] | undefined;
 }
 
 /** The MariaDB error for an error SQLite threw running `sql` (on `table`, when the caller knows it). */
@@ -26,7 +28,7 @@ export function translateSqliteError(
   const e = error as { code?: string; message?: string };
   const msg = e.message ?? String(error);
   if (e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-    return duplicateEntry(msg, table, state);
+    return duplicateEntry(msg, sql, table, state);
   }
   if (e.code === 'SQLITE_CONSTRAINT_CHECK' || e.code === 'SQLITE_MISMATCH') {
     const bad = badValue(msg, table, state);
@@ -86,16 +88,20 @@ function cutCharacter(value: string, limitBytes: number): string | undefined {
 }
 
 // ER_DUP_ENTRY (1062), naming the key and the attempted row's values as MariaDB does (SQLite's
-// message names only the columns).
-function duplicateEntry(msg: string, table: string | undefined, state: ErrorState): SqlError {
-  const cols = (/constraint failed: (.*)$/.exec(msg)?.[1] ?? '').split(', ').map((c) => c.split('.')[1] ?? c);
+// message names only the columns). A new row that collides on several keys is reported on the
+// first in key order, PRIMARY first (InnoDB inserts into the clustered index before the
+// secondary ones; observed on 10.11.19), where SQLite may name another.
+function duplicateEntry(msg: string, sql: string, table: string | undefined, state: ErrorState): SqlError {
+  let cols = (/constraint failed: (.*)$/.exec(msg)?.[1] ?? '').split(', ').map((c) => c.split('.')[1] ?? c);
   const tableName = table ?? /constraint failed: (\w+)\./.exec(msg)?.[1] ?? '';
   const spec = state.tables.get(tableName);
+  const row = state.attempts.get(tableName);
+  if (spec !== undefined && row !== undefined && /^\s*INSERT\b/i.test(sql))
+    cols = [...(state.firstCollision(spec, row) ?? cols)];
   let key = 'PRIMARY';
   if (spec !== undefined && !sameColumns(spec.primaryKey, cols)) {
     for (const [name, kcols] of spec.uniqueKeys) if (sameColumns(kcols, cols)) key = name;
   }
-  const row = state.attempts.get(tableName);
   // MariaDB joins the values of a multi-column key with '-' (key_unpack).
   const value = row === undefined ? '' : cols.map((c) => String(row[c] ?? 'NULL')).join('-');
   return new SqlError(1062, '23000', `Duplicate entry '${value}' for key '${key}'`);

@@ -172,6 +172,17 @@ describe('smaller disagreements', () => {
     expect(value).toBe("Duplicate entry 'a' for key 'v'");
   });
 
+  it('a row colliding on PRIMARY and on a UNIQUE key is reported on PRIMARY, as InnoDB checks it first (seed 1213)', async () => {
+    const { value } = await runCluster(1213, { replicas: 0 }, async (c) => {
+      await c.primary.query(
+        'CREATE TABLE c (id BIGINT NOT NULL PRIMARY KEY, user_id BIGINT NOT NULL, title VARCHAR(32) NOT NULL, UNIQUE KEY (user_id, title))',
+      );
+      await c.primary.query("INSERT INTO c VALUES (3, 9007199254740994, 'hello')");
+      return (await sqlError(c.primary.query("INSERT INTO c VALUES (3, 9007199254740994, 'hello')"))).message;
+    });
+    expect(value).toBe("Duplicate entry '3' for key 'PRIMARY'");
+  });
+
   it('CONCAT with a NULL argument is NULL (seed 1208)', async () => {
     const { value } = await runCluster(1208, { replicas: 0 }, async (c) => {
       await c.primary.query('CREATE TABLE t (id INT PRIMARY KEY, v TEXT)');
