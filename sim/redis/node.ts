@@ -5,6 +5,7 @@
 // full resync, and pub/sub delivery to in-process subscribers.
 import type { Clock } from '../../src/ports/clock.ts';
 import type { RedisArg, RedisSubscriber } from '../../src/ports/redis.ts';
+import { byteLength } from './bytes.ts';
 import { CommandPort } from './command-port.ts';
 import {
   arityOk,
@@ -96,7 +97,13 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
       now: () => this.#clock.now(),
       isReplica: () => this.role.role === 'replica',
     });
-    this.#lua = new LuaEngine({ callFromScript: (args) => this.#callFromScript(args) });
+    this.#lua = new LuaEngine({
+      callFromScript: (args) => this.#callFromScript(args),
+      hasCommand: (name) => {
+        const lower = name.toLowerCase();
+        return KEYSPACE_COMMANDS.has(lower) || NODE_COMMANDS.has(lower);
+      },
+    });
   }
 
   // --- the synchronous core ------------------------------------------------------------------
@@ -150,7 +157,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
   /** Drops every key (not propagated) and, with `scripts`, the script cache too (a restart). */
   flush(options: { readonly scripts?: boolean } = {}): void {
     this.#keyspace.flush();
-    if (options.scripts) this.#lua.flush();
+    if (options.scripts) this.#lua.restart();
   }
 
   /** Keys currently stored, expired-but-not-reclaimed ones included (cluster slot bookkeeping). */
@@ -315,7 +322,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
 export function respLength(args: readonly string[]): number {
   let n = 3 + String(args.length).length;
   for (const a of args) {
-    const bytes = Buffer.byteLength(a);
+    const bytes = byteLength(a);
     n += 5 + String(bytes).length + bytes;
   }
   return n;

@@ -52,7 +52,7 @@ for s in rand.c sha1.c host.c; do
   emcc "${cflags[@]}" -Ideps/lua/src -c "src/$s" -o "obj/${s%.c}.o"
 done
 emcc -O2 -mno-nontrapping-fptoint -sSUPPORT_LONGJMP=wasm \
-  --no-entry -sSTANDALONE_WASM -sFILESYSTEM=0 \
+  --no-entry -sSTANDALONE_WASM -sFILESYSTEM=0 -Wl,--wrap=strtod,--wrap=strtoull \
   -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=2097152 -sMAXIMUM_MEMORY=1073741824 \
   -sTOTAL_STACK=1048576 \
   -sEXPORTED_FUNCTIONS="$exports" -sERROR_ON_UNDEFINED_SYMBOLS=0 \

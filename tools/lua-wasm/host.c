@@ -97,6 +97,49 @@ static uint32_t hooks_run;
 static int killed;
 static long gc_count;
 
+/* glibc's strtod and strtoull, where redis-server gets its numbers, differ from musl's in two
+ * corners a script can reach (tonumber, numerals, cjson): musl drops the sign of a NaN (so
+ * tonumber("-nan") would print "nan"), and musl takes "0x" without hex digits as a whole number
+ * where glibc reads the "0" and stops at the "x" (so "return 0x" would compile). The build links
+ * every call here with -Wl,--wrap=strtod,--wrap=strtoull. */
+double __real_strtod(const char *s, char **end);
+unsigned long long __real_strtoull(const char *s, char **end, int base);
+
+static int is_hex_digit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Where the subject starts: after white space and a sign. */
+static const char *subject(const char *s, int *negative) {
+  while (*s == ' ' || (*s >= '\t' && *s <= '\r')) s++;
+  *negative = *s == '-';
+  if (*s == '-' || *s == '+') s++;
+  return s;
+}
+
+double __wrap_strtod(const char *s, char **end) {
+  int negative;
+  const char *p = subject(s, &negative);
+  if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && !is_hex_digit(p[2]) &&
+      !(p[2] == '.' && is_hex_digit(p[3]))) {
+    if (end) *end = (char *)p + 1;
+    return negative ? -0.0 : 0.0;
+  }
+  double d = __real_strtod(s, end);
+  if (d != d) d = negative ? -fabs(d) : fabs(d);
+  return d;
+}
+
+unsigned long long __wrap_strtoull(const char *s, char **end, int base) {
+  int negative;
+  const char *p = subject(s, &negative);
+  if ((base == 16 || base == 0) && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && !is_hex_digit(p[2])) {
+    if (end) *end = (char *)p + 1;
+    return 0;
+  }
+  return __real_strtoull(s, end, base);
+}
+
 /* ----------------------------------------------------------------------------------------------
  * The shared byte buffer between JavaScript and this module.
  * -------------------------------------------------------------------------------------------- */
