@@ -7,6 +7,7 @@ import { hitrate } from './verbs/hitrate.ts';
 import { replay } from './verbs/replay.ts';
 import { report } from './verbs/report.ts';
 import { run } from './verbs/run.ts';
+import { shrink } from './verbs/shrink.ts';
 import { SWARM_QUEUE_OPTIONS, swarmOrQueue } from './verbs/swarm-queue.ts';
 import { WORKER_OPTIONS, worker } from './verbs/worker.ts';
 
@@ -148,6 +149,19 @@ A queue it cannot reach within --connect-timeout-ms is one line and exit 1; a sc
 parse ends that sweep's seeds as errors, one line, and the worker goes on (docs/sweeps.md).`,
     options: WORKER_OPTIONS,
     handler: worker,
+  },
+  {
+    name: 'shrink',
+    args: '<DIR/seed-S>',
+    summary: "cut a failing seed's fault schedule to the faults that matter; write minimal.yaml",
+    description: `Reads a failing seed's summary (DIR/seed-S/summary.json, as hasim swarm writes it) and cuts its
+explicit fault schedule and run length with fast-check to a smallest schedule that still breaks the same
+expectation with the same seed: first which faults, then their times, toward whole seconds. Writes
+DIR/seed-S/minimal.yaml, a scenario with explicit faults: that 'hasim run' replays (exit 3), and prints the
+runs it took and the fault counts before and after. Exit 0 when it is written, 1 when the schedule no
+longer fails (nondeterminism, or the scenario or hasim changed), 2 for bad input.`,
+    options: limitOptions('shrink'),
+    handler: shrink,
   },
   {
     name: 'help',

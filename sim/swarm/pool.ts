@@ -25,6 +25,7 @@ export class SeedPool {
   readonly #queue: Task[] = [];
   readonly #replay: (input: SeedInput) => string;
   #closed = false;
+  #unrefIdle = false;
 
   /**
    * @param workers threads to start, in [1, WORKERS_MAX].
@@ -40,6 +41,16 @@ export class SeedPool {
   /** Threads in the pool. */
   get size(): number {
     return this.#slots.length;
+  }
+
+  /**
+   * From now on an idle thread does not keep the process alive (a thread holding a seed still
+   * does), for a caller that cannot close the pool, such as a benchmark that cannot see its last
+   * round.
+   */
+  unrefIdle(): void {
+    this.#unrefIdle = true;
+    for (const slot of this.#slots) if (slot.task === undefined) slot.worker.unref();
   }
 
   /** Runs `input` on the next free thread. */
@@ -60,10 +71,12 @@ export class SeedPool {
 
   #start(): Slot {
     const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
+    if (this.#unrefIdle) worker.unref();
     const slot: Slot = { worker, task: undefined };
     worker.on('message', (result: SeedResult) => {
       const task = slot.task;
       slot.task = undefined;
+      if (this.#unrefIdle) worker.unref();
       task?.resolve(result);
       this.#dispatch();
     });
@@ -99,6 +112,7 @@ export class SeedPool {
       if (slot.task !== undefined) continue;
       const task = this.#queue.shift() as Task;
       slot.task = task;
+      if (this.#unrefIdle) slot.worker.ref();
       slot.worker.postMessage(task.input);
     }
   }

@@ -41,3 +41,34 @@ export const NEMESIS_SCENARIO = OUTAGE_SCENARIO.replace(
 )
   .replace('name: small-outage', 'name: small-nemesis')
   .replace('rate<0.05', 'rate<0.5');
+
+/**
+ * Two providers behind sequential fallback, 60 s of arrivals at 3/s, and a dense nemesis: an outage
+ * of 0.5–2.5 s every second on average until 50 s, on either provider, so a seed draws 30–40
+ * faults. A request fails only when both providers are out when it arrives, so a failing seed's
+ * schedule holds two faults that matter among dozens that do not. Without faults no request fails.
+ */
+export const DENSE_SCENARIO = `kind: gateway
+name: dense-outages
+topology:
+  instances: 1
+  layers: []
+  redis: { masters: 1, replicasPerMaster: 0 }
+  mysql: { replicas: 0 }
+  providers:
+    - { name: primary, model: gpt-4o-mini, ttftMedianMs: 300, decodeTokensPerSecond: 120, outputTokensMu: 4.6, outputTokensSigma: 0.6, maxConcurrency: 1000 }
+    - { name: backup, model: claude-haiku, ttftMedianMs: 400, decodeTokensPerSecond: 100, outputTokensMu: 4.6, outputTokensSigma: 0.6, maxConcurrency: 1000 }
+  fallback: { policy: sequential, models: [primary, backup], timeoutMs: 10000 }
+workload:
+  phases:
+    - { durationMs: 60s, arrivalRate: 3 }
+  timeoutMs: 30000
+nemesis:
+  faults: [{ do: outage, args: { mode: error }, for: [500ms, 2500ms] }]
+  interval: 1s
+  until: 50s
+  final: heal
+expect:
+  thresholds:
+    "gateway.errors": ["count<1"]
+`;
