@@ -11,6 +11,7 @@ import {
   arityOk,
   type CommandSpec,
   commandKeys,
+  commandName,
   KEYSPACE_COMMANDS,
   Keyspace,
   type SnapshotEntry,
@@ -126,7 +127,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
     this.#keyspace.applyingReplication = true;
     try {
       for (const args of commands) {
-        const spec = KEYSPACE_COMMANDS.get(arg(args, 0).toLowerCase());
+        const spec = KEYSPACE_COMMANDS.get(commandName(arg(args, 0)));
         if (spec === undefined) throw new Error(`${this.name}: cannot apply replicated ${args[0]}`);
         spec.run(this.#keyspace, args);
         this.replicationOffset += respLength(args);
@@ -172,7 +173,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
 
   #dispatch(args: readonly string[], fromScript: boolean): Reply {
     if (args.length === 0) throw new RedisReplyError('ERR empty command');
-    const name = arg(args, 0).toLowerCase();
+    const name = commandName(arg(args, 0));
     const spec = KEYSPACE_COMMANDS.get(name) ?? NODE_COMMANDS.get(name);
     if (spec === undefined) {
       throw fromScript
@@ -201,7 +202,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
   scriptKeyGuard: ((keys: readonly string[]) => string | undefined) | undefined;
 
   #callFromScript(args: string[]): Reply {
-    const spec = KEYSPACE_COMMANDS.get((args[0] ?? '').toLowerCase());
+    const spec = KEYSPACE_COMMANDS.get(commandName(args[0] ?? ''));
     if (spec !== undefined && this.scriptKeyGuard !== undefined && arityOk(spec, args.length)) {
       const refusal = this.scriptKeyGuard(commandKeys(spec, args));
       if (refusal !== undefined) throw new RedisReplyError(refusal);
