@@ -8,7 +8,8 @@ import { replay } from './verbs/replay.ts';
 import { report } from './verbs/report.ts';
 import { run } from './verbs/run.ts';
 import { shrink } from './verbs/shrink.ts';
-import { swarm } from './verbs/swarm.ts';
+import { SWARM_QUEUE_OPTIONS, swarmOrQueue } from './verbs/swarm-queue.ts';
+import { WORKER_OPTIONS, worker } from './verbs/worker.ts';
 
 /** One `hasim` command: everything its help, its parsing and its usage errors are made from. */
 interface Verb {
@@ -133,8 +134,21 @@ reproduce its trace, 2 for bad input.`,
         help: 'start no more seeds once K have failed (seeds already running finish)',
       },
       ...limitOptions('swarm'),
+      ...SWARM_QUEUE_OPTIONS,
     ],
-    handler: swarm,
+    handler: swarmOrQueue,
+  },
+  {
+    name: 'worker',
+    args: '',
+    summary: 'run seeds of sweeps from a queue (hasim swarm --queue) until stopped',
+    description: `Takes seeds of any sweep from the sweep queue (BullMQ on a standalone Redis) and runs each in a
+worker thread of its own, as hasim swarm runs them locally; the scenario comes with the seeds, so the
+worker may be on any machine. Runs until SIGINT or SIGTERM, then finishes the seeds in hand (exit 0).
+A queue it cannot reach within --connect-timeout-ms is one line and exit 1; a scenario this hasim cannot
+parse ends that sweep's seeds as errors, one line, and the worker goes on (docs/sweeps.md).`,
+    options: WORKER_OPTIONS,
+    handler: worker,
   },
   {
     name: 'shrink',
@@ -214,12 +228,15 @@ Usage: hasim <command> [options]
 Commands:
 ${commands.join('\n')}
 
-Exit codes: 0 ok, 1 the run or the replay failed, 2 a usage or input error.
+Exit codes: 0 ok, 1 the run or the replay failed (or was not deterministic), 2 a usage or input error,
+3 an expectation failed.
 Run 'hasim <command> --help' for a command's options.`;
 }
 
 function verbHelp(verb: Verb): string {
-  const usage = [`hasim ${verb.name} ${verb.args}`, ...verb.options.map((o) => `[${flagText(o)}]`)].join(' ');
+  const usage = [`hasim ${verb.name}`, verb.args, ...verb.options.map((o) => `[${flagText(o)}]`)]
+    .filter((part) => part !== '')
+    .join(' ');
   const options = [...verb.options, HELP_OPTION];
   const width = Math.max(...options.map((o) => flagText(o).length)) + 3;
   const optionLines = options.map((o) => `  ${flagText(o).padEnd(width)}${o.help}`);

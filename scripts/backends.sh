@@ -6,7 +6,12 @@
 #     7003->7000, 7004->7001, 7005->7002 (redis-cli --cluster create --cluster-replicas 1);
 #   * a MariaDB primary (127.0.0.1:3307, server-id 1, semi-sync master) and a
 #     replica (127.0.0.1:3308, server-id 2, semi-sync slave, GTID replication),
-#     following MariaDB's semi-sync and GTID replication pages.
+#     following MariaDB's semi-sync and GTID replication pages;
+#   * the sweep queue: a standalone Redis on 127.0.0.1:6390 that BullMQ uses to
+#     fan `hasim swarm --queue` seeds out to `hasim worker` processes. It is never
+#     the cluster under test. BullMQ's production guide: `maxmemory-policy
+#     noeviction` is the only setting that guarantees correct behaviour, and AOF
+#     (appendfsync everysec) keeps queued seeds across a restart (docs/sweeps.md).
 # Why: the simulator's Redis and MySQL models are checked against the real
 # servers on the same inputs, and CI (.ci/run) needs a one-line way to bring
 # them up before the integration tests and to tear them down afterwards.
@@ -15,7 +20,7 @@
 # (${HASIM_BACKENDS_DIR:-/tmp/hasim-backends}) and is stopped by pid file, so the
 # machine's own Redis (6379) and MariaDB (3306) are never touched.
 #
-# Usage: scripts/backends.sh up|down|status [all|redis-cluster|mariadb]
+# Usage: scripts/backends.sh up|down|status [all|redis-cluster|mariadb|queue]
 #   up      clean up leftovers of an earlier run, install missing Debian
 #           packages, start and wait until healthy (bounded waits)
 #   down    stop exactly the processes started by `up` and remove the state
@@ -47,6 +52,9 @@ MDB_PRIMARY_PORT=3307
 MDB_REPLICA_PORT=3308
 MDB_REPL_USER=repl
 MDB_REPL_PASSWORD=replpw
+
+QUEUE_DIR="$STATE_DIR/queue"
+QUEUE_PORT=6390
 
 MARKER=".hasim-backends" # written into STATE_DIR; `down` only deletes a dir that has it
 T0_NS=$(date +%s%N)
@@ -162,7 +170,7 @@ ensure_binaries() {
   local target missing=() pkgs=()
   for target in "$@"; do
     case $target in
-      redis-cluster)
+      redis-cluster | queue)
         if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
           missing+=(redis-server redis-cli)
           pkgs+=(redis-server redis-tools)
@@ -504,13 +512,61 @@ mariadb_status() {
   return $ok
 }
 
+# ------------------------------------------------------------ sweep queue ---
+
+queue_pid() { pid_of "$QUEUE_DIR/redis.pid" '*/redis-*' "redis-server 127.0.0.1:$QUEUE_PORT*"; }
+
+queue_down() {
+  local pid pids=()
+  if pid=$(queue_pid); then pids+=("$pid"); fi
+  stop_pids redis-server "${pids[@]}"
+  remove_state_path "$QUEUE_DIR"
+  log queue "stopped ${#pids[@]} server(s); $QUEUE_DIR is gone"
+}
+
+# The settings BullMQ's "Going to production" guide asks for: noeviction (an
+# evicted lock or job key silently loses work) and AOF every second. No RDB
+# snapshots: the AOF is the one copy.
+queue_up() {
+  queue_down >/dev/null
+  require_free_ports "$QUEUE_PORT"
+  mkdir -p "$QUEUE_DIR"
+  redis-server --port "$QUEUE_PORT" --bind 127.0.0.1 --maxmemory-policy noeviction \
+    --appendonly yes --appendfsync everysec --save "" \
+    --dir "$QUEUE_DIR" --daemonize yes --pidfile "$QUEUE_DIR/redis.pid" \
+    --logfile "$QUEUE_DIR/redis.log"
+  wait_for "$WAIT_LIMIT_S" "queue redis :$QUEUE_PORT to answer PING" rcli "$QUEUE_PORT" ping ||
+    die "queue redis :$QUEUE_PORT did not start; see $QUEUE_DIR/redis.log"
+  queue_settings_ok || die "queue redis :$QUEUE_PORT does not report noeviction and AOF on"
+  log queue "ready: standalone redis on 127.0.0.1:$QUEUE_PORT (noeviction, appendonly yes)"
+}
+
+queue_settings_ok() {
+  rcli "$QUEUE_PORT" config get maxmemory-policy | grep -qx noeviction &&
+    rcli "$QUEUE_PORT" info persistence | grep -q '^aof_enabled:1'
+}
+
+queue_status() {
+  local pid
+  if ! pid=$(queue_pid); then
+    echo "queue    :$QUEUE_PORT  down"
+    return 1
+  fi
+  if queue_settings_ok 2>/dev/null; then
+    echo "queue    :$QUEUE_PORT  pid $pid  standalone  noeviction  aof on  $(rcli "$QUEUE_PORT" dbsize 2>/dev/null) keys"
+  else
+    echo "queue    :$QUEUE_PORT  pid $pid  not answering, or not noeviction + AOF"
+    return 1
+  fi
+}
+
 # ------------------------------------------------------------------- main ---
 
 main() {
   local cmd=${1:-} target=${2:-all} targets rc=0
   case $target in
-    all) targets=(redis-cluster mariadb) ;;
-    redis-cluster | mariadb) targets=("$target") ;;
+    all) targets=(redis-cluster mariadb queue) ;;
+    redis-cluster | mariadb | queue) targets=("$target") ;;
     *) usage ;;
   esac
   (($# <= 2)) || usage
