@@ -14,6 +14,12 @@ import { isUtf8 } from 'node:buffer';
 /** First UTF-16 unit of an escaped byte (0x80 -> U+DC80, 0xFF -> U+DCFF). */
 const ESCAPE_BASE = 0xdc00;
 
+/** Strings up to this many bytes (or UTF-16 units) are coded in JavaScript; longer ones natively. */
+const SHORT_BYTES = 48;
+const UTF8 = new TextEncoder();
+/** Any surrogate: a string without one is plain UTF-16 that TextEncoder writes as we do. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /** A lone low surrogate in U+DC80..U+DCFF: an escaped byte. */
 const ESCAPED_BYTE = /(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/;
 
@@ -47,6 +53,7 @@ function isLow(c: number): boolean {
  * returns the position after them.
  */
 export function encodeInto(s: string, out: Uint8Array, at: number): number {
+  if (s.length > SHORT_BYTES && !SURROGATE.test(s)) return at + UTF8.encodeInto(s, out.subarray(at)).written;
   let p = at;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -77,9 +84,6 @@ export function encode(s: string): Uint8Array {
   const out = new Uint8Array(s.length * 3);
   return out.subarray(0, encodeInto(s, out, 0));
 }
-
-/** Strings up to this many bytes are decoded in JavaScript; longer ones natively. */
-const SHORT_BYTES = 48;
 
 /** The canonical string of bytes[start, end). */
 export function decode(bytes: Uint8Array, start: number, end: number): string {

@@ -37,6 +37,12 @@ export interface SimRedisOptions {
   readonly name?: string;
   /** Virtual delay before each RedisPort command is executed, in ms. @defaultValue 0 */
   readonly latencyMs?: number;
+  /**
+   * Lua instructions one script may run before the run fails with LuaInstructionLimitError
+   * (redis-server has no limit; an endless script would hang the simulation).
+   * @defaultValue 1,000,000,000 (LUA_INSTRUCTIONS_MAX)
+   */
+  readonly luaInstructionsMax?: number;
 }
 
 /** What a node runs on: a Simulation satisfies it. */
@@ -98,13 +104,16 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
       now: () => this.#clock.now(),
       isReplica: () => this.role.role === 'replica',
     });
-    this.#lua = new LuaEngine({
-      callFromScript: (args) => this.#callFromScript(args),
-      hasCommand: (name) => {
-        const lower = name.toLowerCase();
-        return KEYSPACE_COMMANDS.has(lower) || NODE_COMMANDS.has(lower);
+    this.#lua = new LuaEngine(
+      {
+        callFromScript: (args) => this.#callFromScript(args),
+        hasCommand: (name) => {
+          const lower = name.toLowerCase();
+          return KEYSPACE_COMMANDS.has(lower) || NODE_COMMANDS.has(lower);
+        },
       },
-    });
+      options.luaInstructionsMax === undefined ? {} : { instructionsMax: options.luaInstructionsMax },
+    );
   }
 
   // --- the synchronous core ------------------------------------------------------------------
