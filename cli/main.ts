@@ -228,7 +228,8 @@ Usage: hasim <command> [options]
 Commands:
 ${commands.join('\n')}
 
-Exit codes: 0 ok, 1 the run or the replay failed, 2 a usage or input error.
+Exit codes: 0 ok, 1 the run or the replay failed (or was not deterministic), 2 a usage or input error,
+3 an expectation failed.
 Run 'hasim <command> --help' for a command's options.`;
 }
 

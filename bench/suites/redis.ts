@@ -7,7 +7,7 @@ import RedisMock from 'ioredis-mock';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { SimRedis } from '../../sim/redis/node.ts';
 import { RedisLimiter } from '../../src/limit/lua/redis-limiter.ts';
-import { GCRA_SCRIPT } from '../../src/limit/lua/scripts.ts';
+import { FIXED_WINDOW_SCRIPT, GCRA_SCRIPT } from '../../src/limit/lua/scripts.ts';
 import type { Clock } from '../../src/ports/clock.ts';
 import type { BenchCase, Measurement } from '../harness.ts';
 
@@ -96,22 +96,46 @@ async function mockMix(): Promise<Measurement> {
   return m;
 }
 
-async function simLua(): Promise<Measurement> {
-  const node = new SimRedis({}, { clock: fixedClock(0) });
-  const sha = String(await node.script('LOAD', GCRA_SCRIPT));
-  const t0 = performance.now();
-  for (let i = 0; i < LUA_CALLS; i++) await node.evalsha(sha, 1, `g${i % 100}`, i, 10, 100, 1);
-  return { ops: LUA_CALLS, ms: performance.now() - t0 };
+/** A small script: one command and its reply, the shortest round trip through the interpreter. */
+const SMALL_SCRIPT = "return redis.call('GET', KEYS[1])";
+
+/** One EVAL's arguments after the script: numkeys, keys, ARGV. */
+type EvalArgs = (i: number) => (string | number)[];
+
+const LUA_SCRIPTS: Record<string, { script: string; args: EvalArgs }> = {
+  gcra: { script: GCRA_SCRIPT, args: (i) => [1, `g${i % 100}`, i, 10, 100, 1] },
+  // The article's fixed-window limiter with a limit never reached, as the gateway calls it.
+  limiter: { script: FIXED_WINDOW_SCRIPT, args: (i) => [1, `w${i % 100}`, 1_000_000_000, 60] },
+  small: { script: SMALL_SCRIPT, args: (i) => [1, `s${i % 100}`] },
+};
+
+function simLua(which: string): () => Promise<Measurement> {
+  const { script, args } = LUA_SCRIPTS[which]!;
+  return async () => {
+    const node = new SimRedis({}, { clock: fixedClock(0) });
+    const sha = String(await node.script('LOAD', script));
+    const t0 = performance.now();
+    for (let i = 0; i < LUA_CALLS; i++) await node.command(['EVALSHA', sha, ...args(i)]);
+    return { ops: LUA_CALLS, ms: performance.now() - t0 };
+  };
 }
 
-async function mockLua(): Promise<Measurement> {
-  const mock = new RedisMock({ port: 26380 });
-  const t0 = performance.now();
-  for (let i = 0; i < MOCK_LUA_CALLS; i++) await mock.eval(GCRA_SCRIPT, 1, `g${i % 100}`, i, 10, 100, 1);
-  const ms = performance.now() - t0;
-  await mock.flushall();
-  mock.disconnect();
-  return { ops: MOCK_LUA_CALLS, ms };
+let mockPort = 26380;
+
+function mockLua(which: string): () => Promise<Measurement> {
+  const { script, args } = LUA_SCRIPTS[which]!;
+  return async () => {
+    const mock = new RedisMock({ port: mockPort++ });
+    const t0 = performance.now();
+    for (let i = 0; i < MOCK_LUA_CALLS; i++) {
+      const [numkeys, ...rest] = args(i);
+      await mock.eval(script, numkeys as number, ...rest);
+    }
+    const ms = performance.now() - t0;
+    await mock.flushall();
+    mock.disconnect();
+    return { ops: MOCK_LUA_CALLS, ms };
+  };
 }
 
 /** Runs `calls` operations with `IN_FLIGHT` concurrent callers. */
@@ -188,12 +212,18 @@ export const cases: BenchCase[] = [
     ours: { label: 'SimRedis', run: simMix },
     peer: { label: 'ioredis-mock', run: mockMix },
   },
-  {
-    name: 'redis: Lua evaluations/s (GCRA script)',
+  ...(
+    [
+      ['gcra', 'GCRA script'],
+      ['limiter', "Lua evals/s: the article's fixed-window limiter script"],
+      ['small', "Lua evals/s: small script, return redis.call('GET', KEYS[1])"],
+    ] as const
+  ).map(([which, what]) => ({
+    name: `redis: Lua evaluations/s (${what})`,
     unit: 'evals/s',
-    ours: { label: 'SimRedis EVALSHA (persistent fengari state)', run: simLua },
-    peer: { label: 'ioredis-mock EVAL (VM per call)', run: mockLua },
-  },
+    ours: { label: 'SimRedis EVALSHA (one Lua state per node)', run: simLua(which) },
+    peer: { label: 'ioredis-mock EVAL (fengari VM per call)', run: mockLua(which) },
+  })),
   ...(realRedisUp
     ? [
         {

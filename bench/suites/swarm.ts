@@ -45,7 +45,7 @@ async function sweep(workers: number): Promise<Measurement> {
 }
 
 const shown = (workers: number) =>
-  `${workers} thread${workers === 1 ? '' : 's'}: ${(rates.get(workers) ?? []).map((r) => r.toFixed(2)).join(', ')} seeds/s`;
+  `${workers} thread${workers === 1 ? '' : 's'}: ${(rates.get(workers) ?? []).map((r) => r.toFixed(2)).join(', ')} seeds/s (the first round is the harness's warm-up)`;
 
 export const cases: BenchCase[] = [
   {

@@ -1,11 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatDuration } from '../../sim/checkers/expectations/duration.ts';
 import { limitValue } from '../../sim/limits.ts';
 import { loadScenarioFile } from '../../sim/scenarios/load.ts';
 import { resolveNemesis } from '../../sim/scenarios/nemesis.ts';
 import { kindOf, type Variant } from '../../sim/scenarios/registry.ts';
-import { minimalScenarioYaml } from '../../sim/swarm/minimal-yaml.ts';
+import { minimalScenarioYaml, timeText } from '../../sim/swarm/minimal-yaml.ts';
 import { type ScheduledFault, shrinkSchedule } from '../../sim/swarm/shrink.ts';
 import type { Parsed } from '../args.ts';
 import { EXIT, errorLine, UsageError } from '../errors.ts';
@@ -87,7 +86,7 @@ export async function shrink(parsed: Parsed): Promise<number> {
   const length =
     result.after.durationMs === result.before.durationMs
       ? ''
-      : `, arrivals ${formatDuration(result.before.durationMs)} → ${formatDuration(result.after.durationMs)}`;
+      : `, arrivals ${timeText(result.before.durationMs)} → ${timeText(result.after.durationMs)}`;
   const budget = result.budgetHit
     ? ` (stopped at --max-shrink-runs ${runsMax}: the smallest found so far)`
     : '';
@@ -95,8 +94,8 @@ export async function shrink(parsed: Parsed): Promise<number> {
     `  ${result.runs} runs: ${result.before.faults.length} faults → ${result.after.faults.length}${length}${budget}`,
   );
   for (const f of result.after.faults) {
-    const lasting = f.for === undefined ? '' : ` for ${formatDuration(f.for)}`;
-    out(`    at ${formatDuration(f.at)}  ${f.do} ${f.target}${lasting}`);
+    const lasting = f.for === undefined ? '' : ` for ${timeText(f.for)}`;
+    out(`    at ${timeText(f.at)}  ${f.do} ${f.target}${lasting}`);
   }
   out(`  wrote ${minimal}`);
   out(`  replay: hasim run ${minimal}`);

@@ -51,6 +51,10 @@ export interface SimMysqlClusterOptions {
   readonly names?: { readonly primary?: string; readonly replicas?: readonly string[] };
   /** Database name in error messages. @defaultValue 'hasim' */
   readonly database?: string;
+  /** mysql2's `supportBigNumbers` for every node's answers (see SimMysqlNodeOptions). @defaultValue true */
+  readonly supportBigNumbers?: boolean;
+  /** mysql2's `bigNumberStrings` for every node's answers. @defaultValue false */
+  readonly bigNumberStrings?: boolean;
 }
 
 /** What a `SimMysqlCluster` touches: the clock its links and nodes run on, the trace, the network. */
@@ -123,6 +127,8 @@ export class SimMysqlCluster {
         : {}),
       ...(options.relayLogRecovery !== undefined ? { relayLogRecovery: options.relayLogRecovery } : {}),
       ...(options.gtidStrictMode !== undefined ? { gtidStrictMode: options.gtidStrictMode } : {}),
+      ...(options.supportBigNumbers !== undefined ? { supportBigNumbers: options.supportBigNumbers } : {}),
+      ...(options.bigNumberStrings !== undefined ? { bigNumberStrings: options.bigNumberStrings } : {}),
     });
     const nodePorts = { clock: this.#clock, trace: this.#trace, network };
     const primary = new SimMysqlNode(

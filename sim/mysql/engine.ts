@@ -1,23 +1,21 @@
-import { present } from '../../src/assert.ts';
 import { SqlError, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
 import type { ReplEvent, RowChange } from './binlog.ts';
-import {
-  type InsertRows,
-  type ReplaceSpec,
-  sameRow,
-  type TableSpec,
-  uniqueKeysInOrder,
-  type WriteStatement,
-} from './dialect.ts';
+import { sameRow, type TableSpec, type WriteStatement } from './dialect.ts';
+import { collision, insertRows, type RowAccess, replaceRows, StatementCapture } from './row-writes.ts';
 import {
   bind,
+  concat,
   Database,
   formatDatetime,
+  rowOf,
   type SqliteDatabase,
   type SqliteStatement,
   triggers,
 } from './sqlite.ts';
 import { noSuchTable, translateSqliteError } from './sqlite-errors.ts';
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** What one statement did, for the session and the binlog. */
 export interface ExecResult {
@@ -38,32 +36,15 @@ export interface EngineHost {
 }
 
 /**
- * What the capture triggers record while one write statement runs: created by `write` for each
- * statement and dropped when it ends, so nothing of one statement leaks into the next.
+ * How reads answer integers, as mysql2's options decide (mysql2 README "supportBigNumbers",
+ * "bigNumberStrings"): `numbers` (neither: a BIGINT beyond 2^53 is rounded), `unsafe-as-strings`
+ * (supportBigNumbers: a string only when a number would not be exact; what the project's
+ * Mysql2SqlPort.create asks for) or `strings` (both: every BIGINT and integer result a string).
  */
-class StatementCapture {
-  /** The statement's row changes in the order SQLite made them: its row-based binlog images. */
-  readonly changes: RowChange[] = [];
-  /**
-   * Whether the row SQLite is inserting draws a generated AUTO_INCREMENT id (SQLite shows
-   * NEW.rowid as -1 in a BEFORE INSERT trigger when it will generate it).
-   */
-  drawing = false;
-  /** The AUTO_INCREMENT ids the statement generated, in order. */
-  readonly generated: number[] = [];
-  /** The AUTO_INCREMENT value of each row SQLite tried to insert, in order (-1 = to be generated). */
-  readonly insertAttempts: { id: number; inserted: boolean }[] = [];
-  /** Rows the statement tried to update (its matched rows, skipped ones included). */
-  updateAttempts = 0;
-}
+export type BigNumbers = 'numbers' | 'unsafe-as-strings' | 'strings';
 
-/** What a REPLACE has done so far, row by row. */
-interface ReplaceTally {
-  inserted: number;
-  replaced: number;
-  firstGenerated: number | undefined;
-  lastAuto: number | undefined;
-}
+/** The errors of a value that cannot be stored (strict mode): raised before InnoDB draws an id. */
+const CONVERSION_ERRNOS: ReadonlySet<number> = new Set([1048, 1364, 1366, 1406]);
 
 /**
  * A node's storage: one in-memory SQLite database holding the node's real data, plus table
@@ -84,16 +65,30 @@ export class Engine {
   readonly #autoFloor = new Map<string, number>();
   readonly #stmts = new Map<string, SqliteStatement>();
 
-  constructor(database: string, host: EngineHost) {
+  readonly #bigNumbers: BigNumbers;
+  readonly #access: RowAccess = {
+    guard: (sql, fn, table) => this.#guard(sql, fn, table),
+    prepare: (sql) => this.#prepare(sql),
+    applyChange: (change) => this.#applyChange(change),
+    attempt: (table) => this.#attempts.get(table),
+  };
+
+  constructor(database: string, host: EngineHost, bigNumbers: BigNumbers = 'unsafe-as-strings') {
     this.#database = database;
+    this.#bigNumbers = bigNumbers;
     this.#db = new Database(':memory:');
-    this.#db.function('__hasim_row', { deterministic: false }, (table, op, before, after) => {
+    // Integers leave SQLite as BigInt, so none is rounded inside the engine; reads convert them
+    // as the client asked (#answer).
+    this.#db.defaultSafeIntegers(true);
+    const fn = { deterministic: false, varargs: true, safeIntegers: true };
+    this.#db.function('__hasim_row', fn, (table, op, ...values) => {
       const cap = this.#capture;
       if (cap === null) return null;
       const t = String(table);
-      const image = (json: unknown) => JSON.parse(String(json)) as SqlRow;
+      const columns = this.#tables.get(t)?.columns ?? [];
+      const image = (at: number) => rowOf(columns, values, at);
       if (op === 'write') {
-        const a = image(after);
+        const a = image(0);
         cap.changes.push({ op: 'write', table: t, after: a });
         const auto = this.#tables.get(t)?.autoIncrement;
         if (cap.drawing && auto !== undefined) cap.generated.push(Number(a[auto]));
@@ -101,14 +96,14 @@ export class Engine {
         const attempt = cap.insertAttempts.at(-1);
         if (attempt !== undefined) attempt.inserted = true;
       } else if (op === 'update')
-        cap.changes.push({ op: 'update', table: t, before: image(before), after: image(after) });
-      else cap.changes.push({ op: 'delete', table: t, before: image(before) });
+        cap.changes.push({ op: 'update', table: t, before: image(0), after: image(columns.length) });
+      else cap.changes.push({ op: 'delete', table: t, before: image(0) });
       return null;
     });
     // Remembers the last row SQLite tried to write, so a duplicate-key error can name the value
     // as MariaDB does (SQLite's message names only the columns).
-    this.#db.function('__hasim_attempt', { deterministic: false }, (table, row, op) => {
-      const attempt = JSON.parse(String(row)) as SqlRow;
+    this.#db.function('__hasim_attempt', fn, (table, op, ...values) => {
+      const attempt = rowOf(this.#tables.get(String(table))?.columns ?? [], values, 0);
       this.#attempts.set(String(table), attempt);
       const cap = this.#capture;
       if (cap === null) return null;
@@ -125,6 +120,7 @@ export class Engine {
       Math.floor(host.nowMs() / 1000),
     );
     this.#db.function('__hasim_last_insert_id', { deterministic: false }, () => host.lastInsertId());
+    this.#db.function('__hasim_concat', { deterministic: true, varargs: true, safeIntegers: true }, concat);
   }
 
   /** Tables by name. */
@@ -137,20 +133,46 @@ export class Engine {
     return this.#guard(sql, () => {
       const stmt = this.#prepare(sql);
       const rows = stmt.all(...bind(params)) as SqlRow[];
-      // mysql2 answers DECIMAL as a string with the column's scale ('1.50'); SQLite as a number.
-      const decimals: [string, number][] = [];
-      for (const c of stmt.columns()) {
-        const scale = /^DECIMAL\(\d+,(\d+)\)$/.exec(c.type ?? '')?.[1];
-        if (scale !== undefined) decimals.push([c.name, Number(scale)]);
-      }
+      const kinds = this.#columnKinds(stmt);
       for (const row of rows) {
-        for (const [name, scale] of decimals) {
+        for (const name in row) {
           const v = row[name];
-          if (typeof v === 'number') row[name] = v.toFixed(scale);
+          const kind = kinds.get(name);
+          if (typeof kind === 'number' && (typeof v === 'number' || typeof v === 'bigint'))
+            row[name] =
+              typeof v === 'number' ? v.toFixed(kind) : `${v}${kind > 0 ? `.${'0'.repeat(kind)}` : ''}`;
+          else if (typeof v === 'bigint') row[name] = this.#answer(v, kind === 'bigint');
         }
       }
       return rows;
     });
+  }
+
+  /**
+   * What mysql2 answers for each result column: a DECIMAL column as a string with its scale
+   * ('1.50'; the number is the scale), and whether an integer column is BIGINT-typed (a BIGINT
+   * column, or an expression: MariaDB types integer expressions and COUNT(*) as BIGINT).
+   */
+  #columnKinds(stmt: SqliteStatement): Map<string, number | 'bigint' | 'int'> {
+    const kinds = new Map<string, number | 'bigint' | 'int'>();
+    for (const c of stmt.columns()) {
+      const scale = /^DECIMAL\(\d+,(\d+)\)$/.exec(c.type ?? '')?.[1];
+      if (scale !== undefined) kinds.set(c.name, Number(scale));
+      else if (c.type === null || c.column === null) kinds.set(c.name, 'bigint');
+      else {
+        const big = c.table !== null && this.#tables.get(c.table)?.bigints.includes(c.column);
+        kinds.set(c.name, big ? 'bigint' : 'int');
+      }
+    }
+    return kinds;
+  }
+
+  // An integer as the client's options answer it (see BigNumbers).
+  #answer(v: bigint, bigintColumn: boolean): SqlValue {
+    if (this.#bigNumbers === 'strings' && bigintColumn) return String(v);
+    const exact = v >= MIN_SAFE && v <= MAX_SAFE;
+    if (exact || this.#bigNumbers === 'numbers') return Number(v);
+    return String(v);
   }
 
   /**
@@ -175,15 +197,21 @@ export class Engine {
     const cap = new StatementCapture();
     const captured = cap.changes;
     this.#capture = cap;
+    // mysql_insert checks every row's value count before it writes one (ER_WRONG_VALUE_COUNT_ON_ROW).
+    const listed = st.rows?.columns ?? replace?.columns ?? spec.columns;
+    st.arities?.forEach((n, i) => {
+      if (n !== listed.length)
+        throw new SqlError(1136, '21S01', `Column count doesn't match value count at row ${i + 1}`);
+    });
     const counter = spec.autoIncrement === undefined ? 0 : this.#raiseCounter(spec);
     try {
-      if (replace !== undefined) return this.#replace(spec, replace, params, cap);
+      if (replace !== undefined) return replaceRows(this.#access, spec, replace, params, cap);
       const rows = st.rows;
       const rowwise =
         rows !== undefined &&
         (rows.update !== undefined || (rows.ignore && spec.autoIncrement !== undefined));
       const info = rowwise
-        ? this.#insertRows(spec, rows, params)
+        ? insertRows(this.#access, spec, rows, params)
         : this.#guard(sql, () => this.#prepare(sql).run(...bind(params)), table);
       // A row updated to its current values is not changed, so not logged (InnoDB answers
       // HA_ERR_RECORD_IS_THE_SAME; verified: a no-op UPDATE writes no GTID on 10.11.19).
@@ -214,90 +242,18 @@ export class Engine {
       const insertId =
         auto === undefined ? undefined : (generatedId ?? (changes.length > 0 ? lastValue : undefined));
       return { rows: [], affectedRows, insertId, generatedId, changes };
+    } catch (error) {
+      // A value refused in strict mode fails the row before handler::write_row draws its id
+      // (observed on 10.11.19: a single-row INSERT failing with 1406, 1364, 1366 or 1048 leaves
+      // the next id as it was; one failing with 1062 uses it up).
+      const last = cap.insertAttempts.at(-1);
+      if (error instanceof SqlError && CONVERSION_ERRNOS.has(error.errno) && last?.inserted === false)
+        cap.insertAttempts.pop();
+      throw error;
     } finally {
       this.#capture = null;
       if (spec.autoIncrement !== undefined) this.#reserve(spec, counter, st.tuples, cap.insertAttempts);
     }
-  }
-
-  /**
-   * The row a new row collides with: the first unique key in key order (PRIMARY, then UNIQUE keys
-   * as declared) holding the new row's values, as InnoDB reports the first violated index.
-   */
-  #collision(
-    spec: TableSpec,
-    row: SqlRow,
-    generated: boolean,
-  ): { at: number; old: SqlRow; key: readonly string[] } | undefined {
-    const keys = uniqueKeysInOrder(spec);
-    for (const [k, kcols] of keys.entries()) {
-      // A generated id collides with nothing; NULL never collides in a UNIQUE key.
-      if (generated && spec.autoIncrement !== undefined && kcols.includes(spec.autoIncrement)) continue;
-      if (kcols.some((c) => row[c] === null || row[c] === undefined)) continue;
-      const sql = `SELECT * FROM "${spec.name}" WHERE ${kcols.map((c) => `"${c}" = ?`).join(' AND ')}`;
-      const old = this.#prepare(sql).all(...kcols.map((c) => row[c]))[0] as SqlRow | undefined;
-      if (old !== undefined) return { at: k, old, key: kcols };
-    }
-    return undefined;
-  }
-
-  /**
-   * INSERT … ON DUPLICATE KEY UPDATE, and INSERT IGNORE on a table with AUTO_INCREMENT,
-   * one row at a time (MariaDB sql_insert.cc write_record). ODKU updates the row of the FIRST
-   * colliding key in key order (SQLite's upsert picks its own order: observed on 10.11.19, a row
-   * colliding on `ua` and `ub` updates the `ua` row). A row that is ignored or turns into an
-   * update gives its drawn id back (restore_auto_increment), so the next row takes it, where
-   * SQLite would have consumed it.
-   */
-  #insertRows(spec: TableSpec, rows: InsertRows, params: readonly SqlValue[]): { changes: number } {
-    const cols = rows.columns ?? spec.columns;
-    const tuples = this.#guard(rows.valuesSql, () =>
-      this.#prepare(rows.valuesSql)
-        .all(...bind(params.slice(0, rows.valueParams)))
-        .map((r) => Object.values(r)),
-    );
-    const odku = rows.update !== undefined;
-    const head = rows.ignore && !odku ? 'INSERT OR IGNORE' : 'INSERT';
-    const sql = `${head} INTO "${spec.name}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
-    const stmt = this.#guard(sql, () => this.#prepare(sql), spec.name);
-    const auto = spec.autoIncrement;
-    // sqlite_sequence exists once an AUTOINCREMENT table does.
-    const seqOf =
-      auto === undefined ? undefined : this.#prepare('SELECT seq FROM sqlite_sequence WHERE name = ?');
-    let changes = 0;
-    tuples.forEach((values, i) => {
-      if (values.length !== cols.length) {
-        throw new SqlError(1136, '21S01', `Column count doesn't match value count at row ${i + 1}`);
-      }
-      const seq = seqOf?.all(spec.name)[0]?.seq;
-      const generated = auto !== undefined && (!cols.includes(auto) || values[cols.indexOf(auto)] === null);
-      try {
-        const n = this.#guard(sql, () => stmt.run(...values), spec.name).changes;
-        changes += n;
-        if (n > 0) return;
-        // Ignored by SQLite, which consumed the id it drew: give it back.
-        if (seq !== undefined)
-          this.#prepare('UPDATE sqlite_sequence SET seq = ? WHERE name = ?').run(seq, spec.name);
-        return;
-      } catch (error) {
-        if (!odku || !(error instanceof SqlError) || error.errno !== 1062) throw error;
-      }
-      const attempt = present(this.#attempts.get(spec.name), 'the attempted row of a duplicate');
-      const hit = this.#collision(spec, attempt, generated);
-      if (hit === undefined)
-        throw new SqlError(1105, 'HY000', 'Unknown error (hasim: duplicate key without a colliding row)');
-      const where = spec.primaryKey.length > 0 ? spec.primaryKey : hit.key;
-      const update = `UPDATE "${spec.name}" SET ${rows.update} WHERE ${where.map((c) => `"${c}" = ?`).join(' AND ')}`;
-      const args = rows.updateArgs.map((a) =>
-        'param' in a ? (params[a.param] ?? null) : (attempt[a.column] ?? null),
-      );
-      changes += this.#guard(
-        update,
-        () => this.#prepare(update).run(...bind(args), ...where.map((c) => hit.old[c])),
-        spec.name,
-      ).changes;
-    });
-    return { changes };
   }
 
   // Sets SQLite's AUTOINCREMENT counter to at least the node's floor; returns the counter (the
@@ -350,126 +306,6 @@ export class Engine {
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       throw error;
-    }
-  }
-
-  /**
-   * REPLACE, row by row, as MariaDB 10.11 sql_insert.cc `write_record` runs it: try the insert; on
-   * a duplicate, take the first colliding key in key order (PRIMARY, then the UNIQUE keys); if no
-   * unique key follows it (`last_uniq_key`) the old row is UPDATED into the new one (one
-   * Update_rows image; nothing at all when the row is identical), otherwise the old row is
-   * DELETED and the insert retried. affectedRows = rows inserted + rows deleted or changed; so 2
-   * for a plain replace, 1 for an identical one, 3 when the row collides on two keys (verified on
-   * 10.11.19 with SHOW BINLOG EVENTS, binlog_format=ROW).
-   */
-  #replace(
-    spec: TableSpec,
-    rep: ReplaceSpec,
-    params: readonly SqlValue[],
-    cap: StatementCapture,
-  ): ExecResult {
-    const cols = rep.columns ?? spec.columns;
-    for (const c of cols) {
-      if (!spec.columns.includes(c))
-        throw new SqlError(1054, '42S22', `Unknown column '${c}' in 'INSERT INTO'`);
-    }
-    const tuples = this.#guard(rep.valuesSql, () =>
-      this.#prepare(rep.valuesSql)
-        .all(...bind(params))
-        .map((r) => Object.values(r)),
-    );
-    const insertSql = `INSERT INTO "${spec.name}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
-    const insert = this.#guard(insertSql, () => this.#prepare(insertSql));
-    const tally: ReplaceTally = { inserted: 0, replaced: 0, firstGenerated: undefined, lastAuto: undefined };
-    tuples.forEach((values, i) => {
-      // MariaDB ER_WRONG_VALUE_COUNT_ON_ROW.
-      if (values.length !== cols.length) {
-        throw new SqlError(1136, '21S01', `Column count doesn't match value count at row ${i + 1}`);
-      }
-      this.#replaceRow(spec, cols, values, { sql: insertSql, stmt: insert }, cap, tally);
-    });
-    // sql_insert.cc mysql_insert: the first generated id, else the last row's AUTO_INCREMENT value.
-    const { inserted, replaced, firstGenerated, lastAuto } = tally;
-    const insertId =
-      spec.autoIncrement === undefined
-        ? undefined
-        : (firstGenerated ?? (inserted > 0 ? lastAuto : undefined));
-    return {
-      rows: [],
-      affectedRows: inserted + replaced,
-      insertId,
-      generatedId: firstGenerated,
-      changes: cap.changes,
-    };
-  }
-
-  /** One row of a REPLACE: insert, or resolve its collisions as write_record does (see `#replace`). */
-  #replaceRow(
-    spec: TableSpec,
-    cols: readonly string[],
-    values: unknown[],
-    insert: { readonly sql: string; readonly stmt: SqliteStatement },
-    cap: StatementCapture,
-    tally: ReplaceTally,
-  ): void {
-    const keys = uniqueKeysInOrder(spec);
-    const auto = spec.autoIncrement;
-    // A retried row keeps the id it drew: only its first insert attempt counts for the counter.
-    const attempts = cap.insertAttempts;
-    const attemptsMark = attempts.length;
-    const keepFirstAttempt = () => {
-      const retries = attempts.splice(attemptsMark + 1);
-      const first = attempts[attemptsMark];
-      if (first !== undefined && retries.some((r) => r.inserted)) first.inserted = true;
-    };
-    const autoAt = auto === undefined ? -1 : cols.indexOf(auto);
-    const generated = auto !== undefined && (autoAt < 0 || values[autoAt] === null);
-    const run = () => {
-      const info = this.#guard(insert.sql, () => insert.stmt.run(...values), spec.name);
-      tally.inserted++;
-      if (auto !== undefined) {
-        tally.lastAuto = Number(info.lastInsertRowid);
-        if (generated) tally.firstGenerated ??= tally.lastAuto;
-      }
-    };
-    for (;;) {
-      try {
-        run();
-        keepFirstAttempt();
-        return;
-      } catch (error) {
-        if (!(error instanceof SqlError) || error.errno !== 1062) throw error;
-        const attempt = present(this.#attempts.get(spec.name), 'the attempted row of a duplicate');
-        const hit = this.#collision(spec, attempt, generated);
-        if (hit === undefined) throw error;
-        const { at, old } = hit;
-        if (at < keys.length - 1) {
-          // A unique key follows the colliding one: delete the old row and retry the insert.
-          this.#applyChange({ op: 'delete', table: spec.name, before: old });
-          tally.replaced++;
-          continue;
-        }
-        if (!generated && sameRow(spec, old, attempt)) {
-          // HA_ERR_RECORD_IS_THE_SAME: counted as inserted, nothing changed, nothing logged.
-          tally.inserted++;
-          if (auto !== undefined) tally.lastAuto = Number(old[auto]);
-          keepFirstAttempt();
-          return;
-        }
-        // The update is done as delete + insert (so that a generated id is drawn as InnoDB
-        // does) and logged as the single Update_rows image MariaDB writes.
-        const capture = cap.changes;
-        const mark = capture.length;
-        this.#applyChange({ op: 'delete', table: spec.name, before: old });
-        run();
-        tally.replaced++;
-        const after = capture[mark + 1];
-        if (after?.op === 'write') {
-          capture.splice(mark, 2, { op: 'update', table: spec.name, before: old, after: after.after });
-        }
-        keepFirstAttempt();
-        return;
-      }
     }
   }
 
@@ -585,7 +421,14 @@ export class Engine {
       if (error instanceof SqlError) throw error;
       // The row number counts the rows the statement already wrote (sql_class.cc current_row_for_warning).
       const row = (this.#capture?.changes.length ?? 0) + 1;
-      const state = { database: this.#database, tables: this.#tables, attempts: this.#attempts, row };
+      const state = {
+        database: this.#database,
+        tables: this.#tables,
+        attempts: this.#attempts,
+        row,
+        firstCollision: (spec: TableSpec, attempt: SqlRow) =>
+          collision(this.#access, spec, attempt, false)?.key,
+      };
       throw translateSqliteError(error, sql, table, state);
     }
   }

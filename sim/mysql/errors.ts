@@ -27,3 +27,12 @@ export const badSlave = (): SqlError =>
 /** CR_CONN_HOST_ERROR (2003) for a client connecting to a server that is down. */
 export const connectionRefused = (name: string): SqlError =>
   new SqlError(2003, 'HY000', `Can't connect to MySQL server on '${name}' (111 "Connection refused")`);
+
+/** MySQL syntax error 1064, worded as the server words it, plus what the simulator lacks. */
+export function syntaxError(near: string, why = ''): SqlError {
+  return new SqlError(
+    1064,
+    '42000',
+    `You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near '${near.slice(0, 80)}' at line 1${why ? ` (hasim: ${why})` : ''}`,
+  );
+}

@@ -10,6 +10,7 @@ import { badSlave, connectionRefused, lostConnection } from './errors.ts';
 import { formatGtid, formatPos, type Gtid, type GtidPos, parsePos, reached } from './gtid.ts';
 import { GtidWaits } from './gtid-waits.ts';
 import {
+  bigNumbersOf,
   type MysqlNetwork,
   type NodeSettings,
   nodeSettings,
@@ -94,10 +95,14 @@ export class SimMysqlNode implements SqlPort {
       semiSync: this.#semi,
     });
     this.#gtidWaits = new GtidWaits({ clock, slavePos: this.#slavePos, crashWaiters: this.#crashWaiters });
-    this.#engine = new Engine(this.#settings.database, {
-      nowMs: () => clock.now(),
-      lastInsertId: () => this.#connections.current.lastInsertId,
-    });
+    this.#engine = new Engine(
+      this.#settings.database,
+      {
+        nowMs: () => clock.now(),
+        lastInsertId: () => this.#connections.current.lastInsertId,
+      },
+      bigNumbersOf(this.#settings),
+    );
     this.#connections = new Connections(this.#statementHost(), {
       epoch: () => this.#epoch,
       assertUp: () => this.#assertUp(),

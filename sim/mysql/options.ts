@@ -1,6 +1,7 @@
 import type { Clock } from '../../src/ports/clock.ts';
 import type { TraceSink } from '../../src/ports/trace.ts';
 import type { NetLink } from '../net/network.ts';
+import type { BigNumbers } from './engine.ts';
 import type { SimMysqlNode } from './node.ts';
 import type { SemiSyncOptions } from './semi-sync-master.ts';
 
@@ -30,7 +31,20 @@ export interface SimMysqlNodeOptions {
   readonly gtidStrictMode?: boolean;
   /** Relay log limit in event groups; reaching it throws (a named limit). @defaultValue 1_000_000 */
   readonly relayLogGroupsMax?: number;
+  /**
+   * Answer a BIGINT beyond 2^53 as a string instead of a rounded number, as mysql2's
+   * `supportBigNumbers` does (Mysql2SqlPort.create sets it). @defaultValue true
+   */
+  readonly supportBigNumbers?: boolean;
+  /**
+   * With `supportBigNumbers`, answer every BIGINT column and integer expression as a string, as
+   * mysql2's `bigNumberStrings` does. @defaultValue false
+   */
+  readonly bigNumberStrings?: boolean;
 }
+
+/** The client-side options of big integers, as the cluster passes them to its nodes. */
+export type BigNumberOptions = Pick<SimMysqlNodeOptions, 'supportBigNumbers' | 'bigNumberStrings'>;
 
 /** Where the network lets a node reach another. Provided by the cluster. */
 export interface MysqlNetwork {
@@ -74,6 +88,12 @@ export type NodeSettings = {
   -readonly [K in keyof Required<Omit<SimMysqlNodeOptions, 'semiSync'>>]: Required<SimMysqlNodeOptions>[K];
 };
 
+/** How a node's reads answer integers (engine.ts BigNumbers). */
+export function bigNumbersOf(s: NodeSettings): BigNumbers {
+  if (!s.supportBigNumbers) return 'numbers';
+  return s.bigNumberStrings ? 'strings' : 'unsafe-as-strings';
+}
+
 /** Applies the defaults and checks the ranges of `options` (a `RangeError` names the field). */
 export function nodeSettings(options: SimMysqlNodeOptions): NodeSettings {
   return {
@@ -88,6 +108,8 @@ export function nodeSettings(options: SimMysqlNodeOptions): NodeSettings {
     relayLogRecovery: options.relayLogRecovery ?? false,
     gtidStrictMode: options.gtidStrictMode ?? false,
     relayLogGroupsMax: options.relayLogGroupsMax ?? 1_000_000,
+    supportBigNumbers: options.supportBigNumbers ?? true,
+    bigNumberStrings: options.bigNumberStrings ?? false,
   };
 }
 

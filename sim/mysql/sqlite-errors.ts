@@ -1,5 +1,6 @@
 import { SqlError, type SqlRow } from '../../src/ports/sql.ts';
-import { sameColumns, syntaxError, type TableSpec } from './dialect.ts';
+import { sameColumns, type TableSpec } from './dialect.ts';
+import { syntaxError } from './errors.ts';
 
 // SQLite's errors mapped to the MariaDB errors a client of the real server would get: the
 // constraint errors by their code (they name the attempted row, from the engine's state), the
@@ -13,6 +14,8 @@ export interface ErrorState {
   readonly attempts: ReadonlyMap<string, SqlRow>;
   /** The running statement's row number (1-based, sql_class.cc current_row_for_warning). */
   readonly row: number;
+  /** The columns of the first unique key (in key order) on which `row` collides with a stored row. */
+  firstCollision(spec: TableSpec, row: SqlRow): readonly string[] | undefined;
 }
 
 /** The MariaDB error for an error SQLite threw running `sql` (on `table`, when the caller knows it). */
@@ -25,7 +28,7 @@ export function translateSqliteError(
   const e = error as { code?: string; message?: string };
   const msg = e.message ?? String(error);
   if (e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-    return duplicateEntry(msg, table, state);
+    return duplicateEntry(msg, sql, table, state);
   }
   if (e.code === 'SQLITE_CONSTRAINT_CHECK' || e.code === 'SQLITE_MISMATCH') {
     const bad = badValue(msg, table, state);
@@ -35,38 +38,70 @@ export function translateSqliteError(
   return errorFromMessage(msg, sql, state.database);
 }
 
-// A CHECK constraint of the column types (hasim_len__col, hasim_int__col) or a datatype mismatch
-// on the AUTO_INCREMENT column: ER_DATA_TOO_LONG or ER_TRUNCATED_WRONG_VALUE_FOR_FIELD.
+// A CHECK constraint of the column types (hasim_len__col, hasim_bytes_N__col, hasim_int__col) or a
+// datatype mismatch on the AUTO_INCREMENT column: ER_DATA_TOO_LONG, ER_TRUNCATED_WRONG_VALUE_FOR_FIELD
+// or the incorrect string value of a cut character.
 function badValue(msg: string, table: string | undefined, state: ErrorState): SqlError | undefined {
   const spec = table === undefined ? undefined : state.tables.get(table);
-  const check = /CHECK constraint failed: hasim_(len|int)__(\w+)/.exec(msg);
-  const col = check?.[2] ?? spec?.autoIncrement;
+  const check = /CHECK constraint failed: hasim_(len|int|bytes_(\d+))__(\w+)/.exec(msg);
+  const col = check?.[3] ?? spec?.autoIncrement;
   const { row } = state;
-  if (check?.[1] === 'len') {
-    return new SqlError(1406, '22001', `Data too long for column '${col}' at row ${row}`);
-  }
+  const tooLong = new SqlError(1406, '22001', `Data too long for column '${col}' at row ${row}`);
+  if (check?.[1] === 'len') return tooLong;
   if (spec !== undefined && col !== undefined) {
-    const value = String(state.attempts.get(spec.name)?.[col] ?? '');
+    const value = state.attempts.get(spec.name)?.[col];
+    const where = `\`${state.database}\`.\`${spec.name}\`.\`${col}\` at row ${row}`;
+    if (check?.[2] !== undefined) {
+      const cut = cutCharacter(String(value ?? ''), Number(check[2]));
+      return cut === undefined
+        ? tooLong
+        : new SqlError(1366, '22007', `Incorrect string value: '${cut}' for column ${where}`);
+    }
     return new SqlError(
       1366,
       '22007',
-      `Incorrect integer value: '${value}' for column \`${state.database}\`.\`${spec.name}\`.\`${col}\` at row ${row}`,
+      `Incorrect integer value: '${String(value ?? '')}' for column ${where}`,
     );
   }
   return undefined;
 }
 
+/**
+ * Strict mode cuts a too-long string at `limitBytes` first (Field_blob::store,
+ * well_formed_copy_nchars): when the cut falls inside a character, the error is not 1406 but
+ * 1366 naming the bytes from that character on, as strfunc.cc convert_to_printable writes them
+ * (printable ASCII as itself, other bytes as \xHH, at most 6, then '...'). Observed on 10.11.19:
+ * 'é' x 32768 in a TEXT → `Incorrect string value: '\xC3\xA9'`. Undefined when the cut falls
+ * between characters (then it is 1406).
+ */
+function cutCharacter(value: string, limitBytes: number): string | undefined {
+  const bytes = Buffer.from(value, 'utf8');
+  let at = limitBytes;
+  while (at > 0 && ((bytes[at] ?? 0) & 0xc0) === 0x80) at--; // back to the start of the cut character
+  if (at === limitBytes) return undefined;
+  const shown = [...bytes.subarray(at, at + 6)]
+    .map((b) =>
+      b >= 0x20 && b <= 0x7e ? String.fromCharCode(b) : `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
+  return bytes.length - at > 6 ? `${shown}...` : shown;
+}
+
 // ER_DUP_ENTRY (1062), naming the key and the attempted row's values as MariaDB does (SQLite's
-// message names only the columns).
-function duplicateEntry(msg: string, table: string | undefined, state: ErrorState): SqlError {
-  const cols = (/constraint failed: (.*)$/.exec(msg)?.[1] ?? '').split(', ').map((c) => c.split('.')[1] ?? c);
+// message names only the columns). A new row that collides on several keys is reported on the
+// first in key order, PRIMARY first (InnoDB inserts into the clustered index before the
+// secondary ones; observed on 10.11.19), where SQLite may name another.
+function duplicateEntry(msg: string, sql: string, table: string | undefined, state: ErrorState): SqlError {
+  let cols = (/constraint failed: (.*)$/.exec(msg)?.[1] ?? '').split(', ').map((c) => c.split('.')[1] ?? c);
   const tableName = table ?? /constraint failed: (\w+)\./.exec(msg)?.[1] ?? '';
   const spec = state.tables.get(tableName);
+  const row = state.attempts.get(tableName);
+  if (spec !== undefined && row !== undefined && /^\s*INSERT\b/i.test(sql))
+    cols = [...(state.firstCollision(spec, row) ?? cols)];
   let key = 'PRIMARY';
   if (spec !== undefined && !sameColumns(spec.primaryKey, cols)) {
     for (const [name, kcols] of spec.uniqueKeys) if (sameColumns(kcols, cols)) key = name;
   }
-  const row = state.attempts.get(tableName);
   // MariaDB joins the values of a multi-column key with '-' (key_unpack).
   const value = row === undefined ? '' : cols.map((c) => String(row[c] ?? 'NULL')).join('-');
   return new SqlError(1062, '23000', `Duplicate entry '${value}' for key '${key}'`);

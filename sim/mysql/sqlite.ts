@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
-import type { SqlValue } from '../../src/ports/sql.ts';
+import type { SqlRow, SqlValue } from '../../src/ports/sql.ts';
 import type { TableSpec } from './dialect.ts';
 
 // better-sqlite3 ships no types here; this is the part of its API the engine uses.
 export interface SqliteStatement {
   readonly reader: boolean;
-  columns(): { name: string; type: string | null }[];
+  columns(): { name: string; column: string | null; table: string | null; type: string | null }[];
   all(...params: unknown[]): Record<string, unknown>[];
   run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
 }
@@ -14,26 +14,67 @@ export interface SqliteDatabase {
   exec(sql: string): void;
   function(
     name: string,
-    options: { deterministic: boolean; varargs?: boolean },
+    options: { deterministic: boolean; varargs?: boolean; safeIntegers?: boolean },
     fn: (...args: unknown[]) => unknown,
   ): void;
+  /** Integers come back as BigInt from every statement prepared afterwards. */
+  defaultSafeIntegers(on: boolean): void;
   readonly inTransaction: boolean;
 }
 type SqliteConstructor = new (filename: string) => SqliteDatabase;
 export const Database = createRequire(import.meta.url)('better-sqlite3') as SqliteConstructor;
 
-/** The capture triggers of a table: each row attempt and each row change calls into the engine. */
+/**
+ * The capture triggers of a table: each row attempt and each row change calls into the engine
+ * with the table, the operation and the row's column values in table order (OLD then NEW for an
+ * update). Values pass as SQLite holds them (integers as BigInt), so nothing is rounded on the
+ * way to the binlog: a BIGINT beyond 2^53 reaches the replicas exactly.
+ */
 export function triggers(spec: TableSpec): string {
-  const obj = (alias: string) =>
-    `json_object(${spec.columns.map((c) => `'${c}', ${alias}."${c}"`).join(', ')})`;
+  const row = (alias: string) => spec.columns.map((c) => `${alias}."${c}"`).join(', ');
   const t = spec.name;
   return [
-    `CREATE TRIGGER "${t}__bi" BEFORE INSERT ON "${t}" BEGIN SELECT __hasim_attempt('${t}', ${obj('NEW')}, 'insert'); END;`,
-    `CREATE TRIGGER "${t}__bu" BEFORE UPDATE ON "${t}" BEGIN SELECT __hasim_attempt('${t}', ${obj('NEW')}, 'update'); END;`,
-    `CREATE TRIGGER "${t}__ai" AFTER INSERT ON "${t}" BEGIN SELECT __hasim_row('${t}', 'write', NULL, ${obj('NEW')}); END;`,
-    `CREATE TRIGGER "${t}__au" AFTER UPDATE ON "${t}" BEGIN SELECT __hasim_row('${t}', 'update', ${obj('OLD')}, ${obj('NEW')}); END;`,
-    `CREATE TRIGGER "${t}__ad" AFTER DELETE ON "${t}" BEGIN SELECT __hasim_row('${t}', 'delete', ${obj('OLD')}, NULL); END;`,
+    `CREATE TRIGGER "${t}__bi" BEFORE INSERT ON "${t}" BEGIN SELECT __hasim_attempt('${t}', 'insert', ${row('NEW')}); END;`,
+    `CREATE TRIGGER "${t}__bu" BEFORE UPDATE ON "${t}" BEGIN SELECT __hasim_attempt('${t}', 'update', ${row('NEW')}); END;`,
+    `CREATE TRIGGER "${t}__ai" AFTER INSERT ON "${t}" BEGIN SELECT __hasim_row('${t}', 'write', ${row('NEW')}); END;`,
+    `CREATE TRIGGER "${t}__au" AFTER UPDATE ON "${t}" BEGIN SELECT __hasim_row('${t}', 'update', ${row('OLD')}, ${row('NEW')}); END;`,
+    `CREATE TRIGGER "${t}__ad" AFTER DELETE ON "${t}" BEGIN SELECT __hasim_row('${t}', 'delete', ${row('OLD')}); END;`,
   ].join('\n');
+}
+
+/** A value as the engine keeps it: an integer as a number while it is exact, else as a BigInt. */
+export function engineValue(v: unknown): SqlValue {
+  if (typeof v === 'bigint') return v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v;
+  return v as SqlValue;
+}
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** The row of `columns` held by `values` from index `at` on. */
+export function rowOf(columns: readonly string[], values: readonly unknown[], at: number): SqlRow {
+  const row: SqlRow = {};
+  for (let i = 0; i < columns.length; i++) row[columns[i]!] = engineValue(values[at + i]);
+  return row;
+}
+
+/** A row SQLite returned, its integers as the engine keeps them. */
+export function engineRow(r: Record<string, unknown>): SqlRow {
+  const row: SqlRow = {};
+  for (const k in r) row[k] = engineValue(r[k]);
+  return row;
+}
+
+/**
+ * MariaDB CONCAT(): NULL when any argument is NULL (KB "CONCAT"); SQLite's concat() would skip
+ * it. Numbers are written as MariaDB writes them for the integers the gateway stores.
+ */
+export function concat(...args: unknown[]): string | null {
+  let out = '';
+  for (const a of args) {
+    if (a === null || a === undefined) return null;
+    out += a instanceof Uint8Array ? Buffer.from(a).toString('utf8') : String(a);
+  }
+  return out;
 }
 
 /** Parameters as better-sqlite3 binds them (booleans as 0/1, bytes as a Buffer). */

@@ -12,6 +12,16 @@ export interface Session {
   epoch: number;
   lastInsertId: number;
   lastGtid: string;
+  /**
+   * `@@autocommit`. While false, every statement runs in a transaction that the first statement
+   * opens and COMMIT / ROLLBACK end (MariaDB KB "autocommit"; "START TRANSACTION").
+   */
+  autocommit: boolean;
+}
+
+/** Opens the implicit transaction of a session with autocommit off (its first statement does). */
+function implicitBegin(s: Session): void {
+  if (s.txn === null && !s.autocommit) s.txn = { changes: [], timestampS: undefined };
 }
 
 /** How a statement's engine commit was already done: see `StatementHost.commitGroup`. */
@@ -69,6 +79,7 @@ export function parseCached(sql: string): Statement {
 }
 
 const write: Handler<'write'> = async (host, s, st, params) => {
+  implicitBegin(s);
   const startS = Math.floor(host.nowMs() / 1000);
   // A write sees committed data plus prepared (AFTER_SYNC) groups, as InnoDB's locking
   // reads would after waiting for their row locks; plus its own transaction's changes.
@@ -142,6 +153,7 @@ const STATEMENTS: { readonly [K in Statement['kind']]: Handler<K> } = {
     return empty();
   },
   select: async (host, s, st, params) => {
+    implicitBegin(s);
     const { engine } = host;
     const rows = host.withSession(s, () =>
       s.txn === null
@@ -156,8 +168,10 @@ const STATEMENTS: { readonly [K in Statement['kind']]: Handler<K> } = {
   truncate: ddl,
   variables: async (host, s, st) => {
     const row: SqlRow = {};
-    for (const name of st.names)
-      row[name] = host.variable(name.replace(/^@@(global\.|session\.)?/i, '').toLowerCase(), s);
+    for (const name of st.names) {
+      const bare = name.replace(/^@@(global\.|session\.)?/i, '').toLowerCase();
+      row[name] = bare === 'autocommit' ? (s.autocommit ? 1 : 0) : host.variable(bare, s);
+    }
     return { rows: [row], affectedRows: 0 };
   },
   gtidWait: async (host, _s, st, params) => {
@@ -199,6 +213,17 @@ const STATEMENTS: { readonly [K in Statement['kind']]: Handler<K> } = {
   setGlobal: async (host, _s, st) => {
     host.setGlobal(st.name, st.value);
     return empty();
+  },
+  setSession: async (host, s, st) => {
+    if (st.autocommit === undefined) return empty();
+    // sys_vars.cc fix_autocommit: switching autocommit from 0 to 1 commits the open transaction;
+    // switching it off, or setting it to what it is, commits nothing (observed on 10.11.19: a
+    // BEGIN … INSERT; SET autocommit = 1; ROLLBACK undoes the insert).
+    const commit = st.autocommit && !s.autocommit && s.txn !== null;
+    s.autocommit = st.autocommit;
+    if (!commit) return empty();
+    const gtid = await host.commitSession(s);
+    return gtid === undefined ? empty() : { ...empty(), gtid };
   },
 };
 
@@ -251,7 +276,7 @@ export class Connections {
 
   /** A new connection. */
   open(): Session {
-    return { txn: null, epoch: this.#ports.epoch(), lastInsertId: 0, lastGtid: '' };
+    return { txn: null, epoch: this.#ports.epoch(), lastInsertId: 0, lastGtid: '', autocommit: true };
   }
 
   /** Runs one statement on connection `s`. */
@@ -260,8 +285,10 @@ export class Connections {
     ports.assertUp();
     if (s.epoch !== ports.epoch()) {
       // The server restarted under this connection. Like a pool, the client reconnects; a
-      // transaction that was open is gone, and that is an error the client must see.
+      // transaction that was open is gone, and that is an error the client must see. The new
+      // connection has the server's defaults (autocommit on).
       s.epoch = ports.epoch();
+      s.autocommit = true;
       if (s.txn !== null) {
         s.txn = null;
         throw new SqlError(2006, 'HY000', 'MySQL server has gone away');

@@ -7,7 +7,7 @@
 import type { RedisArg } from '../../src/ports/redis.ts';
 import { CLUSTER_SLOTS, keyHashSlot } from '../../src/ports/redis-slots.ts';
 import { CommandPort } from './command-port.ts';
-import { arityOk, commandKeys, KEYSPACE_COMMANDS } from './keyspace.ts';
+import { arityOk, commandName, firstKey, KEYSPACE_COMMANDS } from './keyspace.ts';
 import { type Reply, toClientValue } from './reply.ts';
 
 /** CLUSTER SLOTS: `[low, high, masterId, ...replicaIds]` per range. */
@@ -32,6 +32,8 @@ export interface ClusterEndpoint {
 
 /** ioredis ClusterOptions.maxRedirections: attempts of one command before it fails. */
 const REDIRECTIONS_MAX = 16;
+/** MOVED patches remembered before the next refresh rewrites the whole map instead. */
+const PATCHED_MAX = 1024;
 /** ioredis ClusterOptions.retryDelayOnClusterDown / retryDelayOnTryAgain, ms. */
 const RETRY_DELAY_MS = 100;
 
@@ -51,8 +53,13 @@ export class SimRedisClusterClient extends CommandPort {
   readonly stats: ClusterClientStats = { redirections: 0, refreshes: 0, failures: 0 };
   /** Slot → master id, as the refreshes and MOVED replies so far left it (undefined: never learned). */
   readonly #slotMap: (string | undefined)[] = new Array<string | undefined>(CLUSTER_SLOTS).fill(undefined);
-  /** The CLUSTER SLOTS reply last written into the map, until a MOVED reply patches the map. */
+  /** The CLUSTER SLOTS reply last written into the map. */
   #applied: ClusterSlots | undefined;
+  /**
+   * Slots a MOVED reply rewrote since `#applied` was written: the map is `#applied` except at
+   * these, so a refresh that returns the same ranges restores only them instead of 16,384 slots.
+   */
+  readonly #patched: number[] = [];
   #refreshed = false;
   readonly #cluster: ClusterEndpoint;
 
@@ -81,8 +88,10 @@ export class SimRedisClusterClient extends CommandPort {
         const movedTo = moved?.[2];
         if (moved !== null && movedTo !== undefined) {
           this.stats.redirections++;
-          this.#slotMap[Number(moved[1])] = movedTo;
-          this.#applied = undefined;
+          const movedSlot = Number(moved[1]);
+          this.#slotMap[movedSlot] = movedTo;
+          if (this.#patched.length < PATCHED_MAX) this.#patched.push(movedSlot);
+          else this.#applied = undefined;
           target = movedTo;
           this.#refresh(target);
           continue;
@@ -118,12 +127,12 @@ export class SimRedisClusterClient extends CommandPort {
   }
 
   #slotOf(argv: readonly string[]): number | undefined {
-    const name = (argv[0] ?? '').toLowerCase();
+    const name = commandName(argv[0] ?? '');
     if (name === 'eval' || name === 'evalsha')
       return Number(argv[2]) > 0 ? keyHashSlot(argv[3] ?? '') : undefined;
     const spec = KEYSPACE_COMMANDS.get(name);
     if (spec === undefined || !arityOk(spec, argv.length)) return undefined;
-    const first = commandKeys(spec, argv)[0];
+    const first = firstKey(spec, argv);
     return first === undefined ? undefined : keyHashSlot(first);
   }
 
@@ -133,11 +142,26 @@ export class SimRedisClusterClient extends CommandPort {
     const slots = this.#cluster.slotsFrom(fromNodeId);
     if (slots === undefined) return;
     this.#refreshed = true;
-    // Writing the reply the map already holds changes nothing, so the copy is skipped.
-    if (this.#applied !== undefined && sameRanges(this.#applied, slots)) return;
+    // Writing the reply the map already holds changes only the slots MOVED patched since; a
+    // patched slot no range covers keeps its patch, as a full copy of the ranges would leave it.
+    if (this.#applied !== undefined && sameRanges(this.#applied, slots)) {
+      for (const slot of this.#patched) {
+        const master = masterOf(slots, slot);
+        if (master !== undefined) this.#slotMap[slot] = master;
+      }
+      this.#patched.length = 0;
+      return;
+    }
     for (const [low, high, master] of slots) this.#slotMap.fill(master, low, high + 1);
     this.#applied = slots;
+    this.#patched.length = 0;
   }
+}
+
+/** The master a CLUSTER SLOTS reply gives `slot`, if a range covers it. */
+function masterOf(slots: ClusterSlots, slot: number): string | undefined {
+  for (const [low, high, master] of slots) if (low <= slot && slot <= high) return master;
+  return undefined;
 }
 
 /** Both replies give the same master to the same ranges (replica lists do not route). */

@@ -31,7 +31,7 @@ import { type NetLink, SimNetwork } from '../net/network.ts';
 import { type ClusterEndpoint, type ClusterSlots, SimRedisClusterClient } from './cluster-client.ts';
 import { ClusterNode } from './cluster-node.ts';
 import { CRON_INTERVAL_MS, Failover } from './failover.ts';
-import { arityOk, commandKeys, KEYSPACE_COMMANDS } from './keyspace.ts';
+import { arityOk, commandKeys, commandName, KEYSPACE_COMMANDS } from './keyspace.ts';
 import { SimRedis } from './node.ts';
 import { RedisReplyError, type Reply } from './reply.ts';
 
@@ -83,6 +83,7 @@ export class SimRedisCluster {
   readonly nodeIds: readonly string[];
 
   readonly #nodes: ClusterNode[];
+  readonly #nodeById = new Map<string, ClusterNode>();
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #net: SimNetwork;
@@ -121,6 +122,7 @@ export class SimRedisCluster {
     this.#nodes = this.nodeIds.map(
       (id, i) => new ClusterNode(i, id, new SimRedis({ name: id }, { clock: this.#clock }), count, now),
     );
+    for (const node of this.#nodes) this.#nodeById.set(node.id, node);
     this.#clientHost = `redis-clients:${basePort}`;
     this.#net = ports.network ?? new SimNetwork({}, { clock: this.#clock });
     for (const host of [this.#clientHost, ...this.nodeIds]) this.#net.addHost(host);
@@ -341,28 +343,43 @@ export class SimRedisCluster {
    */
   sendToNode(nodeId: string, args: readonly string[]): Promise<Reply> {
     const node = this.#node(nodeId);
+    // Callbacks are passed inline rather than named: this runs for every client command, and a
+    // named closure costs a `name` property definition each time under tsx (esbuild keepNames).
     return new Promise<Reply>((resolve, reject) => {
-      const replyBack = (run: () => Reply) => {
-        let outcome: { ok: true; reply: Reply } | { ok: false; error: unknown };
-        try {
-          outcome = { ok: true, reply: run() };
-        } catch (error) {
-          outcome = { ok: false, error };
-        }
-        this.#deliver(
-          node.index,
-          -1,
-          () => (outcome.ok ? resolve(outcome.reply) : reject(outcome.error)),
-          () => reject(new Error('Connection is closed.')),
-        );
-      };
       this.#deliver(
         -1,
         node.index,
-        () => this.#whenWritable(node, args, () => replyBack(() => this.#handleClientCommand(node, args))),
+        () => this.#whenWritable(node, args, () => this.#replyBack(node, args, resolve, reject)),
         () => reject(new Error('Connection is closed.')),
       );
     });
+  }
+
+  /** Runs a client command on `node` and sends its reply (or error) back over the link. */
+  #replyBack(
+    node: ClusterNode,
+    args: readonly string[],
+    resolve: (reply: Reply) => void,
+    reject: (error: unknown) => void,
+  ): void {
+    let reply: Reply;
+    try {
+      reply = this.#handleClientCommand(node, args);
+    } catch (error) {
+      this.#deliver(
+        node.index,
+        -1,
+        () => reject(error),
+        () => reject(new Error('Connection is closed.')),
+      );
+      return;
+    }
+    this.#deliver(
+      node.index,
+      -1,
+      () => resolve(reply),
+      () => reject(new Error('Connection is closed.')),
+    );
   }
 
   /** CLUSTER SLOTS from the first node, starting at `preferred`, that answers the client. */
@@ -388,20 +405,21 @@ export class SimRedisCluster {
   }
 
   #handleClientCommand(node: ClusterNode, args: readonly string[]): Reply {
-    const name = (args[0] ?? '').toLowerCase();
+    const name = commandName(args[0] ?? '');
     const [, channel, message] = args;
     if (name === 'publish' && channel !== undefined && message !== undefined && args.length === 3) {
       const receivers = [...(this.#subscribers.get(channel) ?? [])];
       for (const onMessage of receivers) onMessage(message, channel);
       return receivers.length;
     }
-    const keys = keysOf(args);
-    const [firstKey] = keys ?? [];
-    if (firstKey !== undefined) {
+    const keys = keysOf(name, args);
+    const firstKey = keys?.[0];
+    if (keys !== undefined && firstKey !== undefined) {
       const slot = keyHashSlot(firstKey);
       // src/cluster.c getNodeByQuery: CROSSSLOT first, then cluster state, then ownership.
-      if (keys?.some((k) => keyHashSlot(k) !== slot)) {
-        throw new RedisReplyError("CROSSSLOT Keys in request don't hash to the same slot");
+      for (let i = 1; i < keys.length; i++) {
+        if (keyHashSlot(keys[i] as string) !== slot)
+          throw new RedisReplyError("CROSSSLOT Keys in request don't hash to the same slot");
       }
       if (!node.stateOk) throw new RedisReplyError('CLUSTERDOWN The cluster is down');
       const owner = node.ownerOf(slot);
@@ -415,8 +433,8 @@ export class SimRedisCluster {
 
   /** A manual failover pauses client writes on the master (src/cluster_legacy.c, pauseActions). */
   #whenWritable(node: ClusterNode, args: readonly string[], run: () => void): void {
-    const spec = KEYSPACE_COMMANDS.get((args[0] ?? '').toLowerCase());
-    const writes = spec?.write === true || /^eval/i.test(args[0] ?? '');
+    const name = commandName(args[0] ?? '');
+    const writes = KEYSPACE_COMMANDS.get(name)?.write === true || name.startsWith('eval');
     const waitMs = node.writesPausedUntilMs - this.#clock.now();
     if (!writes || waitMs <= 0) {
       run();
@@ -439,11 +457,17 @@ export class SimRedisCluster {
    */
   #deliver(from: number, to: number, deliver: () => void, lost: () => void = () => {}): void {
     const sender = from >= 0 ? this.#nodes[from] : undefined;
-    this.#link(from, to).send(from >= 0 ? this.#id(from) : this.#clientHost, {
-      arrive: () => this.#arrive(to, deliver, lost),
-      lost,
-      leaves: () => sender?.process.state !== 'crashed',
-    });
+    const arrive = this.#arrival(to, deliver, lost);
+    // The clients' side never crashes: what it sends always leaves.
+    this.#link(from, to).send(
+      sender === undefined ? this.#clientHost : sender.id,
+      sender === undefined ? { arrive, lost } : { arrive, lost, leaves: leavesWhileRunning(sender) },
+    );
+  }
+
+  /** What runs when a delivery reaches `to` (returned unnamed: see sendToNode). */
+  #arrival(to: number, deliver: () => void, lost: () => void): () => void {
+    return () => this.#arrive(to, deliver, lost);
   }
 
   #arrive(to: number, deliver: () => void, lost: () => void): void {
@@ -490,7 +514,7 @@ export class SimRedisCluster {
   }
 
   #node(id: string): ClusterNode {
-    const node = this.#nodes.find((n) => n.id === id);
+    const node = this.#nodeById.get(id);
     if (node === undefined)
       throw new Error(`SimRedisCluster: no node ${id} (nodes: ${this.nodeIds.join(', ')})`);
     return node;
@@ -498,8 +522,7 @@ export class SimRedisCluster {
 }
 
 /** Keys a command names; for EVAL/EVALSHA the declared KEYS (undefined = not a keyed command). */
-function keysOf(args: readonly string[]): string[] | undefined {
-  const name = (args[0] ?? '').toLowerCase();
+function keysOf(name: string, args: readonly string[]): string[] | undefined {
   if (name === 'eval' || name === 'evalsha') {
     const n = Number(args[2]);
     return Number.isInteger(n) && n >= 0 ? args.slice(3, 3 + n) : [];
@@ -507,6 +530,11 @@ function keysOf(args: readonly string[]): string[] | undefined {
   const spec = KEYSPACE_COMMANDS.get(name);
   if (spec === undefined || !arityOk(spec, args.length)) return undefined;
   return commandKeys(spec, args);
+}
+
+/** Whether what `sender` sends leaves its output buffer: not once its process has crashed. */
+function leavesWhileRunning(sender: ClusterNode): () => boolean {
+  return () => sender.process.state !== 'crashed';
 }
 
 function checkOptions(

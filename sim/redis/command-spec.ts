@@ -39,6 +39,34 @@ export function arityOk(spec: { readonly arity: number }, argc: number): boolean
   return spec.arity >= 0 ? argc === spec.arity : argc >= -spec.arity;
 }
 
+/**
+ * A command name as the command table spells it (lower case). Clients send `GET`, `EVALSHA`:
+ * the lower-case form of each spelling is made once and remembered (a bounded table: names are
+ * a small vocabulary, and a name past the bound is simply lowered again each time).
+ */
+export function commandName(name: string): string {
+  let lower = lowerNames.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (lowerNames.size < LOWER_NAMES_MAX) lowerNames.set(name, lower);
+  }
+  return lower;
+}
+
+const lowerNames = new Map<string, string>();
+const LOWER_NAMES_MAX = 1024;
+
+/** The first key a command names (what routes it in a cluster), or undefined when it names none. */
+export function firstKey(
+  spec: { readonly keys: KeySpec | undefined },
+  args: readonly string[],
+): string | undefined {
+  if (spec.keys === undefined) return undefined;
+  const { first } = spec.keys;
+  const last = spec.keys.last < 0 ? args.length + spec.keys.last : spec.keys.last;
+  return first <= last && first < args.length ? args[first] : undefined;
+}
+
 /** The keys a command names, per its key spec. */
 export function commandKeys(spec: { readonly keys: KeySpec | undefined }, args: readonly string[]): string[] {
   if (spec.keys === undefined) return [];

@@ -5,11 +5,13 @@
 // full resync, and pub/sub delivery to in-process subscribers.
 import type { Clock } from '../../src/ports/clock.ts';
 import type { RedisArg, RedisSubscriber } from '../../src/ports/redis.ts';
+import { byteLength } from './bytes.ts';
 import { CommandPort } from './command-port.ts';
 import {
   arityOk,
   type CommandSpec,
   commandKeys,
+  commandName,
   KEYSPACE_COMMANDS,
   Keyspace,
   type SnapshotEntry,
@@ -96,7 +98,13 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
       now: () => this.#clock.now(),
       isReplica: () => this.role.role === 'replica',
     });
-    this.#lua = new LuaEngine({ callFromScript: (args) => this.#callFromScript(args) });
+    this.#lua = new LuaEngine({
+      callFromScript: (args) => this.#callFromScript(args),
+      hasCommand: (name) => {
+        const lower = name.toLowerCase();
+        return KEYSPACE_COMMANDS.has(lower) || NODE_COMMANDS.has(lower);
+      },
+    });
   }
 
   // --- the synchronous core ------------------------------------------------------------------
@@ -119,7 +127,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
     this.#keyspace.applyingReplication = true;
     try {
       for (const args of commands) {
-        const spec = KEYSPACE_COMMANDS.get(arg(args, 0).toLowerCase());
+        const spec = KEYSPACE_COMMANDS.get(commandName(arg(args, 0)));
         if (spec === undefined) throw new Error(`${this.name}: cannot apply replicated ${args[0]}`);
         spec.run(this.#keyspace, args);
         this.replicationOffset += respLength(args);
@@ -150,7 +158,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
   /** Drops every key (not propagated) and, with `scripts`, the script cache too (a restart). */
   flush(options: { readonly scripts?: boolean } = {}): void {
     this.#keyspace.flush();
-    if (options.scripts) this.#lua.flush();
+    if (options.scripts) this.#lua.restart();
   }
 
   /** Keys currently stored, expired-but-not-reclaimed ones included (cluster slot bookkeeping). */
@@ -165,7 +173,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
 
   #dispatch(args: readonly string[], fromScript: boolean): Reply {
     if (args.length === 0) throw new RedisReplyError('ERR empty command');
-    const name = arg(args, 0).toLowerCase();
+    const name = commandName(arg(args, 0));
     const spec = KEYSPACE_COMMANDS.get(name) ?? NODE_COMMANDS.get(name);
     if (spec === undefined) {
       throw fromScript
@@ -194,7 +202,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
   scriptKeyGuard: ((keys: readonly string[]) => string | undefined) | undefined;
 
   #callFromScript(args: string[]): Reply {
-    const spec = KEYSPACE_COMMANDS.get((args[0] ?? '').toLowerCase());
+    const spec = KEYSPACE_COMMANDS.get(commandName(args[0] ?? ''));
     if (spec !== undefined && this.scriptKeyGuard !== undefined && arityOk(spec, args.length)) {
       const refusal = this.scriptKeyGuard(commandKeys(spec, args));
       if (refusal !== undefined) throw new RedisReplyError(refusal);
@@ -315,7 +323,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
 export function respLength(args: readonly string[]): number {
   let n = 3 + String(args.length).length;
   for (const a of args) {
-    const bytes = Buffer.byteLength(a);
+    const bytes = byteLength(a);
     n += 5 + String(bytes).length + bytes;
   }
   return n;

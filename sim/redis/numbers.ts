@@ -7,6 +7,7 @@
 // - x87 80-bit `long double` arithmetic for INCRBYFLOAT (64-bit mantissa, exponent to 16383),
 //   rounded to nearest-even, printed with src/util.c ld2string LD_STR_HUMAN (`%.17Lf`, trailing
 //   zeros and the dot removed, "-0" becomes "0"). Exact rational arithmetic on BigInt.
+import { byteLength } from './bytes.ts';
 
 /** What strtod recognised at the start of a string. */
 type Scanned =
@@ -183,7 +184,7 @@ function roundLong(p: bigint, q: bigint, scale: number): { m: bigint; e: number 
 
 /** src/util.c string2ld: strtold of the whole string, with string2d's refusals; < 5120 bytes. */
 export function parseLongDouble(s: string): LongDouble | undefined {
-  if (s.length === 0 || Buffer.byteLength(s) >= 5120 || isCSpace(s[0])) return undefined;
+  if (s.length === 0 || byteLength(s) >= 5120 || isCSpace(s[0])) return undefined;
   const v = scan(s);
   if (v.kind === 'none' || v.kind === 'nan' || v.end !== s.length) return undefined;
   if (v.kind === 'inf') return { kind: 'inf', negative: v.negative };

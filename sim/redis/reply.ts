@@ -18,6 +18,15 @@ export class StatusReply {
 export class RedisReplyError extends Error {
   /** Same name as ioredis's `ReplyError`, so `err.name` checks work on both. */
   override readonly name = 'ReplyError';
+
+  constructor(message: string) {
+    // A reply, not a fault of the simulator: no stack trace is captured (a failover makes tens of
+    // thousands of MOVED and CLUSTERDOWN replies, and capturing was most of their cost).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** A reply of the simulated node. */

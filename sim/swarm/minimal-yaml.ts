@@ -1,5 +1,9 @@
 import { parseDocument } from 'yaml';
 import { formatDuration } from '../checkers/expectations/duration.ts';
+
+/** A time as a scenario file writes it: `0s` rather than `0ms` at the start. */
+export const timeText = (ms: number): string => (ms === 0 ? '0s' : formatDuration(ms));
+
 import type { Variant } from '../scenarios/registry.ts';
 import type { ShrinkResult } from './shrink.ts';
 
@@ -35,20 +39,20 @@ export function minimalScenarioYaml(origin: MinimalOrigin, shrink: ShrinkResult)
   const faults = shrink.after.faults.map((f) =>
     doc.createNode(
       {
-        at: formatDuration(f.at),
+        at: timeText(f.at),
         do: f.do,
         target: f.target,
-        ...(f.for === undefined ? {} : { for: formatDuration(f.for) }),
+        ...(f.for === undefined ? {} : { for: timeText(f.for) }),
         ...(f.args === undefined ? {} : { args: f.args }),
       },
       { flow: true },
     ),
   );
   doc.set('faults', doc.createNode(faults));
-  if (scenario.heal !== undefined) doc.set('heal', formatDuration(scenario.heal));
+  if (scenario.heal !== undefined) doc.set('heal', timeText(scenario.heal));
   if (shrink.after.durationMs !== shrink.before.durationMs) {
     const phases = scenario.workload.phases.map((p) =>
-      doc.createNode({ ...p, durationMs: formatDuration(p.durationMs) }, { flow: true }),
+      doc.createNode({ ...p, durationMs: timeText(p.durationMs) }, { flow: true }),
     );
     doc.setIn(['workload', 'phases'], doc.createNode(phases));
   }

@@ -3,6 +3,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Clock } from '../ports/clock.ts';
 import type { TraceFields, TraceSink } from '../ports/trace.ts';
 import { checkTraceEvent } from '../ports/trace-events.ts';
+import { fieldsJson } from './jsonl-fields.ts';
 
 /** Options of `JsonlTrace`. */
 export interface JsonlTraceOptions {
@@ -45,7 +46,8 @@ export class JsonlTrace implements TraceSink {
   readonly #flushBytes: number;
   readonly #keepLines: number;
   readonly #kept: string[] = [];
-  readonly #kinds = new Map<string, string>();
+  /** component → kind → the line's `,"c":…,"k":…` text. */
+  readonly #kinds = new Map<string, Map<string, string>>();
   readonly #checkEvery: boolean;
   readonly #checkFirst: boolean;
   #budget: JsonlTraceOptions['budget'];
@@ -70,18 +72,26 @@ export class JsonlTrace implements TraceSink {
 
   emit(component: string, kind: string, fields?: TraceFields): void {
     if (this.#closed) throw new Error(`trace: emit(${component}, ${kind}) after close`);
-    const key = `${component}\u0000${kind}`;
-    let prefix = this.#kinds.get(key);
+    // Looked up by component, then kind: both are usually the same string objects every time,
+    // so neither lookup hashes a new string.
+    let byKind = this.#kinds.get(component);
+    if (byKind === undefined) {
+      byKind = new Map();
+      this.#kinds.set(component, byKind);
+    }
+    let prefix = byKind.get(kind);
     if (prefix === undefined) {
       // The first event of each (component, kind) is checked against the vocabulary
       // (src/ports/trace-events.ts): an undeclared kind or field fails the run where it is emitted.
       if (this.#checkFirst) checkTraceEvent(component, kind, fields);
       prefix = `,"c":${JSON.stringify(component)},"k":${JSON.stringify(kind)}`;
-      this.#kinds.set(key, prefix);
+      byKind.set(kind, prefix);
     }
     if (this.#checkEvery) checkTraceEvent(component, kind, fields);
-    const rest = fields === undefined ? '}' : `,${JSON.stringify(fields).slice(1)}`;
-    const line = `{"t":${this.#clock.now()}${prefix}${rest === ',}' ? '}' : rest}\n`;
+    const line =
+      fields === undefined
+        ? `{"t":${this.#clock.now()}${prefix}}\n`
+        : `{"t":${this.#clock.now()}${prefix}${fieldsJson(fields)}}\n`;
     this.#events++;
     const budget = this.#budget;
     if (
@@ -134,9 +144,11 @@ export class JsonlTrace implements TraceSink {
 
   #flush(): void {
     if (this.#buffer.length === 0) return;
-    this.#hash.update(this.#buffer);
+    // Encoded once for both the hash and the file.
+    const bytes = Buffer.from(this.#buffer, 'utf8');
+    this.#hash.update(bytes);
     this.#flushedChars += this.#buffer.length;
-    if (this.#fd !== undefined) writeSync(this.#fd, this.#buffer);
+    if (this.#fd !== undefined) writeSync(this.#fd, bytes);
     this.#buffer = '';
   }
 }

@@ -41,6 +41,7 @@ const CLOSE_BRACE = 0x7d;
  * included. A string key is hashed as its UTF-8 bytes.
  */
 export function keyHashSlot(key: string | Uint8Array): number {
+  if (typeof key === 'string' && isAscii(key)) return asciiKeyHashSlot(key);
   const bytes = typeof key === 'string' ? encodeKey(key) : key;
   const open = bytes.indexOf(OPEN_BRACE);
   if (open !== -1) {
@@ -51,17 +52,30 @@ export function keyHashSlot(key: string | Uint8Array): number {
   return crc16(bytes) & (CLUSTER_SLOTS - 1);
 }
 
-function encodeKey(key: string): Uint8Array {
-  // Fast path for ASCII keys, the usual case: one byte per char, no encoder allocation churn.
-  let ascii = true;
-  for (let i = 0; i < key.length; i++) {
-    if (key.charCodeAt(i) > 0x7f) {
-      ascii = false;
-      break;
+// An ASCII key's UTF-8 bytes are its char codes, one per character: the slot is computed on the
+// string itself, with no byte array made for it (every command of a cluster client is routed).
+function asciiKeyHashSlot(key: string): number {
+  let start = 0;
+  let end = key.length;
+  const open = key.indexOf('{');
+  if (open !== -1) {
+    const close = key.indexOf('}', open + 1);
+    if (close !== -1 && close !== open + 1) {
+      start = open + 1;
+      end = close;
     }
   }
-  if (!ascii) return encoder.encode(key);
-  const bytes = new Uint8Array(key.length);
-  for (let i = 0; i < key.length; i++) bytes[i] = key.charCodeAt(i);
-  return bytes;
+  let crc = 0;
+  for (let i = start; i < end; i++)
+    crc = ((crc << 8) & 0xffff) ^ (CRC16_TABLE[((crc >> 8) ^ key.charCodeAt(i)) & 0xff] ?? 0);
+  return crc & (CLUSTER_SLOTS - 1);
+}
+
+function isAscii(key: string): boolean {
+  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+function encodeKey(key: string): Uint8Array {
+  return encoder.encode(key);
 }

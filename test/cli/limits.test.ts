@@ -19,9 +19,12 @@ describe('docs/limits.md', () => {
     expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain('(docs/limits.md)');
   });
 
-  it.each(['run', 'replay', 'hitrate'])('each limit flag is in `hasim %s --help`', async (verb) => {
-    const help = await cli([verb, '--help']);
-    for (const limit of Object.values(LIMITS))
-      if ((limit.verbs as readonly string[]).includes(verb)) expect(help.stdout).toContain(limit.flag);
-  });
+  it.each(['run', 'replay', 'hitrate', 'swarm', 'shrink'])(
+    'each limit flag is in `hasim %s --help`',
+    async (verb) => {
+      const help = await cli([verb, '--help']);
+      for (const limit of Object.values(LIMITS))
+        if ((limit.verbs as readonly string[]).includes(verb)) expect(help.stdout).toContain(limit.flag);
+    },
+  );
 });

@@ -2,7 +2,7 @@
 // generated commands (arguments passed through ARGV, so no quoting), what a script does with the
 // replies (type(), error tables, several calls), and Lua -> RESP return conversions. Plus, apart,
 // the Lua 5.1 edge cases of issue 12 section 1 that a Lua 5.3 engine (fengari) answers
-// differently; the suite runs those only when its LUA51_EDGE_CASES constant is on.
+// differently.
 import { type Rng, randomScriptCommand } from './redis-diff-commands.ts';
 
 /** An EVAL as sent: script, numkeys and the rest of the arguments. */
@@ -103,9 +103,8 @@ return r`;
 }
 
 /**
- * Section 1 of issue 12: what Lua 5.1 inside Redis does and a Lua 5.3 engine does not. The
- * differential suite sends these only when LUA51_EDGE_CASES is on (the Lua 5.1 engine of branch
- * wt-lua); with fengari they differ from redis-server.
+ * Section 1 of issue 12: what Lua 5.1 inside Redis does and a Lua 5.3 engine (fengari, which the
+ * simulated node ran before) does not.
  */
 export const LUA51_EDGE_CASES: readonly EvalCall[] = [
   ['return tostring(tonumber("inf"))', '0'],
@@ -169,4 +168,35 @@ export const LUA51_EDGE_CASES: readonly EvalCall[] = [
   ['return loadstring("return 5")()', '0'],
   ['return type(setfenv)', '0'],
   ['return type(gcinfo)', '0'],
+  ['return type(newproxy)', '0'],
+  ['return tostring(tonumber("0x"))', '0'],
+  ['return tostring(tonumber("-nan"))', '0'],
+  ['return tostring(tonumber("0x1p4"))', '0'],
+  ['return tostring(tonumber("ffffffffff", 16))', '0'],
+  ['return string.format("%x %u %o", -1, 2^64, 0/0)', '0'],
+  ['return string.format("%5.1f|%g|%e|%c", 3.14159, 1e20, 12345.678, 65)', '0'],
+  ['return string.sub("abcdef", 2, 4294967297)', '0'],
+  ['return struct.pack("<l", -2)', '0'],
+  ['return struct.pack(">d", 1.5)', '0'],
+  ['return cmsgpack.pack({1, "x", {a = 2.5}})', '0'],
+  ['return cjson.encode({1.5, 1/3, 1e20, "\\226\\128"})', '0'],
+  ['error(string.sub(ARGV[1], 1, 1))', '0', '日本'],
+  ['return {double = 1/3}', '0'],
+  ['return {double = 1/0}', '0'],
+  ['return {big_number = "123\n4"}', '0'],
+  ['return {set = {a = true}}', '0'],
+  ['return {map = {k = "v"}}', '0'],
+  ['redis.setresp(3) return {false, redis.call("GET", KEYS[1])}', '1', 'z'],
+  ['return redis.setresp(4)', '0'],
+  ['return redis.log(redis.LOG_WARNING)', '0'],
+  ['return redis.acl_check_cmd("nosuchcommand")', '0'],
+  ['return redis.acl_check_cmd("get", "x")', '0'],
+  ['return {redis.REDIS_VERSION, redis.REDIS_VERSION_NUM}', '0'],
+  ['return math.random(1e10)', '0'],
+  ['return string.rep("x", 3, 4)', '0'],
+  ['local t = {} for i = 1, 5 do t[i] = i end return #t', '0'],
+  ['return {pcall(error)}', '0'],
+  ['return getmetatable("").__index == string', '0'],
+  ['getmetatable("").__index = {}', '0'],
+  ['string.x = 1', '0'],
 ];

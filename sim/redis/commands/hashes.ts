@@ -1,5 +1,7 @@
 // Hash commands of the simulated node, as redis-server 7.0 runs them (src/t_hash.c): replies,
 // error lines and their order, and the form each write is propagated in.
+
+import { byteLength } from '../bytes.ts';
 import { type CommandRow, ONE_KEY } from '../command-spec.ts';
 import type { Keyspace, RedisValue } from '../keyspace.ts';
 import {
@@ -119,7 +121,7 @@ function hincrbyfloat(ks: Keyspace, args: readonly string[]): Reply {
 
 function hstrlen(ks: Keyspace, key: string, field: string): Reply {
   const value = ks.typed(key, 'hash')?.value.get(field);
-  return value === undefined ? 0 : Buffer.byteLength(value);
+  return value === undefined ? 0 : byteLength(value);
 }
 
 export const HASH_ROWS: CommandRow[] = [

@@ -1,5 +1,7 @@
 // String commands of the simulated node, as redis-server 7.0 runs them (src/t_string.c): the
 // replies, the error lines and their order, and the form each write is propagated in.
+
+import { byteLength, canonical } from '../bytes.ts';
 import { ALL_KEYS, type CommandRow, ONE_KEY } from '../command-spec.ts';
 import type { Keyspace } from '../keyspace.ts';
 import {
@@ -190,14 +192,15 @@ function append(ks: Keyspace, args: readonly string[]): Reply {
   const key = arg(args, 1);
   const current = ks.typed(key, 'string');
   if (current === undefined) ks.write(key, { type: 'string', value: arg(args, 2) });
-  else current.value += arg(args, 2);
+  // Bytes appended to bytes can complete a UTF-8 character split by a script (sim/redis/bytes.ts).
+  else current.value = canonical(current.value + arg(args, 2));
   ks.effects.push([...args]);
-  return Buffer.byteLength(current?.value ?? arg(args, 2));
+  return byteLength(current?.value ?? arg(args, 2));
 }
 
 function strlen(ks: Keyspace, key: string): Reply {
   const value = getString(ks, key);
-  return value === null ? 0 : Buffer.byteLength(value);
+  return value === null ? 0 : byteLength(value);
 }
 
 /** Every key of MSET is at an odd position. */

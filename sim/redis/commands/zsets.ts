@@ -1,6 +1,8 @@
 // Sorted-set commands of the simulated node, as redis-server 7.0 runs them (src/t_zset.c): ZADD
 // with every flag (INCR included), ZINCRBY, the ZRANGE family (rank, BYSCORE, BYLEX, REV, LIMIT,
 // WITHSCORES), ZCOUNT, and the order of their error replies.
+
+import { byteLength } from '../bytes.ts';
 import { type CommandRow, ONE_KEY } from '../command-spec.ts';
 import type { Keyspace, RedisValue } from '../keyspace.ts';
 import { parseDouble, parseRangeDouble } from '../numbers.ts';
@@ -93,7 +95,7 @@ function zadd(ks: Keyspace, args: readonly string[], incrCommand: boolean): Repl
   let last = 0;
   if (zset === undefined && !xx) {
     const first = pairs[0]?.[1] ?? '';
-    zset = { type: 'zset', value: new Map(), skiplist: Buffer.byteLength(first) > LISTPACK_MAX_VALUE };
+    zset = { type: 'zset', value: new Map(), skiplist: byteLength(first) > LISTPACK_MAX_VALUE };
     ks.write(key, zset);
   }
   for (const [input, member] of zset === undefined ? [] : pairs) {
@@ -119,7 +121,7 @@ function zadd(ks: Keyspace, args: readonly string[], incrCommand: boolean): Repl
     } else if (!xx) {
       if (
         !zset.skiplist &&
-        (zset.value.size + 1 > LISTPACK_MAX_ENTRIES || Buffer.byteLength(member) > LISTPACK_MAX_VALUE)
+        (zset.value.size + 1 > LISTPACK_MAX_ENTRIES || byteLength(member) > LISTPACK_MAX_VALUE)
       )
         zset.skiplist = true;
       store(zset, member, score);

@@ -39,4 +39,19 @@ describe('keyHashSlot', () => {
   it('accepts bytes and strings alike', () => {
     expect(keyHashSlot(new TextEncoder().encode('héllo{ü}'))).toBe(keyHashSlot('héllo{ü}'));
   });
+
+  it('gives a string the slot of its UTF-8 bytes, ASCII or not, tags included (property)', () => {
+    const braces = fc.constantFrom('{', '}', 'a', 'é', '😀', 'z');
+    const key = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'grapheme' }),
+      fc.array(braces).map((c) => c.join('')),
+    );
+    fc.assert(
+      fc.property(key, (k) => {
+        expect(keyHashSlot(k)).toBe(keyHashSlot(new TextEncoder().encode(k)));
+      }),
+      { seed: 7000, numRuns: 2000 },
+    );
+  });
 });
