@@ -253,6 +253,27 @@ export class DigestBuilder {
     return this.#inFlight.size > 0;
   }
 
+  /**
+   * Whether a request starting now would be followed as a sample candidate. When it would not,
+   * `requestStarted` stands for observing its start event: only the in-flight count moves.
+   */
+  get followsNewRequests(): boolean {
+    return (
+      this.#candidates > 0 && this.#inFlight.size < TRAILS_IN_FLIGHT_MAX && this.#trails.length < SAMPLES_MAX
+    );
+  }
+
+  /** A request's start event at `t` (ms), not followed (see `followsNewRequests`). */
+  requestStarted(t: number): void {
+    this.advanceTo(t);
+    this.#inflight++;
+  }
+
+  /** Whether request `id` is being followed (its events are kept for a trail); see `following`. */
+  follows(id: number): boolean {
+    return this.#inFlight.has(id);
+  }
+
   /** Counts `n` events of a component and kind (every event, parsed or not). */
   count(c: string, k: string, n = 1): void {
     // Past COMPONENTS_MAX components, new ones are summed under '(other)' (which always fits).
@@ -332,11 +353,7 @@ export class DigestBuilder {
       (family === 'client' && (e.k === 'ok' || e.k === 'fail'));
     if (start) {
       this.#inflight++;
-      if (
-        this.#candidates > 0 &&
-        this.#inFlight.size < TRAILS_IN_FLIGHT_MAX &&
-        this.#trails.length < SAMPLES_MAX
-      ) {
+      if (this.followsNewRequests) {
         this.#candidates--;
         this.#inFlight.set(id, []);
       }

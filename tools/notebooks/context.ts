@@ -8,6 +8,7 @@ import { runScenario, type ScenarioResult, summaryJson } from '../../sim/run.ts'
 import { loadScenarioFile } from '../../sim/scenarios/load.ts';
 import { kindOf, type Scenario, type Variant } from '../../sim/scenarios/registry.ts';
 import { readLines } from '../../sim/trace-file.ts';
+import { type LineChart, renderLineChart } from './chart.ts';
 import { eventRow, type FigureName, figureHtml, prefixIds, stateAtRows, tableHtml } from './figures.ts';
 
 /**
@@ -152,6 +153,11 @@ export class NotebookContext {
   /** Shows an SVG drawn by the cell (its ids prefixed like every figure's). */
   svg(svg: string, caption?: string): void {
     this.#push(this.#wrap(prefixIds(svg, `${this.name}-f${++this.#figures}-`), caption));
+  }
+
+  /** Shows a line chart (chart.ts) drawn from the cell's own numbers. */
+  lineChart(chart: LineChart): void {
+    this.svg(renderLineChart('chart', chart));
   }
 
   /** Shows one of the report's figures of a run, captioned with the scenario and variant. */
