@@ -1,6 +1,10 @@
 // The library's public entry: explicit named exports only, one block per area (each area's folder
 // lists its own). Names that exist only for conformance tests and the bench are in ./internal.ts.
 
+export type { BullmqConnectionOptions } from './adapters/bullmq-sweep-queue.ts';
+export { BullmqSweepQueue } from './adapters/bullmq-sweep-queue.ts';
+export type { BullmqSweepWorkerOptions, SweepWorkerEvent } from './adapters/bullmq-sweep-worker.ts';
+export { BullmqSweepWorker } from './adapters/bullmq-sweep-worker.ts';
 export type { IoredisPortOptions } from './adapters/ioredis.ts';
 export { createIoredisClusterPort, createIoredisPort, IoredisSubscriber } from './adapters/ioredis.ts';
 // Adapters: the only files that touch drivers and the OS (system clock, seeded random, JSONL trace, ioredis, mysql2)
@@ -184,6 +188,22 @@ export type { RedisArg, RedisKey, RedisPort, RedisSubscriber } from './ports/red
 export { CLUSTER_SLOTS, keyHashSlot } from './ports/redis-slots.ts';
 export type { SqlPort, SqlResult, SqlRow, SqlSession, SqlValue } from './ports/sql.ts';
 export { SqlError } from './ports/sql.ts';
+export type {
+  CollectOptions,
+  LostSeed,
+  NondeterministicSeed,
+  SeedOutcome,
+  SeedRunner,
+  SeedTask,
+  SeedValue,
+  SubmitReceipt,
+  SweepProgress,
+  SweepQueue,
+  SweepRequest,
+  SweepResults,
+  SweepWorker,
+} from './ports/sweep-queue.ts';
+export { SweepQueueError } from './ports/sweep-queue.ts';
 export type { Topology } from './ports/topology.ts';
 export type { TraceFields, TraceSink, TraceValue } from './ports/trace.ts';
 export { nullTraceSink } from './ports/trace.ts';

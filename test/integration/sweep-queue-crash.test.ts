@@ -1,8 +1,7 @@
 // Must show (issue 16, section 3): 2,000 seeds of a catalog scenario swept through BullMQ by three
 // `hasim worker` processes, one of them killed with SIGKILL while it holds a seed, give exactly
 // 2,000 results, none lost, none twice, and the same failing seeds (with the same trace hashes) as
-// a local `hasim swarm` of the same seeds. research/product.md C.2 ran the same crash test on a
-// toy workload; this one runs hasim's own.
+// a local `hasim swarm` of the same seeds (docs/sweeps.md).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
