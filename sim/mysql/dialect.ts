@@ -36,6 +36,8 @@ export type Statement =
       readonly arities?: readonly number[];
       /** An `INSERT … VALUES` taken apart, for the engine to run row by row when it must. */
       readonly rows?: InsertRows;
+      /** A plain `INSERT … VALUES` (no IGNORE, no ON DUPLICATE KEY UPDATE) with `RETURNING *`. */
+      readonly returning?: string;
     }
   | CreateTable
   | { readonly kind: 'dropTable'; readonly table: string; readonly ifExists: boolean }
@@ -207,12 +209,15 @@ function parseInsert(verb: string, table: string, sql: string, lexed: Lexed): St
     return { kind: 'write', sql: toSqlite(normal, lexed), table, replace, ...counted };
   }
   const rows = parseInsertRows(normal, lexed);
+  const insert = toSqlite(translateWrite(normal), lexed);
+  const plain = rows !== undefined && !rows.ignore && rows.update === undefined;
   return {
     kind: 'write',
-    sql: toSqlite(translateWrite(normal), lexed),
+    sql: insert,
     table,
     ...counted,
     ...(rows ? { rows } : {}),
+    ...(plain ? { returning: `${insert} RETURNING *` } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import {
   bind,
   concat,
   Database,
+  engineRow,
   formatDatetime,
   rowOf,
   type SqliteDatabase,
@@ -16,6 +17,17 @@ import { noSuchTable, translateSqliteError } from './sqlite-errors.ts';
 
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A table's row-image statements: insert, update and delete by key. */
+interface ApplySql {
+  readonly keyCols: readonly string[];
+  readonly insert: string;
+  readonly update: string;
+  readonly delete: string;
+}
+
+/** A DECIMAL column's scale, or whether an integer column answers as a BIGINT. */
+type ColumnKind = number | 'bigint' | 'int';
 
 /** What one statement did, for the session and the binlog. */
 export interface ExecResult {
@@ -64,6 +76,10 @@ export class Engine {
   // SQLite so that rolled-back statements and transactions keep it.
   readonly #autoFloor = new Map<string, number>();
   readonly #stmts = new Map<string, SqliteStatement>();
+  /** The row-image statements of each table (see #applySql). */
+  readonly #applyStatements = new Map<string, ApplySql>();
+  /** What each prepared SELECT's columns answer (see #columnKinds). */
+  readonly #kinds = new WeakMap<SqliteStatement, Map<string, ColumnKind>>();
 
   readonly #bigNumbers: BigNumbers;
   readonly #access: RowAccess = {
@@ -115,6 +131,9 @@ export class Engine {
       }
       return null;
     });
+    // The capture triggers run only inside a write statement (a replica's row apply, COMMIT's
+    // re-apply and a scratch replay have their row images already).
+    this.#db.function('__hasim_capturing', { deterministic: false }, () => (this.#capture === null ? 0 : 1));
     this.#db.function('__hasim_now', { deterministic: false }, () => formatDatetime(host.nowMs()));
     this.#db.function('__hasim_unix_timestamp', { deterministic: false }, () =>
       Math.floor(host.nowMs() / 1000),
@@ -153,8 +172,11 @@ export class Engine {
    * ('1.50'; the number is the scale), and whether an integer column is BIGINT-typed (a BIGINT
    * column, or an expression: MariaDB types integer expressions and COUNT(*) as BIGINT).
    */
-  #columnKinds(stmt: SqliteStatement): Map<string, number | 'bigint' | 'int'> {
-    const kinds = new Map<string, number | 'bigint' | 'int'>();
+  #columnKinds(stmt: SqliteStatement): Map<string, ColumnKind> {
+    const known = this.#kinds.get(stmt);
+    if (known !== undefined) return known;
+    const kinds = new Map<string, ColumnKind>();
+    this.#kinds.set(stmt, kinds);
     for (const c of stmt.columns()) {
       const scale = /^DECIMAL\(\d+,(\d+)\)$/.exec(c.type ?? '')?.[1];
       if (scale !== undefined) kinds.set(c.name, Number(scale));
@@ -180,12 +202,12 @@ export class Engine {
    * a statement of an uncommitted transaction executes (committed state + `base` changes).
    */
   scratch<T>(base: readonly RowChange[], fn: () => T): T {
-    this.#db.exec('BEGIN');
+    this.#txn('BEGIN');
     try {
       for (const change of base) this.#applyChange(change);
       return fn();
     } finally {
-      this.#db.exec('ROLLBACK');
+      this.#txn('ROLLBACK');
     }
   }
 
@@ -194,15 +216,20 @@ export class Engine {
     const { sql, table, replace } = st;
     const spec = this.#tables.get(table);
     if (spec === undefined) throw noSuchTable(this.#database, table);
-    const cap = new StatementCapture();
-    const captured = cap.changes;
-    this.#capture = cap;
     // mysql_insert checks every row's value count before it writes one (ER_WRONG_VALUE_COUNT_ON_ROW).
     const listed = st.rows?.columns ?? replace?.columns ?? spec.columns;
     st.arities?.forEach((n, i) => {
       if (n !== listed.length)
         throw new SqlError(1136, '21S01', `Column count doesn't match value count at row ${i + 1}`);
     });
+    const auto = spec.autoIncrement;
+    if (st.returning !== undefined && (auto === undefined || !listed.includes(auto))) {
+      const fast = this.#insertReturning(spec, st.returning, params);
+      if (fast !== undefined) return fast;
+    }
+    const cap = new StatementCapture();
+    const captured = cap.changes;
+    this.#capture = cap;
     const counter = spec.autoIncrement === undefined ? 0 : this.#raiseCounter(spec);
     try {
       if (replace !== undefined) return replaceRows(this.#access, spec, replace, params, cap);
@@ -256,6 +283,34 @@ export class Engine {
     }
   }
 
+  /**
+   * The common INSERT, fast: plain `INSERT … VALUES` whose AUTO_INCREMENT ids (if any) are all
+   * generated, run with the capture triggers off and `RETURNING *` giving the row images. Every
+   * row is written and draws one id, so InnoDB's reservation ends at the last id. On any error
+   * SQLite has undone the statement and undefined is returned: `write` runs it again with the
+   * triggers on, to answer the error MariaDB would (the row it names, the ids it used up).
+   */
+  #insertReturning(spec: TableSpec, sql: string, params: readonly SqlValue[]): ExecResult | undefined {
+    const auto = spec.autoIncrement;
+    if (auto !== undefined) this.#raiseCounter(spec);
+    let rows: Record<string, unknown>[];
+    try {
+      rows = this.#prepare(sql).all(...bind(params));
+    } catch {
+      return undefined;
+    }
+    const changes: RowChange[] = [];
+    for (const r of rows) changes.push({ op: 'write', table: spec.name, after: engineRow(r) });
+    const first = rows[0];
+    const last = rows.at(-1);
+    if (auto === undefined || first === undefined || last === undefined)
+      return { rows: [], affectedRows: changes.length, insertId: undefined, generatedId: undefined, changes };
+    const generatedId = Number(first[auto]);
+    const reserved = Number(last[auto]);
+    if (reserved > (this.#autoFloor.get(spec.name) ?? 0)) this.#autoFloor.set(spec.name, reserved);
+    return { rows: [], affectedRows: changes.length, insertId: generatedId, generatedId, changes };
+  }
+
   // Sets SQLite's AUTOINCREMENT counter to at least the node's floor; returns the counter (the
   // highest id used so far) at the start of the statement.
   #raiseCounter(spec: TableSpec): number {
@@ -267,8 +322,9 @@ export class Engine {
     } else if (Number(seq) < floor) {
       this.#prepare('UPDATE sqlite_sequence SET seq = ? WHERE name = ?').run(floor, spec.name);
     }
-    const max = this.#prepare(`SELECT max("${spec.autoIncrement}") AS m FROM "${spec.name}"`).all()[0]?.m;
-    return Math.max(floor, Number(seq ?? 0), Number(max ?? 0));
+    // SQLite keeps sqlite_sequence at the largest rowid the table ever held (explicit and
+    // replicated ids included; "SQLite Autoincrement"), so it bounds max(id) from above.
+    return Math.max(floor, Number(seq ?? 0));
   }
 
   /**
@@ -298,13 +354,16 @@ export class Engine {
 
   /** Executes a write statement and commits it at once (autocommit), returning its row changes. */
   writeCommitted(st: WriteStatement, params: readonly SqlValue[]): ExecResult {
-    this.#db.exec('BEGIN');
+    // One SQLite statement is atomic on its own; the row-at-a-time writers run several.
+    if (st.replace === undefined && st.rows?.update === undefined && !st.rows?.ignore)
+      return this.write(st, params);
+    this.#txn('BEGIN');
     try {
       const res = this.write(st, params);
-      this.#db.exec('COMMIT');
+      this.#txn('COMMIT');
       return res;
     } catch (error) {
-      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      if (this.#db.inTransaction) this.#txn('ROLLBACK');
       throw error;
     }
   }
@@ -329,12 +388,17 @@ export class Engine {
       this.applyDdl(ddl as Extract<ReplEvent, { kind: 'ddl' }>);
       return;
     }
-    this.#db.exec('BEGIN');
+    const only = events.length === 1 ? events[0] : undefined;
+    if (only?.kind === 'rows') {
+      this.#applyChange(only.change); // one SQLite statement: atomic on its own
+      return;
+    }
+    this.#txn('BEGIN');
     try {
       for (const e of events) if (e.kind === 'rows') this.#applyChange(e.change);
-      this.#db.exec('COMMIT');
+      this.#txn('COMMIT');
     } catch (error) {
-      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      if (this.#db.inTransaction) this.#txn('ROLLBACK');
       throw error;
     }
   }
@@ -361,6 +425,7 @@ export class Engine {
       this.#autoFloor.delete(table);
       this.#tables.delete(table);
       this.#stmts.clear();
+      this.#applyStatements.delete(table);
       return;
     }
     if (!this.#tables.has(table)) throw noSuchTable(this.#database, table);
@@ -372,35 +437,63 @@ export class Engine {
     this.#autoFloor.delete(table);
   }
 
+  /**
+   * Applies one row image: a replica's row apply, COMMIT's re-apply, REPLACE's delete. Rows are
+   * found by primary key (all columns when the table has none), as the replica's row applier
+   * looks them up (MariaDB log_event_server.cc Rows_log_event::find_row). Images hold every
+   * column in table order (the triggers write them so), so each table's statements are built
+   * once.
+   */
   #applyChange(change: RowChange): void {
     const spec = this.#tables.get(change.table);
     if (spec === undefined) throw noSuchTable(this.#database, change.table);
+    const sql = this.#applySql(spec);
+    const cols = spec.columns;
     if (change.op === 'write') {
-      const cols = Object.keys(change.after);
-      const sql = `INSERT INTO "${spec.name}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
-      this.#guard(sql, () => this.#prepare(sql).run(...cols.map((c) => change.after[c])), spec.name);
+      // Outside a statement the capture triggers are off: the row is named here for an error text.
+      if (this.#capture === null) this.#attempts.set(spec.name, change.after);
+      const values = cols.map((c) => change.after[c]);
+      this.#guard(sql.insert, () => this.#prepare(sql.insert).run(...values), spec.name);
       return;
     }
-    // Rows are found by primary key (all columns when the table has none), as the replica's
-    // row applier looks them up (MariaDB log_event_server.cc Rows_log_event::find_row).
-    const keyCols = spec.primaryKey.length > 0 ? spec.primaryKey : Object.keys(change.before);
-    const where = keyCols.map((c) => `"${c}" IS ?`).join(' AND ');
-    const keyVals = keyCols.map((c) => change.before[c]);
+    const keyVals = sql.keyCols.map((c) => change.before[c]);
     let changed: number;
     if (change.op === 'update') {
-      const cols = Object.keys(change.after);
-      const sql = `UPDATE "${spec.name}" SET ${cols.map((c) => `"${c}" = ?`).join(', ')} WHERE ${where}`;
+      if (this.#capture === null) this.#attempts.set(spec.name, change.after);
+      const values = cols.map((c) => change.after[c]);
       changed = this.#guard(
-        sql,
-        () => this.#prepare(sql).run(...cols.map((c) => change.after[c]), ...keyVals),
+        sql.update,
+        () => this.#prepare(sql.update).run(...values, ...keyVals),
         spec.name,
       ).changes;
     } else {
-      const sql = `DELETE FROM "${spec.name}" WHERE ${where}`;
-      changed = this.#prepare(sql).run(...keyVals).changes;
+      changed = this.#prepare(sql.delete).run(...keyVals).changes;
     }
     // MariaDB: HA_ERR_KEY_NOT_FOUND surfaces as ER_KEY_NOT_FOUND 1032.
     if (changed === 0) throw new SqlError(1032, 'HY000', `Can't find record in '${spec.name}'`);
+  }
+
+  // The row-image statements of a table, built on first use.
+  #applySql(spec: TableSpec): ApplySql {
+    let sql = this.#applyStatements.get(spec.name);
+    if (sql === undefined) {
+      const cols = spec.columns;
+      const keyCols = spec.primaryKey.length > 0 ? spec.primaryKey : cols;
+      const where = keyCols.map((c) => `"${c}" IS ?`).join(' AND ');
+      sql = {
+        keyCols,
+        insert: `INSERT INTO "${spec.name}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+        update: `UPDATE "${spec.name}" SET ${cols.map((c) => `"${c}" = ?`).join(', ')} WHERE ${where}`,
+        delete: `DELETE FROM "${spec.name}" WHERE ${where}`,
+      };
+      this.#applyStatements.set(spec.name, sql);
+    }
+    return sql;
+  }
+
+  // BEGIN / COMMIT / ROLLBACK, prepared once (exec would parse them on every call).
+  #txn(verb: 'BEGIN' | 'COMMIT' | 'ROLLBACK'): void {
+    this.#prepare(verb).run();
   }
 
   #prepare(sql: string): SqliteStatement {

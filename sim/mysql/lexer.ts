@@ -21,8 +21,6 @@ export interface Lexed {
   readonly literals: readonly string[];
   /** Each literal's source text as typed (quotes and escapes included), by marker index. */
   readonly sources: readonly string[];
-  /** `?` placeholders outside literals, identifiers and comments. */
-  readonly placeholders: number;
 }
 
 /** The marker of literal `i` in a masked statement. */
@@ -58,13 +56,14 @@ export function lex(sql: string): Lexed {
   const literals: string[] = [];
   const sources: string[] = [];
   let out = '';
-  let placeholders = 0;
   let i = 0;
+  let introducer = 0;
   const n = sql.length;
   while (i < n) {
     const c = sql[i]!;
     if (c === "'" || c === '"') {
-      const start = i;
+      const start = i - introducer;
+      introducer = 0;
       let value = '';
       // Adjacent literals (separated by whitespace only) are one string.
       for (;;) {
@@ -114,19 +113,19 @@ export function lex(sql: string): Lexed {
       if (lex(rest).masked !== '') throw syntaxError(rest.trim(), 'one statement per query');
       break;
     }
-    if (c === '?') placeholders++;
     // A character-set introducer or N in front of a literal only names its character set.
     if ((c === '_' || c === 'N' || c === 'n') && !isWordChar(sql[i - 1])) {
       const m = /^(?:N|_\w+)(?=['"])/i.exec(sql.slice(i, i + 12));
       if (m && (m[0].length === 1 || INTRODUCER_RE.test(m[0]))) {
-        i += m[0].length;
+        introducer = m[0].length; // part of the literal's source text, not of the masked statement
+        i += introducer;
         continue;
       }
     }
     out += c;
     i++;
   }
-  return { masked: out.trim(), literals, sources, placeholders };
+  return { masked: out.trim(), literals, sources };
 }
 
 /** One quoted string starting at `at`: its value and the index after its closing quote. */

@@ -25,7 +25,8 @@ type SqliteConstructor = new (filename: string) => SqliteDatabase;
 export const Database = createRequire(import.meta.url)('better-sqlite3') as SqliteConstructor;
 
 /**
- * The capture triggers of a table: each row attempt and each row change calls into the engine
+ * The capture triggers of a table, on while a write statement runs: each row attempt and each
+ * row change calls into the engine
  * with the table, the operation and the row's column values in table order (OLD then NEW for an
  * update). Values pass as SQLite holds them (integers as BigInt), so nothing is rounded on the
  * way to the binlog: a BIGINT beyond 2^53 reaches the replicas exactly.
@@ -33,12 +34,13 @@ export const Database = createRequire(import.meta.url)('better-sqlite3') as Sqli
 export function triggers(spec: TableSpec): string {
   const row = (alias: string) => spec.columns.map((c) => `${alias}."${c}"`).join(', ');
   const t = spec.name;
+  const on = 'WHEN __hasim_capturing()';
   return [
-    `CREATE TRIGGER "${t}__bi" BEFORE INSERT ON "${t}" BEGIN SELECT __hasim_attempt('${t}', 'insert', ${row('NEW')}); END;`,
-    `CREATE TRIGGER "${t}__bu" BEFORE UPDATE ON "${t}" BEGIN SELECT __hasim_attempt('${t}', 'update', ${row('NEW')}); END;`,
-    `CREATE TRIGGER "${t}__ai" AFTER INSERT ON "${t}" BEGIN SELECT __hasim_row('${t}', 'write', ${row('NEW')}); END;`,
-    `CREATE TRIGGER "${t}__au" AFTER UPDATE ON "${t}" BEGIN SELECT __hasim_row('${t}', 'update', ${row('OLD')}, ${row('NEW')}); END;`,
-    `CREATE TRIGGER "${t}__ad" AFTER DELETE ON "${t}" BEGIN SELECT __hasim_row('${t}', 'delete', ${row('OLD')}); END;`,
+    `CREATE TRIGGER "${t}__bi" BEFORE INSERT ON "${t}" ${on} BEGIN SELECT __hasim_attempt('${t}', 'insert', ${row('NEW')}); END;`,
+    `CREATE TRIGGER "${t}__bu" BEFORE UPDATE ON "${t}" ${on} BEGIN SELECT __hasim_attempt('${t}', 'update', ${row('NEW')}); END;`,
+    `CREATE TRIGGER "${t}__ai" AFTER INSERT ON "${t}" ${on} BEGIN SELECT __hasim_row('${t}', 'write', ${row('NEW')}); END;`,
+    `CREATE TRIGGER "${t}__au" AFTER UPDATE ON "${t}" ${on} BEGIN SELECT __hasim_row('${t}', 'update', ${row('OLD')}, ${row('NEW')}); END;`,
+    `CREATE TRIGGER "${t}__ad" AFTER DELETE ON "${t}" ${on} BEGIN SELECT __hasim_row('${t}', 'delete', ${row('OLD')}); END;`,
   ].join('\n');
 }
 
