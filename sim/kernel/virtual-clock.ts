@@ -20,41 +20,72 @@ export class VirtualClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal === undefined) {
-      return new Promise((resolve) => {
-        this.#push(ms, resolve);
-      });
-    }
+    // Callbacks are passed inline (unnamed): a named closure costs a `name` property definition
+    // per call under tsx (esbuild keepNames), and sleeps and timers are the kernel's hot path.
+    if (signal === undefined) return new Promise((resolve) => this.#push(ms, resolve));
     if (signal.aborted) return Promise.reject(abortReason(signal));
     return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        if (timer.fn !== null) this.#heap.cancel(timer);
-        reject(abortReason(signal));
-      };
-      const timer = this.#push(ms, () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      });
-      signal.addEventListener('abort', onAbort, { once: true });
+      const timer = new AbortableSleep(this.#heap, this.#at(ms), this.#seq++, signal, resolve, reject);
+      this.#heap.push(timer);
+      signal.addEventListener('abort', timer.onAbort, { once: true });
     });
   }
 
   schedule(delayMs: number, callback: () => void): TimerHandle {
-    const timer = this.#push(delayMs, callback);
-    return {
-      cancel: () => {
-        if (timer.fn !== null) this.#heap.cancel(timer);
-      },
-    };
+    return this.#push(delayMs, callback);
   }
 
-  #push(delayMs: number, fn: () => void): Timer {
+  #push(delayMs: number, fn: () => void): ScheduledTimer {
+    const timer = new ScheduledTimer(this.#heap, this.#at(delayMs), this.#seq++, fn);
+    this.#heap.push(timer);
+    return timer;
+  }
+
+  /** The due time of a timer set now for `delayMs`. */
+  #at(delayMs: number): number {
     if (!Number.isFinite(delayMs)) {
       throw new RangeError(`Clock: delay must be a finite number of ms, got ${delayMs}`);
     }
     // Like Node's timers, a negative delay means "as soon as possible"; fractions round up.
-    const timer: Timer = { at: this.nowMs + Math.max(0, Math.ceil(delayMs)), seq: this.#seq++, fn };
-    this.#heap.push(timer);
-    return timer;
+    return this.nowMs + Math.max(0, Math.ceil(delayMs));
+  }
+}
+
+/** A timer on the heap that is its own `TimerHandle` (one object per timer, no closure). */
+class ScheduledTimer implements Timer, TimerHandle {
+  constructor(
+    readonly heap: TimerHeap,
+    readonly at: number,
+    readonly seq: number,
+    public fn: (() => void) | null,
+  ) {}
+
+  cancel(): void {
+    if (this.fn !== null) this.heap.cancel(this);
+  }
+}
+
+/** A sleep with an AbortSignal: it resolves when due, or rejects (and leaves the heap) on abort. */
+class AbortableSleep implements Timer {
+  fn: (() => void) | null;
+  /** The signal's listener. Assigned in the constructor, not as class fields: see VirtualClock.sleep. */
+  readonly onAbort: () => void;
+
+  constructor(
+    readonly heap: TimerHeap,
+    readonly at: number,
+    readonly seq: number,
+    signal: AbortSignal,
+    resolve: () => void,
+    reject: (reason: unknown) => void,
+  ) {
+    this.fn = () => {
+      signal.removeEventListener('abort', this.onAbort);
+      resolve();
+    };
+    this.onAbort = () => {
+      if (this.fn !== null) this.heap.cancel(this);
+      reject(abortReason(signal));
+    };
   }
 }

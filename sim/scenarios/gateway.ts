@@ -2,6 +2,7 @@ import type { GatewayRequest } from '../../src/gateway/request.ts';
 import { scheduleTimeline, type TimelineFault } from '../../src/harness/fault-timeline.ts';
 import { RunHarness } from '../../src/harness/run-harness.ts';
 import type { TraceFields, TraceSink } from '../../src/ports/trace.ts';
+import { SimAbortController } from '../kernel/abort.ts';
 import type { Simulation } from '../kernel/simulation.ts';
 import { phasedArrivals } from '../workload/phases.ts';
 import { RequestMix } from '../workload/requests.ts';
@@ -68,16 +69,25 @@ export function startGateway(
   const latency = new LatencyHistogram();
   const servedBy = new Map<string, number>();
   const outcome = { ok: 0, refused: 0, failed: 0 };
+  // Each component string (`cache/gw-1`) is mapped to its family's counts once: the family is
+  // not cut out of the component again for every event.
+  const familyCounts = new Map<string, { readonly family: string; readonly byKind: Map<string, number> }>();
   const trace: TraceSink = {
     emit(component: string, kind: string, fields?: TraceFields) {
       options.trace.emit(component, kind, fields);
-      const slash = component.indexOf('/');
-      const family = slash < 0 ? component : component.slice(0, slash);
-      let byKind = counts.get(family);
-      if (byKind === undefined) {
-        byKind = new Map();
-        counts.set(family, byKind);
+      let counted = familyCounts.get(component);
+      if (counted === undefined) {
+        const slash = component.indexOf('/');
+        const family = slash < 0 ? component : component.slice(0, slash);
+        let familyKinds = counts.get(family);
+        if (familyKinds === undefined) {
+          familyKinds = new Map();
+          counts.set(family, familyKinds);
+        }
+        counted = { family, byKind: familyKinds };
+        familyCounts.set(component, counted);
       }
+      const { family, byKind } = counted;
       byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
       if (family === 'gateway' && kind === 'response' && fields !== undefined) {
         latency.record(Number(fields.ms));
@@ -111,7 +121,8 @@ export function startGateway(
     const id = nextId++;
     const gateway = gateways[id % gateways.length];
     if (gateway === undefined) return;
-    const abort = new AbortController();
+    // The client's timeout on virtual time: a SimAbortController (Node's costs microseconds each).
+    const abort = new SimAbortController();
     const timer = clock.schedule(timeoutMs, () =>
       abort.abort(new Error(`client timeout after ${timeoutMs} ms`)),
     );

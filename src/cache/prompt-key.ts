@@ -23,7 +23,30 @@ export type PromptHashScheme = 'article' | 'sha256-hex';
  * The Java fallback `prompt.hashCode()` only runs when SHA-256 is missing, which never happens here.
  */
 export function hashPrompt(prompt: string, scheme: PromptHashScheme = 'article'): string {
-  // crypto.hash is the one-shot form (Node >= 20.12): ~9x cheaper than createHash per prompt here,
-  // and this runs on every request. Strings are hashed as their UTF-8 bytes.
+  // This runs on every request, and popular prompts come back again and again (a Zipf workload):
+  // a short prompt's key is remembered, since a map lookup is far cheaper than a SHA-256 through
+  // node:crypto. The key is a function of the prompt alone, so remembering changes no key.
+  if (prompt.length > REMEMBERED_PROMPT_CHARS_MAX) return hashOnce(prompt, scheme);
+  const memo = scheme === 'article' ? articleKeys : hexKeys;
+  let key = memo.get(prompt);
+  if (key === undefined) {
+    key = hashOnce(prompt, scheme);
+    // Bounded: when full, start over (the popular prompts come back first).
+    if (memo.size >= REMEMBERED_KEYS_MAX) memo.clear();
+    memo.set(prompt, key);
+  }
+  return key;
+}
+
+/** Prompts longer than this (UTF-16 units) are hashed every time, never remembered. */
+const REMEMBERED_PROMPT_CHARS_MAX = 256;
+/** Keys remembered per scheme: at most ~16 MiB of prompts however they come. */
+const REMEMBERED_KEYS_MAX = 32_768;
+const articleKeys = new Map<string, string>();
+const hexKeys = new Map<string, string>();
+
+function hashOnce(prompt: string, scheme: PromptHashScheme): string {
+  // crypto.hash is the one-shot form (Node >= 20.12): ~9x cheaper than createHash per prompt.
+  // Strings are hashed as their UTF-8 bytes.
   return scheme === 'article' ? promptMergeKey(prompt) : hash('sha256', prompt, 'hex');
 }

@@ -21,6 +21,22 @@ describe('hashPrompt (the article key)', () => {
     );
   });
 
+  it('gives the same key on every call: remembered short prompts, long ones, and past the memo bound', () => {
+    const fresh = (p: string) => promptMergeKey(p);
+    const long = 'x'.repeat(300);
+    for (let round = 0; round < 2; round++) {
+      expect(hashPrompt('hello')).toBe('LPJNul+wow4m6Dsq');
+      expect(hashPrompt(long)).toBe(fresh(long));
+      expect(hashPrompt('hello', 'sha256-hex')).toBe(
+        '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
+      );
+    }
+    // More distinct prompts than the memo keeps: it starts over, keys stay what they were.
+    for (let i = 0; i < 40_000; i++) hashPrompt(`prompt-${i}`);
+    for (const i of [0, 12_345, 39_999]) expect(hashPrompt(`prompt-${i}`)).toBe(fresh(`prompt-${i}`));
+    expect(hashPrompt('hello')).toBe('LPJNul+wow4m6Dsq');
+  });
+
   it('the L2 key is llm: + hash', () => {
     const l2 = new RedisL2({}, { redis: new SimRedis({}, { clock: new ManualClock() }) });
     expect(CACHE_PREFIX).toBe('llm:');
