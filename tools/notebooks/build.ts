@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Token } from 'marked';
 import { CellError, runCell } from './cells.ts';
 import { NotebookContext, RunCache } from './context.ts';
@@ -89,7 +89,11 @@ export function rewriteHref(href: string, sourceDir: string, pagesDir: string): 
   const [path = '', hash] = href.split('#', 2);
   const target = resolve(sourceDir, path);
   const suffix = hash === undefined ? '' : `#${hash}`;
-  if (dirname(target) === resolve(sourceDir) && target.endsWith('.md') && !target.endsWith('README.md'))
-    return `${relative(sourceDir, target).slice(0, -3)}.html${suffix}`;
+  if (dirname(target) === resolve(sourceDir)) {
+    // Another notebook, or a page of the build itself (`index.html`): a neighbour in the pages' folder.
+    if (target.endsWith('.md') && !target.endsWith('README.md'))
+      return `${basename(target, '.md')}.html${suffix}`;
+    if (target.endsWith('.html')) return `${basename(target)}${suffix}`;
+  }
   return `${relative(pagesDir, target).split(sep).join('/')}${suffix}`;
 }

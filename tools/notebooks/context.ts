@@ -33,7 +33,8 @@ export interface NotebookRun {
 export interface EventFilter {
   /** Component name, or a pattern it must match (`/^sentinel\//`). */
   readonly component?: string | RegExp;
-  readonly kind?: string;
+  /** Kind, or a pattern it must match (`/^(commit|write-acked)$/`). */
+  readonly kind?: string | RegExp;
   /** Inclusive, ms. @defaultValue 0 */
   readonly fromMs?: number;
   /** Inclusive, ms. @defaultValue the end of the run */
@@ -181,7 +182,8 @@ export class NotebookContext {
       if (e.t > to || found.length >= limit) break;
       const c = filter.component;
       if (c !== undefined && (typeof c === 'string' ? e.c !== c : !c.test(e.c))) continue;
-      if (filter.kind !== undefined && e.k !== filter.kind) continue;
+      const k = filter.kind;
+      if (k !== undefined && (typeof k === 'string' ? e.k !== k : !k.test(e.k))) continue;
       found.push(e);
     }
     return found;

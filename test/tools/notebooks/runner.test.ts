@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JSDOM } from 'jsdom';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildNotebooks, rewriteHref } from '#tools/notebooks/build.ts';
+import { buildNotebooks, readNotebooks, rewriteHref } from '#tools/notebooks/build.ts';
 import { CellError, splitImports } from '#tools/notebooks/cells.ts';
 import { prefixIds } from '#tools/notebooks/figures.ts';
 import { ROOT } from '../../helpers/cli.ts';
@@ -119,6 +119,7 @@ describe('npm run notebooks: the runner', () => {
     expect(rewriteHref('README.md', from, to)).toBe('../../notebooks/README.md');
     expect(rewriteHref('https://x.org/a.md', from, to)).toBe('https://x.org/a.md');
     expect(rewriteHref('#top', from, to)).toBe('#top');
+    expect(rewriteHref('index.html', from, to)).toBe('index.html');
   });
 
   it('keeps every id unique on a page that shows the same chart twice', async () => {
@@ -187,5 +188,17 @@ describe('npm run notebooks: pieces', () => {
     expect(prefixIds(svg, 'p-')).toBe(
       '<svg id="p-c"><marker id="p-c-arrow"/><line marker-end="url(#p-c-arrow)"/><use href="#p-c"/><a href="#other"/></svg>',
     );
+  });
+});
+describe('the repository’s notebooks', () => {
+  it('at least six, each with cells, each with its committed page under docs/notebooks/', () => {
+    const notebooks = readNotebooks(join(ROOT, 'notebooks'));
+    expect(notebooks.length).toBeGreaterThanOrEqual(6);
+    for (const nb of notebooks) {
+      expect(nb.cells.length, nb.name).toBeGreaterThan(0);
+      expect(existsSync(join(ROOT, 'docs', 'notebooks', `${nb.name}.html`)), nb.name).toBe(true);
+    }
+    const pages = readdirSync(join(ROOT, 'docs', 'notebooks')).filter((f) => f.endsWith('.html'));
+    expect(pages.sort()).toEqual([...notebooks.map((n) => `${n.name}.html`), 'index.html'].sort());
   });
 });
