@@ -100,6 +100,8 @@ function scenarioSeed(scenario: Scenario): number | string {
 /** The `nb` a cell works with. Outputs are HTML fragments, in the order the cell made them. */
 export class NotebookContext {
   readonly outputs: string[] = [];
+  /** Files a cell saved (`save`), by path from the repository root: written beside the pages. */
+  readonly files = new Map<string, string>();
   #figures = 0;
   /** Lines printed (console.log) since the last other output: they share one <pre>. */
   #printed: string[] | undefined;
@@ -166,6 +168,21 @@ export class NotebookContext {
     const prefix = `${this.name}-f${++this.#figures}-`;
     const html = figureHtml(name, run.digest, run.result.report as Record<string, unknown>, prefix);
     this.#push(this.#wrap(html, caption ?? `${name}: ${run.result.scenario} [${run.variant}]`));
+  }
+
+  /**
+   * Saves one of a run's SVG figures as a standalone file under `docs/img/` (the README shows one),
+   * so that it is made, and checked, with the pages. Also shows it.
+   */
+  save(
+    run: NotebookRun,
+    name: Exclude<FigureName, 'expectations' | 'summary' | 'sequence'>,
+    path: string,
+  ): void {
+    if (!/^docs\/img\/[a-z0-9-]+\.svg$/.test(path))
+      throw new Error(`save: ${path}: a notebook saves only docs/img/<name>.svg`);
+    this.files.set(path, figureHtml(name, run.digest, run.result.report as Record<string, unknown>, ''));
+    this.figure(run, name, `${name}: ${run.result.scenario} [${run.variant}], saved as ${path}`);
   }
 
   /** The run's trace events that pass `filter`, in trace order, read from its trace.jsonl. */

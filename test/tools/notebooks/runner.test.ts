@@ -71,8 +71,9 @@ function folder(name: string, notebooks: Record<string, string>): string {
   return dir;
 }
 
-const build = (sourceDir: string) =>
+const buildAll = (sourceDir: string) =>
   buildNotebooks({ rootDir: ROOT, sourceDir, pagesDir: join(ROOT, 'docs', 'notebooks'), workDir: work });
+const build = async (sourceDir: string) => (await buildAll(sourceDir)).pages;
 
 describe('npm run notebooks: the runner', () => {
   const dir = folder('good', { 'a-limits.md': LIMITER, 'b-breaker.md': BREAKER, 'README.md': '# not one' });
@@ -131,6 +132,28 @@ describe('npm run notebooks: the runner', () => {
     expect(doc.querySelectorAll('svg')).toHaveLength(4);
     const ids = [...doc.querySelectorAll('[id]')].map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('npm run notebooks: figures saved for the README', () => {
+  it('a cell saves a standalone SVG under docs/img/ (not written by the build itself), and nothing else', async () => {
+    const dir = folder('save', {
+      's.md':
+        "# S\n\n```ts\nconst run = await nb.run('scenarios/incidents/llm-latency-spike.yaml', { variant: 'article' });\nnb.save(run, 'breaker', 'docs/img/test-breaker.svg');\n```\n",
+    });
+    const { files, pages } = await buildAll(dir);
+    expect([...files.keys()]).toEqual(['docs/img/test-breaker.svg']);
+    expect(files.get('docs/img/test-breaker.svg')).toMatch(
+      /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" id="diagram-breaker"/,
+    );
+    expect(pages.get('s.html')).toContain('saved as docs/img/test-breaker.svg');
+    const bad = folder('save-bad', {
+      'b.md':
+        "# B\n\n```ts\nconst run = await nb.run('scenarios/incidents/llm-latency-spike.yaml', { variant: 'article' });\nnb.save(run, 'breaker', '../x.svg');\n```\n",
+    });
+    await expect(buildAll(bad)).rejects.toThrow(
+      'b.md cell 1 (line 3): save: ../x.svg: a notebook saves only docs/img/<name>.svg',
+    );
   });
 });
 
