@@ -77,7 +77,13 @@ Exit 0 when they match, 1 when the re-run differs (nondeterminism, or another ha
 bands, the article's four diagrams drawn from the run, sequence diagrams of sampled requests, and a
 time scrubber. The same run gives the same bytes. A directory that is missing, incomplete or from
 another hasim version is an input error (exit 2).`,
-    options: [],
+    options: [
+      {
+        name: 'png',
+        type: 'boolean',
+        help: 'also write each drawing as <run-dir>/png/<id>.png (resvg, DejaVu Sans: fonts-dejavu-core)',
+      },
+    ],
     handler: report,
   },
   {

@@ -69,12 +69,13 @@ export async function run(parsed: Parsed): Promise<number> {
     results.push(summary);
     if (summary !== undefined) written.push(outDir);
   }
-  // Reports are drawn after every run is over: the renderer's DOM (jsdom) keeps real-time work of
-  // its own, which must never run inside a simulation.
-  if (values.report === true) for (const dir of written) out(`report  ${writeReport(dir)}`);
   const crashed = results.filter((r) => r === undefined).length;
   const failed = results.filter((r) => r?.result.verdict === 'fail').length;
   if (jobs.length > 1) out(`${jobs.length - failed - crashed} passed, ${failed + crashed} failed`);
+  // Reports are drawn after every run is over: the renderer's DOM (jsdom) keeps real-time work of
+  // its own, which must never run inside a simulation. Their paths come last, so the last line of
+  // `npm start` is the path of a report to open.
+  if (values.report === true) for (const dir of written) out(`report  ${writeReport(dir)}`);
   if (crashed > 0) return EXIT.failed;
   return failed > 0 ? EXIT.expectationFailed : EXIT.ok;
 }

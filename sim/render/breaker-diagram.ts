@@ -57,7 +57,9 @@ export function renderBreakerDiagram(d: RunDigest): string {
         .text(text);
     });
     stateMachine(svg, d, top);
-    const blocked = countOf(d, 'sentinel', 'blocked') + countOf(d, 'sentinel', 'block');
+    // Sentinel's own `block` and the gateway layer's `blocked` report the same refusal twice in a
+    // gateway run; a Sentinel used alone reports only `block`.
+    const blocked = Math.max(countOf(d, 'sentinel', 'blocked'), countOf(d, 'sentinel', 'block'));
     const fallback = countOf(d, 'sentinel', 'fallback');
     svg
       .append('text')

@@ -95,6 +95,9 @@ type MysqlNode = NonNullable<NonNullable<RunDigest['topology']>['mysql']>['nodes
 /** One replica: IO thread → relay log → SQL thread, with its faults and its threads' last states. */
 function replicaRow(svg: Svg, d: RunDigest, r: MysqlNode, y: number, verbs: string[], marker: string): void {
   const faults = [...new Set(verbs)];
+  // The verbs that start a fault name it (`stop-sql-thread`); their undoing (`start-sql-thread`,
+  // `restart`) would only widen the box past its edge.
+  const started = faults.filter((v) => !/^(start-|restart$|repair$|resume$)/.test(v));
   const stroke = faults.length > 0 ? '#D9534F' : '#555';
   const notes = mysqlNodeNotes(d, r.name);
   box(svg, { x: 260, y, width: 140, height: 60 }, 'IO thread', {
@@ -107,12 +110,13 @@ function replicaRow(svg: Svg, d: RunDigest, r: MysqlNode, y: number, verbs: stri
     fill: '#EAF1FB',
     stroke,
     cls: 'node relay-log',
+    lines: [r.target],
   });
   box(svg, { x: 580, y, width: 160, height: 60 }, 'SQL thread', {
     fill: '#EAF1FB',
     stroke,
     cls: 'node sql-thread',
-    lines: [...(faults.length > 0 ? [`faults: ${faults.join(', ')}`] : [r.target]), ...notes.sql],
+    lines: [...(started.length > 0 ? [`faults: ${started.join(', ')}`] : []), ...notes.sql],
   });
   arrow(svg, [400, y + 30], [430, y + 30], marker, undefined, 'edge relay');
   arrow(svg, [550, y + 30], [580, y + 30], marker, undefined, 'edge apply');

@@ -32,6 +32,7 @@ export function readRun(dir: string): RunDigest {
   // The header and the footer are read from the file's two ends: the events are read once, below.
   const ends = traceEnds(tracePath, LIMITS.traceLineBytes.defaultValue);
   const { first, last } = ends;
+  if (first.trim() === '') throw new RunDirError(`${tracePath}: empty (the run wrote nothing)`);
   const header = parseObject(first, `${tracePath}:1`);
   if (header.hasim !== 'trace') throw new RunDirError(`${tracePath}:1: not a hasim trace header`);
   if (header.format !== TRACE_FORMAT || header.hasimVersion !== HASIM_VERSION) {
@@ -39,7 +40,11 @@ export function readRun(dir: string): RunDigest {
       `${dir}: written by hasim ${String(header.hasimVersion)} (trace format ${String(header.format)}); this is hasim ${HASIM_VERSION} (format ${TRACE_FORMAT}): run the scenario again`,
     );
   }
-  const footer = first === last ? {} : parseObject(last, `${tracePath}: last line`);
+  // A trace cut mid-line ends in half an event: as much a missing footer as a whole last event.
+  let footer: Record<string, unknown> = {};
+  try {
+    if (first !== last) footer = parseObject(last, `${tracePath}: last line`);
+  } catch {}
   if (typeof footer.end !== 'string' || typeof footer.traceHash !== 'string')
     throw new RunDirError(`${tracePath}: no footer line (the run was interrupted)`);
   const summary = parseObject(readFileSync(summaryPath, 'utf8'), summaryPath);

@@ -4,6 +4,7 @@ import { renderBreakerDiagram } from './breaker-diagram.ts';
 import type { RunDigest } from './digest.ts';
 import { renderLimitingDiagram } from './limiting-diagram.ts';
 import { renderMysqlDiagram } from './mysql-diagram.ts';
+import { writePngs } from './png.ts';
 import { readRun } from './read-run.ts';
 import { renderRedisClusterDiagram } from './redis-cluster-diagram.ts';
 import { REPORT_CSS, REPORT_SCRIPT } from './report-script.ts';
@@ -164,11 +165,41 @@ function countsTable(d: RunDigest): string {
   return `<details><summary>Events per component and kind</summary><table id="counts">\n${rows.join('\n')}\n</table></details>`;
 }
 
-/** The report page for a digest. */
-export function renderReport(d: RunDigest): string {
-  const sequences = d.trails.map((t) =>
-    figure(`sequence-${t.id}`, `Sampled request ${t.id}: ${t.why}`, renderSequence(t)),
-  );
+/** One drawing of the report: its figure id, caption and standalone SVG. */
+export interface Chart {
+  readonly id: string;
+  readonly caption: string;
+  readonly svg: string;
+}
+
+/** Every drawing of the report, in page order: the time series, the four diagrams, the sequences. */
+export function chartsOf(d: RunDigest): Chart[] {
+  return [
+    {
+      id: 'timeseries',
+      caption:
+        'Throughput, latency, errors, cache tiers, in flight and breaker states on one time axis; fault bands on every panel',
+      svg: renderTimeseries(d),
+    },
+    { id: 'breaker', caption: '1. Sentinel circuit breaking and flow control', svg: renderBreakerDiagram(d) },
+    { id: 'redis-cluster', caption: '2. The Redis Cluster', svg: renderRedisClusterDiagram(d) },
+    { id: 'mysql', caption: '3. MySQL replication and read/write splitting', svg: renderMysqlDiagram(d) },
+    { id: 'limiting', caption: '4. Rate limiting and request merging', svg: renderLimitingDiagram(d) },
+    ...d.trails.map((t) => ({
+      id: `sequence-${t.id}`,
+      caption: `Sampled request ${t.id}: ${t.why}`,
+      svg: renderSequence(t),
+    })),
+  ];
+}
+
+/** The report page for a digest (`charts`: its drawings, when the caller has drawn them already). */
+export function renderReport(d: RunDigest, charts: readonly Chart[] = chartsOf(d)): string {
+  const fig = (id: string) => {
+    const c = charts.find((x) => x.id === id);
+    return c === undefined ? '' : figure(c.id, c.caption, c.svg);
+  };
+  const sequences = charts.filter((c) => c.id.startsWith('sequence-')).map((c) => fig(c.id));
   const title = `hasim report: ${d.run.scenario} seed ${d.run.seed}`;
   return `<!DOCTYPE html>
 <html lang="en">
@@ -184,12 +215,12 @@ ${header(d)}
 ${expectationTable(d)}
 ${scrubber(d)}
 <h2>Time series</h2>
-${figure('timeseries', 'Throughput, latency, errors, cache tiers, in flight and breaker states on one time axis; fault bands on every panel', renderTimeseries(d))}
+${fig('timeseries')}
 <h2>The article’s diagrams, drawn from this run</h2>
-${figure('breaker', '1. Sentinel circuit breaking and flow control', renderBreakerDiagram(d))}
-${figure('redis-cluster', '2. The Redis Cluster', renderRedisClusterDiagram(d))}
-${figure('mysql', '3. MySQL replication and read/write splitting', renderMysqlDiagram(d))}
-${figure('limiting', '4. Rate limiting and request merging', renderLimitingDiagram(d))}
+${fig('breaker')}
+${fig('redis-cluster')}
+${fig('mysql')}
+${fig('limiting')}
 <h2>Sampled requests</h2>
 ${sequences.length === 0 ? '<p>No request was sampled.</p>' : sequences.join('\n')}
 <h2>Counts</h2>
@@ -201,9 +232,24 @@ ${countsTable(d)}
 `;
 }
 
+/**
+ * Reads a run directory and writes `<dir>/report.html`, and with `png` each drawing as
+ * `<dir>/png/<id>.png` (png.ts). Returns the report's path and the PNGs'. Throws `RunDirError`, or
+ * `PngError` when the PNGs' font is missing.
+ */
+export function writeReportFiles(
+  dir: string,
+  options: { png?: boolean } = {},
+): { report: string; pngs: string[] } {
+  const path = join(dir, 'report.html');
+  const digest = readRun(dir);
+  const charts = chartsOf(digest);
+  const pngs = options.png === true ? writePngs(dir, charts) : [];
+  writeFileSync(path, renderReport(digest, charts));
+  return { report: path, pngs };
+}
+
 /** Reads a run directory and writes `<dir>/report.html`; returns its path. Throws `RunDirError`. */
 export function writeReport(dir: string): string {
-  const path = join(dir, 'report.html');
-  writeFileSync(path, renderReport(readRun(dir)));
-  return path;
+  return writeReportFiles(dir).report;
 }

@@ -1,11 +1,12 @@
 // report.html as a person looks at it: opened in headless Chromium (Debian `chromium`, driven by
 // playwright-core with `executablePath`), no console error, every figure drawn, the scrubber moved
-// and the state panel following it; a screenshot is saved under out/ for CI to keep.
+// and the state panel following it; then every committed notebook page (docs/notebooks/), each
+// cell with its output and every drawing non-empty. Screenshots are saved under out/ for CI to keep.
 //
 // Needs playwright-core (a devDependency) and /usr/bin/chromium (`apt-get install -y chromium
 // fonts-dejavu-core`); without either the test is skipped and says why. HASIM_PLAYWRIGHT_CORE may
 // name the module (a path to its index.mjs) when it is installed elsewhere.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,6 +31,7 @@ interface Browser {
   close(): Promise<void>;
 }
 interface Page {
+  close(): Promise<void>;
   on(event: 'console', f: (m: { type(): string; text(): string }) => void): void;
   on(event: 'pageerror', f: (e: Error) => void): void;
   goto(url: string): Promise<unknown>;
@@ -149,5 +151,60 @@ describe.skipIf(skipWhy !== undefined)(
         await browser.close();
       }
     });
+
+    it('the notebook pages: every cell shows its output, every drawing is drawn, no error', async () => {
+      const pw = playwright as PlaywrightCore;
+      const dir = join(ROOT, 'docs', 'notebooks');
+      const names = readdirSync(dir).filter((f) => f.endsWith('.html') && f !== 'index.html');
+      expect(names.length).toBeGreaterThanOrEqual(6);
+      const browser = await pw.chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      try {
+        for (const name of names.sort()) {
+          const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+          const errors: string[] = [];
+          page.on('console', (m) => {
+            if (m.type() === 'error') errors.push(m.text());
+          });
+          page.on('pageerror', (e) => errors.push(String(e)));
+          await page.goto(pathToFileURL(join(dir, name)).href);
+          const seen = await page.evaluate(snapshotNotebook);
+          expect(seen.cells, name).toBeGreaterThan(0);
+          expect(seen.emptyOutputs, name).toEqual([]);
+          expect(seen.drawings, name).toBeGreaterThan(0);
+          expect(seen.flatDrawings, name).toEqual([]);
+          expect(errors, name).toEqual([]);
+          await page.screenshot({
+            path: join(ROOT, 'out', `notebook-${name.replace('.html', '')}.png`),
+            fullPage: true,
+          });
+          await page.close();
+        }
+      } finally {
+        await browser.close();
+      }
+    });
   },
 );
+
+/** What a notebook page shows: its cells, those without output, and its drawings' drawn sizes. */
+function snapshotNotebook() {
+  const cells = [...document.querySelectorAll('div.cell')];
+  const svgs = [...document.querySelectorAll('div.cell .output svg')];
+  return {
+    cells: cells.length,
+    emptyOutputs: cells
+      .filter(
+        (c) =>
+          (c.querySelector('.output')?.textContent ?? '').trim() === '' &&
+          c.querySelector('.output svg') === null,
+      )
+      .map((c) => c.id),
+    drawings: svgs.length,
+    flatDrawings: svgs
+      .filter((s) => {
+        const box = s.getBoundingClientRect();
+        return box.width < 100 || box.height < 50 || s.querySelectorAll('*').length < 10;
+      })
+      .map((s) => s.id),
+  };
+}

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Token } from 'marked';
 import { CellError, runCell } from './cells.ts';
 import { NotebookContext, RunCache } from './context.ts';
@@ -36,23 +36,31 @@ export function readNotebooks(sourceDir: string): Notebook[] {
     });
 }
 
+/** What a build makes: the pages by file name, and the files cells saved by path from the root. */
+export interface Build {
+  readonly pages: Map<string, string>;
+  readonly files: Map<string, string>;
+}
+
 /** Every page: `<name>.html` per notebook run, and `index.html`. Throws `CellError` with one line. */
-export async function buildNotebooks(o: BuildOptions): Promise<Map<string, string>> {
+export async function buildNotebooks(o: BuildOptions): Promise<Build> {
   const notebooks = readNotebooks(o.sourceDir);
   const pages = new Map<string, string>();
+  const files = new Map<string, string>();
   const runs = new RunCache(o.rootDir, o.workDir);
   for (const [i, nb] of notebooks.entries()) {
     if (o.only !== undefined && !o.only.includes(nb.name)) continue;
-    const body = await renderNotebook(nb, runs, o);
+    const ctx = new NotebookContext(runs, nb.name);
+    const body = await renderNotebook(nb, ctx, o);
     pages.set(`${nb.name}.html`, notebookPage(nb, body, notebooks[i - 1], notebooks[i + 1]));
+    for (const [path, text] of ctx.files) files.set(path, text);
   }
   pages.set('index.html', indexPage(notebooks));
-  return pages;
+  return { pages, files };
 }
 
 /** Runs a notebook's cells in order and renders its Markdown with each cell's output in place. */
-async function renderNotebook(nb: Notebook, runs: RunCache, o: BuildOptions): Promise<string> {
-  const ctx = new NotebookContext(runs, nb.name);
+async function renderNotebook(nb: Notebook, ctx: NotebookContext, o: BuildOptions): Promise<string> {
   const tokens = nb.tokens;
   for (const cell of nb.cells) {
     const from = ctx.beginCell();
@@ -89,7 +97,11 @@ export function rewriteHref(href: string, sourceDir: string, pagesDir: string): 
   const [path = '', hash] = href.split('#', 2);
   const target = resolve(sourceDir, path);
   const suffix = hash === undefined ? '' : `#${hash}`;
-  if (dirname(target) === resolve(sourceDir) && target.endsWith('.md') && !target.endsWith('README.md'))
-    return `${relative(sourceDir, target).slice(0, -3)}.html${suffix}`;
+  if (dirname(target) === resolve(sourceDir)) {
+    // Another notebook, or a page of the build itself (`index.html`): a neighbour in the pages' folder.
+    if (target.endsWith('.md') && !target.endsWith('README.md'))
+      return `${basename(target, '.md')}.html${suffix}`;
+    if (target.endsWith('.html')) return `${basename(target)}${suffix}`;
+  }
   return `${relative(pagesDir, target).split(sep).join('/')}${suffix}`;
 }

@@ -21,7 +21,9 @@ export interface LineChart {
 
 const WIDTH = 640;
 const HEIGHT = 300;
-const MARGIN = { top: 34, right: 150, bottom: 42, left: 56 };
+const MARGIN = { top: 34, right: 190, bottom: 42, left: 56 };
+/** Up to this many x values, each gets a tick; past it, d3 chooses about 10. */
+const X_TICKS_MAX = 12;
 
 export function renderLineChart(id: string, c: LineChart): string {
   return renderSvg(id, { width: WIDTH, height: HEIGHT }, c.title, (svg) => {
@@ -41,9 +43,9 @@ export function renderLineChart(id: string, c: LineChart): string {
       .append('g')
       .attr('transform', `translate(0,${HEIGHT - MARGIN.bottom})`)
       .call(
-        axisBottom(x)
-          .tickValues([...xs])
-          .tickFormat((v) => fmt(Number(v), 2)),
+        (xs.length <= X_TICKS_MAX ? axisBottom(x).tickValues([...xs]) : axisBottom(x).ticks(10)).tickFormat(
+          (v) => fmt(Number(v), 2),
+        ),
       );
     svg
       .append('g')

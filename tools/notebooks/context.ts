@@ -33,7 +33,8 @@ export interface NotebookRun {
 export interface EventFilter {
   /** Component name, or a pattern it must match (`/^sentinel\//`). */
   readonly component?: string | RegExp;
-  readonly kind?: string;
+  /** Kind, or a pattern it must match (`/^(commit|write-acked)$/`). */
+  readonly kind?: string | RegExp;
   /** Inclusive, ms. @defaultValue 0 */
   readonly fromMs?: number;
   /** Inclusive, ms. @defaultValue the end of the run */
@@ -99,6 +100,8 @@ function scenarioSeed(scenario: Scenario): number | string {
 /** The `nb` a cell works with. Outputs are HTML fragments, in the order the cell made them. */
 export class NotebookContext {
   readonly outputs: string[] = [];
+  /** Files a cell saved (`save`), by path from the repository root: written beside the pages. */
+  readonly files = new Map<string, string>();
   #figures = 0;
   /** Lines printed (console.log) since the last other output: they share one <pre>. */
   #printed: string[] | undefined;
@@ -167,6 +170,21 @@ export class NotebookContext {
     this.#push(this.#wrap(html, caption ?? `${name}: ${run.result.scenario} [${run.variant}]`));
   }
 
+  /**
+   * Saves one of a run's SVG figures as a standalone file under `docs/img/` (the README shows one),
+   * so that it is made, and checked, with the pages. Also shows it.
+   */
+  save(
+    run: NotebookRun,
+    name: Exclude<FigureName, 'expectations' | 'summary' | 'sequence'>,
+    path: string,
+  ): void {
+    if (!/^docs\/img\/[a-z0-9-]+\.svg$/.test(path))
+      throw new Error(`save: ${path}: a notebook saves only docs/img/<name>.svg`);
+    this.files.set(path, figureHtml(name, run.digest, run.result.report as Record<string, unknown>, ''));
+    this.figure(run, name, `${name}: ${run.result.scenario} [${run.variant}], saved as ${path}`);
+  }
+
   /** The run's trace events that pass `filter`, in trace order, read from its trace.jsonl. */
   events(run: NotebookRun, filter: EventFilter = {}): DigestEvent[] {
     const from = filter.fromMs ?? 0;
@@ -181,7 +199,8 @@ export class NotebookContext {
       if (e.t > to || found.length >= limit) break;
       const c = filter.component;
       if (c !== undefined && (typeof c === 'string' ? e.c !== c : !c.test(e.c))) continue;
-      if (filter.kind !== undefined && e.k !== filter.kind) continue;
+      const k = filter.kind;
+      if (k !== undefined && (typeof k === 'string' ? e.k !== k : !k.test(e.k))) continue;
       found.push(e);
     }
     return found;

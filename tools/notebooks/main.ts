@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { buildNotebooks } from './build.ts';
+import { join, relative, resolve } from 'node:path';
+import { type Build, buildNotebooks } from './build.ts';
 import { CellError } from './cells.ts';
 import { NotebookError } from './parse.ts';
 
@@ -27,9 +27,9 @@ async function main(args: readonly string[]): Promise<number> {
     );
     return 2;
   }
-  let pages: Map<string, string>;
+  let build: Build;
   try {
-    pages = await buildNotebooks({
+    build = await buildNotebooks({
       rootDir: ROOT,
       sourceDir: SOURCE_DIR,
       pagesDir: PAGES_DIR,
@@ -41,27 +41,33 @@ async function main(args: readonly string[]): Promise<number> {
     process.stderr.write(`notebooks: ${error.message}\n`);
     return 1;
   }
-  if (check) return checkPages(pages);
+  const { pages, files } = build;
+  // Pages by their name under docs/notebooks/, saved figures by their path from the root.
+  const outputs = new Map([
+    ...[...pages].map(([name, html]) => [join(PAGES_DIR, name), html] as const),
+    ...[...files].map(([path, text]) => [join(ROOT, path), text] as const),
+  ]);
+  if (check) return checkOutputs(outputs);
   mkdirSync(PAGES_DIR, { recursive: true });
-  for (const [name, html] of pages) writeFileSync(join(PAGES_DIR, name), html);
+  for (const [path, text] of outputs) writeFileSync(path, text);
   if (only.length === 0) {
     for (const name of readdirSync(PAGES_DIR))
       if (name.endsWith('.html') && !pages.has(name)) rmSync(join(PAGES_DIR, name));
   }
-  process.stdout.write(`notebooks: ${pages.size} pages in docs/notebooks/\n`);
+  const saved = files.size === 0 ? '' : ` and ${[...files.keys()].join(', ')}`;
+  process.stdout.write(`notebooks: ${pages.size} pages in docs/notebooks/${saved}\n`);
   return 0;
 }
 
-function checkPages(pages: Map<string, string>): number {
-  const stale = [...pages].filter(([name, html]) => {
-    const path = join(PAGES_DIR, name);
-    return !existsSync(path) || readFileSync(path, 'utf8') !== html;
-  });
-  for (const [name] of stale)
+function checkOutputs(outputs: Map<string, string>): number {
+  const stale = [...outputs].filter(
+    ([path, text]) => !existsSync(path) || readFileSync(path, 'utf8') !== text,
+  );
+  for (const [path] of stale)
     process.stderr.write(
-      `notebooks: docs/notebooks/${name} is not what the notebooks make now (npm run notebooks)\n`,
+      `notebooks: ${relative(ROOT, path)} is not what the notebooks make now (npm run notebooks)\n`,
     );
-  if (stale.length === 0) process.stdout.write(`notebooks: ${pages.size} pages up to date\n`);
+  if (stale.length === 0) process.stdout.write(`notebooks: ${outputs.size} files up to date\n`);
   return stale.length === 0 ? 0 : 1;
 }
 

@@ -158,6 +158,20 @@ describe('readRun: a directory it cannot read is one clear error', () => {
     expect(() => readRun(d)).toThrow(/no footer line \(the run was interrupted\)/);
   });
 
+  it('a trace cut in the middle of a line: interrupted', () => {
+    const d = broken('cut', (x) => {
+      const path = join(x, 'trace.jsonl');
+      const text = readFileSync(path, 'utf8');
+      writeFileSync(path, text.slice(0, Math.floor(text.length / 2)));
+    });
+    expect(() => readRun(d)).toThrow(/no footer line \(the run was interrupted\)/);
+  });
+
+  it('an empty trace', () => {
+    const d = broken('empty', (x) => writeFileSync(join(x, 'trace.jsonl'), ''));
+    expect(() => readRun(d)).toThrow(/trace\.jsonl: empty \(the run wrote nothing\)$/);
+  });
+
   it('a trace from another hasim version', () => {
     const d = broken('old', (x) => {
       const path = join(x, 'trace.jsonl');

@@ -150,6 +150,21 @@ describe('the article’s diagrams', () => {
     ]);
   });
 
+  it('1. breaker: a refusal Sentinel reports as `block` and the gateway layer as `blocked` counts once', () => {
+    const others = Object.fromEntries(
+      Object.entries(digest.counts).filter(([c]) => !c.startsWith('sentinel')),
+    );
+    const counts = { ...others, 'sentinel/gw-1': { block: 40, blocked: 40, fallback: 40 } };
+    const line = (d: RunDigest) =>
+      [...parse(renderBreakerDiagram(d)).querySelectorAll('text')]
+        .map((t) => t.textContent)
+        .find((t) => t?.startsWith('In this run'));
+    expect(line({ ...digest, counts })).toContain('40 calls blocked by a rule');
+    expect(line({ ...digest, counts: { ...others, 'sentinel/gw-1': { block: 7 } } })).toContain(
+      '7 calls blocked by a rule',
+    );
+  });
+
   it('2. Redis Cluster: masters with slots, replicas, the crash and the failover', () => {
     const svg = parse(renderRedisClusterDiagram(digest));
     expect(svg.querySelectorAll('g.redis-master')).toHaveLength(3);

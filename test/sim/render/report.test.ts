@@ -1,11 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JSDOM } from 'jsdom';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '#cli/main.ts';
+import { DEJAVU_SANS_TTF, PngError, svgToPng } from '#sim/render/png.ts';
 import { readRun } from '#sim/render/read-run.ts';
-import { bookmarksOf, renderReport, writeReport } from '#sim/render/report.ts';
+import { bookmarksOf, chartsOf, renderReport, writeReport } from '#sim/render/report.ts';
 import { writeSyntheticRun } from './synthetic-run.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hasim-report-'));
@@ -111,5 +112,44 @@ describe('hasim report <run-dir>', () => {
     }
     expect(code).toBe(2);
     expect(lines).toEqual([[`hasim report: ${join(root, 'missing')}: no such run directory\n`]]);
+  });
+});
+
+describe('hasim report --png', () => {
+  const pngSize = (b: Buffer) => [b.readUInt32BE(16), b.readUInt32BE(20)];
+
+  it.skipIf(!existsSync(DEJAVU_SANS_TTF))(
+    'one PNG per drawing, at its size, the same bytes twice',
+    async () => {
+      const log = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      let printed: string[];
+      try {
+        expect(await main(['report', dir, '--png'])).toBe(0);
+        printed = log.mock.calls.map((c) => String(c[0]).trimEnd());
+      } finally {
+        log.mockRestore();
+      }
+      const charts = chartsOf(readRun(dir));
+      expect(printed).toEqual([
+        ...charts.map((c) => join(dir, 'png', `${c.id}.png`)),
+        join(dir, 'report.html'),
+      ]);
+      for (const c of charts) {
+        const png = readFileSync(join(dir, 'png', `${c.id}.png`));
+        expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+        const [width, height] = /viewBox="0 0 (\d+) (\d+)"/.exec(c.svg)?.slice(1).map(Number) ?? [];
+        expect(pngSize(png)).toEqual([width, height]);
+        expect(svgToPng(c.svg)).toEqual(png);
+      }
+      expect(readFileSync(join(dir, 'report.html'), 'utf8')).toBe(renderReport(readRun(dir)));
+    },
+  );
+
+  it('without its font: one clear error, not a PNG without text', () => {
+    expect(() => svgToPng('<svg xmlns="http://www.w3.org/2000/svg"/>', join(root, 'none.ttf'))).toThrow(
+      new PngError(
+        `${join(root, 'none.ttf')} is missing (apt-get install fonts-dejavu-core): PNGs need its DejaVu Sans`,
+      ),
+    );
   });
 });

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JSDOM } from 'jsdom';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildNotebooks, rewriteHref } from '#tools/notebooks/build.ts';
+import { buildNotebooks, readNotebooks, rewriteHref } from '#tools/notebooks/build.ts';
 import { CellError, splitImports } from '#tools/notebooks/cells.ts';
 import { prefixIds } from '#tools/notebooks/figures.ts';
 import { ROOT } from '../../helpers/cli.ts';
@@ -71,8 +71,9 @@ function folder(name: string, notebooks: Record<string, string>): string {
   return dir;
 }
 
-const build = (sourceDir: string) =>
+const buildAll = (sourceDir: string) =>
   buildNotebooks({ rootDir: ROOT, sourceDir, pagesDir: join(ROOT, 'docs', 'notebooks'), workDir: work });
+const build = async (sourceDir: string) => (await buildAll(sourceDir)).pages;
 
 describe('npm run notebooks: the runner', () => {
   const dir = folder('good', { 'a-limits.md': LIMITER, 'b-breaker.md': BREAKER, 'README.md': '# not one' });
@@ -119,6 +120,7 @@ describe('npm run notebooks: the runner', () => {
     expect(rewriteHref('README.md', from, to)).toBe('../../notebooks/README.md');
     expect(rewriteHref('https://x.org/a.md', from, to)).toBe('https://x.org/a.md');
     expect(rewriteHref('#top', from, to)).toBe('#top');
+    expect(rewriteHref('index.html', from, to)).toBe('index.html');
   });
 
   it('keeps every id unique on a page that shows the same chart twice', async () => {
@@ -130,6 +132,28 @@ describe('npm run notebooks: the runner', () => {
     expect(doc.querySelectorAll('svg')).toHaveLength(4);
     const ids = [...doc.querySelectorAll('[id]')].map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('npm run notebooks: figures saved for the README', () => {
+  it('a cell saves a standalone SVG under docs/img/ (not written by the build itself), and nothing else', async () => {
+    const dir = folder('save', {
+      's.md':
+        "# S\n\n```ts\nconst run = await nb.run('scenarios/incidents/llm-latency-spike.yaml', { variant: 'article' });\nnb.save(run, 'breaker', 'docs/img/test-breaker.svg');\n```\n",
+    });
+    const { files, pages } = await buildAll(dir);
+    expect([...files.keys()]).toEqual(['docs/img/test-breaker.svg']);
+    expect(files.get('docs/img/test-breaker.svg')).toMatch(
+      /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" id="diagram-breaker"/,
+    );
+    expect(pages.get('s.html')).toContain('saved as docs/img/test-breaker.svg');
+    const bad = folder('save-bad', {
+      'b.md':
+        "# B\n\n```ts\nconst run = await nb.run('scenarios/incidents/llm-latency-spike.yaml', { variant: 'article' });\nnb.save(run, 'breaker', '../x.svg');\n```\n",
+    });
+    await expect(buildAll(bad)).rejects.toThrow(
+      'b.md cell 1 (line 3): save: ../x.svg: a notebook saves only docs/img/<name>.svg',
+    );
   });
 });
 
@@ -187,5 +211,17 @@ describe('npm run notebooks: pieces', () => {
     expect(prefixIds(svg, 'p-')).toBe(
       '<svg id="p-c"><marker id="p-c-arrow"/><line marker-end="url(#p-c-arrow)"/><use href="#p-c"/><a href="#other"/></svg>',
     );
+  });
+});
+describe('the repository’s notebooks', () => {
+  it('at least six, each with cells, each with its committed page under docs/notebooks/', () => {
+    const notebooks = readNotebooks(join(ROOT, 'notebooks'));
+    expect(notebooks.length).toBeGreaterThanOrEqual(6);
+    for (const nb of notebooks) {
+      expect(nb.cells.length, nb.name).toBeGreaterThan(0);
+      expect(existsSync(join(ROOT, 'docs', 'notebooks', `${nb.name}.html`)), nb.name).toBe(true);
+    }
+    const pages = readdirSync(join(ROOT, 'docs', 'notebooks')).filter((f) => f.endsWith('.html'));
+    expect(pages.sort()).toEqual([...notebooks.map((n) => `${n.name}.html`), 'index.html'].sort());
   });
 });
