@@ -80,7 +80,9 @@ async function throughQueue(): Promise<Measurement> {
   const swept = await queue.collect(sweepId);
   const ms = performance.now() - begin;
   if (swept.results.length !== SEEDS || swept.results.some((r) => r.verdict === 'error'))
-    throw new Error(`swarm-queue bench: ${swept.results.length} results, ${swept.lost.length} lost`);
+    throw new Error(
+      `swarm-queue bench: ${swept.results.length} results, ${swept.lost.length} lost (${swept.lost[0]?.reason})`,
+    );
   await queue.forget(sweepId);
   rates.queue.push((SEEDS * 1000) / ms);
   return { ops: SEEDS, ms };

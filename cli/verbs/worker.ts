@@ -126,11 +126,13 @@ export async function worker(parsed: Parsed): Promise<number> {
 class WorkerTally {
   readonly #verdicts = { pass: 0, fail: 0, error: 0 };
   #retries = 0;
+  #lastConnectionError: string | undefined;
   /** Sweeps whose seeds could not run (reported once each); bounded like the thread's scenario cache. */
   readonly #reported = new Set<string>();
 
   note(event: SweepWorkerEvent): void {
     if (event.kind === 'completed') {
+      this.#lastConnectionError = undefined;
       this.#verdicts[event.verdict]++;
       if (event.verdict === 'error' && !this.#reported.has(event.sweepId)) {
         if (this.#reported.size >= 1_000) this.#reported.clear();
@@ -141,6 +143,14 @@ class WorkerTally {
       }
       return;
     }
+    if (event.kind === 'connection') {
+      // Once per cause in a row: a queue that is down for a minute is one line, not hundreds.
+      if (event.reason !== this.#lastConnectionError)
+        errorLine(`hasim worker: the queue's connection failed: ${event.reason} (reconnecting)`);
+      this.#lastConnectionError = event.reason;
+      return;
+    }
+    this.#lastConnectionError = undefined;
     if (event.retried) this.#retries++;
     errorLine(
       `hasim worker: sweep ${event.sweepId}: seed ${event.seed}: attempt ${event.attempt} failed: ${event.reason}${event.retried ? ' (retried)' : ' (given up)'}`,

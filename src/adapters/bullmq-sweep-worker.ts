@@ -46,7 +46,9 @@ export type SweepWorkerEvent =
       readonly attempt: number;
       readonly reason: string;
       readonly retried: boolean;
-    };
+    }
+  /** The queue's connection failed (ioredis reconnects by itself); `reason` is the error's code or message. */
+  | { readonly kind: 'connection'; readonly reason: string };
 
 /** Options of {@link BullmqSweepWorker.start}. */
 export interface BullmqSweepWorkerOptions extends BullmqConnectionOptions {
@@ -138,7 +140,9 @@ export class BullmqSweepWorker implements SweepWorker {
     }
     // Connection errors are retried by ioredis; BullMQ re-emits them here, and an 'error' event
     // without a listener would end the process.
-    worker.on('error', () => {});
+    worker.on('error', (error: NodeJS.ErrnoException) => {
+      report?.({ kind: 'connection', reason: error.code ?? error.message });
+    });
     return new BullmqSweepWorker(client, worker);
   }
 
