@@ -284,6 +284,7 @@ export {
   ResponseTimeCircuitBreaker,
   Sentinel,
   StatisticNode,
+  TickClock,
   WarmUpController,
   WarmUpRateLimiterController,
 } from './sentinel/index.ts';
