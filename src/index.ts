@@ -304,6 +304,7 @@ export {
   ResponseTimeCircuitBreaker,
   Sentinel,
   StatisticNode,
+  TickClock,
   WarmUpController,
   WarmUpRateLimiterController,
 } from './sentinel/index.ts';

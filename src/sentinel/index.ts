@@ -58,3 +58,4 @@ export type { RunHandlers, SentinelOptions, SentinelPorts } from './sentinel.ts'
 export { Sentinel } from './sentinel.ts';
 export type { FlowNode } from './statistic-node.ts';
 export { StatisticNode } from './statistic-node.ts';
+export { TickClock } from './tick-clock.ts';
