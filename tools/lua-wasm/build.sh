@@ -23,7 +23,7 @@ mkdir -p "$work/deps/lua/src" "$work/src"
 cp "$here"/redis/deps/lua/src/*.[ch] "$work/deps/lua/src/"
 cp "$here"/redis/src/*.[ch] "$work/src/"
 cp "$here/host.c" "$here/config.h" "$work/src/"
-(cd "$work/deps/lua/src" && patch -s -p1 < "$here/lp64.patch")
+(cd "$work/deps/lua/src" && patch -s -p1 < "$here/lp64.patch" && patch -s -p1 < "$here/speed.patch")
 
 # deps/lua/src/Makefile CORE_O and LIB_O, without the libraries redis-server never opens (io, os,
 # package) and without the stand-alone interpreters.
