@@ -8,7 +8,7 @@ import type { RedisArg } from '../../src/ports/redis.ts';
 import { CLUSTER_SLOTS, keyHashSlot } from '../../src/ports/redis-slots.ts';
 import { CommandPort } from './command-port.ts';
 import { arityOk, commandName, firstKey, KEYSPACE_COMMANDS } from './keyspace.ts';
-import { type Reply, toClientValue } from './reply.ts';
+import { clientError, type Reply, toClientValue } from './reply.ts';
 
 /** CLUSTER SLOTS: `[low, high, masterId, ...replicaIds]` per range. */
 export type ClusterSlots = [number, number, string, ...string[]][];
@@ -112,7 +112,7 @@ export class SimRedisClusterClient extends CommandPort {
     }
     this.stats.failures++;
     const last = lastError instanceof Error ? lastError.message : String(lastError);
-    throw new Error(`Too many Cluster redirections. Last error: ${last}`);
+    throw clientError(`Too many Cluster redirections. Last error: ${last}`);
   }
 
   /** Subscribes to a channel (PUBLISH is broadcast over the cluster bus). */

@@ -33,7 +33,7 @@ import { ClusterNode } from './cluster-node.ts';
 import { CRON_INTERVAL_MS, Failover } from './failover.ts';
 import { arityOk, commandKeys, commandName, KEYSPACE_COMMANDS } from './keyspace.ts';
 import { SimRedis } from './node.ts';
-import { RedisReplyError, type Reply } from './reply.ts';
+import { clientError, RedisReplyError, type Reply } from './reply.ts';
 
 export type { NodeProcess } from './cluster-node.ts';
 
@@ -350,7 +350,7 @@ export class SimRedisCluster {
         -1,
         node.index,
         () => this.#whenWritable(node, args, () => this.#replyBack(node, args, resolve, reject)),
-        () => reject(new Error('Connection is closed.')),
+        () => reject(clientError('Connection is closed.')),
       );
     });
   }
@@ -370,7 +370,7 @@ export class SimRedisCluster {
         node.index,
         -1,
         () => reject(error),
-        () => reject(new Error('Connection is closed.')),
+        () => reject(clientError('Connection is closed.')),
       );
       return;
     }
@@ -378,7 +378,7 @@ export class SimRedisCluster {
       node.index,
       -1,
       () => resolve(reply),
-      () => reject(new Error('Connection is closed.')),
+      () => reject(clientError('Connection is closed.')),
     );
   }
 

@@ -29,6 +29,19 @@ export class RedisReplyError extends Error {
   }
 }
 
+/**
+ * An `Error` without a stack trace, for what a simulated client reports as an outcome, not a
+ * fault of the simulator (`Connection is closed.`, `Too many Cluster redirections`): a failover
+ * makes tens of thousands of them, and capturing stacks was most of their cost.
+ */
+export function clientError(message: string): Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const error = new Error(message);
+  Error.stackTraceLimit = limit;
+  return error;
+}
+
 /** A reply of the simulated node. */
 export type Reply = string | number | null | StatusReply | RedisReplyError | Reply[];
 
