@@ -73,7 +73,8 @@ function benchCase(label: string, keys: ArrayLike<string> | ArrayLike<number>): 
     unit: 'requests/s',
     ours: { label: 'hasim LocalCache (W-TinyLFU)', run: run(ours) },
     peer: { label: 'lru-cache 11 (LRU)', run: run(peer) },
-    targets: { minRatio: 0.5 },
+    // Issue 11: LocalCache at least as fast as lru-cache on this workload.
+    targets: { minRatio: 1 },
   };
 }
 
