@@ -114,6 +114,8 @@ export interface ClusterNodeLine {
   readonly flags: readonly string[];
   /** The master's node id, or `-`. */
   readonly master: string;
+  /** The node's configEpoch: of two masters claiming the same slots, the higher one wins. */
+  readonly configEpoch: number;
   readonly slots: readonly (readonly [number, number])[];
 }
 
@@ -137,6 +139,7 @@ export function parseClusterNodes(reply: string): ClusterNodeLine[] {
       port: Number(m[2]),
       flags: (f[2] ?? '').split(','),
       master: f[3] ?? '-',
+      configEpoch: Number(f[6]),
       slots,
     });
   }

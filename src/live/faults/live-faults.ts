@@ -1,0 +1,302 @@
+// The live run's `Faults`: the scenario's fault timeline acting on real servers. Process faults are
+// signals (SIGKILL, SIGSTOP/SIGCONT) to the processes scripts/backends.sh started and a start with
+// the same command line; Redis failover is `CLUSTER FAILOVER` on the replica (redis.io "CLUSTER
+// FAILOVER": default, FORCE, TAKEOVER); MariaDB replica faults are `STOP SLAVE IO_THREAD` and its
+// kin, and the primary's `semi-sync-timeout` sets `rpl_semi_sync_master_timeout` (MariaDB KB
+// "Semisynchronous Replication"). Network faults go to the fault proxy in front of a server, when
+// the live world put one there (network.ts). Targets name roles resolved when the fault fires, as
+// in the simulated world (sim/world/redis-world.ts, mysql-world.ts): `redis/shard-1/master` is the
+// node mastering shard 1 then, and the verb that ends a fault (`restart`, `resume`, `repair`) goes
+// to the node its start hit.
+import {
+  type BackendAdmin,
+  driverAdmin,
+  linuxProcesses,
+  type ProcessControl,
+} from '../../adapters/live-backends.ts';
+import type { Clock } from '../../ports/clock.ts';
+import {
+  type FaultAction,
+  type FaultArgs,
+  FaultError,
+  type Faults,
+  type FaultTarget,
+  type FaultVerb,
+} from '../../ports/faults.ts';
+import type { TraceSink } from '../../ports/trace.ts';
+import type { NetworkFaults } from './network.ts';
+import { RedisShards } from './redis-shards.ts';
+import { describeServer, type LiveServer, ServerOps } from './server-ops.ts';
+import type { LiveServers, ManagedProcess, MysqlServer } from './servers.ts';
+
+/** Options of {@link LiveFaults}. */
+export interface LiveFaultsOptions {
+  /** The servers, from `discoverBackends()` or the live run's options. */
+  readonly servers: LiveServers;
+  /**
+   * Fault servers hasim did not start (`--allow-foreign-faults`): admin-command faults (failover,
+   * replica threads, semi-sync timeout) then act on them; process faults still need a known
+   * process. @defaultValue false
+   */
+  readonly allowForeign?: boolean;
+  /** Limit of one admin call, in ms. @defaultValue 2000 */
+  readonly adminTimeoutMs?: number;
+  /** Limit of each wait (exit, start, role change, fail-back), in ms. @defaultValue 60000 */
+  readonly waitLimitMs?: number;
+  /** Pause between polls of a wait, in ms. @defaultValue 100 */
+  readonly pollIntervalMs?: number;
+}
+
+/** Ports of {@link LiveFaults}. `clock` is the system clock in a live run. */
+export interface LiveFaultsPorts {
+  readonly clock: Clock;
+  readonly trace?: TraceSink;
+  readonly processes?: ProcessControl;
+  readonly admin?: BackendAdmin;
+  /** Fault proxies in front of servers, for `partition`, `repair` and `slow`. */
+  readonly network?: NetworkFaults;
+}
+
+type Handler = (args: FaultArgs) => Promise<void>;
+
+const THREAD_SQL: Partial<Record<FaultVerb, string>> = {
+  'stop-io-thread': 'STOP SLAVE IO_THREAD',
+  'start-io-thread': 'START SLAVE IO_THREAD',
+  'stop-sql-thread': 'STOP SLAVE SQL_THREAD',
+  'start-sql-thread': 'START SLAVE SQL_THREAD',
+};
+
+/** Real faults on real servers, addressed like the simulated world's targets. */
+export class LiveFaults implements Faults {
+  readonly #targets = new Map<string, Map<FaultVerb, Handler>>();
+  readonly #ops: ServerOps;
+  readonly #trace: TraceSink | undefined;
+  readonly #network: NetworkFaults | undefined;
+  readonly #allowForeign: boolean;
+  readonly #shards: RedisShards;
+  /** target -> server its starting verb hit, for the ending verb. */
+  readonly #boundTo = new Map<string, LiveServer>();
+  readonly #crashed = new Set<LiveServer>();
+  readonly #frozen = new Set<LiveServer>();
+  /** `host:port` of a replica -> the thread-start statements restoreAll owes it. */
+  readonly #stoppedThreads = new Map<MysqlServer, Set<string>>();
+  /** The primary's `rpl_semi_sync_master_timeout` before the first `semi-sync-timeout`, in ms. */
+  readonly #semiSyncBefore = new Map<MysqlServer, number>();
+
+  constructor(options: LiveFaultsOptions, ports: LiveFaultsPorts) {
+    this.#ops = new ServerOps(
+      {
+        adminTimeoutMs: options.adminTimeoutMs ?? 2_000,
+        waitLimitMs: options.waitLimitMs ?? 60_000,
+        pollIntervalMs: options.pollIntervalMs ?? 100,
+      },
+      { clock: ports.clock, processes: ports.processes ?? linuxProcesses, admin: ports.admin ?? driverAdmin },
+    );
+    this.#trace = ports.trace;
+    this.#network = ports.network;
+    this.#allowForeign = options.allowForeign ?? false;
+    this.#shards = new RedisShards(options.servers.redis, this.#ops, (s) => this.#crashed.has(s));
+    this.#registerRedis();
+    this.#registerMysql(options.servers.mysql);
+  }
+
+  targets(): readonly FaultTarget[] {
+    return [...this.#targets].map(([name, verbs]) => ({ name, verbs: [...verbs.keys()] }));
+  }
+
+  async inject(action: FaultAction): Promise<void> {
+    const verbs = this.#targets.get(action.target);
+    if (verbs === undefined) {
+      const known = [...this.#targets.keys()].join(', ');
+      throw new FaultError(`no fault target '${action.target}' (targets: ${known || 'none'})`);
+    }
+    const handler = verbs.get(action.verb);
+    if (handler === undefined) {
+      throw new FaultError(
+        `target '${action.target}' has no verb '${action.verb}' live (verbs: ${[...verbs.keys()].join(', ')})`,
+      );
+    }
+    this.#trace?.emit('fault', 'inject', {
+      verb: action.verb,
+      target: action.target,
+      args: (action.args ?? {}) as Readonly<Record<string, string | number | boolean | readonly string[]>>,
+    });
+    await handler(action.args ?? {});
+  }
+
+  /**
+   * Undoes every fault still in force, each step tried even when another failed: SIGCONT to frozen
+   * processes, a start of crashed ones, replica threads started again, the semi-sync timeout set
+   * back, network faults repaired, and every Redis shard failed back to its original master.
+   * Resolves with what could not be restored (empty when everything was).
+   */
+  async restoreAll(): Promise<string[]> {
+    const problems: string[] = [];
+    const attempt = async (what: string, fn: () => Promise<void>) => {
+      try {
+        await fn();
+      } catch (error) {
+        problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    };
+    for (const server of [...this.#frozen]) {
+      await attempt(`resume ${describeServer(server)}`, async () => this.#resume(server));
+    }
+    for (const server of [...this.#crashed]) {
+      await attempt(`restart ${describeServer(server)}`, () => this.#restart(server));
+    }
+    for (const [server, statements] of [...this.#stoppedThreads]) {
+      for (const sql of [...statements]) {
+        await attempt(`${sql} on ${describeServer(server)}`, () => this.#sqlThread(server, sql));
+      }
+    }
+    for (const [server, ms] of [...this.#semiSyncBefore]) {
+      await attempt(`semi-sync timeout of ${describeServer(server)}`, async () => {
+        await this.#ops.sql(server, `SET GLOBAL rpl_semi_sync_master_timeout = ${ms}`);
+        this.#semiSyncBefore.delete(server);
+      });
+    }
+    if (this.#network !== undefined)
+      await attempt('network faults', () => this.#network?.restoreAll() ?? Promise.resolve());
+    problems.push(...(await this.#shards.failBack()));
+    this.#boundTo.clear();
+    return problems;
+  }
+
+  #register(target: string, handlers: Partial<Record<FaultVerb, Handler>>) {
+    const verbs = new Map<FaultVerb, Handler>();
+    for (const [verb, handler] of Object.entries(handlers) as [FaultVerb, Handler | undefined][]) {
+      if (handler !== undefined) verbs.set(verb, handler);
+    }
+    this.#targets.set(target, verbs);
+  }
+
+  /** Process and network verbs of a target whose server `resolve` names when the fault fires. */
+  #processVerbs(target: string, resolve: () => Promise<LiveServer>): Partial<Record<FaultVerb, Handler>> {
+    const starting = async () => {
+      const server = this.#checkForeign(await resolve());
+      this.#boundTo.set(target, server);
+      return server;
+    };
+    const ending = async () => {
+      const server = this.#boundTo.get(target) ?? this.#checkForeign(await resolve());
+      this.#boundTo.delete(target);
+      return server;
+    };
+    const handlers: Partial<Record<FaultVerb, Handler>> = {
+      crash: async () => {
+        const server = await starting();
+        await this.#ops.kill(server, this.#process(server, 'crash'));
+        this.#crashed.add(server);
+      },
+      restart: async () => this.#restart(await ending()),
+      freeze: async () => {
+        const server = await starting();
+        this.#ops.signal(server, this.#process(server, 'freeze'), 'SIGSTOP');
+        this.#frozen.add(server);
+      },
+      resume: async () => this.#resume(await ending()),
+    };
+    const network = this.#network;
+    if (network !== undefined) {
+      handlers.partition = async (args) => network.apply(await starting(), 'partition', args);
+      handlers.repair = async (args) => network.apply(await ending(), 'repair', args);
+      handlers.slow = async (args) => network.apply(await resolve(), 'slow', args);
+    }
+    return handlers;
+  }
+
+  #registerRedis() {
+    this.#shards.shards.forEach((shard, m) => {
+      const name = `redis/shard-${m + 1}`;
+      this.#register(
+        `${name}/master`,
+        this.#processVerbs(`${name}/master`, () => this.#shards.master(m)),
+      );
+      for (let r = 1; r < shard.length; r++) {
+        const target = `${name}/replica-${r}`;
+        const resolve = () => this.#shards.replica(m, r);
+        this.#register(target, {
+          ...this.#processVerbs(target, resolve),
+          failover: async (args) => {
+            const mode = args.mode === 'FORCE' || args.mode === 'TAKEOVER' ? args.mode : undefined;
+            await this.#shards.failover(this.#checkForeign(await resolve()), mode);
+          },
+        });
+      }
+    });
+  }
+
+  #registerMysql(servers: readonly MysqlServer[]) {
+    const primary = servers.find((s) => s.role === 'primary');
+    const replicas = servers.filter((s) => s.role === 'replica');
+    if (primary !== undefined) {
+      this.#register('mysql/primary', {
+        ...this.#processVerbs('mysql/primary', async () => primary),
+        'semi-sync-timeout': async (args) => this.#semiSyncTimeout(this.#checkForeign(primary), args),
+        failover: async () => {
+          throw new FaultError(
+            'failover on mysql/primary is refused live: MariaDB has no built-in failover, and a live run ' +
+              'has no failover manager (MHA, Orchestrator) to promote a replica',
+          );
+        },
+      });
+    }
+    replicas.forEach((replica, i) => {
+      const target = `mysql/replica-${i + 1}`;
+      const threads: Partial<Record<FaultVerb, Handler>> = {};
+      for (const [verb, sql] of Object.entries(THREAD_SQL) as [FaultVerb, string][]) {
+        threads[verb] = async () => this.#sqlThread(this.#checkForeign(replica), sql);
+      }
+      this.#register(target, { ...this.#processVerbs(target, async () => replica), ...threads });
+    });
+  }
+
+  #checkForeign<S extends LiveServer>(server: S): S {
+    if (server.managed || this.#allowForeign) return server;
+    throw new FaultError(
+      `${describeServer(server)} was not started by hasim; pass --allow-foreign-faults to fault it`,
+    );
+  }
+
+  #process(server: LiveServer, verb: string): ManagedProcess {
+    if (server.process !== undefined) return server.process;
+    throw new FaultError(
+      `${verb}: no process is known for ${describeServer(server)} (hasim did not start it)`,
+    );
+  }
+
+  async #restart(server: LiveServer) {
+    await this.#ops.start(server, this.#process(server, 'restart'));
+    this.#crashed.delete(server);
+  }
+
+  #resume(server: LiveServer) {
+    this.#ops.signal(server, this.#process(server, 'resume'), 'SIGCONT');
+    this.#frozen.delete(server);
+  }
+
+  async #sqlThread(server: MysqlServer, sql: string) {
+    await this.#ops.sql(server, sql);
+    const pending = this.#stoppedThreads.get(server) ?? new Set<string>();
+    const start = sql.replace(/^STOP/, 'START');
+    if (sql.startsWith('STOP')) pending.add(start);
+    else pending.delete(sql);
+    if (pending.size === 0) this.#stoppedThreads.delete(server);
+    else this.#stoppedThreads.set(server, pending);
+  }
+
+  async #semiSyncTimeout(server: MysqlServer, args: FaultArgs) {
+    const ms = args.timeoutMs;
+    if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) {
+      throw new FaultError(
+        `semi-sync-timeout: args.timeoutMs must be an integer >= 0 (ms), got ${String(ms)}`,
+      );
+    }
+    if (!this.#semiSyncBefore.has(server)) {
+      const rows = await this.#ops.sql(server, 'SELECT @@GLOBAL.rpl_semi_sync_master_timeout AS ms');
+      this.#semiSyncBefore.set(server, Number(rows[0]?.ms));
+    }
+    await this.#ops.sql(server, `SET GLOBAL rpl_semi_sync_master_timeout = ${ms}`);
+  }
+}
