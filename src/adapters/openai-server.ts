@@ -94,6 +94,11 @@ export class OpenAiServer {
     });
   }
 
+  /** Requests being handled now (reading their body, waiting, or streaming). */
+  get inFlight(): number {
+    return this.#inflight.size;
+  }
+
   /** Starts listening; resolves with the bound port, rejects with a `ListenError` naming host:port. */
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
