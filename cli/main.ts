@@ -4,6 +4,7 @@ import { EXIT, reportInputError, UsageError } from './errors.ts';
 import { limitOptions } from './limits.ts';
 import { out } from './output.ts';
 import { hitrate } from './verbs/hitrate.ts';
+import { LIVE_OPTIONS, live } from './verbs/live.ts';
 import { replay } from './verbs/replay.ts';
 import { report } from './verbs/report.ts';
 import { run } from './verbs/run.ts';
@@ -169,6 +170,18 @@ runs it took and the fault counts before and after. Exit 0 when it is written, 1
 longer fails (nondeterminism, or the scenario or hasim changed), 2 for bad input.`,
     options: limitOptions('shrink'),
     handler: shrink,
+  },
+  {
+    name: 'live',
+    args: '<scenario.yaml>',
+    summary: 'run a gateway scenario against real Redis and MariaDB (default: scripts/backends.sh servers)',
+    description: `Runs a kind: gateway scenario on the system clock (scaled by --time-scale) against real servers, with
+the same gateway code, judge and trace schema as hasim run; keys and tables get a run prefix and are removed
+at the end unless --keep. --compare also runs it simulated and prints both figures side by side.
+Exit 0 when every expectation held, 3 when one did not, 2 for bad input or a server unreachable at the
+start, 1 when a server died mid-run (docs/live.md).`,
+    options: LIVE_OPTIONS,
+    handler: live,
   },
   {
     name: 'serve-llm',

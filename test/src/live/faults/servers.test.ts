@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BackendAdmin, ProcessControl, ProcessInfo } from '../../../../src/adapters/live-backends.ts';
+import type { BackendAdmin, ProcessControl, ProcessInfo } from '../../../../src/adapters/process-control.ts';
 import { discoverBackends, parseClusterNodes } from '../../../../src/live/faults/servers.ts';
 
 const NODES = [
