@@ -22,6 +22,7 @@ import {
 import { SeededRandom } from '../adapters/seeded-random.ts';
 import { ARTICLE_DEFAULTS } from '../gateway/config.ts';
 import { expandTimeline } from '../harness/fault-timeline.ts';
+import type { TraceSink } from '../ports/trace.ts';
 import { ScaledClock } from './scaled-clock.ts';
 import { Watchdog } from './watchdog.ts';
 import { buildLiveWorld, type LiveBackends } from './world.ts';
@@ -171,9 +172,18 @@ async function runConnected(
           },
         }),
   });
+  // After a failed run the workload is still going until the process ends: its events are dropped.
+  let open = true;
+  const guarded: TraceSink = {
+    emit: (component, kind, fields) => {
+      if (open) sink.emit(component, kind, fields);
+    },
+  };
   const judge = new ExpectationJudge(gatewayExpectationsOf(scenario, variant), INVARIANTS);
   const observed =
-    judge.families.size === 0 ? sink : observedTrace(sink, clock, judge.families, (e) => judge.observe(e));
+    judge.families.size === 0
+      ? guarded
+      : observedTrace(guarded, clock, judge.families, (e) => judge.observe(e));
   const tally = new GatewayTally(variant, observed);
   const world = await buildLiveWorld(scenario, variant, backends, { clock, random, trace: tally.trace }, run);
   const faultErrors: string[] = [];
@@ -196,6 +206,7 @@ async function runConnected(
   try {
     await Promise.race([drive.run(), watchdog.death()]);
   } catch (error) {
+    open = false;
     sink.close({ end: 'failed', events: sink.events });
     throw new LiveRunFailure(error instanceof Error ? error.message : String(error), { cause: error });
   } finally {
