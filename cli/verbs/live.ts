@@ -172,6 +172,10 @@ async function liveOne(scenario: GatewayScenario, run: OneRun): Promise<number> 
       keep: run.values.keep === true,
       ...(run.deadAfterMs === undefined ? {} : { deadAfterMs: run.deadAfterMs }),
       onProgress: (f) => progress.update(f),
+      allowForeignFaults: run.values['allow-foreign-faults'] === true,
+      onRestoreProblems: (problems) => {
+        for (const p of problems) errorLine(`hasim live: could not restore after the run: ${p}`);
+      },
     });
   } catch (error) {
     progress.clear();
