@@ -176,7 +176,7 @@ describe.skipIf(gate.skip)(gate.title, () => {
     expect(() => readFileSync(join(dir, 'dies', 'summary.json'))).toThrow();
   }, 90_000);
 
-  it('refuses a fault on a server target without a live fault driver, before connecting', () => {
+  it('refuses a fault verb the live fault driver does not have for its target (a partition without a fault proxy), before the run', () => {
     const r = hasim(
       ['live', 'scenarios/incidents/redis-failover-limiter-reset.yaml', '--out', join(dir, 'z')],
       {
