@@ -105,8 +105,7 @@ export async function live(parsed: Parsed): Promise<number> {
     throw new UsageError(
       `hasim live: ${file}: only kind: gateway scenarios run live (this one is ${scenario.kind})`,
     );
-  if (stringValue(parsed, 'provider-url') !== undefined)
-    throw new UsageError('hasim live: --provider-url needs the OpenAI HTTP adapter, not in this build yet');
+  const providerUrl = parseProviderUrl(stringValue(parsed, 'provider-url'));
   const servers = parseServers(parsed);
   const timeScale = parseTimeScale(stringValue(parsed, 'time-scale'));
   const seedText = stringValue(parsed, 'seed');
@@ -137,6 +136,7 @@ export async function live(parsed: Parsed): Promise<number> {
       servers,
       timeScale,
       deadAfterMs,
+      providerUrl,
       values,
     });
     if (code !== EXIT.ok && code !== EXIT.expectationFailed) return code;
@@ -153,6 +153,7 @@ interface OneRun {
   readonly servers: LiveServers;
   readonly timeScale: number;
   readonly deadAfterMs: number | undefined;
+  readonly providerUrl: string | undefined;
   readonly values: Parsed['values'];
 }
 
@@ -172,6 +173,7 @@ async function liveOne(scenario: GatewayScenario, run: OneRun): Promise<number> 
       keep: run.values.keep === true,
       ...(run.deadAfterMs === undefined ? {} : { deadAfterMs: run.deadAfterMs }),
       onProgress: (f) => progress.update(f),
+      ...(run.providerUrl === undefined ? {} : { providerUrl: run.providerUrl }),
       allowForeignFaults: run.values['allow-foreign-faults'] === true,
       onRestoreProblems: (problems) => {
         for (const p of problems) errorLine(`hasim live: could not restore after the run: ${p}`);
@@ -223,6 +225,21 @@ function liveLine({ live }: LiveSummary): string {
     `live        run ${live.runId}   redis ${live.servers.redis}   mysql ${live.servers.mysql.join(' ') || '-'}`,
     `            cleanup ${cleanup}   redis client errors ${live.redisClientErrors}`,
   ].join('\n');
+}
+
+function parseProviderUrl(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new UsageError(
+      `hasim live: --provider-url: expected an http(s) base URL such as http://127.0.0.1:8080/v1, got '${text.slice(0, 80)}'`,
+    );
+  return url.href;
 }
 
 function pickVariants(variants: readonly Variant[], option: string | undefined): readonly Variant[] {

@@ -18,6 +18,7 @@ import {
   LiveServerError,
   type LiveTimeouts,
   type MysqlServer,
+  probeAll,
 } from '../adapters/live-backends.ts';
 import { SeededRandom } from '../adapters/seeded-random.ts';
 import { SystemClock } from '../adapters/system-clock.ts';
@@ -56,6 +57,8 @@ export interface LiveRunOptions {
   readonly timeouts?: LiveTimeouts;
   /** Told what the fault driver could not undo at the end (a node not restarted, a shard not failed back). */
   readonly onRestoreProblems?: (problems: readonly string[]) => void;
+  /** An OpenAI-compatible endpoint (`http://host:port/v1`) for every provider. @defaultValue the simulated providers */
+  readonly providerUrl?: string;
   /** Let faults act on servers hasim did not start. @defaultValue false */
   readonly allowForeignFaults?: boolean;
   /** Real ms a server may stay unreachable mid-run before the run fails. @defaultValue 15000 */
@@ -177,6 +180,11 @@ async function serverFaultsOf(backends: LiveBackends, options: LiveRunOptions): 
 
 async function connect(scenario: GatewayScenario, options: LiveRunOptions): Promise<LiveBackends> {
   const { servers, timeouts } = options;
+  if (options.providerUrl !== undefined) {
+    const url = new URL(options.providerUrl);
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    await probeAll('the LLM provider', [{ host: url.hostname, port }], timeouts?.connectTimeoutMs ?? 2000);
+  }
   const redis = await connectRedis(servers.redis.mode, servers.redis.nodes, timeouts);
   const layers = scenario.topology.layers ?? ARTICLE_DEFAULTS.layers;
   if (!layers.includes('chat-history')) return { redis, primary: undefined, replicas: [] };
@@ -242,6 +250,7 @@ async function runConnected(
     { clock, random, trace: tally.trace },
     run,
     serverFaults === undefined ? undefined : tracedFaults(serverFaults, tally.trace),
+    options.providerUrl,
   );
   checkTargets(scenario, world.faults);
   const faultErrors: string[] = [];

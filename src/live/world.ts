@@ -4,6 +4,7 @@ import { SimLlmUpstream } from '../../sim/llm/upstream.ts';
 import type { DrivenWorld } from '../../sim/scenarios/gateway.ts';
 import type { GatewayScenario } from '../../sim/scenarios/gateway-schema.ts';
 import type { LiveMysql, LiveRedis } from '../adapters/live-backends.ts';
+import { OpenAiHttpUpstream } from '../adapters/openai-http-upstream.ts';
 import { buildGateways, type GatewayNames } from '../gateway/build.ts';
 import type { GatewayConfig } from '../gateway/config.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -56,7 +57,8 @@ export class LiveWorldFaults implements Faults {
  * Builds the gateway instances of a `kind: gateway` scenario over real servers: the same
  * `buildGateways` as a simulated run, with the run's key and table prefixes, the scenario's
  * simulated providers running on the live clock (registered as `upstream/<name>` fault targets, as
- * in a simulated world), and the topology read from the servers (cluster slots, semi-sync
+ * in a simulated world) or, with `providerUrl`, each provider's model at that OpenAI-compatible
+ * endpoint (no provider fault targets then: faults are the endpoint's), and the topology read from the servers (cluster slots, semi-sync
  * settings). The scenario's own redis/mysql sizes are ignored: the servers are what they are.
  */
 export async function buildLiveWorld(
@@ -66,6 +68,7 @@ export async function buildLiveWorld(
   ports: { readonly clock: Clock; readonly random: Random; readonly trace: TraceSink },
   names: GatewayNames,
   serverFaults?: Faults,
+  providerUrl?: string,
 ): Promise<LiveWorld> {
   const { clock, random, trace } = ports;
   const upstreamFaults = new SimFaults({}, { trace });
@@ -76,6 +79,11 @@ export async function buildLiveWorld(
   const providers = new Map<string, LlmUpstream>();
   for (const p of t.providers) {
     const { name, ...config } = p;
+    if (providerUrl !== undefined) {
+      // A real endpoint: each provider is its model there (hasim serve-llm serves them by name).
+      providers.set(name, new OpenAiHttpUpstream({ baseUrl: providerUrl, model: p.model }));
+      continue;
+    }
     const upstream = new SimLlmUpstream(config, { clock, random: random.fork(`llm/${name}`), trace });
     providers.set(name, upstream);
     registerUpstream(upstreamFaults, name, upstream);
