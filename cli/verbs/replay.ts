@@ -218,6 +218,11 @@ function checkHeader(path: string, value: unknown): TraceHeader {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(notHeader);
   const header = value as Partial<TraceHeader>;
   if (header.hasim !== 'trace') throw new UsageError(notHeader);
+  if ((value as { mode?: unknown }).mode === 'live') {
+    throw new UsageError(
+      `hasim replay: ${path}: a live run's trace (hasim live): real servers do not replay; run its scenario with hasim run, or hasim live --compare`,
+    );
+  }
   if (header.format !== TRACE_FORMAT) {
     throw new UsageError(
       `hasim replay: ${path}:1: trace format ${cut(String(header.format), 20)} is not supported (this hasim reads format ${TRACE_FORMAT})`,

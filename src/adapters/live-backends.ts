@@ -66,6 +66,7 @@ export function probeTcp(server: HostPort, timeoutMs: number): Promise<string | 
 
 /** A connected Redis (standalone or cluster) of a live run. */
 export interface LiveRedis {
+  readonly mode: 'cluster' | 'standalone';
   readonly port: RedisPort;
   /** The servers, for the watchdog and messages. */
   readonly servers: readonly HostPort[];
@@ -139,6 +140,7 @@ export async function connectRedis(
   const masters = (): Redis[] =>
     'nodes' in client && mode === 'cluster' ? client.nodes('master') : [client as Redis];
   return {
+    mode,
     port: client,
     servers,
     errors: () => errors,

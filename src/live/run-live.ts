@@ -210,33 +210,8 @@ async function runConnected(
   const { variant, seed } = options;
   const clock = new ScaledClock({ timeScale: options.timeScale ?? 1 });
   const random = new SeededRandom(seed);
-  if (options.outDir !== undefined) mkdirSync(options.outDir, { recursive: true });
-  const sink = new JsonlTrace(clock, {
-    ...(options.outDir === undefined
-      ? {}
-      : {
-          path: join(options.outDir, 'trace.jsonl'),
-          header: {
-            hasim: 'trace',
-            format: TRACE_FORMAT,
-            hasimVersion: HASIM_VERSION,
-            seed,
-            variant,
-            source: options.source ?? '(built-in)',
-            scenario,
-            mode: 'live',
-            runId: run.runId,
-            timeScale: clock.timeScale,
-          },
-        }),
-  });
-  // After a failed run the workload is still going until the process ends: its events are dropped.
-  let open = true;
-  const guarded: TraceSink = {
-    emit: (component, kind, fields) => {
-      if (open) sink.emit(component, kind, fields);
-    },
-  };
+  const trace = openLiveTrace(scenario, options, clock, run.runId);
+  const { sink, guarded } = trace;
   const judge = new ExpectationJudge(gatewayExpectationsOf(scenario, variant), INVARIANTS);
   const observed =
     judge.families.size === 0
@@ -261,25 +236,8 @@ async function runConnected(
     onFaultError: (error, action) =>
       faultErrors.push(`fault ${action.verb} ${action.target} failed: ${String(error)}`),
   });
-  const watchdog = new Watchdog(
-    {
-      deadAfterMs: options.deadAfterMs ?? 15_000,
-      probeTimeoutMs: options.timeouts?.connectTimeoutMs ?? 2000,
-    },
-    { redis: backends.redis, mysql: [backends.primary, ...backends.replicas].filter((m) => m !== undefined) },
-  );
   const durationMs = gatewayDurationMs(scenario);
-  const progress = setInterval(() => options.onProgress?.(Math.min(1, clock.now() / durationMs)), 500);
-  try {
-    await Promise.race([drive.run(), watchdog.death()]);
-  } catch (error) {
-    open = false;
-    sink.close({ end: 'failed', events: sink.events });
-    throw new LiveRunFailure(error instanceof Error ? error.message : String(error), { cause: error });
-  } finally {
-    clearInterval(progress);
-    watchdog.stop();
-  }
+  await runWatched(drive.run, backends, options, trace.fail, () => Math.min(1, clock.now() / durationMs));
   const endMs = clock.now();
   const expectations = judge.finish(endMs);
   const result: ScenarioResult = {
@@ -308,20 +266,107 @@ async function runConnected(
       wallMs: Math.round(performance.now() - run.wallStart),
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     },
-    live: {
-      runId: run.runId,
-      timeScale: clock.timeScale,
-      keyPrefix: run.keyPrefix,
-      tablePrefix: run.tablePrefix,
-      servers: {
-        redis: `${options.servers.redis.mode} ${backends.redis.servers.map((s) => `${s.host}:${s.port}`).join(',')}`,
-        mysql: [backends.primary, ...backends.replicas]
-          .filter((m) => m !== undefined)
-          .map((m) => `${m.server.host}:${m.server.port}/${m.server.database}`),
-      },
-      cleanup,
-      redisClientErrors: backends.redis.errors(),
-      faultErrors,
+    live: liveInfo(options, backends, clock.timeScale, run, cleanup, faultErrors),
+  };
+}
+
+/**
+ * Runs `run` with the watchdog beside it and progress reported every 500 ms (`done`: the fraction
+ * of the arrival phases so far). A server declared dead, or the run itself failing, calls
+ * `onFail` and throws `LiveRunFailure`.
+ */
+async function runWatched(
+  run: () => Promise<void>,
+  backends: LiveBackends,
+  options: LiveRunOptions,
+  onFail: () => void,
+  done: () => number,
+): Promise<void> {
+  const watchdog = new Watchdog(
+    {
+      deadAfterMs: options.deadAfterMs ?? 15_000,
+      probeTimeoutMs: options.timeouts?.connectTimeoutMs ?? 2000,
+    },
+    { redis: backends.redis, mysql: [backends.primary, ...backends.replicas].filter((m) => m !== undefined) },
+  );
+  const progress = setInterval(() => options.onProgress?.(done()), 500);
+  try {
+    await Promise.race([run(), watchdog.death()]);
+  } catch (error) {
+    onFail();
+    throw new LiveRunFailure(error instanceof Error ? error.message : String(error), { cause: error });
+  } finally {
+    clearInterval(progress);
+    watchdog.stop();
+  }
+}
+
+/** The `live` part of a run's summary. */
+function liveInfo(
+  options: LiveRunOptions,
+  backends: LiveBackends,
+  timeScale: number,
+  run: { readonly runId: string; readonly keyPrefix: string; readonly tablePrefix: string },
+  cleanup: LiveInfo['cleanup'],
+  faultErrors: readonly string[],
+): LiveInfo {
+  return {
+    runId: run.runId,
+    timeScale,
+    keyPrefix: run.keyPrefix,
+    tablePrefix: run.tablePrefix,
+    servers: {
+      redis: `${options.servers.redis.mode} ${backends.redis.servers.map((s) => `${s.host}:${s.port}`).join(',')}`,
+      mysql: [backends.primary, ...backends.replicas]
+        .filter((m) => m !== undefined)
+        .map((m) => `${m.server.host}:${m.server.port}/${m.server.database}`),
+    },
+    cleanup,
+    redisClientErrors: backends.redis.errors(),
+    faultErrors,
+  };
+}
+
+/**
+ * The run's trace file: a simulated run's header with `mode`, `runId` and `timeScale` added, and a
+ * guarded sink in front of it: after `fail()` (a server died, the run is abandoned while its
+ * workload still runs until the process ends) events are dropped instead of written after close.
+ */
+function openLiveTrace(
+  scenario: GatewayScenario,
+  options: LiveRunOptions,
+  clock: ScaledClock,
+  runId: string,
+) {
+  if (options.outDir !== undefined) mkdirSync(options.outDir, { recursive: true });
+  const header = {
+    hasim: 'trace',
+    format: TRACE_FORMAT,
+    hasimVersion: HASIM_VERSION,
+    seed: options.seed,
+    variant: options.variant,
+    source: options.source ?? '(built-in)',
+    scenario,
+    mode: 'live',
+    runId,
+    timeScale: clock.timeScale,
+  };
+  const sink = new JsonlTrace(
+    clock,
+    options.outDir === undefined ? {} : { path: join(options.outDir, 'trace.jsonl'), header },
+  );
+  let open = true;
+  const guarded: TraceSink = {
+    emit: (component, kind, fields) => {
+      if (open) sink.emit(component, kind, fields);
+    },
+  };
+  return {
+    sink,
+    guarded,
+    fail() {
+      open = false;
+      sink.close({ end: 'failed', events: sink.events });
     },
   };
 }

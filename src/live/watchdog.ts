@@ -38,7 +38,7 @@ export class Watchdog {
   ) {
     this.#options = options;
     this.#redis = watched.redis;
-    const cluster = watched.redis.servers.length > 1;
+    const cluster = watched.redis.mode === 'cluster';
     this.#servers = [
       ...watched.redis.servers.map((server) => ({ what: 'Redis', server, cluster })),
       ...watched.mysql.map((m) => ({ what: 'MariaDB', server: m.server, cluster: false })),

@@ -70,6 +70,13 @@ describe.skipIf(gate.skip)(gate.title, () => {
     expect(summary.live.cleanup.tables).toBe(4);
     const trace = readFileSync(join(out, 'trace.jsonl'), 'utf8').split('\n');
     expect(JSON.parse(trace[1] as string)).toMatchObject({ c: 'run', k: 'topology' });
+    expect(JSON.parse(trace[0] as string)).toMatchObject({ hasim: 'trace', mode: 'live' });
+    // A live trace is not replayed: one line, exit 2.
+    const replay = hasim(['replay', join(out, 'trace.jsonl')], { timeoutMs: 30_000 });
+    expect(replay.status).toBe(2);
+    expect(replay.stderr).toMatch(
+      /^hasim replay: .*: a live run's trace \(hasim live\): real servers do not replay/,
+    );
     // Nothing of the run is left: no key with its prefix on any master, no table with its prefix.
     for (const port of [7000, 7001, 7002]) {
       const node = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1 });
