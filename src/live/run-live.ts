@@ -135,7 +135,7 @@ export async function runLive(scenario: GatewayScenario, options: LiveRunOptions
   const backends = await connect(scenario, options);
   let faults: LiveFaults | undefined;
   try {
-    if (serverFaults) faults = await serverFaultsOf(backends, options);
+    if (serverFaults) faults = await serverFaultsOf(scenario, backends, options);
     return await runConnected(scenario, options, backends, faults, {
       runId,
       keyPrefix,
@@ -159,7 +159,11 @@ export class LiveRunFailure extends Error {
 }
 
 /** The real servers' fault driver over every node of the cluster and the MariaDB servers. */
-async function serverFaultsOf(backends: LiveBackends, options: LiveRunOptions): Promise<LiveFaults> {
+async function serverFaultsOf(
+  scenario: GatewayScenario,
+  backends: LiveBackends,
+  options: LiveRunOptions,
+): Promise<LiveFaults> {
   const redisTopology = await backends.redis.topology();
   const hostPort = (id: string) => {
     const colon = id.lastIndexOf(':');
@@ -172,10 +176,31 @@ async function serverFaultsOf(backends: LiveBackends, options: LiveRunOptions): 
     redis: redisTopology.nodes.map((n) => hostPort(n.id)),
     mysql: mysqlServers,
   });
+  if (options.allowForeignFaults !== true) refuseForeign(scenario, servers);
   return new LiveFaults(
     { servers, allowForeign: options.allowForeignFaults === true },
     { clock: new SystemClock() },
   );
+}
+
+/**
+ * Without `--allow-foreign-faults`, a timeline that faults `redis/...` (or `mysql/...`) targets is
+ * refused before the run when a server of that kind was not started by hasim (scripts/backends.sh):
+ * which node a role names is only known when the fault fires, so every one of them must be hasim's.
+ */
+function refuseForeign(
+  scenario: GatewayScenario,
+  servers: Awaited<ReturnType<typeof discoverBackends>>,
+): void {
+  for (const { action } of expandTimeline(timelineOf(scenario))) {
+    const kind = action.target.split('/')[0];
+    const pool = kind === 'redis' ? servers.redis : kind === 'mysql' ? servers.mysql : [];
+    const foreign = pool.find((s) => !s.managed);
+    if (foreign !== undefined)
+      throw new LiveFaultError(
+        `fault ${action.verb} ${action.target}: ${foreign.host}:${foreign.port} was not started by hasim (scripts/backends.sh); pass --allow-foreign-faults to fault servers hasim did not start`,
+      );
+  }
 }
 
 async function connect(scenario: GatewayScenario, options: LiveRunOptions): Promise<LiveBackends> {

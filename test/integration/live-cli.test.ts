@@ -128,6 +128,48 @@ describe.skipIf(gate.skip)(gate.title, () => {
     );
   });
 
+  it('refuses to fault a server hasim did not start, before the run, unless --allow-foreign-faults', async () => {
+    const port = OWN_REDIS_PORT - 1;
+    expect(await probeTcp(port)).toBe(false);
+    const foreign = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    try {
+      for (let i = 0; i < 50 && !(await probeTcp(port)); i++) await new Promise((r) => setTimeout(r, 100));
+      const scenario = join(dir, 'foreign.yaml');
+      writeFileSync(
+        scenario,
+        [
+          'kind: gateway',
+          'name: live-foreign',
+          'variant: fixed',
+          'topology:',
+          '  layers: [redis-limiter]',
+          '  redisLimiter: { limit: 1000, windowSeconds: 60 }',
+          '  providers:',
+          '    - { name: primary, model: gpt-4o-mini, ttftMedianMs: 50, decodeTokensPerSecond: 1000, outputTokensMu: 3 }',
+          'workload:',
+          '  phases:',
+          '    - { name: steady, durationMs: 2s, arrivalRate: 5 }',
+          'faults:',
+          '  - { at: 1s, do: crash, target: redis/shard-1/master }',
+          '',
+        ].join('\n'),
+      );
+      const r = await hasimAsync(
+        ['live', scenario, '--redis', `redis://127.0.0.1:${port}`, '--out', join(dir, 'f')],
+        30_000,
+      ).done;
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(
+        `hasim live: ${scenario}: fault crash redis/shard-1/master: 127.0.0.1:${port} was not started by hasim (scripts/backends.sh); pass --allow-foreign-faults to fault servers hasim did not start\n`,
+      );
+      expect(await probeTcp(port)).toBe(true);
+    } finally {
+      foreign.kill('SIGKILL');
+    }
+  }, 60_000);
+
   it('names a Redis that dies mid-run in one line, exits 1 and judges nothing', async () => {
     expect(await probeTcp(OWN_REDIS_PORT)).toBe(false);
     ownRedis = spawn('redis-server', ['--port', String(OWN_REDIS_PORT), '--save', '', '--appendonly', 'no'], {
