@@ -236,6 +236,7 @@ async function runConnected(
   const clock = new ScaledClock({ timeScale: options.timeScale ?? 1 });
   const random = new SeededRandom(seed);
   const trace = openLiveTrace(scenario, options, clock, run.runId);
+  const excused = new Set<string>();
   const { sink, guarded } = trace;
   const judge = new ExpectationJudge(gatewayExpectationsOf(scenario, variant), INVARIANTS);
   const observed =
@@ -249,7 +250,9 @@ async function runConnected(
     backends,
     { clock, random, trace: tally.trace },
     run,
-    serverFaults === undefined ? undefined : tracedFaults(serverFaults, tally.trace),
+    serverFaults === undefined
+      ? undefined
+      : tracedFaults(serverFaults, tally.trace, (action) => excuse(excused, backends, action)),
     options.providerUrl,
   );
   checkTargets(scenario, world.faults);
@@ -262,7 +265,9 @@ async function runConnected(
       faultErrors.push(`fault ${action.verb} ${action.target} failed: ${String(error)}`),
   });
   const durationMs = gatewayDurationMs(scenario);
-  await runWatched(drive.run, backends, options, trace.fail, () => Math.min(1, clock.now() / durationMs));
+  await runWatched(drive.run, { ...backends, excused }, options, trace.fail, () =>
+    Math.min(1, clock.now() / durationMs),
+  );
   const endMs = clock.now();
   const expectations = judge.finish(endMs);
   const result: ScenarioResult = {
@@ -302,7 +307,7 @@ async function runConnected(
  */
 async function runWatched(
   run: () => Promise<void>,
-  backends: LiveBackends,
+  backends: LiveBackends & { readonly excused: ReadonlySet<string> },
   options: LiveRunOptions,
   onFail: () => void,
   done: () => number,
@@ -312,7 +317,11 @@ async function runWatched(
       deadAfterMs: options.deadAfterMs ?? 15_000,
       probeTimeoutMs: options.timeouts?.connectTimeoutMs ?? 2000,
     },
-    { redis: backends.redis, mysql: [backends.primary, ...backends.replicas].filter((m) => m !== undefined) },
+    {
+      redis: backends.redis,
+      mysql: [backends.primary, ...backends.replicas].filter((m) => m !== undefined),
+      excused: backends.excused,
+    },
   );
   const progress = setInterval(() => options.onProgress?.(done()), 500);
   try {
@@ -324,6 +333,26 @@ async function runWatched(
     clearInterval(progress);
     watchdog.stop();
   }
+}
+
+/**
+ * Keeps `excused` (the watchdog's servers down on purpose) in step with the timeline: a crash or a
+ * freeze of a MariaDB target or of a standalone Redis adds its server, the restart or resume
+ * removes it. Cluster nodes need no excuse: the watchdog asks the cluster whether it covered.
+ */
+function excuse(excused: Set<string>, backends: LiveBackends, action: FaultAction): void {
+  const down = action.verb === 'crash' || action.verb === 'freeze';
+  if (!down && action.verb !== 'restart' && action.verb !== 'resume') return;
+  let server: { readonly host: string; readonly port: number } | undefined;
+  if (action.target === 'mysql/primary') server = backends.primary?.server;
+  const replica = /^mysql\/replica-(\d+)$/.exec(action.target);
+  if (replica !== null) server = backends.replicas[Number(replica[1]) - 1]?.server;
+  if (action.target.startsWith('redis/') && backends.redis.mode === 'standalone')
+    server = backends.redis.servers[0];
+  if (server === undefined) return;
+  const key = `${server.host}:${server.port}`;
+  if (down) excused.add(key);
+  else excused.delete(key);
 }
 
 /** The `live` part of a run's summary. */
@@ -400,10 +429,15 @@ function openLiveTrace(
  * The server fault driver writing its `fault inject` events into this run's trace: it was made
  * before the trace (to discover the servers), so its own trace port is unset.
  */
-function tracedFaults(faults: LiveFaults, trace: TraceSink): Faults {
+function tracedFaults(
+  faults: LiveFaults,
+  trace: TraceSink,
+  downOnPurpose: (action: FaultAction) => void,
+): Faults {
   return {
     targets: () => faults.targets(),
     inject: (action: FaultAction) => {
+      downOnPurpose(action);
       trace.emit('fault', 'inject', {
         verb: action.verb,
         target: action.target,

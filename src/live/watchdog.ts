@@ -32,10 +32,21 @@ export class Watchdog {
   #failure: LiveServerError | undefined;
   #probing = false;
 
+  /**
+   * `host:port` of servers the run's own fault timeline has crashed or frozen and not yet brought
+   * back: they are down on purpose and never declared dead (the driver restores them at the end).
+   */
+  readonly #excused: ReadonlySet<string>;
+
   constructor(
     options: WatchdogOptions,
-    watched: { readonly redis: LiveRedis; readonly mysql: readonly LiveMysql[] },
+    watched: {
+      readonly redis: LiveRedis;
+      readonly mysql: readonly LiveMysql[];
+      readonly excused?: ReadonlySet<string>;
+    },
   ) {
+    this.#excused = watched.excused ?? new Set();
     this.#options = options;
     this.#redis = watched.redis;
     const cluster = watched.redis.mode === 'cluster';
@@ -67,7 +78,7 @@ export class Watchdog {
       for (const s of this.#servers) {
         const name = `${s.what} at ${s.server.host}:${s.server.port}`;
         const problem = await probeTcp(s.server, this.#options.probeTimeoutMs);
-        if (problem === undefined) {
+        if (problem === undefined || this.#excused.has(`${s.server.host}:${s.server.port}`)) {
           this.#downSince.delete(name);
           continue;
         }
