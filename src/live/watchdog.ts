@@ -37,6 +37,8 @@ export class Watchdog {
    * back: they are down on purpose and never declared dead (the driver restores them at the end).
    */
   readonly #excused: ReadonlySet<string>;
+  /** How a server is probed: a TCP connect (tests give a fake). */
+  readonly #probeTcp: typeof probeTcp;
 
   constructor(
     options: WatchdogOptions,
@@ -45,7 +47,9 @@ export class Watchdog {
       readonly mysql: readonly LiveMysql[];
       readonly excused?: ReadonlySet<string>;
     },
+    ports: { readonly probe?: typeof probeTcp } = {},
   ) {
+    this.#probeTcp = ports.probe ?? probeTcp;
     this.#excused = watched.excused ?? new Set();
     this.#options = options;
     this.#redis = watched.redis;
@@ -77,7 +81,7 @@ export class Watchdog {
       const now = performance.now();
       for (const s of this.#servers) {
         const name = `${s.what} at ${s.server.host}:${s.server.port}`;
-        const problem = await probeTcp(s.server, this.#options.probeTimeoutMs);
+        const problem = await this.#probeTcp(s.server, this.#options.probeTimeoutMs);
         if (problem === undefined || this.#excused.has(`${s.server.host}:${s.server.port}`)) {
           this.#downSince.delete(name);
           continue;
