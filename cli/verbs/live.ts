@@ -205,7 +205,7 @@ async function liveOne(scenario: GatewayScenario, run: OneRun): Promise<number> 
     ...(compare === undefined ? {} : { compare: compare.json }),
   };
   writeFileSync(join(run.outDir, 'summary.json'), `${JSON.stringify(json, null, 2)}\n`);
-  out(summaryTable(summary, run.outDir));
+  out(summaryTable(summary, run.outDir, { timeScale: summary.live.timeScale }));
   out(liveLine(summary));
   if (summary.result.expectations.length > 0) out(expectationTable(summary));
   if (compare !== undefined) out(compare.table);

@@ -2,8 +2,15 @@ import { join } from 'node:path';
 import type { RunSummary } from '../../sim/run.ts';
 import { group } from '../output.ts';
 
-/** The table `hasim run` prints at the end: what was simulated, what it cost, the report's counts. */
-export function summaryTable({ result, cost }: RunSummary, outDir: string): string {
+/**
+ * The table `hasim run` prints at the end: what was simulated, what it cost, the report's counts.
+ * `live` (hasim live): the first row is the scenario time the run took at its time scale.
+ */
+export function summaryTable(
+  { result, cost }: RunSummary,
+  outDir: string,
+  live?: { readonly timeScale: number },
+): string {
   const r = result.report as Record<string, unknown> & { latencyMs?: Record<string, number | null> };
   const n = (v: unknown) => (typeof v === 'number' ? group(v) : String(v));
   const pct = (v: unknown) =>
@@ -12,10 +19,15 @@ export function summaryTable({ result, cost }: RunSummary, outDir: string): stri
       : '';
   const speed = cost.wallMs > 0 ? `${group(Math.round(result.simulatedMs / cost.wallMs))}× real time` : '';
   const rows: Array<[string, string]> = [
-    [
-      'simulated',
-      `${(result.simulatedMs / 1000).toFixed(1)} s    wall ${(cost.wallMs / 1000).toFixed(2)} s   ${speed}`,
-    ],
+    live === undefined
+      ? [
+          'simulated',
+          `${(result.simulatedMs / 1000).toFixed(1)} s    wall ${(cost.wallMs / 1000).toFixed(2)} s   ${speed}`,
+        ]
+      : [
+          'live',
+          `${(result.simulatedMs / 1000).toFixed(1)} s of scenario time    wall ${(cost.wallMs / 1000).toFixed(2)} s   time scale ${live.timeScale}`,
+        ],
     ['events', `${n(result.events)}    peak RSS ${cost.peakRssMb} MB`],
     ['trace hash', result.traceHash.slice(0, 16)],
   ];
