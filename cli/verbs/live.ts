@@ -70,6 +70,12 @@ export const LIVE_OPTIONS: readonly OptionSpec[] = [
     help: "run one variant (default: each of the scenario's)",
   },
   { name: 'out', type: 'string', value: 'DIR', help: 'where to write trace.jsonl and summary.json' },
+  {
+    name: 'dead-after-ms',
+    type: 'string',
+    value: 'MS',
+    help: 'real ms a server may stay unreachable mid-run before the run fails with exit 1 (default 15000)',
+  },
   { name: 'keep', type: 'boolean', help: "leave the run's keys and tables in place" },
   {
     name: 'compare',
@@ -107,6 +113,12 @@ export async function live(parsed: Parsed): Promise<number> {
   const seed = seedText === undefined ? (scenario.seed ?? 1) : parseSeed('live', seedText);
   const variants = pickVariants(kindOf(scenario).variants(scenario), stringValue(parsed, 'variant'));
   const outOption = stringValue(parsed, 'out');
+  const deadText = stringValue(parsed, 'dead-after-ms');
+  if (deadText !== undefined && !/^\d{1,7}$/.test(deadText))
+    throw new UsageError(
+      `hasim live: --dead-after-ms: expected ms, an integer >= 0, got '${deadText.slice(0, 40)}'`,
+    );
+  const deadAfterMs = deadText === undefined ? undefined : Number(deadText);
   let failed = 0;
   for (const variant of variants) {
     const suffix = variants.length > 1 ? `-${variant}` : '';
@@ -117,7 +129,16 @@ export async function live(parsed: Parsed): Promise<number> {
           ? join(outOption, variant)
           : outOption;
     createOutDir('live', outDir);
-    const code = await liveOne(scenario, { file, seed, variant, outDir, servers, timeScale, values });
+    const code = await liveOne(scenario, {
+      file,
+      seed,
+      variant,
+      outDir,
+      servers,
+      timeScale,
+      deadAfterMs,
+      values,
+    });
     if (code !== EXIT.ok && code !== EXIT.expectationFailed) return code;
     if (code === EXIT.expectationFailed) failed++;
   }
@@ -131,6 +152,7 @@ interface OneRun {
   readonly outDir: string;
   readonly servers: LiveServers;
   readonly timeScale: number;
+  readonly deadAfterMs: number | undefined;
   readonly values: Parsed['values'];
 }
 
@@ -148,7 +170,12 @@ async function liveOne(scenario: GatewayScenario, run: OneRun): Promise<number> 
       outDir: run.outDir,
       source: run.file,
       keep: run.values.keep === true,
+      ...(run.deadAfterMs === undefined ? {} : { deadAfterMs: run.deadAfterMs }),
       onProgress: (f) => progress.update(f),
+      allowForeignFaults: run.values['allow-foreign-faults'] === true,
+      onRestoreProblems: (problems) => {
+        for (const p of problems) errorLine(`hasim live: could not restore after the run: ${p}`);
+      },
     });
   } catch (error) {
     progress.clear();
@@ -156,6 +183,8 @@ async function liveOne(scenario: GatewayScenario, run: OneRun): Promise<number> 
     if (error instanceof LiveFaultError) throw new UsageError(`hasim live: ${run.file}: ${error.message}`);
     if (error instanceof LiveRunFailure) {
       const cause = error.cause;
+      // The workload's timers are still set: end the process once this returns, whatever is left.
+      setTimeout(() => process.exit(EXIT.failed), 1000).unref();
       errorLine(
         cause instanceof LiveServerError
           ? `hasim live: ${cause.what} stopped answering mid-run (${cause.code}); the run is incomplete, nothing was judged`

@@ -4,7 +4,7 @@
 import net from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisPort } from '../ports/redis.ts';
-import type { SqlPort } from '../ports/sql.ts';
+import { SqlError, type SqlPort } from '../ports/sql.ts';
 import type { Topology } from '../ports/topology.ts';
 import { createIoredisClusterPort, createIoredisPort } from './ioredis.ts';
 import { Mysql2SqlPort } from './mysql2.ts';
@@ -38,8 +38,12 @@ export class LiveServerError extends Error {
     readonly what: string,
     /** The system error code (`ECONNREFUSED`, `ETIMEDOUT`) or the server's message. */
     readonly code: string,
+    /** `unreachable`: no connection; `refused`: the server answered and said no (a login, a database). */
+    readonly reason: 'unreachable' | 'refused' = 'unreachable',
   ) {
-    super(`cannot reach ${what} (${code})`);
+    super(
+      reason === 'unreachable' ? `cannot reach ${what} (${code})` : `${what} refused the connection: ${code}`,
+    );
   }
 }
 
@@ -256,7 +260,12 @@ export async function connectMysql(server: MysqlServer, timeouts: LiveTimeouts =
     await port.query('SELECT 1');
   } catch (error) {
     await port.end().catch(() => undefined);
-    throw new LiveServerError(what, (error as Error).message.slice(0, 120));
+    const sqlError = error instanceof SqlError || (error as { sqlMessage?: string }).sqlMessage !== undefined;
+    throw new LiveServerError(
+      what,
+      (error as Error).message.slice(0, 120),
+      sqlError ? 'refused' : 'unreachable',
+    );
   }
   return { port, server, close: () => port.end() };
 }

@@ -20,8 +20,13 @@ import {
   type MysqlServer,
 } from '../adapters/live-backends.ts';
 import { SeededRandom } from '../adapters/seeded-random.ts';
+import { SystemClock } from '../adapters/system-clock.ts';
 import { ARTICLE_DEFAULTS } from '../gateway/config.ts';
 import { expandTimeline } from '../harness/fault-timeline.ts';
+import type { FaultAction, Faults } from '../ports/faults.ts';
+import type { TraceSink } from '../ports/trace.ts';
+import { LiveFaults } from './faults/live-faults.ts';
+import { discoverBackends } from './faults/servers.ts';
 import { ScaledClock } from './scaled-clock.ts';
 import { Watchdog } from './watchdog.ts';
 import { buildLiveWorld, type LiveBackends } from './world.ts';
@@ -49,6 +54,10 @@ export interface LiveRunOptions {
   readonly runId?: string;
   /** Client connect and command timeouts. */
   readonly timeouts?: LiveTimeouts;
+  /** Told what the fault driver could not undo at the end (a node not restarted, a shard not failed back). */
+  readonly onRestoreProblems?: (problems: readonly string[]) => void;
+  /** Let faults act on servers hasim did not start. @defaultValue false */
+  readonly allowForeignFaults?: boolean;
   /** Real ms a server may stay unreachable mid-run before the run fails. @defaultValue 15000 */
   readonly deadAfterMs?: number;
   /** Called about twice a second with the fraction of the arrival phases done. */
@@ -80,17 +89,28 @@ export class LiveFaultError extends Error {
   override readonly name = 'LiveFaultError';
 }
 
-/** Fault targets a live run can act on without a server fault driver: the simulated providers. */
-function checkFaults(scenario: GatewayScenario): void {
+/** Refuses what no live run can do (a nemesis); says whether the timeline faults real servers. */
+function checkFaults(scenario: GatewayScenario): { readonly serverFaults: boolean } {
   if (scenario.nemesis !== undefined) {
     throw new LiveFaultError('nemesis: is not supported live (give an explicit faults: timeline)');
   }
+  const actions = expandTimeline(timelineOf(scenario));
+  return { serverFaults: actions.some(({ action }) => !action.target.startsWith('upstream/')) };
+}
+
+/** Every injection of the timeline names a target and a verb the live world has. */
+function checkTargets(scenario: GatewayScenario, faults: Faults): void {
+  const targets = new Map(faults.targets().map((t) => [t.name, t.verbs]));
   for (const { action } of expandTimeline(timelineOf(scenario))) {
-    if (!action.target.startsWith('upstream/')) {
+    const verbs = targets.get(action.target);
+    if (verbs === undefined)
       throw new LiveFaultError(
-        `fault ${action.verb} ${action.target}: no live fault driver for this target yet (live runs inject provider faults, upstream/<name>)`,
+        `fault ${action.verb} ${action.target}: no such target live (targets: ${[...targets.keys()].join(', ')})`,
       );
-    }
+    if (!verbs.includes(action.verb))
+      throw new LiveFaultError(
+        `fault ${action.verb} ${action.target}: the target has no verb '${action.verb}' live (verbs: ${verbs.join(', ')})`,
+      );
   }
 }
 
@@ -104,15 +124,25 @@ function checkFaults(scenario: GatewayScenario): void {
  * `LiveServerError` too (the caller tells them apart by `LiveRunFailure`).
  */
 export async function runLive(scenario: GatewayScenario, options: LiveRunOptions): Promise<LiveSummary> {
-  checkFaults(scenario);
+  const { serverFaults } = checkFaults(scenario);
   const wallStart = performance.now();
   const runId = options.runId ?? randomBytes(4).toString('hex');
   const keyPrefix = `hasim:${runId}:`;
   const tablePrefix = `h${runId}_`;
   const backends = await connect(scenario, options);
+  let faults: LiveFaults | undefined;
   try {
-    return await runConnected(scenario, options, backends, { runId, keyPrefix, tablePrefix, wallStart });
+    if (serverFaults) faults = await serverFaultsOf(backends, options);
+    return await runConnected(scenario, options, backends, faults, {
+      runId,
+      keyPrefix,
+      tablePrefix,
+      wallStart,
+    });
   } finally {
+    // Every fault still in force is undone (crashed nodes started, shards failed back), whatever happened.
+    const problems = (await faults?.restoreAll().catch((e: unknown) => [String(e)])) ?? [];
+    if (problems.length > 0) options.onRestoreProblems?.(problems);
     await Promise.allSettled([
       backends.redis.close(),
       ...[backends.primary, ...backends.replicas].map((m) => m?.close()),
@@ -123,6 +153,26 @@ export async function runLive(scenario: GatewayScenario, options: LiveRunOptions
 /** A live run that started and then failed: `cause` says why (a `LiveServerError` for a server that died). */
 export class LiveRunFailure extends Error {
   override readonly name = 'LiveRunFailure';
+}
+
+/** The real servers' fault driver over every node of the cluster and the MariaDB servers. */
+async function serverFaultsOf(backends: LiveBackends, options: LiveRunOptions): Promise<LiveFaults> {
+  const redisTopology = await backends.redis.topology();
+  const hostPort = (id: string) => {
+    const colon = id.lastIndexOf(':');
+    return { host: id.slice(0, colon), port: Number(id.slice(colon + 1)) };
+  };
+  const mysqlServers = [backends.primary, ...backends.replicas]
+    .filter((m) => m !== undefined)
+    .map((m) => ({ host: m.server.host, port: m.server.port, user: m.server.user }));
+  const servers = await discoverBackends({
+    redis: redisTopology.nodes.map((n) => hostPort(n.id)),
+    mysql: mysqlServers,
+  });
+  return new LiveFaults(
+    { servers, allowForeign: options.allowForeignFaults === true },
+    { clock: new SystemClock() },
+  );
 }
 
 async function connect(scenario: GatewayScenario, options: LiveRunOptions): Promise<LiveBackends> {
@@ -146,6 +196,7 @@ async function runConnected(
   scenario: GatewayScenario,
   options: LiveRunOptions,
   backends: LiveBackends,
+  serverFaults: LiveFaults | undefined,
   run: { runId: string; keyPrefix: string; tablePrefix: string; wallStart: number },
 ): Promise<LiveSummary> {
   const { variant, seed } = options;
@@ -171,11 +222,28 @@ async function runConnected(
           },
         }),
   });
+  // After a failed run the workload is still going until the process ends: its events are dropped.
+  let open = true;
+  const guarded: TraceSink = {
+    emit: (component, kind, fields) => {
+      if (open) sink.emit(component, kind, fields);
+    },
+  };
   const judge = new ExpectationJudge(gatewayExpectationsOf(scenario, variant), INVARIANTS);
   const observed =
-    judge.families.size === 0 ? sink : observedTrace(sink, clock, judge.families, (e) => judge.observe(e));
+    judge.families.size === 0
+      ? guarded
+      : observedTrace(guarded, clock, judge.families, (e) => judge.observe(e));
   const tally = new GatewayTally(variant, observed);
-  const world = await buildLiveWorld(scenario, variant, backends, { clock, random, trace: tally.trace }, run);
+  const world = await buildLiveWorld(
+    scenario,
+    variant,
+    backends,
+    { clock, random, trace: tally.trace },
+    run,
+    serverFaults === undefined ? undefined : tracedFaults(serverFaults, tally.trace),
+  );
+  checkTargets(scenario, world.faults);
   const faultErrors: string[] = [];
   const drive = driveGateway(scenario, world, {
     clock,
@@ -196,6 +264,7 @@ async function runConnected(
   try {
     await Promise.race([drive.run(), watchdog.death()]);
   } catch (error) {
+    open = false;
     sink.close({ end: 'failed', events: sink.events });
     throw new LiveRunFailure(error instanceof Error ? error.message : String(error), { cause: error });
   } finally {
@@ -244,6 +313,24 @@ async function runConnected(
       cleanup,
       redisClientErrors: backends.redis.errors(),
       faultErrors,
+    },
+  };
+}
+
+/**
+ * The server fault driver writing its `fault inject` events into this run's trace: it was made
+ * before the trace (to discover the servers), so its own trace port is unset.
+ */
+function tracedFaults(faults: LiveFaults, trace: TraceSink): Faults {
+  return {
+    targets: () => faults.targets(),
+    inject: (action: FaultAction) => {
+      trace.emit('fault', 'inject', {
+        verb: action.verb,
+        target: action.target,
+        args: (action.args ?? {}) as Readonly<Record<string, string | number | boolean | readonly string[]>>,
+      });
+      return faults.inject(action);
     },
   };
 }

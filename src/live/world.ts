@@ -7,6 +7,7 @@ import type { LiveMysql, LiveRedis } from '../adapters/live-backends.ts';
 import { buildGateways, type GatewayNames } from '../gateway/build.ts';
 import type { GatewayConfig } from '../gateway/config.ts';
 import type { Clock } from '../ports/clock.ts';
+import { type FaultAction, FaultError, type Faults, type FaultTarget } from '../ports/faults.ts';
 import type { LlmUpstream } from '../ports/llm.ts';
 import type { Random } from '../ports/random.ts';
 import type { SqlPort } from '../ports/sql.ts';
@@ -21,9 +22,34 @@ export interface LiveBackends {
   readonly replicas: readonly LiveMysql[];
 }
 
-/** A live world: what `driveGateway` drives, plus the fault registry the timeline acts on. */
-export interface LiveWorld extends DrivenWorld {
-  readonly faults: SimFaults;
+/** A live world: what `driveGateway` drives. */
+export type LiveWorld = DrivenWorld;
+
+/**
+ * The faults of a live world: the simulated providers' targets (`upstream/<name>`) and, when the
+ * timeline needs them, the real servers' (`LiveFaults`). A target is routed to whichever has it.
+ */
+export class LiveWorldFaults implements Faults {
+  readonly #parts: readonly Faults[];
+
+  constructor(parts: readonly Faults[]) {
+    this.#parts = parts;
+  }
+
+  targets(): readonly FaultTarget[] {
+    return this.#parts.flatMap((p) => p.targets());
+  }
+
+  inject(action: FaultAction): Promise<void> {
+    const part = this.#parts.find((p) => p.targets().some((t) => t.name === action.target));
+    if (part === undefined) {
+      const known = this.targets()
+        .map((t) => t.name)
+        .join(', ');
+      return Promise.reject(new FaultError(`no fault target '${action.target}' live (targets: ${known})`));
+    }
+    return part.inject(action);
+  }
 }
 
 /**
@@ -39,16 +65,20 @@ export async function buildLiveWorld(
   backends: LiveBackends,
   ports: { readonly clock: Clock; readonly random: Random; readonly trace: TraceSink },
   names: GatewayNames,
+  serverFaults?: Faults,
 ): Promise<LiveWorld> {
   const { clock, random, trace } = ports;
-  const faults = new SimFaults({}, { trace });
+  const upstreamFaults = new SimFaults({}, { trace });
+  const faults = new LiveWorldFaults(
+    serverFaults === undefined ? [upstreamFaults] : [upstreamFaults, serverFaults],
+  );
   const t = scenario.topology;
   const providers = new Map<string, LlmUpstream>();
   for (const p of t.providers) {
     const { name, ...config } = p;
     const upstream = new SimLlmUpstream(config, { clock, random: random.fork(`llm/${name}`), trace });
     providers.set(name, upstream);
-    registerUpstream(faults, name, upstream);
+    registerUpstream(upstreamFaults, name, upstream);
   }
   const dataSources = new Map<string, SqlPort>();
   if (backends.primary !== undefined) dataSources.set('ds-master', backends.primary.port);
