@@ -135,7 +135,7 @@ class StreamQueue {
     }
     if (this.#ended && !this.conn.closed) {
       const slowClose = proxy.toxicsFor(this.conn, this.stream).find((t) => t.type === 'slow_close');
-      if (slowClose?.type === 'slow_close') await proxy.clock.sleep(slowClose.attributes.delay);
+      if (slowClose?.type === 'slow_close') await proxy.sleep(slowClose, slowClose.attributes.delay);
       this.to.end();
     }
   }
@@ -153,7 +153,7 @@ class StreamQueue {
       if (this.conn.closed) return;
       if (toxic.type === 'latency') {
         const wait = atMs + latencyMs(toxic.attributes, proxy.random) - proxy.clock.now();
-        if (wait > 0) await proxy.clock.sleep(wait);
+        if (wait > 0) await proxy.sleep(toxic, wait);
       } else if (toxic.type === 'limit_data') {
         const room = toxic.attributes.bytes - this.#passedBytes;
         if (room <= data.length) {
@@ -176,11 +176,12 @@ class StreamQueue {
     for (const [i, piece] of pieces.entries()) {
       if (this.conn.closed) return;
       if (i > 0 && slicer?.type === 'slicer' && (slicer.attributes.delay ?? 0) > 0) {
-        await proxy.clock.sleep((slicer.attributes.delay ?? 0) / 1000); // Toxiproxy's slicer delay is in µs
+        await proxy.sleep(slicer, (slicer.attributes.delay ?? 0) / 1000); // Toxiproxy's slicer delay is in µs
       }
       this.#passedBytes += piece.length;
       if (!this.to.write(piece)) await new Promise((resolve) => this.to.once('drain', resolve));
-      if (bandwidth?.type === 'bandwidth') await proxy.clock.sleep(piece.length / bandwidth.attributes.rate); // KB/s = bytes/ms
+      if (bandwidth?.type === 'bandwidth')
+        await proxy.sleep(bandwidth, piece.length / bandwidth.attributes.rate); // KB/s = bytes/ms
     }
   }
 }
@@ -195,6 +196,8 @@ export class FaultProxy {
   readonly random: Random;
   readonly #connections = new Set<Connection>();
   #toxics: ActiveToxic[] = [];
+  /** Per toxic: aborted when it is removed, so data it holds back moves on at once (as Toxiproxy). */
+  readonly #removed = new Map<ActiveToxic, AbortController>();
   #server: net.Server | undefined;
   #port: number;
   #enabled = true;
@@ -274,6 +277,7 @@ export class FaultProxy {
       throw new RangeError(`FaultProxy ${this.name}: toxic '${active.name}' already exists`);
     }
     this.#toxics = [...this.#toxics, active];
+    this.#removed.set(active, new AbortController());
     for (const conn of this.#connections) this.#arm(conn, active);
     return active;
   }
@@ -281,6 +285,10 @@ export class FaultProxy {
   /** Removes a toxic; false when there was none of that name. Held streams move on. */
   removeToxic(name: string): boolean {
     const before = this.#toxics.length;
+    for (const t of this.#toxics.filter((t) => t.name === name)) {
+      this.#removed.get(t)?.abort();
+      this.#removed.delete(t);
+    }
     this.#toxics = this.#toxics.filter((t) => t.name !== name);
     for (const conn of this.#connections) {
       conn.applies.delete(name);
@@ -309,6 +317,13 @@ export class FaultProxy {
   /** The toxics of `stream` that apply to `conn` (toxicity drawn once per connection and toxic). */
   toxicsFor(conn: Connection, stream: Stream): ActiveToxic[] {
     return this.#toxics.filter((t) => t.stream === stream && this.#applies(conn, t));
+  }
+
+  /** Waits `ms` on the proxy clock, or less if `toxic` is removed meanwhile. */
+  async sleep(toxic: ActiveToxic, ms: number): Promise<void> {
+    const removed = this.#removed.get(toxic)?.signal;
+    if (removed === undefined || removed.aborted) return;
+    await this.clock.sleep(ms, removed).catch(() => undefined);
   }
 
   /** Called by a connection that closed. */

@@ -16,9 +16,15 @@ class SteppedClock implements Clock {
   now() {
     return this.nowMs;
   }
-  sleep(ms: number): Promise<void> {
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
     this.requestedMs.push(ms);
-    return new Promise((resolve) => this.schedule(ms, resolve));
+    return new Promise((resolve, reject) => {
+      const timer = this.schedule(ms, resolve);
+      signal?.addEventListener('abort', () => {
+        timer.cancel();
+        reject(signal.reason);
+      });
+    });
   }
   schedule(delayMs: number, fn: () => void): TimerHandle {
     const timer = { atMs: this.nowMs + delayMs, fn, done: false };
@@ -123,6 +129,16 @@ describe('FaultProxy', () => {
     expect(c.text).toBe('');
     clock.advance(1);
     await until(() => c.text === 'ping', 'the reply after 100 ms');
+  });
+
+  it('latency: removing the toxic lets the data it holds back through at once', async () => {
+    proxy.addToxic({ type: 'latency', attributes: { latency: 10_000 } });
+    const c = connect();
+    c.socket.write('late');
+    await until(() => clock.pending > 0, 'the delayed reply');
+    expect(proxy.removeToxic('latency_downstream')).toBe(true);
+    await until(() => c.text === 'late', 'the released reply');
+    expect(clock.nowMs).toBe(0);
   });
 
   it('latency jitter: seeded, within latency +/- jitter, and the same for the same seed', () => {
