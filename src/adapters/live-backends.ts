@@ -107,13 +107,19 @@ export async function connectRedis(
   const commandTimeout = timeouts.commandTimeoutMs ?? 2000;
   await probeAll('Redis', servers, connectTimeout);
   let errors = 0;
-  const redisOptions = { connectTimeout, commandTimeout, maxRetriesPerRequest: 1 };
+  const redisOptions = {
+    connectTimeout,
+    commandTimeout,
+    maxRetriesPerRequest: 1,
+    enableAutoPipelining: true,
+  };
   const client: Redis | Cluster =
     mode === 'cluster'
       ? createIoredisClusterPort(
           servers.map((s) => ({ host: s.host, port: s.port })),
           {
             redisOptions,
+            enableAutoPipelining: true,
             lazyConnect: true,
             slotsRefreshInterval: 1000,
             slotsRefreshTimeout: connectTimeout,

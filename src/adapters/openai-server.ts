@@ -167,9 +167,10 @@ export class OpenAiServer {
     }
   }
 
-  /** The body as a `ChatRequest`, or undefined after answering 413 or 400. */
+  /** The body as a `ChatRequest`, or undefined after answering 413 or 400 (or the client left). */
   async #readRequest(req: IncomingMessage, res: ServerResponse): Promise<ChatRequest | undefined> {
     const tooLarge = () => {
+      // The rest of the body is not read: the connection closes after the answer.
       res.setHeader('connection', 'close');
       const message = `Request body larger than ${this.#maxBodyBytes} bytes (--max-body-bytes).`;
       sendJson(res, 413, errorBody(413, message));
@@ -178,19 +179,12 @@ export class OpenAiServer {
       tooLarge();
       return undefined;
     }
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      if (total > this.#maxBodyBytes) {
-        tooLarge();
-        return undefined;
-      }
-      chunks.push(chunk);
-    }
+    const bytes = await readBody(req, this.#maxBodyBytes);
+    if (bytes === 'too-large') tooLarge();
+    if (typeof bytes === 'string') return undefined;
     let body: unknown;
     try {
-      body = JSON.parse(Buffer.concat(chunks, total).toString('utf8'));
+      body = JSON.parse(bytes.toString('utf8'));
     } catch {
       sendJson(res, 400, errorBody(400, 'The request body is not valid JSON.'));
       return undefined;
@@ -287,6 +281,29 @@ function positive(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1)
     throw new RangeError(`OpenAiServer: ${name} must be an integer >= 1, got ${value}`);
   return value;
+}
+
+/**
+ * A request's body, at most `maxBytes`: `'too-large'` as soon as it is longer (the rest is
+ * discarded as it arrives), `'gone'` if the client went away first.
+ */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too-large' | 'gone'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      total += chunk.length;
+      if (total > maxBytes) {
+        over = true;
+        resolve('too-large');
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, total)));
+    req.on('error', () => resolve('gone'));
+    req.on('close', () => resolve('gone'));
+  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: object): void {

@@ -171,36 +171,42 @@ export class LiveFaults implements Faults {
     this.#targets.set(target, verbs);
   }
 
-  /** Process and network verbs of a target whose server `resolve` names when the fault fires. */
+  /**
+   * Process and network verbs of a target whose server `resolve` names when the fault fires.
+   * Network faults act on hasim's own proxy, never on the server, so they are allowed on servers
+   * hasim did not start.
+   */
   #processVerbs(target: string, resolve: () => Promise<LiveServer>): Partial<Record<FaultVerb, Handler>> {
-    const starting = async () => {
-      const server = this.#checkForeign(await resolve());
-      this.#boundTo.set(target, server);
+    const starting = async (binding: string, check: boolean) => {
+      const found = await resolve();
+      const server = check ? this.#checkForeign(found) : found;
+      this.#boundTo.set(binding, server);
       return server;
     };
-    const ending = async () => {
-      const server = this.#boundTo.get(target) ?? this.#checkForeign(await resolve());
-      this.#boundTo.delete(target);
+    const ending = async (binding: string, check: boolean) => {
+      const server = this.#boundTo.get(binding) ?? (await starting(binding, check));
+      this.#boundTo.delete(binding);
       return server;
     };
     const handlers: Partial<Record<FaultVerb, Handler>> = {
       crash: async () => {
-        const server = await starting();
+        const server = await starting(target, true);
         await this.#ops.kill(server, this.#process(server, 'crash'));
         this.#crashed.add(server);
       },
-      restart: async () => this.#restart(await ending()),
+      restart: async () => this.#restart(await ending(target, true)),
       freeze: async () => {
-        const server = await starting();
+        const server = await starting(target, true);
         this.#ops.signal(server, this.#process(server, 'freeze'), 'SIGSTOP');
         this.#frozen.add(server);
       },
-      resume: async () => this.#resume(await ending()),
+      resume: async () => this.#resume(await ending(target, true)),
     };
     const network = this.#network;
     if (network !== undefined) {
-      handlers.partition = async (args) => network.apply(await starting(), 'partition', args);
-      handlers.repair = async (args) => network.apply(await ending(), 'repair', args);
+      const net = `${target} (network)`;
+      handlers.partition = async (args) => network.apply(await starting(net, false), 'partition', args);
+      handlers.repair = async (args) => network.apply(await ending(net, false), 'repair', args);
       handlers.slow = async (args) => network.apply(await resolve(), 'slow', args);
     }
     return handlers;

@@ -127,13 +127,22 @@ export class RedisShards {
     const linked = async () =>
       /^master_link_status:up/m.test(String(await this.ops.redis(original, ['INFO', 'replication'])));
     await this.ops.waitUntil(`${describeServer(original)} to be a connected replica`, linked);
-    try {
-      // A manual failover that does not complete is abandoned by Redis after 5 s
-      // (CLUSTER_MF_TIMEOUT in cluster.h); give it twice that.
-      await this.failover(original, undefined, 10_000);
-    } catch {
-      await this.failover(original, 'FORCE');
+    // A master votes for one replica of a given master at most once per 2 x cluster-node-timeout
+    // (cluster.c, clusterSendFailoverAuthIfNeeded), so right after the replica's own promotion the
+    // original master's CLUSTER FAILOVER (default or FORCE: both need votes) finds no majority, and
+    // Redis abandons a manual failover after 5 s (CLUSTER_MF_TIMEOUT, cluster.h). Ask again until
+    // half the wait limit has passed, then TAKEOVER, which needs no votes: the node is in sync.
+    const { clock } = this.ops.ports;
+    const deadline = clock.now() + this.ops.limits.waitLimitMs / 2;
+    while (clock.now() < deadline) {
+      try {
+        await this.failover(original, undefined, 10_000);
+        return;
+      } catch {
+        // no majority yet: ask again
+      }
     }
+    await this.failover(original, 'TAKEOVER');
   }
 
   #shard(m: number): readonly RedisServer[] {

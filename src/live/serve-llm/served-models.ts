@@ -136,16 +136,20 @@ export class ServedModels {
   }
 
   /**
-   * Starts the fault timeline on the clock (time 0 is now). An injection that fails goes to
-   * `onError` (`timelineProblem` finds those before the start).
+   * Starts the fault timeline on the clock (time 0 is now): the faults at 0 ms are in force when
+   * this returns, the rest are scheduled. An injection that fails goes to `onError`
+   * (`timelineProblem` finds those before the start).
    */
   start(onError: (error: unknown, action: FaultAction) => void): void {
     for (const { atMs, action } of this.#timeline) {
-      this.#timers.push(
-        this.#clock.schedule(atMs / this.#timeScale, () => {
-          this.#faults.inject(action).catch((error: unknown) => onError(error, action));
-        }),
-      );
+      // SimFaults.inject runs the handler before its first await: the fault is applied at once.
+      if (atMs === 0) this.#faults.inject(action).catch((error: unknown) => onError(error, action));
+      else
+        this.#timers.push(
+          this.#clock.schedule(atMs / this.#timeScale, () => {
+            this.#faults.inject(action).catch((error: unknown) => onError(error, action));
+          }),
+        );
     }
   }
 

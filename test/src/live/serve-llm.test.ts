@@ -213,6 +213,13 @@ describe('OpenAiServer over HTTP', () => {
     });
     expect(large.status).toBe(413);
     expect(await large.json()).toMatchObject({ error: { code: 'request_too_large' } });
+    const chunked = await fetch(`${server.baseUrl}/chat/completions`, {
+      method: 'POST',
+      body: new Blob(['x'.repeat(300)]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    await chunked.arrayBuffer();
     const path = await fetch(`${server.baseUrl}/embeddings`, { method: 'POST', body: '{}' });
     expect(path.status).toBe(404);
     const models = await fetch(`${server.baseUrl}/models`);
