@@ -53,6 +53,7 @@ function world() {
   const up = (port: number) => [...alive].some((pid) => portOf.get(pid) === port && !stopped.has(pid));
   const processes: ProcessControl = {
     readPidFile: (file) => pids.get(file),
+    readArgvFile: () => undefined,
     inspect: () => undefined,
     alive: (pid) => alive.has(pid),
     signal(pid, signal) {
