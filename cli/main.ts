@@ -4,9 +4,11 @@ import { EXIT, reportInputError, UsageError } from './errors.ts';
 import { limitOptions } from './limits.ts';
 import { out } from './output.ts';
 import { hitrate } from './verbs/hitrate.ts';
+import { LIVE_OPTIONS, live } from './verbs/live.ts';
 import { replay } from './verbs/replay.ts';
 import { report } from './verbs/report.ts';
 import { run } from './verbs/run.ts';
+import { SERVE_LLM_OPTIONS, serveLlm } from './verbs/serve-llm.ts';
 import { shrink } from './verbs/shrink.ts';
 import { SWARM_QUEUE_OPTIONS, swarmOrQueue } from './verbs/swarm-queue.ts';
 import { WORKER_OPTIONS, worker } from './verbs/worker.ts';
@@ -168,6 +170,30 @@ runs it took and the fault counts before and after. Exit 0 when it is written, 1
 longer fails (nondeterminism, or the scenario or hasim changed), 2 for bad input.`,
     options: limitOptions('shrink'),
     handler: shrink,
+  },
+  {
+    name: 'live',
+    args: '<scenario.yaml>',
+    summary: 'run a gateway scenario against real Redis and MariaDB (default: scripts/backends.sh servers)',
+    description: `Runs a kind: gateway scenario on the system clock (scaled by --time-scale) against real servers, with
+the same gateway code, judge and trace schema as hasim run; keys and tables get a run prefix and are removed
+at the end unless --keep. --compare also runs it simulated and prints both figures side by side.
+Exit 0 when every expectation held, 3 when one did not, 2 for bad input or a server unreachable at the
+start, 1 when a server died mid-run (docs/live.md).`,
+    options: LIVE_OPTIONS,
+    handler: live,
+  },
+  {
+    name: 'serve-llm',
+    args: '<scenario.yaml>',
+    summary: "serve the scenario's simulated LLM providers and their faults as an OpenAI-compatible endpoint",
+    description: `Serves POST /v1/chat/completions (JSON, or SSE with stream: true) and GET /v1/models on a loopback
+port, with the scenario's providers (topology.providers; the request's model picks one) and their fault
+timeline on real time, so another gateway (LiteLLM, Portkey, the OpenAI SDK) can be pointed at it.
+Request k of a model draws the same latency, length and errors for the same seed (docs/serve-llm.md).
+Runs until SIGINT or SIGTERM (exit 0); a bad scenario or option, or a port in use, is exit 2.`,
+    options: SERVE_LLM_OPTIONS,
+    handler: serveLlm,
   },
   {
     name: 'help',

@@ -120,8 +120,11 @@ export class ProviderFaults {
     this.#state = HEALTHY;
   }
 
-  /** Decides one call. Consumes a request-counted failure and one storm draw while a storm is on. */
-  decide(): FaultVerdict {
+  /**
+   * Decides one call. Consumes a request-counted failure and one storm draw while a storm is on.
+   * @param storm where the storm's coin flip comes from. @defaultValue the provider's faults stream
+   */
+  decide(storm: Random = this.#storm): FaultVerdict {
     const s = this.#state;
     if (s.failNext > 0) {
       this.#state = { ...s, failNext: s.failNext - 1 };
@@ -133,7 +136,7 @@ export class ProviderFaults {
     if (s.outage === 'error')
       return { kind: 'fail', error: new LlmError(503, `${this.#model}: service unavailable`) };
     if (s.outage === 'hang') return { kind: 'hang', hangMs: s.hangMs };
-    if (s.stormProbability > 0 && this.#storm.next() < s.stormProbability) {
+    if (s.stormProbability > 0 && storm.next() < s.stormProbability) {
       return {
         kind: 'fail',
         error: new LlmError(429, `${this.#model}: rate limited (storm)`, s.stormRetryAfterMs),

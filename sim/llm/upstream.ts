@@ -79,37 +79,93 @@ export class SimLlmUpstream implements LlmUpstream {
     this.#errorRate = config.errorRate ?? 0;
   }
 
-  async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
-    if (signal?.aborted) throw abortReason(signal);
-    if (this.inflight >= this.#maxConcurrency) {
-      throw new LlmError(429, `${this.model}: concurrency limit ${this.#maxConcurrency} reached`, 1000);
+  /**
+   * Draws one call's fate without waiting: the concurrency check, its latency and length, and the
+   * faults' verdict, in the order `complete` has always drawn them. `complete` acts the plan out on
+   * the clock; `hasim serve-llm` acts it out over HTTP, drawing each request from a stream of its
+   * own (`draws.random`, `draws.faultsRandom`) and as an unloaded provider (`draws.inflight` 0), so
+   * request k draws the same values whatever else is in flight.
+   * @param draws where the values come from: by default the provider's own streams and `inflight`.
+   */
+  plan(request: LlmRequest, draws?: LlmDraws): LlmCallPlan {
+    const random = draws?.random ?? this.#random;
+    const inflight = draws?.inflight ?? this.inflight;
+    if (inflight >= this.#maxConcurrency) {
+      const error = new LlmError(
+        429,
+        `${this.model}: concurrency limit ${this.#maxConcurrency} reached`,
+        1000,
+      );
+      return { kind: 'fail', error };
     }
     // Every call draws the same number of values whatever its outcome, so one call's outcome
     // never shifts the draws of the calls after it.
-    const load = 1 + ((this.#slowdown - 1) * this.inflight) / this.#maxConcurrency;
-    const ttftMs = Math.exp(this.#ttftMu + this.#ttftSigma * nextGaussian(this.#random)) * load;
+    const load = 1 + ((this.#slowdown - 1) * inflight) / this.#maxConcurrency;
+    const ttftMs = Math.exp(this.#ttftMu + this.#ttftSigma * nextGaussian(random)) * load;
     const drawnTokens = Math.max(
       1,
-      Math.round(Math.exp(this.#outMu + this.#outSigma * nextGaussian(this.#random))),
+      Math.round(Math.exp(this.#outMu + this.#outSigma * nextGaussian(random))),
     );
-    const fails = this.#random.next() < this.#errorRate;
+    const fails = random.next() < this.#errorRate;
     const outputTokens = Math.min(drawnTokens, request.maxTokens ?? Number.POSITIVE_INFINITY);
-    const verdict = this.faults.decide();
-    if (verdict.kind === 'fail') throw verdict.error;
+    const verdict = this.faults.decide(draws?.faultsRandom);
+    if (verdict.kind !== 'serve') return verdict;
+    const slow = verdict.slowdown;
+    return {
+      kind: 'serve',
+      ttftMs: ttftMs * slow,
+      failsAtFirstToken: fails,
+      outputTokens,
+      decodeMs: (outputTokens - 1) * this.#msPerToken * load * slow,
+    };
+  }
+
+  async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
+    if (signal?.aborted) throw abortReason(signal);
+    const plan = this.plan(request);
+    if (plan.kind === 'fail') throw plan.error;
     this.inflight++;
     try {
-      if (verdict.kind === 'hang') {
+      if (plan.kind === 'hang') {
         // A hung provider answers nothing until its own gateway gives up (a 504 after hangMs).
-        await this.#clock.sleep(verdict.hangMs, signal);
-        throw new LlmError(504, `${this.model}: gateway timeout after ${verdict.hangMs} ms`);
+        await this.#clock.sleep(plan.hangMs, signal);
+        throw new LlmError(504, `${this.model}: gateway timeout after ${plan.hangMs} ms`);
       }
-      const slow = verdict.slowdown;
-      await this.#clock.sleep(ttftMs * slow, signal);
-      if (fails) throw new LlmError(500, `${this.model}: internal server error`);
-      await this.#clock.sleep((outputTokens - 1) * this.#msPerToken * load * slow, signal);
+      await this.#clock.sleep(plan.ttftMs, signal);
+      if (plan.failsAtFirstToken) throw new LlmError(500, `${this.model}: internal server error`);
+      await this.#clock.sleep(plan.decodeMs, signal);
     } finally {
       this.inflight--;
     }
+    const { outputTokens } = plan;
     return { model: this.model, text: `completion of request ${request.id}`, inputTokens: 0, outputTokens };
   }
 }
+
+/** Where `SimLlmUpstream.plan` draws one call's values from. */
+export interface LlmDraws {
+  /** Latency, length and error-rate draws. @defaultValue the provider's own stream */
+  readonly random?: Random;
+  /** The 429 storm's coin flip. @defaultValue the provider's `'faults'` fork */
+  readonly faultsRandom?: Random;
+  /** Calls in progress, for the load slowdown and the concurrency limit. @defaultValue `inflight` */
+  readonly inflight?: number;
+}
+
+/**
+ * One call's fate, drawn before it waits: refused at once, hung, or served after `ttftMs` (a 500
+ * then if `failsAtFirstToken`) and `decodeMs` more for the remaining `outputTokens - 1` tokens.
+ */
+export type LlmCallPlan =
+  | { readonly kind: 'fail'; readonly error: LlmError }
+  | { readonly kind: 'hang'; readonly hangMs: number }
+  | {
+      readonly kind: 'serve';
+      /** Time to the first token, slowdowns included, ms. */
+      readonly ttftMs: number;
+      /** Whether the call fails with a 500 at its first-token time (the error rate). */
+      readonly failsAtFirstToken: boolean;
+      readonly outputTokens: number;
+      /** Time from the first token to the last, ms. */
+      readonly decodeMs: number;
+    };

@@ -1,7 +1,7 @@
 import { assert } from '../../src/assert.ts';
 import { SqlError } from '../../src/ports/sql.ts';
 import type { NetLink } from '../net/network.ts';
-import type { BinlogGroup } from './binlog.ts';
+import type { Binlog, BinlogGroup } from './binlog.ts';
 import { formatGtid, type Gtid, type GtidPos } from './gtid.ts';
 import type { SemiSyncMaster } from './semi-sync-master.ts';
 
@@ -14,6 +14,14 @@ export interface DumpReceiver {
   /** The master's process died: its socket is reset at once. */
   masterGone(conn: DumpConnection): void;
 }
+
+/** sql_repl.cc: the start position lies in binlog files that were purged. */
+const purged = () =>
+  new SqlError(
+    1236,
+    'HY000',
+    "Got fatal error 1236 from master when reading data from binary log: 'Could not find GTID state requested by slave in any binlog files. Probably the slave state is too old and required binlog files have been purged.'",
+  );
 
 /** A binlog dump thread on the primary feeding one replica's IO thread. */
 export class DumpConnection {
@@ -37,7 +45,7 @@ export interface BinlogDumpPorts {
   /** The node's name: its host on the network, the sending end of its dump connections. */
   readonly name: string;
   /** The node's binlog (appended to by the node). */
-  readonly binlog: readonly BinlogGroup[];
+  readonly binlog: Binlog;
   /** `gtid_binlog_pos`, per domain. */
   readonly binlogPos: ReadonlyMap<number, Gtid>;
   /** Groups at the front of the binlog whose files were purged. */
@@ -79,6 +87,14 @@ export class BinlogDump {
         startIndex = Math.max(startIndex, at + 1);
         continue;
       }
+      // Dropped by the automatic purge: the oldest file's Gtid_list names the last dropped GTID,
+      // from which a replica may still start; anything older is in purged files.
+      const dropped = binlog.droppedPos.get(g.domain);
+      if (dropped !== undefined && dropped.seq === g.seq && dropped.server === g.server) {
+        startIndex = Math.max(startIndex, binlog.first);
+        continue;
+      }
+      if (dropped !== undefined && g.seq < dropped.seq) return purged();
       const mine = binlogPos.get(g.domain);
       if (mine === undefined && binlog.length === 0) continue;
       // sql_repl.cc: ER_GTID_POSITION_NOT_FOUND_IN_BINLOG2 when the master has seen this sequence
@@ -95,16 +111,17 @@ export class BinlogDump {
     }
     // sql_repl.cc gtid_find_binlog_file: the start position must lie in a binlog file still on
     // disk (at or after the GTID state at the start of the oldest file).
-    if (startIndex < this.#ports.purgedGroups()) {
-      return new SqlError(
-        1236,
-        'HY000',
-        "Got fatal error 1236 from master when reading data from binary log: 'Could not find GTID state requested by slave in any binlog files. Probably the slave state is too old and required binlog files have been purged.'",
-      );
-    }
+    if (startIndex < this.#ports.purgedGroups()) return purged();
     const conn = new DumpConnection(this, replica, link, startIndex);
     this.#dumps.add(conn);
     return conn;
+  }
+
+  /** The lowest binlog index a connected dump thread has yet to send (`end` when none waits). */
+  oldestUnsent(end: number): number {
+    let at = end;
+    for (const conn of this.#dumps) if (conn.alive && conn.nextIndex < at) at = conn.nextIndex;
+    return at;
   }
 
   /** Sends every connection what the binlog holds past its position. */
@@ -117,7 +134,7 @@ export class BinlogDump {
     const binlog = this.#ports.binlog;
     while (conn.alive && conn.nextIndex < binlog.length) {
       const index = conn.nextIndex++;
-      const group = binlog[index];
+      const group = binlog.at(index);
       if (group === undefined) throw new Error(`binlog dump: no group at ${index}`);
       conn.link.send(this.#ports.name, {
         bytes: group.sizeBytes,
@@ -137,11 +154,14 @@ export class BinlogDump {
     this.#ports.semiSync.replicaLeft(this.#dumps.size);
   }
 
-  /** A replica's semi-sync reply for binlog group `index`, arriving over `conn`. */
-  ack(conn: DumpConnection, index: number): void {
+  /**
+   * A replica's semi-sync reply for binlog group `index` (`sent`, the group it received), arriving
+   * over `conn`. A group purged since it was sent is named by what was sent.
+   */
+  ack(conn: DumpConnection, index: number, sent: BinlogGroup): void {
     if (!conn.alive || !this.#ports.up() || !this.#dumps.has(conn)) return;
     const { binlog } = this.#ports;
-    const group = binlog[index];
+    const group = index < binlog.first ? sent : binlog.at(index);
     if (group === undefined) throw new Error(`semi-sync reply for a group not in the binlog: ${index}`);
     this.#ports.semiSync.reply(index, binlog.length, conn.replica.name, formatGtid(group.gtid));
   }

@@ -48,3 +48,86 @@ export function groupSize(events: readonly ReplEvent[]): number {
 }
 
 const valueSize = (v: SqlValue): number => (typeof v === 'string' ? v.length + 2 : v === null ? 0 : 8);
+
+/**
+ * A node's binlog: its groups by absolute index (the position of a group since the node started,
+ * which dump threads, semi-sync acks and status use), of which only a tail is kept in memory.
+ * `purgeBefore` drops the groups in front of an index, as MariaDB's automatic purge removes whole
+ * binlog files once they expire (KB "PURGE BINARY LOGS", `binlog_expire_logs_seconds`); what was
+ * dropped can no longer be read, but `length` still counts it.
+ */
+export class Binlog implements Iterable<BinlogGroup> {
+  #groups: BinlogGroup[] = [];
+  /** Absolute index of `#groups[0]`: how many groups were dropped from the front. */
+  #base = 0;
+  /** The last GTID per domain among the dropped groups. */
+  readonly #droppedPos = new Map<number, Gtid>();
+
+  /** Groups ever written (dropped ones included): the absolute index of the next group. */
+  get length(): number {
+    return this.#base + this.#groups.length;
+  }
+
+  /** Absolute index of the oldest group still held (0 until something was dropped). */
+  get first(): number {
+    return this.#base;
+  }
+
+  /** The last GTID per domain of the dropped groups (to rebuild `gtid_binlog_pos`). */
+  get droppedPos(): ReadonlyMap<number, Gtid> {
+    return this.#droppedPos;
+  }
+
+  push(group: BinlogGroup): void {
+    this.#groups.push(group);
+  }
+
+  /** The group at absolute `index` (negative: from the end), undefined when dropped or absent. */
+  at(index: number): BinlogGroup | undefined {
+    const i = index < 0 ? this.length + index : index;
+    return i < this.#base ? undefined : this.#groups[i - this.#base];
+  }
+
+  /** Absolute index of `group`, -1 when it is not held. */
+  indexOf(group: BinlogGroup): number {
+    const i = this.#groups.indexOf(group);
+    return i < 0 ? -1 : this.#base + i;
+  }
+
+  /** Absolute index of the first held group matching `pred`, -1 when none does. */
+  findIndex(pred: (g: BinlogGroup) => boolean): number {
+    const i = this.#groups.findIndex(pred);
+    return i < 0 ? -1 : this.#base + i;
+  }
+
+  /** The first held group matching `pred`. */
+  find(pred: (g: BinlogGroup) => boolean): BinlogGroup | undefined {
+    return this.#groups.find(pred);
+  }
+
+  /** The held groups from absolute `from` on (as `Array.prototype.slice`, from the held ones). */
+  slice(from = 0): BinlogGroup[] {
+    return this.#groups.slice(Math.max(0, from - this.#base));
+  }
+
+  /** Removes and returns the groups from absolute `from` to the end (crash-recovery truncation). */
+  truncate(from: number): BinlogGroup[] {
+    return this.#groups.splice(Math.max(0, from - this.#base));
+  }
+
+  /** Drops the held groups in front of absolute `index`. */
+  purgeBefore(index: number): void {
+    const n = Math.min(index - this.#base, this.#groups.length);
+    if (n <= 0) return;
+    for (let i = 0; i < n; i++) {
+      const g = this.#groups[i]!.gtid;
+      this.#droppedPos.set(g.domain, g);
+    }
+    this.#groups = this.#groups.slice(n);
+    this.#base += n;
+  }
+
+  [Symbol.iterator](): Iterator<BinlogGroup> {
+    return this.#groups[Symbol.iterator]();
+  }
+}

@@ -47,6 +47,8 @@ export interface SimMysqlClusterOptions {
   readonly relayLogRecovery?: boolean;
   /** `gtid_strict_mode` on every node. @defaultValue false */
   readonly gtidStrictMode?: boolean;
+  /** Binlog groups every node keeps after its automatic purge. @defaultValue 50_000 */
+  readonly binlogRetainGroups?: number;
   /** Node names. @defaultValue 'ds-master', 'ds-slave-0', 'ds-slave-1', ... (the article's names) */
   readonly names?: { readonly primary?: string; readonly replicas?: readonly string[] };
   /** Database name in error messages. @defaultValue 'hasim' */
@@ -127,6 +129,7 @@ export class SimMysqlCluster {
         : {}),
       ...(options.relayLogRecovery !== undefined ? { relayLogRecovery: options.relayLogRecovery } : {}),
       ...(options.gtidStrictMode !== undefined ? { gtidStrictMode: options.gtidStrictMode } : {}),
+      ...(options.binlogRetainGroups !== undefined ? { binlogRetainGroups: options.binlogRetainGroups } : {}),
       ...(options.supportBigNumbers !== undefined ? { supportBigNumbers: options.supportBigNumbers } : {}),
       ...(options.bigNumberStrings !== undefined ? { bigNumberStrings: options.bigNumberStrings } : {}),
     });

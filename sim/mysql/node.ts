@@ -3,7 +3,7 @@ import type { Clock } from '../../src/ports/clock.ts';
 import { SqlError, type SqlPort, type SqlResult, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
 import type { TraceSink } from '../../src/ports/trace.ts';
 import type { NetLink } from '../net/network.ts';
-import { type BinlogGroup, groupSize, type ReplEvent, rowChanges } from './binlog.ts';
+import { Binlog, type BinlogGroup, groupSize, type ReplEvent, rowChanges } from './binlog.ts';
 import { BinlogDump, type DumpConnection, type DumpReceiver } from './binlog-dump.ts';
 import { Engine } from './engine.ts';
 import { badSlave, connectionRefused, lostConnection } from './errors.ts';
@@ -34,6 +34,8 @@ import {
 } from './status.ts';
 
 const TRACE = 'mysql';
+/** The automatic binlog purge runs once this many groups past `binlogRetainGroups` are held. */
+const BINLOG_PURGE_BATCH_GROUPS = 4_096;
 
 /**
  * One simulated MariaDB server: real data in SQLite, a binlog of event groups with GTIDs, the
@@ -47,8 +49,12 @@ export class SimMysqlNode implements SqlPort {
   readonly name: string;
   /** `server_id`: the middle part of the GTIDs this node originates. */
   readonly serverId: number;
-  /** Everything this node ever wrote to its binlog (survives crashes: the binlog is on disk). */
-  readonly binlog: BinlogGroup[] = [];
+  /**
+   * What this node wrote to its binlog (survives crashes: the binlog is on disk). Absolute
+   * indices; the groups older than the last `binlogRetainGroups` that every dump thread has sent
+   * are dropped (see `#purgeExpired`).
+   */
+  readonly binlog = new Binlog();
   readonly #engine: Engine;
   readonly #clock: Clock;
   readonly #trace: TraceSink;
@@ -250,6 +256,28 @@ export class SimMysqlNode implements SqlPort {
     this.#binlogPos.set(group.gtid.domain, group.gtid);
     // The prepared (AFTER_SYNC) groups are binlogged groups.
     assert(this.#prepared.length <= this.binlog.length, `${this.name}: more prepared groups than binlogged`);
+    this.#purgeExpired();
+  }
+
+  /**
+   * The automatic purge (MariaDB `binlog_expire_logs_seconds` / `max_binlog_total_size`, KB
+   * "PURGE BINARY LOGS"): drops the groups older than the last `binlogRetainGroups`, except what a
+   * binlog dump thread has not sent yet and the prepared (AFTER_SYNC) groups, which a file in use
+   * keeps ("If a replica is currently reading one of the logs ... nothing will happen"). Dropped
+   * groups count as purged: a replica asking for them gets error 1236. Runs in batches of
+   * `BINLOG_PURGE_BATCH_GROUPS`, so the memory a long run holds is bounded.
+   */
+  #purgeExpired(): void {
+    const binlog = this.binlog;
+    const held = binlog.length - binlog.first;
+    const retain = this.#settings.binlogRetainGroups;
+    if (held < retain + BINLOG_PURGE_BATCH_GROUPS) return;
+    let until = Math.min(binlog.length - retain, this.#dumps.oldestUnsent(binlog.length));
+    const prepared = this.#prepared[0];
+    if (prepared !== undefined) until = Math.min(until, binlog.indexOf(prepared));
+    if (until <= binlog.first) return;
+    binlog.purgeBefore(until);
+    if (this.#purgedGroups < until) this.#purgedGroups = until;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -461,11 +489,12 @@ export class SimMysqlNode implements SqlPort {
       // MDEV-21117 (MariaDB 10.6.2+, server restarted with semi-sync slave enabled): the binlog tail
       // of transactions prepared but not committed in the engine is truncated, so an old primary
       // does not come back with transactions nobody acknowledged.
-      for (const g of this.binlog.splice(first)) {
+      for (const g of this.binlog.truncate(first)) {
         this.#trace.emit(TRACE, 'crash-recovery-truncate', { node: this.name, gtid: formatGtid(g.gtid) });
       }
       this.#prepared = [];
       this.#binlogPos.clear();
+      for (const [d, g] of this.binlog.droppedPos) this.#binlogPos.set(d, g);
       for (const g of this.binlog) this.#binlogPos.set(g.gtid.domain, g.gtid);
     }
     for (const g of this.#prepared.splice(0)) {

@@ -32,6 +32,12 @@ export interface SimMysqlNodeOptions {
   /** Relay log limit in event groups; reaching it throws (a named limit). @defaultValue 1_000_000 */
   readonly relayLogGroupsMax?: number;
   /**
+   * Binlog groups kept after the automatic purge (the twin's `binlog_expire_logs_seconds`, in
+   * groups rather than seconds): older groups that every dump thread has sent are dropped, and a
+   * replica that asks for one later gets error 1236. @defaultValue 50_000
+   */
+  readonly binlogRetainGroups?: number;
+  /**
    * Answer a BIGINT beyond 2^53 as a string instead of a rounded number, as mysql2's
    * `supportBigNumbers` does (Mysql2SqlPort.create sets it). @defaultValue true
    */
@@ -108,6 +114,7 @@ export function nodeSettings(options: SimMysqlNodeOptions): NodeSettings {
     relayLogRecovery: options.relayLogRecovery ?? false,
     gtidStrictMode: options.gtidStrictMode ?? false,
     relayLogGroupsMax: options.relayLogGroupsMax ?? 1_000_000,
+    binlogRetainGroups: nonNegative('binlogRetainGroups', options.binlogRetainGroups ?? 50_000),
     supportBigNumbers: options.supportBigNumbers ?? true,
     bigNumberStrings: options.bigNumberStrings ?? false,
   };

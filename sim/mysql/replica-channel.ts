@@ -191,7 +191,7 @@ export class ReplicaChannel implements DumpReceiver {
     // The semi-sync slave acks once the group is written (and flushed) to the relay log:
     // received, not applied (semisync_slave.cc slave_reply).
     if (conn.source.semiSyncEnabled) {
-      conn.link.send(host.name, { bytes: 16, arrive: () => conn.source.ack(conn, index) });
+      conn.link.send(host.name, { bytes: 16, arrive: () => conn.source.ack(conn, index, group) });
     }
     this.#sqlKick();
   }

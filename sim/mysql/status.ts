@@ -1,5 +1,5 @@
 import { SqlError, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
-import type { BinlogGroup } from './binlog.ts';
+import type { Binlog, BinlogGroup } from './binlog.ts';
 import { formatPos, type Gtid } from './gtid.ts';
 import { nonNegative } from './options.ts';
 import type { ReplicaChannel } from './replica-channel.ts';
@@ -48,7 +48,7 @@ export interface StatusSource {
   readonly readOnly: boolean;
   readonly nowMs: number;
   readonly channel: ReplicaChannel | null;
-  readonly binlog: readonly BinlogGroup[];
+  readonly binlog: Binlog;
   readonly slavePos: ReadonlyMap<number, Gtid>;
   readonly binlogPos: ReadonlyMap<number, Gtid>;
   readonly currentPos: ReadonlyMap<number, Gtid>;
@@ -97,7 +97,7 @@ export function nodeStatus(n: StatusSource): NodeStatus {
     Last_SQL_Error: ch?.lastSqlError ?? '',
     Seconds_Behind_Master: sbm,
     Relay_Log_Groups: ch?.relayLog.length ?? 0,
-    trueLagMs: ch === null ? 0 : trueLagMs(n, ch.master.binlog),
+    trueLagMs: ch === null ? 0 : trueLagMs(n, ch.master.binlog, ch.relayLog),
     semiSyncStatus: n.semiSync.on ? 'ON' : 'OFF',
     Rpl_semi_sync_master_yes_tx: n.semiSync.yesTx,
     Rpl_semi_sync_master_no_tx: n.semiSync.noTx,
@@ -106,9 +106,13 @@ export function nodeStatus(n: StatusSource): NodeStatus {
   };
 }
 
-function trueLagMs(n: StatusSource, masterBinlog: readonly BinlogGroup[]): number {
+// The age of the oldest group the replica has not applied. Once the master's binlog has purged
+// groups, that group may be gone from it but still waiting in the relay log, which is older.
+function trueLagMs(n: StatusSource, masterBinlog: Binlog, relayLog: readonly BinlogGroup[]): number {
   const applied = n.slavePos.get(0)?.seq ?? 0;
-  const first = masterBinlog.find((g) => g.gtid.domain === 0 && g.gtid.seq > applied);
+  const unapplied = (g: BinlogGroup) => g.gtid.domain === 0 && g.gtid.seq > applied;
+  const first =
+    (masterBinlog.first > 0 ? relayLog.find(unapplied) : undefined) ?? masterBinlog.find(unapplied);
   return first === undefined ? 0 : n.nowMs - first.originCommitMs;
 }
 

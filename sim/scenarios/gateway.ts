@@ -1,6 +1,11 @@
+import type { BuiltGateways } from '../../src/gateway/build.ts';
 import type { GatewayRequest } from '../../src/gateway/request.ts';
 import { scheduleTimeline, type TimelineFault } from '../../src/harness/fault-timeline.ts';
-import { RunHarness } from '../../src/harness/run-harness.ts';
+import { RunHarness, type Stoppable } from '../../src/harness/run-harness.ts';
+import type { Clock } from '../../src/ports/clock.ts';
+import type { FaultAction, Faults } from '../../src/ports/faults.ts';
+import type { Random } from '../../src/ports/random.ts';
+import type { Topology } from '../../src/ports/topology.ts';
 import type { TraceFields, TraceSink } from '../../src/ports/trace.ts';
 import { SimAbortController } from '../kernel/abort.ts';
 import type { Simulation } from '../kernel/simulation.ts';
@@ -54,56 +59,133 @@ export function gatewayDurationMs(scenario: GatewayScenario): number {
 }
 
 /**
- * Starts a `kind: gateway` scenario on `sim`: builds the world, writes the topology event, creates
- * the chat-history tables, then runs the workload (phases and bursts, round-robin over the
- * instances, each request with the client's timeout) and the fault timeline; after the drain it
- * reads every history table on the primary (`chat-history final`) and stops the background work,
- * so the simulation ends on its own. Returns the report reader.
+ * Starts a `kind: gateway` scenario on `sim`: builds the world, then drives it (`driveGateway`) as
+ * one simulated task. Returns the report reader.
  */
 export function startGateway(
   sim: Simulation,
   scenario: GatewayScenario,
   options: { readonly variant: 'article' | 'fixed'; readonly trace: TraceSink },
 ): () => GatewayReport {
-  const counts = new Map<string, Map<string, number>>();
-  const latency = new LatencyHistogram();
-  const servedBy = new Map<string, number>();
-  const outcome = { ok: 0, refused: 0, failed: 0 };
-  // Each component string (`cache/gw-1`) is mapped to its family's counts once: the family is
-  // not cut out of the component again for every event.
-  const familyCounts = new Map<string, { readonly family: string; readonly byKind: Map<string, number> }>();
-  const trace: TraceSink = {
-    emit(component: string, kind: string, fields?: TraceFields) {
-      options.trace.emit(component, kind, fields);
-      let counted = familyCounts.get(component);
-      if (counted === undefined) {
-        const slash = component.indexOf('/');
-        const family = slash < 0 ? component : component.slice(0, slash);
-        let familyKinds = counts.get(family);
-        if (familyKinds === undefined) {
-          familyKinds = new Map();
-          counts.set(family, familyKinds);
-        }
-        counted = { family, byKind: familyKinds };
-        familyCounts.set(component, counted);
-      }
-      const { family, byKind } = counted;
-      byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
-      if (family === 'gateway' && kind === 'response' && fields !== undefined) {
-        latency.record(Number(fields.ms));
-        const o = String(fields.outcome);
-        if (o === 'ok') {
-          outcome.ok++;
-          const by = String(fields.servedBy);
-          servedBy.set(by, (servedBy.get(by) ?? 0) + 1);
-        } else if (o === 'refused') outcome.refused++;
-        else outcome.failed++;
-      }
+  const tally = new GatewayTally(options.variant, options.trace);
+  const world = buildWorld(scenario, options.variant, {
+    clock: sim.clock,
+    random: sim.random,
+    trace: tally.trace,
+  });
+  const drive = driveGateway(scenario, world, {
+    clock: sim.clock,
+    random: sim.random,
+    trace: tally.trace,
+    onFaultError: (error, action) => {
+      throw new Error(`fault ${action.verb} ${action.target} failed: ${String(error)}`);
     },
-  };
-  const world = buildWorld(scenario, options.variant, { clock: sim.clock, random: sim.random, trace });
+  });
+  sim.spawn(drive.run, { name: 'gateway-harness' });
+  return () => tally.report(world.gateways.gateways.length, drive.abandoned());
+}
+
+/** What `driveGateway` drives: the gateway instances, the faults that reach the backends, the topology. */
+export interface DrivenWorld extends Stoppable {
+  readonly gateways: BuiltGateways;
+  readonly faults: Faults;
+  readonly topology: Topology;
+}
+
+/**
+ * Counts a gateway run's events per family and kind, its outcomes and latencies, while passing
+ * every event through to the run's trace: the report of a simulated and of a live run alike.
+ */
+export class GatewayTally {
+  /** The sink the world writes to: `trace` plus the counting. */
+  readonly trace: TraceSink;
+  readonly #variant: 'article' | 'fixed';
+  readonly #counts = new Map<string, Map<string, number>>();
+  readonly #latency = new LatencyHistogram();
+  readonly #servedBy = new Map<string, number>();
+  readonly #outcome = { ok: 0, refused: 0, failed: 0 };
+
+  constructor(variant: 'article' | 'fixed', trace: TraceSink) {
+    this.#variant = variant;
+    const counts = this.#counts;
+    const latency = this.#latency;
+    const servedBy = this.#servedBy;
+    const outcome = this.#outcome;
+    // Each component string (`cache/gw-1`) is mapped to its family's counts once: the family is
+    // not cut out of the component again for every event.
+    const familyCounts = new Map<string, { readonly family: string; readonly byKind: Map<string, number> }>();
+    this.trace = {
+      emit(component: string, kind: string, fields?: TraceFields) {
+        trace.emit(component, kind, fields);
+        let counted = familyCounts.get(component);
+        if (counted === undefined) {
+          const slash = component.indexOf('/');
+          const family = slash < 0 ? component : component.slice(0, slash);
+          let familyKinds = counts.get(family);
+          if (familyKinds === undefined) {
+            familyKinds = new Map();
+            counts.set(family, familyKinds);
+          }
+          counted = { family, byKind: familyKinds };
+          familyCounts.set(component, counted);
+        }
+        const { family, byKind } = counted;
+        byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+        if (family === 'gateway' && kind === 'response' && fields !== undefined) {
+          latency.record(Number(fields.ms));
+          const o = String(fields.outcome);
+          if (o === 'ok') {
+            outcome.ok++;
+            const by = String(fields.servedBy);
+            servedBy.set(by, (servedBy.get(by) ?? 0) + 1);
+          } else if (o === 'refused') outcome.refused++;
+          else outcome.failed++;
+        }
+      },
+    };
+  }
+
+  /** The report so far. */
+  report(instances: number, abandoned: number): GatewayReport {
+    const outcome = this.#outcome;
+    const latency = this.#latency;
+    return {
+      variant: this.#variant,
+      instances,
+      requests: outcome.ok + outcome.refused + outcome.failed,
+      ...outcome,
+      servedBy: Object.fromEntries([...this.#servedBy].sort()),
+      latencyMs: { p50: latency.quantile(0.5), p99: latency.quantile(0.99), max: latency.max },
+      layers: Object.fromEntries(
+        [...this.#counts]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([family, kinds]) => [family, Object.fromEntries([...kinds].sort())]),
+      ),
+      abandoned,
+    };
+  }
+}
+
+/**
+ * Drives a built gateway world through a `kind: gateway` scenario, on simulated or real time
+ * alike: writes the topology event, then `run` creates the chat-history tables and runs the
+ * workload (phases and bursts, round-robin over the instances, each request with the client's
+ * timeout) and the fault timeline; after the drain it reads every history table on the primary
+ * (`chat-history final`) and stops the background work. `onFaultError` decides what a failed
+ * injection means (the simulation fails the run).
+ */
+export function driveGateway(
+  scenario: GatewayScenario,
+  world: DrivenWorld,
+  ports: {
+    readonly clock: Clock;
+    readonly random: Random;
+    readonly trace: TraceSink;
+    readonly onFaultError: (error: unknown, action: FaultAction) => void;
+  },
+): { readonly run: () => Promise<void>; readonly abandoned: () => number } {
+  const { clock, random, trace } = ports;
   trace.emit('run', 'topology', { topology: world.topology as unknown as TraceFields });
-  const clock = sim.clock;
   const harness = new RunHarness({}, { clock });
   harness.own(world);
   const gateways = world.gateways.gateways;
@@ -113,7 +195,7 @@ export function startGateway(
       ...(scenario.workload.prompts === undefined ? {} : { prompts: scenario.workload.prompts }),
       ...(scenario.workload.zipf === undefined ? {} : { zipf: scenario.workload.zipf }),
     },
-    { random: sim.random.fork('workload') },
+    { random: random.fork('workload') },
   );
   const timeoutMs = scenario.workload.timeoutMs ?? 60_000;
   let nextId = 0;
@@ -121,7 +203,7 @@ export function startGateway(
     const id = nextId++;
     const gateway = gateways[id % gateways.length];
     if (gateway === undefined) return;
-    // The client's timeout on virtual time: a SimAbortController (Node's costs microseconds each).
+    // The client's timeout on the run's clock: a SimAbortController (Node's costs microseconds each).
     const abort = new SimAbortController();
     const timer = clock.schedule(timeoutMs, () =>
       abort.abort(new Error(`client timeout after ${timeoutMs} ms`)),
@@ -131,52 +213,34 @@ export function startGateway(
     );
   };
   let abandoned = 0;
-  sim.spawn(
-    async () => {
-      await world.gateways.history?.createTables();
-      const result = await harness.run(
-        async () => {
-          scheduleTimeline(harness, world.faults, timelineOf(scenario), (error, action) => {
-            throw new Error(`fault ${action.verb} ${action.target} failed: ${String(error)}`);
-          });
-          for (const burst of scenario.workload.bursts ?? []) {
-            const spread = burst.withinMs ?? 0;
-            for (let i = 0; i < burst.count; i++) {
-              const at = burst.at + Math.floor((spread * i) / burst.count);
-              harness.at(at, () => send({ userId: `user-burst-${i}`, prompt: burst.prompt ?? 'prompt-hot' }));
-            }
+  const run = async () => {
+    await world.gateways.history?.createTables();
+    const result = await harness.run(
+      async () => {
+        scheduleTimeline(harness, world.faults, timelineOf(scenario), ports.onFaultError);
+        for (const burst of scenario.workload.bursts ?? []) {
+          const spread = burst.withinMs ?? 0;
+          for (let i = 0; i < burst.count; i++) {
+            const at = burst.at + Math.floor((spread * i) / burst.count);
+            harness.at(at, () => send({ userId: `user-burst-${i}`, prompt: burst.prompt ?? 'prompt-hot' }));
           }
-          await phasedArrivals(clock, sim.random.fork('arrivals'), scenario.workload.phases, () =>
-            send(mix.next()),
-          );
-        },
-        async () => {
-          const history = world.gateways.history;
-          const primary = world.gateways.primary;
-          if (history === undefined || primary === undefined) return;
-          for (const table of history.tables) {
-            const ids = await history.idRanges(table, primary).catch(() => undefined);
-            if (ids !== undefined)
-              trace.emit('chat-history', 'final', { table, ids: ids.map((r) => [r[0], r[1]]) });
-          }
-        },
-      );
-      abandoned = result.abandoned;
-    },
-    { name: 'gateway-harness' },
-  );
-  return () => ({
-    variant: options.variant,
-    instances: gateways.length,
-    requests: outcome.ok + outcome.refused + outcome.failed,
-    ...outcome,
-    servedBy: Object.fromEntries([...servedBy].sort()),
-    latencyMs: { p50: latency.quantile(0.5), p99: latency.quantile(0.99), max: latency.max },
-    layers: Object.fromEntries(
-      [...counts]
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([family, kinds]) => [family, Object.fromEntries([...kinds].sort())]),
-    ),
-    abandoned,
-  });
+        }
+        await phasedArrivals(clock, random.fork('arrivals'), scenario.workload.phases, () =>
+          send(mix.next()),
+        );
+      },
+      async () => {
+        const history = world.gateways.history;
+        const primary = world.gateways.primary;
+        if (history === undefined || primary === undefined) return;
+        for (const table of history.tables) {
+          const ids = await history.idRanges(table, primary).catch(() => undefined);
+          if (ids !== undefined)
+            trace.emit('chat-history', 'final', { table, ids: ids.map((r) => [r[0], r[1]]) });
+        }
+      },
+    );
+    abandoned = result.abandoned;
+  };
+  return { run, abandoned: () => abandoned };
 }

@@ -1,167 +1,271 @@
-// The outside world of the live fault driver (src/live/faults/): the process table (Linux /proc,
-// signals, starting a server again) and one-off admin connections to Redis (ioredis) and MariaDB
-// (mysql2). Every admin call opens its own connection and is bounded by a timeout, because the
-// servers it talks to are the ones being crashed and frozen: a node stopped with SIGSTOP accepts
-// TCP connections (the kernel completes the handshake) but never answers.
-import { spawn } from 'node:child_process';
-import { openSync, readFileSync, readlinkSync } from 'node:fs';
-import { Redis } from 'ioredis';
-import mysql from 'mysql2/promise';
-import type { SqlRow } from '../ports/sql.ts';
+// The real servers of a live run (`hasim live`): connecting with bounded waits, the topology the
+// trace's first event describes, and removing what a run created. The only live file that talks to
+// drivers; src/live/ sees ports.
+import net from 'node:net';
+import type { Cluster, Redis } from 'ioredis';
+import type { RedisPort } from '../ports/redis.ts';
+import { SqlError, type SqlPort } from '../ports/sql.ts';
+import type { Topology } from '../ports/topology.ts';
+import { createIoredisClusterPort, createIoredisPort } from './ioredis.ts';
+import { Mysql2SqlPort } from './mysql2.ts';
 
-/** What /proc says about a live process. */
-export interface ProcessInfo {
-  /** Target of /proc/PID/exe (Debian's redis-server is a symlink to redis-check-rdb). */
-  readonly exe: string;
-  /** /proc/PID/cmdline, arguments joined by spaces (redis-server rewrites it to its title). */
-  readonly cmdline: string;
-  /** /proc/PID/cmdline split into its arguments. */
-  readonly argv: readonly string[];
-  /** /proc/PID/cwd. */
-  readonly cwd: string;
+/** A server's address. */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
 }
 
-/** How to start a server process again, exactly as it was started. */
-export interface StartCommand {
-  readonly argv: readonly string[];
-  /** Working directory. */
-  readonly cwd: string;
-  /** File that gets the process's stdout and stderr (appended), or none. */
-  readonly outputFile?: string;
+/** A MariaDB/MySQL server and the database a run uses on it. */
+export interface MysqlServer extends HostPort {
+  readonly user: string;
+  readonly password?: string;
+  readonly database: string;
 }
 
-/** The process table, as the live fault driver uses it. */
-export interface ProcessControl {
-  /** The pid in `pidFile` (digits only), or `undefined` when the file is missing or empty. */
-  readPidFile(pidFile: string): number | undefined;
-  /** A command line recorded NUL-separated (as /proc/PID/cmdline), or `undefined` without the file. */
-  readArgvFile(file: string): string[] | undefined;
-  /** /proc facts of `pid`, or `undefined` when no such process is alive. */
-  inspect(pid: number): ProcessInfo | undefined;
-  /** Sends `signal`; false when the process does not exist. */
-  signal(pid: number, signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): boolean;
-  /** Whether `pid` is a process that has not exited (a zombie counts as exited). */
-  alive(pid: number): boolean;
-  /**
-   * Starts `command` in a session of its own (setsid), detached from this process so it outlives
-   * it; resolves with the launcher's pid once it has been spawned.
-   */
-  start(command: StartCommand): Promise<number>;
+/** Bounded waits of a live run's clients. */
+export interface LiveTimeouts {
+  /** Longest wait for a TCP connection to a server, ms. @defaultValue 2000 */
+  readonly connectTimeoutMs?: number;
+  /** Longest wait for one Redis command's reply, ms. @defaultValue 2000 */
+  readonly commandTimeoutMs?: number;
 }
 
-/** One-off admin commands against a server, each on a fresh connection. */
-export interface BackendAdmin {
-  /** Runs one Redis command; rejects on an error reply, a refused connection or after `timeoutMs`. */
-  redis(host: string, port: number, args: readonly string[], timeoutMs: number): Promise<unknown>;
-  /** Runs one SQL statement as `user` (no password); rejects likewise. */
-  sql(host: string, port: number, user: string, statement: string, timeoutMs: number): Promise<SqlRow[]>;
+/** A server that could not be reached or stopped answering: `what` names it (`Redis at 127.0.0.1:7000`). */
+export class LiveServerError extends Error {
+  override readonly name = 'LiveServerError';
+  constructor(
+    /** `Redis at host:port`, `MariaDB at host:port`. */
+    readonly what: string,
+    /** The system error code (`ECONNREFUSED`, `ETIMEDOUT`) or the server's message. */
+    readonly code: string,
+    /** `unreachable`: no connection; `refused`: the server answered and said no (a login, a database). */
+    readonly reason: 'unreachable' | 'refused' = 'unreachable',
+  ) {
+    super(
+      reason === 'unreachable' ? `cannot reach ${what} (${code})` : `${what} refused the connection: ${code}`,
+    );
+  }
 }
 
-/** Splits a NUL-terminated argument list; an empty argument (`--save ""`) stays. */
-export function splitArgv(raw: string): string[] {
-  const argv = raw.split('\0');
-  if (argv.at(-1) === '') argv.pop(); // the terminator of the last argument
-  return argv;
+/**
+ * Opens and closes a TCP connection to `server` within `timeoutMs`: undefined when it was accepted,
+ * else why not (`ECONNREFUSED`, `ETIMEDOUT`, `ENOTFOUND`). Sends nothing.
+ */
+export function probeTcp(server: HostPort, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: server.host, port: server.port });
+    const finish = (problem: string | undefined) => {
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.setTimeout(timeoutMs, () => finish('ETIMEDOUT'));
+    socket.once('connect', () => finish(undefined));
+    socket.once('error', (error: NodeJS.ErrnoException) => finish(error.code ?? error.message));
+  });
 }
 
-/** {@link ProcessControl} over Linux's /proc and node:child_process. */
-export const linuxProcesses: ProcessControl = {
-  readPidFile(pidFile) {
-    try {
-      const digits = readFileSync(pidFile, 'utf8').replace(/[^0-9]/g, '');
-      return digits === '' ? undefined : Number(digits);
-    } catch {
-      return undefined;
-    }
-  },
-  readArgvFile(file) {
-    try {
-      const argv = splitArgv(readFileSync(file, 'utf8'));
-      return argv.length > 0 ? argv : undefined;
-    } catch {
-      return undefined;
-    }
-  },
-  inspect(pid) {
-    try {
-      const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      if (/^State:\s+Z/m.test(status)) return undefined;
-      const argv = splitArgv(raw);
-      return {
-        exe: readlinkSync(`/proc/${pid}/exe`),
-        cmdline: argv.join(' '),
-        argv,
-        cwd: readlinkSync(`/proc/${pid}/cwd`),
-      };
-    } catch {
-      return undefined;
-    }
-  },
-  signal(pid, signal) {
-    try {
-      process.kill(pid, signal);
-      return true;
-    } catch {
+/** A connected Redis (standalone or cluster) of a live run. */
+export interface LiveRedis {
+  readonly port: RedisPort;
+  /** The servers, for the watchdog and messages. */
+  readonly servers: readonly HostPort[];
+  /** Client errors seen so far (ioredis 'error' events), for the summary. */
+  readonly errors: () => number;
+  /** The trace topology's `redis` part: shards in slot order, `redis/shard-N/master` targets. */
+  topology(): Promise<NonNullable<Topology['redis']>>;
+  /** SCAN + UNLINK of `prefix*` on every master; the number of keys removed. */
+  deleteKeys(prefix: string): Promise<number>;
+  /** Whether the cluster reports `cluster_state:ok` on some reachable node (standalone: true). */
+  healthy(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const label = (s: HostPort) => `${s.host}:${s.port}`;
+
+/** Fails with a `LiveServerError` naming the first of `servers` that does not accept a connection. */
+export async function probeAll(kind: string, servers: readonly HostPort[], timeoutMs: number): Promise<void> {
+  const problems = await Promise.all(servers.map((s) => probeTcp(s, timeoutMs)));
+  problems.forEach((problem, i) => {
+    const server = servers[i];
+    if (problem !== undefined && server !== undefined)
+      throw new LiveServerError(`${kind} at ${label(server)}`, problem);
+  });
+}
+
+/**
+ * Connects to a Redis Cluster (`mode: 'cluster'`, any of its nodes) or one standalone server, with
+ * ioredis's waits bounded: a connect timeout, a per-command timeout, one retry per command, and a
+ * cluster slot refresh every second so a promoted replica is found quickly.
+ */
+export async function connectRedis(
+  mode: 'cluster' | 'standalone',
+  servers: readonly HostPort[],
+  timeouts: LiveTimeouts = {},
+): Promise<LiveRedis> {
+  const connectTimeout = timeouts.connectTimeoutMs ?? 2000;
+  const commandTimeout = timeouts.commandTimeoutMs ?? 2000;
+  await probeAll('Redis', servers, connectTimeout);
+  let errors = 0;
+  const redisOptions = {
+    connectTimeout,
+    commandTimeout,
+    maxRetriesPerRequest: 1,
+    enableAutoPipelining: true,
+  };
+  const client: Redis | Cluster =
+    mode === 'cluster'
+      ? createIoredisClusterPort(
+          servers.map((s) => ({ host: s.host, port: s.port })),
+          {
+            redisOptions,
+            enableAutoPipelining: true,
+            lazyConnect: true,
+            slotsRefreshInterval: 1000,
+            slotsRefreshTimeout: connectTimeout,
+            clusterRetryStrategy: (times) => (times > 3 ? null : 200),
+            retryDelayOnFailover: 100,
+            retryDelayOnClusterDown: 100,
+          },
+        )
+      : createIoredisPort({
+          ...(servers[0] ?? { host: '127.0.0.1', port: 6379 }),
+          ...redisOptions,
+          lazyConnect: true,
+          retryStrategy: (times) => Math.min(times * 100, 1000),
+        });
+  client.on('error', () => errors++);
+  const first = servers[0] ?? { host: '127.0.0.1', port: 6379 };
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    client.disconnect();
+    throw new LiveServerError(`Redis at ${label(first)}`, (error as Error).message.slice(0, 120));
+  }
+  const masters = (): Redis[] =>
+    'nodes' in client && mode === 'cluster' ? client.nodes('master') : [client as Redis];
+  return {
+    port: client,
+    servers,
+    errors: () => errors,
+    topology: () => redisTopology(client, mode, first),
+    async deleteKeys(prefix) {
+      let removed = 0;
+      for (const node of masters()) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length > 0) {
+            const pipeline = node.pipeline();
+            for (const key of keys) pipeline.unlink(key);
+            await pipeline.exec();
+            removed += keys.length;
+          }
+        } while (cursor !== '0');
+      }
+      return removed;
+    },
+    async healthy() {
+      if (mode !== 'cluster') return (await client.ping().catch(() => undefined)) === 'PONG';
+      for (const node of (client as Cluster).nodes('all')) {
+        const info = await node.cluster('INFO').catch(() => undefined);
+        if (typeof info === 'string' && info.includes('cluster_state:ok')) return true;
+      }
       return false;
-    }
-  },
-  alive(pid) {
-    try {
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      return !/^State:\s+Z/m.test(status);
-    } catch {
-      return false;
-    }
-  },
-  start(command) {
-    const [file, ...args] = command.argv;
-    if (file === undefined) return Promise.reject(new Error('start: empty command line'));
-    const out = command.outputFile === undefined ? 'ignore' : openSync(command.outputFile, 'a');
-    return new Promise((resolve, reject) => {
-      const child = spawn(file, args, {
-        cwd: command.cwd,
-        detached: true, // setsid(): its own session, so it outlives this process
-        stdio: ['ignore', out, out],
-      });
-      child.once('error', reject);
-      child.once('spawn', () => {
-        child.unref();
-        resolve(child.pid ?? -1);
-      });
-    });
-  },
-};
+    },
+    close: () => closeClient(client, connectTimeout),
+  };
+}
 
-/** {@link BackendAdmin} over ioredis and mysql2, one connection per call. */
-export const driverAdmin: BackendAdmin = {
-  async redis(host, port, args, timeoutMs) {
-    const client = new Redis({
-      host,
-      port,
-      lazyConnect: true,
-      connectTimeout: timeoutMs,
-      commandTimeout: timeoutMs,
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      retryStrategy: () => null,
+/**
+ * Disconnects and waits for ioredis's `end` event (bounded by `timeoutMs`): its last events are
+ * emitted on process.nextTick after disconnect() returns, and nothing of a live run may still be
+ * running when a simulated run (`--compare`) starts.
+ */
+function closeClient(client: Redis | Cluster, timeoutMs: number): Promise<void> {
+  if (client.status === 'end') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    client.once('end', () => {
+      clearTimeout(timer);
+      setImmediate(resolve);
     });
-    client.on('error', () => {}); // reported through the rejected call
-    try {
-      await client.connect();
-      const [name, ...rest] = args;
-      return await client.call(name ?? 'PING', ...rest);
-    } finally {
-      client.disconnect();
+    client.disconnect();
+  });
+}
+
+async function redisTopology(
+  client: Redis | Cluster,
+  mode: 'cluster' | 'standalone',
+  first: HostPort,
+): Promise<NonNullable<Topology['redis']>> {
+  if (mode === 'standalone') {
+    return {
+      nodes: [{ id: label(first), target: 'redis/shard-1/master', role: 'master', slots: [[0, 16383]] }],
+      nodeTimeoutMs: 0,
+    };
+  }
+  // CLUSTER SLOTS: [[start, end, [host, port, id], [replica host, port, id], ...], ...]
+  const slots = await client.cluster('SLOTS');
+  const byMaster = new Map<string, { slots: [number, number][]; replicas: string[]; first: number }>();
+  for (const [start, end, master, ...replicas] of slots) {
+    const id = master === undefined ? '?' : `${master[0]}:${master[1]}`;
+    const entry = byMaster.get(id) ?? { slots: [], replicas: [], first: start };
+    entry.slots.push([start, end]);
+    entry.first = Math.min(entry.first, start);
+    for (const r of replicas)
+      if (!entry.replicas.includes(`${r[0]}:${r[1]}`)) entry.replicas.push(`${r[0]}:${r[1]}`);
+    byMaster.set(id, entry);
+  }
+  const shards = [...byMaster].sort((a, b) => a[1].first - b[1].first);
+  const nodes: NonNullable<Topology['redis']>['nodes'][number][] = [];
+  shards.forEach(([id, shard], m) => {
+    nodes.push({ id, target: `redis/shard-${m + 1}/master`, role: 'master', slots: shard.slots });
+    for (const [k, r] of shard.replicas.entries()) {
+      nodes.push({ id: r, target: `redis/shard-${m + 1}/replica-${k + 1}`, role: 'replica', replicaOf: id });
     }
-  },
-  async sql(host, port, user, statement, timeoutMs) {
-    const connection = await mysql.createConnection({ host, port, user, connectTimeout: timeoutMs });
-    try {
-      const [rows] = await connection.query({ sql: statement, timeout: timeoutMs });
-      return Array.isArray(rows) ? (rows as SqlRow[]) : [];
-    } finally {
-      connection.destroy();
-    }
-  },
-};
+  });
+  const config = (await client.config('GET', 'cluster-node-timeout').catch(() => [])) as string[];
+  return { nodes, nodeTimeoutMs: Number(config[1] ?? 15_000) };
+}
+
+/** A connected MariaDB/MySQL server of a live run. */
+export interface LiveMysql {
+  readonly port: SqlPort;
+  readonly server: MysqlServer;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects a pool to `server` and checks it answers `SELECT 1` within the connect timeout. The
+ * pool has `connectTimeout` on every connection, so a server that dies mid-run fails statements
+ * instead of hanging them.
+ */
+export async function connectMysql(server: MysqlServer, timeouts: LiveTimeouts = {}): Promise<LiveMysql> {
+  const connectTimeout = timeouts.connectTimeoutMs ?? 2000;
+  const what = `MariaDB at ${label(server)}`;
+  const problem = await probeTcp(server, connectTimeout);
+  if (problem !== undefined) throw new LiveServerError(what, problem);
+  const port = Mysql2SqlPort.create({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    ...(server.password === undefined ? {} : { password: server.password }),
+    database: server.database,
+    connectTimeout,
+    connectionLimit: 16,
+  });
+  try {
+    await port.query('SELECT 1');
+  } catch (error) {
+    await port.end().catch(() => undefined);
+    const sqlError = error instanceof SqlError || (error as { sqlMessage?: string }).sqlMessage !== undefined;
+    throw new LiveServerError(
+      what,
+      (error as Error).message.slice(0, 120),
+      sqlError ? 'refused' : 'unreachable',
+    );
+  }
+  return { port, server, close: () => port.end() };
+}

@@ -44,6 +44,14 @@ export interface GatewayBackends {
   readonly providers: ReadonlyMap<string, LlmUpstream>;
 }
 
+/** Names of what a run creates in shared backends, so that a live run touches nothing else. */
+export interface GatewayNames {
+  /** Put before every Redis key (limiter counters, L2 entries), e.g. `hasim:<runid>:`. @defaultValue '' */
+  readonly keyPrefix?: string;
+  /** Put before every table name (`chat_message_N`), e.g. `h<runid>_`. @defaultValue '' */
+  readonly tablePrefix?: string;
+}
+
 /** What `buildGateways` made. */
 export interface BuiltGateways {
   readonly gateways: readonly Gateway[];
@@ -73,7 +81,9 @@ export function buildGateways(
   variant: 'article' | 'fixed',
   backends: GatewayBackends,
   ports: { readonly clock: Clock; readonly random: Random; readonly trace?: TraceSink },
+  names: GatewayNames = {},
 ): BuiltGateways {
+  const keyPrefix = names.keyPrefix ?? '';
   const article = variant === 'article';
   const { clock, random, trace } = ports;
   const instances = config.instances ?? ARTICLE_DEFAULTS.instances;
@@ -119,6 +129,7 @@ export function buildGateways(
             shardCount: config.mysql?.shards ?? ARTICLE_DEFAULTS.shards,
             sharding: article ? 'article' : 'corrected',
             readFrom: article ? 'replica' : 'primary',
+            ...(names.tablePrefix === undefined ? {} : { tablePrefix: `${names.tablePrefix}chat_message_` }),
           },
           { sql: router, clock },
         );
@@ -148,6 +159,7 @@ export function buildGateways(
               limit: limiterConfig.limit,
               windowMs: limiterConfig.windowSeconds * 1000,
               instanceId: instance,
+              ...(keyPrefix === '' ? {} : { keyPrefix: `${keyPrefix}rate_limit:` }),
             },
             { redis: backends.redis, clock, random: r.fork('limiter') },
           ),
@@ -172,7 +184,7 @@ export function buildGateways(
           { clock, random: r.fork('l1') },
         );
         const l2 = new RedisL2<CacheEntry<GatewayResponse>>(
-          { keyPrefix: 'llm:', ttlMs: l2TtlMs, ...(article ? {} : { ttlJitterRatio: 0.1 }) },
+          { keyPrefix: `${keyPrefix}llm:`, ttlMs: l2TtlMs, ...(article ? {} : { ttlJitterRatio: 0.1 }) },
           { redis: backends.redis, random: r.fork('l2') },
         );
         const cache = new TieredCache<GatewayResponse>(

@@ -82,7 +82,7 @@ export class Entry implements TerminateHooks {
     if (this.#exited) return;
     this.#exited = true;
     this.#owner.exitEntry(this);
-    this.#terminate();
+    if (this.#hooks !== undefined) this.#terminate();
   }
 
   /** `Entry.whenTerminate`: runs `handler(blocked)` once, after the entry exits or is refused. */

@@ -20,8 +20,11 @@ export class LeapArray {
   readonly width: number;
   /** Start of each bucket in ms; -1 while the slot has never been used (Sentinel's `null` WindowWrap). */
   readonly #starts: Float64Array;
-  /** Counters, bucket-major: counter `k` of bucket `i` is `#counts[i * width + k]`. */
-  readonly #counts: Float64Array;
+  /**
+   * Counters, bucket-major: counter `k` of bucket `i` is `counts[i * width + k]`. @internal Read
+   * and written directly only by `StatisticNode`'s pass path, at an index `currentWindow` returned.
+   */
+  readonly counts: Float64Array;
   // The bucket the last call landed in, [#hotStart, #hotStart + windowLengthMs): most calls hit it
   // again, and then no division is needed.
   #hotIdx = 0;
@@ -45,7 +48,7 @@ export class LeapArray {
     this.windowLengthMs = intervalMs / sampleCount;
     this.width = width;
     this.#starts = new Float64Array(sampleCount).fill(-1);
-    this.#counts = new Float64Array(sampleCount * width);
+    this.counts = new Float64Array(sampleCount * width);
   }
 
   /**
@@ -60,7 +63,7 @@ export class LeapArray {
     const windowStart = t - (t % this.windowLengthMs);
     if (this.#starts[idx] !== windowStart) {
       this.#starts[idx] = windowStart;
-      this.#counts.fill(0, idx * this.width, (idx + 1) * this.width);
+      this.counts.fill(0, idx * this.width, (idx + 1) * this.width);
     }
     this.#hotIdx = idx;
     this.#hotStart = windowStart;
@@ -69,8 +72,16 @@ export class LeapArray {
 
   /** Adds `n` to counter `k` of the bucket for time `t`. */
   add(t: number, k: number, n: number): void {
-    const i = this.currentWindow(t) * this.width + k;
-    this.#counts[i] = this.#counts[i]! + n;
+    this.addAt(this.currentWindow(t), k, n);
+  }
+
+  /**
+   * Adds `n` to counter `k` of bucket `idx`, an index {@link currentWindow} returned for a time
+   * whose window no other call has moved that bucket off since.
+   */
+  addAt(idx: number, k: number, n: number): void {
+    const i = idx * this.width + k;
+    this.counts[i] = this.counts[i]! + n;
   }
 
   /** Counter `k` summed over the buckets that are not deprecated at `t` (`LeapArray.values(t)`). */
@@ -79,7 +90,7 @@ export class LeapArray {
     for (let i = 0; i < this.sampleCount; i++) {
       const start = this.#starts[i]!;
       if (start < 0 || t - start > this.intervalMs) continue;
-      s += this.#counts[i * this.width + k]!;
+      s += this.counts[i * this.width + k]!;
     }
     return s;
   }
@@ -87,7 +98,7 @@ export class LeapArray {
   /** Resets every counter of the bucket for time `t` (the breakers' `resetStat`). */
   resetCurrent(t: number): void {
     const idx = this.currentWindow(t);
-    this.#counts.fill(0, idx * this.width, (idx + 1) * this.width);
+    this.counts.fill(0, idx * this.width, (idx + 1) * this.width);
   }
 
   /**
@@ -101,7 +112,7 @@ export class LeapArray {
     const start = this.#starts[idx]!;
     if (start < 0 || t - start > this.intervalMs) return 0;
     if (start + this.windowLengthMs < prevT) return 0;
-    return this.#counts[idx * this.width + k]!;
+    return this.counts[idx * this.width + k]!;
   }
 }
 
@@ -135,6 +146,11 @@ export class OneBucketWindow {
   roll(t: number): void {
     const s = this.start;
     if (t >= s && t - s < this.intervalMs && s >= 0) return;
+    this.#moveTo(t);
+  }
+
+  #moveTo(t: number): void {
+    const s = this.start;
     const windowStart = t - (t % this.intervalMs);
     if (windowStart !== s) {
       this.start = windowStart;

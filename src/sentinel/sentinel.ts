@@ -213,9 +213,26 @@ export class Sentinel {
    * NaN; a NaN or negative count would poison the pass statistics and disable the flow rules).
    */
   entry(resource: string, acquireCount = 1): Promise<Entry> {
+    // The common call (the last resource again, one permit) skips the argument checks. The entry
+    // path is kept short so that V8 inlines all of it into the caller (see docs/sentinel.md).
+    // With no flow rule nothing waits: the slot chain is the breakers, then the pass (#enter).
+    const slot = this.#lastSlot;
+    if (resource !== this.#lastResource || acquireCount !== 1 || slot === undefined || slot.flow.length !== 0)
+      return this.#entryChecked(resource, acquireCount);
+    const now = this.#clock.now();
+    const entry = new Entry(resource, now, 1, slot);
     try {
-      if (resource !== this.#lastResource || this.#lastSlot === undefined)
-        assertResource('Sentinel.entry', resource);
+      this.#degradeCheck(slot, entry, now);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.resolve(entry);
+  }
+
+  // `entry` for another resource or another count: the same, after checking the arguments.
+  #entryChecked(resource: string, acquireCount: number): Promise<Entry> {
+    try {
+      assertResource('Sentinel.entry', resource);
       if (acquireCount !== 1 && (!Number.isSafeInteger(acquireCount) || acquireCount < 1)) {
         throw new RangeError(
           `Sentinel.entry: acquireCount must be a positive safe integer, got ${describeValue(acquireCount)}`,
@@ -385,6 +402,14 @@ export class Sentinel {
     const slot = this.#slotOf(resource);
     const now = this.#clock.now();
     const entry = new Entry(resource, now, acquireCount, slot);
+    if (slot.flow.length !== 0) return this.#enterFlow(slot, entry, now);
+    // No await has happened: the pass is counted at the entry's own timestamp.
+    return this.#degradeCheck(slot, entry, now);
+  }
+
+  // FlowSlot: every flow rule in order, then the breakers (#degradeCheck).
+  #enterFlow(slot: ResourceSlot, entry: Entry, now: number): Entry | Promise<Entry> {
+    const acquireCount = entry.acquireCount;
     const checkers = slot.flow;
     for (let i = 0; i < checkers.length; i++) {
       const c = checkers[i];
@@ -443,7 +468,10 @@ export class Sentinel {
   // resource over and over.
   #slotOf(resource: string): ResourceSlot {
     const last = this.#lastSlot;
-    if (resource === this.#lastResource && last !== undefined) return last;
+    return resource === this.#lastResource && last !== undefined ? last : this.#slotOfOther(resource);
+  }
+
+  #slotOfOther(resource: string): ResourceSlot {
     let slot = this.#slots.get(resource);
     if (slot === undefined) {
       slot = new ResourceSlot(this.#clock);

@@ -21,7 +21,17 @@ export class StatisticNode implements FlowNode {
   readonly #clock: Clock;
   readonly #second = new LeapArray(2, 1000, 1);
   readonly #minute = new LeapArray(60, 60_000, 1);
+  readonly #secondCounts = this.#second.counts;
+  readonly #minuteCounts = this.#minute.counts;
   #threads = 0;
+  // The times [#hotFromMs, #hotUntilMs) for which the last addPass's buckets are current in both
+  // arrays (the intersection of its two windows), and those buckets: the next pass in that span
+  // adds to them without a window lookup per array. Every other window lookup on the arrays
+  // (passQps, previousPassQps) may move a bucket to a newer window, so it empties the span.
+  #hotFromMs = 0;
+  #hotUntilMs = 0;
+  #hotSecond = 0;
+  #hotMinute = 0;
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -29,6 +39,7 @@ export class StatisticNode implements FlowNode {
 
   passQps(): number {
     const t = this.#clock.now();
+    this.#hotUntilMs = this.#hotFromMs;
     this.#second.currentWindow(t);
     // ArrayMetric.pass() / getWindowIntervalInSec() (= 1.0).
     return this.#second.sum(t, 0);
@@ -36,6 +47,7 @@ export class StatisticNode implements FlowNode {
 
   previousPassQps(): number {
     const t = this.#clock.now();
+    this.#hotUntilMs = this.#hotFromMs;
     this.#minute.currentWindow(t);
     return this.#minute.previous(t, 0);
   }
@@ -46,9 +58,31 @@ export class StatisticNode implements FlowNode {
 
   /** `StatisticSlot.entry` after the checks: one more in flight, `count` more passes at clock ms `t`. */
   addPass(count: number, t: number = this.#clock.now()): void {
-    this.#second.add(t, 0, count);
-    this.#minute.add(t, 0, count);
+    // Both arrays have one counter per bucket (width 1): a bucket's index is its counter's.
+    if (t >= this.#hotFromMs && t < this.#hotUntilMs) {
+      (this.#secondCounts[this.#hotSecond] as number) += count;
+      (this.#minuteCounts[this.#hotMinute] as number) += count;
+    } else {
+      this.#addPassSlow(count, t);
+    }
     this.#threads++;
+  }
+
+  // LeapArray.currentWindow on both arrays (resetting a bucket that held an older window), then
+  // the pass; remembers the span in which both buckets stay current.
+  #addPassSlow(count: number, t: number): void {
+    const second = this.#second;
+    const minute = this.#minute;
+    const s = second.currentWindow(t);
+    const m = minute.currentWindow(t);
+    second.addAt(s, 0, count);
+    minute.addAt(m, 0, count);
+    const secondStart = t - (t % second.windowLengthMs);
+    const minuteStart = t - (t % minute.windowLengthMs);
+    this.#hotSecond = s;
+    this.#hotMinute = m;
+    this.#hotFromMs = Math.max(secondStart, minuteStart);
+    this.#hotUntilMs = Math.min(secondStart + second.windowLengthMs, minuteStart + minute.windowLengthMs);
   }
 
   /** `StatisticSlot.exit` for a passed entry: one fewer in flight. */

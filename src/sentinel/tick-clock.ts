@@ -65,6 +65,11 @@ let base = 0;
 let worker: Worker | undefined;
 /** The latest time read: `now()` never returns less. */
 let last = 0;
+/**
+ * The tick `last` was made from; -1 when it came from Date.now() (a stopped or unstarted thread
+ * leaves `tick` all zeros, so a read then never matches and goes to Date.now()).
+ */
+let lastElapsed = -1;
 
 // The ticking thread: Sentinel's TimeUtil.run, with Atomics.wait as its 1 ms sleep.
 const TICKER_SOURCE = `
@@ -100,23 +105,39 @@ function startTicking(): void {
   // A thread that fails or ends stops ticking: reads go back to Date.now().
   const stop = () => {
     tick = new Int32Array(2);
+    lastElapsed = -1;
   };
   worker.on('error', stop);
   worker.on('exit', stop);
   tick = shared;
 }
 
+// Kept a few bytes long so that V8 inlines it (with now()) into an entry/exit: the common read
+// is the same tick as the last one, and returns the number already made (no new heap number).
 function readTick(): number {
+  return tick[0] === lastElapsed ? last : readNewTick();
+}
+
+function readNewTick(): number {
   const shared = tick;
-  const now = shared[1] === 0 ? Date.now() : base + (shared[0] as number);
+  let now: number;
+  let elapsed = -1;
+  if (shared[1] === 0) {
+    now = Date.now();
+  } else {
+    elapsed = shared[0] as number;
+    now = base + elapsed;
+  }
   // Never backwards: a tick may lag a Date.now() read made before the thread's first write.
   if (now < last) return last;
   last = now;
+  lastElapsed = elapsed;
   return now;
 }
 
 /** Stops the ticking thread (tests); reads use `Date.now()` from then on. */
 export async function stopTickClock(): Promise<void> {
   tick = new Int32Array(2);
+  lastElapsed = -1;
   await worker?.terminate();
 }

@@ -5,7 +5,7 @@
 // and MariaDB (3306) were not started by hasim: faults on them must be refused and leave them alone.
 // Skipped with a visible reason when the servers are down; failed under CI=true.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { driverAdmin, linuxProcesses } from '#src/adapters/live-backends.ts';
+import { driverAdmin, linuxProcesses } from '#src/adapters/process-control.ts';
 import { SystemClock } from '#src/adapters/system-clock.ts';
 import { LiveFaults } from '#src/live/faults/live-faults.ts';
 import { discoverBackends, type LiveServers } from '#src/live/faults/servers.ts';

@@ -13,7 +13,7 @@ import {
   driverAdmin,
   linuxProcesses,
   type ProcessControl,
-} from '../../adapters/live-backends.ts';
+} from '../../adapters/process-control.ts';
 import type { Clock } from '../../ports/clock.ts';
 import {
   type FaultAction,

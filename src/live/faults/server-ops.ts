@@ -1,7 +1,7 @@
 // What the live fault driver does to one real server: signals, a start with the recorded command
 // line, admin commands, and the bounded waits around them. LiveFaults (live-faults.ts) decides
 // which server a target names; this file acts on it.
-import type { BackendAdmin, ProcessControl } from '../../adapters/live-backends.ts';
+import type { BackendAdmin, ProcessControl } from '../../adapters/process-control.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { FaultError } from '../../ports/faults.ts';
 import type { ManagedProcess, MysqlServer, RedisServer } from './servers.ts';

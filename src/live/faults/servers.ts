@@ -10,7 +10,7 @@ import {
   linuxProcesses,
   type ProcessControl,
   type StartCommand,
-} from '../../adapters/live-backends.ts';
+} from '../../adapters/process-control.ts';
 
 /** A server's address. Live faults act on loopback servers only. */
 export interface HostPort {

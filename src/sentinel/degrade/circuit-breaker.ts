@@ -95,6 +95,11 @@ export abstract class AbstractCircuitBreaker {
    * moves OPEN → HALF_OPEN, so exactly one probe passes per recovery attempt.
    */
   tryPass(entry: TerminateHooks): boolean {
+    // CLOSED is one shared object: the common case is one comparison, short enough to inline.
+    return this.#phase === CLOSED || this.#tryPassNotClosed(entry);
+  }
+
+  #tryPassNotClosed(entry: TerminateHooks): boolean {
     const phase = this.#phase;
     if (phase.state === 'CLOSED') return true;
     if (phase.state === 'OPEN') {
@@ -116,13 +121,8 @@ export abstract class AbstractCircuitBreaker {
     w.roll(now);
     if (bad) w.bad++;
     w.total++;
-
-    const state = this.state;
-    if (state === 'OPEN') return;
-    if (state === 'HALF_OPEN') {
-      // The completion decides alone, whichever request it is (the probe or a straggler).
-      if (bad) this.#transformToOpen(1.0);
-      else this.#fromHalfOpenToClose();
+    if (this.#phase !== CLOSED) {
+      this.#completeNotClosed(bad);
       return;
     }
     // values(now) of the one bucket just counted into: its own counters.
@@ -130,6 +130,14 @@ export abstract class AbstractCircuitBreaker {
     if (total < this.rule.minRequestAmount) return;
     const tripped = this.trippedValue(w.bad, total);
     if (tripped !== undefined) this.#transformToOpen(tripped);
+  }
+
+  // onRequestComplete's decision when the breaker is OPEN or HALF_OPEN.
+  #completeNotClosed(bad: boolean): void {
+    if (this.#phase.state !== 'HALF_OPEN') return;
+    // The completion decides alone, whichever request it is (the probe or a straggler).
+    if (bad) this.#transformToOpen(1.0);
+    else this.#fromHalfOpenToClose();
   }
 
   /** Whether the completed request counts against the threshold (slow, or failed). */

@@ -3,7 +3,7 @@
 // names when the fault fires, what is refused, what is traced, what restoreAll undoes) without
 // real servers. test/integration/live-faults*.test.ts run the same verbs on real ones.
 import { describe, expect, it } from 'vitest';
-import type { BackendAdmin, ProcessControl, StartCommand } from '#src/adapters/live-backends.ts';
+import type { BackendAdmin, ProcessControl, StartCommand } from '#src/adapters/process-control.ts';
 import { LiveFaults } from '#src/live/faults/live-faults.ts';
 import type { LiveServers, MysqlServer, RedisServer } from '#src/live/faults/servers.ts';
 import type { Clock } from '#src/ports/clock.ts';

@@ -5,7 +5,7 @@ import {
   type ProcessControl,
   type ProcessInfo,
   splitArgv,
-} from '../../../../src/adapters/live-backends.ts';
+} from '../../../../src/adapters/process-control.ts';
 import {
   backendsRedisCommand,
   discoverBackends,

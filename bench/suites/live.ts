@@ -1,0 +1,320 @@
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { SimLlmUpstream } from '../../sim/llm/upstream.ts';
+import type { GatewayScenario } from '../../sim/scenarios/gateway-schema.ts';
+import { loadScenarioFile } from '../../sim/scenarios/load.ts';
+import { RequestMix } from '../../sim/workload/requests.ts';
+import { JsonlTrace } from '../../src/adapters/jsonl-trace.ts';
+import {
+  connectMysql,
+  connectRedis,
+  type HostPort,
+  type LiveMysql,
+  type LiveRedis,
+  probeTcp,
+} from '../../src/adapters/live-backends.ts';
+import { SeededRandom } from '../../src/adapters/seeded-random.ts';
+import { SystemClock } from '../../src/adapters/system-clock.ts';
+import { buildGateways } from '../../src/gateway/build.ts';
+import type { GatewayConfig } from '../../src/gateway/config.ts';
+import type { LlmRequest, LlmResponse, LlmUpstream } from '../../src/ports/llm.ts';
+import type { SqlPort } from '../../src/ports/sql.ts';
+import type { BenchCase, Measurement } from '../harness.ts';
+
+// Live overhead (issue 15): the composed gateway of scenarios/bench/live-overhead.yaml (three
+// instances, every layer) on the real Redis Cluster 127.0.0.1:7000-7005 and MariaDB semi-sync
+// pair 3307/3308 of scripts/backends.sh, driven open-loop at HASIM_BENCH_LIVE_RATE requests/s
+// (default 1,200, so that 1,000 answers/s is shown with room) for 10 s on the system clock, in this process. The figure is answers per second
+// (offered rate / the time until the last answer); the notes give the gateway's own overhead per
+// request, p50/p99/max:
+// - "providers answering at once": the providers resolve immediately, so a request's whole latency
+//   is the gateway's own overhead (its layers, the Redis and MariaDB round trips, the trace);
+// - "simulated providers": the scenario's providers on real time (TTFT ~150-200 ms); the overhead
+//   is the latency minus the request's own provider call, for the requests that made one (cache
+//   hits and merged followers have no call of their own and are counted apart).
+// Beside it, the peer a user would otherwise write: the same round trips by hand per request
+// (the article's fixed-window limiter script, a cache GET and SET, the history SELECT on the
+// replica and INSERT on the primary) with the same clients, no hasim layers.
+const ROOT = resolve(import.meta.dirname, '../..');
+const SCENARIO = join(ROOT, 'scenarios/bench/live-overhead.yaml');
+const RATE = Number(process.env.HASIM_BENCH_LIVE_RATE ?? 1200);
+const DURATION_MS = 10_000;
+/** Longest wait for the answers still in flight after the last arrival. */
+const DRAIN_MS = 30_000;
+const REDIS_NODES: HostPort[] = [7000, 7001, 7002, 7003, 7004, 7005].map((port) => ({
+  host: '127.0.0.1',
+  port,
+}));
+const PRIMARY = { host: '127.0.0.1', port: 3307, user: 'root', database: 'hasim' };
+const REPLICA = { host: '127.0.0.1', port: 3308, user: 'root', database: 'hasim' };
+
+interface OpenLoopFigures {
+  offered: number;
+  ok: number;
+  notOk: number;
+  wallMs: number;
+  /** Overhead per request, ms, sorted. */
+  overheadMs: Float64Array;
+  /** Requests without a provider call of their own (cache hits, merged followers). */
+  withoutCall: number;
+  /** Longest lag of the generator behind its schedule, ms. */
+  lagMsMax: number;
+}
+
+const figures = new Map<string, OpenLoopFigures>();
+
+/**
+ * Sends `RATE` requests per second for `DURATION_MS` through `send`, on a 1 ms timer that catches
+ * up with the schedule (so a slow tick is a burst, not fewer requests); waits for every answer.
+ */
+async function openLoop(
+  send: (i: number) => Promise<{ ok: boolean; overheadMs: number | undefined }>,
+): Promise<OpenLoopFigures> {
+  const total = Math.round((RATE * DURATION_MS) / 1000);
+  const overhead: number[] = [];
+  let ok = 0;
+  let notOk = 0;
+  let withoutCall = 0;
+  let settled = 0;
+  let sent = 0;
+  let lagMsMax = 0;
+  const start = performance.now();
+  let lastAnswer = start;
+  await new Promise<void>((done) => {
+    const onSettled = (r: { ok: boolean; overheadMs: number | undefined }) => {
+      if (r.ok) ok++;
+      else notOk++;
+      if (r.overheadMs === undefined) withoutCall++;
+      else overhead.push(r.overheadMs);
+      lastAnswer = performance.now();
+      if (++settled === total) done();
+    };
+    const tick = () => {
+      const elapsed = performance.now() - start;
+      const due = Math.min(total, Math.floor((elapsed * RATE) / 1000) + 1);
+      if (due - sent > 1) lagMsMax = Math.max(lagMsMax, ((due - sent - 1) * 1000) / RATE);
+      while (sent < due) {
+        send(sent++).then(onSettled, () => onSettled({ ok: false, overheadMs: undefined }));
+      }
+      if (sent < total) setTimeout(tick, 1);
+    };
+    tick();
+    setTimeout(done, DURATION_MS + DRAIN_MS).unref();
+  });
+  return {
+    offered: total,
+    ok,
+    notOk,
+    wallMs: lastAnswer - start,
+    overheadMs: Float64Array.from(overhead).sort(),
+    withoutCall,
+    lagMsMax,
+  };
+}
+
+interface Connected {
+  readonly redis: LiveRedis;
+  readonly primary: LiveMysql;
+  readonly replica: LiveMysql;
+}
+
+async function connectAll(): Promise<Connected> {
+  const redis = await connectRedis('cluster', REDIS_NODES);
+  const primary = await connectMysql(PRIMARY);
+  const replica = await connectMysql(REPLICA);
+  return { redis, primary, replica };
+}
+
+async function closeAll(c: Connected): Promise<void> {
+  await Promise.allSettled([c.redis.close(), c.primary.close(), c.replica.close()]);
+}
+
+/** A provider that answers at once: the whole latency of a request is then the gateway's. */
+function instantProvider(model: string): LlmUpstream {
+  const response: LlmResponse = { model, text: `answer from ${model}`, inputTokens: 8, outputTokens: 32 };
+  return { model, complete: () => Promise.resolve(response) };
+}
+
+/** Wraps a provider and records how long each request id's own calls took, ms. */
+function timedProvider(inner: LlmUpstream, callMs: Map<number, number>): LlmUpstream {
+  return {
+    model: inner.model,
+    async complete(request: LlmRequest, signal?: AbortSignal) {
+      const t0 = performance.now();
+      try {
+        return await inner.complete(request, signal);
+      } finally {
+        callMs.set(request.id, (callMs.get(request.id) ?? 0) + performance.now() - t0);
+      }
+    },
+  };
+}
+
+async function gatewayRun(providers: 'instant' | 'simulated'): Promise<OpenLoopFigures> {
+  const scenario = loadScenarioFile(SCENARIO) as GatewayScenario;
+  const c = await connectAll();
+  const clock = new SystemClock();
+  const random = new SeededRandom(1);
+  const runId = randomBytes(4).toString('hex');
+  const names = { keyPrefix: `hasim:bench${runId}:`, tablePrefix: `hbench${runId}_` };
+  const callMs = new Map<number, number>();
+  const upstreams = new Map<string, LlmUpstream>();
+  for (const { name, ...config } of scenario.topology.providers) {
+    upstreams.set(
+      name,
+      providers === 'instant'
+        ? instantProvider(config.model)
+        : timedProvider(new SimLlmUpstream(config, { clock, random: random.fork(`llm/${name}`) }), callMs),
+    );
+  }
+  // The trace a live run keeps: every event formatted and hashed (no file, so no disk in the figure).
+  const trace = new JsonlTrace(clock);
+  const dataSources = new Map<string, SqlPort>([
+    ['ds-master', c.primary.port],
+    ['ds-slave-0', c.replica.port],
+  ]);
+  const built = buildGateways(
+    scenario.topology satisfies GatewayConfig,
+    'fixed',
+    { redis: c.redis.port, dataSources, providers: upstreams },
+    { clock, random: random.fork('gateway'), trace },
+    names,
+  );
+  try {
+    await built.history?.createTables();
+    const mix = new RequestMix(
+      { users: scenario.workload.users ?? 1000, prompts: scenario.workload.prompts ?? 10_000, zipf: 0.9 },
+      { random: random.fork('workload') },
+    );
+    const gateways = built.gateways;
+    return await openLoop(async (id) => {
+      const gateway = gateways[id % gateways.length]!;
+      const t0 = performance.now();
+      const outcome = await gateway.handle({ id, ...mix.next() });
+      const ms = performance.now() - t0;
+      const ok = outcome.kind === 'admitted';
+      if (providers === 'instant') return { ok, overheadMs: ms };
+      const own = callMs.get(id);
+      callMs.delete(id);
+      return { ok, overheadMs: own === undefined ? undefined : ms - own };
+    });
+  } finally {
+    for (const s of built.stoppables) s.stop();
+    trace.close({ end: 'ok', events: trace.events });
+    await c.redis.deleteKeys(names.keyPrefix).catch(() => 0);
+    for (const table of built.history?.tables ?? [])
+      await c.primary.port.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    await closeAll(c);
+  }
+}
+
+// The article's fixed-window limiter script (its section 4.2), as the peer would paste it.
+const LIMITER_LUA = `local c = redis.call('incr', KEYS[1])
+if c == 1 then redis.call('expire', KEYS[1], ARGV[1]) end
+if c > tonumber(ARGV[2]) then return 0 end
+return 1`;
+
+async function byHandRun(): Promise<OpenLoopFigures> {
+  const c = await connectAll();
+  const runId = randomBytes(4).toString('hex');
+  const prefix = `hasim:bench${runId}:`;
+  const tables = [0, 1, 2, 3].map((i) => `hbench${runId}_peer_${i}`);
+  const random = new SeededRandom(1);
+  const redis = c.redis.port;
+  try {
+    for (const table of tables)
+      await c.primary.port.query(
+        `CREATE TABLE IF NOT EXISTS ${table} (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, user_id VARCHAR(64) NOT NULL, prompt TEXT NOT NULL, answer TEXT NOT NULL, created_ms BIGINT NOT NULL, KEY idx_user (user_id))`,
+      );
+    const mix = new RequestMix(
+      { users: 2000, prompts: 20_000, zipf: 0.9 },
+      { random: random.fork('workload') },
+    );
+    return await openLoop(async () => {
+      const { userId, prompt } = mix.next();
+      const t0 = performance.now();
+      const admitted = await redis.eval(LIMITER_LUA, 1, `${prefix}{${userId}}:limit`, '60', '10000000');
+      if (admitted !== 1) return { ok: false, overheadMs: performance.now() - t0 };
+      const table = tables[userId.length % tables.length]!;
+      await c.replica.port.query(`SELECT id FROM ${table} WHERE user_id = ? ORDER BY id DESC LIMIT 10`, [
+        userId,
+      ]);
+      const key = `${prefix}cache:${prompt}`;
+      let answer = await redis.get(key);
+      if (answer === null) {
+        answer = `answer to ${prompt}`;
+        await redis.set(key, answer, 'PX', 3_600_000);
+      }
+      await c.primary.port.query(
+        `INSERT INTO ${table} (user_id, prompt, answer, created_ms) VALUES (?, ?, ?, ?)`,
+        [userId, prompt, answer, Date.now()],
+      );
+      return { ok: true, overheadMs: performance.now() - t0 };
+    });
+  } finally {
+    await c.redis.deleteKeys(prefix).catch(() => 0);
+    for (const table of tables)
+      await c.primary.port.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    await closeAll(c);
+  }
+}
+
+const quantile = (xs: Float64Array, q: number) =>
+  xs.length === 0 ? Number.NaN : xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+
+function measured(label: string, run: () => Promise<OpenLoopFigures>): () => Promise<Measurement> {
+  return async () => {
+    const f = await run();
+    figures.set(label, f);
+    return { ops: f.ok, ms: Math.max(f.wallMs, DURATION_MS) };
+  };
+}
+
+function notes(labels: readonly string[]): () => string[] {
+  return () =>
+    labels.flatMap((label) => {
+      const f = figures.get(label);
+      if (f === undefined) return [];
+      const o = f.overheadMs;
+      const p99 = quantile(o, 0.99);
+      return [
+        `${label}: ${f.ok}/${f.offered} answered (${f.notOk} not), last answer at ${(f.wallMs / 1000).toFixed(2)} s, generator lag max ${f.lagMsMax.toFixed(1)} ms`,
+        `  overhead ms p50 ${quantile(o, 0.5).toFixed(2)}, p99 ${p99.toFixed(2)}, max ${(o[o.length - 1] ?? Number.NaN).toFixed(2)} over ${o.length} requests${f.withoutCall > 0 ? ` (${f.withoutCall} cache hits or merged without a call of their own)` : ''}; target p99 < 10 ms: ${p99 < 10 ? 'met' : 'NOT met'}`,
+      ];
+    });
+}
+
+const up = await Promise.all([7000, 3307, 3308].map((port) => probeTcp({ host: '127.0.0.1', port }, 1000)));
+const missing = up.some((problem) => problem !== undefined);
+if (missing) {
+  console.log(
+    '[bench live] skipping: the Redis Cluster (7000-7005) or MariaDB pair (3307/3308) is not up (bash scripts/backends.sh up)',
+  );
+}
+
+const INSTANT = 'hasim gateway, providers at once';
+const SIMULATED = 'hasim gateway, simulated providers';
+const BY_HAND = 'the same round trips by hand';
+
+export const cases: BenchCase[] = missing
+  ? []
+  : [
+      {
+        name: `live: every layer on real Redis Cluster + MariaDB, ${RATE} requests/s offered for ${DURATION_MS / 1000} s (providers answering at once)`,
+        unit: 'answers/s',
+        ours: { label: INSTANT, run: measured(INSTANT, () => gatewayRun('instant')) },
+        peer: { label: BY_HAND, run: measured(BY_HAND, byHandRun) },
+        rounds: 1,
+        targets: { minOpsPerSecond: 1000 },
+        notes: notes([INSTANT, BY_HAND]),
+      },
+      {
+        name: `live: the same with the scenario's simulated providers on real time (TTFT ~150-200 ms)`,
+        unit: 'answers/s',
+        ours: { label: SIMULATED, run: measured(SIMULATED, () => gatewayRun('simulated')) },
+        rounds: 1,
+        targets: { minOpsPerSecond: 1000 },
+        notes: notes([SIMULATED]),
+      },
+    ];
