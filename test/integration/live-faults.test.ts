@@ -217,6 +217,22 @@ describe.skipIf(gate.skip)(gate.title, () => {
     WAIT_MS * 4,
   );
 
+  it(
+    'crashes the MariaDB primary and restarts it; restoreAll waits until the replica is back',
+    async () => {
+      await faults.inject({ verb: 'crash', target: 'mysql/primary' });
+      await expect(sql(3307, 'SELECT 1')).rejects.toThrow();
+      await faults.inject({ verb: 'restart', target: 'mysql/primary' });
+      expect(await sql(3307, 'SELECT @@port AS port, @@server_id AS id')).toEqual([{ port: 3307, id: 1 }]);
+      expect(await faults.restoreAll()).toEqual([]);
+      expect([await slaveField('Slave_IO_Running'), await slaveField('Slave_SQL_Running')]).toEqual([
+        'Yes',
+        'Yes',
+      ]);
+    },
+    WAIT_MS * 3,
+  );
+
   it('rejects an unknown target or a verb the target lacks', async () => {
     await expect(faults.inject({ verb: 'crash', target: 'redis/shard-9/master' })).rejects.toThrow(
       /no fault target/,

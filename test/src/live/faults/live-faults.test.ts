@@ -97,6 +97,7 @@ function world() {
       if (!up(port)) throw new Error('connect ETIMEDOUT');
       log.push(`${port}: ${statement}`);
       if (statement.startsWith('SELECT @@GLOBAL')) return [{ ms: 2000 }];
+      if (statement === 'SHOW SLAVE STATUS') return [{ Slave_IO_Running: 'Yes', Slave_SQL_Running: 'Yes' }];
       return [];
     },
   };
@@ -171,6 +172,15 @@ describe('LiveFaults', () => {
     expect(log.at(-1)).toBe('start 7002');
   });
 
+  it('restoreAll leaves a stack alone that no server fault touched', async () => {
+    const { faults, log, nodes } = world();
+    nodes.get(7000)!.role = 'slave'; // the cluster failed over by itself: not ours to undo
+    await faults.inject({ verb: 'stop-io-thread', target: 'mysql/replica-1' });
+    log.length = 0;
+    expect(await faults.restoreAll()).toEqual([]);
+    expect(log).toEqual(['3308: START SLAVE IO_THREAD', '3308: SHOW SLAVE STATUS']);
+  });
+
   it('refuses what cannot be done live, naming the reason', async () => {
     const { faults, servers, processes, admin } = world();
     await expect(faults.inject({ verb: 'failover', target: 'mysql/primary' })).rejects.toThrow(
@@ -208,6 +218,7 @@ describe('LiveFaults', () => {
       '3308: START SLAVE SQL_THREAD',
       '3307: SET GLOBAL rpl_semi_sync_master_timeout = 2000',
       'failover 7000',
+      '3308: SHOW SLAVE STATUS',
     ]);
     expect(nodes.get(7000)?.role).toBe('master');
     log.length = 0;
