@@ -208,6 +208,7 @@ export class LiveFaults implements Faults {
         const server = await starting(target, true);
         await this.#ops.kill(server, this.#process(server, 'crash'));
         this.#crashed.add(server);
+        this.#frozen.delete(server); // a killed process is no longer stopped
       },
       restart: async () => this.#restart(await ending(target, true)),
       freeze: async () => {

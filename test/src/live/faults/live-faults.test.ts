@@ -181,6 +181,15 @@ describe('LiveFaults', () => {
     expect(log).toEqual(['3308: START SLAVE IO_THREAD', '3308: SHOW SLAVE STATUS']);
   });
 
+  it('a frozen process that is then crashed is restarted, not resumed', async () => {
+    const { faults, log } = world();
+    await faults.inject({ verb: 'freeze', target: 'mysql/replica-1' });
+    await faults.inject({ verb: 'crash', target: 'mysql/replica-1' });
+    log.length = 0;
+    expect(await faults.restoreAll()).toEqual([]);
+    expect(log).toEqual(['start 3308', '3308: SELECT 1', '3308: SHOW SLAVE STATUS']);
+  });
+
   it('refuses what cannot be done live, naming the reason', async () => {
     const { faults, servers, processes, admin } = world();
     await expect(faults.inject({ verb: 'failover', target: 'mysql/primary' })).rejects.toThrow(
