@@ -73,9 +73,34 @@ describe('ProxiedNetwork', () => {
     await proxied.network.apply(server, 'slow', { latencyMs: 0 });
     expect(proxy?.toxics()).toEqual([]);
     await expect(proxied.network.apply(server, 'slow', { latencyMs: -1 })).rejects.toThrow(FaultError);
+    await expect(proxied.network.apply(server, 'slow', { applyCostMs: 5 })).rejects.toThrow(/simulated only/);
+    await proxied.network.apply(server, 'slow', { latencyMs: 0, bandwidthKBps: 64 });
+    expect(proxy?.toxics().map((t) => [t.type, t.stream, t.attributes])).toEqual([
+      ['bandwidth', 'upstream', { rate: 64 }],
+      ['bandwidth', 'downstream', { rate: 64 }],
+    ]);
     await proxied.network.apply(server, 'slow', { latencyMs: 10 });
     await proxied.network.restoreAll();
     expect(proxy?.toxics()).toEqual([]);
+  });
+
+  it('partition modes timeout and reset map to Toxiproxy timeout and reset_peer; repair removes them', async () => {
+    const proxy = proxied.network.proxyFor(server);
+    await proxied.network.apply(server, 'partition', { mode: 'timeout', timeoutMs: 250 });
+    expect(proxy?.toxics().map((t) => [t.type, t.stream, t.attributes])).toEqual([
+      ['timeout', 'upstream', { timeout: 250 }],
+      ['timeout', 'downstream', { timeout: 250 }],
+    ]);
+    await proxied.network.apply(server, 'partition', { mode: 'reset' });
+    expect(proxy?.toxics().map((t) => [t.type, t.attributes])).toEqual([['reset_peer', { timeout: 0 }]]);
+    await proxied.network.apply(server, 'repair', {});
+    expect(proxy?.toxics()).toEqual([]);
+    await expect(proxied.network.apply(server, 'partition', { mode: 'timeout' })).rejects.toThrow(
+      /args.timeoutMs/,
+    );
+    await expect(proxied.network.apply(server, 'partition', { mode: 'drop' })).rejects.toThrow(
+      /args.mode must be one of/,
+    );
   });
 
   it('refuses a server without a proxy, naming it', async () => {
