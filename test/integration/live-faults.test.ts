@@ -218,6 +218,24 @@ describe.skipIf(gate.skip)(gate.title, () => {
   );
 
   it(
+    'freezes a Redis master past cluster-node-timeout: its replica takes over; restoreAll fails back',
+    async () => {
+      await faults.inject({ verb: 'freeze', target: 'redis/shard-3/master' });
+      expect(await pollUntil(async () => ((await role(7005)) === 'master' ? true : undefined), WAIT_MS)).toBe(
+        true,
+      );
+      // The master target now names the promoted replica; resume goes to the node freeze hit.
+      await faults.inject({ verb: 'resume', target: 'redis/shard-3/master' });
+      expect(await pollUntil(async () => ((await role(7002)) === 'slave' ? true : undefined), WAIT_MS)).toBe(
+        true,
+      );
+      expect(await faults.restoreAll()).toEqual([]);
+      expect([await role(7002), await role(7005)]).toEqual(['master', 'slave']);
+    },
+    WAIT_MS * 4,
+  );
+
+  it(
     'crashes the MariaDB primary and restarts it; restoreAll waits until the replica is back',
     async () => {
       await faults.inject({ verb: 'crash', target: 'mysql/primary' });
