@@ -278,7 +278,7 @@ redis_slots_complete() {
 }
 
 redis_up() {
-  local p i m r mid want=""
+  local p i m r mid want="" cmd
   redis_down >/dev/null
   local bus_ports=() # cluster bus: data port + 10000
   for p in "${REDIS_PORTS[@]}"; do bus_ports+=($((p + 10000))); done
@@ -288,11 +288,16 @@ redis_up() {
     mkdir -p "$REDIS_DIR/$p"
     # --repl-diskless-sync-delay 0: no 5 s pause before a replica's full sync;
     # --enable-debug-command local: DEBUG SLEEP is used to inject hangs (redis.md s7.1).
-    redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes \
-      --cluster-config-file "nodes-$p.conf" --cluster-node-timeout "$REDIS_NODE_TIMEOUT_MS" \
-      --appendonly no --save "" --enable-debug-command local --repl-diskless-sync-delay 0 \
-      --dir "$REDIS_DIR/$p" --daemonize yes --pidfile "$REDIS_DIR/$p/redis.pid" \
-      --logfile "$REDIS_DIR/$p/redis.log"
+    cmd=(redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes
+      --cluster-config-file "nodes-$p.conf" --cluster-node-timeout "$REDIS_NODE_TIMEOUT_MS"
+      --appendonly no --save "" --enable-debug-command local --repl-diskless-sync-delay 0
+      --dir "$REDIS_DIR/$p" --daemonize yes --pidfile "$REDIS_DIR/$p/redis.pid"
+      --logfile "$REDIS_DIR/$p/redis.log")
+    # Recorded NUL-separated, like /proc/PID/cmdline, because redis-server rewrites its process
+    # title: hasim's live fault driver restarts a crashed node with exactly this line
+    # (src/live/faults/servers.ts).
+    printf '%s\0' "${cmd[@]}" >"$REDIS_DIR/$p/cmdline"
+    "${cmd[@]}"
   done
   for p in "${REDIS_PORTS[@]}"; do
     wait_for "$WAIT_LIMIT_S" "redis :$p to answer PING" rcli "$p" ping ||

@@ -107,6 +107,11 @@ class StreamQueue {
     wake?.();
   }
 
+  /** Bytes received and not yet written on. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
   #push(data: Buffer) {
     const { proxy } = this.conn;
     this.#chunks.push({ data, atMs: proxy.clock.now() });
@@ -244,6 +249,14 @@ export class FaultProxy {
   /** Connections open now. */
   get connections(): number {
     return this.#connections.size;
+  }
+
+  /** Bytes received and not yet passed on, over every stream of every connection. */
+  get queuedBytes(): number {
+    let bytes = 0;
+    for (const conn of this.#connections)
+      bytes += conn.streams.upstream.queuedBytes + conn.streams.downstream.queuedBytes;
+    return bytes;
   }
 
   /** Connections closed at once because {@link FaultProxyOptions.maxConnections} were open. */

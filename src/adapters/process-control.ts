@@ -34,6 +34,8 @@ export interface StartCommand {
 export interface ProcessControl {
   /** The pid in `pidFile` (digits only), or `undefined` when the file is missing or empty. */
   readPidFile(pidFile: string): number | undefined;
+  /** A command line recorded NUL-separated (as /proc/PID/cmdline), or `undefined` without the file. */
+  readArgvFile(file: string): string[] | undefined;
   /** /proc facts of `pid`, or `undefined` when no such process is alive. */
   inspect(pid: number): ProcessInfo | undefined;
   /** Sends `signal`; false when the process does not exist. */
@@ -55,6 +57,13 @@ export interface BackendAdmin {
   sql(host: string, port: number, user: string, statement: string, timeoutMs: number): Promise<SqlRow[]>;
 }
 
+/** Splits a NUL-terminated argument list; an empty argument (`--save ""`) stays. */
+export function splitArgv(raw: string): string[] {
+  const argv = raw.split('\0');
+  if (argv.at(-1) === '') argv.pop(); // the terminator of the last argument
+  return argv;
+}
+
 /** {@link ProcessControl} over Linux's /proc and node:child_process. */
 export const linuxProcesses: ProcessControl = {
   readPidFile(pidFile) {
@@ -65,13 +74,20 @@ export const linuxProcesses: ProcessControl = {
       return undefined;
     }
   },
+  readArgvFile(file) {
+    try {
+      const argv = splitArgv(readFileSync(file, 'utf8'));
+      return argv.length > 0 ? argv : undefined;
+    } catch {
+      return undefined;
+    }
+  },
   inspect(pid) {
     try {
       const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       if (/^State:\s+Z/m.test(status)) return undefined;
-      const argv = raw.split('\0');
-      while (argv.length > 0 && argv.at(-1) === '') argv.pop();
+      const argv = splitArgv(raw);
       return {
         exe: readlinkSync(`/proc/${pid}/exe`),
         cmdline: argv.join(' '),

@@ -12,7 +12,7 @@ import { LiveFaults } from '#src/live/faults/live-faults.ts';
 import { type ProxiedServers, startFaultProxies } from '#src/live/faults/network.ts';
 import { discoverBackends, type LiveServers } from '#src/live/faults/servers.ts';
 import { keyHashSlot } from '#src/ports/redis-slots.ts';
-import { BACKENDS_SH_HINT, gateBackend } from './backends.ts';
+import { BACKENDS_SH_HINT, gateBackend, pollUntil } from './backends.ts';
 
 const gate = await gateBackend({
   name: 'live network faults through the fault proxy',
@@ -93,6 +93,16 @@ describe.skipIf(gate.skip)(gate.title, () => {
     expect(await cluster.get(KEY_SHARD_2)).toBe('two');
     await faults.inject({ verb: 'repair', target: 'redis/shard-1/master' });
     expect(await cluster.get(KEY_SHARD_1)).toBe('one');
+  }, 60_000);
+
+  it('partition mode reset resets the clients connections to one master; repair lets them reconnect', async () => {
+    await faults.inject({ verb: 'partition', target: 'redis/shard-2/master', args: { mode: 'reset' } });
+    await expect(cluster.get(KEY_SHARD_2)).rejects.toThrow();
+    expect(await cluster.get(KEY_SHARD_1)).toBe('one');
+    await faults.inject({ verb: 'repair', target: 'redis/shard-2/master' });
+    const back = async () =>
+      (await cluster.get(KEY_SHARD_2).catch(() => undefined)) === 'two' ? true : undefined;
+    expect(await pollUntil(back, 30_000)).toBe(true);
   }, 60_000);
 
   it('slow adds latency to every reply of the node; latencyMs 0 takes it away', async () => {

@@ -217,6 +217,40 @@ describe.skipIf(gate.skip)(gate.title, () => {
     WAIT_MS * 4,
   );
 
+  it(
+    'freezes a Redis master past cluster-node-timeout: its replica takes over; restoreAll fails back',
+    async () => {
+      await faults.inject({ verb: 'freeze', target: 'redis/shard-3/master' });
+      expect(await pollUntil(async () => ((await role(7005)) === 'master' ? true : undefined), WAIT_MS)).toBe(
+        true,
+      );
+      // The master target now names the promoted replica; resume goes to the node freeze hit.
+      await faults.inject({ verb: 'resume', target: 'redis/shard-3/master' });
+      expect(await pollUntil(async () => ((await role(7002)) === 'slave' ? true : undefined), WAIT_MS)).toBe(
+        true,
+      );
+      expect(await faults.restoreAll()).toEqual([]);
+      expect([await role(7002), await role(7005)]).toEqual(['master', 'slave']);
+    },
+    WAIT_MS * 4,
+  );
+
+  it(
+    'crashes the MariaDB primary and restarts it; restoreAll waits until the replica is back',
+    async () => {
+      await faults.inject({ verb: 'crash', target: 'mysql/primary' });
+      await expect(sql(3307, 'SELECT 1')).rejects.toThrow();
+      await faults.inject({ verb: 'restart', target: 'mysql/primary' });
+      expect(await sql(3307, 'SELECT @@port AS port, @@server_id AS id')).toEqual([{ port: 3307, id: 1 }]);
+      expect(await faults.restoreAll()).toEqual([]);
+      expect([await slaveField('Slave_IO_Running'), await slaveField('Slave_SQL_Running')]).toEqual([
+        'Yes',
+        'Yes',
+      ]);
+    },
+    WAIT_MS * 3,
+  );
+
   it('rejects an unknown target or a verb the target lacks', async () => {
     await expect(faults.inject({ verb: 'crash', target: 'redis/shard-9/master' })).rejects.toThrow(
       /no fault target/,

@@ -82,6 +82,9 @@ export class LiveFaults implements Faults {
   readonly #stoppedThreads = new Map<MysqlServer, Set<string>>();
   /** The primary's `rpl_semi_sync_master_timeout` before the first `semi-sync-timeout`, in ms. */
   readonly #semiSyncBefore = new Map<MysqlServer, number>();
+  /** Which stacks a server fault (not a proxy's) has touched since the last restoreAll. */
+  readonly #touched = new Set<'redis' | 'mysql'>();
+  #replicas: readonly MysqlServer[] = [];
 
   constructor(options: LiveFaultsOptions, ports: LiveFaultsPorts) {
     this.#ops = new ServerOps(
@@ -116,6 +119,9 @@ export class LiveFaults implements Faults {
         `target '${action.target}' has no verb '${action.verb}' live (verbs: ${[...verbs.keys()].join(', ')})`,
       );
     }
+    if (action.verb !== 'partition' && action.verb !== 'repair' && action.verb !== 'slow') {
+      this.#touched.add(action.target.startsWith('redis/') ? 'redis' : 'mysql');
+    }
     this.#trace?.emit('fault', 'inject', {
       verb: action.verb,
       target: action.target,
@@ -127,8 +133,11 @@ export class LiveFaults implements Faults {
   /**
    * Undoes every fault still in force, each step tried even when another failed: SIGCONT to frozen
    * processes, a start of crashed ones, replica threads started again, the semi-sync timeout set
-   * back, network faults repaired, and every Redis shard failed back to its original master.
-   * Resolves with what could not be restored (empty when everything was).
+   * back, network faults repaired; then, for a stack that had server faults since the last
+   * restoreAll, every Redis shard failed back to its original master and every MariaDB replica's
+   * IO and SQL threads seen running. A stack nothing was done to is left alone (a foreign cluster
+   * that failed over by itself is not failed back). Resolves with what could not be restored
+   * (empty when everything was).
    */
   async restoreAll(): Promise<string[]> {
     const problems: string[] = [];
@@ -158,7 +167,13 @@ export class LiveFaults implements Faults {
     }
     if (this.#network !== undefined)
       await attempt('network faults', () => this.#network?.restoreAll() ?? Promise.resolve());
-    problems.push(...(await this.#shards.failBack()));
+    if (this.#touched.has('redis')) problems.push(...(await this.#shards.failBack()));
+    if (this.#touched.has('mysql')) {
+      for (const replica of this.#replicas) {
+        await attempt(`replication on ${describeServer(replica)}`, () => this.#replicationRunning(replica));
+      }
+    }
+    this.#touched.clear();
     this.#boundTo.clear();
     return problems;
   }
@@ -193,6 +208,7 @@ export class LiveFaults implements Faults {
         const server = await starting(target, true);
         await this.#ops.kill(server, this.#process(server, 'crash'));
         this.#crashed.add(server);
+        this.#frozen.delete(server); // a killed process is no longer stopped
       },
       restart: async () => this.#restart(await ending(target, true)),
       freeze: async () => {
@@ -236,6 +252,7 @@ export class LiveFaults implements Faults {
   #registerMysql(servers: readonly MysqlServer[]) {
     const primary = servers.find((s) => s.role === 'primary');
     const replicas = servers.filter((s) => s.role === 'replica');
+    this.#replicas = replicas;
     if (primary !== undefined) {
       this.#register('mysql/primary', {
         ...this.#processVerbs('mysql/primary', async () => primary),
@@ -290,6 +307,21 @@ export class LiveFaults implements Faults {
     else pending.delete(sql);
     if (pending.size === 0) this.#stoppedThreads.delete(server);
     else this.#stoppedThreads.set(server, pending);
+  }
+
+  /** Waits until the replica's IO and SQL threads both run (a restarted primary is reconnected to). */
+  async #replicationRunning(replica: MysqlServer) {
+    let last: Record<string, unknown> | undefined;
+    const running = async () => {
+      last = (await this.#ops.sql(replica, 'SHOW SLAVE STATUS'))[0];
+      return last?.Slave_IO_Running === 'Yes' && last?.Slave_SQL_Running === 'Yes';
+    };
+    try {
+      await this.#ops.waitUntil(`${describeServer(replica)} to run its IO and SQL threads`, running);
+    } catch (error) {
+      const why = `IO ${String(last?.Slave_IO_Running)} '${String(last?.Last_IO_Error ?? '')}', SQL ${String(last?.Slave_SQL_Running)} '${String(last?.Last_SQL_Error ?? '')}'`;
+      throw new FaultError(`${(error as Error).message} (${why})`);
+    }
   }
 
   async #semiSyncTimeout(server: MysqlServer, args: FaultArgs) {

@@ -34,16 +34,33 @@ const key = (s: HostPort) => `${s.host}:${s.port}`;
 /** Names of the toxics the verbs add (a user's own toxics on the same proxy keep theirs). */
 export const PARTITION_TOXICS = ['partition_upstream', 'partition_downstream'] as const;
 export const SLOW_TOXIC = 'slow';
+export const SLOW_BANDWIDTH_TOXIC = 'slow_bandwidth';
+
+/** The forms of a live `partition` (`args.mode`). */
+export const PARTITION_MODES = ['blackhole', 'timeout', 'reset', 'refuse'] as const;
+
+function numberArg(verb: string, args: FaultArgs, field: string, fallback?: number): number {
+  const value = args[field] ?? fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new FaultError(`${verb}: args.${field} must be a number >= 0, got ${String(value)}`);
+  }
+  return value;
+}
 
 /**
- * {@link NetworkFaults} over one {@link FaultProxy} per server:
- * - `partition`: by default a black hole, as a real partition is (Toxiproxy `timeout` 0 on both
- *   streams: nothing passes, connections stay open, clients time out; new connections are accepted
- *   and held too); with `args.mode: 'refuse'` the proxy goes down instead (connections closed,
- *   connects refused);
+ * {@link NetworkFaults} over one {@link FaultProxy} per server, each verb a Toxiproxy toxic:
+ * - `partition`, by `args.mode`:
+ *   - `blackhole` (default), as a real partition is: `timeout` 0 on both streams; nothing passes,
+ *     connections stay open and clients time out; new connections are accepted and held too;
+ *   - `timeout`: `timeout` of `args.timeoutMs` on both streams: nothing passes, and each
+ *     connection is closed that long after the partition (or after it opened);
+ *   - `reset`: `reset_peer` after `args.timeoutMs` (default 0): connections are reset (RST);
+ *   - `refuse`: the proxy goes down (Toxiproxy's `enabled: false`): connections closed, connects
+ *     refused;
  * - `repair`: removes the partition toxics and brings the proxy up;
  * - `slow`: a `latency` toxic of `args.latencyMs` (± `args.jitterMs`) on the downstream, so every
- *   reply arrives that much later; `latencyMs: 0` removes it.
+ *   reply arrives that much later, and with `args.bandwidthKBps` a `bandwidth` toxic on both
+ *   streams; `slow` again replaces them, `latencyMs: 0` without a bandwidth removes them.
  */
 export class ProxiedNetwork implements NetworkFaults {
   constructor(private readonly proxies: ReadonlyMap<string, FaultProxy>) {}
@@ -60,40 +77,73 @@ export class ProxiedNetwork implements NetworkFaults {
         `${verb}: ${describeServer(server)} has no fault proxy in front of it (network faults need the live run's clients to go through one)`,
       );
     }
-    if (verb === 'partition') {
-      if (args.mode === 'refuse') return proxy.setEnabled(false);
-      for (const [i, name] of PARTITION_TOXICS.entries()) {
-        if (proxy.toxics().some((t) => t.name === name)) continue;
-        const stream = i === 0 ? 'upstream' : 'downstream';
-        proxy.addToxic({ name, type: 'timeout', stream, attributes: { timeout: 0 } });
-      }
-      return;
-    }
+    if (verb === 'partition') return partition(proxy, args);
     if (verb === 'repair') {
       for (const name of PARTITION_TOXICS) proxy.removeToxic(name);
       return proxy.setEnabled(true);
     }
-    const latency = args.latencyMs;
-    const jitter = args.jitterMs ?? 0;
-    if (typeof latency !== 'number' || !(latency >= 0) || typeof jitter !== 'number' || !(jitter >= 0)) {
-      throw new FaultError(
-        `slow: live runs need args.latencyMs (and optional args.jitterMs), numbers >= 0 (ms), got latencyMs=${String(latency)}` +
-          (args.applyCostMs === undefined ? '' : '; applyCostMs (replica apply cost) is simulated only'),
-      );
-    }
-    proxy.removeToxic(SLOW_TOXIC);
-    if (latency > 0) {
-      proxy.addToxic({
-        name: SLOW_TOXIC,
-        type: 'latency',
-        stream: 'downstream',
-        attributes: { latency, jitter },
-      });
-    }
+    slow(proxy, args);
   }
 
   async restoreAll(): Promise<void> {
     for (const proxy of this.proxies.values()) await proxy.reset();
+  }
+}
+
+async function partition(proxy: FaultProxy, args: FaultArgs): Promise<void> {
+  const mode = args.mode ?? 'blackhole';
+  if (!PARTITION_MODES.includes(mode as (typeof PARTITION_MODES)[number])) {
+    throw new FaultError(
+      `partition: args.mode must be one of ${PARTITION_MODES.join(', ')}, got ${String(mode)}`,
+    );
+  }
+  if (mode === 'refuse') return proxy.setEnabled(false);
+  for (const name of PARTITION_TOXICS) proxy.removeToxic(name);
+  if (mode === 'reset') {
+    const timeout = numberArg('partition', args, 'timeoutMs', 0);
+    proxy.addToxic({ name: PARTITION_TOXICS[1], type: 'reset_peer', attributes: { timeout } });
+    return;
+  }
+  const timeout = mode === 'timeout' ? numberArg('partition', args, 'timeoutMs') : 0;
+  proxy.addToxic({ name: PARTITION_TOXICS[0], type: 'timeout', stream: 'upstream', attributes: { timeout } });
+  proxy.addToxic({
+    name: PARTITION_TOXICS[1],
+    type: 'timeout',
+    stream: 'downstream',
+    attributes: { timeout },
+  });
+}
+
+function slow(proxy: FaultProxy, args: FaultArgs): void {
+  if (args.latencyMs === undefined && args.applyCostMs !== undefined) {
+    throw new FaultError(
+      "slow: args.applyCostMs (a replica's apply cost) is simulated only; live runs take args.latencyMs",
+    );
+  }
+  const latency = numberArg('slow', args, 'latencyMs');
+  const jitter = numberArg('slow', args, 'jitterMs', 0);
+  const rate = args.bandwidthKBps === undefined ? undefined : numberArg('slow', args, 'bandwidthKBps');
+  if (rate === 0) throw new FaultError('slow: args.bandwidthKBps must be > 0 (use partition to stop data)');
+  proxy.removeToxic(SLOW_TOXIC);
+  for (const stream of ['upstream', 'downstream'] as const)
+    proxy.removeToxic(`${SLOW_BANDWIDTH_TOXIC}_${stream}`);
+  if (latency > 0) {
+    proxy.addToxic({
+      name: SLOW_TOXIC,
+      type: 'latency',
+      stream: 'downstream',
+      attributes: { latency, jitter },
+    });
+  }
+  if (rate !== undefined) {
+    for (const stream of ['upstream', 'downstream'] as const) {
+      proxy.addToxic({
+        name: `${SLOW_BANDWIDTH_TOXIC}_${stream}`,
+        type: 'bandwidth',
+        stream,
+        attributes: { rate },
+      });
+    }
   }
 }
 

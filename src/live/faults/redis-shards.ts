@@ -104,6 +104,13 @@ export class RedisShards {
       if (original === undefined || original.nodeId === undefined) continue;
       try {
         await this.#failBackTo(original);
+        // The promoted replica learns of the newer epoch by gossip and turns replica again.
+        for (const member of shard.slice(1)) {
+          await this.ops.waitUntil(
+            `${describeServer(member)} to be a replica again`,
+            async () => (await this.ops.redisRole(member)) === 'slave',
+          );
+        }
       } catch (error) {
         problems.push(`fail back to ${describeServer(original)}: ${(error as Error).message}`);
       }

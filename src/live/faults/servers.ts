@@ -171,6 +171,21 @@ export function backendsRedisCommand(stateDir: string, port: number, nodeTimeout
   };
 }
 
+/**
+ * How to restart backends.sh's node `port`: the command line backends.sh recorded in
+ * `redis-cluster/PORT/cmdline`, or (state dirs from before it recorded them) the same line rebuilt.
+ */
+function redisStart(
+  processes: ProcessControl,
+  stateDir: string,
+  port: number,
+  nodeTimeoutMs: number,
+): StartCommand {
+  const rebuilt = backendsRedisCommand(stateDir, port, nodeTimeoutMs);
+  const recorded = processes.readArgvFile(`${rebuilt.cwd}/cmdline`);
+  return recorded === undefined ? rebuilt : { cwd: rebuilt.cwd, argv: recorded };
+}
+
 const isLoopback = (host: string) => host === '127.0.0.1' || host === 'localhost' || host === '::1';
 
 /** backends.sh's `redis_pid`: the pid file's process is a redis-* binary titled `redis-server 127.0.0.1:PORT ...`. */
@@ -294,7 +309,7 @@ export async function discoverBackends(
       managed: managed !== undefined,
       ...(managed === undefined
         ? {}
-        : { process: { ...managed, start: backendsRedisCommand(stateDir, node.port, nodeTimeoutMs) } }),
+        : { process: { ...managed, start: redisStart(processes, stateDir, node.port, nodeTimeoutMs) } }),
     });
   }
   const mysqlServers: MysqlServer[] = [];

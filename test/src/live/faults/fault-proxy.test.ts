@@ -284,6 +284,25 @@ describe('FaultProxy', () => {
     expect(proxy.refusedConnections).toBe(1);
   });
 
+  it('maxBufferedBytes: a held stream stops reading from the sender instead of buffering all', async () => {
+    await proxy.close();
+    proxy = new FaultProxy(
+      { name: 'small', upstream: { host: '127.0.0.1', port: echoPort }, maxBufferedBytes: 1_000 },
+      { clock, random: new SeededRandom(1) },
+    );
+    await proxy.start();
+    proxy.addToxic({ name: 'hold', type: 'timeout', stream: 'upstream', attributes: { timeout: 0 } });
+    const c = connect();
+    const sent = Buffer.alloc(4 * 1024 * 1024, 7);
+    c.socket.write(sent);
+    await until(() => proxy.queuedBytes >= 1_000, 'the queue to fill');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(proxy.queuedBytes).toBeLessThan(sent.length); // the rest waits in the kernel and the client
+    proxy.removeToxic('hold');
+    await until(() => c.received.length === sent.length, 'everything echoed', 20_000);
+    expect(proxy.queuedBytes).toBe(0);
+  });
+
   it('refuses bad toxics with the field named', () => {
     expect(() => proxy.addToxic({ type: 'latency', attributes: { latency: -1 } })).toThrow(
       /attribute latency/,

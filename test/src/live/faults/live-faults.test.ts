@@ -53,6 +53,7 @@ function world() {
   const up = (port: number) => [...alive].some((pid) => portOf.get(pid) === port && !stopped.has(pid));
   const processes: ProcessControl = {
     readPidFile: (file) => pids.get(file),
+    readArgvFile: () => undefined,
     inspect: () => undefined,
     alive: (pid) => alive.has(pid),
     signal(pid, signal) {
@@ -96,6 +97,7 @@ function world() {
       if (!up(port)) throw new Error('connect ETIMEDOUT');
       log.push(`${port}: ${statement}`);
       if (statement.startsWith('SELECT @@GLOBAL')) return [{ ms: 2000 }];
+      if (statement === 'SHOW SLAVE STATUS') return [{ Slave_IO_Running: 'Yes', Slave_SQL_Running: 'Yes' }];
       return [];
     },
   };
@@ -170,6 +172,24 @@ describe('LiveFaults', () => {
     expect(log.at(-1)).toBe('start 7002');
   });
 
+  it('restoreAll leaves a stack alone that no server fault touched', async () => {
+    const { faults, log, nodes } = world();
+    nodes.get(7000)!.role = 'slave'; // the cluster failed over by itself: not ours to undo
+    await faults.inject({ verb: 'stop-io-thread', target: 'mysql/replica-1' });
+    log.length = 0;
+    expect(await faults.restoreAll()).toEqual([]);
+    expect(log).toEqual(['3308: START SLAVE IO_THREAD', '3308: SHOW SLAVE STATUS']);
+  });
+
+  it('a frozen process that is then crashed is restarted, not resumed', async () => {
+    const { faults, log } = world();
+    await faults.inject({ verb: 'freeze', target: 'mysql/replica-1' });
+    await faults.inject({ verb: 'crash', target: 'mysql/replica-1' });
+    log.length = 0;
+    expect(await faults.restoreAll()).toEqual([]);
+    expect(log).toEqual(['start 3308', '3308: SELECT 1', '3308: SHOW SLAVE STATUS']);
+  });
+
   it('refuses what cannot be done live, naming the reason', async () => {
     const { faults, servers, processes, admin } = world();
     await expect(faults.inject({ verb: 'failover', target: 'mysql/primary' })).rejects.toThrow(
@@ -207,6 +227,7 @@ describe('LiveFaults', () => {
       '3308: START SLAVE SQL_THREAD',
       '3307: SET GLOBAL rpl_semi_sync_master_timeout = 2000',
       'failover 7000',
+      '3308: SHOW SLAVE STATUS',
     ]);
     expect(nodes.get(7000)?.role).toBe('master');
     log.length = 0;

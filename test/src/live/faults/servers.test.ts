@@ -1,6 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { BackendAdmin, ProcessControl, ProcessInfo } from '../../../../src/adapters/process-control.ts';
-import { discoverBackends, parseClusterNodes } from '../../../../src/live/faults/servers.ts';
+import {
+  type BackendAdmin,
+  type ProcessControl,
+  type ProcessInfo,
+  splitArgv,
+} from '../../../../src/adapters/process-control.ts';
+import {
+  backendsRedisCommand,
+  discoverBackends,
+  parseClusterNodes,
+} from '../../../../src/live/faults/servers.ts';
 
 const NODES = [
   'aaa 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-5460',
@@ -11,7 +21,7 @@ const NODES = [
 ].join('\n');
 
 /** A process table with one live redis 7000 (pid 10) and one recycled pid 11 (a shell). */
-function fakeProcesses(): ProcessControl {
+function fakeProcesses(recorded = false): ProcessControl {
   const table = new Map<number, ProcessInfo>([
     [
       10,
@@ -30,6 +40,10 @@ function fakeProcesses(): ProcessControl {
   ]);
   return {
     readPidFile: (file) => pidFiles.get(file),
+    readArgvFile: (file) =>
+      file === '/state/redis-cluster/7000/cmdline' && recorded
+        ? ['redis-server', '--port', '7000', '--save', '']
+        : undefined,
     inspect: (pid) => table.get(pid),
     signal: () => false,
     alive: (pid) => table.has(pid),
@@ -95,6 +109,18 @@ describe('discoverBackends', () => {
     ]);
   });
 
+  it('restarts with the command line backends.sh recorded, when there is one', async () => {
+    const s = await discoverBackends(
+      { stateDir: '/state', redis: [{ host: '127.0.0.1', port: 7000 }], mysql: [] },
+      { processes: fakeProcesses(true), admin },
+    );
+    expect(s.redis[0]?.process?.start).toEqual({
+      cwd: '/state/redis-cluster/7000',
+      argv: ['redis-server', '--port', '7000', '--save', ''],
+    });
+    expect(splitArgv('redis-server\0--save\0\0')).toEqual(['redis-server', '--save', '']);
+  });
+
   it('describes a standalone server from INFO replication', async () => {
     const standalone: BackendAdmin = {
       ...admin,
@@ -110,5 +136,15 @@ describe('discoverBackends', () => {
     expect(s.redis).toEqual([
       { kind: 'redis', host: '127.0.0.1', port: 6379, role: 'master', slots: [[0, 16383]], managed: false },
     ]);
+  });
+});
+
+describe('backendsRedisCommand', () => {
+  it('rebuilds the redis-server line scripts/backends.sh records (same options, same order)', () => {
+    const script = readFileSync(new URL('../../../../scripts/backends.sh', import.meta.url), 'utf8');
+    const block = /cmd=\(redis-server ([^)]*)\)/.exec(script)?.[1] ?? '';
+    const scriptFlags = block.match(/--[a-z-]+/g);
+    const rebuilt = backendsRedisCommand('/state', 7000, 5000).argv.filter((a) => a.startsWith('--'));
+    expect(scriptFlags).toEqual(rebuilt);
   });
 });
