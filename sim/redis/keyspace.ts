@@ -57,6 +57,28 @@ export function toExpireAt(ms: bigint | number): ExpireAt {
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 
+/**
+ * The absolute expiry of an EXPIRE-family time argument `text` in units of `unitMs`, from
+ * `baseMs` (0 for the *AT commands); undefined when the product or the sum leaves int64 (src/expire.c
+ * expireGenericCommand); throws ERR_NOT_INTEGER when `text` is not an integer. Exact in doubles
+ * while every value is a safe integer (the usual case), else in BigInt.
+ */
+function expireAt(text: string, unitMs: number, baseMs: number): ExpireAt | undefined {
+  if (SAFE_DIGITS.test(text)) {
+    const ms = Number(text) * unitMs;
+    const at = ms + baseMs;
+    if (Number.isSafeInteger(ms) && Number.isSafeInteger(at)) return at;
+  }
+  const n = parseInteger(text);
+  if (n === undefined) throw new RedisReplyError(ERR_NOT_INTEGER);
+  const ms = n * BigInt(unitMs);
+  const at = ms + BigInt(baseMs);
+  if (!inInt64(ms) || !inInt64(at)) return undefined;
+  return toExpireAt(at);
+}
+/** An integer as string2ll takes it, of at most 12 digits: `Number` reads it exactly. */
+const SAFE_DIGITS = /^(0|-?[1-9][0-9]{0,11})$/;
+
 /** Who is executing: a master (expires keys on access) or a replica (hides, never deletes). */
 export interface KeyspaceContext {
   /** Current time in ms. */
@@ -202,12 +224,8 @@ export class Keyspace {
       throw new RedisReplyError('ERR NX and XX, GT or LT options at the same time are not compatible');
     if (gt && lt) throw new RedisReplyError('ERR GT and LT options at the same time are not compatible');
     // Options are checked before the time argument is parsed (src/expire.c expireGenericCommand).
-    const n = parseInteger(arg(args, 2));
-    if (n === undefined) throw new RedisReplyError(ERR_NOT_INTEGER);
-    const ms = n * BigInt(unitMs);
-    const at = absolute ? ms : ms + BigInt(this.#context.now());
-    if (!inInt64(ms) || !inInt64(at))
-      throw new RedisReplyError(`ERR invalid expire time in '${name}' command`);
+    const at = expireAt(arg(args, 2), unitMs, absolute ? 0 : this.#context.now());
+    if (at === undefined) throw new RedisReplyError(`ERR invalid expire time in '${name}' command`);
     if (this.lookup(key) === undefined) return 0;
     const current = this.#expires.get(key);
     const atMs = toExpireAt(at);

@@ -95,6 +95,12 @@ function scan(s: string): Scanned {
   };
 }
 
+/**
+ * A decimal integer of at most 15 digits (what scores and times written by Lua's `%.14g` and by
+ * clients mostly are): exactly a double, so strtod and `Number` read the same value, no ERANGE.
+ */
+const PLAIN_INTEGER = /^[+-]?[0-9]{1,15}$/;
+
 /** A finite scanned value as the nearest double; `range` when strtod would set ERANGE (overflow / underflow to 0). */
 function toDouble(v: Extract<Scanned, { kind: 'finite' }>): { value: number; range: boolean } {
   let value: number;
@@ -120,6 +126,7 @@ function toDouble(v: Extract<Scanned, { kind: 'finite' }>): { value: number; ran
  * fine). `0x10` is 16, `1e-400` and `1e309` are refused.
  */
 export function parseDouble(s: string): number | undefined {
+  if (PLAIN_INTEGER.test(s)) return Number(s);
   if (s.length === 0 || isCSpace(s[0])) return undefined;
   const v = scan(s);
   if (v.kind === 'none' || v.kind === 'nan' || v.end !== s.length) return undefined;
@@ -134,6 +141,7 @@ export function parseDouble(s: string): number | undefined {
  * leading spaces are skipped, overflow gives ±inf and underflow 0.
  */
 export function parseRangeDouble(s: string): number | undefined {
+  if (PLAIN_INTEGER.test(s)) return Number(s);
   const nul = s.indexOf('\0');
   const text = nul < 0 ? s : s.slice(0, nul);
   const v = scan(text);

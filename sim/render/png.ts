@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
+import type { Resvg as ResvgClass } from '@resvg/resvg-js';
 import type { Chart } from './report.ts';
 import { FONT_FAMILY } from './svg.ts';
 
@@ -27,6 +28,8 @@ export function svgToPng(svg: string, fontFile: string = DEJAVU_SANS_TTF): Buffe
       `${fontFile} is missing (apt-get install fonts-dejavu-core): PNGs need its DejaVu Sans`,
     );
   const bold = fontFile.replace(/\.ttf$/, '-Bold.ttf');
+  // Required at the first PNG, not imported: every `hasim` command loads this module.
+  const { Resvg } = createRequire(import.meta.url)('@resvg/resvg-js') as { Resvg: typeof ResvgClass };
   const resvg = new Resvg(svg, {
     background: 'white',
     font: {

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { type Selection, select } from 'd3';
-import { JSDOM } from 'jsdom';
+import type { JSDOM as JsdomClass } from 'jsdom';
 
 /**
  * Headless SVG with d3 7 on jsdom 27, deterministic: the same input gives the same bytes. Each
@@ -16,9 +17,16 @@ export type G = Selection<SVGGElement, unknown, null, undefined>;
 
 let shared: Document | undefined;
 
-/** One jsdom document for every chart of the process; charts are drawn into detached holders. */
+/**
+ * One jsdom document for every chart of the process; charts are drawn into detached holders.
+ * jsdom is required here, at the first chart, not imported: every `hasim` command loads this
+ * module through the verb table, and jsdom costs about 1 s of CPU and 75 MB at load.
+ */
 function documentOnce(): Document {
-  shared ??= new JSDOM('<!DOCTYPE html><html><body></body></html>').window.document;
+  if (shared === undefined) {
+    const { JSDOM } = createRequire(import.meta.url)('jsdom') as { JSDOM: typeof JsdomClass };
+    shared = new JSDOM('<!DOCTYPE html><html><body></body></html>').window.document;
+  }
   return shared;
 }
 

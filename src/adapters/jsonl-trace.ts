@@ -33,6 +33,9 @@ export interface JsonlTraceOptions {
   };
 }
 
+/** Room past `flushBytes` in the chunk, so a line that takes it past the flush size still fits. */
+const CHUNK_SLACK_BYTES = 64 * 1024;
+
 /**
  * The canonical trace: one JSON event per line, keys in a fixed order (`t`, `c`, `k`, then the
  * event's fields as the emitter wrote them), streamed to disk in synchronous chunks (no streams:
@@ -51,15 +54,21 @@ export class JsonlTrace implements TraceSink {
   readonly #checkEvery: boolean;
   readonly #checkFirst: boolean;
   #budget: JsonlTraceOptions['budget'];
-  #buffer = '';
+  /**
+   * The chunk being filled: event lines encoded as UTF-8 as they are emitted (no string of the
+   * whole chunk is built, and none is encoded again at the flush). `#used` bytes are filled.
+   */
+  readonly #chunk: Buffer;
+  #used = 0;
   #events = 0;
-  /** UTF-16 code units of event lines flushed so far (the buffer's are added on read). */
-  #flushedChars = 0;
+  /** UTF-16 code units of every event line so far. */
+  #chars = 0;
   #closed = false;
 
   constructor(clock: Clock, options: JsonlTraceOptions = {}) {
     this.#clock = clock;
     this.#flushBytes = options.flushBytes ?? 256 * 1024;
+    this.#chunk = Buffer.allocUnsafe(this.#flushBytes + CHUNK_SLACK_BYTES);
     this.#keepLines = options.keepLines ?? 0;
     this.#checkEvery = options.check === 'every';
     this.#checkFirst = (options.check ?? 'first') === 'first';
@@ -102,8 +111,18 @@ export class JsonlTrace implements TraceSink {
       budget.onExceeded();
     }
     if (this.#kept.length < this.#keepLines) this.#kept.push(line.slice(0, -1));
-    this.#buffer += line;
-    if (this.#buffer.length >= this.#flushBytes) this.#flush();
+    this.#chars += line.length;
+    // At most 3 UTF-8 bytes per UTF-16 code unit (a surrogate pair is 4 bytes for 2 units).
+    const most = line.length * 3;
+    if (this.#used + most > this.#chunk.length) {
+      this.#flush();
+      if (most > this.#chunk.length) {
+        this.#write(Buffer.from(line, 'utf8'));
+        return;
+      }
+    }
+    this.#used += this.#chunk.write(line, this.#used, 'utf8');
+    if (this.#used >= this.#flushBytes) this.#flush();
   }
 
   /** Events emitted so far. */
@@ -116,13 +135,13 @@ export class JsonlTrace implements TraceSink {
    * nearly every trace): what the kernel's trace size budget counts.
    */
   get chars(): number {
-    return this.#flushedChars + this.#buffer.length;
+    return this.#chars;
   }
 
   /** Hex SHA-256 of every event line so far (header and footer excluded). */
   get hash(): string {
     const h = this.#hash.copy();
-    h.update(this.#buffer);
+    h.update(this.#chunk.subarray(0, this.#used));
     return h.digest('hex');
   }
 
@@ -143,12 +162,14 @@ export class JsonlTrace implements TraceSink {
   }
 
   #flush(): void {
-    if (this.#buffer.length === 0) return;
-    // Encoded once for both the hash and the file.
-    const bytes = Buffer.from(this.#buffer, 'utf8');
+    if (this.#used === 0) return;
+    this.#write(this.#chunk.subarray(0, this.#used));
+    this.#used = 0;
+  }
+
+  // Hashes and writes encoded event lines.
+  #write(bytes: Buffer): void {
     this.#hash.update(bytes);
-    this.#flushedChars += this.#buffer.length;
     if (this.#fd !== undefined) writeSync(this.#fd, bytes);
-    this.#buffer = '';
   }
 }

@@ -339,7 +339,9 @@ function zremrangebyscore(ks: Keyspace, args: readonly string[]): Reply {
   const zset = ks.typed(key, 'zset');
   if (zset === undefined) return 0;
   let n = 0;
-  for (const [member, score] of [...zset.value]) {
+  // Deleting the entry being visited is safe in a Map iteration (ECMA-262 Map.prototype.forEach:
+  // deleted entries are not visited, the others are), so the set is not copied.
+  for (const [member, score] of zset.value) {
     if (gteMin(score, range) && lteMax(score, range)) {
       zset.value.delete(member);
       n++;
