@@ -264,12 +264,40 @@ export class Sentinel {
     // call, exit, then an already-settled promise. Every other case continues in an async helper
     // that takes over at that step; the steps up to the first await still run synchronously, so the
     // order of calls, the exit point and the number of awaits are those of one async function.
-    if (resource !== this.#lastResource || this.#lastSlot === undefined) {
-      try {
-        assertResource('Sentinel.run', resource);
-      } catch (error) {
-        return Promise.reject(error);
-      }
+    const slot = this.#lastSlot;
+    if (resource !== this.#lastResource || slot === undefined || slot.flow.length !== 0)
+      return this.#runChecked(resource, fn, handlers);
+    // The last resource again, without flow rules: nothing waits, the chain is the breakers
+    // (#enter's steps, written out so that this path stays short enough to inline).
+    const now = this.#clock.now();
+    const created = new Entry(resource, now, 1, slot);
+    let entry: Entry | undefined;
+    let v: T | PromiseLike<T>;
+    try {
+      entry = this.#degradeCheck(slot, created, now);
+      v = fn();
+      if (isThenable(v)) return this.#runAwaiting(entry, v, handlers);
+    } catch (error) {
+      return this.#runThrew(entry, error, handlers);
+    }
+    try {
+      entry.exit();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.resolve(v);
+  }
+
+  // `run` for another resource, or with flow rules: the argument check, then the whole chain.
+  #runChecked<T>(
+    resource: string,
+    fn: () => T | Promise<T>,
+    handlers: ((error: unknown) => T | Promise<T>) | RunHandlers<T> | undefined,
+  ): Promise<T> {
+    try {
+      assertResource('Sentinel.run', resource);
+    } catch (error) {
+      return Promise.reject(error);
     }
     let entry: Entry | undefined;
     let v: T | PromiseLike<T>;
