@@ -15,8 +15,12 @@ const intKeys = zipfTrace(new SeededRandom('bench/local-cache'), {
   distinct: DISTINCT,
   exponent: 0.99,
 }).keys;
-// The gateway's L1 keys are strings (`llm:` + a prompt hash); built once, shared by both caches.
-const stringKeys = Array.from(intKeys, (k) => `llm:${(k >>> 0).toString(16).padStart(8, '0')}`);
+// The gateway's L1 keys are strings (`llm:` + a prompt hash), a new string per request. Each replay
+// (either cache) gets freshly built strings, before its clock starts: V8 caches a string's hash in
+// the string the first time a Map hashes it, so replaying one shared array would let every round
+// after the first use hashes an earlier round computed (a Map's; LocalCache computes its own).
+const stringKeys = (): string[] =>
+  Array.from(intKeys, (k) => `llm:${(k >>> 0).toString(16).padStart(8, '0')}`);
 
 const clock: Clock = {
   now: () => 0,
@@ -61,9 +65,9 @@ function replayLruCache<K extends string | number>(keys: ArrayLike<K>): Replay {
 const run = (replay: () => Replay) => async (): Promise<Measurement> => ({ ops: REQUESTS, ms: replay().ms });
 const pct = (hits: number) => `${((100 * hits) / REQUESTS).toFixed(1)}%`;
 
-function benchCase(label: string, keys: ArrayLike<string> | ArrayLike<number>): BenchCase {
-  const ours = () => replayLocalCache<string | number>(keys);
-  const peer = () => replayLruCache<string | number>(keys);
+function benchCase(label: string, keys: () => ArrayLike<string> | ArrayLike<number>): BenchCase {
+  const ours = () => replayLocalCache<string | number>(keys());
+  const peer = () => replayLruCache<string | number>(keys());
   // Hit rates are a property of the policy, not of the run: computed once, shown in the case name.
   const name =
     `L1 get (+ put on miss), ${label}: Zipf 0.99 over ${DISTINCT.toLocaleString('en')} keys, ` +
@@ -80,5 +84,5 @@ function benchCase(label: string, keys: ArrayLike<string> | ArrayLike<number>): 
 
 export const cases: BenchCase[] = [
   benchCase('string keys (llm:<hash>)', stringKeys),
-  benchCase('int32 keys', intKeys),
+  benchCase('int32 keys', () => intKeys),
 ];

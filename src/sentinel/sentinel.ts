@@ -1,6 +1,7 @@
-import { admitted, failed, type Outcome, refused } from '../outcome.ts';
+import type { Outcome } from '../outcome.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { TraceSink } from '../ports/trace.ts';
+import { attemptAdmitted, isThenable, settleRefusal } from './attempt.ts';
 import {
   type AbstractCircuitBreaker,
   newCircuitBreaker,
@@ -63,10 +64,6 @@ export interface RunHandlers<T> {
 interface FlowChecker {
   readonly rule: FlowRule;
   readonly controller: TrafficShapingController;
-}
-
-function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
-  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
 const NO_BREAKERS: readonly AbstractCircuitBreaker[] = [];
@@ -264,12 +261,40 @@ export class Sentinel {
     // call, exit, then an already-settled promise. Every other case continues in an async helper
     // that takes over at that step; the steps up to the first await still run synchronously, so the
     // order of calls, the exit point and the number of awaits are those of one async function.
-    if (resource !== this.#lastResource || this.#lastSlot === undefined) {
-      try {
-        assertResource('Sentinel.run', resource);
-      } catch (error) {
-        return Promise.reject(error);
-      }
+    const slot = this.#lastSlot;
+    if (resource !== this.#lastResource || slot === undefined || slot.flow.length !== 0)
+      return this.#runChecked(resource, fn, handlers);
+    // The last resource again, without flow rules: nothing waits, the chain is the breakers
+    // (#enter's steps, written out so that this path stays short enough to inline).
+    const now = this.#clock.now();
+    const created = new Entry(resource, now, 1, slot);
+    let entry: Entry | undefined;
+    let v: T | PromiseLike<T>;
+    try {
+      entry = this.#degradeCheck(slot, created, now);
+      v = fn();
+      if (isThenable(v)) return this.#runAwaiting(entry, v, handlers);
+    } catch (error) {
+      return this.#runThrew(entry, error, handlers);
+    }
+    try {
+      entry.exit();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.resolve(v);
+  }
+
+  // `run` for another resource, or with flow rules: the argument check, then the whole chain.
+  #runChecked<T>(
+    resource: string,
+    fn: () => T | Promise<T>,
+    handlers: ((error: unknown) => T | Promise<T>) | RunHandlers<T> | undefined,
+  ): Promise<T> {
+    try {
+      assertResource('Sentinel.run', resource);
+    } catch (error) {
+      return Promise.reject(error);
     }
     let entry: Entry | undefined;
     let v: T | PromiseLike<T>;
@@ -504,69 +529,6 @@ export class Sentinel {
     }
     return new DefaultController({ count: rule.count, grade: rule.grade });
   }
-}
-
-const FLOW_GRADE_NAMES: Readonly<Record<number, string>> = { 0: 'THREAD', 1: 'QPS' };
-const DEGRADE_GRADE_NAMES: Readonly<Record<number, string>> = {
-  0: 'RT',
-  1: 'EXCEPTION_RATIO',
-  2: 'EXCEPTION_COUNT',
-};
-
-// `attempt` once the entry is admitted: run `fn`, record its error as `run` does, exit.
-function attemptAdmitted<T>(entry: Entry, fn: () => T | PromiseLike<T>): Promise<Outcome<T>> {
-  let v: T | PromiseLike<T>;
-  try {
-    v = fn();
-  } catch (error) {
-    return attemptFailed(entry, error);
-  }
-  if (isThenable(v)) {
-    return Promise.resolve(v).then(
-      (value) => {
-        entry.exit();
-        return admitted(value);
-      },
-      (error: unknown) => {
-        entry.setError(error);
-        entry.exit();
-        return failed<T>(error);
-      },
-    );
-  }
-  try {
-    entry.exit();
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  return Promise.resolve(admitted(v));
-}
-
-function attemptFailed<T>(entry: Entry, error: unknown): Promise<Outcome<T>> {
-  try {
-    entry.setError(error);
-    entry.exit();
-  } catch (exitError) {
-    return Promise.reject(exitError);
-  }
-  return Promise.resolve(failed<T>(error));
-}
-
-// A refusal becomes its Outcome; anything else thrown while entering is a bug and rejects.
-function settleRefusal<T>(error: unknown): Promise<Outcome<T>> {
-  if (error instanceof FlowException) {
-    const { resource, grade } = error.rule;
-    return Promise.resolve(
-      refused<T>({ by: 'flow-rule', resource, grade: FLOW_GRADE_NAMES[grade] ?? String(grade) }),
-    );
-  }
-  if (error instanceof DegradeException) {
-    const { resource, grade } = error.rule;
-    return Promise.resolve(
-      refused<T>({ by: 'degrade-rule', resource, grade: DEGRADE_GRADE_NAMES[grade] ?? String(grade) }),
-    );
-  }
-  return Promise.reject(error);
 }
 
 // The last resource entered or given rules (`#lastResource`, once `#lastSlot` is set) is always a
