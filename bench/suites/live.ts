@@ -60,6 +60,8 @@ interface OpenLoopFigures {
   withoutCall: number;
   /** Longest lag of the generator behind its schedule, ms. */
   lagMsMax: number;
+  /** The first request that threw, if one did. */
+  firstError?: string;
 }
 
 const figures = new Map<string, OpenLoopFigures>();
@@ -79,14 +81,15 @@ async function openLoop(
   let settled = 0;
   let sent = 0;
   let lagMsMax = 0;
+  let firstError: string | undefined;
   const start = performance.now();
   let lastAnswer = start;
   await new Promise<void>((done) => {
     const onSettled = (r: { ok: boolean; overheadMs: number | undefined }) => {
       if (r.ok) ok++;
       else notOk++;
-      if (r.overheadMs === undefined) withoutCall++;
-      else overhead.push(r.overheadMs);
+      if (r.ok && r.overheadMs === undefined) withoutCall++;
+      else if (r.overheadMs !== undefined) overhead.push(r.overheadMs);
       lastAnswer = performance.now();
       if (++settled === total) done();
     };
@@ -95,7 +98,10 @@ async function openLoop(
       const due = Math.min(total, Math.floor((elapsed * RATE) / 1000) + 1);
       if (due - sent > 1) lagMsMax = Math.max(lagMsMax, ((due - sent - 1) * 1000) / RATE);
       while (sent < due) {
-        send(sent++).then(onSettled, () => onSettled({ ok: false, overheadMs: undefined }));
+        send(sent++).then(onSettled, (error: unknown) => {
+          firstError ??= error instanceof Error ? error.message.slice(0, 160) : String(error);
+          onSettled({ ok: false, overheadMs: undefined });
+        });
       }
       if (sent < total) setTimeout(tick, 1);
     };
@@ -110,6 +116,7 @@ async function openLoop(
     overheadMs: Float64Array.from(overhead).sort(),
     withoutCall,
     lagMsMax,
+    ...(firstError === undefined ? {} : { firstError }),
   };
 }
 
@@ -169,7 +176,7 @@ async function gatewayRun(providers: 'instant' | 'simulated'): Promise<OpenLoopF
     );
   }
   // The trace a live run keeps: every event formatted and hashed (no file, so no disk in the figure).
-  const trace = new JsonlTrace(clock);
+  const trace = new JsonlTrace(clock, process.env.HASIM_BENCH_LIVE_TRACE ? { path: process.env.HASIM_BENCH_LIVE_TRACE } : {});
   const dataSources = new Map<string, SqlPort>([
     ['ds-master', c.primary.port],
     ['ds-slave-0', c.replica.port],
@@ -215,6 +222,17 @@ if c == 1 then redis.call('expire', KEYS[1], ARGV[1]) end
 if c > tonumber(ARGV[2]) then return 0 end
 return 1`;
 
+/** Waits (up to 10 s) until the replica has every table the primary just created. */
+async function replicated(replica: LiveMysql, tables: readonly string[]): Promise<void> {
+  const deadline = performance.now() + 10_000;
+  for (const table of tables) {
+    while ((await replica.port.query(`SHOW TABLES LIKE '${table}'`)).rows.length === 0) {
+      if (performance.now() > deadline) throw new Error(`bench live: ${table} did not reach the replica in 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
 async function byHandRun(): Promise<OpenLoopFigures> {
   const c = await connectAll();
   const runId = randomBytes(4).toString('hex');
@@ -227,6 +245,7 @@ async function byHandRun(): Promise<OpenLoopFigures> {
       await c.primary.port.query(
         `CREATE TABLE IF NOT EXISTS ${table} (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, user_id VARCHAR(64) NOT NULL, prompt TEXT NOT NULL, answer TEXT NOT NULL, created_ms BIGINT NOT NULL, KEY idx_user (user_id))`,
       );
+    await replicated(c.replica, tables);
     const mix = new RequestMix(
       { users: 2000, prompts: 20_000, zipf: 0.9 },
       { random: random.fork('workload') },
@@ -279,7 +298,7 @@ function notes(labels: readonly string[]): () => string[] {
       const o = f.overheadMs;
       const p99 = quantile(o, 0.99);
       return [
-        `${label}: ${f.ok}/${f.offered} answered (${f.notOk} not), last answer at ${(f.wallMs / 1000).toFixed(2)} s, generator lag max ${f.lagMsMax.toFixed(1)} ms`,
+        `${label}: ${f.ok}/${f.offered} answered (${f.notOk} not), last answer at ${(f.wallMs / 1000).toFixed(2)} s, generator lag max ${f.lagMsMax.toFixed(1)} ms${f.firstError === undefined ? '' : `; first error: ${f.firstError}`}`,
         `  overhead ms p50 ${quantile(o, 0.5).toFixed(2)}, p99 ${p99.toFixed(2)}, max ${(o[o.length - 1] ?? Number.NaN).toFixed(2)} over ${o.length} requests${f.withoutCall > 0 ? ` (${f.withoutCall} cache hits or merged without a call of their own)` : ''}; target p99 < 10 ms: ${p99 < 10 ? 'met' : 'NOT met'}`,
       ];
     });

@@ -128,9 +128,16 @@ export const topologySchema = z.strictObject({
     .optional(),
   /**
    * The request merger (section 4.3): `schedulerThreads` of the article's scheduled executor (1 is
-   * its `newSingleThreadScheduledExecutor`; the fixed variant's singleflight has no scheduler).
+   * its `newSingleThreadScheduledExecutor`; the fixed variant's singleflight has no scheduler), and
+   * `windowMs`, how long the first request of a prompt waits for others to join (the article's
+   * `schedule(..., 50, MILLISECONDS)`; default 50).
    */
-  merge: z.strictObject({ schedulerThreads: posInt('threads > 0').max(10_000).optional() }).optional(),
+  merge: z
+    .strictObject({
+      schedulerThreads: posInt('threads > 0').max(10_000).optional(),
+      windowMs: nonNegInt('an integer number of ms >= 0').max(60_000).optional(),
+    })
+    .optional(),
   /** Spring's ThreadPoolTaskExecutor properties (section 5.1). */
   executor: z
     .strictObject({

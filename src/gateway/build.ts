@@ -205,7 +205,7 @@ export function buildGateways(
           new Coalescer(
             {
               variant: article ? 'seed' : 'singleflight',
-              windowMs: ARTICLE_DEFAULTS.mergeWindowMs,
+              windowMs: config.merge?.windowMs ?? ARTICLE_DEFAULTS.mergeWindowMs,
               ...(config.merge?.schedulerThreads === undefined
                 ? {}
                 : { schedulerThreads: config.merge.schedulerThreads }),

@@ -49,8 +49,11 @@ export interface GatewayConfig {
     readonly shards?: number;
     readonly applyCostMs?: number;
   };
-  /** The article's merger: threads of its scheduled executor. @defaultValue 1 (the article's) */
-  readonly merge?: { readonly schedulerThreads?: number };
+  /**
+   * The merger: threads of the article's scheduled executor (@defaultValue 1, the article's) and the
+   * merge window, ms, the first request of a prompt waits for others (@defaultValue 50, the article's).
+   */
+  readonly merge?: { readonly schedulerThreads?: number; readonly windowMs?: number };
   readonly executor?: {
     readonly corePoolSize: number;
     readonly maxPoolSize: number;

@@ -49,3 +49,28 @@ describe('topology.merge.schedulerThreads', () => {
     expect(() => parseScenario(scenario('merge: { schedulerThreads: 0 }'), 'inline')).toThrow(ScenarioError);
   });
 });
+
+// `topology.merge.windowMs` is the wait before the merged call starts (the article's 50 ms): with
+// 0 the fixed variant's singleflight calls at once, so each answer comes 50 ms sooner.
+describe('topology.merge.windowMs', () => {
+  const latency = async (merge: string) => {
+    const text = scenario(merge)
+      .replace('variant: article', 'variant: fixed')
+      .replace(
+        'bursts: [{ at: 0, count: 100, withinMs: 2s, prompt: hot }]',
+        'bursts: [{ at: 0, count: 1, prompt: hot }]',
+      );
+    const { result } = await runScenario(parseScenario(text, 'inline'), { seed: 'merge-window' });
+    return (result.report as { latencyMs: { max: number } }).latencyMs.max;
+  };
+
+  it("defaults to the article's 50 ms; 0 starts the call at once", async () => {
+    const article = await latency('');
+    expect(await latency('merge: { windowMs: 50 }')).toBe(article);
+    expect(await latency('merge: { windowMs: 0 }')).toBe(article - 50);
+  });
+
+  it('must be an integer number of ms >= 0', () => {
+    expect(() => parseScenario(scenario('merge: { windowMs: -1 }'), 'inline')).toThrow(ScenarioError);
+  });
+});
