@@ -175,8 +175,12 @@ async function gatewayRun(providers: 'instant' | 'simulated'): Promise<OpenLoopF
         : timedProvider(new SimLlmUpstream(config, { clock, random: random.fork(`llm/${name}`) }), callMs),
     );
   }
-  // The trace a live run keeps: every event formatted and hashed (no file, so no disk in the figure).
-  const trace = new JsonlTrace(clock, process.env.HASIM_BENCH_LIVE_TRACE ? { path: process.env.HASIM_BENCH_LIVE_TRACE } : {});
+  // The trace a live run keeps: every event formatted and hashed; no file (no disk in the figure)
+  // unless HASIM_BENCH_LIVE_TRACE names one.
+  const trace = new JsonlTrace(
+    clock,
+    process.env.HASIM_BENCH_LIVE_TRACE ? { path: process.env.HASIM_BENCH_LIVE_TRACE } : {},
+  );
   const dataSources = new Map<string, SqlPort>([
     ['ds-master', c.primary.port],
     ['ds-slave-0', c.replica.port],
@@ -227,7 +231,8 @@ async function replicated(replica: LiveMysql, tables: readonly string[]): Promis
   const deadline = performance.now() + 10_000;
   for (const table of tables) {
     while ((await replica.port.query(`SHOW TABLES LIKE '${table}'`)).rows.length === 0) {
-      if (performance.now() > deadline) throw new Error(`bench live: ${table} did not reach the replica in 10 s`);
+      if (performance.now() > deadline)
+        throw new Error(`bench live: ${table} did not reach the replica in 10 s`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
