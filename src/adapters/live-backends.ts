@@ -3,6 +3,7 @@
 // drivers; src/live/ sees ports.
 import net from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
+import { parseClusterNodes } from '../live/faults/servers.ts';
 import type { RedisPort } from '../ports/redis.ts';
 import { SqlError, type SqlPort } from '../ports/sql.ts';
 import type { Topology } from '../ports/topology.ts';
@@ -64,6 +65,14 @@ export function probeTcp(server: HostPort, timeoutMs: number): Promise<string | 
   });
 }
 
+/** Fault proxies in front of the servers (src/live/faults/network.ts): where clients must connect. */
+export interface ProxiedAddresses {
+  /** The proxy's address for `server` (the server's own when it has none). */
+  addressOf(server: HostPort): HostPort;
+  /** ioredis `natMap`: each node's announced `host:port` -> its proxy, so redirects go through proxies too. */
+  readonly redisNatMap: Readonly<Record<string, HostPort>>;
+}
+
 /** A connected Redis (standalone or cluster) of a live run. */
 export interface LiveRedis {
   readonly mode: 'cluster' | 'standalone';
@@ -74,6 +83,11 @@ export interface LiveRedis {
   readonly errors: () => number;
   /** The trace topology's `redis` part: shards in slot order, `redis/shard-N/master` targets. */
   topology(): Promise<NonNullable<Topology['redis']>>;
+  /**
+   * Cluster mode: which node (`host:port`) masters each slot range now, by the range's first slot,
+   * with its configEpoch (CLUSTER NODES, asked of any reachable node). Standalone: empty.
+   */
+  slotMasters(): Promise<ReadonlyMap<number, { readonly node: string; readonly configEpoch: number }>>;
   /** SCAN + UNLINK of `prefix*` on every master; the number of keys removed. */
   deleteKeys(prefix: string): Promise<number>;
   /** Whether the cluster reports `cluster_state:ok` on some reachable node (standalone: true). */
@@ -102,6 +116,7 @@ export async function connectRedis(
   mode: 'cluster' | 'standalone',
   servers: readonly HostPort[],
   timeouts: LiveTimeouts = {},
+  via?: ProxiedAddresses,
 ): Promise<LiveRedis> {
   const connectTimeout = timeouts.connectTimeoutMs ?? 2000;
   const commandTimeout = timeouts.commandTimeoutMs ?? 2000;
@@ -116,9 +131,10 @@ export async function connectRedis(
   const client: Redis | Cluster =
     mode === 'cluster'
       ? createIoredisClusterPort(
-          servers.map((s) => ({ host: s.host, port: s.port })),
+          servers.map((s) => (via === undefined ? { host: s.host, port: s.port } : via.addressOf(s))),
           {
             redisOptions,
+            ...(via === undefined ? {} : { natMap: { ...via.redisNatMap } }),
             enableAutoPipelining: true,
             lazyConnect: true,
             slotsRefreshInterval: 1000,
@@ -129,7 +145,10 @@ export async function connectRedis(
           },
         )
       : createIoredisPort({
-          ...(servers[0] ?? { host: '127.0.0.1', port: 6379 }),
+          ...((via === undefined ? servers[0] : servers[0] && via.addressOf(servers[0])) ?? {
+            host: '127.0.0.1',
+            port: 6379,
+          }),
           ...redisOptions,
           lazyConnect: true,
           retryStrategy: (times) => Math.min(times * 100, 1000),
@@ -151,6 +170,17 @@ export async function connectRedis(
     servers,
     errors: () => errors,
     topology: () => redisTopology(client, mode, first),
+    async slotMasters() {
+      const out = new Map<number, { node: string; configEpoch: number }>();
+      if (mode !== 'cluster') return out;
+      const reply = String(await client.cluster('NODES'));
+      for (const line of parseClusterNodes(reply)) {
+        if (!line.flags.includes('master') || line.flags.includes('fail')) continue;
+        for (const [start] of line.slots)
+          out.set(start, { node: `${line.host}:${line.port}`, configEpoch: line.configEpoch });
+      }
+      return out;
+    },
     async deleteKeys(prefix) {
       let removed = 0;
       for (const node of masters()) {
@@ -240,11 +270,6 @@ export interface LiveMysql {
 }
 
 /**
- * Connects a pool to `server` and checks it answers `SELECT 1` within the connect timeout. The
- * pool has `connectTimeout` on every connection, so a server that dies mid-run fails statements
- * instead of hanging them.
- */
-/**
  * Connections of each MariaDB pool. A durable commit (redo log flush, and on a semi-sync primary the
  * replica's ACK) holds its connection for its whole round trip, so a pool's commits per second are
  * at most connections / commit latency: measured on the backends.sh pair, 16 connections gave 660
@@ -252,14 +277,24 @@ export interface LiveMysql {
  */
 export const MYSQL_POOL_CONNECTIONS = 64;
 
-export async function connectMysql(server: MysqlServer, timeouts: LiveTimeouts = {}): Promise<LiveMysql> {
+/**
+ * Connects a pool to `server` and checks it answers `SELECT 1` within the connect timeout. The
+ * pool has `connectTimeout` on every connection, so a server that dies mid-run fails statements
+ * instead of hanging them.
+ */
+export async function connectMysql(
+  server: MysqlServer,
+  timeouts: LiveTimeouts = {},
+  via?: ProxiedAddresses,
+): Promise<LiveMysql> {
   const connectTimeout = timeouts.connectTimeoutMs ?? 2000;
   const what = `MariaDB at ${label(server)}`;
   const problem = await probeTcp(server, connectTimeout);
   if (problem !== undefined) throw new LiveServerError(what, problem);
+  const address = via === undefined ? server : via.addressOf(server);
   const port = Mysql2SqlPort.create({
-    host: server.host,
-    port: server.port,
+    host: address.host,
+    port: address.port,
     user: server.user,
     ...(server.password === undefined ? {} : { password: server.password }),
     database: server.database,

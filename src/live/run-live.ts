@@ -18,6 +18,7 @@ import {
   LiveServerError,
   type LiveTimeouts,
   type MysqlServer,
+  type ProxiedAddresses,
   probeAll,
 } from '../adapters/live-backends.ts';
 import { SeededRandom } from '../adapters/seeded-random.ts';
@@ -26,8 +27,10 @@ import { ARTICLE_DEFAULTS } from '../gateway/config.ts';
 import { expandTimeline } from '../harness/fault-timeline.ts';
 import type { FaultAction, Faults } from '../ports/faults.ts';
 import type { TraceSink } from '../ports/trace.ts';
+import { ClusterObserver } from './cluster-observer.ts';
 import { LiveFaults } from './faults/live-faults.ts';
-import { discoverBackends } from './faults/servers.ts';
+import { type ProxiedServers, startFaultProxies } from './faults/network.ts';
+import { discoverBackends, type LiveServers as LiveServersFound } from './faults/servers.ts';
 import { ScaledClock } from './scaled-clock.ts';
 import { Watchdog } from './watchdog.ts';
 import { buildLiveWorld, type LiveBackends } from './world.ts';
@@ -92,14 +95,26 @@ export class LiveFaultError extends Error {
   override readonly name = 'LiveFaultError';
 }
 
-/** Refuses what no live run can do (a nemesis); says whether the timeline faults real servers. */
-function checkFaults(scenario: GatewayScenario): { readonly serverFaults: boolean } {
+/**
+ * Refuses what no live run can do (a nemesis); says whether the timeline faults real servers, and
+ * whether with network verbs (which need the clients behind fault proxies).
+ */
+function checkFaults(scenario: GatewayScenario): {
+  readonly serverFaults: boolean;
+  readonly networkFaults: boolean;
+} {
   if (scenario.nemesis !== undefined) {
     throw new LiveFaultError('nemesis: is not supported live (give an explicit faults: timeline)');
   }
   const actions = expandTimeline(timelineOf(scenario));
-  return { serverFaults: actions.some(({ action }) => !action.target.startsWith('upstream/')) };
+  const onServers = actions.filter(({ action }) => !action.target.startsWith('upstream/'));
+  return {
+    serverFaults: onServers.length > 0,
+    networkFaults: onServers.some(({ action }) => NETWORK_VERBS.has(action.verb)),
+  };
 }
+
+const NETWORK_VERBS: ReadonlySet<string> = new Set(['partition', 'repair', 'slow']);
 
 /** Every injection of the timeline names a target and a verb the live world has. */
 function checkTargets(scenario: GatewayScenario, faults: Faults): void {
@@ -127,15 +142,32 @@ function checkTargets(scenario: GatewayScenario, faults: Faults): void {
  * `LiveServerError` too (the caller tells them apart by `LiveRunFailure`).
  */
 export async function runLive(scenario: GatewayScenario, options: LiveRunOptions): Promise<LiveSummary> {
-  const { serverFaults } = checkFaults(scenario);
+  const { serverFaults, networkFaults } = checkFaults(scenario);
   const wallStart = performance.now();
   const runId = options.runId ?? randomBytes(4).toString('hex');
   const keyPrefix = `hasim:${runId}:`;
   const tablePrefix = `h${runId}_`;
-  const backends = await connect(scenario, options);
+  let backends = await connect(scenario, options);
   let faults: LiveFaults | undefined;
+  let proxied: ProxiedServers | undefined;
   try {
-    if (serverFaults) faults = await serverFaultsOf(scenario, backends, options);
+    if (serverFaults) {
+      const servers = await discoverServers(scenario, backends, options);
+      if (networkFaults) {
+        // Network faults need every client connection to go through a fault proxy: reconnect.
+        proxied = await startFaultProxies(servers, {
+          clock: new SystemClock(),
+          random: new SeededRandom(`${options.seed}/proxies`),
+        });
+        const direct = backends;
+        backends = await connect(scenario, options, proxied);
+        await closeBackends(direct);
+      }
+      faults = new LiveFaults(
+        { servers, allowForeign: options.allowForeignFaults === true },
+        { clock: new SystemClock(), ...(proxied === undefined ? {} : { network: proxied.network }) },
+      );
+    }
     return await runConnected(scenario, options, backends, faults, {
       runId,
       keyPrefix,
@@ -146,11 +178,16 @@ export async function runLive(scenario: GatewayScenario, options: LiveRunOptions
     // Every fault still in force is undone (crashed nodes started, shards failed back), whatever happened.
     const problems = (await faults?.restoreAll().catch((e: unknown) => [String(e)])) ?? [];
     if (problems.length > 0) options.onRestoreProblems?.(problems);
-    await Promise.allSettled([
-      backends.redis.close(),
-      ...[backends.primary, ...backends.replicas].map((m) => m?.close()),
-    ]);
+    await closeBackends(backends);
+    await proxied?.close();
   }
+}
+
+async function closeBackends(backends: LiveBackends): Promise<void> {
+  await Promise.allSettled([
+    backends.redis.close(),
+    ...[backends.primary, ...backends.replicas].map((m) => m?.close()),
+  ]);
 }
 
 /** A live run that started and then failed: `cause` says why (a `LiveServerError` for a server that died). */
@@ -158,12 +195,16 @@ export class LiveRunFailure extends Error {
   override readonly name = 'LiveRunFailure';
 }
 
-/** The real servers' fault driver over every node of the cluster and the MariaDB servers. */
-async function serverFaultsOf(
+/**
+ * The real servers as the fault driver sees them: every node of the cluster (from CLUSTER SLOTS),
+ * the MariaDB servers, their roles and which ones scripts/backends.sh started. Refuses foreign
+ * servers unless `--allow-foreign-faults`.
+ */
+async function discoverServers(
   scenario: GatewayScenario,
   backends: LiveBackends,
   options: LiveRunOptions,
-): Promise<LiveFaults> {
+): Promise<LiveServersFound> {
   const redisTopology = await backends.redis.topology();
   const hostPort = (id: string) => {
     const colon = id.lastIndexOf(':');
@@ -177,10 +218,7 @@ async function serverFaultsOf(
     mysql: mysqlServers,
   });
   if (options.allowForeignFaults !== true) refuseForeign(scenario, servers);
-  return new LiveFaults(
-    { servers, allowForeign: options.allowForeignFaults === true },
-    { clock: new SystemClock() },
-  );
+  return servers;
 }
 
 /**
@@ -188,10 +226,7 @@ async function serverFaultsOf(
  * refused before the run when a server of that kind was not started by hasim (scripts/backends.sh):
  * which node a role names is only known when the fault fires, so every one of them must be hasim's.
  */
-function refuseForeign(
-  scenario: GatewayScenario,
-  servers: Awaited<ReturnType<typeof discoverBackends>>,
-): void {
+function refuseForeign(scenario: GatewayScenario, servers: LiveServersFound): void {
   for (const { action } of expandTimeline(timelineOf(scenario))) {
     const kind = action.target.split('/')[0];
     const pool = kind === 'redis' ? servers.redis : kind === 'mysql' ? servers.mysql : [];
@@ -203,20 +238,24 @@ function refuseForeign(
   }
 }
 
-async function connect(scenario: GatewayScenario, options: LiveRunOptions): Promise<LiveBackends> {
+async function connect(
+  scenario: GatewayScenario,
+  options: LiveRunOptions,
+  via?: ProxiedAddresses,
+): Promise<LiveBackends> {
   const { servers, timeouts } = options;
   if (options.providerUrl !== undefined) {
     const url = new URL(options.providerUrl);
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     await probeAll('the LLM provider', [{ host: url.hostname, port }], timeouts?.connectTimeoutMs ?? 2000);
   }
-  const redis = await connectRedis(servers.redis.mode, servers.redis.nodes, timeouts);
+  const redis = await connectRedis(servers.redis.mode, servers.redis.nodes, timeouts, via);
   const layers = scenario.topology.layers ?? ARTICLE_DEFAULTS.layers;
   if (!layers.includes('chat-history')) return { redis, primary: undefined, replicas: [] };
   const opened: LiveMysql[] = [];
   try {
     for (const server of [servers.mysql.primary, ...servers.mysql.replicas])
-      opened.push(await connectMysql(server, timeouts));
+      opened.push(await connectMysql(server, timeouts, via));
   } catch (error) {
     await Promise.allSettled([redis.close(), ...opened.map((m) => m.close())]);
     throw error;
@@ -265,9 +304,15 @@ async function runConnected(
       faultErrors.push(`fault ${action.verb} ${action.target} failed: ${String(error)}`),
   });
   const durationMs = gatewayDurationMs(scenario);
-  await runWatched(drive.run, { ...backends, excused }, options, trace.fail, () =>
-    Math.min(1, clock.now() / durationMs),
-  );
+  const observer = new ClusterObserver({}, { redis: backends.redis, trace: tally.trace });
+  await observer.start();
+  try {
+    await runWatched(drive.run, { ...backends, excused }, options, trace.fail, () =>
+      Math.min(1, clock.now() / durationMs),
+    );
+  } finally {
+    observer.stop();
+  }
   const endMs = clock.now();
   const expectations = judge.finish(endMs);
   const result: ScenarioResult = {

@@ -225,16 +225,31 @@ describe.skipIf(gate.skip)(gate.title, () => {
     expect(() => readFileSync(join(dir, 'dies', 'summary.json'))).toThrow();
   }, 90_000);
 
-  it('refuses a fault verb the live fault driver does not have for its target (a partition without a fault proxy), before the run', () => {
-    const r = hasim(
-      ['live', 'scenarios/incidents/redis-failover-limiter-reset.yaml', '--out', join(dir, 'z')],
-      {
-        timeoutMs: 30_000,
-      },
+  it('refuses a fault on a target the real servers do not have (a second replica), before the run', () => {
+    const scenario = join(dir, 'two-replicas.yaml');
+    writeFileSync(
+      scenario,
+      [
+        'kind: gateway',
+        'name: live-two-replicas',
+        'variant: fixed',
+        'topology:',
+        '  layers: [chat-history]',
+        '  mysql: { replicas: 2 }',
+        '  providers:',
+        '    - { name: primary, model: gpt-4o-mini, ttftMedianMs: 50, decodeTokensPerSecond: 1000, outputTokensMu: 3 }',
+        'workload:',
+        '  phases:',
+        '    - { name: steady, durationMs: 2s, arrivalRate: 5 }',
+        'faults:',
+        '  - { at: 1s, do: stop-io-thread, target: mysql/replica-2, for: 1s }',
+        '',
+      ].join('\n'),
     );
+    const r = hasim(['live', scenario, '--out', join(dir, 'z')], { timeoutMs: 30_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(
-      /^hasim live: scenarios\/incidents\/redis-failover-limiter-reset\.yaml: fault partition redis\/shard-3\/replica-1: /,
+      /^hasim live: .*two-replicas\.yaml: fault stop-io-thread mysql\/replica-2: no such target live \(targets: .*mysql\/replica-1[^\n]*\)\n$/,
     );
   });
 });

@@ -73,10 +73,14 @@ describe.skipIf(gate.skip)(gate.title, () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.mode).toBe('live');
     expect(summary.verdict).toBe('pass');
-    expect(summary.expectations.map((x: { ok: boolean }) => x.ok)).toEqual([true, true, true]);
+    expect(summary.expectations.map((x: { ok: boolean }) => x.ok)).toEqual([true, true, true, true]);
     // The kill happened: the trace has the crash, and the limiter saw the shard without a master.
     const trace = readFileSync(join(out, 'trace.jsonl'), 'utf8');
     expect(trace).toContain('"c":"fault","k":"inject","verb":"crash","target":"redis/shard-1/master"');
+    // ... and the cluster promoted 7000's replica, as the observer saw in CLUSTER NODES.
+    expect(trace).toMatch(
+      /"c":"redis-cluster","k":"promoted","node":"127\.0\.0\.1:7003","replaces":"127\.0\.0\.1:7000"/,
+    );
     const live = summary.compare.live.figures;
     const simulated = summary.compare.simulated.figures;
     expect(live.failoverUnavailableMs).toBeGreaterThan(0);
