@@ -4,7 +4,7 @@
 // servers it talks to are the ones being crashed and frozen: a node stopped with SIGSTOP accepts
 // TCP connections (the kernel completes the handshake) but never answers.
 import { spawn } from 'node:child_process';
-import { openSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import type { SqlRow } from '../ports/sql.ts';
@@ -118,14 +118,22 @@ export const linuxProcesses: ProcessControl = {
     const [file, ...args] = command.argv;
     if (file === undefined) return Promise.reject(new Error('start: empty command line'));
     const out = command.outputFile === undefined ? 'ignore' : openSync(command.outputFile, 'a');
+    // The child has its own copy of the output file's descriptor; ours is closed once it runs.
+    const closeOut = () => {
+      if (typeof out === 'number') closeSync(out);
+    };
     return new Promise((resolve, reject) => {
       const child = spawn(file, args, {
         cwd: command.cwd,
         detached: true, // setsid(): its own session, so it outlives this process
         stdio: ['ignore', out, out],
       });
-      child.once('error', reject);
+      child.once('error', (error) => {
+        closeOut();
+        reject(error);
+      });
       child.once('spawn', () => {
+        closeOut();
         child.unref();
         resolve(child.pid ?? -1);
       });

@@ -78,7 +78,7 @@ export class LiveFaults implements Faults {
   readonly #boundTo = new Map<string, LiveServer>();
   readonly #crashed = new Set<LiveServer>();
   readonly #frozen = new Set<LiveServer>();
-  /** `host:port` of a replica -> the thread-start statements restoreAll owes it. */
+  /** A replica -> the thread-start statements restoreAll owes it. */
   readonly #stoppedThreads = new Map<MysqlServer, Set<string>>();
   /** The primary's `rpl_semi_sync_master_timeout` before the first `semi-sync-timeout`, in ms. */
   readonly #semiSyncBefore = new Map<MysqlServer, number>();
@@ -87,14 +87,21 @@ export class LiveFaults implements Faults {
   #replicas: readonly MysqlServer[] = [];
 
   constructor(options: LiveFaultsOptions, ports: LiveFaultsPorts) {
-    this.#ops = new ServerOps(
-      {
-        adminTimeoutMs: options.adminTimeoutMs ?? 2_000,
-        waitLimitMs: options.waitLimitMs ?? 60_000,
-        pollIntervalMs: options.pollIntervalMs ?? 100,
-      },
-      { clock: ports.clock, processes: ports.processes ?? linuxProcesses, admin: ports.admin ?? driverAdmin },
-    );
+    const limits = {
+      adminTimeoutMs: options.adminTimeoutMs ?? 2_000,
+      waitLimitMs: options.waitLimitMs ?? 60_000,
+      pollIntervalMs: options.pollIntervalMs ?? 100,
+    };
+    for (const [field, ms] of Object.entries(limits)) {
+      if (!Number.isFinite(ms) || ms <= 0) {
+        throw new RangeError(`LiveFaults: ${field} must be a number of ms > 0, got ${String(ms)}`);
+      }
+    }
+    this.#ops = new ServerOps(limits, {
+      clock: ports.clock,
+      processes: ports.processes ?? linuxProcesses,
+      admin: ports.admin ?? driverAdmin,
+    });
     this.#trace = ports.trace;
     this.#network = ports.network;
     this.#allowForeign = options.allowForeign ?? false;

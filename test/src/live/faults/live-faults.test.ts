@@ -190,6 +190,13 @@ describe('LiveFaults', () => {
     expect(log).toEqual(['start 3308', '3308: SELECT 1', '3308: SHOW SLAVE STATUS']);
   });
 
+  it('refuses bad limits with the field named', () => {
+    const { servers } = world();
+    expect(() => new LiveFaults({ servers, waitLimitMs: 0 }, { clock: fastClock() })).toThrow(
+      new RangeError('LiveFaults: waitLimitMs must be a number of ms > 0, got 0'),
+    );
+  });
+
   it('refuses what cannot be done live, naming the reason', async () => {
     const { faults, servers, processes, admin } = world();
     await expect(faults.inject({ verb: 'failover', target: 'mysql/primary' })).rejects.toThrow(
