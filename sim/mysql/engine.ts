@@ -75,6 +75,12 @@ export class Engine {
   // Each table's AUTO_INCREMENT floor: the InnoDB counter the node has advanced past, kept outside
   // SQLite so that rolled-back statements and transactions keep it.
   readonly #autoFloor = new Map<string, number>();
+  /**
+   * Tables whose sqlite_sequence is known to be at or above their floor since their last fast
+   * INSERT (see #insertReturning), so the next one need not read it. Any other write to the table,
+   * a ROLLBACK (which can lower sqlite_sequence) and DDL forget it.
+   */
+  readonly #sequenceCovers = new Set<string>();
   readonly #stmts = new Map<string, SqliteStatement>();
   /** The row-image statements of each table (see #applySql). */
   readonly #applyStatements = new Map<string, ApplySql>();
@@ -227,6 +233,7 @@ export class Engine {
       const fast = this.#insertReturning(spec, st.returning, params);
       if (fast !== undefined) return fast;
     }
+    this.#sequenceCovers.delete(table);
     const cap = new StatementCapture();
     const captured = cap.changes;
     this.#capture = cap;
@@ -292,7 +299,7 @@ export class Engine {
    */
   #insertReturning(spec: TableSpec, sql: string, params: readonly SqlValue[]): ExecResult | undefined {
     const auto = spec.autoIncrement;
-    if (auto !== undefined) this.#raiseCounter(spec);
+    if (auto !== undefined && !this.#sequenceCovers.has(spec.name)) this.#raiseCounter(spec);
     let rows: Record<string, unknown>[];
     try {
       rows = this.#prepare(sql).all(...bind(params));
@@ -308,6 +315,9 @@ export class Engine {
     const generatedId = Number(first[auto]);
     const reserved = Number(last[auto]);
     if (reserved > (this.#autoFloor.get(spec.name) ?? 0)) this.#autoFloor.set(spec.name, reserved);
+    // sqlite_sequence was at or above the floor and now holds the last id written (SQLite raises it
+    // to the largest rowid inserted), which is the floor now.
+    this.#sequenceCovers.add(spec.name);
     return { rows: [], affectedRows: changes.length, insertId: generatedId, generatedId, changes };
   }
 
@@ -406,6 +416,7 @@ export class Engine {
   /** Executes DDL (CREATE / DROP / TRUNCATE), keeping table metadata and capture triggers. */
   applyDdl(ddl: Extract<ReplEvent, { kind: 'ddl' }>): void {
     const { spec, table } = ddl;
+    this.#sequenceCovers.clear();
     if (spec !== undefined) {
       if (this.#tables.has(table)) {
         if (/IF NOT EXISTS/i.test(ddl.sql)) return;
@@ -493,6 +504,7 @@ export class Engine {
 
   // BEGIN / COMMIT / ROLLBACK, prepared once (exec would parse them on every call).
   #txn(verb: 'BEGIN' | 'COMMIT' | 'ROLLBACK'): void {
+    if (verb === 'ROLLBACK') this.#sequenceCovers.clear();
     this.#prepare(verb).run();
   }
 
