@@ -59,6 +59,7 @@ export async function compareLive(
 
 const LABELS: Record<keyof CompareFigures, string> = {
   failoverUnavailableMs: 'failover unavailability (ms)',
+  promotionMs: 'fault to promotion (ms)',
   redisErrors: 'redis errors seen by layers',
   failedResponses: 'failed responses in it',
   ackedWritesLost: 'acknowledged writes lost',

@@ -14,6 +14,12 @@ export interface CompareFigures {
    * 0 when the faults caused no error; null without a Redis fault.
    */
   readonly failoverUnavailableMs: number | null;
+  /**
+   * From the first Redis fault to the first `redis-cluster promoted` after it, scenario ms: how long
+   * the cluster took to elect a replica (live: seen in CLUSTER NODES, up to 250 ms late). Null
+   * without a Redis fault or a promotion.
+   */
+  readonly promotionMs: number | null;
   /** Redis errors the layers saw in that window; null without a Redis fault. */
   readonly redisErrors: number | null;
   /** Gateway responses that failed (not refused) in that window; null without a Redis fault. */
@@ -50,6 +56,7 @@ export async function figuresOfTrace(tracePath: string, report: ReportView): Pro
   const stale = INVARIANTS['read-your-writes']?.();
   const limiter = INVARIANTS['limiter-within-global-rate']?.();
   let firstRedisFault: number | undefined;
+  let promotedAt: number | undefined;
   let firstError: number | undefined;
   let lastError: number | undefined;
   let redisErrors = 0;
@@ -81,6 +88,7 @@ export async function figuresOfTrace(tracePath: string, report: ReportView): Pro
       const target = String(e.target ?? '');
       if (target.startsWith('redis/') && REDIS_FAULT_VERBS.has(String(e.verb))) firstRedisFault ??= e.t;
     } else if (firstRedisFault !== undefined) {
+      if (family === 'redis-cluster' && e.k === 'promoted') promotedAt ??= e.t;
       const redisError =
         (family === 'redis-limiter' && e.k === 'error') || (family === 'cache' && e.k === 'l2-error');
       if (redisError) {
@@ -115,6 +123,8 @@ export async function figuresOfTrace(tracePath: string, report: ReportView): Pro
         : firstError === undefined
           ? 0
           : (lastError ?? firstError) - firstError,
+    promotionMs:
+      firstRedisFault === undefined || promotedAt === undefined ? null : promotedAt - firstRedisFault,
     redisErrors: firstRedisFault === undefined ? null : redisErrors,
     failedResponses: firstRedisFault === undefined ? null : failedResponses,
     ackedWritesLost: hasHistory && lostMatch ? Number(lostMatch[1]) : null,

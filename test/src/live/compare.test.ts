@@ -3,6 +3,7 @@ import { type CompareFigures, compareRows } from '../../../src/live/compare.ts';
 
 const none: CompareFigures = {
   failoverUnavailableMs: null,
+  promotionMs: null,
   redisErrors: null,
   failedResponses: null,
   ackedWritesLost: null,
