@@ -217,41 +217,70 @@ function managedMysqlProcess(
   return { pidFile, pid, start: { argv: info.argv, cwd: info.cwd, outputFile: `${dir}/${name}.out` } };
 }
 
+type RedisRole = Pick<RedisServer, 'role' | 'nodeId' | 'masterOf' | 'slots'>;
+
+function roleOfLine(line: ClusterNodeLine): RedisRole {
+  const replica = line.flags.includes('slave');
+  return {
+    role: replica ? 'replica' : 'master',
+    nodeId: line.id,
+    ...(replica ? { masterOf: line.master } : {}),
+    slots: line.slots,
+  };
+}
+
+/**
+ * Every node's role. Each node that answers is asked about itself (its `myself` line of
+ * `CLUSTER NODES`): other nodes learn of a failover by gossip, so right after one (a fail-back at
+ * the end of the previous run) their view of a node can still be the old one. A node that does not
+ * answer is described as the first view that lists it says.
+ */
 async function redisRoles(
   admin: BackendAdmin,
   nodes: readonly HostPort[],
   timeoutMs: number,
-): Promise<Map<string, Pick<RedisServer, 'role' | 'nodeId' | 'masterOf' | 'slots'>>> {
-  const roles = new Map<string, Pick<RedisServer, 'role' | 'nodeId' | 'masterOf' | 'slots'>>();
-  for (const node of nodes) {
+): Promise<Map<string, RedisRole>> {
+  const own = new Map<string, RedisRole>();
+  const seen = new Map<string, RedisRole>();
+  const replies = await Promise.all(
+    nodes.map(async (node) => {
+      try {
+        return {
+          node,
+          reply: String(await admin.redis(node.host, node.port, ['CLUSTER', 'NODES'], timeoutMs)),
+        };
+      } catch (error) {
+        return { node, error };
+      }
+    }),
+  );
+  for (const { node, reply, error } of replies) {
     const key = `${node.host}:${node.port}`;
-    if (roles.has(key)) continue;
-    try {
-      const reply = String(await admin.redis(node.host, node.port, ['CLUSTER', 'NODES'], timeoutMs));
+    if (reply !== undefined) {
       for (const line of parseClusterNodes(reply)) {
         if (line.flags.includes('noaddr') || line.flags.includes('handshake')) continue;
-        const replica = line.flags.includes('slave');
-        roles.set(`${line.host}:${line.port}`, {
-          role: replica ? 'replica' : 'master',
-          nodeId: line.id,
-          ...(replica ? { masterOf: line.master } : {}),
-          slots: line.slots,
-        });
+        const lineKey = `${line.host}:${line.port}`;
+        if (line.flags.includes('myself')) own.set(key, roleOfLine(line));
+        else if (!seen.has(lineKey)) seen.set(lineKey, roleOfLine(line));
       }
-    } catch (error) {
-      if (!/cluster support disabled/i.test(String(error))) continue;
-      const info = String(await admin.redis(node.host, node.port, ['INFO', 'replication'], timeoutMs));
-      const role = /^role:slave/m.test(info) ? 'replica' : 'master';
-      const host = /^master_host:(.*)\r?$/m.exec(info)?.[1];
-      const port = /^master_port:(\d+)/m.exec(info)?.[1];
-      roles.set(key, {
-        role,
-        ...(role === 'replica' && host !== undefined ? { masterOf: `${host}:${port}` } : {}),
-        slots: role === 'master' ? [[0, 16383]] : [],
-      });
+    } else if (/cluster support disabled/i.test(String(error))) {
+      own.set(key, await standaloneRole(admin, node, timeoutMs));
     }
   }
-  return roles;
+  for (const [key, role] of seen) if (!own.has(key)) own.set(key, role);
+  return own;
+}
+
+async function standaloneRole(admin: BackendAdmin, node: HostPort, timeoutMs: number): Promise<RedisRole> {
+  const info = String(await admin.redis(node.host, node.port, ['INFO', 'replication'], timeoutMs));
+  const role = /^role:slave/m.test(info) ? 'replica' : 'master';
+  const host = /^master_host:(.*)\r?$/m.exec(info)?.[1];
+  const port = /^master_port:(\d+)/m.exec(info)?.[1];
+  return {
+    role,
+    ...(role === 'replica' && host !== undefined ? { masterOf: `${host}:${port}` } : {}),
+    slots: role === 'master' ? [[0, 16383]] : [],
+  };
 }
 
 async function redisNodeTimeoutMs(

@@ -20,6 +20,16 @@ const NODES = [
   '',
 ].join('\n');
 
+/** NODES as node `port` answers it: its own line flagged `myself`, and 7000 not. */
+function viewOf(port: number): string {
+  return NODES.split('\n')
+    .map((line) => line.replace('myself,', ''))
+    .map((line) =>
+      line.includes(`127.0.0.1:${port}@`) ? line.replace(/ (master|slave)/, ' myself,$1') : line,
+    )
+    .join('\n');
+}
+
 /** A process table with one live redis 7000 (pid 10) and one recycled pid 11 (a shell). */
 function fakeProcesses(recorded = false): ProcessControl {
   const table = new Map<number, ProcessInfo>([
@@ -54,7 +64,7 @@ function fakeProcesses(recorded = false): ProcessControl {
 const admin: BackendAdmin = {
   async redis(_host, port, args) {
     if (port === 6379) throw new Error('ERR This instance has cluster support disabled');
-    if (args[0] === 'CLUSTER') return NODES;
+    if (args[0] === 'CLUSTER') return viewOf(port);
     if (args[0] === 'CONFIG') return ['cluster-node-timeout', '7000'];
     throw new Error(`unexpected ${args.join(' ')}`);
   },
@@ -119,6 +129,29 @@ describe('discoverBackends', () => {
       argv: ['redis-server', '--port', '7000', '--save', ''],
     });
     expect(splitArgv('redis-server\0--save\0\0')).toEqual(['redis-server', '--save', '']);
+  });
+
+  it('takes each node role from its own line, not from a stale view of another node', async () => {
+    // 7000 still sees 7003 as a master (gossip has not caught up); 7003 knows it is a replica.
+    const stale: BackendAdmin = {
+      ...admin,
+      async redis(host, port, args) {
+        if (args[0] === 'CLUSTER' && port === 7000)
+          return viewOf(7000).replace(
+            'ddd 127.0.0.1:7003@17003 slave aaa',
+            'ddd 127.0.0.1:7003@17003 master -',
+          );
+        return admin.redis(host, port, args, 1);
+      },
+    };
+    const s = await discoverBackends(
+      { stateDir: '/state', redis: [7000, 7003].map((port) => ({ host: '127.0.0.1', port })), mysql: [] },
+      { processes: fakeProcesses(), admin: stale },
+    );
+    expect(s.redis.map((r) => [r.port, r.role, r.masterOf])).toEqual([
+      [7000, 'master', undefined],
+      [7003, 'replica', 'aaa'],
+    ]);
   });
 
   it('describes a standalone server from INFO replication', async () => {
