@@ -47,7 +47,7 @@ export interface SimMysqlClusterOptions {
   readonly relayLogRecovery?: boolean;
   /** `gtid_strict_mode` on every node. @defaultValue false */
   readonly gtidStrictMode?: boolean;
-  /** Binlog groups every node keeps after its automatic purge. @defaultValue 50_000 */
+  /** Binlog groups every node keeps after its automatic purge. @defaultValue 20_000 */
   readonly binlogRetainGroups?: number;
   /** Node names. @defaultValue 'ds-master', 'ds-slave-0', 'ds-slave-1', ... (the article's names) */
   readonly names?: { readonly primary?: string; readonly replicas?: readonly string[] };

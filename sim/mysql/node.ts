@@ -35,7 +35,7 @@ import {
 
 const TRACE = 'mysql';
 /** The automatic binlog purge runs once this many groups past `binlogRetainGroups` are held. */
-const BINLOG_PURGE_BATCH_GROUPS = 4_096;
+const BINLOG_PURGE_BATCH_GROUPS = 2_048;
 
 /**
  * One simulated MariaDB server: real data in SQLite, a binlog of event groups with GTIDs, the

@@ -34,7 +34,7 @@ export interface SimMysqlNodeOptions {
   /**
    * Binlog groups kept after the automatic purge (the twin's `binlog_expire_logs_seconds`, in
    * groups rather than seconds): older groups that every dump thread has sent are dropped, and a
-   * replica that asks for one later gets error 1236. @defaultValue 50_000
+   * replica that asks for one later gets error 1236. @defaultValue 20_000
    */
   readonly binlogRetainGroups?: number;
   /**
@@ -114,7 +114,7 @@ export function nodeSettings(options: SimMysqlNodeOptions): NodeSettings {
     relayLogRecovery: options.relayLogRecovery ?? false,
     gtidStrictMode: options.gtidStrictMode ?? false,
     relayLogGroupsMax: options.relayLogGroupsMax ?? 1_000_000,
-    binlogRetainGroups: nonNegative('binlogRetainGroups', options.binlogRetainGroups ?? 50_000),
+    binlogRetainGroups: nonNegative('binlogRetainGroups', options.binlogRetainGroups ?? 20_000),
     supportBigNumbers: options.supportBigNumbers ?? true,
     bigNumberStrings: options.bigNumberStrings ?? false,
   };
