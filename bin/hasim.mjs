@@ -18,3 +18,10 @@ process.stdout.on('error', (error) => {
 });
 const { main } = await import('../cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));
+// Every verb resolves only when its work is done and its files are written (synchronously), so the
+// process should end now. A live run's drivers can leave a handle behind (an ioredis reconnect
+// timer, a socket to a server that was restarted): the command must not hang on it. If the event
+// loop is still busy after EXIT_GRACE_MS, exit with the verb's code; the timer is unref'd, so a
+// process that ends on its own never waits for it.
+const EXIT_GRACE_MS = 3000;
+setTimeout(() => process.exit(process.exitCode), EXIT_GRACE_MS).unref();
