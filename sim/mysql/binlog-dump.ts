@@ -15,6 +15,15 @@ export interface DumpReceiver {
   masterGone(conn: DumpConnection): void;
 }
 
+/**
+ * The delivery of `group` to `conn`'s replica. Made here, not as `arrive: () => …` in the object
+ * literal: under tsx (esbuild keepNames) that arrow is named `arrive`, a property definition per
+ * group sent.
+ */
+function arrival(conn: DumpConnection, index: number, group: BinlogGroup): () => void {
+  return () => conn.replica.receive(conn, index, group);
+}
+
 /** sql_repl.cc: the start position lies in binlog files that were purged. */
 const purged = () =>
   new SqlError(
@@ -138,7 +147,7 @@ export class BinlogDump {
       if (group === undefined) throw new Error(`binlog dump: no group at ${index}`);
       conn.link.send(this.#ports.name, {
         bytes: group.sizeBytes,
-        arrive: () => conn.replica.receive(conn, index, group),
+        arrive: arrival(conn, index, group),
       });
     }
     assert(

@@ -160,15 +160,17 @@ interface ScoreRange {
 
 /** src/t_zset.c zslParseRange: `(` opens a bound; strtod on the rest (so '' and '(' are 0). */
 function parseScoreRange(minText: string, maxText: string): ScoreRange {
-  const bound = (text: string) => {
-    const open = text.startsWith('(');
-    const value = parseRangeDouble(open ? text.slice(1) : text);
-    if (value === undefined || Number.isNaN(value)) throw new RedisReplyError(ERR_MIN_MAX_FLOAT);
-    return { value, open };
-  };
-  const min = bound(minText);
-  const max = bound(maxText);
-  return { min: min.value, max: max.value, minex: min.open, maxex: max.open };
+  const minex = minText.startsWith('(');
+  const maxex = maxText.startsWith('(');
+  return { min: scoreBound(minText, minex), max: scoreBound(maxText, maxex), minex, maxex };
+}
+
+// One bound's value (`open`: it starts with `(`). A module function, not a closure made per call:
+// under tsx (esbuild keepNames) a named closure costs a `name` property definition each time.
+function scoreBound(text: string, open: boolean): number {
+  const value = parseRangeDouble(open ? text.slice(1) : text);
+  if (value === undefined || Number.isNaN(value)) throw new RedisReplyError(ERR_MIN_MAX_FLOAT);
+  return value;
 }
 
 const gteMin = (s: number, r: ScoreRange) => (r.minex ? s > r.min : s >= r.min);
