@@ -10,18 +10,7 @@ export class SystemClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(abortReason(signal!));
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, wholeMs(ms));
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return timerSleep(wholeMs(ms), signal);
   }
 
   schedule(delayMs: number, callback: () => void): TimerHandle {
@@ -30,7 +19,27 @@ export class SystemClock implements Clock {
   }
 }
 
-function wholeMs(ms: number): number {
+/**
+ * Waits `realMs` real milliseconds on Node's timers; rejects with the signal's reason as soon as it
+ * aborts (the timer is cleared). The one abortable real-time sleep of the live clocks.
+ */
+export function timerSleep(realMs: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal as AbortSignal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, realMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** A delay as Node's timers take it: whole ms, at least 0; a non-finite delay is a RangeError. */
+export function wholeMs(ms: number): number {
   if (!Number.isFinite(ms)) throw new RangeError(`Clock: delay must be a finite number of ms, got ${ms}`);
   return Math.max(0, Math.ceil(ms));
 }

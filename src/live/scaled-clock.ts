@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { abortReason, type Clock, type TimerHandle } from '../ports/clock.ts';
+import { timerSleep } from '../adapters/system-clock.ts';
+import type { Clock, TimerHandle } from '../ports/clock.ts';
 
 /** Options of `ScaledClock`. */
 export interface ScaledClockOptions {
@@ -40,18 +41,7 @@ export class ScaledClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(abortReason(signal as AbortSignal));
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, this.#realMs(ms));
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return timerSleep(this.#realMs(ms), signal);
   }
 
   schedule(delayMs: number, callback: () => void): TimerHandle {

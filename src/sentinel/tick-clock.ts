@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { abortReason, type Clock, type TimerHandle } from '../ports/clock.ts';
+import { timerSleep, wholeMs } from '../adapters/system-clock.ts';
+import type { Clock, TimerHandle } from '../ports/clock.ts';
 
 /**
  * The clock Sentinel itself reads: `TimeUtil.currentTimeMillis()` (sentinel-core 1.8.0,
@@ -28,29 +29,13 @@ export class TickClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(abortReason(signal as AbortSignal));
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, wholeMs(ms));
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return timerSleep(wholeMs(ms), signal);
   }
 
   schedule(delayMs: number, callback: () => void): TimerHandle {
     const timer = setTimeout(callback, wholeMs(delayMs));
     return { cancel: () => clearTimeout(timer) };
   }
-}
-
-function wholeMs(ms: number): number {
-  if (!Number.isFinite(ms)) throw new RangeError(`Clock: delay must be a finite number of ms, got ${ms}`);
-  return Math.max(0, Math.ceil(ms));
 }
 
 /** The tick counts ms from the clock's start in an int32: past this (24.8 days) the thread ends. */
