@@ -51,6 +51,12 @@ export class ChatHistory {
   readonly #limit: number;
   readonly #prefix: string;
   readonly #hint: string;
+  /**
+   * Each shard's table name and statements, built once: the same string objects every call, so
+   * the router's, the driver's and the server's caches keyed by SQL text find them without
+   * hashing a new string per statement.
+   */
+  readonly #shards: readonly { readonly table: string; readonly select: string; readonly insert: string }[];
 
   constructor(
     options: ChatHistoryOptions,
@@ -74,6 +80,11 @@ export class ChatHistory {
         `ChatHistory: tablePrefix must be a SQL identifier prefix, got ${JSON.stringify(this.#prefix)}`,
       );
     }
+    this.#shards = this.tables.map((table) => ({
+      table,
+      select: `${this.#hint}SELECT id FROM ${table} WHERE user_id = ? ORDER BY id DESC LIMIT ${this.#limit}`,
+      insert: `INSERT INTO ${table} (user_id, prompt, answer, created_ms) VALUES (?, ?, ?, ?)`,
+    }));
   }
 
   /** Every table, in shard order. */
@@ -83,8 +94,17 @@ export class ChatHistory {
 
   /** The table of `userId`. */
   tableOf(userId: string): string {
-    const i = this.#article ? seedShardIndex(userId, this.#shardCount) : shardIndex(userId, this.#shardCount);
-    return `${this.#prefix}${i}`;
+    return `${this.#prefix}${this.#shardIndex(userId)}`;
+  }
+
+  // The shard of `userId`: negative for some users with the article's sharding (see `sharding`).
+  #shardIndex(userId: string): number {
+    return this.#article ? seedShardIndex(userId, this.#shardCount) : shardIndex(userId, this.#shardCount);
+  }
+
+  // The built statements of `userId`'s shard, or undefined for a shard index outside 0..n-1.
+  #shardOf(userId: string) {
+    return this.#shards[this.#shardIndex(userId)];
   }
 
   /** Creates the tables (on the primary: a DDL statement routes there). */
@@ -100,9 +120,11 @@ export class ChatHistory {
   async recent(
     userId: string,
   ): Promise<{ readonly table: string; readonly seq: number; readonly rows: number }> {
-    const table = this.tableOf(userId);
+    const shard = this.#shardOf(userId);
+    const table = shard?.table ?? this.tableOf(userId);
     const result = await this.#sql.query<{ id: number | string | bigint }>(
-      `${this.#hint}SELECT id FROM ${table} WHERE user_id = ? ORDER BY id DESC LIMIT ${this.#limit}`,
+      shard?.select ??
+        `${this.#hint}SELECT id FROM ${table} WHERE user_id = ? ORDER BY id DESC LIMIT ${this.#limit}`,
       [userId],
     );
     const first = result.rows[0];
@@ -111,10 +133,11 @@ export class ChatHistory {
 
   /** Appends one exchange. Never throws for a database error: the result says what is known. */
   async append(userId: string, prompt: string, answer: string, atMs: number): Promise<WriteResult> {
-    const table = this.tableOf(userId);
+    const shard = this.#shardOf(userId);
+    const table = shard?.table ?? this.tableOf(userId);
     try {
       const result = await this.#sql.query(
-        `INSERT INTO ${table} (user_id, prompt, answer, created_ms) VALUES (?, ?, ?, ?)`,
+        shard?.insert ?? `INSERT INTO ${table} (user_id, prompt, answer, created_ms) VALUES (?, ?, ?, ?)`,
         [userId, prompt, answer, atMs],
       );
       return { kind: 'acked', table, seq: Number(result.insertId ?? 0) };
