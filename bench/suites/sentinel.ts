@@ -1,9 +1,9 @@
 import { ConsecutiveBreaker, circuitBreaker, handleAll, SamplingBreaker } from 'cockatiel';
 import CircuitBreaker from 'opossum';
 import { SystemClock } from '../../src/adapters/system-clock.ts';
+import { TickClock } from '../../src/adapters/tick-clock.ts';
 import type { Clock } from '../../src/ports/clock.ts';
 import { ARTICLE_RT_DEGRADE_RULE, Sentinel } from '../../src/sentinel/index.ts';
-import { TickClock } from '../../src/sentinel/tick-clock.ts';
 import type { BenchCase, Measurement } from '../harness.ts';
 
 // One CLOSED breaker guarding trivial work, called sequentially with `await`, on the real clock

@@ -5,6 +5,7 @@ import type { GatewayScenario } from '../../sim/scenarios/gateway-schema.ts';
 import { loadScenarioFile } from '../../sim/scenarios/load.ts';
 import { kindOf, type Variant } from '../../sim/scenarios/registry.ts';
 import type { HostPort, MysqlServer } from '../../src/adapters/live-backends.ts';
+import { TIME_SCALE_MAX } from '../../src/adapters/scaled-clock.ts';
 import {
   LiveFaultError,
   LiveRunFailure,
@@ -13,7 +14,6 @@ import {
   type LiveSummary,
   runLive,
 } from '../../src/live/run-live.ts';
-import { TIME_SCALE_MAX } from '../../src/live/scaled-clock.ts';
 import { type OptionSpec, type Parsed, stringValue } from '../args.ts';
 import { EXIT, errorLine, UsageError } from '../errors.ts';
 import { out } from '../output.ts';

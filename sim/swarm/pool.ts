@@ -16,7 +16,7 @@ interface Slot {
 
 /**
  * Worker threads that run seeds, one seed per thread at a time (a seed is CPU-bound: one per core
- * uses every core; research/product.md C.3). `run` queues a seed and resolves with its result. A
+ * uses every core, as a thread per CPU is what node:os availableParallelism() is for). `run` queues a seed and resolves with its result. A
  * thread that dies while it holds a seed gives that seed an `error` result and is replaced, so one
  * crash never loses or hangs a sweep.
  */

@@ -1,4 +1,6 @@
 import type { LiveRedis } from '../adapters/live-backends.ts';
+import { SystemClock } from '../adapters/system-clock.ts';
+import { type Clock, repeat, type TimerHandle } from '../ports/clock.ts';
 import type { TraceSink } from '../ports/trace.ts';
 
 /** Options of `ClusterObserver`. */
@@ -17,19 +19,19 @@ export interface ClusterObserverOptions {
 export class ClusterObserver {
   readonly #redis: LiveRedis;
   readonly #trace: TraceSink;
-  readonly #timer: NodeJS.Timeout | undefined;
+  readonly #timer: TimerHandle | undefined;
   #masters: ReadonlyMap<number, { readonly node: string; readonly configEpoch: number }> | undefined;
   #looking = false;
 
   constructor(
     options: ClusterObserverOptions,
-    ports: { readonly redis: LiveRedis; readonly trace: TraceSink },
+    ports: { readonly redis: LiveRedis; readonly trace: TraceSink; readonly clock?: Clock },
   ) {
     this.#redis = ports.redis;
     this.#trace = ports.trace;
     this.#timer =
       ports.redis.mode === 'cluster'
-        ? setInterval(() => void this.#look(), options.intervalMs ?? 250)
+        ? repeat(ports.clock ?? new SystemClock(), options.intervalMs ?? 250, () => void this.#look())
         : undefined;
   }
 
@@ -39,7 +41,7 @@ export class ClusterObserver {
   }
 
   stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer?.cancel();
   }
 
   async #look(): Promise<void> {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { ExpectationJudge } from '../../sim/checkers/expectations/evaluate.ts';
 import { INVARIANTS } from '../../sim/checkers/invariants.ts';
 import { observedTrace } from '../../sim/checkers/observe.ts';
+import { wallNowMs } from '../../sim/kernel/wall-clock.ts';
 import { HASIM_VERSION, type RunSummary, type ScenarioResult, TRACE_FORMAT } from '../../sim/run.ts';
 import { driveGateway, GatewayTally, gatewayDurationMs, timelineOf } from '../../sim/scenarios/gateway.ts';
 import type { GatewayScenario } from '../../sim/scenarios/gateway-schema.ts';
@@ -21,17 +21,18 @@ import {
   type ProxiedAddresses,
   probeAll,
 } from '../adapters/live-backends.ts';
+import { ScaledClock } from '../adapters/scaled-clock.ts';
 import { SeededRandom } from '../adapters/seeded-random.ts';
 import { SystemClock } from '../adapters/system-clock.ts';
 import { ARTICLE_DEFAULTS } from '../gateway/config.ts';
 import { expandTimeline } from '../harness/fault-timeline.ts';
+import { repeat } from '../ports/clock.ts';
 import type { FaultAction, Faults } from '../ports/faults.ts';
 import type { TraceSink } from '../ports/trace.ts';
 import { ClusterObserver } from './cluster-observer.ts';
 import { LiveFaults } from './faults/live-faults.ts';
 import { type ProxiedServers, startFaultProxies } from './faults/network.ts';
 import { discoverBackends, type LiveServers as LiveServersFound } from './faults/servers.ts';
-import { ScaledClock } from './scaled-clock.ts';
 import { Watchdog } from './watchdog.ts';
 import { buildLiveWorld, type LiveBackends } from './world.ts';
 
@@ -143,7 +144,7 @@ function checkTargets(scenario: GatewayScenario, faults: Faults): void {
  */
 export async function runLive(scenario: GatewayScenario, options: LiveRunOptions): Promise<LiveSummary> {
   const { serverFaults, networkFaults } = checkFaults(scenario);
-  const wallStart = performance.now();
+  const wallStart = wallNowMs();
   const runId = options.runId ?? randomBytes(4).toString('hex');
   const keyPrefix = `hasim:${runId}:`;
   const tablePrefix = `h${runId}_`;
@@ -338,7 +339,7 @@ async function runConnected(
   return {
     result,
     cost: {
-      wallMs: Math.round(performance.now() - run.wallStart),
+      wallMs: Math.round(wallNowMs() - run.wallStart),
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     },
     live: liveInfo(options, backends, clock.timeScale, run, cleanup, faultErrors),
@@ -368,14 +369,14 @@ async function runWatched(
       excused: backends.excused,
     },
   );
-  const progress = setInterval(() => options.onProgress?.(done()), 500);
+  const progress = repeat(new SystemClock(), 500, () => options.onProgress?.(done()));
   try {
     await Promise.race([run(), watchdog.death()]);
   } catch (error) {
     onFail();
     throw new LiveRunFailure(error instanceof Error ? error.message : String(error), { cause: error });
   } finally {
-    clearInterval(progress);
+    progress.cancel();
     watchdog.stop();
   }
 }

@@ -5,6 +5,8 @@ import {
   LiveServerError,
   probeTcp,
 } from '../adapters/live-backends.ts';
+import { SystemClock } from '../adapters/system-clock.ts';
+import { type Clock, repeat, type TimerHandle } from '../ports/clock.ts';
 
 /** Options of `Watchdog`. */
 export interface WatchdogOptions {
@@ -27,7 +29,9 @@ export class Watchdog {
   readonly #redis: LiveRedis;
   readonly #servers: { readonly what: string; readonly server: HostPort; readonly cluster: boolean }[];
   readonly #downSince = new Map<string, number>();
-  readonly #timer: NodeJS.Timeout;
+  readonly #timer: TimerHandle;
+  /** Real time: how long a server has been down is measured on it. */
+  readonly #clock: Clock;
   #reject: ((error: LiveServerError) => void) | undefined;
   #failure: LiveServerError | undefined;
   #probing = false;
@@ -47,9 +51,10 @@ export class Watchdog {
       readonly mysql: readonly LiveMysql[];
       readonly excused?: ReadonlySet<string>;
     },
-    ports: { readonly probe?: typeof probeTcp } = {},
+    ports: { readonly probe?: typeof probeTcp; readonly clock?: Clock } = {},
   ) {
     this.#probeTcp = ports.probe ?? probeTcp;
+    this.#clock = ports.clock ?? new SystemClock();
     this.#excused = watched.excused ?? new Set();
     this.#options = options;
     this.#redis = watched.redis;
@@ -58,7 +63,7 @@ export class Watchdog {
       ...watched.redis.servers.map((server) => ({ what: 'Redis', server, cluster })),
       ...watched.mysql.map((m) => ({ what: 'MariaDB', server: m.server, cluster: false })),
     ];
-    this.#timer = setInterval(() => void this.#probe(), options.intervalMs ?? 1000);
+    this.#timer = repeat(this.#clock, options.intervalMs ?? 1000, () => void this.#probe());
   }
 
   /** Rejects with a `LiveServerError` when a server is declared dead; never resolves. */
@@ -70,7 +75,7 @@ export class Watchdog {
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#timer.cancel();
     this.#reject = undefined;
   }
 
@@ -78,7 +83,7 @@ export class Watchdog {
     if (this.#probing) return;
     this.#probing = true;
     try {
-      const now = performance.now();
+      const now = this.#clock.now();
       for (const s of this.#servers) {
         const name = `${s.what} at ${s.server.host}:${s.server.port}`;
         const problem = await this.#probeTcp(s.server, this.#options.probeTimeoutMs);
@@ -100,7 +105,7 @@ export class Watchdog {
 
   #fail(error: LiveServerError): void {
     this.#failure = error;
-    clearInterval(this.#timer);
+    this.#timer.cancel();
     this.#reject?.(error);
   }
 }

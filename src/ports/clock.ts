@@ -43,3 +43,27 @@ export class AbortError extends Error {
 export function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new AbortError();
 }
+
+/**
+ * Calls `fn` every `intervalMs` on `clock` (the first call `intervalMs` from now) until the handle
+ * is cancelled: polling loops (a live run's watchdog, its cluster observer, progress) ride on a
+ * Clock like everything else instead of Node's `setInterval`.
+ */
+export function repeat(clock: Clock, intervalMs: number, fn: () => void): TimerHandle {
+  let current: TimerHandle | undefined;
+  let cancelled = false;
+  const arm = () => {
+    current = clock.schedule(intervalMs, () => {
+      if (cancelled) return;
+      arm();
+      fn();
+    });
+  };
+  arm();
+  return {
+    cancel() {
+      cancelled = true;
+      current?.cancel();
+    },
+  };
+}

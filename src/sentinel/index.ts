@@ -1,5 +1,7 @@
 // Sentinel 1.8.x for one process: the slot chain (`Sentinel`, `Entry`), circuit breaking (./degrade/)
 // and flow control (./flow/), with the statistics both read.
+
+export { TickClock } from '../adapters/tick-clock.ts';
 export type {
   BreakerPhase,
   CircuitBreakerPorts,
@@ -58,4 +60,3 @@ export type { RunHandlers, SentinelOptions, SentinelPorts } from './sentinel.ts'
 export { Sentinel } from './sentinel.ts';
 export type { FlowNode } from './statistic-node.ts';
 export { StatisticNode } from './statistic-node.ts';
-export { TickClock } from './tick-clock.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ScaledClock } from '../../../src/live/scaled-clock.ts';
+import { ScaledClock } from '../../../src/adapters/scaled-clock.ts';
 
 describe('ScaledClock', () => {
   it('starts at 0 and runs scenario time timeScale times as fast: a 2 s sleep at 1000x is over once now() has passed 2 s', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TickClock } from '#src/sentinel/tick-clock.ts';
+import { TickClock } from '#src/adapters/tick-clock.ts';
 
 // Live time: the assertions hold on any machine (the tick is never ahead of Date.now(), and never
 // further behind it than the stale bound after which it hands over to Date.now()).

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { timerSleep, wholeMs } from '../adapters/system-clock.ts';
 import type { Clock, TimerHandle } from '../ports/clock.ts';
+import { timerSleep, wholeMs } from './system-clock.ts';
 
 /**
  * The clock Sentinel itself reads: `TimeUtil.currentTimeMillis()` (sentinel-core 1.8.0,

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { timerSleep } from '../adapters/system-clock.ts';
 import type { Clock, TimerHandle } from '../ports/clock.ts';
+import { timerSleep } from './system-clock.ts';
 
 /** Options of `ScaledClock`. */
 export interface ScaledClockOptions {
