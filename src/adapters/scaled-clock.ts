@@ -40,13 +40,32 @@ export class ScaledClock implements Clock {
     return Math.floor((performance.now() - this.#startMs) * this.timeScale);
   }
 
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return timerSleep(this.#realMs(ms), signal);
+  // Node's timers run on libuv's millisecond loop time, so a timer may fire a fraction of a real
+  // millisecond before performance.now() says the delay is over; at a large time scale that
+  // fraction is many scenario ms. Both waits therefore re-arm until now() has reached the target.
+
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    const target = this.now() + Math.ceil(this.#checked(ms));
+    do await timerSleep(this.#realMs(target - this.now()), signal);
+    while (this.now() < target);
   }
 
   schedule(delayMs: number, callback: () => void): TimerHandle {
-    const timer = setTimeout(callback, this.#realMs(delayMs));
+    const target = this.now() + Math.ceil(this.#checked(delayMs));
+    let timer: ReturnType<typeof setTimeout>;
+    const arm = () => {
+      timer = setTimeout(
+        () => (this.now() >= target ? callback() : arm()),
+        this.#realMs(target - this.now()),
+      );
+    };
+    arm();
     return { cancel: () => clearTimeout(timer) };
+  }
+
+  #checked(ms: number): number {
+    if (!Number.isFinite(ms)) throw new RangeError(`Clock: delay must be a finite number of ms, got ${ms}`);
+    return ms;
   }
 
   /** The real delay for `ms` of scenario time, at least until `now()` has moved by `ms`. */
