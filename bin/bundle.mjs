@@ -18,7 +18,7 @@
 // HASIM_BUNDLE=0 turns it off, HASIM_BUNDLE_CACHE=DIR puts it elsewhere; if a bundle cannot be
 // built, the sources load through tsx as before.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -31,6 +31,8 @@ const SOURCE_FILE = /\.(ts|mts|mjs|js|json)$/;
 const ENTRIES = { main: join(ROOT, 'cli', 'main.ts'), worker: join(ROOT, 'sim', 'swarm', 'worker.ts') };
 /** Bundles kept per cache dir (other checkouts, other sources); older ones are removed. */
 const KEEP_BUNDLES = 4;
+/** A bundle (or a build) no process has started from for this long may be removed. */
+const UNUSED_MS = 3_600_000;
 
 function sourceFiles(dir, files = []) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -98,15 +100,19 @@ const ownUrl = {
   },
 };
 
+/**
+ * Removes bundles beyond the newest KEEP_BUNDLES that no process has started from for an hour
+ * (a running process loads a command's chunks lazily, so a bundle in use must stay), and builds
+ * abandoned as long.
+ */
 function prune(dir, keep) {
   const now = Date.now();
   const old = readdirSync(dir)
     .filter((f) => f !== keep)
-    // Another process's build in progress is left alone (an abandoned one goes after an hour).
-    .filter((f) => !f.endsWith('.tmp') || now - statSync(join(dir, f)).mtimeMs > 3_600_000)
     .map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs }))
     .sort((a, b) => b.t - a.t);
-  for (const { f } of old.slice(KEEP_BUNDLES - 1)) rmSync(join(dir, f), { recursive: true, force: true });
+  for (const { f, t } of old.slice(KEEP_BUNDLES - 1))
+    if (now - t > UNUSED_MS) rmSync(join(dir, f), { recursive: true, force: true });
 }
 
 /**
@@ -122,6 +128,9 @@ export async function bundleDir() {
     const dir = join(cache, name);
     try {
       statSync(join(dir, 'main.js'));
+      // Marks the bundle as in use, for prune().
+      const now = new Date();
+      utimesSync(dir, now, now);
       return dir;
     } catch {}
     const { build } = await import('esbuild');
