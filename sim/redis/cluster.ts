@@ -486,7 +486,7 @@ export class SimRedisCluster {
         ? 'ERR Script attempted to access a non local key in a cluster node'
         : undefined;
     // Asynchronous replication: each effect batch travels to every replica of this master.
-    node.server.onReplicate((batch) => {
+    node.server.onReplicate((batch, bytes) => {
       if (node.role.kind !== 'master') return;
       for (const replica of this.#nodes) {
         if (replica.masterIndex !== node.index || replica === node) continue;
@@ -495,7 +495,7 @@ export class SimRedisCluster {
           replica.index,
           () => {
             if (replica.masterIndex === node.index && !replica.needsFullSync)
-              replica.server.applyReplicated(batch);
+              replica.server.applyReplicated(batch, bytes);
           },
           () => {
             replica.needsFullSync = true;
