@@ -209,7 +209,11 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
 
   #dispatch(args: readonly string[], fromScript: boolean): Reply {
     if (args.length === 0) throw new RedisReplyError('ERR empty command');
-    const spec = nodeCommand(arg(args, 0));
+    return this.#run(nodeCommand(arg(args, 0)), args, fromScript);
+  }
+
+  /** Runs a command `spec` (undefined: unknown) names, after processCommand's checks (src/server.c). */
+  #run(spec: NodeCommandSpec | undefined, args: readonly string[], fromScript: boolean): Reply {
     if (spec === undefined) {
       throw fromScript
         ? new RedisReplyError('ERR Unknown Redis command called from script')
@@ -238,8 +242,9 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
   scriptKeyGuard: ((key: string) => string | undefined) | undefined;
 
   #callFromScript(args: string[]): Reply {
+    if (args.length === 0) return this.#dispatch(args, true);
+    const spec = nodeCommand(args[0] as string);
     const guard = this.scriptKeyGuard;
-    const spec = guard === undefined ? undefined : keyspaceCommand(args[0] ?? '');
     if (guard !== undefined && spec?.keys !== undefined && arityOk(spec, args.length)) {
       const { first, step } = spec.keys;
       const last = spec.keys.last < 0 ? args.length + spec.keys.last : spec.keys.last;
@@ -249,7 +254,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
       }
     }
     // A replica running a script refuses writes the same way (src/script.c scriptVerifyWriteCommandAllow).
-    return this.#dispatch(args, true);
+    return this.#run(spec, args, true);
   }
 
   #nodeCommand(name: string, args: readonly string[]): Reply {
