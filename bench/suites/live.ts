@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SimLlmUpstream } from '../../sim/llm/upstream.ts';
@@ -62,6 +63,52 @@ interface OpenLoopFigures {
   lagMsMax: number;
   /** The first request that threw, if one did. */
   firstError?: string;
+  /** CPU ms (user + system) spent during the open loop, by process: this one, then the servers'. */
+  cpuMs: ReadonlyMap<string, number>;
+}
+
+// CPU per request: this process's process.cpuUsage() and each server's utime + stime from
+// /proc/<pid>/stat (fields 14 and 15, in clock ticks; proc(5)), read at the start and end of the
+// open loop. The servers' pids come from the pid files scripts/backends.sh writes.
+const BACKENDS_DIR = process.env.HASIM_BACKENDS_DIR ?? '/tmp/hasim-backends';
+const CLOCK_TICKS_PER_S = 100; // USER_HZ, `getconf CLK_TCK` on Linux
+const SERVER_PID_FILES: readonly (readonly [string, string])[] = [
+  ['mariadb primary', 'mariadb/primary.pid'],
+  ['mariadb replica', 'mariadb/replica.pid'],
+  ...[7000, 7001, 7002, 7003, 7004, 7005].map(
+    (port) => [`redis ${port}`, `redis-cluster/${port}/redis.pid`] as const,
+  ),
+];
+
+function serverCpuMs(file: string): number | undefined {
+  try {
+    const pid = readFileSync(join(BACKENDS_DIR, file), 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuSnapshot(): Map<string, number> {
+  const usage = process.cpuUsage();
+  const out = new Map<string, number>([['node (this process)', (usage.user + usage.system) / 1000]]);
+  for (const [name, file] of SERVER_PID_FILES) {
+    const ms = serverCpuMs(file);
+    if (ms !== undefined) out.set(name, ms);
+  }
+  return out;
+}
+
+function cpuSince(before: ReadonlyMap<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [name, ms] of cpuSnapshot()) {
+    const was = before.get(name);
+    if (was !== undefined) out.set(name, ms - was);
+  }
+  return out;
 }
 
 const figures = new Map<string, OpenLoopFigures>();
@@ -82,6 +129,7 @@ async function openLoop(
   let sent = 0;
   let lagMsMax = 0;
   let firstError: string | undefined;
+  const cpuBefore = cpuSnapshot();
   const start = performance.now();
   let lastAnswer = start;
   await new Promise<void>((done) => {
@@ -108,8 +156,10 @@ async function openLoop(
     tick();
     setTimeout(done, DURATION_MS + DRAIN_MS).unref();
   });
+  const cpuMs = cpuSince(cpuBefore);
   return {
     offered: total,
+    cpuMs,
     ok,
     notOk,
     wallMs: lastAnswer - start,
@@ -311,6 +361,21 @@ function measured(label: string, run: () => Promise<OpenLoopFigures>): () => Pro
   };
 }
 
+/** CPU µs per offered request during the open loop: this process, MariaDB, the six Redis nodes. */
+function cpuNote(f: OpenLoopFigures): string {
+  const perRequest = (ms: number) => ((ms * 1000) / f.offered).toFixed(0);
+  let redis = 0;
+  let total = 0;
+  const parts: string[] = [];
+  for (const [name, ms] of f.cpuMs) {
+    total += ms;
+    if (name.startsWith('redis ')) redis += ms;
+    else parts.push(`${name} ${perRequest(ms)}`);
+  }
+  if (f.cpuMs.size > 1) parts.push(`redis (6 nodes) ${perRequest(redis)}`);
+  return `CPU µs per request: ${parts.join(', ')}; total ${perRequest(total)}`;
+}
+
 function notes(labels: readonly string[]): () => string[] {
   return () =>
     labels.flatMap((label) => {
@@ -321,6 +386,7 @@ function notes(labels: readonly string[]): () => string[] {
       return [
         `${label}: ${f.ok}/${f.offered} answered (${f.notOk} not), last answer at ${(f.wallMs / 1000).toFixed(2)} s, generator lag max ${f.lagMsMax.toFixed(1)} ms${f.firstError === undefined ? '' : `; first error: ${f.firstError}`}`,
         `  overhead ms p50 ${quantile(o, 0.5).toFixed(2)}, p99 ${p99.toFixed(2)}, max ${(o[o.length - 1] ?? Number.NaN).toFixed(2)} over ${o.length} requests${f.withoutCall > 0 ? ` (${f.withoutCall} cache hits or merged without a call of their own)` : ''}; target p99 < 10 ms: ${p99 < 10 ? 'met' : 'NOT met'}`,
+        `  ${cpuNote(f)}`,
       ];
     });
 }

@@ -1,4 +1,5 @@
 import { abortReason, type Clock, type TimerHandle } from '../../src/ports/clock.ts';
+import { SimAbortController } from './abort.ts';
 import type { Timer, TimerHeap } from './timer-heap.ts';
 
 /**
@@ -33,6 +34,11 @@ export class VirtualClock implements Clock {
 
   schedule(delayMs: number, callback: () => void): TimerHandle {
     return this.#push(delayMs, callback);
+  }
+
+  /** The kernel's `SimAbortController`: a request's timeouts abort it on virtual time. */
+  abortController(): AbortController {
+    return new SimAbortController() as unknown as AbortController;
   }
 
   #push(delayMs: number, fn: () => void): ScheduledTimer {

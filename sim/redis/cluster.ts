@@ -31,8 +31,8 @@ import { type NetLink, SimNetwork } from '../net/network.ts';
 import { type ClusterEndpoint, type ClusterSlots, SimRedisClusterClient } from './cluster-client.ts';
 import { ClusterNode } from './cluster-node.ts';
 import { CRON_INTERVAL_MS, Failover } from './failover.ts';
-import { arityOk, commandKeys, commandName, KEYSPACE_COMMANDS } from './keyspace.ts';
-import { SimRedis } from './node.ts';
+import { arityOk, commandName, KEYSPACE_COMMANDS } from './keyspace.ts';
+import { type NodeCommandSpec, nodeCommand, SimRedis } from './node.ts';
 import { clientError, RedisReplyError, type Reply } from './reply.ts';
 
 export type { NodeProcess } from './cluster-node.ts';
@@ -405,27 +405,22 @@ export class SimRedisCluster {
   }
 
   #handleClientCommand(node: ClusterNode, args: readonly string[]): Reply {
-    const name = commandName(args[0] ?? '');
-    const [, channel, message] = args;
-    if (name === 'publish' && channel !== undefined && message !== undefined && args.length === 3) {
+    const spec = nodeCommand(args[0] ?? '');
+    const name = spec?.name;
+    if (name === 'publish' && args.length === 3) {
+      const [, channel, message] = args as [string, string, string];
       const receivers = [...(this.#subscribers.get(channel) ?? [])];
       for (const onMessage of receivers) onMessage(message, channel);
       return receivers.length;
     }
-    const keys = keysOf(name, args);
-    const firstKey = keys?.[0];
-    if (keys !== undefined && firstKey !== undefined) {
-      const slot = keyHashSlot(firstKey);
-      // src/cluster.c getNodeByQuery: CROSSSLOT first, then cluster state, then ownership.
-      for (let i = 1; i < keys.length; i++) {
-        if (keyHashSlot(keys[i] as string) !== slot)
-          throw new RedisReplyError("CROSSSLOT Keys in request don't hash to the same slot");
-      }
+    const slot = spec === undefined ? NOT_KEYED : commandSlot(spec, args);
+    if (slot >= 0) {
+      // src/cluster.c getNodeByQuery: CROSSSLOT first (commandSlot), then cluster state, then ownership.
       if (!node.stateOk) throw new RedisReplyError('CLUSTERDOWN The cluster is down');
       const owner = node.ownerOf(slot);
       if (owner < 0) throw new RedisReplyError('CLUSTERDOWN Hash slot not served');
       if (owner !== node.index) throw new RedisReplyError(`MOVED ${slot} ${this.nodeIds[owner]}`);
-    } else if (keys !== undefined && !node.stateOk && name !== 'ping') {
+    } else if (slot === NO_KEY && !node.stateOk && name !== 'ping') {
       throw new RedisReplyError('CLUSTERDOWN The cluster is down');
     }
     return node.server.execute(args);
@@ -433,10 +428,14 @@ export class SimRedisCluster {
 
   /** A manual failover pauses client writes on the master (src/cluster_legacy.c, pauseActions). */
   #whenWritable(node: ClusterNode, args: readonly string[], run: () => void): void {
-    const name = commandName(args[0] ?? '');
-    const writes = KEYSPACE_COMMANDS.get(name)?.write === true || name.startsWith('eval');
+    // The pause is checked first: outside a manual failover no command needs its name looked up.
     const waitMs = node.writesPausedUntilMs - this.#clock.now();
-    if (!writes || waitMs <= 0) {
+    if (waitMs <= 0) {
+      run();
+      return;
+    }
+    const name = commandName(args[0] ?? '');
+    if (KEYSPACE_COMMANDS.get(name)?.write !== true && !name.startsWith('eval')) {
       run();
       return;
     }
@@ -482,13 +481,10 @@ export class SimRedisCluster {
   }
 
   #wireServer(node: ClusterNode): void {
-    node.server.scriptKeyGuard = (keys) => {
-      for (const key of keys) {
-        if (node.ownerOf(keyHashSlot(key)) !== node.index)
-          return 'ERR Script attempted to access a non local key in a cluster node';
-      }
-      return undefined;
-    };
+    node.server.scriptKeyGuard = (key) =>
+      node.ownerOf(keyHashSlot(key)) !== node.index
+        ? 'ERR Script attempted to access a non local key in a cluster node'
+        : undefined;
     // Asynchronous replication: each effect batch travels to every replica of this master.
     node.server.onReplicate((batch) => {
       if (node.role.kind !== 'master') return;
@@ -521,15 +517,39 @@ export class SimRedisCluster {
   }
 }
 
-/** Keys a command names; for EVAL/EVALSHA the declared KEYS (undefined = not a keyed command). */
-function keysOf(name: string, args: readonly string[]): string[] | undefined {
-  if (name === 'eval' || name === 'evalsha') {
+/** {@link commandSlot}: a keyed command that names no key (EVAL with 0 keys, DBSIZE). */
+const NO_KEY = -1;
+/** {@link commandSlot}: not a keyed command (unknown, or a wrong arity: the node answers it). */
+const NOT_KEYED = -2;
+
+/**
+ * The slot every key of a command hashes to (for EVAL/EVALSHA the declared KEYS), NO_KEY or
+ * NOT_KEYED; throws CROSSSLOT when two keys hash to different slots (src/cluster.c getNodeByQuery).
+ */
+function commandSlot(spec: NodeCommandSpec, args: readonly string[]): number {
+  let first: number;
+  let last: number;
+  let step = 1;
+  if (spec.name === 'eval' || spec.name === 'evalsha') {
     const n = Number(args[2]);
-    return Number.isInteger(n) && n >= 0 ? args.slice(3, 3 + n) : [];
+    if (!Number.isInteger(n) || n < 0) return NO_KEY;
+    first = 3;
+    last = 2 + n;
+  } else {
+    if (spec.run === undefined || !arityOk(spec, args.length)) return NOT_KEYED;
+    if (spec.keys === undefined) return NO_KEY;
+    first = spec.keys.first;
+    last = spec.keys.last < 0 ? args.length + spec.keys.last : spec.keys.last;
+    step = spec.keys.step;
   }
-  const spec = KEYSPACE_COMMANDS.get(name);
-  if (spec === undefined || !arityOk(spec, args.length)) return undefined;
-  return commandKeys(spec, args);
+  if (last >= args.length) last = args.length - 1;
+  if (first > last) return NO_KEY;
+  const slot = keyHashSlot(args[first] as string);
+  for (let i = first + step; i <= last; i += step) {
+    if (keyHashSlot(args[i] as string) !== slot)
+      throw new RedisReplyError("CROSSSLOT Keys in request don't hash to the same slot");
+  }
+  return slot;
 }
 
 /** Whether what `sender` sends leaves its output buffer: not once its process has crashed. */

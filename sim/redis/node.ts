@@ -7,13 +7,13 @@ import type { Clock } from '../../src/ports/clock.ts';
 import type { RedisArg, RedisSubscriber } from '../../src/ports/redis.ts';
 import { byteLength } from './bytes.ts';
 import { CommandPort } from './command-port.ts';
+import { spellingLookup } from './command-spec.ts';
 import {
   arityOk,
   type CommandSpec,
-  commandKeys,
-  commandName,
   KEYSPACE_COMMANDS,
   Keyspace,
+  keyspaceCommand,
   type SnapshotEntry,
 } from './keyspace.ts';
 import { LuaEngine } from './lua.ts';
@@ -59,16 +59,39 @@ export type NodeRole =
   | { readonly role: 'master' }
   | { readonly role: 'replica'; readonly masterName: string };
 
-/** Commands the node handles itself (scripting, pub/sub, server), next to the keyspace table. */
-const NODE_COMMANDS: ReadonlyMap<string, { arity: number; write: boolean }> = new Map([
-  ['eval', { arity: -3, write: true }],
-  ['evalsha', { arity: -3, write: true }],
-  ['script', { arity: -2, write: false }],
-  ['publish', { arity: 3, write: false }],
-  ['ping', { arity: -1, write: false }],
-  ['echo', { arity: 2, write: false }],
-  ['time', { arity: 1, write: false }],
-]);
+/** A command the node handles itself (scripting, pub/sub, server), next to the keyspace table. */
+interface NodeOnlySpec {
+  readonly name: string;
+  readonly arity: number;
+  readonly write: boolean;
+  readonly keys: undefined;
+  readonly run: undefined;
+}
+
+/** Commands the node handles itself, with their arity and write flag (src/commands/*.json). */
+const NODE_COMMANDS: readonly NodeOnlySpec[] = (
+  [
+    ['eval', -3, true],
+    ['evalsha', -3, true],
+    ['script', -2, false],
+    ['publish', 3, false],
+    ['ping', -1, false],
+    ['echo', 2, false],
+    ['time', 1, false],
+  ] as const
+).map(([name, arity, write]) => ({ name, arity, write, keys: undefined, run: undefined }));
+
+/** Every command of the node: the keyspace table and its own. */
+const NODE_TABLE: ReadonlyMap<string, CommandSpec | NodeOnlySpec> = new Map<
+  string,
+  CommandSpec | NodeOnlySpec
+>([...KEYSPACE_COMMANDS, ...NODE_COMMANDS.map((spec) => [spec.name, spec] as const)]);
+
+/** A command of the node's table: a keyspace command or one the node handles itself. */
+export type NodeCommandSpec = CommandSpec | NodeOnlySpec;
+
+/** The command (keyspace or node's own) a name spelled in any case names, or undefined. */
+export const nodeCommand = spellingLookup(NODE_TABLE);
 
 /** Commands a script may not call (src/commands: flag noscript). */
 const NOSCRIPT_COMMANDS = new Set(['eval', 'evalsha', 'script', 'multi', 'exec', 'watch', 'subscribe']);
@@ -107,10 +130,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
     this.#lua = new LuaEngine(
       {
         callFromScript: (args) => this.#callFromScript(args),
-        hasCommand: (name) => {
-          const lower = name.toLowerCase();
-          return KEYSPACE_COMMANDS.has(lower) || NODE_COMMANDS.has(lower);
-        },
+        hasCommand: (name) => nodeCommand(name) !== undefined,
       },
       options.luaInstructionsMax === undefined ? {} : { instructionsMax: options.luaInstructionsMax },
     );
@@ -136,7 +156,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
     this.#keyspace.applyingReplication = true;
     try {
       for (const args of commands) {
-        const spec = KEYSPACE_COMMANDS.get(commandName(arg(args, 0)));
+        const spec = keyspaceCommand(arg(args, 0));
         if (spec === undefined) throw new Error(`${this.name}: cannot apply replicated ${args[0]}`);
         spec.run(this.#keyspace, args);
         this.replicationOffset += respLength(args);
@@ -182,13 +202,13 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
 
   #dispatch(args: readonly string[], fromScript: boolean): Reply {
     if (args.length === 0) throw new RedisReplyError('ERR empty command');
-    const name = commandName(arg(args, 0));
-    const spec = KEYSPACE_COMMANDS.get(name) ?? NODE_COMMANDS.get(name);
+    const spec = nodeCommand(arg(args, 0));
     if (spec === undefined) {
       throw fromScript
         ? new RedisReplyError('ERR Unknown Redis command called from script')
         : unknownCommand(args);
     }
+    const name = spec.name;
     if (!arityOk(spec, args.length)) {
       throw fromScript
         ? new RedisReplyError('ERR Wrong number of args calling Redis command from script')
@@ -200,7 +220,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
     if (spec.write && this.role.role === 'replica' && name !== 'eval' && name !== 'evalsha') {
       throw new RedisReplyError(ERR_READONLY);
     }
-    if ('run' in spec) return (spec as CommandSpec).run(this.#keyspace, args);
+    if (spec.run !== undefined) return spec.run(this.#keyspace, args);
     return this.#nodeCommand(name, args);
   }
 
@@ -208,13 +228,18 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
    * Set by a cluster: returns an error line when a script touches a key this node does not serve
    * (src/script.c scriptVerifyClusterState), or undefined to allow it.
    */
-  scriptKeyGuard: ((keys: readonly string[]) => string | undefined) | undefined;
+  scriptKeyGuard: ((key: string) => string | undefined) | undefined;
 
   #callFromScript(args: string[]): Reply {
-    const spec = KEYSPACE_COMMANDS.get(commandName(args[0] ?? ''));
-    if (spec !== undefined && this.scriptKeyGuard !== undefined && arityOk(spec, args.length)) {
-      const refusal = this.scriptKeyGuard(commandKeys(spec, args));
-      if (refusal !== undefined) throw new RedisReplyError(refusal);
+    const guard = this.scriptKeyGuard;
+    const spec = guard === undefined ? undefined : keyspaceCommand(args[0] ?? '');
+    if (guard !== undefined && spec?.keys !== undefined && arityOk(spec, args.length)) {
+      const { first, step } = spec.keys;
+      const last = spec.keys.last < 0 ? args.length + spec.keys.last : spec.keys.last;
+      for (let i = first; i <= last && i < args.length; i += step) {
+        const refusal = guard(args[i] as string);
+        if (refusal !== undefined) throw new RedisReplyError(refusal);
+      }
     }
     // A replica running a script refuses writes the same way (src/script.c scriptVerifyWriteCommandAllow).
     return this.#dispatch(args, true);

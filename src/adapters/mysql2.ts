@@ -102,7 +102,9 @@ export class Mysql2SqlPort implements SqlPort {
    * connection (see {@link Mysql2SqlPortOptions.requireGtidTracking}).
    */
   static create(options: PoolOptions, portOptions: Mysql2SqlPortOptions = {}): Mysql2SqlPort {
-    const pool = mysql.createPool({ dateStrings: true, supportBigNumbers: true, ...options });
+    // trace: false: no stack captured per statement (mysql2's "long stack traces"); the port's
+    // errors carry their own stack.
+    const pool = mysql.createPool({ dateStrings: true, supportBigNumbers: true, trace: false, ...options });
     return new Mysql2SqlPort(pool, { requireGtidTracking: true, ...portOptions });
   }
 
@@ -277,17 +279,29 @@ export class Mysql2Session implements SqlSession {
   }
 }
 
-async function run<Row extends SqlRow>(
+/** The callback side of a mysql2 pool or connection: `query(sql, values, callback)`. */
+interface CallbackQueryable {
+  query(sql: string, values: unknown[] | undefined, callback: (err: unknown, result: unknown) => void): void;
+}
+
+/**
+ * Runs one statement through mysql2's callback API under the promise wrapper (the core pool,
+ * `Pool.pool`, or the core connection, `PoolConnection.connection`): the promise API's `query`
+ * adds a promise and, unless `trace: false`, an `Error.captureStackTrace` per statement, and an
+ * error here becomes a `SqlError` with our own stack anyway.
+ */
+function run<Row extends SqlRow>(
   target: Pool | PoolConnection,
   sql: string,
   params: readonly SqlValue[] | undefined,
 ): Promise<SqlResult<Row>> {
-  try {
-    const [result] = await target.query(sql, params as unknown[] | undefined);
-    return toSqlResult<Row>(result);
-  } catch (err) {
-    throw toSqlError(err);
-  }
+  const core = ('connection' in target ? target.connection : target.pool) as unknown as CallbackQueryable;
+  return new Promise((resolve, reject) => {
+    core.query(sql, params as unknown[] | undefined, (err, result) => {
+      if (err) reject(toSqlError(err));
+      else resolve(toSqlResult<Row>(result));
+    });
+  });
 }
 
 /**

@@ -41,8 +41,30 @@ const CLOSE_BRACE = 0x7d;
  * included. A string key is hashed as its UTF-8 bytes.
  */
 export function keyHashSlot(key: string | Uint8Array): number {
-  if (typeof key === 'string' && isAscii(key)) return asciiKeyHashSlot(key);
-  const bytes = typeof key === 'string' ? encodeKey(key) : key;
+  if (typeof key === 'string') {
+    if (key.length > SLOT_MEMO_KEY_MAX) return stringKeyHashSlot(key);
+    let slot = slotMemo.get(key);
+    if (slot === undefined) {
+      slot = stringKeyHashSlot(key);
+      if (slotMemo.size >= SLOT_MEMO_MAX) slotMemo.clear();
+      slotMemo.set(key, slot);
+    }
+    return slot;
+  }
+  return bytesKeyHashSlot(key);
+}
+
+// A key is routed more than once per command (the client, the node, each redis.call of a
+// script): the slot of a short key is remembered, in a bounded table that starts over when full.
+const slotMemo = new Map<string, number>();
+const SLOT_MEMO_MAX = 8192;
+const SLOT_MEMO_KEY_MAX = 256;
+
+function stringKeyHashSlot(key: string): number {
+  return isAscii(key) ? asciiKeyHashSlot(key) : bytesKeyHashSlot(encodeKey(key));
+}
+
+function bytesKeyHashSlot(bytes: Uint8Array): number {
   const open = bytes.indexOf(OPEN_BRACE);
   if (open !== -1) {
     const close = bytes.indexOf(CLOSE_BRACE, open + 1);
