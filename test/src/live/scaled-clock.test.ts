@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../../src/adapters/scaled-clock.ts';
 
@@ -17,6 +18,26 @@ describe('ScaledClock', () => {
     clock.schedule(20, () => ran.push('never')).cancel();
     await clock.sleep(1500);
     expect(ran).toEqual(['a', 'b']);
+  });
+
+  it('runs everything that is due at once in scenario-time order, then the sleep that waited for it', async () => {
+    const clock = new ScaledClock({ timeScale: 500 });
+    const ran: string[] = [];
+    clock.schedule(1000, () => ran.push('b'));
+    clock.schedule(10, () => {
+      ran.push('a');
+      clock.schedule(0, () => ran.push('a+0'));
+    });
+    clock.schedule(1000, () => ran.push('b2'));
+    const sleeping = clock.sleep(1500).then(() => ran.push('woke'));
+    // Hold the event loop for 20 real ms (10 scenario seconds): every timer is due together.
+    const until = performance.now() + 20;
+    while (performance.now() < until);
+    await sleeping;
+    // 'a' ran 10 s of scenario time late: what it scheduled 0 ms ahead is due after everything else.
+    expect(ran).toEqual(['a', 'b', 'b2', 'woke']);
+    await clock.sleep(1);
+    expect(ran).toEqual(['a', 'b', 'b2', 'woke', 'a+0']);
   });
 
   it('rejects a sleep whose signal aborts', async () => {
