@@ -27,7 +27,7 @@ import type { Random } from '../../src/ports/random.ts';
 import { nextInt } from '../../src/ports/random.ts';
 import { CLUSTER_SLOTS, keyHashSlot } from '../../src/ports/redis-slots.ts';
 import { nullTraceSink, type TraceFields, type TraceSink } from '../../src/ports/trace.ts';
-import { type NetLink, SimNetwork } from '../net/network.ts';
+import { type NetLink, type NetMessage, SimNetwork } from '../net/network.ts';
 import { type ClusterEndpoint, type ClusterSlots, SimRedisClusterClient } from './cluster-client.ts';
 import { ClusterNode } from './cluster-node.ts';
 import { CRON_INTERVAL_MS, Failover } from './failover.ts';
@@ -93,6 +93,8 @@ export class SimRedisCluster {
   readonly #links: NetLink[][];
   /** Every link of the cluster, once. */
   readonly #busLinks: NetLink[] = [];
+  /** Per node, the `leaves` check of what it sends (made once, not per message). */
+  readonly #leaves: (() => boolean)[];
   readonly #failover: Failover;
   readonly #cron: TimerHandle[] = [];
   readonly #subscribers = new Map<string, Set<(message: string, channel: string) => void>>();
@@ -123,6 +125,7 @@ export class SimRedisCluster {
       (id, i) => new ClusterNode(i, id, new SimRedis({ name: id }, { clock: this.#clock }), count, now),
     );
     for (const node of this.#nodes) this.#nodeById.set(node.id, node);
+    this.#leaves = this.#nodes.map((node) => leavesWhileRunning(node));
     this.#clientHost = `redis-clients:${basePort}`;
     this.#net = ports.network ?? new SimNetwork({}, { clock: this.#clock });
     for (const host of [this.#clientHost, ...this.nodeIds]) this.#net.addHost(host);
@@ -343,16 +346,35 @@ export class SimRedisCluster {
    */
   sendToNode(nodeId: string, args: readonly string[]): Promise<Reply> {
     const node = this.#node(nodeId);
-    // Callbacks are passed inline rather than named: this runs for every client command, and a
-    // named closure costs a `name` property definition each time under tsx (esbuild keepNames).
+    // Callbacks are passed inline or returned by a method rather than named: this runs for every
+    // client command, and a named closure costs a `name` property definition each time under tsx
+    // (esbuild keepNames), an object literal's function property too.
     return new Promise<Reply>((resolve, reject) => {
-      this.#deliver(
-        -1,
-        node.index,
-        () => this.#whenWritable(node, args, () => this.#replyBack(node, args, resolve, reject)),
-        () => reject(clientError('Connection is closed.')),
+      const lost = this.#connectionLost(reject);
+      this.#link(-1, node.index).send(
+        this.#clientHost,
+        netMessage(() => this.#requestArrives(node, args, resolve, reject, lost), lost),
       );
     });
+  }
+
+  /** The `Connection is closed.` rejection of one client command (returned unnamed: see sendToNode). */
+  #connectionLost(reject: (error: unknown) => void): () => void {
+    return () => reject(clientError('Connection is closed.'));
+  }
+
+  /** A client command reaches `node`: a crashed node loses it, a frozen one holds it until resumed. */
+  #requestArrives(
+    node: ClusterNode,
+    args: readonly string[],
+    resolve: (reply: Reply) => void,
+    reject: (error: unknown) => void,
+    lost: () => void,
+  ): void {
+    if (node.process.state === 'crashed') lost();
+    else if (node.process.state === 'frozen')
+      node.held.push(() => this.#whenWritable(node, args, resolve, reject, lost));
+    else this.#whenWritable(node, args, resolve, reject, lost);
   }
 
   /** Runs a client command on `node` and sends its reply (or error) back over the link. */
@@ -361,25 +383,21 @@ export class SimRedisCluster {
     args: readonly string[],
     resolve: (reply: Reply) => void,
     reject: (error: unknown) => void,
+    lost: () => void,
   ): void {
     let reply: Reply;
     try {
       reply = this.#handleClientCommand(node, args);
     } catch (error) {
-      this.#deliver(
-        node.index,
-        -1,
-        () => reject(error),
-        () => reject(clientError('Connection is closed.')),
-      );
+      this.#toClient(node, () => reject(error), lost);
       return;
     }
-    this.#deliver(
-      node.index,
-      -1,
-      () => resolve(reply),
-      () => reject(clientError('Connection is closed.')),
-    );
+    this.#toClient(node, () => resolve(reply), lost);
+  }
+
+  /** Sends `arrive` from `node` to the clients' side (which never crashes or freezes). */
+  #toClient(node: ClusterNode, arrive: () => void, lost: () => void): void {
+    this.#link(node.index, -1).send(node.id, { arrive, lost, leaves: this.#leaves[node.index] });
   }
 
   /** CLUSTER SLOTS from the first node, starting at `preferred`, that answers the client. */
@@ -427,19 +445,27 @@ export class SimRedisCluster {
   }
 
   /** A manual failover pauses client writes on the master (src/cluster_legacy.c, pauseActions). */
-  #whenWritable(node: ClusterNode, args: readonly string[], run: () => void): void {
+  #whenWritable(
+    node: ClusterNode,
+    args: readonly string[],
+    resolve: (reply: Reply) => void,
+    reject: (error: unknown) => void,
+    lost: () => void,
+  ): void {
     // The pause is checked first: outside a manual failover no command needs its name looked up.
     const waitMs = node.writesPausedUntilMs - this.#clock.now();
     if (waitMs <= 0) {
-      run();
+      this.#replyBack(node, args, resolve, reject, lost);
       return;
     }
     const name = commandName(args[0] ?? '');
     if (KEYSPACE_COMMANDS.get(name)?.write !== true && !name.startsWith('eval')) {
-      run();
+      this.#replyBack(node, args, resolve, reject, lost);
       return;
     }
-    this.#clock.schedule(Math.min(waitMs, CRON_INTERVAL_MS), () => this.#whenWritable(node, args, run));
+    this.#clock.schedule(Math.min(waitMs, CRON_INTERVAL_MS), () =>
+      this.#whenWritable(node, args, resolve, reject, lost),
+    );
   }
 
   // --- the network ------------------------------------------------------------------------------
@@ -454,13 +480,13 @@ export class SimRedisCluster {
    * output buffer; on arrival a crashed target loses it and a frozen one holds it. `lost` runs
    * when the delivery cannot happen.
    */
-  #deliver(from: number, to: number, deliver: () => void, lost: () => void = () => {}): void {
+  #deliver(from: number, to: number, deliver: () => void, lost: () => void = NOTHING): void {
     const sender = from >= 0 ? this.#nodes[from] : undefined;
     const arrive = this.#arrival(to, deliver, lost);
     // The clients' side never crashes: what it sends always leaves.
     this.#link(from, to).send(
       sender === undefined ? this.#clientHost : sender.id,
-      sender === undefined ? { arrive, lost } : { arrive, lost, leaves: leavesWhileRunning(sender) },
+      sender === undefined ? { arrive, lost } : { arrive, lost, leaves: this.#leaves[from] },
     );
   }
 
@@ -486,7 +512,7 @@ export class SimRedisCluster {
         ? 'ERR Script attempted to access a non local key in a cluster node'
         : undefined;
     // Asynchronous replication: each effect batch travels to every replica of this master.
-    node.server.onReplicate((batch) => {
+    node.server.onReplicate((batch, bytes) => {
       if (node.role.kind !== 'master') return;
       for (const replica of this.#nodes) {
         if (replica.masterIndex !== node.index || replica === node) continue;
@@ -495,7 +521,7 @@ export class SimRedisCluster {
           replica.index,
           () => {
             if (replica.masterIndex === node.index && !replica.needsFullSync)
-              replica.server.applyReplicated(batch);
+              replica.server.applyReplicated(batch, bytes);
           },
           () => {
             replica.needsFullSync = true;
@@ -556,6 +582,14 @@ function commandSlot(spec: NodeCommandSpec, args: readonly string[]): number {
 function leavesWhileRunning(sender: ClusterNode): () => boolean {
   return () => sender.process.state !== 'crashed';
 }
+
+/** A message of the clients' side (which never crashes: what it sends always leaves). */
+function netMessage(arrive: () => void, lost: () => void): NetMessage {
+  return { arrive, lost };
+}
+
+/** What a lost bus message costs its sender: nothing (the bus resends its state). */
+function NOTHING(): void {}
 
 function checkOptions(
   masters: number,

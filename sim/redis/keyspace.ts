@@ -231,13 +231,13 @@ export class Keyspace {
 
   /** src/expire.c expireGenericCommand: EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT with NX|XX|GT|LT. */
   expire(args: readonly string[], unitMs: 1 | 1000, absolute: boolean): Reply {
-    const name = arg(args, 0).toLowerCase();
     const key = arg(args, 1);
     let nx = false;
     let xx = false;
     let gt = false;
     let lt = false;
-    for (const raw of args.slice(3)) {
+    for (let i = 3; i < args.length; i++) {
+      const raw = args[i] as string;
       const opt = raw.toUpperCase();
       if (opt === 'NX') nx = true;
       else if (opt === 'XX') xx = true;
@@ -250,7 +250,8 @@ export class Keyspace {
     if (gt && lt) throw new RedisReplyError('ERR GT and LT options at the same time are not compatible');
     // Options are checked before the time argument is parsed (src/expire.c expireGenericCommand).
     const at = expireAt(arg(args, 2), unitMs, absolute ? 0 : this.#context.now());
-    if (at === undefined) throw new RedisReplyError(`ERR invalid expire time in '${name}' command`);
+    if (at === undefined)
+      throw new RedisReplyError(`ERR invalid expire time in '${arg(args, 0).toLowerCase()}' command`);
     const entry = this.#live(key);
     if (entry === undefined) return 0;
     const current = entry.at;

@@ -51,8 +51,11 @@ export interface SimRedisPorts {
   readonly clock: Clock;
 }
 
-/** A batch of effective writes of one command (a script's effects arrive as one batch). */
-export type ReplicationListener = (commands: readonly string[][]) => void;
+/**
+ * A batch of effective writes of one command (a script's effects arrive as one batch), and its
+ * length in RESP (what it adds to a replication offset).
+ */
+export type ReplicationListener = (commands: readonly string[][], bytes: number) => void;
 
 /** Role of a node: masters expire keys and accept writes; replicas hide expired keys and refuse writes. */
 export type NodeRole =
@@ -151,16 +154,20 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
     }
   }
 
-  /** Applies a batch the master propagated (never refused, never expires keys, not re-propagated). */
-  applyReplicated(commands: readonly string[][]): void {
+  /**
+   * Applies a batch the master propagated (never refused, never expires keys, not re-propagated).
+   * `bytes`: the batch's length in RESP when the master already counted it (else counted here).
+   */
+  applyReplicated(commands: readonly string[][], bytes?: number): void {
     this.#keyspace.applyingReplication = true;
     try {
       for (const args of commands) {
         const spec = keyspaceCommand(arg(args, 0));
         if (spec === undefined) throw new Error(`${this.name}: cannot apply replicated ${args[0]}`);
         spec.run(this.#keyspace, args);
-        this.replicationOffset += respLength(args);
+        if (bytes === undefined) this.replicationOffset += respLength(args);
       }
+      if (bytes !== undefined) this.replicationOffset += bytes;
     } finally {
       this.#keyspace.applyingReplication = false;
       this.#keyspace.effects = [];
@@ -202,7 +209,11 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
 
   #dispatch(args: readonly string[], fromScript: boolean): Reply {
     if (args.length === 0) throw new RedisReplyError('ERR empty command');
-    const spec = nodeCommand(arg(args, 0));
+    return this.#run(nodeCommand(arg(args, 0)), args, fromScript);
+  }
+
+  /** Runs a command `spec` (undefined: unknown) names, after processCommand's checks (src/server.c). */
+  #run(spec: NodeCommandSpec | undefined, args: readonly string[], fromScript: boolean): Reply {
     if (spec === undefined) {
       throw fromScript
         ? new RedisReplyError('ERR Unknown Redis command called from script')
@@ -231,8 +242,9 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
   scriptKeyGuard: ((key: string) => string | undefined) | undefined;
 
   #callFromScript(args: string[]): Reply {
+    if (args.length === 0) return this.#dispatch(args, true);
+    const spec = nodeCommand(args[0] as string);
     const guard = this.scriptKeyGuard;
-    const spec = guard === undefined ? undefined : keyspaceCommand(args[0] ?? '');
     if (guard !== undefined && spec?.keys !== undefined && arityOk(spec, args.length)) {
       const { first, step } = spec.keys;
       const last = spec.keys.last < 0 ? args.length + spec.keys.last : spec.keys.last;
@@ -242,7 +254,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
       }
     }
     // A replica running a script refuses writes the same way (src/script.c scriptVerifyWriteCommandAllow).
-    return this.#dispatch(args, true);
+    return this.#run(spec, args, true);
   }
 
   #nodeCommand(name: string, args: readonly string[]): Reply {
@@ -273,13 +285,11 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
 
   /** src/eval.c evalGenericCommand: numkeys checks, then run the cached function. */
   #evalCommand(sha: string, args: readonly string[]): Reply {
-    const numKeys = parseInteger(arg(args, 2));
-    if (numKeys === undefined) throw new RedisReplyError(ERR_NOT_INTEGER);
-    if (numKeys < 0n) throw new RedisReplyError("ERR Number of keys can't be negative");
-    if (numKeys > BigInt(args.length - 3)) {
+    const n = numKeysOf(arg(args, 2));
+    if (n < 0) throw new RedisReplyError("ERR Number of keys can't be negative");
+    if (n > args.length - 3) {
       throw new RedisReplyError("ERR Number of keys can't be greater than number of args");
     }
-    const n = Number(numKeys);
     if (this.#inScript) throw new RedisReplyError('ERR This Redis command is not allowed from script');
     this.#inScript = true;
     try {
@@ -314,8 +324,10 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
     const effects = this.#keyspace.effects;
     if (effects.length === 0) return;
     this.#keyspace.effects = [];
-    for (const args of effects) this.replicationOffset += respLength(args);
-    for (const listener of this.#replicationListeners) listener(effects);
+    let bytes = 0;
+    for (const args of effects) bytes += respLength(args);
+    this.replicationOffset += bytes;
+    for (const listener of this.#replicationListeners) listener(effects, bytes);
   }
 
   #deliver(channel: string, message: string): number {
@@ -351,6 +363,21 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
       if (set.size === 0) this.#subscribers.delete(channel);
     };
   }
+}
+
+/** A count of one or two digits (no leading zero), as EVAL's numkeys mostly is: `Number` reads it exactly. */
+const SMALL_COUNT = /^(0|[1-9][0-9]?)$/;
+
+/**
+ * EVAL's numkeys as src/eval.c reads it (getLongLongFromObjectOrReply: string2ll): throws
+ * ERR_NOT_INTEGER when it is not an int64. Beyond the safe range the count is clamped: it is
+ * then only compared with 0 and with the number of arguments, which it exceeds either way.
+ */
+function numKeysOf(text: string): number {
+  if (SMALL_COUNT.test(text)) return Number(text);
+  const n = parseInteger(text);
+  if (n === undefined) throw new RedisReplyError(ERR_NOT_INTEGER);
+  return n < 0n ? -1 : n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
 }
 
 /** Length of a command in RESP (what the replication offset counts), e.g. `*1\r\n$4\r\nPING\r\n` = 14. */

@@ -359,7 +359,12 @@ export class FaultProxy {
     if (toxic.type === 'timeout' && toxic.attributes.timeout > 0) {
       conn.timers.push(this.clock.schedule(toxic.attributes.timeout, () => conn.close()));
     } else if (toxic.type === 'reset_peer') {
-      conn.timers.push(this.clock.schedule(toxic.attributes.timeout ?? 0, () => conn.close(true)));
+      const timeout = toxic.attributes.timeout ?? 0;
+      // Timeout 0 resets now, not on a 0 ms timer: a reply already on its way would otherwise
+      // still pass if the loop polls the sockets before it runs the timers (Node's event loop
+      // phases), and a client could be answered after the reset was in force.
+      if (timeout === 0) conn.close(true);
+      else conn.timers.push(this.clock.schedule(timeout, () => conn.close(true)));
     }
   }
 

@@ -41,24 +41,20 @@ const CLOSE_BRACE = 0x7d;
  * included. A string key is hashed as its UTF-8 bytes.
  */
 export function keyHashSlot(key: string | Uint8Array): number {
-  if (typeof key === 'string') {
-    if (key.length > SLOT_MEMO_KEY_MAX) return stringKeyHashSlot(key);
-    let slot = slotMemo.get(key);
-    if (slot === undefined) {
-      slot = stringKeyHashSlot(key);
-      if (slotMemo.size >= SLOT_MEMO_MAX) slotMemo.clear();
-      slotMemo.set(key, slot);
-    }
-    return slot;
-  }
-  return bytesKeyHashSlot(key);
+  if (typeof key !== 'string') return bytesKeyHashSlot(key);
+  if (key === lastKey) return lastSlot;
+  const slot = stringKeyHashSlot(key);
+  lastKey = key;
+  lastSlot = slot;
+  return slot;
 }
 
-// A key is routed more than once per command (the client, the node, each redis.call of a
-// script): the slot of a short key is remembered, in a bounded table that starts over when full.
-const slotMemo = new Map<string, number>();
-const SLOT_MEMO_MAX = 8192;
-const SLOT_MEMO_KEY_MAX = 256;
+// The same key is often routed several times in a row (a node checks a script's keys right
+// after the EVAL that named them, once per redis.call): the last key's slot is remembered.
+// A larger table did not pay: a gateway makes new key strings per request, and hashing one to
+// find it in a map costs about what its CRC16 does.
+let lastKey: string | undefined;
+let lastSlot = 0;
 
 function stringKeyHashSlot(key: string): number {
   return isAscii(key) ? asciiKeyHashSlot(key) : bytesKeyHashSlot(encodeKey(key));

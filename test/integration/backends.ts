@@ -146,3 +146,108 @@ export async function pollUntil<T>(
 export function uniqueName(prefix: string): string {
   return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
 }
+
+/** backends.sh's Redis Cluster layout: each master's port, slot range and fixed replica. */
+export const BACKENDS_CLUSTER_LAYOUT: readonly {
+  readonly master: number;
+  readonly slots: string;
+  readonly replica: number;
+}[] = [
+  { master: 7000, slots: '0-5460', replica: 7003 },
+  { master: 7001, slots: '5461-10922', replica: 7004 },
+  { master: 7002, slots: '10923-16383', replica: 7005 },
+];
+
+/**
+ * Sends one command to 127.0.0.1:`port` in RESP and resolves with its bulk-string reply (or
+ * rejects), within `timeoutMs`; enough for CLUSTER NODES, CLUSTER INFO and INFO.
+ */
+function redisText(port: number, args: readonly string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    let reply = Buffer.alloc(0);
+    const done = (error: Error | undefined, text?: string) => {
+      socket.destroy();
+      if (error) reject(error);
+      else resolve(text ?? '');
+    };
+    socket.setTimeout(timeoutMs, () => done(new Error(`:${port} did not answer in ${timeoutMs} ms`)));
+    socket.once('error', (error) => done(error));
+    socket.on('data', (data: Buffer) => {
+      reply = Buffer.concat([reply, data]);
+      const text = reply.toString('utf8');
+      if (text.startsWith('-')) return done(new Error(`:${port}: ${text.trim()}`));
+      const header = /^\$(\d+)\r\n/.exec(text);
+      if (header === null) return;
+      const length = Number(header[1]);
+      const start = header[0].length;
+      if (reply.length >= start + length)
+        done(undefined, reply.subarray(start, start + length).toString('utf8'));
+    });
+    socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+  });
+}
+
+/**
+ * What keeps the cluster from backends.sh's layout now, as seen by every node, or undefined when
+ * it is in it: each node reports `cluster_state:ok` and, in its CLUSTER NODES, 7000-7002 as masters
+ * of their slot ranges and 7003-7005 as their replicas, none flagged `fail` or `fail?`; each
+ * replica's link to its master is up.
+ */
+export async function clusterLayoutProblem(timeoutMs = 2_000): Promise<string | undefined> {
+  const ports = BACKENDS_CLUSTER_LAYOUT.flatMap((s) => [s.master, s.replica]);
+  for (const port of ports) {
+    try {
+      const info = await redisText(port, ['CLUSTER', 'INFO'], timeoutMs);
+      if (!/^cluster_state:ok/m.test(info)) return `:${port} does not report cluster_state:ok`;
+      const lines = (await redisText(port, ['CLUSTER', 'NODES'], timeoutMs)).trim().split('\n');
+      const byPort = new Map(
+        lines.map((line) => {
+          const f = line.split(' ');
+          return [Number(/:(\d+)/.exec(f[1] ?? '')?.[1]), f] as const;
+        }),
+      );
+      for (const shard of BACKENDS_CLUSTER_LAYOUT) {
+        const m = byPort.get(shard.master);
+        const r = byPort.get(shard.replica);
+        const flags = (f: readonly string[] | undefined) => (f?.[2] ?? '').split(',');
+        if (m === undefined || r === undefined)
+          return `:${port} does not list :${shard.master} and :${shard.replica}`;
+        if (!flags(m).includes('master') || m.slice(8).join(' ') !== shard.slots)
+          return `:${port} sees :${shard.master} as ${flags(m).join(',')} with slots '${m.slice(8).join(' ')}', not master of ${shard.slots}`;
+        if (!flags(r).includes('slave') || r[3] !== m[0])
+          return `:${port} sees :${shard.replica} as ${flags(r).join(',')} of ${r[3]}, not replica of :${shard.master}`;
+        for (const f of [m, r])
+          if (flags(f).some((flag) => flag === 'fail' || flag === 'fail?'))
+            return `:${port} flags ${f[1]} ${flags(f).join(',')}`;
+      }
+      if (ports.indexOf(port) % 2 === 1) {
+        const replication = await redisText(port, ['INFO', 'replication'], timeoutMs);
+        if (!/^master_link_status:up/m.test(replication)) return `:${port}'s link to its master is not up`;
+      }
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Waits (bounded) until the cluster is in backends.sh's layout (see {@link clusterLayoutProblem}),
+ * for a suite that names nodes by their backends.sh role: suites before it fail nodes over, kill
+ * and freeze them, and restore them, and a restored node's peers learn of it by gossip a little
+ * later. Throws with the last problem seen when `limitMs` passes.
+ */
+export async function waitForClusterLayout(limitMs = 60_000): Promise<void> {
+  let last: string | undefined = 'not checked';
+  const ok = await pollUntil(
+    async () => {
+      last = await clusterLayoutProblem();
+      return last === undefined ? true : undefined;
+    },
+    limitMs,
+    100,
+  );
+  if (ok !== true)
+    throw new Error(`the Redis Cluster is not in backends.sh's layout after ${limitMs} ms: ${last}`);
+}

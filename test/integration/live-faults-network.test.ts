@@ -12,7 +12,7 @@ import { LiveFaults } from '#src/live/faults/live-faults.ts';
 import { type ProxiedServers, startFaultProxies } from '#src/live/faults/network.ts';
 import { discoverBackends, type LiveServers } from '#src/live/faults/servers.ts';
 import { keyHashSlot } from '#src/ports/redis-slots.ts';
-import { BACKENDS_SH_HINT, gateBackend, pollUntil } from './backends.ts';
+import { BACKENDS_SH_HINT, gateBackend, pollUntil, waitForClusterLayout } from './backends.ts';
 
 const gate = await gateBackend({
   name: 'live network faults through the fault proxy',
@@ -43,6 +43,9 @@ let cluster: Cluster;
 describe.skipIf(gate.skip)(gate.title, () => {
   beforeAll(async () => {
     gate.assertAvailable();
+    // The suites before this one fail nodes over, kill and freeze them and restore them; the
+    // shard targets are fixed from what discoverBackends sees now, so start from the layout.
+    await waitForClusterLayout();
     const clock = new SystemClock();
     servers = await discoverBackends();
     proxied = await startFaultProxies(servers, { clock, random: new SeededRandom(15) });
@@ -62,9 +65,18 @@ describe.skipIf(gate.skip)(gate.title, () => {
     });
     await cluster.set(KEY_SHARD_1, 'one');
     await cluster.set(KEY_SHARD_2, 'two');
-  });
+  }, 120_000);
   afterEach(async () => {
     expect(await faults.restoreAll()).toEqual([]);
+    // Each test starts with a client that reads both shards: a connection a fault closed is
+    // reopened by ioredis after a backoff, and until then a command on it is refused at once
+    // (enableOfflineQueue: false).
+    const readsBoth = async () =>
+      (await cluster.get(KEY_SHARD_1).catch(() => undefined)) === 'one' &&
+      (await cluster.get(KEY_SHARD_2).catch(() => undefined)) === 'two'
+        ? true
+        : undefined;
+    expect(await pollUntil(readsBoth, 30_000)).toBe(true);
   }, 120_000);
   afterAll(async () => {
     await faults?.restoreAll();

@@ -88,11 +88,12 @@ function zadd(ks: Keyspace, args: readonly string[], incrCommand: boolean): Repl
   if ((gt && nx) || (lt && nx) || (gt && lt))
     throw new RedisReplyError('ERR GT, LT, and/or NX options at the same time are not compatible');
   if (incr && rest > 2) throw new RedisReplyError('ERR INCR option supports a single increment-element pair');
-  const pairs: [number, string][] = [];
+  // Scores by pair: pair k is (scores[k], args[i + 2k + 1]).
+  const scores: number[] = [];
   for (let j = i; j < args.length; j += 2) {
     const score = parseDouble(arg(args, j));
     if (score === undefined) throw new RedisReplyError(ERR_NOT_FLOAT);
-    pairs.push([score, arg(args, j + 1)]);
+    scores.push(score);
   }
   let zset = ks.typed(key, 'zset');
   let added = 0;
@@ -100,7 +101,7 @@ function zadd(ks: Keyspace, args: readonly string[], incrCommand: boolean): Repl
   let processed = 0;
   let last = 0;
   if (zset === undefined && !xx) {
-    const first = pairs[0]?.[1] ?? '';
+    const first = arg(args, i + 1);
     zset = {
       type: 'zset',
       value: new Map(),
@@ -110,9 +111,9 @@ function zadd(ks: Keyspace, args: readonly string[], incrCommand: boolean): Repl
     };
     ks.write(key, zset);
   }
-  for (const [input, member] of zset === undefined ? [] : pairs) {
-    if (zset === undefined) break;
-    let score = input;
+  for (let k = 0; zset !== undefined && k < scores.length; k++) {
+    let score = scores[k] as number;
+    const member = arg(args, i + 2 * k + 1);
     const current = zset.value.get(member);
     if (current !== undefined) {
       if (nx) continue;

@@ -224,6 +224,21 @@ describe('FaultProxy', () => {
     expect(c.error).toBe('ECONNRESET');
   });
 
+  it('reset_peer timeout 0: resets open and new connections at once, not on a timer', async () => {
+    const open = connect();
+    await until(() => proxy.connections === 1, 'the connection');
+    proxy.addToxic({ type: 'reset_peer', attributes: { timeout: 0 } });
+    expect(proxy.connections).toBe(0);
+    open.socket.write('late');
+    await until(() => open.error !== undefined, 'the reset');
+    expect(open.error).toBe('ECONNRESET');
+    expect(open.text).toBe('');
+    const next = connect();
+    await until(() => next.error !== undefined || next.ended, 'the new connection reset');
+    expect(next.text).toBe('');
+    expect(clock.pending).toBe(0);
+  });
+
   it('slow_close: passes the server close on only after delay ms', async () => {
     proxy.addToxic({ type: 'slow_close', attributes: { delay: 100 } });
     echo.removeAllListeners('connection');
