@@ -3,7 +3,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { Random } from '../ports/random.ts';
 import type { EvictionPolicy, RemovalCause } from './policy/eviction-policy.ts';
 import { LruPolicy } from './policy/lru-policy.ts';
-import { CacheNode, WriteOrderDeque } from './policy/node.ts';
+import { CacheNode, TimedCacheNode, WriteOrderDeque } from './policy/node.ts';
 import { NodeIndex } from './policy/node-index.ts';
 import { rehash, spread } from './wtinylfu/frequency-sketch.ts';
 import { keyHash } from './wtinylfu/key-hash.ts';
@@ -123,7 +123,12 @@ export class LocalCache<K extends LocalCacheKey, V> {
   readonly #expireAfterWriteMs: number;
   readonly #expireAfterAccessMs: number;
   readonly #refreshAfterWriteMs: number;
+  /** Any expiry or refresh: nodes are {@link TimedCacheNode}s (every node of the cache, so the casts below hold). */
   readonly #timed: boolean;
+  /** expireAfterWrite or refreshAfterWrite: nodes are kept in write order. */
+  readonly #writeOrdered: boolean;
+  /** refreshAfterWrite: nodes keep their loader and their `alive` and `refreshing` flags. */
+  readonly #refreshes: boolean;
   readonly #recordStats: boolean;
   readonly #evict = (node: CacheNode<K, V>) => this.#evictEntry(node, 'size');
   /** The key of the last getIfPresent that missed, and its index hash (see #write). */
@@ -164,6 +169,8 @@ export class LocalCache<K extends LocalCacheKey, V> {
       this.#expireAfterWriteMs !== Infinity ||
       this.#expireAfterAccessMs !== Infinity ||
       this.#refreshAfterWriteMs !== Infinity;
+    this.#writeOrdered = this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity;
+    this.#refreshes = this.#refreshAfterWriteMs !== Infinity;
     if (options.recordStats !== undefined && typeof options.recordStats !== 'boolean') {
       throw new TypeError(`LocalCache: recordStats must be a boolean, got ${String(options.recordStats)}`);
     }
@@ -202,7 +209,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
       this.#missedHash = hash;
       return undefined;
     }
-    if (this.#timed) return this.#getIfPresentTimed(node);
+    if (this.#timed) return this.#getIfPresentTimed(node as TimedCacheNode<K, V>);
     // #afterRead without a time (now is 0 when untimed) and without refresh (that is timed): kept
     // small so that it inlines into the caller.
     if (this.#recordStats) this.#hits++;
@@ -211,7 +218,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
     return node.value;
   }
 
-  #getIfPresentTimed(node: CacheNode<K, V>): V | undefined {
+  #getIfPresentTimed(node: TimedCacheNode<K, V>): V | undefined {
     const now = this.#clock.now();
     if (this.#hasExpired(node, now)) {
       // Caffeine getIfPresent: an expired entry is a miss; maintenance then removes it (EXPIRED).
@@ -219,7 +226,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
       this.#maintenance(now);
       return undefined;
     }
-    this.#afterRead(node, now);
+    this.#afterReadTimed(node, now);
     return node.value;
   }
 
@@ -234,10 +241,15 @@ export class LocalCache<K extends LocalCacheKey, V> {
     checkKey(key);
     const node = this.#data.get(key, spreadHash(hashKey(key)));
     if (node !== undefined) {
-      const now = this.#timed ? this.#clock.now() : 0;
-      if (!this.#timed || !this.#hasExpired(node, now)) {
-        node.loader = loader;
-        this.#afterRead(node, now);
+      if (!this.#timed) {
+        this.#afterRead(node);
+        return Promise.resolve(node.value);
+      }
+      const timed = node as TimedCacheNode<K, V>;
+      const now = this.#clock.now();
+      if (!this.#hasExpired(timed, now)) {
+        if (this.#refreshes) timed.loader = loader;
+        this.#afterReadTimed(timed, now);
         return Promise.resolve(node.value);
       }
     }
@@ -298,16 +310,21 @@ export class LocalCache<K extends LocalCacheKey, V> {
     return this.#policy instanceof WindowTinyLfuPolicy ? this.#policy : undefined;
   }
 
-  // Caffeine afterRead: record the hit, reorder in the policy, reset access time, maybe refresh.
-  #afterRead(node: CacheNode<K, V>, now: number): void {
+  // Caffeine afterRead: record the hit, reorder in the policy (untimed: no access time, no refresh).
+  #afterRead(node: CacheNode<K, V>): void {
     if (this.#recordStats) this.#hits++;
-    node.accessTimeMs = now;
     const policy = this.#policy;
     if (policy !== undefined && !policy.skipsReads()) policy.onAccess(node);
-    if (this.#refreshAfterWriteMs !== Infinity) this.#refreshIfNeeded(node, now);
   }
 
-  #hasExpired(node: CacheNode<K, V>, now: number): boolean {
+  // Caffeine afterRead: record the hit, reorder in the policy, reset access time, maybe refresh.
+  #afterReadTimed(node: TimedCacheNode<K, V>, now: number): void {
+    this.#afterRead(node);
+    node.accessTimeMs = now;
+    if (this.#refreshes) this.#refreshIfNeeded(node, now);
+  }
+
+  #hasExpired(node: TimedCacheNode<K, V>, now: number): boolean {
     // Caffeine BoundedLocalCache.hasExpired: ">=" on both durations.
     return (
       now - node.accessTimeMs >= this.#expireAfterAccessMs ||
@@ -321,18 +338,21 @@ export class LocalCache<K extends LocalCacheKey, V> {
     const blockHash = key === this.#missedKey ? this.#missedHash : spreadHash(hashKey(key));
     const node = this.#data.get(key, blockHash);
     if (node !== undefined) {
-      if (this.#timed && this.#hasExpired(node, now)) {
+      if (this.#timed && this.#hasExpired(node as TimedCacheNode<K, V>, now)) {
         // Caffeine put over an expired entry: the old one is evicted (EXPIRED), the new one added.
         this.#evictEntry(node, 'expired');
       } else {
         // Caffeine UpdateTask: reorder in write order and count as an access.
         node.value = value;
-        node.writeTimeMs = now;
-        node.accessTimeMs = now;
-        node.refreshing = false; // discardRefresh: a refresh in flight will not overwrite this
-        if (loader !== undefined) node.loader = loader;
-        if (this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity) {
-          this.#writeOrder.moveToBack(node);
+        if (this.#timed) {
+          const timed = node as TimedCacheNode<K, V>;
+          timed.writeTimeMs = now;
+          timed.accessTimeMs = now;
+          if (this.#refreshes) {
+            timed.refreshing = false; // discardRefresh: a refresh in flight will not overwrite this
+            if (loader !== undefined) timed.loader = loader;
+          }
+          if (this.#writeOrdered) this.#writeOrder.moveToBack(timed);
         }
         this.#policy?.onAccess(node);
         this.#maintenance(now);
@@ -341,10 +361,11 @@ export class LocalCache<K extends LocalCacheKey, V> {
     }
     const counterHash = rehashHash(blockHash);
     const created = this.#newNode(key, blockHash, counterHash, value, now);
-    created.loader = loader;
     this.#data.add(created);
-    if (this.#expireAfterWriteMs !== Infinity || this.#refreshAfterWriteMs !== Infinity) {
-      this.#writeOrder.offerLast(created);
+    if (this.#timed) {
+      const timed = created as TimedCacheNode<K, V>;
+      if (this.#refreshes) timed.loader = loader;
+      if (this.#writeOrdered) this.#writeOrder.offerLast(timed);
     }
     this.#policy?.onAdd(created);
     this.#maintenance(now);
@@ -395,7 +416,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
 
   // Caffeine refreshIfNeeded: strictly after refreshAfterWrite, once per entry at a time; the old
   // value is served until the reload completes; a failed reload keeps it and counts a load failure.
-  #refreshIfNeeded(node: CacheNode<K, V>, now: number): void {
+  #refreshIfNeeded(node: TimedCacheNode<K, V>, now: number): void {
     if (node.refreshing || !(now - node.writeTimeMs > this.#refreshAfterWriteMs)) return;
     const loader = node.loader;
     if (loader === undefined) return;
@@ -405,7 +426,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
   }
 
   async #reload(
-    node: CacheNode<K, V>,
+    node: TimedCacheNode<K, V>,
     loader: CacheLoader<K, V>,
     writeTimeMs: number,
     startMs: number,
@@ -451,7 +472,7 @@ export class LocalCache<K extends LocalCacheKey, V> {
       const deques = this.#policy?.accessOrderDeques() ?? [];
       for (const deque of deques) {
         for (;;) {
-          const node = deque.peekFirst();
+          const node = deque.peekFirst() as TimedCacheNode<K, V> | undefined;
           if (node === undefined || now - node.accessTimeMs < this.#expireAfterAccessMs) break;
           this.#evictEntry(node, 'expired');
         }
@@ -471,31 +492,41 @@ export class LocalCache<K extends LocalCacheKey, V> {
     this.#removeNode(node, cause);
     // A node evicted for size is referenced by nothing else unless a refresh may still hold it:
     // keep it for the next insert (as lru-cache reuses its slots) to spare the garbage collector.
-    if (cause === 'size' && this.#refreshAfterWriteMs === Infinity) this.#spare = node;
+    if (cause === 'size' && !this.#refreshes) this.#spare = node;
   }
 
   #newNode(key: K, blockHash: number, counterHash: number, value: V, now: number): CacheNode<K, V> {
     const node = this.#spare;
-    if (node === undefined) return new Node<K, V>(key, blockHash, counterHash, value, now, now);
+    if (node === undefined) {
+      return this.#timed
+        ? new TimedNode<K, V>(key, blockHash, counterHash, value, now)
+        : new Node<K, V>(key, blockHash, counterHash, value);
+    }
     this.#spare = undefined;
     node.key = key;
+    node.value = value;
     node.blockHash = blockHash;
     node.counterHash = counterHash;
-    node.value = value;
-    node.writeTimeMs = now;
-    node.accessTimeMs = now;
     node.region = 'window';
-    node.alive = true;
+    if (this.#timed) {
+      // A recycled node never has refreshAfterWrite (see #evictEntry): its refresh state is unused.
+      const timed = node as TimedCacheNode<K, V>;
+      timed.writeTimeMs = now;
+      timed.accessTimeMs = now;
+    }
     return node;
   }
 
   #removeNode(node: CacheNode<K, V>, cause: RemovalCause): void {
     void cause;
     this.#data.remove(node);
-    this.#writeOrder.remove(node);
+    if (this.#writeOrdered) this.#writeOrder.remove(node as TimedCacheNode<K, V>);
     this.#policy?.onRemove(node);
-    node.alive = false;
-    node.refreshing = false;
+    if (this.#refreshes) {
+      const timed = node as TimedCacheNode<K, V>;
+      timed.alive = false;
+      timed.refreshing = false;
+    }
   }
 }
 
@@ -504,6 +535,7 @@ const MIN_UNBOUNDED_INDEX = 8;
 
 // Local bindings of per-write helpers: imported bindings are getters once transpiled to CommonJS.
 const Node = CacheNode;
+const TimedNode = TimedCacheNode;
 const hashKey = keyHash;
 const spreadHash = spread;
 const rehashHash = rehash;

@@ -6,10 +6,16 @@
 export type Region = 'window' | 'probation' | 'protected';
 
 /**
- * One cache entry (its identity fields are rewritten when a size-evicted node is recycled), linked into an access-order deque (by its policy) and, when the cache expires
- * after write, into the write-order deque. Intrusive links keep every move O(1) without allocating.
+ * One cache entry (its identity fields are rewritten when a size-evicted node is recycled), linked
+ * into an access-order deque by its policy. Intrusive links keep every move O(1) without allocating.
+ * A cache that neither expires nor refreshes uses these nodes as they are; one that does uses
+ * {@link TimedCacheNode}, which adds the times, the write-order links and the refresh state. The
+ * plain node is then 8 fields (88 bytes in V8 on 64-bit) instead of 16 (152): less for the garbage
+ * collector to copy while a cache fills, and less memory between the entries a read touches.
  */
 export class CacheNode<K, V> {
+  key: K;
+  value: V;
   /** `spread(keyHash(key))`: picks the sketch block, and the node's slot in `NodeIndex` (computed once per node). */
   blockHash: number;
   /** `rehash(blockHash)`: picks the four counters in the block. */
@@ -17,31 +23,42 @@ export class CacheNode<K, V> {
   /** Region of the eviction policy; LRU keeps every node in `'window'`. */
   region: Region = 'window';
   /** The access-order deque that currently holds this node, if any. */
-  accessDeque: AccessOrderDeque<K, V> | undefined;
-  accessPrev: CacheNode<K, V> | undefined;
-  accessNext: CacheNode<K, V> | undefined;
+  accessDeque: AccessOrderDeque<K, V> | undefined = undefined;
+  accessPrev: CacheNode<K, V> | undefined = undefined;
+  accessNext: CacheNode<K, V> | undefined = undefined;
+
+  constructor(key: K, blockHash: number, counterHash: number, value: V) {
+    this.key = key;
+    this.value = value;
+    this.blockHash = blockHash;
+    this.counterHash = counterHash;
+  }
+}
+
+/**
+ * The entry of a cache that expires or refreshes: a {@link CacheNode} (its fields first, at the same
+ * offsets) plus its times, its links in the write-order deque (used with `expireAfterWrite` or
+ * `refreshAfterWrite`) and its refresh state (used with `refreshAfterWrite`).
+ */
+export class TimedCacheNode<K, V> extends CacheNode<K, V> {
+  /** Virtual ms of the last write (create, replace, load, refresh). */
+  writeTimeMs: number;
+  /** Virtual ms of the last read or write. */
+  accessTimeMs: number;
   inWriteOrder = false;
-  writePrev: CacheNode<K, V> | undefined;
-  writeNext: CacheNode<K, V> | undefined;
+  writePrev: TimedCacheNode<K, V> | undefined = undefined;
+  writeNext: TimedCacheNode<K, V> | undefined = undefined;
   /** False once removed from the cache (evicted, expired, invalidated or replaced by a refresh result of none). */
   alive = true;
   /** True while a `refreshAfterWrite` reload of this entry is in flight (Caffeine marks `writeTime | 1`). */
   refreshing = false;
   /** The loader of the last `get` for this key, used by `refreshAfterWrite`. */
-  loader: ((key: K) => Promise<V | undefined | null> | V | undefined | null) | undefined;
+  loader: ((key: K) => Promise<V | undefined | null> | V | undefined | null) | undefined = undefined;
 
-  constructor(
-    public key: K,
-    blockHash: number,
-    counterHash: number,
-    public value: V,
-    /** Virtual ms of the last write (create, replace, load, refresh). */
-    public writeTimeMs: number,
-    /** Virtual ms of the last read or write. */
-    public accessTimeMs: number,
-  ) {
-    this.blockHash = blockHash;
-    this.counterHash = counterHash;
+  constructor(key: K, blockHash: number, counterHash: number, value: V, nowMs: number) {
+    super(key, blockHash, counterHash, value);
+    this.writeTimeMs = nowMs;
+    this.accessTimeMs = nowMs;
   }
 }
 
@@ -112,10 +129,10 @@ export class AccessOrderDeque<K, V> {
 
 /** The deque of nodes in write order (oldest write first), for `expireAfterWrite`. */
 export class WriteOrderDeque<K, V> {
-  head: CacheNode<K, V> | undefined;
-  tail: CacheNode<K, V> | undefined;
+  head: TimedCacheNode<K, V> | undefined;
+  tail: TimedCacheNode<K, V> | undefined;
 
-  offerLast(node: CacheNode<K, V>): void {
+  offerLast(node: TimedCacheNode<K, V>): void {
     node.inWriteOrder = true;
     node.writePrev = this.tail;
     node.writeNext = undefined;
@@ -124,7 +141,7 @@ export class WriteOrderDeque<K, V> {
     this.tail = node;
   }
 
-  remove(node: CacheNode<K, V>): void {
+  remove(node: TimedCacheNode<K, V>): void {
     if (!node.inWriteOrder) return;
     const { writePrev: prev, writeNext: next } = node;
     if (prev) prev.writeNext = next;
@@ -136,7 +153,7 @@ export class WriteOrderDeque<K, V> {
     node.writeNext = undefined;
   }
 
-  moveToBack(node: CacheNode<K, V>): void {
+  moveToBack(node: TimedCacheNode<K, V>): void {
     if (!node.inWriteOrder || this.tail === node) return;
     this.remove(node);
     this.offerLast(node);

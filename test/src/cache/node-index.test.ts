@@ -5,8 +5,7 @@ import { NodeIndex } from '#src/cache/policy/node-index.ts';
 import { spread } from '#src/cache/wtinylfu/frequency-sketch.ts';
 import { keyHash } from '#src/cache/wtinylfu/key-hash.ts';
 
-const node = (key: string | number, hash: number) =>
-  new CacheNode<string | number, number>(key, hash, 0, 0, 0, 0);
+const node = (key: string | number, hash: number) => new CacheNode<string | number, number>(key, hash, 0, 0);
 
 describe('NodeIndex (the key → node table LocalCache looks keys up in)', () => {
   it('finds exactly what a Map finds, through adds, removes and growth, with colliding hashes', () => {
