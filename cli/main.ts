@@ -3,15 +3,6 @@ import { flagText, HELP_OPTION, type OptionSpec, type Parsed, parseVerbArgs } fr
 import { EXIT, reportInputError, UsageError } from './errors.ts';
 import { limitOptions } from './limits.ts';
 import { out } from './output.ts';
-import { hitrate } from './verbs/hitrate.ts';
-import { LIVE_OPTIONS, live } from './verbs/live.ts';
-import { replay } from './verbs/replay.ts';
-import { report } from './verbs/report.ts';
-import { run } from './verbs/run.ts';
-import { SERVE_LLM_OPTIONS, serveLlm } from './verbs/serve-llm.ts';
-import { shrink } from './verbs/shrink.ts';
-import { SWARM_QUEUE_OPTIONS, swarmOrQueue } from './verbs/swarm-queue.ts';
-import { WORKER_OPTIONS, worker } from './verbs/worker.ts';
 
 /** One `hasim` command: everything its help, its parsing and its usage errors are made from. */
 interface Verb {
@@ -24,6 +15,15 @@ interface Verb {
   readonly description: string;
   /** Lines that explain the positional arguments, between the description and the options. */
   readonly argsHelp?: string;
+  /**
+   * Loads what the command needs: its flags and its handler. Only the command that runs is loaded
+   * (`hasim run` never loads the live drivers, BullMQ or the HTTP server), which keeps a short run's
+   * start-up to the modules it uses.
+   */
+  readonly load: () => Promise<VerbBody>;
+}
+
+interface VerbBody {
   readonly options: readonly OptionSpec[];
   readonly handler: (parsed: Parsed) => number | Promise<number>;
 }
@@ -36,28 +36,30 @@ const VERBS: readonly Verb[] = [
     summary: 'run a scenario on virtual time (default: the built-in smoke scenario)',
     description: `Runs a scenario on virtual time. The same scenario, seed and hasim version give the same trace,
 byte for byte. Without a file, runs the built-in scenario (scenarios/smoke.yaml).`,
-    options: [
-      {
-        name: 'seed',
-        type: 'string',
-        value: 'N',
-        help: 'root seed, an integer or a name (default 1); printed first so a run can be repeated',
-      },
-      {
-        name: 'out',
-        type: 'string',
-        value: 'DIR',
-        help: 'where to write trace.jsonl and summary.json (default out/<scenario>-seed<N>)',
-      },
-      { name: 'quiet', type: 'boolean', help: "print only the summary's trace hash" },
-      {
-        name: 'report',
-        type: 'boolean',
-        help: 'also write report.html beside the trace (as hasim report <run-dir>) and print its path',
-      },
-      ...limitOptions('run'),
-    ],
-    handler: run,
+    load: async () => ({
+      handler: (await import('./verbs/run.ts')).run,
+      options: [
+        {
+          name: 'seed',
+          type: 'string',
+          value: 'N',
+          help: 'root seed, an integer or a name (default 1); printed first so a run can be repeated',
+        },
+        {
+          name: 'out',
+          type: 'string',
+          value: 'DIR',
+          help: 'where to write trace.jsonl and summary.json (default out/<scenario>-seed<N>)',
+        },
+        { name: 'quiet', type: 'boolean', help: "print only the summary's trace hash" },
+        {
+          name: 'report',
+          type: 'boolean',
+          help: 'also write report.html beside the trace (as hasim report <run-dir>) and print its path',
+        },
+        ...limitOptions('run'),
+      ],
+    }),
   },
   {
     name: 'replay',
@@ -67,8 +69,10 @@ byte for byte. Without a file, runs the built-in scenario (scenarios/smoke.yaml)
 the recorded one. On a mismatch, prints the first event that differs, the recorded fields beside the re-run's.
 Exit 0 when they match, 1 when the re-run differs (nondeterminism, or another hasim version),
 2 when the file is not the trace hasim wrote (cut, copied with CRLF line endings, or edited).`,
-    options: limitOptions('replay'),
-    handler: replay,
+    load: async () => ({
+      options: limitOptions('replay'),
+      handler: (await import('./verbs/replay.ts')).replay,
+    }),
   },
   {
     name: 'report',
@@ -79,14 +83,16 @@ Exit 0 when they match, 1 when the re-run differs (nondeterminism, or another ha
 bands, the article's four diagrams drawn from the run, sequence diagrams of sampled requests, and a
 time scrubber. The same run gives the same bytes. A directory that is missing, incomplete or from
 another hasim version is an input error (exit 2).`,
-    options: [
-      {
-        name: 'png',
-        type: 'boolean',
-        help: 'also write each drawing as <run-dir>/png/<id>.png (resvg, DejaVu Sans: fonts-dejavu-core)',
-      },
-    ],
-    handler: report,
+    load: async () => ({
+      handler: (await import('./verbs/report.ts')).report,
+      options: [
+        {
+          name: 'png',
+          type: 'boolean',
+          help: 'also write each drawing as <run-dir>/png/<id>.png (resvg, DejaVu Sans: fonts-dejavu-core)',
+        },
+      ],
+    }),
   },
   {
     name: 'hitrate',
@@ -98,16 +104,18 @@ hasim's LRU, and the optimal offline bound (Belady).`,
     argsHelp: `  trace        web07 or web12 (the real CC BY 4.0 traces in data/traces), zipf, loop,
                scan-zipf (seeded synthetic traces), a file of big-endian int32 keys, or all
                (default: all)`,
-    options: [
-      {
-        name: 'sizes',
-        type: 'string',
-        value: 'N,N,...',
-        help: 'maximum sizes to simulate (default: per trace)',
-      },
-      ...limitOptions('hitrate'),
-    ],
-    handler: hitrate,
+    load: async () => ({
+      handler: (await import('./verbs/hitrate.ts')).hitrate,
+      options: [
+        {
+          name: 'sizes',
+          type: 'string',
+          value: 'N,N,...',
+          help: 'maximum sizes to simulate (default: per trace)',
+        },
+        ...limitOptions('hitrate'),
+      ],
+    }),
   },
   {
     name: 'swarm',
@@ -120,31 +128,36 @@ reached each sometimes: check. Failing seeds run twice; a different trace hash i
 Writes DIR/seed-S/summary.json per seed and DIR/summary.json for the sweep. Ends with 'N passed, N failed'.
 Exit 0 when every seed passed, 3 when one broke an expectation, 1 when a seed could not run or did not
 reproduce its trace, 2 for bad input.`,
-    options: [
-      { name: 'seeds', type: 'string', value: 'N', help: 'how many seeds to run (required)' },
-      {
-        name: 'out',
-        type: 'string',
-        value: 'DIR',
-        help: 'a new or empty directory for the summaries (required)',
-      },
-      { name: 'first-seed', type: 'string', value: 'S', help: 'the first seed, an integer (default 1)' },
-      {
-        name: 'workers',
-        type: 'string',
-        value: 'K',
-        help: 'worker threads, one seed each at a time (default: the cores, os.availableParallelism)',
-      },
-      {
-        name: 'fail-fast',
-        type: 'string',
-        value: 'K',
-        help: 'start no more seeds once K have failed (seeds already running finish)',
-      },
-      ...limitOptions('swarm'),
-      ...SWARM_QUEUE_OPTIONS,
-    ],
-    handler: swarmOrQueue,
+    load: async () => {
+      const { SWARM_QUEUE_OPTIONS, swarmOrQueue } = await import('./verbs/swarm-queue.ts');
+      return {
+        handler: swarmOrQueue,
+        options: [
+          { name: 'seeds', type: 'string', value: 'N', help: 'how many seeds to run (required)' },
+          {
+            name: 'out',
+            type: 'string',
+            value: 'DIR',
+            help: 'a new or empty directory for the summaries (required)',
+          },
+          { name: 'first-seed', type: 'string', value: 'S', help: 'the first seed, an integer (default 1)' },
+          {
+            name: 'workers',
+            type: 'string',
+            value: 'K',
+            help: 'worker threads, one seed each at a time (default: the cores, os.availableParallelism)',
+          },
+          {
+            name: 'fail-fast',
+            type: 'string',
+            value: 'K',
+            help: 'start no more seeds once K have failed (seeds already running finish)',
+          },
+          ...limitOptions('swarm'),
+          ...SWARM_QUEUE_OPTIONS,
+        ],
+      };
+    },
   },
   {
     name: 'worker',
@@ -155,8 +168,10 @@ worker thread of its own, as hasim swarm runs them locally; the scenario comes w
 worker may be on any machine. Runs until SIGINT or SIGTERM, then finishes the seeds in hand (exit 0).
 A queue it cannot reach within --connect-timeout-ms is one line and exit 1; a scenario this hasim cannot
 parse ends that sweep's seeds as errors, one line, and the worker goes on (docs/sweeps.md).`,
-    options: WORKER_OPTIONS,
-    handler: worker,
+    load: async () => {
+      const { WORKER_OPTIONS, worker } = await import('./verbs/worker.ts');
+      return { options: WORKER_OPTIONS, handler: worker };
+    },
   },
   {
     name: 'shrink',
@@ -168,8 +183,10 @@ expectation with the same seed: first which faults, then their times, toward who
 DIR/seed-S/minimal.yaml, a scenario with explicit faults: that 'hasim run' replays (exit 3), and prints the
 runs it took and the fault counts before and after. Exit 0 when it is written, 1 when the schedule no
 longer fails (nondeterminism, or the scenario or hasim changed), 2 for bad input.`,
-    options: limitOptions('shrink'),
-    handler: shrink,
+    load: async () => ({
+      options: limitOptions('shrink'),
+      handler: (await import('./verbs/shrink.ts')).shrink,
+    }),
   },
   {
     name: 'live',
@@ -180,8 +197,10 @@ the same gateway code, judge and trace schema as hasim run; keys and tables get 
 at the end unless --keep. --compare also runs it simulated and prints both figures side by side.
 Exit 0 when every expectation held, 3 when one did not, 2 for bad input or a server unreachable at the
 start, 1 when a server died mid-run (docs/live.md).`,
-    options: LIVE_OPTIONS,
-    handler: live,
+    load: async () => {
+      const { LIVE_OPTIONS, live } = await import('./verbs/live.ts');
+      return { options: LIVE_OPTIONS, handler: live };
+    },
   },
   {
     name: 'serve-llm',
@@ -192,16 +211,17 @@ port, with the scenario's providers (topology.providers; the request's model pic
 timeline on real time, so another gateway (LiteLLM, Portkey, the OpenAI SDK) can be pointed at it.
 Request k of a model draws the same latency, length and errors for the same seed (docs/serve-llm.md).
 Runs until SIGINT or SIGTERM (exit 0); a bad scenario or option, or a port in use, is exit 2.`,
-    options: SERVE_LLM_OPTIONS,
-    handler: serveLlm,
+    load: async () => {
+      const { SERVE_LLM_OPTIONS, serveLlm } = await import('./verbs/serve-llm.ts');
+      return { options: SERVE_LLM_OPTIONS, handler: serveLlm };
+    },
   },
   {
     name: 'help',
     args: '[command]',
     summary: 'show help for a command',
     description: "Shows hasim's commands, or one command's usage and options.",
-    options: [],
-    handler: help,
+    load: async () => ({ options: [], handler: help }),
   },
 ];
 
@@ -222,12 +242,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     const verb = VERBS.find((v) => v.name === name);
     if (verb === undefined)
       throw new UsageError(`hasim: unknown command '${name}' (commands: ${verbNames()}; see hasim --help)`);
-    const parsed = parseVerbArgs(verb.name, rest, verb.options);
+    const body = await verb.load();
+    const parsed = parseVerbArgs(verb.name, rest, body.options);
     if (parsed.values.help === true) {
-      out(verbHelp(verb));
+      out(verbHelp(verb, body));
       return EXIT.ok;
     }
-    return await verb.handler(parsed);
+    return await body.handler(parsed);
   } catch (error) {
     const code = reportInputError(error);
     if (code === undefined) throw error;
@@ -236,7 +257,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 /** `hasim help [command]`. */
-function help({ positionals }: Parsed): number {
+async function help({ positionals }: Parsed): Promise<number> {
   const topic = positionals[0];
   if (topic === undefined) {
     out(mainHelp());
@@ -245,7 +266,7 @@ function help({ positionals }: Parsed): number {
   const verb = VERBS.find((v) => v.name === topic);
   if (verb === undefined)
     throw new UsageError(`hasim help: unknown command '${topic}' (commands: ${verbNames()})`);
-  out(verbHelp(verb));
+  out(verbHelp(verb, await verb.load()));
   return EXIT.ok;
 }
 
@@ -265,11 +286,11 @@ Exit codes: 0 ok, 1 the run or the replay failed (or was not deterministic), 2 a
 Run 'hasim <command> --help' for a command's options.`;
 }
 
-function verbHelp(verb: Verb): string {
-  const usage = [`hasim ${verb.name}`, verb.args, ...verb.options.map((o) => `[${flagText(o)}]`)]
+function verbHelp(verb: Verb, body: VerbBody): string {
+  const usage = [`hasim ${verb.name}`, verb.args, ...body.options.map((o) => `[${flagText(o)}]`)]
     .filter((part) => part !== '')
     .join(' ');
-  const options = [...verb.options, HELP_OPTION];
+  const options = [...body.options, HELP_OPTION];
   const width = Math.max(...options.map((o) => flagText(o).length)) + 3;
   const optionLines = options.map((o) => `  ${flagText(o).padEnd(width)}${o.help}`);
   const sections = [`Usage: ${usage}`, verb.description];

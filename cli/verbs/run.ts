@@ -3,7 +3,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LimitValues } from '../../sim/limits.ts';
 import { LimitError } from '../../sim/limits.ts';
-import { writeReport } from '../../sim/render/report.ts';
 import { estimateEvents, type RunSummary, runScenario, summaryJson } from '../../sim/run.ts';
 import { loadScenarioFile } from '../../sim/scenarios/load.ts';
 import { kindOf, type Scenario, type Variant } from '../../sim/scenarios/registry.ts';
@@ -75,7 +74,11 @@ export async function run(parsed: Parsed): Promise<number> {
   // Reports are drawn after every run is over: the renderer's DOM (jsdom) keeps real-time work of
   // its own, which must never run inside a simulation. Their paths come last, so the last line of
   // `npm start` is the path of a report to open.
-  if (values.report === true) for (const dir of written) out(`report  ${writeReport(dir)}`);
+  if (values.report === true) {
+    // The renderer (d3, the diagrams) is loaded only when a report is asked for.
+    const { writeReport } = await import('../../sim/render/report.ts');
+    for (const dir of written) out(`report  ${writeReport(dir)}`);
+  }
   if (crashed > 0) return EXIT.failed;
   return failed > 0 ? EXIT.expectationFailed : EXIT.ok;
 }

@@ -3,7 +3,7 @@
  * scheduled, so timers due at the same instant fire first-scheduled first (SimPy's FIFO tie-break).
  *
  * Virtual time is whole milliseconds, so many timers share a due time. Timers are kept in one FIFO
- * bucket per distinct due time, and only the distinct times sit in a binary min-heap: pushing onto
+ * bucket per distinct due time, and only the buckets (one per distinct time) sit in a binary min-heap: pushing onto
  * an existing instant and popping are O(1), and the heap stays as small as the number of distinct
  * instants pending. (A plain heap of timers spent a fifth of a run sifting.) Cancelled timers stay
  * in their bucket and are skipped when they surface, so `cancel` is O(1); `live` counts the
@@ -19,13 +19,18 @@ export interface Timer {
 }
 
 interface Bucket {
+  readonly at: number;
   readonly timers: Timer[];
   head: number;
 }
 
 export class TimerHeap {
-  /** Distinct due times with a bucket, as a binary min-heap. */
-  readonly #times: number[] = [];
+  /**
+   * The buckets as a binary min-heap on their due time. The heap holds the buckets themselves, so
+   * peeking and popping read the earliest one without a map lookup; the map finds an instant's
+   * bucket when a timer is pushed.
+   */
+  readonly #heap: Bucket[] = [];
   readonly #buckets = new Map<number, Bucket>();
   #live = 0;
 
@@ -36,14 +41,16 @@ export class TimerHeap {
 
   push(timer: Timer): void {
     this.#live++;
-    const bucket = this.#buckets.get(timer.at);
+    const at = timer.at;
+    const bucket = this.#buckets.get(at);
     if (bucket !== undefined) {
       // Invariant: seq only grows, so appending keeps each bucket in seq order.
       bucket.timers.push(timer);
       return;
     }
-    this.#buckets.set(timer.at, { timers: [timer], head: 0 });
-    this.#pushTime(timer.at);
+    const created: Bucket = { at, timers: [timer], head: 0 };
+    this.#buckets.set(at, created);
+    this.#pushBucket(created);
   }
 
   /** Marks a timer cancelled. The caller guarantees it is queued and not yet cancelled or fired. */
@@ -54,59 +61,59 @@ export class TimerHeap {
 
   /** The next timer that will fire, dropping cancelled ones; `undefined` when none. */
   peek(): Timer | undefined {
-    const times = this.#times;
-    while (times.length > 0) {
-      const at = times[0]!;
-      const bucket = this.#buckets.get(at)!;
+    const heap = this.#heap;
+    while (heap.length > 0) {
+      const bucket = heap[0]!;
       const timers = bucket.timers;
       while (bucket.head < timers.length) {
         const timer = timers[bucket.head]!;
         if (timer.fn !== null) return timer;
         bucket.head++;
       }
-      this.#buckets.delete(at);
-      this.#popTime();
+      this.#buckets.delete(bucket.at);
+      this.#popBucket();
     }
     return undefined;
   }
 
   /** Removes the timer `peek()` just returned. */
   pop(): void {
-    const bucket = this.#buckets.get(this.#times[0]!)!;
-    bucket.head++;
+    this.#heap[0]!.head++;
     this.#live--;
   }
 
-  #pushTime(at: number): void {
-    const times = this.#times;
-    let i = times.length;
-    times.push(at);
+  #pushBucket(bucket: Bucket): void {
+    const heap = this.#heap;
+    const at = bucket.at;
+    let i = heap.length;
+    heap.push(bucket);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = times[parent]!;
-      if (p <= at) break;
-      times[i] = p;
+      const p = heap[parent]!;
+      if (p.at <= at) break;
+      heap[i] = p;
       i = parent;
     }
-    times[i] = at;
+    heap[i] = bucket;
   }
 
-  #popTime(): void {
-    const times = this.#times;
-    const last = times.pop()!;
-    const n = times.length;
+  #popBucket(): void {
+    const heap = this.#heap;
+    const last = heap.pop()!;
+    const n = heap.length;
     if (n === 0) return;
+    const at = last.at;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
       let c = l;
-      if (r < n && times[r]! < times[l]!) c = r;
-      if (last <= times[c]!) break;
-      times[i] = times[c]!;
+      if (r < n && heap[r]!.at < heap[l]!.at) c = r;
+      if (at <= heap[c]!.at) break;
+      heap[i] = heap[c]!;
       i = c;
     }
-    times[i] = last;
+    heap[i] = last;
   }
 }

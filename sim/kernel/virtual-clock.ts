@@ -1,4 +1,5 @@
 import { abortReason, type Clock, type TimerHandle } from '../../src/ports/clock.ts';
+import { SimAbortController } from './abort.ts';
 import type { Timer, TimerHeap } from './timer-heap.ts';
 
 /**
@@ -27,12 +28,18 @@ export class VirtualClock implements Clock {
     return new Promise((resolve, reject) => {
       const timer = new AbortableSleep(this.#heap, this.#at(ms), this.#seq++, signal, resolve, reject);
       this.#heap.push(timer);
-      signal.addEventListener('abort', timer.onAbort, { once: true });
+      // The timer is its own listener (`handleEvent`): no closure per sleep for the abort.
+      signal.addEventListener('abort', timer, ONCE);
     });
   }
 
   schedule(delayMs: number, callback: () => void): TimerHandle {
     return this.#push(delayMs, callback);
+  }
+
+  /** The kernel's `SimAbortController`: a request's timeouts abort it on virtual time. */
+  abortController(): AbortController {
+    return new SimAbortController() as unknown as AbortController;
   }
 
   #push(delayMs: number, fn: () => void): ScheduledTimer {
@@ -65,11 +72,17 @@ class ScheduledTimer implements Timer, TimerHandle {
   }
 }
 
-/** A sleep with an AbortSignal: it resolves when due, or rejects (and leaves the heap) on abort. */
+/** addEventListener's options for a sleep's listener, made once. */
+const ONCE: AddEventListenerOptions = { once: true };
+
+/**
+ * A sleep with an AbortSignal: it resolves when due, or rejects (and leaves the heap) on abort. It
+ * is its own abort listener (an EventListener object: `handleEvent` is called on abort).
+ */
 class AbortableSleep implements Timer {
   fn: (() => void) | null;
-  /** The signal's listener. Assigned in the constructor, not as class fields: see VirtualClock.sleep. */
-  readonly onAbort: () => void;
+  readonly #signal: AbortSignal;
+  readonly #reject: (reason: unknown) => void;
 
   constructor(
     readonly heap: TimerHeap,
@@ -79,13 +92,17 @@ class AbortableSleep implements Timer {
     resolve: () => void,
     reject: (reason: unknown) => void,
   ) {
+    this.#signal = signal;
+    this.#reject = reject;
+    // Assigned in the constructor, not as a class field: see VirtualClock.sleep.
     this.fn = () => {
-      signal.removeEventListener('abort', this.onAbort);
+      signal.removeEventListener('abort', this);
       resolve();
     };
-    this.onAbort = () => {
-      if (this.fn !== null) this.heap.cancel(this);
-      reject(abortReason(signal));
-    };
+  }
+
+  handleEvent(): void {
+    if (this.fn !== null) this.heap.cancel(this);
+    this.#reject(abortReason(this.#signal));
   }
 }

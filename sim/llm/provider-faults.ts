@@ -1,6 +1,7 @@
 import type { FaultArgs } from '../../src/ports/faults.ts';
-import { LlmError } from '../../src/ports/llm.ts';
+import type { LlmError } from '../../src/ports/llm.ts';
 import type { Random } from '../../src/ports/random.ts';
+import { llmError } from './llm-error.ts';
 
 /**
  * The faults a simulated provider can be under, each independent of the others (a slowdown and a
@@ -130,16 +131,16 @@ export class ProviderFaults {
       this.#state = { ...s, failNext: s.failNext - 1 };
       return {
         kind: 'fail',
-        error: new LlmError(s.failNextStatus, `${this.#model}: injected ${s.failNextStatus}`, retryAfter(s)),
+        error: llmError(s.failNextStatus, `${this.#model}: injected ${s.failNextStatus}`, retryAfter(s)),
       };
     }
     if (s.outage === 'error')
-      return { kind: 'fail', error: new LlmError(503, `${this.#model}: service unavailable`) };
+      return { kind: 'fail', error: llmError(503, `${this.#model}: service unavailable`) };
     if (s.outage === 'hang') return { kind: 'hang', hangMs: s.hangMs };
     if (s.stormProbability > 0 && storm.next() < s.stormProbability) {
       return {
         kind: 'fail',
-        error: new LlmError(429, `${this.#model}: rate limited (storm)`, s.stormRetryAfterMs),
+        error: llmError(429, `${this.#model}: rate limited (storm)`, s.stormRetryAfterMs),
       };
     }
     return { kind: 'serve', slowdown: s.slowdown };

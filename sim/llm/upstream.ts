@@ -1,7 +1,8 @@
 import { abortReason, type Clock } from '../../src/ports/clock.ts';
-import { LlmError, type LlmRequest, type LlmResponse, type LlmUpstream } from '../../src/ports/llm.ts';
+import type { LlmError, LlmRequest, LlmResponse, LlmUpstream } from '../../src/ports/llm.ts';
 import { nextGaussian, type Random } from '../../src/ports/random.ts';
 import type { TraceSink } from '../../src/ports/trace.ts';
+import { llmError } from './llm-error.ts';
 import { ProviderFaults } from './provider-faults.ts';
 
 /**
@@ -91,11 +92,7 @@ export class SimLlmUpstream implements LlmUpstream {
     const random = draws?.random ?? this.#random;
     const inflight = draws?.inflight ?? this.inflight;
     if (inflight >= this.#maxConcurrency) {
-      const error = new LlmError(
-        429,
-        `${this.model}: concurrency limit ${this.#maxConcurrency} reached`,
-        1000,
-      );
+      const error = llmError(429, `${this.model}: concurrency limit ${this.#maxConcurrency} reached`, 1000);
       return { kind: 'fail', error };
     }
     // Every call draws the same number of values whatever its outcome, so one call's outcome
@@ -129,10 +126,10 @@ export class SimLlmUpstream implements LlmUpstream {
       if (plan.kind === 'hang') {
         // A hung provider answers nothing until its own gateway gives up (a 504 after hangMs).
         await this.#clock.sleep(plan.hangMs, signal);
-        throw new LlmError(504, `${this.model}: gateway timeout after ${plan.hangMs} ms`);
+        throw llmError(504, `${this.model}: gateway timeout after ${plan.hangMs} ms`);
       }
       await this.#clock.sleep(plan.ttftMs, signal);
-      if (plan.failsAtFirstToken) throw new LlmError(500, `${this.model}: internal server error`);
+      if (plan.failsAtFirstToken) throw llmError(500, `${this.model}: internal server error`);
       await this.#clock.sleep(plan.decodeMs, signal);
     } finally {
       this.inflight--;

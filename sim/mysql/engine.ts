@@ -1,12 +1,14 @@
 import { SqlError, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
 import type { ReplEvent, RowChange } from './binlog.ts';
 import { sameRow, type TableSpec, type WriteStatement } from './dialect.ts';
+import { type InsertImage, imageOf, planImage } from './insert-image.ts';
 import { collision, insertRows, type RowAccess, replaceRows, StatementCapture } from './row-writes.ts';
 import {
   bind,
   concat,
   Database,
   engineRow,
+  engineValue,
   formatDatetime,
   rowOf,
   type SqliteDatabase,
@@ -86,6 +88,8 @@ export class Engine {
   readonly #applyStatements = new Map<string, ApplySql>();
   /** What each prepared SELECT's columns answer (see #columnKinds). */
   readonly #kinds = new WeakMap<SqliteStatement, Map<string, ColumnKind>>();
+  /** The row-image plan of each one-row INSERT (null: its image is read back; see InsertImage). */
+  readonly #imagePlans = new WeakMap<WriteStatement, InsertImage | null>();
 
   readonly #bigNumbers: BigNumbers;
   readonly #access: RowAccess = {
@@ -230,7 +234,7 @@ export class Engine {
     });
     const auto = spec.autoIncrement;
     if (st.returning !== undefined && (auto === undefined || !listed.includes(auto))) {
-      const fast = this.#insertReturning(spec, st.returning, params);
+      const fast = this.#insertReturning(spec, st, st.returning, params);
       if (fast !== undefined) return fast;
     }
     this.#sequenceCovers.delete(table);
@@ -296,13 +300,22 @@ export class Engine {
    * row is written and draws one id, so InnoDB's reservation ends at the last id. On any error
    * SQLite has undone the statement and undefined is returned: `write` runs it again with the
    * triggers on, to answer the error MariaDB would (the row it names, the ids it used up).
+   * A one-row INSERT whose image is its parameters (see InsertImage) skips RETURNING.
    */
-  #insertReturning(spec: TableSpec, sql: string, params: readonly SqlValue[]): ExecResult | undefined {
+  #insertReturning(
+    spec: TableSpec,
+    st: WriteStatement,
+    returning: string,
+    params: readonly SqlValue[],
+  ): ExecResult | undefined {
     const auto = spec.autoIncrement;
     if (auto !== undefined && !this.#sequenceCovers.has(spec.name)) this.#raiseCounter(spec);
+    const plan = this.#imagePlan(st, spec);
+    const image = plan === undefined ? undefined : imageOf(plan, params);
+    if (image !== undefined) return this.#insertKnown(spec, st.sql, params, image);
     let rows: Record<string, unknown>[];
     try {
-      rows = this.#prepare(sql).all(...bind(params));
+      rows = this.#prepare(returning).all(...bind(params));
     } catch {
       return undefined;
     }
@@ -319,6 +332,47 @@ export class Engine {
     // to the largest rowid inserted), which is the floor now.
     this.#sequenceCovers.add(spec.name);
     return { rows: [], affectedRows: changes.length, insertId: generatedId, generatedId, changes };
+  }
+
+  /**
+   * `#insertReturning` for a row whose image is known before it is written (see InsertImage):
+   * the INSERT runs without RETURNING, and only the generated id is read, from
+   * sqlite3_last_insert_rowid.
+   */
+  #insertKnown(
+    spec: TableSpec,
+    sql: string,
+    params: readonly SqlValue[],
+    after: SqlRow,
+  ): ExecResult | undefined {
+    let id: number | bigint;
+    try {
+      id = this.#prepare(sql).run(...bind(params)).lastInsertRowid;
+    } catch {
+      return undefined;
+    }
+    const changes: RowChange[] = [{ op: 'write', table: spec.name, after }];
+    const auto = spec.autoIncrement;
+    if (auto === undefined)
+      return { rows: [], affectedRows: 1, insertId: undefined, generatedId: undefined, changes };
+    const generated = engineValue(id);
+    after[auto] = generated;
+    const generatedId = Number(generated);
+    if (generatedId > (this.#autoFloor.get(spec.name) ?? 0)) this.#autoFloor.set(spec.name, generatedId);
+    this.#sequenceCovers.add(spec.name);
+    return { rows: [], affectedRows: 1, insertId: generatedId, generatedId, changes };
+  }
+
+  // The row-image plan of a one-row INSERT on this table, made once per parsed statement.
+  #imagePlan(st: WriteStatement, spec: TableSpec): InsertImage | undefined {
+    const known = this.#imagePlans.get(st);
+    if (known !== undefined && (known === null || known.spec === spec)) return known ?? undefined;
+    const types = new Map<string, string>();
+    for (const c of this.#prepare(`PRAGMA table_info("${spec.name}")`).all())
+      types.set(String(c.name), String(c.type));
+    const plan = planImage(st, spec, (column) => types.get(column));
+    this.#imagePlans.set(st, plan ?? null);
+    return plan;
   }
 
   // Sets SQLite's AUTOINCREMENT counter to at least the node's floor; returns the counter (the

@@ -79,11 +79,17 @@ export function concat(...args: unknown[]): string | null {
   return out;
 }
 
-/** Parameters as better-sqlite3 binds them (booleans as 0/1, bytes as a Buffer). */
-export function bind(params: readonly SqlValue[]): unknown[] {
-  return params.map((p) =>
-    typeof p === 'boolean' ? (p ? 1 : 0) : p instanceof Uint8Array ? Buffer.from(p) : p,
-  );
+/**
+ * Parameters as better-sqlite3 binds them (booleans as 0/1, bytes as a Buffer): `params` itself
+ * when none needs converting (every statement of the gateway's history), else a converted copy.
+ */
+export function bind(params: readonly SqlValue[]): readonly unknown[] {
+  for (const p of params)
+    if (typeof p === 'boolean' || p instanceof Uint8Array)
+      return params.map((q) =>
+        typeof q === 'boolean' ? (q ? 1 : 0) : q instanceof Uint8Array ? Buffer.from(q) : q,
+      );
+  return params;
 }
 
 /**

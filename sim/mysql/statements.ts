@@ -94,11 +94,9 @@ const write: Handler<'write'> = async (host, s, st, params) => {
   );
   // LAST_INSERT_ID() changes only when the statement generated an id (explicit ids do not).
   if (res.generatedId !== undefined) s.lastInsertId = res.generatedId;
-  const out = {
-    rows: [],
-    affectedRows: res.affectedRows,
-    ...(res.insertId !== undefined ? { insertId: res.insertId } : {}),
-  };
+  const { affectedRows, insertId } = res;
+  const out: SqlResult =
+    insertId === undefined ? { rows: [], affectedRows } : { rows: [], affectedRows, insertId };
   if (s.txn !== null) {
     s.txn.changes.push(...res.changes);
     s.txn.timestampS ??= startS;
@@ -111,7 +109,10 @@ const write: Handler<'write'> = async (host, s, st, params) => {
     s,
     direct ? 'committed' : 'verified',
   );
-  return { ...out, gtid };
+  // Built whole, not spread from `out`: a spread copies property by property.
+  return insertId === undefined
+    ? { rows: [], affectedRows, gtid }
+    : { rows: [], affectedRows, insertId, gtid };
 };
 
 // DDL commits an open transaction first (an implicit commit) and is binlogged as a Query event.

@@ -7,7 +7,7 @@
 import type { RedisArg } from '../../src/ports/redis.ts';
 import { CLUSTER_SLOTS, keyHashSlot } from '../../src/ports/redis-slots.ts';
 import { CommandPort } from './command-port.ts';
-import { arityOk, commandName, firstKey, KEYSPACE_COMMANDS } from './keyspace.ts';
+import { arityOk, commandName, firstKey, keyspaceCommand } from './keyspace.ts';
 import { clientError, type Reply, toClientValue } from './reply.ts';
 
 /** CLUSTER SLOTS: `[low, high, masterId, ...replicaIds]` per range. */
@@ -127,11 +127,15 @@ export class SimRedisClusterClient extends CommandPort {
   }
 
   #slotOf(argv: readonly string[]): number | undefined {
-    const name = commandName(argv[0] ?? '');
-    if (name === 'eval' || name === 'evalsha')
-      return Number(argv[2]) > 0 ? keyHashSlot(argv[3] ?? '') : undefined;
-    const spec = KEYSPACE_COMMANDS.get(name);
-    if (spec === undefined || !arityOk(spec, argv.length)) return undefined;
+    const spelling = argv[0] ?? '';
+    const spec = keyspaceCommand(spelling);
+    if (spec === undefined) {
+      const name = commandName(spelling);
+      if (name === 'eval' || name === 'evalsha')
+        return Number(argv[2]) > 0 ? keyHashSlot(argv[3] ?? '') : undefined;
+      return undefined;
+    }
+    if (!arityOk(spec, argv.length)) return undefined;
     const first = firstKey(spec, argv);
     return first === undefined ? undefined : keyHashSlot(first);
   }

@@ -27,12 +27,12 @@ import type { Random } from '../../src/ports/random.ts';
 import { nextInt } from '../../src/ports/random.ts';
 import { CLUSTER_SLOTS, keyHashSlot } from '../../src/ports/redis-slots.ts';
 import { nullTraceSink, type TraceFields, type TraceSink } from '../../src/ports/trace.ts';
-import { type NetLink, SimNetwork } from '../net/network.ts';
+import { type NetLink, type NetMessage, SimNetwork } from '../net/network.ts';
 import { type ClusterEndpoint, type ClusterSlots, SimRedisClusterClient } from './cluster-client.ts';
 import { ClusterNode } from './cluster-node.ts';
 import { CRON_INTERVAL_MS, Failover } from './failover.ts';
-import { arityOk, commandKeys, commandName, KEYSPACE_COMMANDS } from './keyspace.ts';
-import { SimRedis } from './node.ts';
+import { arityOk, commandName, KEYSPACE_COMMANDS } from './keyspace.ts';
+import { type NodeCommandSpec, nodeCommand, SimRedis } from './node.ts';
 import { clientError, RedisReplyError, type Reply } from './reply.ts';
 
 export type { NodeProcess } from './cluster-node.ts';
@@ -93,6 +93,8 @@ export class SimRedisCluster {
   readonly #links: NetLink[][];
   /** Every link of the cluster, once. */
   readonly #busLinks: NetLink[] = [];
+  /** Per node, the `leaves` check of what it sends (made once, not per message). */
+  readonly #leaves: (() => boolean)[];
   readonly #failover: Failover;
   readonly #cron: TimerHandle[] = [];
   readonly #subscribers = new Map<string, Set<(message: string, channel: string) => void>>();
@@ -123,6 +125,7 @@ export class SimRedisCluster {
       (id, i) => new ClusterNode(i, id, new SimRedis({ name: id }, { clock: this.#clock }), count, now),
     );
     for (const node of this.#nodes) this.#nodeById.set(node.id, node);
+    this.#leaves = this.#nodes.map((node) => leavesWhileRunning(node));
     this.#clientHost = `redis-clients:${basePort}`;
     this.#net = ports.network ?? new SimNetwork({}, { clock: this.#clock });
     for (const host of [this.#clientHost, ...this.nodeIds]) this.#net.addHost(host);
@@ -343,16 +346,35 @@ export class SimRedisCluster {
    */
   sendToNode(nodeId: string, args: readonly string[]): Promise<Reply> {
     const node = this.#node(nodeId);
-    // Callbacks are passed inline rather than named: this runs for every client command, and a
-    // named closure costs a `name` property definition each time under tsx (esbuild keepNames).
+    // Callbacks are passed inline or returned by a method rather than named: this runs for every
+    // client command, and a named closure costs a `name` property definition each time under tsx
+    // (esbuild keepNames), an object literal's function property too.
     return new Promise<Reply>((resolve, reject) => {
-      this.#deliver(
-        -1,
-        node.index,
-        () => this.#whenWritable(node, args, () => this.#replyBack(node, args, resolve, reject)),
-        () => reject(clientError('Connection is closed.')),
+      const lost = this.#connectionLost(reject);
+      this.#link(-1, node.index).send(
+        this.#clientHost,
+        netMessage(() => this.#requestArrives(node, args, resolve, reject, lost), lost),
       );
     });
+  }
+
+  /** The `Connection is closed.` rejection of one client command (returned unnamed: see sendToNode). */
+  #connectionLost(reject: (error: unknown) => void): () => void {
+    return () => reject(clientError('Connection is closed.'));
+  }
+
+  /** A client command reaches `node`: a crashed node loses it, a frozen one holds it until resumed. */
+  #requestArrives(
+    node: ClusterNode,
+    args: readonly string[],
+    resolve: (reply: Reply) => void,
+    reject: (error: unknown) => void,
+    lost: () => void,
+  ): void {
+    if (node.process.state === 'crashed') lost();
+    else if (node.process.state === 'frozen')
+      node.held.push(() => this.#whenWritable(node, args, resolve, reject, lost));
+    else this.#whenWritable(node, args, resolve, reject, lost);
   }
 
   /** Runs a client command on `node` and sends its reply (or error) back over the link. */
@@ -361,25 +383,21 @@ export class SimRedisCluster {
     args: readonly string[],
     resolve: (reply: Reply) => void,
     reject: (error: unknown) => void,
+    lost: () => void,
   ): void {
     let reply: Reply;
     try {
       reply = this.#handleClientCommand(node, args);
     } catch (error) {
-      this.#deliver(
-        node.index,
-        -1,
-        () => reject(error),
-        () => reject(clientError('Connection is closed.')),
-      );
+      this.#toClient(node, () => reject(error), lost);
       return;
     }
-    this.#deliver(
-      node.index,
-      -1,
-      () => resolve(reply),
-      () => reject(clientError('Connection is closed.')),
-    );
+    this.#toClient(node, () => resolve(reply), lost);
+  }
+
+  /** Sends `arrive` from `node` to the clients' side (which never crashes or freezes). */
+  #toClient(node: ClusterNode, arrive: () => void, lost: () => void): void {
+    this.#link(node.index, -1).send(node.id, { arrive, lost, leaves: this.#leaves[node.index] });
   }
 
   /** CLUSTER SLOTS from the first node, starting at `preferred`, that answers the client. */
@@ -405,42 +423,49 @@ export class SimRedisCluster {
   }
 
   #handleClientCommand(node: ClusterNode, args: readonly string[]): Reply {
-    const name = commandName(args[0] ?? '');
-    const [, channel, message] = args;
-    if (name === 'publish' && channel !== undefined && message !== undefined && args.length === 3) {
+    const spec = nodeCommand(args[0] ?? '');
+    const name = spec?.name;
+    if (name === 'publish' && args.length === 3) {
+      const [, channel, message] = args as [string, string, string];
       const receivers = [...(this.#subscribers.get(channel) ?? [])];
       for (const onMessage of receivers) onMessage(message, channel);
       return receivers.length;
     }
-    const keys = keysOf(name, args);
-    const firstKey = keys?.[0];
-    if (keys !== undefined && firstKey !== undefined) {
-      const slot = keyHashSlot(firstKey);
-      // src/cluster.c getNodeByQuery: CROSSSLOT first, then cluster state, then ownership.
-      for (let i = 1; i < keys.length; i++) {
-        if (keyHashSlot(keys[i] as string) !== slot)
-          throw new RedisReplyError("CROSSSLOT Keys in request don't hash to the same slot");
-      }
+    const slot = spec === undefined ? NOT_KEYED : commandSlot(spec, args);
+    if (slot >= 0) {
+      // src/cluster.c getNodeByQuery: CROSSSLOT first (commandSlot), then cluster state, then ownership.
       if (!node.stateOk) throw new RedisReplyError('CLUSTERDOWN The cluster is down');
       const owner = node.ownerOf(slot);
       if (owner < 0) throw new RedisReplyError('CLUSTERDOWN Hash slot not served');
       if (owner !== node.index) throw new RedisReplyError(`MOVED ${slot} ${this.nodeIds[owner]}`);
-    } else if (keys !== undefined && !node.stateOk && name !== 'ping') {
+    } else if (slot === NO_KEY && !node.stateOk && name !== 'ping') {
       throw new RedisReplyError('CLUSTERDOWN The cluster is down');
     }
     return node.server.execute(args);
   }
 
   /** A manual failover pauses client writes on the master (src/cluster_legacy.c, pauseActions). */
-  #whenWritable(node: ClusterNode, args: readonly string[], run: () => void): void {
-    const name = commandName(args[0] ?? '');
-    const writes = KEYSPACE_COMMANDS.get(name)?.write === true || name.startsWith('eval');
+  #whenWritable(
+    node: ClusterNode,
+    args: readonly string[],
+    resolve: (reply: Reply) => void,
+    reject: (error: unknown) => void,
+    lost: () => void,
+  ): void {
+    // The pause is checked first: outside a manual failover no command needs its name looked up.
     const waitMs = node.writesPausedUntilMs - this.#clock.now();
-    if (!writes || waitMs <= 0) {
-      run();
+    if (waitMs <= 0) {
+      this.#replyBack(node, args, resolve, reject, lost);
       return;
     }
-    this.#clock.schedule(Math.min(waitMs, CRON_INTERVAL_MS), () => this.#whenWritable(node, args, run));
+    const name = commandName(args[0] ?? '');
+    if (KEYSPACE_COMMANDS.get(name)?.write !== true && !name.startsWith('eval')) {
+      this.#replyBack(node, args, resolve, reject, lost);
+      return;
+    }
+    this.#clock.schedule(Math.min(waitMs, CRON_INTERVAL_MS), () =>
+      this.#whenWritable(node, args, resolve, reject, lost),
+    );
   }
 
   // --- the network ------------------------------------------------------------------------------
@@ -455,13 +480,13 @@ export class SimRedisCluster {
    * output buffer; on arrival a crashed target loses it and a frozen one holds it. `lost` runs
    * when the delivery cannot happen.
    */
-  #deliver(from: number, to: number, deliver: () => void, lost: () => void = () => {}): void {
+  #deliver(from: number, to: number, deliver: () => void, lost: () => void = NOTHING): void {
     const sender = from >= 0 ? this.#nodes[from] : undefined;
     const arrive = this.#arrival(to, deliver, lost);
     // The clients' side never crashes: what it sends always leaves.
     this.#link(from, to).send(
       sender === undefined ? this.#clientHost : sender.id,
-      sender === undefined ? { arrive, lost } : { arrive, lost, leaves: leavesWhileRunning(sender) },
+      sender === undefined ? { arrive, lost } : { arrive, lost, leaves: this.#leaves[from] },
     );
   }
 
@@ -482,15 +507,12 @@ export class SimRedisCluster {
   }
 
   #wireServer(node: ClusterNode): void {
-    node.server.scriptKeyGuard = (keys) => {
-      for (const key of keys) {
-        if (node.ownerOf(keyHashSlot(key)) !== node.index)
-          return 'ERR Script attempted to access a non local key in a cluster node';
-      }
-      return undefined;
-    };
+    node.server.scriptKeyGuard = (key) =>
+      node.ownerOf(keyHashSlot(key)) !== node.index
+        ? 'ERR Script attempted to access a non local key in a cluster node'
+        : undefined;
     // Asynchronous replication: each effect batch travels to every replica of this master.
-    node.server.onReplicate((batch) => {
+    node.server.onReplicate((batch, bytes) => {
       if (node.role.kind !== 'master') return;
       for (const replica of this.#nodes) {
         if (replica.masterIndex !== node.index || replica === node) continue;
@@ -499,7 +521,7 @@ export class SimRedisCluster {
           replica.index,
           () => {
             if (replica.masterIndex === node.index && !replica.needsFullSync)
-              replica.server.applyReplicated(batch);
+              replica.server.applyReplicated(batch, bytes);
           },
           () => {
             replica.needsFullSync = true;
@@ -521,21 +543,53 @@ export class SimRedisCluster {
   }
 }
 
-/** Keys a command names; for EVAL/EVALSHA the declared KEYS (undefined = not a keyed command). */
-function keysOf(name: string, args: readonly string[]): string[] | undefined {
-  if (name === 'eval' || name === 'evalsha') {
+/** {@link commandSlot}: a keyed command that names no key (EVAL with 0 keys, DBSIZE). */
+const NO_KEY = -1;
+/** {@link commandSlot}: not a keyed command (unknown, or a wrong arity: the node answers it). */
+const NOT_KEYED = -2;
+
+/**
+ * The slot every key of a command hashes to (for EVAL/EVALSHA the declared KEYS), NO_KEY or
+ * NOT_KEYED; throws CROSSSLOT when two keys hash to different slots (src/cluster.c getNodeByQuery).
+ */
+function commandSlot(spec: NodeCommandSpec, args: readonly string[]): number {
+  let first: number;
+  let last: number;
+  let step = 1;
+  if (spec.name === 'eval' || spec.name === 'evalsha') {
     const n = Number(args[2]);
-    return Number.isInteger(n) && n >= 0 ? args.slice(3, 3 + n) : [];
+    if (!Number.isInteger(n) || n < 0) return NO_KEY;
+    first = 3;
+    last = 2 + n;
+  } else {
+    if (spec.run === undefined || !arityOk(spec, args.length)) return NOT_KEYED;
+    if (spec.keys === undefined) return NO_KEY;
+    first = spec.keys.first;
+    last = spec.keys.last < 0 ? args.length + spec.keys.last : spec.keys.last;
+    step = spec.keys.step;
   }
-  const spec = KEYSPACE_COMMANDS.get(name);
-  if (spec === undefined || !arityOk(spec, args.length)) return undefined;
-  return commandKeys(spec, args);
+  if (last >= args.length) last = args.length - 1;
+  if (first > last) return NO_KEY;
+  const slot = keyHashSlot(args[first] as string);
+  for (let i = first + step; i <= last; i += step) {
+    if (keyHashSlot(args[i] as string) !== slot)
+      throw new RedisReplyError("CROSSSLOT Keys in request don't hash to the same slot");
+  }
+  return slot;
 }
 
 /** Whether what `sender` sends leaves its output buffer: not once its process has crashed. */
 function leavesWhileRunning(sender: ClusterNode): () => boolean {
   return () => sender.process.state !== 'crashed';
 }
+
+/** A message of the clients' side (which never crashes: what it sends always leaves). */
+function netMessage(arrive: () => void, lost: () => void): NetMessage {
+  return { arrive, lost };
+}
+
+/** What a lost bus message costs its sender: nothing (the bus resends its state). */
+function NOTHING(): void {}
 
 function checkOptions(
   masters: number,

@@ -56,6 +56,25 @@ export function commandName(name: string): string {
 const lowerNames = new Map<string, string>();
 const LOWER_NAMES_MAX = 1024;
 
+/**
+ * A lookup of `table` (keyed by lower-case names) by any spelling of a name: the entry of each
+ * spelling is remembered (a bounded table, as {@link commandName}), so a command is found with
+ * one map probe and without lowering its name again.
+ */
+export function spellingLookup<T extends object>(
+  table: ReadonlyMap<string, T>,
+): (spelling: string) => T | undefined {
+  const memo = new Map<string, T | null>();
+  return (spelling) => {
+    let found = memo.get(spelling);
+    if (found === undefined) {
+      found = table.get(spelling.toLowerCase()) ?? null;
+      if (memo.size < LOWER_NAMES_MAX) memo.set(spelling, found);
+    }
+    return found ?? undefined;
+  };
+}
+
 /** The first key a command names (what routes it in a cluster), or undefined when it names none. */
 export function firstKey(
   spec: { readonly keys: KeySpec | undefined },

@@ -3,7 +3,7 @@
 // inputs. Every write reports its effect in the form Redis 7 propagates to replicas (relative
 // expiries turned into absolute PEXPIREAT / SET ... PXAT, src/expire.c + src/t_string.c; expired
 // keys as DEL, src/db.c deleteExpiredKeyAndPropagate).
-import { ALL_KEYS, type CommandRow, type CommandSpec, ONE_KEY } from './command-spec.ts';
+import { ALL_KEYS, type CommandRow, type CommandSpec, ONE_KEY, spellingLookup } from './command-spec.ts';
 import { HASH_ROWS } from './commands/hashes.ts';
 import { LIST_ROWS } from './commands/lists.ts';
 import { STRING_ROWS } from './commands/strings.ts';
@@ -33,7 +33,19 @@ export type RedisValue =
    * members or a member over 64 bytes); a listpack stores an integral score as an integer, so
    * there a -0 score reads back as 0 (zzlInsertAt, double2ll).
    */
-  | { readonly type: 'zset'; readonly value: Map<string, number>; skiplist: boolean };
+  | {
+      readonly type: 'zset';
+      readonly value: Map<string, number>;
+      skiplist: boolean;
+      /**
+       * True while the map's own order (insertion) visits scores in non-decreasing order, as a
+       * sliding-window log's time scores arrive: a score range is then one run of entries, so a
+       * range walk can stop at the first score past it, as Redis's sorted walk does.
+       */
+      inOrder: boolean;
+      /** The score last appended to the map (an upper bound of the last entry's while in order). */
+      lastScore: number;
+    };
 
 /** One key of a snapshot: value and absolute expiry (ms on the node's clock) if any. */
 export interface SnapshotEntry {
@@ -87,10 +99,18 @@ export interface KeyspaceContext {
   readonly isReplica: () => boolean;
 }
 
+/** One stored key: its value and absolute expiry (ms), kept together so a lookup is one probe. */
+class Entry {
+  constructor(
+    public value: RedisValue,
+    public at: ExpireAt | undefined,
+  ) {}
+}
+
 /** The keyspace of one simulated node (database 0 only). */
 export class Keyspace {
-  readonly #data = new Map<string, RedisValue>();
-  readonly #expires = new Map<string, ExpireAt>();
+  /** Key -> value and expiry (src/db.c keeps them in two dicts; one map probe serves both here). */
+  readonly #entries = new Map<string, Entry>();
   /** Effects of the current command, in propagation form; drained by the node. */
   effects: string[][] = [];
   /** While applying the master's stream, keys are never expired (src/db.c expireIfNeeded). */
@@ -104,14 +124,21 @@ export class Keyspace {
 
   /** Looks a key up, expiring it first if its time has passed (Redis: expired when now > when). */
   lookup(key: string): RedisValue | undefined {
-    const at = this.#expires.get(key);
-    if (at !== undefined && this.#context.now() > at && !this.applyingReplication) {
+    return this.#live(key)?.value;
+  }
+
+  /** The entry of a key that has not expired (expiring it on a master, src/db.c expireIfNeeded). */
+  #live(key: string): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    const at = entry.at;
+    if (at !== undefined && !this.applyingReplication && this.#context.now() > at) {
       if (this.#context.isReplica()) return undefined;
-      this.remove(key);
+      this.#entries.delete(key);
       this.effects.push(['DEL', key]);
       return undefined;
     }
-    return this.#data.get(key);
+    return entry;
   }
 
   /** The current time of the node, in ms. */
@@ -129,64 +156,62 @@ export class Keyspace {
 
   /** Deletes a key and its expiry; true when it existed. */
   remove(key: string): boolean {
-    this.#expires.delete(key);
-    return this.#data.delete(key);
+    return this.#entries.delete(key);
   }
 
   /** Stores a value; drops the key's expiry unless `keepTtl`. */
   write(key: string, value: RedisValue, keepTtl = false): void {
-    this.#data.set(key, value);
-    if (!keepTtl) this.#expires.delete(key);
+    const entry = this.#entries.get(key);
+    if (entry === undefined) {
+      this.#entries.set(key, new Entry(value, undefined));
+      return;
+    }
+    entry.value = value;
+    if (!keepTtl) entry.at = undefined;
   }
 
   /** Sets the absolute expiry (ms) of an existing key. */
   setExpire(key: string, atMs: bigint | number): void {
-    this.#expires.set(key, toExpireAt(atMs));
+    const entry = this.#entries.get(key);
+    if (entry !== undefined) entry.at = toExpireAt(atMs);
   }
 
   /** Absolute expiry (ms) of a key, undefined when it has none. */
   expireOf(key: string): ExpireAt | undefined {
-    return this.#expires.get(key);
+    return this.#entries.get(key)?.at;
   }
 
   /** Keys not yet expired (what DBSIZE reports once Redis's active expiry has reclaimed the rest). */
   size(): number {
     let n = 0;
     const now = this.#context.now();
-    for (const key of this.#data.keys()) {
-      const at = this.#expires.get(key);
-      if (at === undefined || now <= at) n++;
-    }
+    for (const { at } of this.#entries.values()) if (at === undefined || now <= at) n++;
     return n;
   }
 
   /** Every key, value and expiry (deep copy), for a replica's full resync. */
   snapshot(): SnapshotEntry[] {
-    return [...this.#data].map(([key, value]) => ({
+    return [...this.#entries].map(([key, entry]) => ({
       key,
-      value: cloneValue(value),
-      expireAtMs: this.#expires.get(key),
+      value: cloneValue(entry.value),
+      expireAtMs: entry.at,
     }));
   }
 
   /** Replaces the whole keyspace with a snapshot (what loading an RDB does). */
   load(entries: readonly SnapshotEntry[]): void {
     this.flush();
-    for (const e of entries) {
-      this.#data.set(e.key, cloneValue(e.value));
-      if (e.expireAtMs !== undefined) this.#expires.set(e.key, e.expireAtMs);
-    }
+    for (const e of entries) this.#entries.set(e.key, new Entry(cloneValue(e.value), e.expireAtMs));
   }
 
   /** Drops every key. */
   flush(): void {
-    this.#data.clear();
-    this.#expires.clear();
+    this.#entries.clear();
   }
 
   /** Keys (live or logically expired) in insertion order; for cluster slot bookkeeping. */
   keys(): IterableIterator<string> {
-    return this.#data.keys();
+    return this.#entries.keys();
   }
 
   // --- keys and expiry -----------------------------------------------------------------------
@@ -206,13 +231,13 @@ export class Keyspace {
 
   /** src/expire.c expireGenericCommand: EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT with NX|XX|GT|LT. */
   expire(args: readonly string[], unitMs: 1 | 1000, absolute: boolean): Reply {
-    const name = arg(args, 0).toLowerCase();
     const key = arg(args, 1);
     let nx = false;
     let xx = false;
     let gt = false;
     let lt = false;
-    for (const raw of args.slice(3)) {
+    for (let i = 3; i < args.length; i++) {
+      const raw = args[i] as string;
       const opt = raw.toUpperCase();
       if (opt === 'NX') nx = true;
       else if (opt === 'XX') xx = true;
@@ -225,9 +250,11 @@ export class Keyspace {
     if (gt && lt) throw new RedisReplyError('ERR GT and LT options at the same time are not compatible');
     // Options are checked before the time argument is parsed (src/expire.c expireGenericCommand).
     const at = expireAt(arg(args, 2), unitMs, absolute ? 0 : this.#context.now());
-    if (at === undefined) throw new RedisReplyError(`ERR invalid expire time in '${name}' command`);
-    if (this.lookup(key) === undefined) return 0;
-    const current = this.#expires.get(key);
+    if (at === undefined)
+      throw new RedisReplyError(`ERR invalid expire time in '${arg(args, 0).toLowerCase()}' command`);
+    const entry = this.#live(key);
+    if (entry === undefined) return 0;
+    const current = entry.at;
     const atMs = toExpireAt(at);
     if (nx && current !== undefined) return 0;
     if (xx && current === undefined) return 0;
@@ -239,15 +266,16 @@ export class Keyspace {
       this.effects.push(['DEL', key]);
       return 1;
     }
-    this.#expires.set(key, atMs);
+    entry.at = atMs;
     this.effects.push(['PEXPIREAT', key, String(at)]);
     return 1;
   }
 
   /** TTL / PTTL (src/expire.c ttlGenericCommand): seconds are rounded, (ms + 500) / 1000. */
   ttl(key: string, inMs: boolean): Reply {
-    if (this.lookup(key) === undefined) return -2;
-    const at = this.#expires.get(key);
+    const entry = this.#live(key);
+    if (entry === undefined) return -2;
+    const at = entry.at;
     if (at === undefined) return -1;
     if (typeof at === 'bigint') {
       const left = at - BigInt(this.#context.now());
@@ -259,8 +287,9 @@ export class Keyspace {
   }
 
   persist(key: string): Reply {
-    if (this.lookup(key) === undefined || !this.#expires.has(key)) return 0;
-    this.#expires.delete(key);
+    const entry = this.#live(key);
+    if (entry === undefined || entry.at === undefined) return 0;
+    entry.at = undefined;
     this.effects.push(['PERSIST', key]);
     return 1;
   }
@@ -304,6 +333,9 @@ export const KEYSPACE_COMMANDS: ReadonlyMap<string, CommandSpec> = new Map(
   ),
 );
 
+/** The keyspace command a name spelled in any case names, or undefined. */
+export const keyspaceCommand = spellingLookup(KEYSPACE_COMMANDS);
+
 function cloneValue(value: RedisValue): RedisValue {
   switch (value.type) {
     case 'string':
@@ -313,6 +345,12 @@ function cloneValue(value: RedisValue): RedisValue {
     case 'list':
       return { type: 'list', value: [...value.value] };
     case 'zset':
-      return { type: 'zset', value: new Map(value.value), skiplist: value.skiplist };
+      return {
+        type: 'zset',
+        value: new Map(value.value),
+        skiplist: value.skiplist,
+        inOrder: value.inOrder,
+        lastScore: value.lastScore,
+      };
   }
 }

@@ -56,6 +56,11 @@ export class LuaProcess {
   readonly #host: LuaProcessHost;
   #u8: Uint8Array;
   #dv: DataView;
+  /** Command names host calls have spelled so far (a script names a handful, e.g. `ZADD`). */
+  readonly #names: string[] = [];
+  /** KEYS and ARGV of the run in progress: a script mostly passes them back to redis.call. */
+  #runKeys: readonly string[] = [];
+  #runArgv: readonly string[] = [];
 
   /**
    * @param instructionsMax instructions one script may run before the run fails with
@@ -125,20 +130,54 @@ export class LuaProcess {
     this.#dv.setUint32(p, keys.length, true);
     this.#dv.setUint32(p + 4, argv.length, true);
     p += 8;
-    for (const list of [keys, argv]) {
-      for (const s of list) {
-        const end = encodeInto(s, mem, p + 4);
-        this.#dv.setUint32(p, end - p - 4, true);
-        p = end;
-      }
+    p = this.#writeStrings(keys, mem, p);
+    this.#writeStrings(argv, mem, p);
+    this.#runKeys = keys;
+    this.#runArgv = argv;
+    try {
+      this.#x.hl_run(ref);
+    } finally {
+      this.#runKeys = [];
+      this.#runArgv = [];
     }
-    this.#x.hl_run(ref);
     if (this.#x.hl_killed() !== 0) {
       throw new LuaInstructionLimitError(`script ${sha} ran over its instruction limit (an endless loop?)`);
     }
     const out = this.#x.hl_io(0);
     this.#memory();
     return this.#readReply({ at: out }, true);
+  }
+
+  /** Writes each string as length + bytes from `p`; returns the position after the last. */
+  #writeStrings(list: readonly string[], mem: Uint8Array, at: number): number {
+    let p = at;
+    for (const s of list) {
+      const end = encodeInto(s, mem, p + 4);
+      this.#dv.setUint32(p, end - p - 4, true);
+      p = end;
+    }
+    return p;
+  }
+
+  /**
+   * Argument `i` of a host call, `n` bytes at `at`. The same bytes as a command name seen before
+   * or as one of the run's KEYS or ARGV give that string back instead of a new copy: the keyspace
+   * then looks up a string whose hash is already known, and nothing is allocated.
+   */
+  #argument(mem: Uint8Array, at: number, n: number, i: number): string {
+    if (i === 0) {
+      const names = this.#names;
+      for (let k = 0; k < names.length; k++) {
+        const name = names[k] as string;
+        if (sameAscii(mem, at, n, name)) return name;
+      }
+      const name = decode(mem, at, at + n);
+      if (names.length < NAMES_MAX) names.push(name);
+      return name;
+    }
+    for (const known of this.#runKeys) if (sameAscii(mem, at, n, known)) return known;
+    for (const known of this.#runArgv) if (sameAscii(mem, at, n, known)) return known;
+    return decode(mem, at, at + n);
   }
 
   /** The memory, re-viewed after the instance grew it (growth detaches the old views). */
@@ -193,7 +232,7 @@ export class LuaProcess {
     let p = io + 4;
     for (let i = 0; i < argc; i++) {
       const n = this.#dv.getUint32(p, true);
-      args[i] = decode(mem, p + 4, p + 4 + n);
+      args[i] = this.#argument(mem, p + 4, n, i);
       p += 4 + n;
     }
     if (p !== io + len) throw new Error('redis-lua.wasm: malformed command arguments');
@@ -239,6 +278,22 @@ export class LuaProcess {
     this.#dv.setUint32(at + 1, end - at - 5, true);
     return end;
   }
+}
+
+/** Command names remembered per process (a script vocabulary is small; past this, decoded each time). */
+const NAMES_MAX = 64;
+
+/**
+ * True when the `n` bytes at `at` are the ASCII string `s`. Only ASCII counts: a byte at or above
+ * 0x80 decodes to a different string than the char code it equals (UTF-8, or an escaped byte).
+ */
+function sameAscii(mem: Uint8Array, at: number, n: number, s: string): boolean {
+  if (s.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== mem[at + i] || c >= 0x80) return false;
+  }
+  return true;
 }
 
 /** Bytes enough for a reply tree (3 per UTF-16 unit). */

@@ -7,13 +7,13 @@ import type { Clock } from '../../src/ports/clock.ts';
 import type { RedisArg, RedisSubscriber } from '../../src/ports/redis.ts';
 import { byteLength } from './bytes.ts';
 import { CommandPort } from './command-port.ts';
+import { spellingLookup } from './command-spec.ts';
 import {
   arityOk,
   type CommandSpec,
-  commandKeys,
-  commandName,
   KEYSPACE_COMMANDS,
   Keyspace,
+  keyspaceCommand,
   type SnapshotEntry,
 } from './keyspace.ts';
 import { LuaEngine } from './lua.ts';
@@ -51,24 +51,50 @@ export interface SimRedisPorts {
   readonly clock: Clock;
 }
 
-/** A batch of effective writes of one command (a script's effects arrive as one batch). */
-export type ReplicationListener = (commands: readonly string[][]) => void;
+/**
+ * A batch of effective writes of one command (a script's effects arrive as one batch), and its
+ * length in RESP (what it adds to a replication offset).
+ */
+export type ReplicationListener = (commands: readonly string[][], bytes: number) => void;
 
 /** Role of a node: masters expire keys and accept writes; replicas hide expired keys and refuse writes. */
 export type NodeRole =
   | { readonly role: 'master' }
   | { readonly role: 'replica'; readonly masterName: string };
 
-/** Commands the node handles itself (scripting, pub/sub, server), next to the keyspace table. */
-const NODE_COMMANDS: ReadonlyMap<string, { arity: number; write: boolean }> = new Map([
-  ['eval', { arity: -3, write: true }],
-  ['evalsha', { arity: -3, write: true }],
-  ['script', { arity: -2, write: false }],
-  ['publish', { arity: 3, write: false }],
-  ['ping', { arity: -1, write: false }],
-  ['echo', { arity: 2, write: false }],
-  ['time', { arity: 1, write: false }],
-]);
+/** A command the node handles itself (scripting, pub/sub, server), next to the keyspace table. */
+interface NodeOnlySpec {
+  readonly name: string;
+  readonly arity: number;
+  readonly write: boolean;
+  readonly keys: undefined;
+  readonly run: undefined;
+}
+
+/** Commands the node handles itself, with their arity and write flag (src/commands/*.json). */
+const NODE_COMMANDS: readonly NodeOnlySpec[] = (
+  [
+    ['eval', -3, true],
+    ['evalsha', -3, true],
+    ['script', -2, false],
+    ['publish', 3, false],
+    ['ping', -1, false],
+    ['echo', 2, false],
+    ['time', 1, false],
+  ] as const
+).map(([name, arity, write]) => ({ name, arity, write, keys: undefined, run: undefined }));
+
+/** Every command of the node: the keyspace table and its own. */
+const NODE_TABLE: ReadonlyMap<string, CommandSpec | NodeOnlySpec> = new Map<
+  string,
+  CommandSpec | NodeOnlySpec
+>([...KEYSPACE_COMMANDS, ...NODE_COMMANDS.map((spec) => [spec.name, spec] as const)]);
+
+/** A command of the node's table: a keyspace command or one the node handles itself. */
+export type NodeCommandSpec = CommandSpec | NodeOnlySpec;
+
+/** The command (keyspace or node's own) a name spelled in any case names, or undefined. */
+export const nodeCommand = spellingLookup(NODE_TABLE);
 
 /** Commands a script may not call (src/commands: flag noscript). */
 const NOSCRIPT_COMMANDS = new Set(['eval', 'evalsha', 'script', 'multi', 'exec', 'watch', 'subscribe']);
@@ -107,10 +133,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
     this.#lua = new LuaEngine(
       {
         callFromScript: (args) => this.#callFromScript(args),
-        hasCommand: (name) => {
-          const lower = name.toLowerCase();
-          return KEYSPACE_COMMANDS.has(lower) || NODE_COMMANDS.has(lower);
-        },
+        hasCommand: (name) => nodeCommand(name) !== undefined,
       },
       options.luaInstructionsMax === undefined ? {} : { instructionsMax: options.luaInstructionsMax },
     );
@@ -131,16 +154,20 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
     }
   }
 
-  /** Applies a batch the master propagated (never refused, never expires keys, not re-propagated). */
-  applyReplicated(commands: readonly string[][]): void {
+  /**
+   * Applies a batch the master propagated (never refused, never expires keys, not re-propagated).
+   * `bytes`: the batch's length in RESP when the master already counted it (else counted here).
+   */
+  applyReplicated(commands: readonly string[][], bytes?: number): void {
     this.#keyspace.applyingReplication = true;
     try {
       for (const args of commands) {
-        const spec = KEYSPACE_COMMANDS.get(commandName(arg(args, 0)));
+        const spec = keyspaceCommand(arg(args, 0));
         if (spec === undefined) throw new Error(`${this.name}: cannot apply replicated ${args[0]}`);
         spec.run(this.#keyspace, args);
-        this.replicationOffset += respLength(args);
+        if (bytes === undefined) this.replicationOffset += respLength(args);
       }
+      if (bytes !== undefined) this.replicationOffset += bytes;
     } finally {
       this.#keyspace.applyingReplication = false;
       this.#keyspace.effects = [];
@@ -182,13 +209,17 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
 
   #dispatch(args: readonly string[], fromScript: boolean): Reply {
     if (args.length === 0) throw new RedisReplyError('ERR empty command');
-    const name = commandName(arg(args, 0));
-    const spec = KEYSPACE_COMMANDS.get(name) ?? NODE_COMMANDS.get(name);
+    return this.#run(nodeCommand(arg(args, 0)), args, fromScript);
+  }
+
+  /** Runs a command `spec` (undefined: unknown) names, after processCommand's checks (src/server.c). */
+  #run(spec: NodeCommandSpec | undefined, args: readonly string[], fromScript: boolean): Reply {
     if (spec === undefined) {
       throw fromScript
         ? new RedisReplyError('ERR Unknown Redis command called from script')
         : unknownCommand(args);
     }
+    const name = spec.name;
     if (!arityOk(spec, args.length)) {
       throw fromScript
         ? new RedisReplyError('ERR Wrong number of args calling Redis command from script')
@@ -200,7 +231,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
     if (spec.write && this.role.role === 'replica' && name !== 'eval' && name !== 'evalsha') {
       throw new RedisReplyError(ERR_READONLY);
     }
-    if ('run' in spec) return (spec as CommandSpec).run(this.#keyspace, args);
+    if (spec.run !== undefined) return spec.run(this.#keyspace, args);
     return this.#nodeCommand(name, args);
   }
 
@@ -208,16 +239,22 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
    * Set by a cluster: returns an error line when a script touches a key this node does not serve
    * (src/script.c scriptVerifyClusterState), or undefined to allow it.
    */
-  scriptKeyGuard: ((keys: readonly string[]) => string | undefined) | undefined;
+  scriptKeyGuard: ((key: string) => string | undefined) | undefined;
 
   #callFromScript(args: string[]): Reply {
-    const spec = KEYSPACE_COMMANDS.get(commandName(args[0] ?? ''));
-    if (spec !== undefined && this.scriptKeyGuard !== undefined && arityOk(spec, args.length)) {
-      const refusal = this.scriptKeyGuard(commandKeys(spec, args));
-      if (refusal !== undefined) throw new RedisReplyError(refusal);
+    if (args.length === 0) return this.#dispatch(args, true);
+    const spec = nodeCommand(args[0] as string);
+    const guard = this.scriptKeyGuard;
+    if (guard !== undefined && spec?.keys !== undefined && arityOk(spec, args.length)) {
+      const { first, step } = spec.keys;
+      const last = spec.keys.last < 0 ? args.length + spec.keys.last : spec.keys.last;
+      for (let i = first; i <= last && i < args.length; i += step) {
+        const refusal = guard(args[i] as string);
+        if (refusal !== undefined) throw new RedisReplyError(refusal);
+      }
     }
     // A replica running a script refuses writes the same way (src/script.c scriptVerifyWriteCommandAllow).
-    return this.#dispatch(args, true);
+    return this.#run(spec, args, true);
   }
 
   #nodeCommand(name: string, args: readonly string[]): Reply {
@@ -248,13 +285,11 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
 
   /** src/eval.c evalGenericCommand: numkeys checks, then run the cached function. */
   #evalCommand(sha: string, args: readonly string[]): Reply {
-    const numKeys = parseInteger(arg(args, 2));
-    if (numKeys === undefined) throw new RedisReplyError(ERR_NOT_INTEGER);
-    if (numKeys < 0n) throw new RedisReplyError("ERR Number of keys can't be negative");
-    if (numKeys > BigInt(args.length - 3)) {
+    const n = numKeysOf(arg(args, 2));
+    if (n < 0) throw new RedisReplyError("ERR Number of keys can't be negative");
+    if (n > args.length - 3) {
       throw new RedisReplyError("ERR Number of keys can't be greater than number of args");
     }
-    const n = Number(numKeys);
     if (this.#inScript) throw new RedisReplyError('ERR This Redis command is not allowed from script');
     this.#inScript = true;
     try {
@@ -289,8 +324,10 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
     const effects = this.#keyspace.effects;
     if (effects.length === 0) return;
     this.#keyspace.effects = [];
-    for (const args of effects) this.replicationOffset += respLength(args);
-    for (const listener of this.#replicationListeners) listener(effects);
+    let bytes = 0;
+    for (const args of effects) bytes += respLength(args);
+    this.replicationOffset += bytes;
+    for (const listener of this.#replicationListeners) listener(effects, bytes);
   }
 
   #deliver(channel: string, message: string): number {
@@ -326,6 +363,21 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
       if (set.size === 0) this.#subscribers.delete(channel);
     };
   }
+}
+
+/** A count of one or two digits (no leading zero), as EVAL's numkeys mostly is: `Number` reads it exactly. */
+const SMALL_COUNT = /^(0|[1-9][0-9]?)$/;
+
+/**
+ * EVAL's numkeys as src/eval.c reads it (getLongLongFromObjectOrReply: string2ll): throws
+ * ERR_NOT_INTEGER when it is not an int64. Beyond the safe range the count is clamped: it is
+ * then only compared with 0 and with the number of arguments, which it exceeds either way.
+ */
+function numKeysOf(text: string): number {
+  if (SMALL_COUNT.test(text)) return Number(text);
+  const n = parseInteger(text);
+  if (n === undefined) throw new RedisReplyError(ERR_NOT_INTEGER);
+  return n < 0n ? -1 : n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
 }
 
 /** Length of a command in RESP (what the replication offset counts), e.g. `*1\r\n$4\r\nPING\r\n` = 14. */

@@ -142,6 +142,9 @@ export function parseDouble(s: string): number | undefined {
  */
 export function parseRangeDouble(s: string): number | undefined {
   if (PLAIN_INTEGER.test(s)) return Number(s);
+  // The infinite bounds clients send most ('-inf' / '+inf' open a range at one end): strtod reads them whole.
+  if (s === '-inf') return Number.NEGATIVE_INFINITY;
+  if (s === '+inf') return Number.POSITIVE_INFINITY;
   const nul = s.indexOf('\0');
   const text = nul < 0 ? s : s.slice(0, nul);
   const v = scan(text);

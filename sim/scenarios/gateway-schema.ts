@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HISTORY_BATCH_ROWS_MAX } from '../../src/gateway/chat-history.ts';
 import { FAULT_VERBS } from '../../src/ports/faults.ts';
 import { durationSchema, expectSchema } from '../checkers/expectations/schema.ts';
 import { nemesisSchema } from './nemesis.ts';
@@ -124,6 +125,11 @@ export const topologySchema = z.strictObject({
       loadBalancer: z.enum(['ROUND_ROBIN', 'RANDOM']).optional(),
       shards: posInt('an integer > 0').max(1024).optional(),
       applyCostMs: z.number().min(0).max(60_000).optional(),
+      /**
+       * Chat-history exchanges per INSERT: 1 (the article's, one commit each) or more, a group
+       * commit in the client (see ChatHistory's batchRows).
+       */
+      historyBatchRows: posInt('an integer > 0').max(HISTORY_BATCH_ROWS_MAX).optional(),
     })
     .optional(),
   /**

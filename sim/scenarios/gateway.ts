@@ -100,7 +100,8 @@ export class GatewayTally {
   /** The sink the world writes to: `trace` plus the counting. */
   readonly trace: TraceSink;
   readonly #variant: 'article' | 'fixed';
-  readonly #counts = new Map<string, Map<string, number>>();
+  /** family → kind → its count (a cell, so an event bumps it without a second map write). */
+  readonly #counts = new Map<string, Map<string, { n: number }>>();
   readonly #latency = new LatencyHistogram();
   readonly #servedBy = new Map<string, number>();
   readonly #outcome = { ok: 0, refused: 0, failed: 0 };
@@ -112,8 +113,16 @@ export class GatewayTally {
     const servedBy = this.#servedBy;
     const outcome = this.#outcome;
     // Each component string (`cache/gw-1`) is mapped to its family's counts once: the family is
-    // not cut out of the component again for every event.
-    const familyCounts = new Map<string, { readonly family: string; readonly byKind: Map<string, number> }>();
+    // not cut out of the component again for every event, and each (component, kind) finds its
+    // family's count cell with one lookup.
+    const familyCounts = new Map<
+      string,
+      {
+        readonly family: string;
+        readonly byKind: Map<string, { n: number }>;
+        readonly cells: Map<string, { n: number }>;
+      }
+    >();
     this.trace = {
       emit(component: string, kind: string, fields?: TraceFields) {
         trace.emit(component, kind, fields);
@@ -126,11 +135,20 @@ export class GatewayTally {
             familyKinds = new Map();
             counts.set(family, familyKinds);
           }
-          counted = { family, byKind: familyKinds };
+          counted = { family, byKind: familyKinds, cells: new Map() };
           familyCounts.set(component, counted);
         }
-        const { family, byKind } = counted;
-        byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+        const { family, byKind, cells } = counted;
+        let cell = cells.get(kind);
+        if (cell === undefined) {
+          cell = byKind.get(kind);
+          if (cell === undefined) {
+            cell = { n: 0 };
+            byKind.set(kind, cell);
+          }
+          cells.set(kind, cell);
+        }
+        cell.n++;
         if (family === 'gateway' && kind === 'response' && fields !== undefined) {
           latency.record(Number(fields.ms));
           const o = String(fields.outcome);
@@ -159,7 +177,10 @@ export class GatewayTally {
       layers: Object.fromEntries(
         [...this.#counts]
           .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([family, kinds]) => [family, Object.fromEntries([...kinds].sort())]),
+          .map(([family, kinds]) => [
+            family,
+            Object.fromEntries([...kinds].map(([kind, cell]) => [kind, cell.n] as const).sort()),
+          ]),
       ),
       abandoned,
     };

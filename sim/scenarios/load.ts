@@ -201,7 +201,8 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
       if (got === undefined) return `required field is missing (expected ${issue.expected})`;
       return `${issue.message}, got ${show(got)}`;
     default:
-      return `${issue.message}, got ${show(got)}`;
+      // A custom check (a duration, a threshold) may already quote the value it was given.
+      return / got /.test(issue.message) ? issue.message : `${issue.message}, got ${show(got)}`;
   }
 }
 

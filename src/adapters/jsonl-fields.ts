@@ -65,7 +65,7 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 const keyTexts = new Map<string, string>();
 const KEY_TEXTS_MAX = 4096;
 
-function keyText(key: string): string {
+export function keyText(key: string): string {
   let text = keyTexts.get(key);
   if (text === undefined) {
     text = `,${JSON.stringify(key)}:`;

@@ -3,6 +3,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Clock } from '../ports/clock.ts';
 import type { TraceFields, TraceSink } from '../ports/trace.ts';
 import { checkTraceEvent } from '../ports/trace-events.ts';
+import { writeAsciiLine } from './jsonl-ascii.ts';
 import { fieldsJson } from './jsonl-fields.ts';
 
 /** Options of `JsonlTrace`. */
@@ -104,21 +105,35 @@ export class JsonlTrace implements TraceSink {
       byKind.set(kind, prefix);
     }
     if (this.#checkEvery) checkTraceEvent(component, kind, fields);
-    const line =
-      fields === undefined
-        ? `{"t":${this.#clock.now()}${prefix}}\n`
-        : `{"t":${this.#clock.now()}${prefix}${fieldsJson(fields)}}\n`;
     this.#events++;
+    const t = this.#clock.now();
+    // The line is written straight into the chunk when it is ASCII and fits (writeAsciiLine); else,
+    // and for a line kept in memory, it is built as a string and encoded. The bytes are the same.
+    const start = this.#used;
+    const end =
+      this.#kept.length < this.#keepLines ? -1 : writeAsciiLine(this.#chunk, start, t, prefix, fields);
+    let chars: number;
+    if (end >= 0) {
+      this.#used = end;
+      chars = end - start;
+    } else {
+      const line =
+        fields === undefined ? `{"t":${t}${prefix}}\n` : `{"t":${t}${prefix}${fieldsJson(fields)}}\n`;
+      if (this.#kept.length < this.#keepLines) this.#kept.push(line.slice(0, -1));
+      chars = line.length;
+      this.#writeLine(line);
+    }
     const budget = this.#budget;
-    if (
-      budget !== undefined &&
-      (this.#events > budget.eventsMax || this.chars + line.length > budget.charsMax)
-    ) {
+    if (budget !== undefined && (this.#events > budget.eventsMax || this.#chars + chars > budget.charsMax)) {
       this.#budget = undefined;
       budget.onExceeded();
     }
-    if (this.#kept.length < this.#keepLines) this.#kept.push(line.slice(0, -1));
-    this.#chars += line.length;
+    this.#chars += chars;
+    if (this.#used >= this.#flushBytes) this.#flush();
+  }
+
+  // Encodes a line into the chunk, flushing first if it might not fit.
+  #writeLine(line: string): void {
     // At most 3 UTF-8 bytes per UTF-16 code unit (a surrogate pair is 4 bytes for 2 units).
     const most = line.length * 3;
     if (this.#used + most > this.#chunk.length) {
@@ -129,7 +144,6 @@ export class JsonlTrace implements TraceSink {
       }
     }
     this.#used += (this.#chunk as Utf8Writable).utf8Write(line, this.#used);
-    if (this.#used >= this.#flushBytes) this.#flush();
   }
 
   /** Events emitted so far. */

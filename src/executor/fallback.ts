@@ -30,7 +30,7 @@ export function withTimeout<T>(
 ): Promise<T> {
   if (!(timeoutMs >= 0)) throw new RangeError(`withTimeout: timeoutMs must be >= 0 (ms), got ${timeoutMs}`);
   if (signal?.aborted) return Promise.reject(abortReason(signal));
-  const controller = new AbortController();
+  const controller = clock.abortController?.() ?? new AbortController();
   const onAbort = () => controller.abort(abortReason(signal!));
   signal?.addEventListener('abort', onAbort, { once: true });
   const timer = Number.isFinite(timeoutMs)
@@ -382,7 +382,7 @@ function firstSuccess(
 ): Promise<FallbackResult> {
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   return new Promise<FallbackResult>((resolve, reject) => {
-    const controllers = upstreams.map(() => new AbortController());
+    const controllers = upstreams.map(() => clock.abortController?.() ?? new AbortController());
     const failures: Array<ModelFailure | undefined> = upstreams.map(() => undefined);
     let pending = upstreams.length;
     let settled = false;

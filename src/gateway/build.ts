@@ -129,6 +129,7 @@ export function buildGateways(
             shardCount: config.mysql?.shards ?? ARTICLE_DEFAULTS.shards,
             sharding: article ? 'article' : 'corrected',
             readFrom: article ? 'replica' : 'primary',
+            batchRows: config.mysql?.historyBatchRows ?? 1,
             ...(names.tablePrefix === undefined ? {} : { tablePrefix: `${names.tablePrefix}chat_message_` }),
           },
           { sql: router, clock },

@@ -48,6 +48,8 @@ export interface GatewayConfig {
     readonly loadBalancer?: 'ROUND_ROBIN' | 'RANDOM';
     readonly shards?: number;
     readonly applyCostMs?: number;
+    /** Exchanges per chat-history INSERT (`ChatHistory`'s `batchRows`): @defaultValue 1, one per exchange. */
+    readonly historyBatchRows?: number;
   };
   /**
    * The merger: threads of the article's scheduled executor (@defaultValue 1, the article's) and the

@@ -77,16 +77,20 @@ export class RunHarness {
 
   /** Tracks one request: the drain waits for it. Its rejection is the caller's to handle. */
   track<T>(request: Promise<T>): Promise<T> {
-    assert(this.#phase === 'arriving' || this.#phase === 'draining', `RunHarness.track while ${this.#phase}`);
+    // Checked before the message is built: a template argument would make a string per request.
+    if (this.#phase !== 'arriving' && this.#phase !== 'draining')
+      assert(false, `RunHarness.track while ${this.#phase}`);
     this.#started++;
-    const done = () => {
-      this.#settled++;
-      assert(this.#settled <= this.#started, 'RunHarness: more requests settled than started');
-      if (this.#settled === this.#started) this.#onIdle?.();
-    };
-    request.then(done, done);
+    request.then(this.#done, this.#done);
     return request;
   }
+
+  /** A tracked request settled. One function for every request (not a closure made per request). */
+  readonly #done = (): void => {
+    this.#settled++;
+    assert(this.#settled <= this.#started, 'RunHarness: more requests settled than started');
+    if (this.#settled === this.#started) this.#onIdle?.();
+  };
 
   /**
    * Runs `arrivals` (which starts requests through `track` and resolves when no more will come),

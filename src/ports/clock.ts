@@ -22,6 +22,15 @@ export interface Clock {
    * same instant run in the order they were scheduled.
    */
   schedule(delayMs: number, callback: () => void): TimerHandle;
+
+  /**
+   * Optional: a new `AbortController` for work that this clock's timers may cut short (a
+   * timeout). Absent, callers make a standard one. A simulated clock hands out a lighter
+   * controller that honours the same signal contract (`aborted`, `reason`, 'abort' listeners)
+   * without Node's EventTarget, since a run makes one per upstream call; a signal that leaves the
+   * process (`fetch`, a socket) must be a standard one, so a real clock leaves this out.
+   */
+  abortController?(): AbortController;
 }
 
 /** A pending `Clock.schedule` callback. */

@@ -41,8 +41,26 @@ const CLOSE_BRACE = 0x7d;
  * included. A string key is hashed as its UTF-8 bytes.
  */
 export function keyHashSlot(key: string | Uint8Array): number {
-  if (typeof key === 'string' && isAscii(key)) return asciiKeyHashSlot(key);
-  const bytes = typeof key === 'string' ? encodeKey(key) : key;
+  if (typeof key !== 'string') return bytesKeyHashSlot(key);
+  if (key === lastKey) return lastSlot;
+  const slot = stringKeyHashSlot(key);
+  lastKey = key;
+  lastSlot = slot;
+  return slot;
+}
+
+// The same key is often routed several times in a row (a node checks a script's keys right
+// after the EVAL that named them, once per redis.call): the last key's slot is remembered.
+// A larger table did not pay: a gateway makes new key strings per request, and hashing one to
+// find it in a map costs about what its CRC16 does.
+let lastKey: string | undefined;
+let lastSlot = 0;
+
+function stringKeyHashSlot(key: string): number {
+  return isAscii(key) ? asciiKeyHashSlot(key) : bytesKeyHashSlot(encodeKey(key));
+}
+
+function bytesKeyHashSlot(bytes: Uint8Array): number {
   const open = bytes.indexOf(OPEN_BRACE);
   if (open !== -1) {
     const close = bytes.indexOf(CLOSE_BRACE, open + 1);

@@ -16,6 +16,8 @@ export interface HasimOptions {
   readonly cwd?: string;
   /** The process is killed after this long, in ms. @defaultValue 180_000 */
   readonly timeoutMs?: number;
+  /** Environment variables added to this process's. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Runs `hasim ...args` in a fresh Node process, as a user would. */
@@ -23,7 +25,7 @@ export function hasim(args: readonly string[], options: HasimOptions = {}): CliR
   const result = spawnSync(process.execPath, [resolve(ROOT, 'bin/hasim.mjs'), ...args], {
     cwd: options.cwd ?? ROOT,
     encoding: 'utf8',
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', ...options.env },
     timeout: options.timeoutMs ?? 180_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

@@ -37,6 +37,13 @@ describe('a bad gateway scenario is refused with one line: file, line, field', (
     expect(m).toMatch(/^article\.yaml:\d+: faults\.1\.do: expected a fault verb \(crash, restart/);
   });
 
+  it('a malformed duration quotes the value once', () => {
+    const m = refusal((t) => t.replace(/\bat: (\w+), do: crash,/, 'at: 2m30s, do: crash,'));
+    expect(m).toMatch(
+      /^article\.yaml:\d+: faults\.1\.at: expected a duration \(integer ms, or 800ms, 15s, 2m\), got "2m30s"$/,
+    );
+  });
+
   it('a fault naming a node that does not exist', () => {
     const m = refusal((t) => t.replace('target: redis/shard-1/master', 'target: redis/shard-7/master'));
     expect(m).toMatch(

@@ -48,9 +48,15 @@ function sortedMembers(zset: Map<string, number>): [string, number][] {
   return [...zset].sort(([ma, sa], [mb, sb]) => (sa < sb ? -1 : sa > sb ? 1 : compareBytes(ma, mb)));
 }
 
-/** Stores a score the way the set's encoding keeps it: a listpack stores -0 as the integer 0. */
-function store(zset: Zset, member: string, score: number): void {
+/**
+ * Stores a score the way the set's encoding keeps it: a listpack stores -0 as the integer 0.
+ * `added`: the member is new, so the map appends it (else it keeps its place with a new score).
+ */
+function store(zset: Zset, member: string, score: number, added: boolean): void {
   zset.value.set(member, !zset.skiplist && score === 0 ? 0 : score);
+  if (!added) zset.inOrder = false;
+  else if (score < zset.lastScore) zset.inOrder = false;
+  zset.lastScore = score;
 }
 
 /**
@@ -82,11 +88,12 @@ function zadd(ks: Keyspace, args: readonly string[], incrCommand: boolean): Repl
   if ((gt && nx) || (lt && nx) || (gt && lt))
     throw new RedisReplyError('ERR GT, LT, and/or NX options at the same time are not compatible');
   if (incr && rest > 2) throw new RedisReplyError('ERR INCR option supports a single increment-element pair');
-  const pairs: [number, string][] = [];
+  // Scores by pair: pair k is (scores[k], args[i + 2k + 1]).
+  const scores: number[] = [];
   for (let j = i; j < args.length; j += 2) {
     const score = parseDouble(arg(args, j));
     if (score === undefined) throw new RedisReplyError(ERR_NOT_FLOAT);
-    pairs.push([score, arg(args, j + 1)]);
+    scores.push(score);
   }
   let zset = ks.typed(key, 'zset');
   let added = 0;
@@ -94,13 +101,19 @@ function zadd(ks: Keyspace, args: readonly string[], incrCommand: boolean): Repl
   let processed = 0;
   let last = 0;
   if (zset === undefined && !xx) {
-    const first = pairs[0]?.[1] ?? '';
-    zset = { type: 'zset', value: new Map(), skiplist: byteLength(first) > LISTPACK_MAX_VALUE };
+    const first = arg(args, i + 1);
+    zset = {
+      type: 'zset',
+      value: new Map(),
+      skiplist: byteLength(first) > LISTPACK_MAX_VALUE,
+      inOrder: true,
+      lastScore: Number.NEGATIVE_INFINITY,
+    };
     ks.write(key, zset);
   }
-  for (const [input, member] of zset === undefined ? [] : pairs) {
-    if (zset === undefined) break;
-    let score = input;
+  for (let k = 0; zset !== undefined && k < scores.length; k++) {
+    let score = scores[k] as number;
+    const member = arg(args, i + 2 * k + 1);
     const current = zset.value.get(member);
     if (current !== undefined) {
       if (nx) continue;
@@ -115,7 +128,7 @@ function zadd(ks: Keyspace, args: readonly string[], incrCommand: boolean): Repl
       processed++;
       last = score;
       if (score !== current) {
-        store(zset, member, score);
+        store(zset, member, score, false);
         updated++;
       }
     } else if (!xx) {
@@ -124,7 +137,7 @@ function zadd(ks: Keyspace, args: readonly string[], incrCommand: boolean): Repl
         (zset.value.size + 1 > LISTPACK_MAX_ENTRIES || byteLength(member) > LISTPACK_MAX_VALUE)
       )
         zset.skiplist = true;
-      store(zset, member, score);
+      store(zset, member, score, true);
       processed++;
       last = score;
       added++;
@@ -342,12 +355,27 @@ function zremrangebyscore(ks: Keyspace, args: readonly string[]): Reply {
   if (zset === undefined) return 0;
   let n = 0;
   // Deleting the entry being visited is safe in a Map iteration (ECMA-262 Map.prototype.forEach:
-  // deleted entries are not visited, the others are), so the set is not copied.
+  // deleted entries are not visited, the others are), so the set is not copied. Scores in
+  // order end the walk at the first one past the range (src/t_zset.c zslDeleteRangeByScore
+  // walks the sorted skiplist from the first in range to the first past it).
+  // A walk of the whole set learns whether what stays is in order again.
+  const inOrder = zset.inOrder;
+  let kept = Number.NEGATIVE_INFINITY;
+  let keptInOrder = true;
   for (const [member, score] of zset.value) {
     if (gteMin(score, range) && lteMax(score, range)) {
       zset.value.delete(member);
       n++;
+    } else if (inOrder) {
+      if (!lteMax(score, range)) break;
+    } else {
+      if (score < kept) keptInOrder = false;
+      kept = score;
     }
+  }
+  if (!inOrder && keptInOrder) {
+    zset.inOrder = true;
+    zset.lastScore = kept;
   }
   if (zset.value.size === 0) ks.remove(key);
   if (n > 0) ks.effects.push([...args]);

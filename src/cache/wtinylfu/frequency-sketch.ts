@@ -9,14 +9,17 @@
  * corrected for the truncated odd counts.
  *
  * Here a 64-bit word is two 32-bit words (low = counters 0-7, high = counters 8-15), so the same
- * counters, the same saturation and the same halving hold without 64-bit arithmetic.
+ * counters, the same saturation and the same halving hold without 64-bit arithmetic. The words are
+ * an Int32Array: every use is a bit operation, so only the bit pattern matters, and int32 elements
+ * measured a few percent faster than uint32 ones on the local-cache bench (the top counter of a
+ * word sets the sign bit, which a Uint32Array element reads as a number above int32).
  */
 export class FrequencySketch {
   /** Increments (that changed a counter) after which all counters are halved. 0 until initialized. */
   sampleSize = 0;
   /** Increments since the last reset, corrected as Caffeine's `reset` does. */
   size = 0;
-  #table: Uint32Array | undefined;
+  #table: Int32Array | undefined;
   #blockMask = 0;
 
   /** True until {@link ensureCapacity} has allocated the table: frequencies read as 0, increments are dropped. */
@@ -30,7 +33,7 @@ export class FrequencySketch {
     const longs = this.#table ? this.#table.length >>> 1 : 0;
     if (this.#table && longs >= maximum) return;
     const length = Math.max(ceilingPowerOfTwo(maximum), 8);
-    this.#table = new Uint32Array(length * 2);
+    this.#table = new Int32Array(length * 2);
     this.sampleSize = maximumSize === 0 ? 10 : 10 * maximum;
     this.#blockMask = (length >>> 3) - 1;
     this.size = 0;
@@ -89,7 +92,7 @@ export class FrequencySketch {
 // Halves every counter of the table; returns how many were odd. A function of its own: a reset
 // runs once per sampleSize increments, long enough apart that V8 compiled the loop on the fly
 // each time and then dropped that code at the method's next statement.
-function halve(table: Uint32Array): number {
+function halve(table: Int32Array): number {
   let odd = 0;
   for (let i = 0; i < table.length; i++) {
     const w = table[i]!;
@@ -100,7 +103,7 @@ function halve(table: Uint32Array): number {
 }
 
 // Increments the counter that byte `h` selects in the word pair at `slotBase`; 1 if it changed.
-function incrementAt(table: Uint32Array, slotBase: number, h: number): number {
+function incrementAt(table: Int32Array, slotBase: number, h: number): number {
   const index = (h >>> 1) & 15;
   const word = ((slotBase + (h & 1)) << 1) + (index >>> 3);
   const shift = (index & 7) << 2;

@@ -103,15 +103,16 @@ export function callWithTimeout(
 ): Promise<LlmResponse> {
   // The executor's `withTimeout` (abortable, cancels the call), with its timeout named as a
   // provider's: a `ProviderTimeoutError`, which the policies map to a 408.
-  return withTimeout((s) => upstream.complete(stripSignal(request), s), timeoutMs, clock, signal).catch(
-    (error: unknown) => {
-      throw error instanceof TimeoutError ? new ProviderTimeoutError(timeoutMs) : error;
-    },
-  );
+  const bare = stripSignal(request);
+  return withTimeout((s) => upstream.complete(bare, s), timeoutMs, clock, signal).catch((error: unknown) => {
+    throw error instanceof TimeoutError ? new ProviderTimeoutError(timeoutMs) : error;
+  });
 }
 
 /** The request without its signal (an upstream gets the signal as its own argument). */
 export function stripSignal(request: ProviderRequest): LlmRequest {
+  // A request already without one is passed on as it is (a policy strips it, then callWithTimeout).
+  if (!('signal' in request)) return request;
   const { signal: _signal, ...rest } = request;
   return rest;
 }
