@@ -159,21 +159,20 @@ export class Keyspace {
     return this.#entries.delete(key);
   }
 
-  /** Stores a value; drops the key's expiry unless `keepTtl`. */
-  write(key: string, value: RedisValue, keepTtl = false): void {
+  /**
+   * Stores a value; drops the key's expiry unless `keepTtl`, or sets it to `expireAtMs` (absolute
+   * ms) when given (SET ... EX/PX/EXAT/PXAT).
+   */
+  write(key: string, value: RedisValue, keepTtl = false, expireAtMs?: bigint | number): void {
+    const at = expireAtMs === undefined ? undefined : toExpireAt(expireAtMs);
     const entry = this.#entries.get(key);
     if (entry === undefined) {
-      this.#entries.set(key, new Entry(value, undefined));
+      this.#entries.set(key, new Entry(value, at));
       return;
     }
     entry.value = value;
-    if (!keepTtl) entry.at = undefined;
-  }
-
-  /** Sets the absolute expiry (ms) of an existing key. */
-  setExpire(key: string, atMs: bigint | number): void {
-    const entry = this.#entries.get(key);
-    if (entry !== undefined) entry.at = toExpireAt(atMs);
+    if (at !== undefined) entry.at = at;
+    else if (!keepTtl) entry.at = undefined;
   }
 
   /** Absolute expiry (ms) of a key, undefined when it has none. */

@@ -382,10 +382,17 @@ function numKeysOf(text: string): number {
 
 /** Length of a command in RESP (what the replication offset counts), e.g. `*1\r\n$4\r\nPING\r\n` = 14. */
 export function respLength(args: readonly string[]): number {
-  let n = 3 + String(args.length).length;
+  let n = 3 + digits(args.length);
   for (const a of args) {
     const bytes = byteLength(a);
-    n += 5 + String(bytes).length + bytes;
+    n += 5 + digits(bytes) + bytes;
   }
   return n;
+}
+
+/** Decimal digits of a non-negative integer (what `String(n).length` counts, without the string). */
+function digits(n: number): number {
+  let d = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) d++;
+  return d;
 }

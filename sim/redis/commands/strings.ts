@@ -72,8 +72,7 @@ function set(ks: Keyspace, args: readonly string[], replies?: { ok: Reply; abort
   const old = get ? getString(ks, key) : null;
   const found = ks.lookup(key) !== undefined;
   if ((nx && found) || (xx && !found)) return get ? old : (replies?.abort ?? null);
-  ks.write(key, { type: 'string', value }, keepTtl);
-  if (expireAt !== undefined) ks.setExpire(key, expireAt);
+  ks.write(key, { type: 'string', value }, keepTtl, expireAt);
   const effect = ['SET', key, value];
   if (expireAt !== undefined) effect.push('PXAT', String(expireAt));
   else if (keepTtl) effect.push('KEEPTTL');

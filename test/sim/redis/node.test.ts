@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '#sim/kernel/simulation.ts';
-import { SimRedis } from '#sim/redis/node.ts';
+import { respLength, SimRedis } from '#sim/redis/node.ts';
 import { RedisReplyError, type Reply, StatusReply } from '#sim/redis/reply.ts';
 import type { Clock } from '#src/ports/clock.ts';
 
@@ -214,6 +214,23 @@ describe('SimRedis expiry on the injected clock', () => {
 });
 
 describe('SimRedis replication stream', () => {
+  it('counts offsets in RESP bytes: *<argc>\\r\\n then $<len>\\r\\n<bytes>\\r\\n per argument', () => {
+    const resp = (args: string[]) =>
+      Buffer.byteLength(
+        `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`,
+      );
+    const cases = [
+      ['PING'],
+      ['SET', 'k', 'x'.repeat(9)],
+      ['SET', 'k', 'x'.repeat(10)],
+      ['SET', 'k', 'é'.repeat(50)],
+      Array.from({ length: 10 }, (_, i) => 'y'.repeat(i * 11)),
+      ['SET', 'k', 'z'.repeat(1000)],
+    ];
+    for (const args of cases) expect([args[0], respLength(args)]).toEqual([args[0], resp(args)]);
+    expect(respLength(['PING'])).toBe(14);
+  });
+
   it('propagates effects with absolute expiries, script effects as one batch, lazy expiry as DEL', () => {
     const clock = manualClock(5_000);
     const master = new SimRedis({ name: 'm' }, { clock });
