@@ -30,9 +30,10 @@ import { nullTraceSink, type TraceFields, type TraceSink } from '../../src/ports
 import { type NetLink, type NetMessage, SimNetwork } from '../net/network.ts';
 import { type ClusterEndpoint, type ClusterSlots, SimRedisClusterClient } from './cluster-client.ts';
 import { ClusterNode } from './cluster-node.ts';
+import { commandSlot, NO_KEY, NOT_KEYED } from './command-slot.ts';
 import { CRON_INTERVAL_MS, Failover } from './failover.ts';
-import { arityOk, commandName, KEYSPACE_COMMANDS } from './keyspace.ts';
-import { type NodeCommandSpec, nodeCommand, SimRedis } from './node.ts';
+import { commandName, KEYSPACE_COMMANDS } from './keyspace.ts';
+import { nodeCommand, SimRedis } from './node.ts';
 import { clientError, RedisReplyError, type Reply } from './reply.ts';
 
 export type { NodeProcess } from './cluster-node.ts';
@@ -541,41 +542,6 @@ export class SimRedisCluster {
       throw new Error(`SimRedisCluster: no node ${id} (nodes: ${this.nodeIds.join(', ')})`);
     return node;
   }
-}
-
-/** {@link commandSlot}: a keyed command that names no key (EVAL with 0 keys, DBSIZE). */
-const NO_KEY = -1;
-/** {@link commandSlot}: not a keyed command (unknown, or a wrong arity: the node answers it). */
-const NOT_KEYED = -2;
-
-/**
- * The slot every key of a command hashes to (for EVAL/EVALSHA the declared KEYS), NO_KEY or
- * NOT_KEYED; throws CROSSSLOT when two keys hash to different slots (src/cluster.c getNodeByQuery).
- */
-function commandSlot(spec: NodeCommandSpec, args: readonly string[]): number {
-  let first: number;
-  let last: number;
-  let step = 1;
-  if (spec.name === 'eval' || spec.name === 'evalsha') {
-    const n = Number(args[2]);
-    if (!Number.isInteger(n) || n < 0) return NO_KEY;
-    first = 3;
-    last = 2 + n;
-  } else {
-    if (spec.run === undefined || !arityOk(spec, args.length)) return NOT_KEYED;
-    if (spec.keys === undefined) return NO_KEY;
-    first = spec.keys.first;
-    last = spec.keys.last < 0 ? args.length + spec.keys.last : spec.keys.last;
-    step = spec.keys.step;
-  }
-  if (last >= args.length) last = args.length - 1;
-  if (first > last) return NO_KEY;
-  const slot = keyHashSlot(args[first] as string);
-  for (let i = first + step; i <= last; i += step) {
-    if (keyHashSlot(args[i] as string) !== slot)
-      throw new RedisReplyError("CROSSSLOT Keys in request don't hash to the same slot");
-  }
-  return slot;
 }
 
 /** Whether what `sender` sends leaves its output buffer: not once its process has crashed. */
