@@ -2,6 +2,7 @@
 // the declared KEYS), as src/cluster.c getNodeByQuery finds it before it checks the cluster state
 // and the slot's owner (cluster.ts).
 import { keyHashSlot } from '../../src/ports/redis-slots.ts';
+import { lastKeyIndex } from './command-spec.ts';
 import { arityOk } from './keyspace.ts';
 import type { NodeCommandSpec } from './node.ts';
 import { RedisReplyError } from './reply.ts';
@@ -28,7 +29,7 @@ export function commandSlot(spec: NodeCommandSpec, args: readonly string[]): num
     if (spec.run === undefined || !arityOk(spec, args.length)) return NOT_KEYED;
     if (spec.keys === undefined) return NO_KEY;
     first = spec.keys.first;
-    last = spec.keys.last < 0 ? args.length + spec.keys.last : spec.keys.last;
+    last = lastKeyIndex(spec.keys, args.length);
     step = spec.keys.step;
   }
   if (last >= args.length) last = args.length - 1;

@@ -1,7 +1,7 @@
 // The shape of the simulated node's command table (src/commands/*.json in redis/redis 7.0): arity,
 // write flag, key positions and handler, and the two questions asked of it (arity, keys).
 import type { Keyspace } from './keyspace.ts';
-import { arg, type Reply } from './reply.ts';
+import type { Reply } from './reply.ts';
 
 /** How a command touches keys, as in the Redis command table (first key, last key, step). */
 export interface KeySpec {
@@ -75,6 +75,15 @@ export function spellingLookup<T extends object>(
   };
 }
 
+/**
+ * The index of the last key argument of a command given `argc` arguments, per its key spec (a
+ * negative `last` counts from the end, as src/commands/*.json key specs do); the keys are at
+ * `first`, `first + step`, ... up to it (and below `argc`).
+ */
+export function lastKeyIndex(keys: KeySpec, argc: number): number {
+  return keys.last < 0 ? argc + keys.last : keys.last;
+}
+
 /** The first key a command names (what routes it in a cluster), or undefined when it names none. */
 export function firstKey(
   spec: { readonly keys: KeySpec | undefined },
@@ -82,16 +91,5 @@ export function firstKey(
 ): string | undefined {
   if (spec.keys === undefined) return undefined;
   const { first } = spec.keys;
-  const last = spec.keys.last < 0 ? args.length + spec.keys.last : spec.keys.last;
-  return first <= last && first < args.length ? args[first] : undefined;
-}
-
-/** The keys a command names, per its key spec. */
-export function commandKeys(spec: { readonly keys: KeySpec | undefined }, args: readonly string[]): string[] {
-  if (spec.keys === undefined) return [];
-  const { first, step } = spec.keys;
-  const last = spec.keys.last < 0 ? args.length + spec.keys.last : spec.keys.last;
-  const keys: string[] = [];
-  for (let i = first; i <= last && i < args.length; i += step) keys.push(arg(args, i));
-  return keys;
+  return first <= lastKeyIndex(spec.keys, args.length) && first < args.length ? args[first] : undefined;
 }

@@ -21,7 +21,7 @@ import {
 } from './reply.ts';
 
 export type { CommandSpec, KeySpec } from './command-spec.ts';
-export { arityOk, commandKeys, commandName, firstKey } from './command-spec.ts';
+export { arityOk, commandName, firstKey } from './command-spec.ts';
 
 /** A stored value, tagged by its Redis type. */
 export type RedisValue =

@@ -7,7 +7,7 @@ import type { Clock } from '../../src/ports/clock.ts';
 import type { RedisArg, RedisSubscriber } from '../../src/ports/redis.ts';
 import { byteLength } from './bytes.ts';
 import { CommandPort } from './command-port.ts';
-import { spellingLookup } from './command-spec.ts';
+import { lastKeyIndex, spellingLookup } from './command-spec.ts';
 import {
   arityOk,
   type CommandSpec,
@@ -247,7 +247,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
     const guard = this.scriptKeyGuard;
     if (guard !== undefined && spec?.keys !== undefined && arityOk(spec, args.length)) {
       const { first, step } = spec.keys;
-      const last = spec.keys.last < 0 ? args.length + spec.keys.last : spec.keys.last;
+      const last = lastKeyIndex(spec.keys, args.length);
       for (let i = first; i <= last && i < args.length; i += step) {
         const refusal = guard(args[i] as string);
         if (refusal !== undefined) throw new RedisReplyError(refusal);
