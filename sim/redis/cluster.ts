@@ -32,7 +32,7 @@ import { type ClusterEndpoint, type ClusterSlots, SimRedisClusterClient } from '
 import { ClusterNode } from './cluster-node.ts';
 import { commandSlot, NO_KEY, NOT_KEYED } from './command-slot.ts';
 import { CRON_INTERVAL_MS, Failover } from './failover.ts';
-import { commandName, KEYSPACE_COMMANDS } from './keyspace.ts';
+import { commandName } from './keyspace.ts';
 import { nodeCommand, SimRedis } from './node.ts';
 import { clientError, RedisReplyError, type Reply } from './reply.ts';
 
@@ -364,7 +364,10 @@ export class SimRedisCluster {
     return () => reject(clientError('Connection is closed.'));
   }
 
-  /** A client command reaches `node`: a crashed node loses it, a frozen one holds it until resumed. */
+  /**
+   * A client command reaches `node`: a running node takes it at once (no closure made), a crashed
+   * or frozen one as any delivery (#arrive: lost, or held until resumed).
+   */
   #requestArrives(
     node: ClusterNode,
     args: readonly string[],
@@ -372,10 +375,8 @@ export class SimRedisCluster {
     reject: (error: unknown) => void,
     lost: () => void,
   ): void {
-    if (node.process.state === 'crashed') lost();
-    else if (node.process.state === 'frozen')
-      node.held.push(() => this.#whenWritable(node, args, resolve, reject, lost));
-    else this.#whenWritable(node, args, resolve, reject, lost);
+    if (node.process.state === 'running') this.#whenWritable(node, args, resolve, reject, lost);
+    else this.#arrive(node.index, () => this.#whenWritable(node, args, resolve, reject, lost), lost);
   }
 
   /** Runs a client command on `node` and sends its reply (or error) back over the link. */
@@ -459,8 +460,11 @@ export class SimRedisCluster {
       this.#replyBack(node, args, resolve, reject, lost);
       return;
     }
-    const name = commandName(args[0] ?? '');
-    if (KEYSPACE_COMMANDS.get(name)?.write !== true && !name.startsWith('eval')) {
+    // A keyspace command by its write flag; scripts (and whatever else is spelled eval*) as writes.
+    const spec = nodeCommand(args[0] ?? '');
+    const writes =
+      spec?.run !== undefined ? spec.write : (spec?.name ?? commandName(args[0] ?? '')).startsWith('eval');
+    if (!writes) {
       this.#replyBack(node, args, resolve, reject, lost);
       return;
     }
