@@ -8,8 +8,9 @@
 // and joins the modules, so a run's trace is byte for byte the same (test/cli/bundle.test.ts).
 //
 // The bundle lives in node_modules/.cache/hasim/<hash>/ (the system's temp dir if that is not
-// writable), named by a hash of every source file's path and bytes, package.json, this file and the
-// Node version, so a stale bundle is never used: an edit, a checkout or an install makes a new name.
+// writable), named by a hash of every source file's path and bytes, package.json and
+// package-lock.json (packages are imported by the file each resolves to), this file and the Node
+// version, so a stale bundle is never used: an edit, a checkout or an install makes a new name.
 // It is built into a directory of its own and renamed into place, so processes starting at once
 // never read half a bundle. Packages stay external: each import names the file Node resolves it to
 // from this checkout, so they load from node_modules as before. Each source file's
@@ -18,7 +19,16 @@
 // HASIM_BUNDLE=0 turns it off, HASIM_BUNDLE_CACHE=DIR puts it elsewhere; if a bundle cannot be
 // built, the sources load through tsx as before.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -46,7 +56,14 @@ function sourceFiles(dir, files = []) {
 function sourceHash() {
   const hash = createHash('sha256');
   const files = SOURCE_DIRS.flatMap((d) => sourceFiles(join(ROOT, d))).sort();
-  for (const file of [...files, join(ROOT, 'package.json'), fileURLToPath(import.meta.url)]) {
+  // The lockfile too: the bundle imports packages by the file each one resolves to.
+  const lock = join(ROOT, 'package-lock.json');
+  const extra = [
+    join(ROOT, 'package.json'),
+    ...(existsSync(lock) ? [lock] : []),
+    fileURLToPath(import.meta.url),
+  ];
+  for (const file of [...files, ...extra]) {
     hash.update(relative(ROOT, file));
     hash.update('\0');
     hash.update(readFileSync(file));
@@ -126,13 +143,14 @@ export async function bundleDir() {
     if (cache === undefined) return undefined;
     const name = sourceHash();
     const dir = join(cache, name);
-    try {
-      statSync(join(dir, 'main.js'));
-      // Marks the bundle as in use, for prune().
-      const now = new Date();
-      utimesSync(dir, now, now);
+    if (existsSync(join(dir, 'main.js'))) {
+      try {
+        // Marks the bundle as in use, for prune() (a read-only cache just is not marked).
+        const now = new Date();
+        utimesSync(dir, now, now);
+      } catch {}
       return dir;
-    } catch {}
+    }
     const { build } = await import('esbuild');
     const building = `${dir}.${process.pid}.tmp`;
     rmSync(building, { recursive: true, force: true });
@@ -143,7 +161,6 @@ export async function bundleDir() {
       platform: 'node',
       format: 'esm',
       target: `node${process.versions.node}`,
-      packages: 'external',
       outdir: building,
       chunkNames: 'chunk-[hash]',
       plugins: [packagesFromRoot, ownUrl],
