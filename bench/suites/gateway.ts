@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BenchCase, Measurement } from '../harness.ts';
+import { procCpu } from '../proc-stat.ts';
 
 // The composed gateway at scale: scenarios/bench/gateway-300k.yaml (3 instances, every layer, the
 // simulated Redis Cluster and MariaDB, 500 req/s for 10 simulated minutes = 300,000 requests, a
@@ -17,21 +18,8 @@ let last:
   | { wallMs: number; cpuMs: number | undefined; peakRssMb: number; requests: number; events: number }
   | undefined;
 
-/**
- * CPU time (user + system) of this process's waited-for children, ms, from /proc/self/stat
- * (cutime + cstime, in USER_HZ = 100 ticks per second on Linux; proc(5)); undefined elsewhere.
- * On a shared machine the child's CPU time says more than its wall time.
- */
-function childrenCpuMs(): number | undefined {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    // Fields after the parenthesised command name, which may itself hold spaces: state is field 3.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[13]) + Number(fields[14])) * 10;
-  } catch {
-    return undefined;
-  }
-}
+/** CPU time of this process's waited-for children, ms: on a shared machine it says more than wall time. */
+const childrenCpuMs = () => procCpu('self')?.childrenMs;
 
 let bundled = false;
 

@@ -22,6 +22,7 @@ import type { GatewayConfig } from '../../src/gateway/config.ts';
 import type { LlmRequest, LlmResponse, LlmUpstream } from '../../src/ports/llm.ts';
 import type { SqlPort } from '../../src/ports/sql.ts';
 import type { BenchCase, Measurement } from '../harness.ts';
+import { procCpu } from '../proc-stat.ts';
 
 // Live overhead (issue 15): the composed gateway of scenarios/bench/live-overhead.yaml (three
 // instances, every layer) on the real Redis Cluster 127.0.0.1:7000-7005 and MariaDB semi-sync
@@ -70,10 +71,10 @@ interface OpenLoopFigures {
 }
 
 // CPU per request: this process's process.cpuUsage() and each server's utime + stime from
-// /proc/<pid>/stat (fields 14 and 15, in clock ticks; proc(5)), read at the start and end of the
-// open loop. The servers' pids come from the pid files scripts/backends.sh writes.
+// /proc/<pid>/stat (bench/proc-stat.ts), read at the start and end of the open loop. The servers'
+// pids come from the pid files scripts/backends.sh writes; a server whose pid changed in between
+// (restarted) is left out rather than counted from another process's start.
 const BACKENDS_DIR = process.env.HASIM_BACKENDS_DIR ?? '/tmp/hasim-backends';
-const CLOCK_TICKS_PER_S = 100; // USER_HZ, `getconf CLK_TCK` on Linux
 const SERVER_PID_FILES: readonly (readonly [string, string])[] = [
   ['mariadb primary', 'mariadb/primary.pid'],
   ['mariadb replica', 'mariadb/replica.pid'],
@@ -82,33 +83,32 @@ const SERVER_PID_FILES: readonly (readonly [string, string])[] = [
   ),
 ];
 
-function serverCpuMs(file: string): number | undefined {
-  try {
-    const pid = readFileSync(join(BACKENDS_DIR, file), 'utf8').trim();
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
-  } catch {
-    return undefined;
-  }
-}
+/** CPU ms so far by process name, with the pid it was read from. */
+type CpuSnapshot = Map<string, { readonly pid: string; readonly ms: number }>;
 
-function cpuSnapshot(): Map<string, number> {
+function cpuSnapshot(): CpuSnapshot {
   const usage = process.cpuUsage();
-  const out = new Map<string, number>([['node (this process)', (usage.user + usage.system) / 1000]]);
+  const out: CpuSnapshot = new Map([
+    ['node (this process)', { pid: 'self', ms: (usage.user + usage.system) / 1000 }],
+  ]);
   for (const [name, file] of SERVER_PID_FILES) {
-    const ms = serverCpuMs(file);
-    if (ms !== undefined) out.set(name, ms);
+    let pid: string;
+    try {
+      pid = readFileSync(join(BACKENDS_DIR, file), 'utf8').trim();
+    } catch {
+      continue;
+    }
+    const cpu = procCpu(pid);
+    if (cpu !== undefined) out.set(name, { pid, ms: cpu.ownMs });
   }
   return out;
 }
 
-function cpuSince(before: ReadonlyMap<string, number>): Map<string, number> {
+function cpuSince(before: CpuSnapshot): Map<string, number> {
   const out = new Map<string, number>();
-  for (const [name, ms] of cpuSnapshot()) {
+  for (const [name, now] of cpuSnapshot()) {
     const was = before.get(name);
-    if (was !== undefined) out.set(name, ms - was);
+    if (was !== undefined && was.pid === now.pid) out.set(name, now.ms - was.ms);
   }
   return out;
 }
