@@ -113,15 +113,10 @@ export class GatewayTally {
     const servedBy = this.#servedBy;
     const outcome = this.#outcome;
     // Each component string (`cache/gw-1`) is mapped to its family's counts once: the family is
-    // not cut out of the component again for every event, and each (component, kind) finds its
-    // family's count cell with one lookup.
+    // not cut out of the component again for every event.
     const familyCounts = new Map<
       string,
-      {
-        readonly family: string;
-        readonly byKind: Map<string, { n: number }>;
-        readonly cells: Map<string, { n: number }>;
-      }
+      { readonly family: string; readonly byKind: Map<string, { n: number }> }
     >();
     this.trace = {
       emit(component: string, kind: string, fields?: TraceFields) {
@@ -135,20 +130,13 @@ export class GatewayTally {
             familyKinds = new Map();
             counts.set(family, familyKinds);
           }
-          counted = { family, byKind: familyKinds, cells: new Map() };
+          counted = { family, byKind: familyKinds };
           familyCounts.set(component, counted);
         }
-        const { family, byKind, cells } = counted;
-        let cell = cells.get(kind);
-        if (cell === undefined) {
-          cell = byKind.get(kind);
-          if (cell === undefined) {
-            cell = { n: 0 };
-            byKind.set(kind, cell);
-          }
-          cells.set(kind, cell);
-        }
-        cell.n++;
+        const { family, byKind } = counted;
+        const cell = byKind.get(kind);
+        if (cell === undefined) byKind.set(kind, { n: 1 });
+        else cell.n++;
         if (family === 'gateway' && kind === 'response' && fields !== undefined) {
           latency.record(Number(fields.ms));
           const o = String(fields.outcome);
