@@ -148,7 +148,7 @@ export class SimRedisClusterClient extends CommandPort {
     this.#refreshed = true;
     // Writing the reply the map already holds changes only the slots MOVED patched since; a
     // patched slot no range covers keeps its patch, as a full copy of the ranges would leave it.
-    if (this.#applied !== undefined && sameRanges(this.#applied, slots)) {
+    if (this.#applied !== undefined && (this.#applied === slots || sameRanges(this.#applied, slots))) {
       for (const slot of this.#patched) {
         const master = masterOf(slots, slot);
         if (master !== undefined) this.#slotMap[slot] = master;

@@ -96,6 +96,8 @@ export class SimRedisCluster {
   readonly #busLinks: NetLink[] = [];
   /** Per node, the `leaves` check of what it sends (made once, not per message). */
   readonly #leaves: (() => boolean)[];
+  /** Per node index, the last CLUSTER SLOTS reply its view gave a client (#viewSlots). */
+  readonly #slotsReplies: ({ version: number; masterOf: number[]; reply: ClusterSlots } | undefined)[] = [];
   readonly #failover: Failover;
   readonly #cron: TimerHandle[] = [];
   readonly #subscribers = new Map<string, Set<(message: string, channel: string) => void>>();
@@ -408,9 +410,29 @@ export class SimRedisCluster {
     for (let k = 0; k < this.#nodes.length; k++) {
       const node = present(this.#nodes[(start + k) % this.#nodes.length], 'node');
       if (node.process.state === 'running' && !this.#link(-1, node.index).partitioned)
-        return this.slots(node.id);
+        return this.#viewSlots(node);
     }
     return undefined;
+  }
+
+  /**
+   * `slots(node)` for the clients' refreshes, built again only when the node's view changed since
+   * the last one: its slot table (a version) or whom it thinks each node replicates. A client
+   * refreshes after every MOVED and every retried CLUSTERDOWN or closed connection (ioredis's
+   * handleError), thousands of times while a master is down, from views that change only at a
+   * failover. The reply is shared: the clients only read it.
+   */
+  #viewSlots(node: ClusterNode): ClusterSlots {
+    const last = this.#slotsReplies[node.index];
+    if (
+      last !== undefined &&
+      last.version === node.slots.version &&
+      last.masterOf.every((m, i) => node.masterOf[i] === m)
+    )
+      return last.reply;
+    const reply = this.slots(node.id);
+    this.#slotsReplies[node.index] = { version: node.slots.version, masterOf: [...node.masterOf], reply };
+    return reply;
   }
 
   /** PUBLISH is broadcast on the bus, so any node's subscribers see it. */

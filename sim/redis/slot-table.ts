@@ -26,6 +26,12 @@ export class SlotTable {
   readonly #owners = new Int16Array(CLUSTER_SLOTS).fill(-1);
   /** The derivation of the current owners; undefined after a change until next asked. */
   #derived: Derived | undefined;
+  #version = 0;
+
+  /** Changes with every change of an owner: equal versions, equal tables. */
+  get version(): number {
+    return this.#version;
+  }
 
   /** The owner of `slot` (-1: unbound). */
   ownerOf(slot: number): number {
@@ -37,12 +43,14 @@ export class SlotTable {
     if (this.#owners[slot] === owner) return;
     this.#owners[slot] = owner;
     this.#derived = undefined;
+    this.#version++;
   }
 
   /** Binds every slot of `[low, high]` to `owner`. */
   fill(owner: number, low: number, high: number): void {
     this.#owners.fill(owner, low, high + 1);
     this.#derived = undefined;
+    this.#version++;
   }
 
   /** The slots of `owner` as maximal inclusive ranges in slot order (shared: do not mutate). */
