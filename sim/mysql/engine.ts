@@ -483,25 +483,33 @@ export class Engine {
     if (spec === undefined) throw noSuchTable(this.#database, change.table);
     const sql = this.#applySql(spec);
     const cols = spec.columns;
+    // Values bound one by one, in table order (no closure, no mapped copies: this runs for every
+    // row a replica applies).
     if (change.op === 'write') {
       // Outside a statement the capture triggers are off: the row is named here for an error text.
       if (this.#capture === null) this.#attempts.set(spec.name, change.after);
-      const values = cols.map((c) => change.after[c]);
-      this.#guard(sql.insert, () => this.#prepare(sql.insert).run(...values), spec.name);
+      const values = valuesOf(change.after, cols, 0);
+      try {
+        this.#prepare(sql.insert).run(...values);
+      } catch (error) {
+        throw this.#sqlError(error, sql.insert, spec.name);
+      }
       return;
     }
-    const keyVals = sql.keyCols.map((c) => change.before[c]);
+    const keyCols = sql.keyCols;
     let changed: number;
     if (change.op === 'update') {
       if (this.#capture === null) this.#attempts.set(spec.name, change.after);
-      const values = cols.map((c) => change.after[c]);
-      changed = this.#guard(
-        sql.update,
-        () => this.#prepare(sql.update).run(...values, ...keyVals),
-        spec.name,
-      ).changes;
+      const values = valuesOf(change.after, cols, keyCols.length);
+      const before = change.before;
+      for (let i = 0; i < keyCols.length; i++) values[cols.length + i] = before[keyCols[i]!];
+      try {
+        changed = this.#prepare(sql.update).run(...values).changes;
+      } catch (error) {
+        throw this.#sqlError(error, sql.update, spec.name);
+      }
     } else {
-      changed = this.#prepare(sql.delete).run(...keyVals).changes;
+      changed = this.#prepare(sql.delete).run(...valuesOf(change.before, keyCols, 0)).changes;
     }
     // MariaDB: HA_ERR_KEY_NOT_FOUND surfaces as ER_KEY_NOT_FOUND 1032.
     if (changed === 0) throw new SqlError(1032, 'HY000', `Can't find record in '${spec.name}'`);
@@ -565,4 +573,11 @@ export class Engine {
     };
     return translateSqliteError(error, sql, table, state);
   }
+}
+
+// The values of `row`'s `cols`, in order, with room for `extra` more.
+function valuesOf(row: SqlRow, cols: readonly string[], extra: number): unknown[] {
+  const values = new Array<unknown>(cols.length + extra);
+  for (let i = 0; i < cols.length; i++) values[i] = row[cols[i]!];
+  return values;
 }
