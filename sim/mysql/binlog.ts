@@ -72,7 +72,7 @@ function rowSize(row: SqlRow): number {
  * dropped can no longer be read, but `length` still counts it.
  */
 export class Binlog implements Iterable<BinlogGroup> {
-  #groups: BinlogGroup[] = [];
+  readonly #groups: BinlogGroup[] = [];
   /** Absolute index of `#groups[0]`: how many groups were dropped from the front. */
   #base = 0;
   /** The last GTID per domain among the dropped groups. */
@@ -138,7 +138,11 @@ export class Binlog implements Iterable<BinlogGroup> {
       const g = this.#groups[i]!.gtid;
       this.#droppedPos.set(g.domain, g);
     }
-    this.#groups = this.#groups.slice(n);
+    // In place: a copy of the held tail (`slice(n)`) left the next pushes growing a fresh
+    // array of ~binlogRetainGroups entries, and cost ~10x more per group in a microbenchmark.
+    // Nothing iterates the held groups across a purge (iteration, `find` and `findIndex`
+    // callbacks do not write to the binlog).
+    this.#groups.splice(0, n);
     this.#base += n;
   }
 
