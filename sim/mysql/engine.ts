@@ -2,6 +2,7 @@ import { SqlError, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
 import type { ReplEvent, RowChange } from './binlog.ts';
 import { sameRow, type TableSpec, type WriteStatement } from './dialect.ts';
 import { type InsertImage, imageOf, planImage } from './insert-image.ts';
+import { answer, type BigNumbers, columnKind, ReadStatement } from './read-result.ts';
 import { collision, insertRows, type RowAccess, replaceRows, StatementCapture } from './row-writes.ts';
 import {
   bind,
@@ -17,9 +18,6 @@ import {
 } from './sqlite.ts';
 import { noSuchTable, translateSqliteError } from './sqlite-errors.ts';
 
-const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
 /** A table's row-image statements: insert, update and delete by key. */
 interface ApplySql {
   readonly keyCols: readonly string[];
@@ -27,9 +25,6 @@ interface ApplySql {
   readonly update: string;
   readonly delete: string;
 }
-
-/** A DECIMAL column's scale, or whether an integer column answers as a BIGINT. */
-type ColumnKind = number | 'bigint' | 'int';
 
 /** What one statement did, for the session and the binlog. */
 export interface ExecResult {
@@ -49,13 +44,7 @@ export interface EngineHost {
   lastInsertId(): number;
 }
 
-/**
- * How reads answer integers, as mysql2's options decide (mysql2 README "supportBigNumbers",
- * "bigNumberStrings"): `numbers` (neither: a BIGINT beyond 2^53 is rounded), `unsafe-as-strings`
- * (supportBigNumbers: a string only when a number would not be exact; what the project's
- * Mysql2SqlPort.create asks for) or `strings` (both: every BIGINT and integer result a string).
- */
-export type BigNumbers = 'numbers' | 'unsafe-as-strings' | 'strings';
+export type { BigNumbers } from './read-result.ts';
 
 /** The errors of a value that cannot be stored (strict mode): raised before InnoDB draws an id. */
 const CONVERSION_ERRNOS: ReadonlySet<number> = new Set([1048, 1364, 1366, 1406]);
@@ -86,8 +75,8 @@ export class Engine {
   readonly #stmts = new Map<string, SqliteStatement>();
   /** The row-image statements of each table (see #applySql). */
   readonly #applyStatements = new Map<string, ApplySql>();
-  /** What each prepared SELECT's columns answer (see #columnKinds). */
-  readonly #kinds = new WeakMap<SqliteStatement, Map<string, ColumnKind>>();
+  /** SELECTs in raw mode, by SQL text (null: answered from better-sqlite3's rows). */
+  readonly #reads = new Map<string, ReadStatement | null>();
   /** The row-image plan of each one-row INSERT (null: its image is read back; see InsertImage). */
   readonly #imagePlans = new WeakMap<WriteStatement, InsertImage | null>();
 
@@ -104,7 +93,7 @@ export class Engine {
     this.#bigNumbers = bigNumbers;
     this.#db = new Database(':memory:');
     // Integers leave SQLite as BigInt, so none is rounded inside the engine; reads convert them
-    // as the client asked (#answer).
+    // as the client asked (read-result.ts answer).
     this.#db.defaultSafeIntegers(true);
     const fn = { deterministic: false, varargs: true, safeIntegers: true };
     this.#db.function('__hasim_row', fn, (table, op, ...values) => {
@@ -159,52 +148,31 @@ export class Engine {
 
   /** Runs a read on the committed state. */
   select(sql: string, params: readonly SqlValue[]): SqlRow[] {
-    return this.#guard(sql, () => {
+    const bigNumbers = this.#bigNumbers;
+    try {
+      const read = this.#read(sql);
+      if (read !== null) return read.rows(bind(params), bigNumbers);
+      // Rows better-sqlite3 builds (see ReadStatement.of), answered in place.
       const stmt = this.#prepare(sql);
       const rows = stmt.all(...bind(params)) as SqlRow[];
-      const kinds = this.#columnKinds(stmt);
-      for (const row of rows) {
-        for (const name in row) {
-          const v = row[name];
-          const kind = kinds.get(name);
-          if (typeof kind === 'number' && (typeof v === 'number' || typeof v === 'bigint'))
-            row[name] =
-              typeof v === 'number' ? v.toFixed(kind) : `${v}${kind > 0 ? `.${'0'.repeat(kind)}` : ''}`;
-          else if (typeof v === 'bigint') row[name] = this.#answer(v, kind === 'bigint');
-        }
-      }
+      const kinds = new Map(stmt.columns().map((c) => [c.name, columnKind(c, this.#tables)]));
+      for (const row of rows)
+        for (const name in row) row[name] = answer(row[name], kinds.get(name)!, bigNumbers);
       return rows;
-    });
-  }
-
-  /**
-   * What mysql2 answers for each result column: a DECIMAL column as a string with its scale
-   * ('1.50'; the number is the scale), and whether an integer column is BIGINT-typed (a BIGINT
-   * column, or an expression: MariaDB types integer expressions and COUNT(*) as BIGINT).
-   */
-  #columnKinds(stmt: SqliteStatement): Map<string, ColumnKind> {
-    const known = this.#kinds.get(stmt);
-    if (known !== undefined) return known;
-    const kinds = new Map<string, ColumnKind>();
-    this.#kinds.set(stmt, kinds);
-    for (const c of stmt.columns()) {
-      const scale = /^DECIMAL\(\d+,(\d+)\)$/.exec(c.type ?? '')?.[1];
-      if (scale !== undefined) kinds.set(c.name, Number(scale));
-      else if (c.type === null || c.column === null) kinds.set(c.name, 'bigint');
-      else {
-        const big = c.table !== null && this.#tables.get(c.table)?.bigints.includes(c.column);
-        kinds.set(c.name, big ? 'bigint' : 'int');
-      }
+    } catch (error) {
+      throw this.#sqlError(error, sql);
     }
-    return kinds;
   }
 
-  // An integer as the client's options answer it (see BigNumbers).
-  #answer(v: bigint, bigintColumn: boolean): SqlValue {
-    if (this.#bigNumbers === 'strings' && bigintColumn) return String(v);
-    const exact = v >= MIN_SAFE && v <= MAX_SAFE;
-    if (exact || this.#bigNumbers === 'numbers') return Number(v);
-    return String(v);
+  // The raw-mode statement of a SELECT (null: see ReadStatement.of), prepared on first use.
+  #read(sql: string): ReadStatement | null {
+    let read = this.#reads.get(sql);
+    if (read === undefined) {
+      read = ReadStatement.of(this.#db.prepare(sql), this.#tables) ?? null;
+      if (this.#reads.size > 512) this.#reads.clear();
+      this.#reads.set(sql, read);
+    }
+    return read;
   }
 
   /**
@@ -490,6 +458,7 @@ export class Engine {
       this.#autoFloor.delete(table);
       this.#tables.delete(table);
       this.#stmts.clear();
+      this.#reads.clear();
       this.#applyStatements.delete(table);
       return;
     }
@@ -514,25 +483,33 @@ export class Engine {
     if (spec === undefined) throw noSuchTable(this.#database, change.table);
     const sql = this.#applySql(spec);
     const cols = spec.columns;
+    // Values bound one by one, in table order (no closure, no mapped copies: this runs for every
+    // row a replica applies).
     if (change.op === 'write') {
       // Outside a statement the capture triggers are off: the row is named here for an error text.
       if (this.#capture === null) this.#attempts.set(spec.name, change.after);
-      const values = cols.map((c) => change.after[c]);
-      this.#guard(sql.insert, () => this.#prepare(sql.insert).run(...values), spec.name);
+      const values = valuesOf(change.after, cols, 0);
+      try {
+        this.#prepare(sql.insert).run(...values);
+      } catch (error) {
+        throw this.#sqlError(error, sql.insert, spec.name);
+      }
       return;
     }
-    const keyVals = sql.keyCols.map((c) => change.before[c]);
+    const keyCols = sql.keyCols;
     let changed: number;
     if (change.op === 'update') {
       if (this.#capture === null) this.#attempts.set(spec.name, change.after);
-      const values = cols.map((c) => change.after[c]);
-      changed = this.#guard(
-        sql.update,
-        () => this.#prepare(sql.update).run(...values, ...keyVals),
-        spec.name,
-      ).changes;
+      const values = valuesOf(change.after, cols, keyCols.length);
+      const before = change.before;
+      for (let i = 0; i < keyCols.length; i++) values[cols.length + i] = before[keyCols[i]!];
+      try {
+        changed = this.#prepare(sql.update).run(...values).changes;
+      } catch (error) {
+        throw this.#sqlError(error, sql.update, spec.name);
+      }
     } else {
-      changed = this.#prepare(sql.delete).run(...keyVals).changes;
+      changed = this.#prepare(sql.delete).run(...valuesOf(change.before, keyCols, 0)).changes;
     }
     // MariaDB: HA_ERR_KEY_NOT_FOUND surfaces as ER_KEY_NOT_FOUND 1032.
     if (changed === 0) throw new SqlError(1032, 'HY000', `Can't find record in '${spec.name}'`);
@@ -577,18 +554,30 @@ export class Engine {
     try {
       return fn();
     } catch (error) {
-      if (error instanceof SqlError) throw error;
-      // The row number counts the rows the statement already wrote (sql_class.cc current_row_for_warning).
-      const row = (this.#capture?.changes.length ?? 0) + 1;
-      const state = {
-        database: this.#database,
-        tables: this.#tables,
-        attempts: this.#attempts,
-        row,
-        firstCollision: (spec: TableSpec, attempt: SqlRow) =>
-          collision(this.#access, spec, attempt, false)?.key,
-      };
-      throw translateSqliteError(error, sql, table, state);
+      throw this.#sqlError(error, sql, table);
     }
   }
+
+  // The MariaDB error for what a statement threw (a SqlError as it is).
+  #sqlError(error: unknown, sql: string, table?: string): unknown {
+    if (error instanceof SqlError) return error;
+    // The row number counts the rows the statement already wrote (sql_class.cc current_row_for_warning).
+    const row = (this.#capture?.changes.length ?? 0) + 1;
+    const state = {
+      database: this.#database,
+      tables: this.#tables,
+      attempts: this.#attempts,
+      row,
+      firstCollision: (spec: TableSpec, attempt: SqlRow) =>
+        collision(this.#access, spec, attempt, false)?.key,
+    };
+    return translateSqliteError(error, sql, table, state);
+  }
+}
+
+// The values of `row`'s `cols`, in order, with room for `extra` more.
+function valuesOf(row: SqlRow, cols: readonly string[], extra: number): unknown[] {
+  const values = new Array<unknown>(cols.length + extra);
+  for (let i = 0; i < cols.length; i++) values[i] = row[cols[i]!];
+  return values;
 }

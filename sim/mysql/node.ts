@@ -3,7 +3,7 @@ import type { Clock } from '../../src/ports/clock.ts';
 import { SqlError, type SqlPort, type SqlResult, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
 import type { TraceSink } from '../../src/ports/trace.ts';
 import type { NetLink } from '../net/network.ts';
-import { Binlog, type BinlogGroup, groupSize, type ReplEvent, rowChanges } from './binlog.ts';
+import { Binlog, type BinlogGroup, groupSize, type ReplEvent, rowChanges, rowCount } from './binlog.ts';
 import { BinlogDump, type DumpConnection, type DumpReceiver } from './binlog-dump.ts';
 import { Engine } from './engine.ts';
 import { badSlave, connectionRefused, lostConnection } from './errors.ts';
@@ -203,7 +203,7 @@ export class SimMysqlNode implements SqlPort {
     };
     const semi = this.#semi;
     const willWait = semi.on;
-    if (willWait && semi.waitPoint === 'AFTER_SYNC' && rowChanges(events).length === events.length) {
+    if (willWait && semi.waitPoint === 'AFTER_SYNC' && rowCount(events) === events.length) {
       // Engine commit deferred: the group is in the binlog (and sent) but invisible until the ack.
       // An autocommit write already ran on exactly this base ('verified'); anything else is
       // checked first, so that a group that cannot commit never reaches the binlog.

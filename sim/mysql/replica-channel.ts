@@ -3,7 +3,7 @@ import type { Clock, TimerHandle } from '../../src/ports/clock.ts';
 import { SqlError } from '../../src/ports/sql.ts';
 import type { TraceSink } from '../../src/ports/trace.ts';
 import type { NetLink } from '../net/network.ts';
-import { type BinlogGroup, type ReplEvent, rowChanges } from './binlog.ts';
+import { type BinlogGroup, type ReplEvent, rowChanges, rowCount } from './binlog.ts';
 import type { DumpConnection, DumpReceiver } from './binlog-dump.ts';
 
 import { LOST_CONNECTION_TEXT, slaveMustStop } from './errors.ts';
@@ -281,7 +281,7 @@ export class ReplicaChannel implements DumpReceiver {
     // slave.cc: last_master_timestamp = the event's header `when` once the SQL thread reads it.
     this.lastMasterTimestampS = group.timestampS;
     const { applyCostMs, applyCostPerRowMs } = this.#host.settings;
-    const cost = applyCostMs + rowChanges(group.events).length * applyCostPerRowMs;
+    const cost = applyCostMs + rowCount(group.events) * applyCostPerRowMs;
     const sql = this.sql;
     sql.applying = { group, timer: this.#host.clock.schedule(cost, () => this.#applyGroup(sql, group)) };
   }

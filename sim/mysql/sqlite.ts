@@ -8,6 +8,8 @@ export interface SqliteStatement {
   columns(): { name: string; column: string | null; table: string | null; type: string | null }[];
   all(...params: unknown[]): Record<string, unknown>[];
   run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+  /** Rows as arrays of column values, in result order (a statement that returns data only). */
+  raw(on: boolean): SqliteStatement;
 }
 export interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
