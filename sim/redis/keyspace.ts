@@ -45,6 +45,11 @@ export type RedisValue =
       inOrder: boolean;
       /** The score last appended to the map (an upper bound of the last entry's while in order). */
       lastScore: number;
+      /**
+       * A lower bound of every score in the set (+Infinity before the first member): a score
+       * range that ends below it holds no member, so ZREMRANGEBYSCORE need not walk the set.
+       */
+      lowScore: number;
     };
 
 /** One key of a snapshot: value and absolute expiry (ms on the node's clock) if any. */
@@ -377,6 +382,7 @@ function cloneValue(value: RedisValue): RedisValue {
         skiplist: value.skiplist,
         inOrder: value.inOrder,
         lastScore: value.lastScore,
+        lowScore: value.lowScore,
       };
   }
 }
