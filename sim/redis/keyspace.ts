@@ -128,6 +128,15 @@ export class Keyspace {
   /** While applying the master's stream, keys are never expired (src/db.c expireIfNeeded). */
   applyingReplication = false;
 
+  /**
+   * Records a write's effect as the command itself (a copy of its arguments). Nothing is recorded
+   * while the master's stream is applied: a replica does not propagate it further (its effects
+   * are dropped at the end of the batch, SimRedis.applyReplicated), so no copy is made for them.
+   */
+  propagate(args: readonly string[]): void {
+    if (!this.applyingReplication) this.effects.push([...args]);
+  }
+
   readonly #context: KeyspaceContext;
 
   constructor(context: KeyspaceContext) {
@@ -298,7 +307,7 @@ export class Keyspace {
       return 1;
     }
     entry.at = atMs;
-    this.effects.push(['PEXPIREAT', key, String(at)]);
+    if (!this.applyingReplication) this.effects.push(['PEXPIREAT', key, String(at)]);
     return 1;
   }
 

@@ -170,7 +170,8 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
       if (bytes !== undefined) this.replicationOffset += bytes;
     } finally {
       this.#keyspace.applyingReplication = false;
-      this.#keyspace.effects = [];
+      // Never handed to anyone (#flushEffects replaces the array it hands out): emptied in place.
+      this.#keyspace.effects.length = 0;
     }
   }
 

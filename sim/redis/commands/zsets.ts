@@ -154,7 +154,7 @@ function zadd(ks: Keyspace, args: readonly string[], incrCommand: boolean): Repl
       added++;
     }
   }
-  if (added + updated > 0) ks.effects.push([...args]);
+  if (added + updated > 0) ks.propagate(args);
   if (incr) return processed > 0 ? formatDouble(last) : null;
   return ch ? added + updated : added;
 }
@@ -409,7 +409,7 @@ function zremrangebyscore(ks: Keyspace, args: readonly string[]): Reply {
   }
   if (inOrder && !Number.isNaN(low)) zset.lowScore = low;
   if (zset.value.size === 0) ks.remove(key);
-  if (n > 0) ks.effects.push([...args]);
+  if (n > 0) ks.propagate(args);
   return n;
 }
 
