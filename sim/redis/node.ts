@@ -294,7 +294,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
     if (this.#inScript) throw new RedisReplyError('ERR This Redis command is not allowed from script');
     this.#inScript = true;
     try {
-      return this.#lua.run(sha, args.slice(3, 3 + n), args.slice(3 + n));
+      return this.#lua.runArgs(sha, args, 3, n);
     } finally {
       this.#inScript = false;
     }
