@@ -82,7 +82,8 @@ export class SimRedisClusterClient extends CommandPort {
       } catch (error) {
         lastError = error;
         const message = error instanceof Error ? error.message : String(error);
-        const moved = /^MOVED (\d+) (\S+)$/.exec(message);
+        // Only a MOVED line is parsed (a failover makes tens of thousands of other errors).
+        const moved = message.startsWith('MOVED ') ? /^MOVED (\d+) (\S+)$/.exec(message) : null;
         const movedTo = moved?.[2];
         if (moved !== null && movedTo !== undefined) {
           this.stats.redirections++;
