@@ -427,7 +427,7 @@ export class SimRedisCluster {
     if (
       last !== undefined &&
       last.version === node.slots.version &&
-      last.masterOf.every((m, i) => node.masterOf[i] === m)
+      sameMasters(last.masterOf, node.masterOf)
     )
       return last.reply;
     const reply = this.slots(node.id);
@@ -568,6 +568,12 @@ export class SimRedisCluster {
       throw new Error(`SimRedisCluster: no node ${id} (nodes: ${this.nodeIds.join(', ')})`);
     return node;
   }
+}
+
+/** `last.every((m, i) => now[i] === m)`, without a closure per client refresh. */
+function sameMasters(last: readonly number[], now: readonly number[]): boolean {
+  for (let i = 0; i < last.length; i++) if (now[i] !== last[i]) return false;
+  return true;
 }
 
 /** Whether what `sender` sends leaves its output buffer: not once its process has crashed. */

@@ -45,6 +45,11 @@ export type RedisValue =
       inOrder: boolean;
       /** The score last appended to the map (an upper bound of the last entry's while in order). */
       lastScore: number;
+      /**
+       * A lower bound of every score in the set (+Infinity before the first member): a score
+       * range that ends below it holds no member, so ZREMRANGEBYSCORE need not walk the set.
+       */
+      lowScore: number;
     };
 
 /** One key of a snapshot: value and absolute expiry (ms on the node's clock) if any. */
@@ -111,10 +116,26 @@ class Entry {
 export class Keyspace {
   /** Key -> value and expiry (src/db.c keeps them in two dicts; one map probe serves both here). */
   readonly #entries = new Map<string, Entry>();
+  /**
+   * The key last found in `#entries` and its entry: a script touches one key several times in a
+   * row (the sliding-log limiter: ZREMRANGEBYSCORE, ZCARD, ZADD, PEXPIRE), and a map of tens of
+   * thousands of keys costs a probe each time. Cleared whenever that key leaves the map.
+   */
+  #memoKey: string | undefined;
+  #memoEntry: Entry | undefined;
   /** Effects of the current command, in propagation form; drained by the node. */
   effects: string[][] = [];
   /** While applying the master's stream, keys are never expired (src/db.c expireIfNeeded). */
   applyingReplication = false;
+
+  /**
+   * Records a write's effect as the command itself (a copy of its arguments). Nothing is recorded
+   * while the master's stream is applied: a replica does not propagate it further (its effects
+   * are dropped at the end of the batch, SimRedis.applyReplicated), so no copy is made for them.
+   */
+  propagate(args: readonly string[]): void {
+    if (!this.applyingReplication) this.effects.push([...args]);
+  }
 
   readonly #context: KeyspaceContext;
 
@@ -129,14 +150,25 @@ export class Keyspace {
 
   /** The entry of a key that has not expired (expiring it on a master, src/db.c expireIfNeeded). */
   #live(key: string): Entry | undefined {
-    const entry = this.#entries.get(key);
+    const entry = this.#entry(key);
     if (entry === undefined) return undefined;
     const at = entry.at;
     if (at !== undefined && !this.applyingReplication && this.#context.now() > at) {
       if (this.#context.isReplica()) return undefined;
-      this.#entries.delete(key);
+      this.remove(key);
       this.effects.push(['DEL', key]);
       return undefined;
+    }
+    return entry;
+  }
+
+  /** `#entries.get(key)`, through the one-key memo. */
+  #entry(key: string): Entry | undefined {
+    if (key === this.#memoKey) return this.#memoEntry;
+    const entry = this.#entries.get(key);
+    if (entry !== undefined) {
+      this.#memoKey = key;
+      this.#memoEntry = entry;
     }
     return entry;
   }
@@ -156,6 +188,10 @@ export class Keyspace {
 
   /** Deletes a key and its expiry; true when it existed. */
   remove(key: string): boolean {
+    if (key === this.#memoKey) {
+      this.#memoKey = undefined;
+      this.#memoEntry = undefined;
+    }
     return this.#entries.delete(key);
   }
 
@@ -165,9 +201,12 @@ export class Keyspace {
    */
   write(key: string, value: RedisValue, keepTtl = false, expireAtMs?: bigint | number): void {
     const at = expireAtMs === undefined ? undefined : toExpireAt(expireAtMs);
-    const entry = this.#entries.get(key);
+    const entry = this.#entry(key);
     if (entry === undefined) {
-      this.#entries.set(key, new Entry(value, at));
+      const created = new Entry(value, at);
+      this.#entries.set(key, created);
+      this.#memoKey = key;
+      this.#memoEntry = created;
       return;
     }
     entry.value = value;
@@ -177,7 +216,7 @@ export class Keyspace {
 
   /** Absolute expiry (ms) of a key, undefined when it has none. */
   expireOf(key: string): ExpireAt | undefined {
-    return this.#entries.get(key)?.at;
+    return this.#entry(key)?.at;
   }
 
   /** Keys not yet expired (what DBSIZE reports once Redis's active expiry has reclaimed the rest). */
@@ -205,6 +244,8 @@ export class Keyspace {
 
   /** Drops every key. */
   flush(): void {
+    this.#memoKey = undefined;
+    this.#memoEntry = undefined;
     this.#entries.clear();
   }
 
@@ -266,7 +307,7 @@ export class Keyspace {
       return 1;
     }
     entry.at = atMs;
-    this.effects.push(['PEXPIREAT', key, String(at)]);
+    if (!this.applyingReplication) this.effects.push(['PEXPIREAT', key, String(at)]);
     return 1;
   }
 
@@ -350,6 +391,7 @@ function cloneValue(value: RedisValue): RedisValue {
         skiplist: value.skiplist,
         inOrder: value.inOrder,
         lastScore: value.lastScore,
+        lowScore: value.lowScore,
       };
   }
 }

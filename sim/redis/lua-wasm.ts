@@ -58,9 +58,12 @@ export class LuaProcess {
   #dv: DataView;
   /** Command names host calls have spelled so far (a script names a handful, e.g. `ZADD`). */
   readonly #names: string[] = [];
-  /** KEYS and ARGV of the run in progress: a script mostly passes them back to redis.call. */
-  #runKeys: readonly string[] = [];
-  #runArgv: readonly string[] = [];
+  /**
+   * KEYS and ARGV of the run in progress, `#runArgs` from `#runFrom` on (KEYS first): a script
+   * mostly passes them back to redis.call.
+   */
+  #runArgs: readonly string[] = [];
+  #runFrom = 0;
 
   /**
    * @param instructionsMax instructions one script may run before the run fails with
@@ -121,24 +124,36 @@ export class LuaProcess {
    * thrown, so the caller decides). `sha` names the script in error messages.
    */
   run(ref: number, sha: string, keys: readonly string[], argv: readonly string[]): Reply | RedisReplyError {
+    return this.runArgs(ref, sha, [...keys, ...argv], 0, keys.length);
+  }
+
+  /**
+   * `run` with KEYS and ARGV given in place: `args` from `from` on, the first `numKeys` of them
+   * KEYS, the rest ARGV (as EVAL's arguments carry them, src/eval.c evalGenericCommand).
+   */
+  runArgs(
+    ref: number,
+    sha: string,
+    args: readonly string[],
+    from: number,
+    numKeys: number,
+  ): Reply | RedisReplyError {
     let need = 48;
-    for (const s of keys) need += 4 + s.length * 3;
-    for (const s of argv) need += 4 + s.length * 3;
+    for (let i = from; i < args.length; i++) need += 4 + (args[i] as string).length * 3;
     const io = this.#x.hl_io(need);
     const mem = this.#memory();
     let p = encodeInto(sha, mem, io);
-    this.#dv.setUint32(p, keys.length, true);
-    this.#dv.setUint32(p + 4, argv.length, true);
+    this.#dv.setUint32(p, numKeys, true);
+    this.#dv.setUint32(p + 4, args.length - from - numKeys, true);
     p += 8;
-    p = this.#writeStrings(keys, mem, p);
-    this.#writeStrings(argv, mem, p);
-    this.#runKeys = keys;
-    this.#runArgv = argv;
+    this.#writeStrings(args, from, mem, p);
+    this.#runArgs = args;
+    this.#runFrom = from;
     try {
       this.#x.hl_run(ref);
     } finally {
-      this.#runKeys = [];
-      this.#runArgv = [];
+      this.#runArgs = [];
+      this.#runFrom = 0;
     }
     if (this.#x.hl_killed() !== 0) {
       throw new LuaInstructionLimitError(`script ${sha} ran over its instruction limit (an endless loop?)`);
@@ -148,11 +163,11 @@ export class LuaProcess {
     return this.#readReply({ at: out }, true);
   }
 
-  /** Writes each string as length + bytes from `p`; returns the position after the last. */
-  #writeStrings(list: readonly string[], mem: Uint8Array, at: number): number {
+  /** Writes each string of `list` from index `from` as length + bytes from `p`; returns the position after the last. */
+  #writeStrings(list: readonly string[], from: number, mem: Uint8Array, at: number): number {
     let p = at;
-    for (const s of list) {
-      const end = encodeInto(s, mem, p + 4);
+    for (let i = from; i < list.length; i++) {
+      const end = encodeInto(list[i] as string, mem, p + 4);
       this.#dv.setUint32(p, end - p - 4, true);
       p = end;
     }
@@ -175,8 +190,11 @@ export class LuaProcess {
       if (names.length < NAMES_MAX) names.push(name);
       return name;
     }
-    for (const known of this.#runKeys) if (sameAscii(mem, at, n, known)) return known;
-    for (const known of this.#runArgv) if (sameAscii(mem, at, n, known)) return known;
+    const known = this.#runArgs;
+    for (let k = this.#runFrom; k < known.length; k++) {
+      const s = known[k] as string;
+      if (sameAscii(mem, at, n, s)) return s;
+    }
     return decode(mem, at, at + n);
   }
 

@@ -90,11 +90,19 @@ export class LuaEngine {
 
   /** Runs a cached script; returns its converted reply or throws its error reply. */
   run(sha: string, keys: readonly string[], argv: readonly string[]): Reply {
+    return this.runArgs(sha, [...keys, ...argv], 0, keys.length);
+  }
+
+  /**
+   * `run` with KEYS and ARGV in place: `args` from `from` on, the first `numKeys` of them KEYS
+   * (EVAL's own arguments, without copying them out).
+   */
+  runArgs(sha: string, args: readonly string[], from: number, numKeys: number): Reply {
     const script = this.#scripts.get(sha);
     if (script === undefined) throw new Error(`script ${sha} is not loaded`);
     let reply: Reply | RedisReplyError;
     try {
-      reply = this.#lua().run(script.ref, sha, keys, argv);
+      reply = this.#lua().runArgs(script.ref, sha, args, from, numKeys);
     } catch (error) {
       // A JavaScript error thrown through the instance leaves its Lua state mid-call: start over.
       this.#recover();

@@ -4,7 +4,7 @@
 // writes for replicas (script EFFECTS, absolute expiries), `applyReplicated`, snapshot/load for a
 // full resync, and pub/sub delivery to in-process subscribers.
 import type { Clock } from '../../src/ports/clock.ts';
-import type { RedisArg, RedisSubscriber } from '../../src/ports/redis.ts';
+import type { RedisSubscriber } from '../../src/ports/redis.ts';
 import { byteLength } from './bytes.ts';
 import { CommandPort } from './command-port.ts';
 import { lastKeyIndex, spellingLookup } from './command-spec.ts';
@@ -170,7 +170,8 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
       if (bytes !== undefined) this.replicationOffset += bytes;
     } finally {
       this.#keyspace.applyingReplication = false;
-      this.#keyspace.effects = [];
+      // Never handed to anyone (#flushEffects replaces the array it hands out): emptied in place.
+      this.#keyspace.effects.length = 0;
     }
   }
 
@@ -293,7 +294,7 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
     if (this.#inScript) throw new RedisReplyError('ERR This Redis command is not allowed from script');
     this.#inScript = true;
     try {
-      return this.#lua.run(sha, args.slice(3, 3 + n), args.slice(3 + n));
+      return this.#lua.runArgs(sha, args, 3, n);
     } finally {
       this.#inScript = false;
     }
@@ -340,9 +341,9 @@ export class SimRedis extends CommandPort implements RedisSubscriber {
   // --- RedisPort -----------------------------------------------------------------------------
 
   /** Runs a command after the node's latency and resolves with the reply as ioredis would. */
-  async command(args: readonly RedisArg[]): Promise<unknown> {
+  protected async commandArgv(argv: readonly string[]): Promise<unknown> {
     if (this.latencyMs > 0) await this.#clock.sleep(this.latencyMs);
-    return toClientValue(this.execute(args.map(String)));
+    return toClientValue(this.execute(argv));
   }
 
   /** Subscribes in-process (a subscriber connection of its own, as ioredis needs). */

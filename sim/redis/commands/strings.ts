@@ -73,10 +73,13 @@ function set(ks: Keyspace, args: readonly string[], replies?: { ok: Reply; abort
   const found = ks.lookup(key) !== undefined;
   if ((nx && found) || (xx && !found)) return get ? old : (replies?.abort ?? null);
   ks.write(key, { type: 'string', value }, keepTtl, expireAt);
-  const effect = ['SET', key, value];
-  if (expireAt !== undefined) effect.push('PXAT', String(expireAt));
-  else if (keepTtl) effect.push('KEEPTTL');
-  ks.effects.push(effect);
+  // What a replica applies is not propagated further (Keyspace.propagate): no effect is built.
+  if (!ks.applyingReplication) {
+    const effect = ['SET', key, value];
+    if (expireAt !== undefined) effect.push('PXAT', String(expireAt));
+    else if (keepTtl) effect.push('KEEPTTL');
+    ks.effects.push(effect);
+  }
   return get ? old : (replies?.ok ?? OK);
 }
 

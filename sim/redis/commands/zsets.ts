@@ -54,6 +54,7 @@ function sortedMembers(zset: Map<string, number>): [string, number][] {
  */
 function store(zset: Zset, member: string, score: number, added: boolean): void {
   zset.value.set(member, !zset.skiplist && score === 0 ? 0 : score);
+  if (score < zset.lowScore) zset.lowScore = score;
   if (!added) zset.inOrder = false;
   else if (score < zset.lastScore) zset.inOrder = false;
   zset.lastScore = score;
@@ -73,7 +74,11 @@ function zadd(ks: Keyspace, args: readonly string[], incrCommand: boolean): Repl
   let ch = false;
   let incr = incrCommand;
   for (; i < args.length; i++) {
-    const opt = arg(args, i).toUpperCase();
+    const raw = arg(args, i);
+    // Every option starts with a letter, a score mostly with a digit or a sign: that ends the
+    // scan without an upper-case copy (inf, like any other word, is still compared).
+    if (!startsWithLetter(raw)) break;
+    const opt = raw.toUpperCase();
     if (opt === 'NX') nx = true;
     else if (opt === 'XX') xx = true;
     else if (opt === 'CH') ch = true;
@@ -88,12 +93,18 @@ function zadd(ks: Keyspace, args: readonly string[], incrCommand: boolean): Repl
   if ((gt && nx) || (lt && nx) || (gt && lt))
     throw new RedisReplyError('ERR GT, LT, and/or NX options at the same time are not compatible');
   if (incr && rest > 2) throw new RedisReplyError('ERR INCR option supports a single increment-element pair');
-  // Scores by pair: pair k is (scores[k], args[i + 2k + 1]).
-  const scores: number[] = [];
-  for (let j = i; j < args.length; j += 2) {
-    const score = parseDouble(arg(args, j));
-    if (score === undefined) throw new RedisReplyError(ERR_NOT_FLOAT);
-    scores.push(score);
+  // Scores by pair: pair k is (scores[k], args[i + 2k + 1]); one pair (the usual ZADD) needs no array.
+  const pairs = rest / 2;
+  const first = parseDouble(arg(args, i));
+  if (first === undefined) throw new RedisReplyError(ERR_NOT_FLOAT);
+  let scores: number[] | undefined;
+  if (pairs > 1) {
+    scores = [first];
+    for (let j = i + 2; j < args.length; j += 2) {
+      const score = parseDouble(arg(args, j));
+      if (score === undefined) throw new RedisReplyError(ERR_NOT_FLOAT);
+      scores.push(score);
+    }
   }
   let zset = ks.typed(key, 'zset');
   let added = 0;
@@ -101,18 +112,18 @@ function zadd(ks: Keyspace, args: readonly string[], incrCommand: boolean): Repl
   let processed = 0;
   let last = 0;
   if (zset === undefined && !xx) {
-    const first = arg(args, i + 1);
     zset = {
       type: 'zset',
       value: new Map(),
-      skiplist: byteLength(first) > LISTPACK_MAX_VALUE,
+      skiplist: byteLength(arg(args, i + 1)) > LISTPACK_MAX_VALUE,
       inOrder: true,
       lastScore: Number.NEGATIVE_INFINITY,
+      lowScore: Number.POSITIVE_INFINITY,
     };
     ks.write(key, zset);
   }
-  for (let k = 0; zset !== undefined && k < scores.length; k++) {
-    let score = scores[k] as number;
+  for (let k = 0; zset !== undefined && k < pairs; k++) {
+    let score = k === 0 ? first : (scores?.[k] as number);
     const member = arg(args, i + 2 * k + 1);
     const current = zset.value.get(member);
     if (current !== undefined) {
@@ -143,7 +154,7 @@ function zadd(ks: Keyspace, args: readonly string[], incrCommand: boolean): Repl
       added++;
     }
   }
-  if (added + updated > 0) ks.effects.push([...args]);
+  if (added + updated > 0) ks.propagate(args);
   if (incr) return processed > 0 ? formatDouble(last) : null;
   return ch ? added + updated : added;
 }
@@ -169,6 +180,18 @@ interface ScoreRange {
   readonly max: number;
   readonly minex: boolean;
   readonly maxex: boolean;
+}
+
+/**
+ * False when `text` starts with an ASCII character that is not a letter: no upper-case form of it
+ * is an option (each starts with a letter). A non-ASCII first character is let through, as
+ * toUpperCase may map it to an ASCII letter.
+ */
+function startsWithLetter(text: string): boolean {
+  const c = text.charCodeAt(0);
+  if (c >= 0x80) return true;
+  const lower = c | 0x20;
+  return lower >= 0x61 && lower <= 0x7a;
 }
 
 /** src/t_zset.c zslParseRange: `(` opens a bound; strtod on the rest (so '' and '(' are 0). */
@@ -353,6 +376,10 @@ function zremrangebyscore(ks: Keyspace, args: readonly string[]): Reply {
   const key = arg(args, 1);
   const zset = ks.typed(key, 'zset');
   if (zset === undefined) return 0;
+  // A range ending below every score holds no member (zslDeleteRangeByScore deletes nothing, and
+  // the in-order walk below would stop at the first entry): nothing to walk. A sliding-window log
+  // trims entries older than the window, and mostly there are none yet.
+  if (zset.inOrder && !lteMax(zset.lowScore, range)) return 0;
   let n = 0;
   // Deleting the entry being visited is safe in a Map iteration (ECMA-262 Map.prototype.forEach:
   // deleted entries are not visited, the others are), so the set is not copied. Scores in
@@ -362,11 +389,14 @@ function zremrangebyscore(ks: Keyspace, args: readonly string[]): Reply {
   const inOrder = zset.inOrder;
   let kept = Number.NEGATIVE_INFINITY;
   let keptInOrder = true;
+  // In order, the first entry kept holds the lowest score left.
+  let low = Number.NaN;
   for (const [member, score] of zset.value) {
     if (gteMin(score, range) && lteMax(score, range)) {
       zset.value.delete(member);
       n++;
     } else if (inOrder) {
+      if (Number.isNaN(low)) low = score;
       if (!lteMax(score, range)) break;
     } else {
       if (score < kept) keptInOrder = false;
@@ -377,8 +407,9 @@ function zremrangebyscore(ks: Keyspace, args: readonly string[]): Reply {
     zset.inOrder = true;
     zset.lastScore = kept;
   }
+  if (inOrder && !Number.isNaN(low)) zset.lowScore = low;
   if (zset.value.size === 0) ks.remove(key);
-  if (n > 0) ks.effects.push([...args]);
+  if (n > 0) ks.propagate(args);
   return n;
 }
 
