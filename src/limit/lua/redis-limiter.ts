@@ -197,9 +197,12 @@ export class RedisLimiter {
     const reply = await this.#run(this.redisKey(id), argv);
     if (algorithm === 'fixed-window')
       return { allowed: Number(reply) === 1, remaining: undefined, retryAfterMs: undefined };
-    const [allowed, remaining, retry] = (reply as unknown[]).map(Number);
+    // Read by index: a mapped copy of the reply and its destructuring cost an array per decision.
+    const values = reply as unknown[];
+    const remaining = values.length > 1 ? Number(values[1]) : undefined;
+    const retry = values.length > 2 ? Number(values[2]) : undefined;
     return {
-      allowed: allowed === 1,
+      allowed: Number(values[0]) === 1,
       remaining,
       retryAfterMs: retry === undefined || retry < 0 ? undefined : retry,
     };
