@@ -22,10 +22,23 @@ export interface Timer {
 }
 
 interface Bucket {
-  readonly at: number;
-  readonly timers: Timer[];
+  at: number;
+  /** Slots `head..size-1` are queued; the slots before `head` are cleared as they are consumed. */
+  readonly timers: (Timer | undefined)[];
   head: number;
+  size: number;
 }
+
+/** Appends `timer` to `bucket`, in a slot a recycled bucket already has when it can. */
+function append(bucket: Bucket, timer: Timer): void {
+  const timers = bucket.timers;
+  if (bucket.size < timers.length) timers[bucket.size] = timer;
+  else timers.push(timer);
+  bucket.size++;
+}
+
+/** Spent ring buckets kept for reuse (each with the array it grew). */
+const SPARE_BUCKETS_MAX = 256;
 
 /** Milliseconds the ring covers ahead of its cursor (2^15: past a 30 s client timeout). */
 const RING = 32_768;
@@ -39,6 +52,11 @@ export class TimerHeap {
   #cursor = 0;
   /** Buckets in the ring. */
   #inRing = 0;
+  /**
+   * Ring buckets spent, kept to be reused: the ring makes and spends one per ms with timers, and
+   * a new one grew its array from 1 to 17 slots each time (~40 MB over a gateway run).
+   */
+  readonly #spare: Bucket[] = [];
   /** The buckets outside the ring's window when pushed, as a binary min-heap on their due time. */
   readonly #heap: Bucket[] = [];
   /** The heap's buckets by due time, to append to an instant's bucket already there. */
@@ -61,27 +79,35 @@ export class TimerHeap {
       const bucket = this.#ring[slot];
       if (bucket !== undefined) {
         // In the window, an occupied slot holds this very instant (the window is RING wide).
-        bucket.timers.push(timer);
+        append(bucket, timer);
         return;
       }
       // The instant may have a bucket in the heap, pushed while it was beyond the window.
       if (this.#heap.length > 0) {
         const far = this.#buckets.get(at);
         if (far !== undefined) {
-          far.timers.push(timer);
+          append(far, timer);
           return;
         }
       }
-      this.#ring[slot] = { at, timers: [timer], head: 0 };
+      let created = this.#spare.pop();
+      if (created === undefined) created = { at, timers: [timer], head: 0, size: 1 };
+      else {
+        created.at = at;
+        created.head = 0;
+        created.size = 0;
+        append(created, timer);
+      }
+      this.#ring[slot] = created;
       this.#inRing++;
       return;
     }
     const bucket = this.#buckets.get(at);
     if (bucket !== undefined) {
-      bucket.timers.push(timer);
+      append(bucket, timer);
       return;
     }
-    const created: Bucket = { at, timers: [timer], head: 0 };
+    const created: Bucket = { at, timers: [timer], head: 0, size: 1 };
     this.#buckets.set(at, created);
     this.#pushBucket(created);
   }
@@ -110,17 +136,19 @@ export class TimerHeap {
       const bucket = fromRing ? near : far;
       if (bucket === undefined) return undefined;
       const timers = bucket.timers;
-      while (bucket.head < timers.length) {
+      while (bucket.head < bucket.size) {
         const timer = timers[bucket.head]!;
         if (timer.fn !== null) {
           this.#current = bucket;
           return timer;
         }
+        timers[bucket.head] = undefined;
         bucket.head++;
       }
       if (fromRing) {
         ring[bucket.at % RING] = undefined;
         this.#inRing--;
+        if (this.#spare.length < SPARE_BUCKETS_MAX) this.#spare.push(bucket);
       } else {
         this.#buckets.delete(bucket.at);
         this.#popBucket();
@@ -132,7 +160,9 @@ export class TimerHeap {
 
   /** Removes the timer `peek()` just returned. */
   pop(): void {
-    this.#current!.head++;
+    const bucket = this.#current!;
+    bucket.timers[bucket.head] = undefined;
+    bucket.head++;
     this.#live--;
   }
 
