@@ -109,7 +109,12 @@ class SimAbortSignal {
       if (!r.removed && r.listener === listener && r.capture === capture) {
         r.removed = true;
         // During a dispatch the list is walked live: it is compacted once the dispatch is over.
-        if (!this.#dispatching) listeners.splice(i, 1);
+        if (!this.#dispatching) {
+          // Shifted down by hand: `splice` would build an array of the removed entry, and every
+          // sleep with a signal removes its listener when it wakes.
+          for (let j = i + 1; j < listeners.length; j++) listeners[j - 1] = listeners[j]!;
+          listeners.pop();
+        }
         return;
       }
     }

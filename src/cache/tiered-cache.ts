@@ -489,7 +489,12 @@ export class TieredCache<V> {
   }
 
   #emit(kind: CacheTraceKind, hash: string, extra?: Record<string, string | number>): void {
-    this.#trace.emit('cache', kind, { node: this.#node, key: hash, ...extra });
+    // Most events have no extra fields: a plain literal then, not a spread of `undefined`.
+    this.#trace.emit(
+      'cache',
+      kind,
+      extra === undefined ? { node: this.#node, key: hash } : { node: this.#node, key: hash, ...extra },
+    );
   }
 }
 

@@ -103,6 +103,8 @@ export class ReadWriteRouter implements SqlPort {
   /** The load balancer named by the group (ROUND_ROBIN when none is named). */
   readonly loadBalancer: LoadBalancer;
   private readonly disabled = new Set<string>();
+  /** The read data sources not disabled, in the group's order; rebuilt when `disabled` changes. */
+  #enabled: readonly string[] | undefined;
   private readonly statuses = new Map<string, CachedStatus>();
   private readonly pending = new Map<string, Promise<CachedStatus>>();
   private readonly probes = new Map<string, ReplicaProbe>();
@@ -203,6 +205,7 @@ export class ReadWriteRouter implements SqlPort {
   disableReadDataSource(name: string): void {
     this.checkReadName(name);
     this.disabled.add(name);
+    this.#enabled = undefined;
     this.trace('disable', { dataSource: name });
   }
 
@@ -210,6 +213,7 @@ export class ReadWriteRouter implements SqlPort {
   enableReadDataSource(name: string): void {
     this.checkReadName(name);
     this.disabled.delete(name);
+    this.#enabled = undefined;
     this.trace('enable', { dataSource: name });
   }
 
@@ -249,7 +253,9 @@ export class ReadWriteRouter implements SqlPort {
    * replica name, or undefined when the checks left none (the caller reads the write data source).
    */
   chooseReplica(): string | undefined | Promise<string | undefined> {
-    const enabled = this.group.readDataSourceNames.filter((n) => !this.disabled.has(n));
+    // Filtered once per disable/enable, not per read: the list is only read from here on.
+    this.#enabled ??= this.group.readDataSourceNames.filter((n) => !this.disabled.has(n));
+    const enabled = this.#enabled;
     const checks = this.options.replicaChecks;
     if (enabled.length === 0 || !checks || (!checks.health && checks.maxReplicationLagMs === undefined)) {
       // ShardingSphere: the load balancer gets the filtered list as is (empty -> it throws).

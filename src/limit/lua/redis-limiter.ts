@@ -77,6 +77,9 @@ const SCRIPTS: Record<RedisLimiterAlgorithm, string> = {
   gcra: GCRA_SCRIPT,
 };
 
+/** The most caller keys a limiter keeps built (a few MB of strings). */
+const KEY_CACHE_LIMIT = 100_000;
+
 /** A Redis + Lua rate limiter (article section 4.2, plus four scripts that take `now`). */
 export class RedisLimiter {
   /** The algorithm's Lua source. */
@@ -87,6 +90,12 @@ export class RedisLimiter {
   readonly #options: Required<RedisLimiterOptions>;
   readonly #ports: RedisLimiterPorts;
   #sequence = 0;
+  /**
+   * Each caller's key, built once: a caller decides again and again, and the same string object
+   * each time is flattened and hashed once (by the client's slot lookup and the server's keyspace)
+   * instead of a new one per decision. Cleared when it reaches `KEY_CACHE_LIMIT` callers.
+   */
+  readonly #keys = new Map<string, string>();
 
   /** Throws a `RangeError` naming the field for an option out of range. */
   constructor(options: RedisLimiterOptions, ports: RedisLimiterPorts) {
@@ -139,8 +148,13 @@ export class RedisLimiter {
    * `rate_limit:{<id>}:<algorithm>` for the others, so every key of one caller shares a slot.
    */
   redisKey(id: string): string {
+    const known = this.#keys.get(id);
+    if (known !== undefined) return known;
     const { algorithm, keyPrefix } = this.#options;
-    return algorithm === 'fixed-window' ? `${keyPrefix}${id}` : `${keyPrefix}{${id}}:${algorithm}`;
+    const key = algorithm === 'fixed-window' ? `${keyPrefix}${id}` : `${keyPrefix}{${id}}:${algorithm}`;
+    if (this.#keys.size >= KEY_CACHE_LIMIT) this.#keys.clear();
+    this.#keys.set(id, key);
+    return key;
   }
 
   /** True when the request is admitted (the article's `isAllowed`). */
@@ -197,9 +211,12 @@ export class RedisLimiter {
     const reply = await this.#run(this.redisKey(id), argv);
     if (algorithm === 'fixed-window')
       return { allowed: Number(reply) === 1, remaining: undefined, retryAfterMs: undefined };
-    const [allowed, remaining, retry] = (reply as unknown[]).map(Number);
+    // Read by index: a mapped copy of the reply and its destructuring cost an array per decision.
+    const values = reply as unknown[];
+    const remaining = values.length > 1 ? Number(values[1]) : undefined;
+    const retry = values.length > 2 ? Number(values[2]) : undefined;
     return {
-      allowed: allowed === 1,
+      allowed: Number(values[0]) === 1,
       remaining,
       retryAfterMs: retry === undefined || retry < 0 ? undefined : retry,
     };
