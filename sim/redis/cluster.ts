@@ -30,6 +30,7 @@ import { nullTraceSink, type TraceFields, type TraceSink } from '../../src/ports
 import { type NetLink, type NetMessage, SimNetwork } from '../net/network.ts';
 import { type ClusterEndpoint, type ClusterSlots, SimRedisClusterClient } from './cluster-client.ts';
 import { ClusterNode } from './cluster-node.ts';
+import { SlotsReplies, slotsReply } from './cluster-slots.ts';
 import { commandSlot, NO_KEY, NOT_KEYED } from './command-slot.ts';
 import { CRON_INTERVAL_MS, Failover } from './failover.ts';
 import { commandName } from './keyspace.ts';
@@ -96,8 +97,8 @@ export class SimRedisCluster {
   readonly #busLinks: NetLink[] = [];
   /** Per node, the `leaves` check of what it sends (made once, not per message). */
   readonly #leaves: (() => boolean)[];
-  /** Per node index, the last CLUSTER SLOTS reply its view gave a client (#viewSlots). */
-  readonly #slotsReplies: ({ version: number; masterOf: number[]; reply: ClusterSlots } | undefined)[] = [];
+  /** The CLUSTER SLOTS replies the clients' refreshes read (cluster-slots.ts). */
+  readonly #slotsReplies = new SlotsReplies();
   readonly #failover: Failover;
   readonly #cron: TimerHandle[] = [];
   readonly #subscribers = new Map<string, Set<(message: string, channel: string) => void>>();
@@ -308,13 +309,7 @@ export class SimRedisCluster {
 
   /** CLUSTER SLOTS of one node's view: [low, high, masterId, ...replicaIds]. */
   slots(nodeId: string): ClusterSlots {
-    const view = this.#node(nodeId);
-    const out: ClusterSlots = [];
-    for (let m = 0; m < this.#nodes.length; m++) {
-      const replicas = this.nodeIds.filter((_, i) => view.masterOf[i] === m);
-      for (const [low, high] of view.slots.rangesOf(m)) out.push([low, high, this.#id(m), ...replicas]);
-    }
-    return out.sort((a, b) => a[0] - b[0]);
+    return slotsReply(this.#node(nodeId), this.nodeIds);
   }
 
   /** The SimRedis server of a node (for direct inspection in tests). */
@@ -410,29 +405,9 @@ export class SimRedisCluster {
     for (let k = 0; k < this.#nodes.length; k++) {
       const node = present(this.#nodes[(start + k) % this.#nodes.length], 'node');
       if (node.process.state === 'running' && !this.#link(-1, node.index).partitioned)
-        return this.#viewSlots(node);
+        return this.#slotsReplies.reply(node, this.nodeIds);
     }
     return undefined;
-  }
-
-  /**
-   * `slots(node)` for the clients' refreshes, built again only when the node's view changed since
-   * the last one: its slot table (a version) or whom it thinks each node replicates. A client
-   * refreshes after every MOVED and every retried CLUSTERDOWN or closed connection (ioredis's
-   * handleError), thousands of times while a master is down, from views that change only at a
-   * failover. The reply is shared: the clients only read it.
-   */
-  #viewSlots(node: ClusterNode): ClusterSlots {
-    const last = this.#slotsReplies[node.index];
-    if (
-      last !== undefined &&
-      last.version === node.slots.version &&
-      sameMasters(last.masterOf, node.masterOf)
-    )
-      return last.reply;
-    const reply = this.slots(node.id);
-    this.#slotsReplies[node.index] = { version: node.slots.version, masterOf: [...node.masterOf], reply };
-    return reply;
   }
 
   /** PUBLISH is broadcast on the bus, so any node's subscribers see it. */
@@ -571,11 +546,6 @@ export class SimRedisCluster {
 }
 
 /** `last.every((m, i) => now[i] === m)`, without a closure per client refresh. */
-function sameMasters(last: readonly number[], now: readonly number[]): boolean {
-  for (let i = 0; i < last.length; i++) if (now[i] !== last[i]) return false;
-  return true;
-}
-
 /** Whether what `sender` sends leaves its output buffer: not once its process has crashed. */
 function leavesWhileRunning(sender: ClusterNode): () => boolean {
   return () => sender.process.state !== 'crashed';
