@@ -73,8 +73,9 @@ export class TimerHeap {
   push(timer: Timer): void {
     this.#live++;
     const at = timer.at;
-    // Invariant: seq only grows, so appending keeps each bucket in seq order.
-    if (at >= this.#cursor && at < this.#cursor + RING) {
+    // Invariant: seq only grows, so appending keeps each bucket in seq order. The ring is indexed
+    // by whole milliseconds (all the kernel's clock makes); any other instant goes to the heap.
+    if (at >= this.#cursor && at < this.#cursor + RING && Number.isInteger(at)) {
       const slot = at % RING;
       const bucket = this.#ring[slot];
       if (bucket !== undefined) {
@@ -152,8 +153,9 @@ export class TimerHeap {
       } else {
         this.#buckets.delete(bucket.at);
         this.#popBucket();
-        // An empty ring follows time: its window starts again at the heap's instant.
-        if (this.#inRing === 0 && bucket.at > this.#cursor) this.#cursor = bucket.at;
+        // An empty ring follows time: its window starts again at the heap's instant (rounded up:
+        // the cursor walks whole milliseconds, and a later push before it goes to the heap).
+        if (this.#inRing === 0 && bucket.at > this.#cursor) this.#cursor = Math.ceil(bucket.at);
       }
     }
   }
