@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { constants, monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { SimLlmUpstream } from '../../sim/llm/upstream.ts';
 import type { GatewayScenario } from '../../sim/scenarios/gateway-schema.ts';
 import { loadScenarioFile } from '../../sim/scenarios/load.ts';
@@ -15,6 +15,7 @@ import {
   type LiveRedis,
   probeTcp,
 } from '../../src/adapters/live-backends.ts';
+import { type ProcessPauses, pausesText, watchProcessPauses } from '../../src/adapters/process-pauses.ts';
 import { SeededRandom } from '../../src/adapters/seeded-random.ts';
 import { SystemClock } from '../../src/adapters/system-clock.ts';
 import { buildGateways } from '../../src/gateway/build.ts';
@@ -68,41 +69,8 @@ interface OpenLoopFigures {
   firstError?: string;
   /** CPU ms (user + system) spent during the open loop, by process: this one, then the servers'. */
   cpuMs: ReadonlyMap<string, number>;
-  /** This process's garbage-collection pauses during the open loop. */
-  gc: GcPauses;
-  /** Event-loop delay during the open loop (how late a 1 ms timer ran), ms. */
-  loopDelayMs: { p99: number; max: number };
-}
-
-/** Garbage-collection pauses by kind: young generation (scavenge) and the rest. */
-interface GcPauses {
-  minor: { count: number; totalMs: number; maxMs: number };
-  major: { count: number; totalMs: number; maxMs: number };
-}
-
-/**
- * Watches this process's GC pauses (perf_hooks 'gc' entries: every pause V8 reports, with its
- * kind) until `stop()`. A pause stops every request in flight, so it shows directly in the p99.
- */
-function watchGc(): () => GcPauses {
-  const pauses: GcPauses = {
-    minor: { count: 0, totalMs: 0, maxMs: 0 },
-    major: { count: 0, totalMs: 0, maxMs: 0 },
-  };
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
-      const bucket = kind === constants.NODE_PERFORMANCE_GC_MINOR ? pauses.minor : pauses.major;
-      bucket.count++;
-      bucket.totalMs += entry.duration;
-      bucket.maxMs = Math.max(bucket.maxMs, entry.duration);
-    }
-  });
-  observer.observe({ entryTypes: ['gc'] });
-  return () => {
-    observer.disconnect();
-    return pauses;
-  };
+  /** This process's GC pauses and event-loop delay during the open loop. */
+  pauses: ProcessPauses;
 }
 
 // CPU per request: this process's process.cpuUsage() and each server's utime + stime from
@@ -170,9 +138,7 @@ async function openLoop(
   let lagMsMax = 0;
   let firstError: string | undefined;
   const cpuBefore = cpuSnapshot();
-  const stopGc = watchGc();
-  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
-  loopDelay.enable();
+  const pausesWatch = watchProcessPauses();
   const start = performance.now();
   let lastAnswer = start;
   await new Promise<void>((done) => {
@@ -200,13 +166,11 @@ async function openLoop(
     setTimeout(done, durationMs + DRAIN_MS).unref();
   });
   const cpuMs = cpuSince(cpuBefore);
-  loopDelay.disable();
-  const gc = stopGc();
+  const pauses = pausesWatch.stop();
   return {
     offered: total,
     cpuMs,
-    gc,
-    loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+    pauses,
     ok,
     notOk,
     wallMs: lastAnswer - start,
@@ -430,13 +394,6 @@ function cpuNote(f: OpenLoopFigures): string {
   return `CPU µs per request: ${parts.join(', ')}; total ${perRequest(total)}`;
 }
 
-/** What held the process still during the open loop: GC pauses and the event loop's delay. */
-function gcNote(f: OpenLoopFigures): string {
-  const part = (name: string, g: GcPauses['minor']) =>
-    `${g.count} ${name} (${g.totalMs.toFixed(0)} ms, max ${g.maxMs.toFixed(1)} ms)`;
-  return `GC pauses in this process: ${part('scavenges', f.gc.minor)}, ${part('other', f.gc.major)}; event-loop delay p99 ${f.loopDelayMs.p99.toFixed(1)} ms, max ${f.loopDelayMs.max.toFixed(1)} ms`;
-}
-
 function notes(labels: readonly string[]): () => string[] {
   return () =>
     labels.flatMap((label) => {
@@ -448,7 +405,7 @@ function notes(labels: readonly string[]): () => string[] {
         `${label}: ${f.ok}/${f.offered} answered (${f.notOk} not), last answer at ${(f.wallMs / 1000).toFixed(2)} s, generator lag max ${f.lagMsMax.toFixed(1)} ms${f.firstError === undefined ? '' : `; first error: ${f.firstError}`}`,
         `  overhead ms p50 ${quantile(o, 0.5).toFixed(2)}, p99 ${p99.toFixed(2)}, max ${(o[o.length - 1] ?? Number.NaN).toFixed(2)} over ${o.length} requests${f.withoutCall > 0 ? ` (${f.withoutCall} cache hits or merged without a call of their own)` : ''}; target p99 < 10 ms: ${p99 < 10 ? 'met' : 'NOT met'}`,
         `  ${cpuNote(f)}`,
-        `  ${gcNote(f)}`,
+        `  GC pauses in this process: ${pausesText(f.pauses)}`,
       ];
     });
 }

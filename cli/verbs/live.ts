@@ -5,6 +5,7 @@ import type { GatewayScenario } from '../../sim/scenarios/gateway-schema.ts';
 import { loadScenarioFile } from '../../sim/scenarios/load.ts';
 import { kindOf, type Variant } from '../../sim/scenarios/registry.ts';
 import type { HostPort, MysqlServer } from '../../src/adapters/live-backends.ts';
+import { pausesText } from '../../src/adapters/process-pauses.ts';
 import { TIME_SCALE_MAX } from '../../src/adapters/scaled-clock.ts';
 import {
   LiveFaultError,
@@ -224,6 +225,7 @@ function liveLine({ live }: LiveSummary): string {
   return [
     `live        run ${live.runId}   redis ${live.servers.redis}   mysql ${live.servers.mysql.join(' ') || '-'}`,
     `            cleanup ${cleanup}   redis client errors ${live.redisClientErrors}`,
+    `            this process: GC ${pausesText(live.process)}`,
   ].join('\n');
 }
 

@@ -21,6 +21,7 @@ import {
   type ProxiedAddresses,
   probeAll,
 } from '../adapters/live-backends.ts';
+import { type ProcessPauses, watchProcessPauses } from '../adapters/process-pauses.ts';
 import { ScaledClock } from '../adapters/scaled-clock.ts';
 import { SeededRandom } from '../adapters/seeded-random.ts';
 import { SystemClock } from '../adapters/system-clock.ts';
@@ -84,6 +85,11 @@ export interface LiveInfo {
   readonly redisClientErrors: number;
   /** Injections that failed, in order. */
   readonly faultErrors: readonly string[];
+  /**
+   * What held this process still during the run (its GC pauses, its event loop's delay): every
+   * request in flight waited through them, so the run's tail latencies are read beside them.
+   */
+  readonly process: ProcessPauses;
 }
 
 /** A live run's summary: a simulated run's fields, then the live ones. */
@@ -307,11 +313,14 @@ async function runConnected(
   const durationMs = gatewayDurationMs(scenario);
   const observer = new ClusterObserver({}, { redis: backends.redis, trace: tally.trace });
   await observer.start();
+  const pausesWatch = watchProcessPauses();
+  let pauses: ProcessPauses;
   try {
     await runWatched(drive.run, { ...backends, excused }, options, trace.fail, () =>
       Math.min(1, clock.now() / durationMs),
     );
   } finally {
+    pauses = pausesWatch.stop();
     observer.stop();
   }
   const endMs = clock.now();
@@ -342,7 +351,7 @@ async function runConnected(
       wallMs: Math.round(wallNowMs() - run.wallStart),
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     },
-    live: liveInfo(options, backends, clock.timeScale, run, cleanup, faultErrors),
+    live: liveInfo(options, backends, clock.timeScale, run, cleanup, faultErrors, pauses),
   };
 }
 
@@ -409,6 +418,7 @@ function liveInfo(
   run: { readonly runId: string; readonly keyPrefix: string; readonly tablePrefix: string },
   cleanup: LiveInfo['cleanup'],
   faultErrors: readonly string[],
+  pauses: ProcessPauses,
 ): LiveInfo {
   return {
     runId: run.runId,
@@ -424,6 +434,7 @@ function liveInfo(
     cleanup,
     redisClientErrors: backends.redis.errors(),
     faultErrors,
+    process: pauses,
   };
 }
 

@@ -68,6 +68,15 @@ describe.skipIf(gate.skip)(gate.title, () => {
     expect(summary.verdict).toBe('pass');
     expect(summary.report.requests).toBeGreaterThan(0);
     expect(summary.live.cleanup.tables).toBe(4);
+    // What held the process during the run, in summary.json and on the terminal.
+    expect(summary.live.process).toMatchObject({
+      gcMinor: { count: expect.any(Number), totalMs: expect.any(Number), maxMs: expect.any(Number) },
+      gcOther: { count: expect.any(Number) },
+      eventLoopDelayMs: { p99: expect.any(Number), max: expect.any(Number) },
+    });
+    expect(r.stdout).toMatch(
+      /this process: GC \d+ scavenges? \(\d+ ms, max [\d.]+ ms\), \d+ other .*; event-loop delay p99 [\d.]+ ms/,
+    );
     const trace = readFileSync(join(out, 'trace.jsonl'), 'utf8').split('\n');
     expect(JSON.parse(trace[1] as string)).toMatchObject({ c: 'run', k: 'topology' });
     expect(JSON.parse(trace[0] as string)).toMatchObject({ hasim: 'trace', mode: 'live' });
