@@ -200,7 +200,17 @@ async function warmThenOpenLoop(
   send: (i: number) => Promise<{ ok: boolean; overheadMs: number | undefined }>,
 ): Promise<OpenLoopFigures> {
   for (let wave = 0; wave < WARM_UP_REQUESTS; wave += 100) {
-    await Promise.allSettled(Array.from({ length: 100 }, (_, i) => send(1_000_000_000 + wave + i)));
+    const sent = Promise.allSettled(Array.from({ length: 100 }, (_, i) => send(1_000_000_000 + wave + i)));
+    // A wave whose requests never all answer must not hold the bench forever (the open loops
+    // stop waiting after DRAIN_MS too): it fails the case, naming the wave.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), DRAIN_MS);
+    });
+    const outcome = await Promise.race([sent, late]);
+    clearTimeout(timer);
+    if (outcome === 'late')
+      throw new Error(`warm-up wave ${wave / 100 + 1}: not every request answered within ${DRAIN_MS} ms`);
   }
   await openLoop(send, WARM_UP_OPEN_LOOP_MS, 2_000_000_000);
   return openLoop(send);
