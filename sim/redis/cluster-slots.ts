@@ -39,6 +39,7 @@ export class SlotsReplies {
   }
 }
 
+/** `last.every((m, i) => now[i] === m)`, without a closure per client refresh. */
 function sameMasters(last: readonly number[], now: readonly number[]): boolean {
   for (let i = 0; i < last.length; i++) if (now[i] !== last[i]) return false;
   return true;

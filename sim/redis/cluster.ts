@@ -545,7 +545,6 @@ export class SimRedisCluster {
   }
 }
 
-/** `last.every((m, i) => now[i] === m)`, without a closure per client refresh. */
 /** Whether what `sender` sends leaves its output buffer: not once its process has crashed. */
 function leavesWhileRunning(sender: ClusterNode): () => boolean {
   return () => sender.process.state !== 'crashed';
