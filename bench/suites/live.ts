@@ -333,6 +333,9 @@ if c == 1 then redis.call('expire', KEYS[1], ARGV[1]) end
 if c > tonumber(ARGV[2]) then return 0 end
 return 1`;
 
+/** The by-hand loop's round trips in its measured window, ms, by command (in the order first seen). */
+const byHandRoundTrips = new Map<string, number[]>();
+
 async function byHandRun(): Promise<OpenLoopFigures> {
   const c = await connectAll();
   const runId = randomBytes(4).toString('hex');
@@ -349,25 +352,47 @@ async function byHandRun(): Promise<OpenLoopFigures> {
       { users: 2000, prompts: 20_000, zipf: 0.9 },
       { random: random.fork('workload') },
     );
-    return await warmThenOpenLoop(async () => {
+    byHandRoundTrips.clear();
+    return await warmThenOpenLoop(async (id) => {
+      // Each round trip's time is kept for the measured window's requests (the warm-up's ids
+      // start at 1e9): where the loop's tail comes from, command by command.
+      const times = id < 1_000_000_000 ? byHandRoundTrips : undefined;
       const { userId, prompt } = mix.next();
       const t0 = performance.now();
+      let t = t0;
+      const lap = (command: string) => {
+        const now = performance.now();
+        if (times !== undefined) {
+          let list = times.get(command);
+          if (list === undefined) {
+            list = [];
+            times.set(command, list);
+          }
+          list.push(now - t);
+        }
+        t = now;
+      };
       const admitted = await redis.eval(LIMITER_LUA, 1, `${prefix}{${userId}}:limit`, '60', '10000000');
+      lap('EVAL');
       if (admitted !== 1) return { ok: false, overheadMs: performance.now() - t0 };
       const table = tables[userId.length % tables.length]!;
       await c.primary.port.query(`SELECT id FROM ${table} WHERE user_id = ? ORDER BY id DESC LIMIT 10`, [
         userId,
       ]);
+      lap('SELECT');
       const key = `${prefix}cache:${prompt}`;
       let answer = await redis.get(key);
+      lap('GET');
       if (answer === null) {
         answer = `answer to ${prompt}`;
         await redis.set(key, answer, 'PX', 3_600_000);
+        lap('SET');
       }
       await c.primary.port.query(
         `INSERT INTO ${table} (user_id, prompt, answer, created_ms) VALUES (?, ?, ?, ?)`,
         [userId, prompt, answer, Date.now()],
       );
+      lap('INSERT');
       return { ok: true, overheadMs: performance.now() - t0 };
     });
   } finally {
@@ -387,6 +412,16 @@ function measured(label: string, run: () => Promise<OpenLoopFigures>): () => Pro
     figures.set(label, f);
     return { ops: f.ok, ms: Math.max(f.wallMs, DURATION_MS) };
   };
+}
+
+/** The by-hand loop's round trips, p50 / p99 / max ms each: which command holds the tail. */
+function roundTripsNote(): string {
+  const parts = [...byHandRoundTrips].map(([command, list]) => {
+    const xs = Float64Array.from(list).sort();
+    const max = xs[xs.length - 1] ?? Number.NaN;
+    return `${command} ${quantile(xs, 0.5).toFixed(2)} / ${quantile(xs, 0.99).toFixed(2)} / ${max.toFixed(1)} (${xs.length})`;
+  });
+  return `round trips ms, p50 / p99 / max (count): ${parts.join(', ')}`;
 }
 
 /** CPU µs per offered request during the open loop: this process, MariaDB, the six Redis nodes. */
@@ -416,6 +451,7 @@ function notes(labels: readonly string[]): () => string[] {
         `  overhead ms p50 ${quantile(o, 0.5).toFixed(2)}, p99 ${p99.toFixed(2)}, max ${(o[o.length - 1] ?? Number.NaN).toFixed(2)} over ${o.length} requests${f.withoutCall > 0 ? ` (${f.withoutCall} cache hits or merged without a call of their own)` : ''}; target p99 < 10 ms: ${p99 < 10 ? 'met' : 'NOT met'}`,
         `  ${cpuNote(f)}`,
         `  GC pauses in this process: ${pausesText(f.pauses)}`,
+        ...(label === BY_HAND ? [`  ${roundTripsNote()}`] : []),
       ];
     });
 }
