@@ -184,6 +184,11 @@ async function openLoop(
 /** Requests sent, unmeasured, before the clock starts: JIT, connection pools and caches warm up. */
 const WARM_UP_REQUESTS = 2_000;
 /**
+ * Request numbers of the warm-up: its waves from here, its open loop from twice this; the measured
+ * window's start at 0, so a number below this is a measured request.
+ */
+const WARM_UP_IDS_FROM = 1_000_000_000;
+/**
  * Then an unmeasured open loop at the measured rate, ms: the waves compile the code and open the
  * pools; the measured window starts in the open loop's steady state (its heap sizes and timer
  * rhythm), as load tools discard their ramp. The p99 still varies run to run on this machine by
@@ -200,7 +205,7 @@ async function warmThenOpenLoop(
   send: (i: number) => Promise<{ ok: boolean; overheadMs: number | undefined }>,
 ): Promise<OpenLoopFigures> {
   for (let wave = 0; wave < WARM_UP_REQUESTS; wave += 100) {
-    const sent = Promise.allSettled(Array.from({ length: 100 }, (_, i) => send(1_000_000_000 + wave + i)));
+    const sent = Promise.allSettled(Array.from({ length: 100 }, (_, i) => send(WARM_UP_IDS_FROM + wave + i)));
     // A wave whose requests never all answer must not hold the bench forever (the open loops
     // stop waiting after DRAIN_MS too): it fails the case, naming the wave.
     let timer: NodeJS.Timeout | undefined;
@@ -212,7 +217,7 @@ async function warmThenOpenLoop(
     if (outcome === 'late')
       throw new Error(`warm-up wave ${wave / 100 + 1}: not every request answered within ${DRAIN_MS} ms`);
   }
-  await openLoop(send, WARM_UP_OPEN_LOOP_MS, 2_000_000_000);
+  await openLoop(send, WARM_UP_OPEN_LOOP_MS, 2 * WARM_UP_IDS_FROM);
   return openLoop(send);
 }
 
@@ -354,9 +359,9 @@ async function byHandRun(): Promise<OpenLoopFigures> {
     );
     byHandRoundTrips.clear();
     return await warmThenOpenLoop(async (id) => {
-      // Each round trip's time is kept for the measured window's requests (the warm-up's ids
-      // start at 1e9): where the loop's tail comes from, command by command.
-      const times = id < 1_000_000_000 ? byHandRoundTrips : undefined;
+      // Each round trip's time is kept for the measured window's requests only: where the loop's
+      // tail comes from, command by command.
+      const times = id < WARM_UP_IDS_FROM ? byHandRoundTrips : undefined;
       const { userId, prompt } = mix.next();
       const t0 = performance.now();
       let t = t0;
