@@ -15,6 +15,7 @@ import {
   startScenario,
   type Variant,
 } from './scenarios/registry.ts';
+import { expectedArrivals } from './workload/phases.ts';
 
 /** The trace file format this version writes; replay refuses other formats. */
 export const TRACE_FORMAT = 1;
@@ -134,7 +135,11 @@ export async function runScenario(input: Scenario, options: RunOptions): Promise
     trace: {
       ...(options.outDir === undefined
         ? {}
-        : { path: join(options.outDir, 'trace.jsonl'), header: { ...header } }),
+        : {
+            path: join(options.outDir, 'trace.jsonl'),
+            header: { ...header },
+            thread: traceOnThread(scenario),
+          }),
       ...(options.checkEveryEvent === true ? { check: 'every' as const } : {}),
     },
   });
@@ -185,6 +190,21 @@ export async function runScenario(input: Scenario, options: RunOptions): Promise
     simulatedMs: result.simulatedMs,
   });
   return { result, cost };
+}
+
+/**
+ * Requests from which a run's trace file is hashed and written on a second thread (WriterThread:
+ * gateway-300k writes ~460 MB). Below, starting the thread costs more than it saves (the incident
+ * catalog's runs: a few thousand requests each).
+ */
+const TRACE_THREAD_MIN_REQUESTS = 20_000;
+
+function traceOnThread(scenario: Scenario): boolean {
+  const requests =
+    scenario.kind === 'gateway'
+      ? expectedArrivals(scenario.workload.phases)
+      : (estimateEvents(scenario) ?? 0) / 2;
+  return requests >= TRACE_THREAD_MIN_REQUESTS;
 }
 
 /** Trace lines of a request's events are about this long (`{"t":..,"c":"client","k":"ok",...}`). */

@@ -1,10 +1,11 @@
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import type { Clock } from '../ports/clock.ts';
 import type { TraceFields, TraceSink } from '../ports/trace.ts';
 import { checkTraceEvent } from '../ports/trace-events.ts';
 import { writeAsciiLine } from './jsonl-ascii.ts';
 import { fieldsJson } from './jsonl-fields.ts';
+import { WriterThread } from './jsonl-writer-thread.ts';
 
 /** Options of `JsonlTrace`. */
 export interface JsonlTraceOptions {
@@ -16,6 +17,11 @@ export interface JsonlTraceOptions {
   readonly keepLines?: number;
   /** Bytes buffered before a write to the file. @defaultValue 256 KiB */
   readonly flushBytes?: number;
+  /**
+   * Hash and write the chunks on a second thread (WriterThread): for long runs, whose trace is
+   * hundreds of MB. The file and the hash are the same either way. @defaultValue false
+   */
+  readonly thread?: boolean;
   /**
    * Which events are checked against the vocabulary: the first of each (component, kind), every
    * one (tests: catches a field of the wrong type on any event), or none (tests of the trace
@@ -48,7 +54,8 @@ const CHUNK_SLACK_BYTES = 64 * 1024;
  * The canonical trace: one JSON event per line, keys in a fixed order (`t`, `c`, `k`, then the
  * event's fields as the emitter wrote them), streamed to disk in synchronous chunks (no streams:
  * they queue `process.nextTick`, which is a tripwire during a run) with a rolling SHA-256 over the
- * event lines. Memory stays bounded however long the run: only one chunk is held.
+ * event lines, here or on a second thread (`thread`). Memory stays bounded however long the run:
+ * one chunk is held, or the writer thread's ring of them.
  */
 export class JsonlTrace implements TraceSink {
   readonly #clock: Clock;
@@ -66,8 +73,10 @@ export class JsonlTrace implements TraceSink {
    * The chunk being filled: event lines encoded as UTF-8 as they are emitted (no string of the
    * whole chunk is built, and none is encoded again at the flush). `#used` bytes are filled.
    */
-  readonly #chunk: Buffer;
+  #chunk: Buffer;
   #used = 0;
+  /** The thread that hashes and writes the chunks, if the trace has one (then `#hash` is unused). */
+  readonly #writer: WriterThread | undefined;
   #events = 0;
   /** UTF-16 code units of every event line so far. */
   #chars = 0;
@@ -76,14 +85,24 @@ export class JsonlTrace implements TraceSink {
   constructor(clock: Clock, options: JsonlTraceOptions = {}) {
     this.#clock = clock;
     this.#flushBytes = options.flushBytes ?? 256 * 1024;
-    this.#chunk = Buffer.allocUnsafe(this.#flushBytes + CHUNK_SLACK_BYTES);
+    const chunkBytes = this.#flushBytes + CHUNK_SLACK_BYTES;
     this.#keepLines = options.keepLines ?? 0;
     this.#checkEvery = options.check === 'every';
     this.#checkFirst = (options.check ?? 'first') === 'first';
     this.#budget = options.budget;
+    const header = options.header ? `${JSON.stringify(options.header)}\n` : undefined;
+    if (options.thread === true) {
+      // Opened here, so a path that cannot be written is refused at once; emptied on the thread.
+      if (options.path !== undefined)
+        this.#fd = openSync(options.path, constants.O_WRONLY | constants.O_CREAT);
+      this.#writer = new WriterThread(this.#fd, header, chunkBytes);
+      this.#chunk = this.#writer.chunk;
+      return;
+    }
+    this.#chunk = Buffer.allocUnsafe(chunkBytes);
     if (options.path !== undefined) {
       this.#fd = openSync(options.path, 'w');
-      if (options.header) writeSync(this.#fd, `${JSON.stringify(options.header)}\n`);
+      if (header !== undefined) writeSync(this.#fd, header);
     }
   }
 
@@ -161,6 +180,7 @@ export class JsonlTrace implements TraceSink {
 
   /** Hex SHA-256 of every event line so far (header and footer excluded). */
   get hash(): string {
+    if (this.#writer !== undefined) return this.#writer.digest(this.#used);
     const h = this.#hash.copy();
     h.update(this.#chunk.subarray(0, this.#used));
     return h.digest('hex');
@@ -174,7 +194,14 @@ export class JsonlTrace implements TraceSink {
   /** Flushes, writes `footer` as the last line (not hashed), and closes the file. Idempotent. */
   close(footer?: Readonly<Record<string, unknown>>): void {
     if (this.#closed) return;
-    this.#flush();
+    try {
+      this.#flush();
+      this.#writer?.finish();
+    } catch (error) {
+      this.#closed = true;
+      if (this.#fd !== undefined) closeSync(this.#fd);
+      throw error;
+    }
     this.#closed = true;
     if (this.#fd !== undefined) {
       if (footer) writeSync(this.#fd, `${JSON.stringify(footer)}\n`);
@@ -184,12 +211,26 @@ export class JsonlTrace implements TraceSink {
 
   #flush(): void {
     if (this.#used === 0) return;
-    this.#write(this.#chunk.subarray(0, this.#used));
+    if (this.#writer !== undefined) {
+      this.#writer.publish(this.#used);
+      this.#chunk = this.#writer.chunk;
+    } else this.#write(this.#chunk.subarray(0, this.#used));
     this.#used = 0;
   }
 
   // Hashes and writes encoded event lines.
   #write(bytes: Buffer): void {
+    if (this.#writer !== undefined) {
+      // Through the ring, a chunk's worth at a time (a line longer than a chunk; the chunk is empty).
+      for (let at = 0; at < bytes.length; ) {
+        const n = Math.min(this.#chunk.length, bytes.length - at);
+        bytes.copy(this.#chunk, 0, at, at + n);
+        this.#used = n;
+        this.#flush();
+        at += n;
+      }
+      return;
+    }
     this.#hash.update(bytes);
     if (this.#fd !== undefined) writeSync(this.#fd, bytes);
   }
