@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BenchCase, type BenchResult, formatRate, measure } from './harness.ts';
+import { memoryLatencyLine } from './machine.ts';
 
 // `npm run bench [suite]`: every case measures ours next to the peer a user would otherwise pick,
 // in this one run, and prints medians and the ratio. Results also go to out/bench.json.
@@ -34,6 +35,8 @@ const rounds = Number(process.env.HASIM_BENCH_ROUNDS ?? 5);
 console.log(
   `hasim bench — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${rounds} rounds (median)`,
 );
+const machine = memoryLatencyLine();
+console.log(machine);
 const results: BenchResult[] = [];
 for (const [suite, cases] of suites) {
   console.log(`\n[${suite}]`);
@@ -57,7 +60,10 @@ for (const [suite, cases] of suites) {
   }
 }
 mkdirSync('out', { recursive: true });
-writeFileSync('out/bench.json', `${JSON.stringify({ node: process.version, rounds, results }, null, 2)}\n`);
+writeFileSync(
+  'out/bench.json',
+  `${JSON.stringify({ node: process.version, machine, rounds, results }, null, 2)}\n`,
+);
 console.log('\nwritten out/bench.json');
 if (broken.length > 0) {
   console.error(`\nbench: ${broken.length} suite(s) could not be loaded:\n  ${broken.join('\n  ')}`);
