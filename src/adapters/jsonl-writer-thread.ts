@@ -44,6 +44,8 @@ export class WriterThread {
         ctl: this.#ctl.buffer,
         text: this.#text.buffer,
       },
+      // Plain CommonJS: none of the parent's loaders (tsx under tests and the bench).
+      execArgv: [],
       stdout: false,
       stderr: false,
     });
