@@ -52,6 +52,11 @@ export class WriterThread {
     // The process never waits for the thread: close() does, synchronously, and a trace that is
     // never closed must not keep the process alive.
     this.#worker.unref();
+    // A thread that fails outside its own try (it could not start) reports here, on the event
+    // loop, which a run does not turn: the trace has failed by then (no progress for
+    // STALL_MS_MAX), and an 'error' event without a listener would end the process with a stack
+    // trace on top of that message.
+    this.#worker.on('error', () => {});
   }
 
   /** The slot to fill now. */
