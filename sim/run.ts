@@ -194,7 +194,7 @@ export async function runScenario(input: Scenario, options: RunOptions): Promise
 
 /**
  * Requests from which a run's trace file is hashed and written on a second thread (WriterThread:
- * gateway-300k writes ~460 MB). Below, starting the thread costs more than it saves (the incident
+ * gateway-300k writes 386 MB). Below, starting the thread costs more than it saves (the incident
  * catalog's runs: a few thousand requests each).
  */
 const TRACE_THREAD_MIN_REQUESTS = 20_000;

@@ -2,8 +2,9 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * The trace's file writing and hashing on a second thread. The trace fills chunks of event lines
- * on the simulation's thread; hashing them (SHA-256) and writing them to the file took about 4% of
- * a long run there (gateway-300k: ~460 MB of trace), work the machine's other core can do. The
+ * on the simulation's thread; hashing them (SHA-256) and writing them to the file took 1.0% of that
+ * thread's CPU profile of a 90,000-request gateway cut (gateway-300k writes 386 MB of trace), work
+ * the machine's other core can do (docs/benchmarks.md, session 11). The
  * chunks are slots of a ring in shared memory: the trace fills one slot in place and publishes it,
  * the thread hashes and writes the slots in order and frees them. Nothing is copied, the bytes and
  * their order are the inline writer's, so the file and the hash are the same byte for byte.
@@ -137,7 +138,7 @@ export class WriterThread {
 }
 
 /** Chunks in the ring: how far the trace may get ahead of the thread. */
-export const RING_SLOTS = 8;
+const RING_SLOTS = 8;
 /** How long the trace waits for the thread to move before it gives up on it. */
 const STALL_MS_MAX = 60_000;
 /** Room for the digest's hex or the thread's error message. */
