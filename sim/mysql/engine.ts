@@ -1,4 +1,6 @@
+import { assert } from '../../src/assert.ts';
 import { SqlError, type SqlRow, type SqlValue } from '../../src/ports/sql.ts';
+import { type ApplySql, applySqlOf, valuesOf } from './apply-sql.ts';
 import type { ReplEvent, RowChange } from './binlog.ts';
 import { sameRow, type TableSpec, type WriteStatement } from './dialect.ts';
 import { type InsertImage, imageOf, planImage } from './insert-image.ts';
@@ -17,14 +19,6 @@ import {
   triggers,
 } from './sqlite.ts';
 import { noSuchTable, translateSqliteError } from './sqlite-errors.ts';
-
-/** A table's row-image statements: insert, update and delete by key. */
-interface ApplySql {
-  readonly keyCols: readonly string[];
-  readonly insert: string;
-  readonly update: string;
-  readonly delete: string;
-}
 
 /** What one statement did, for the session and the binlog. */
 export interface ExecResult {
@@ -51,9 +45,10 @@ const CONVERSION_ERRNOS: ReadonlySet<number> = new Set([1048, 1364, 1366, 1406])
 
 /**
  * A node's storage: one in-memory SQLite database holding the node's real data, plus table
- * metadata. Row images are captured with triggers calling a JS function, so that a write statement
- * yields its row changes for the row-based binlog (binlog_format=ROW), and replicas apply row
- * changes instead of re-running SQL. Everything is synchronous; the node charges virtual time.
+ * metadata. Row images are captured with triggers calling a JS function (made at the first write
+ * that needs them), so that a write statement yields its row changes for the row-based binlog
+ * (binlog_format=ROW), and replicas apply row changes instead of re-running SQL. Everything is
+ * synchronous; the node charges virtual time.
  */
 export class Engine {
   readonly #db: SqliteDatabase;
@@ -61,6 +56,14 @@ export class Engine {
   readonly #database: string;
   /** What the triggers record for the running write statement; null between statements. */
   #capture: StatementCapture | null = null;
+  /**
+   * Whether the tables have their capture triggers (see #captureOn). Until the first write that
+   * needs them, they have none: the common writes (the one-row INSERT of #insertKnown and
+   * #insertReturning, a replica's row apply, COMMIT's re-apply) never need them, and a trigger
+   * costs every row written even when its WHEN is false (two sub-programs and two calls into JS
+   * per INSERT: about 10% of an INSERT into the gateway's chat table, timed alone).
+   */
+  #capturing = false;
   /** The last row SQLite tried to write, per table (names the value in a duplicate-key error). */
   readonly #attempts = new Map<string, SqlRow>();
   // Each table's AUTO_INCREMENT floor: the InnoDB counter the node has advanced past, kept outside
@@ -177,7 +180,8 @@ export class Engine {
 
   /**
    * Runs `fn` inside a SQLite transaction that is always rolled back: the scratch state in which
-   * a statement of an uncommitted transaction executes (committed state + `base` changes).
+   * a statement of an uncommitted transaction executes (committed state + `base` changes). `fn`
+   * must not write: a write runs through `scratchWrite`.
    */
   scratch<T>(base: readonly RowChange[], fn: () => T): T {
     this.#txn('BEGIN');
@@ -189,8 +193,15 @@ export class Engine {
     }
   }
 
-  /** Executes a write statement (inside `scratch`), returning its row changes. */
-  write(st: WriteStatement, params: readonly SqlValue[]): ExecResult {
+  /** Executes a write statement on the scratch state of `base` (see `scratch`), returning its row changes. */
+  scratchWrite(base: readonly RowChange[], st: WriteStatement, params: readonly SqlValue[]): ExecResult {
+    // The triggers are created before BEGIN: DDL inside the scratch transaction would be rolled back with it.
+    this.#captureOn();
+    return this.scratch(base, () => this.#write(st, params));
+  }
+
+  // Executes a write statement (inside `scratchWrite` or `writeCommitted`), returning its row changes.
+  #write(st: WriteStatement, params: readonly SqlValue[]): ExecResult {
     const { sql, table, replace } = st;
     const spec = this.#tables.get(table);
     if (spec === undefined) throw noSuchTable(this.#database, table);
@@ -205,6 +216,10 @@ export class Engine {
       const fast = this.#insertReturning(spec, st, st.returning, params);
       if (fast !== undefined) return fast;
     }
+    // Outside a transaction (writeCommitted's one-statement path) the triggers can be made now;
+    // inside one, the caller made them before BEGIN.
+    if (!this.#db.inTransaction) this.#captureOn();
+    assert(this.#capturing, 'engine: a capturing write runs only once the capture triggers exist');
     this.#sequenceCovers.delete(table);
     const cap = new StatementCapture();
     const captured = cap.changes;
@@ -388,10 +403,11 @@ export class Engine {
   writeCommitted(st: WriteStatement, params: readonly SqlValue[]): ExecResult {
     // One SQLite statement is atomic on its own; the row-at-a-time writers run several.
     if (st.replace === undefined && st.rows?.update === undefined && !st.rows?.ignore)
-      return this.write(st, params);
+      return this.#write(st, params);
+    this.#captureOn();
     this.#txn('BEGIN');
     try {
-      const res = this.write(st, params);
+      const res = this.#write(st, params);
       this.#txn('COMMIT');
       return res;
     } catch (error) {
@@ -445,7 +461,7 @@ export class Engine {
         throw new SqlError(1050, '42S01', `Table '${table}' already exists`);
       }
       for (const s of spec.sqlite) this.#guard(s, () => this.#db.exec(s));
-      this.#db.exec(triggers(spec));
+      if (this.#capturing) this.#db.exec(triggers(spec));
       this.#tables.set(table, spec);
       return;
     }
@@ -472,11 +488,9 @@ export class Engine {
   }
 
   /**
-   * Applies one row image: a replica's row apply, COMMIT's re-apply, REPLACE's delete. Rows are
-   * found by primary key (all columns when the table has none), as the replica's row applier
-   * looks them up (MariaDB log_event_server.cc Rows_log_event::find_row). Images hold every
-   * column in table order (the triggers write them so), so each table's statements are built
-   * once.
+   * Applies one row image: a replica's row apply, COMMIT's re-apply, REPLACE's delete, with the
+   * table's statements of apply-sql.ts (built once per table: images hold every column in table
+   * order).
    */
   #applyChange(change: RowChange): void {
     const spec = this.#tables.get(change.table);
@@ -519,18 +533,23 @@ export class Engine {
   #applySql(spec: TableSpec): ApplySql {
     let sql = this.#applyStatements.get(spec.name);
     if (sql === undefined) {
-      const cols = spec.columns;
-      const keyCols = spec.primaryKey.length > 0 ? spec.primaryKey : cols;
-      const where = keyCols.map((c) => `"${c}" IS ?`).join(' AND ');
-      sql = {
-        keyCols,
-        insert: `INSERT INTO "${spec.name}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
-        update: `UPDATE "${spec.name}" SET ${cols.map((c) => `"${c}" = ?`).join(', ')} WHERE ${where}`,
-        delete: `DELETE FROM "${spec.name}" WHERE ${where}`,
-      };
+      sql = applySqlOf(spec);
       this.#applyStatements.set(spec.name, sql);
     }
     return sql;
+  }
+
+  /**
+   * Gives every table its capture triggers, once: from then on each table gets them when it is
+   * created. Called outside a transaction only (a rolled-back transaction would take them away).
+   * Creating them changes the schema, so SQLite prepares each cached statement again at its next
+   * run (sqlite3_prepare_v3 statements do that by themselves); nothing else changes.
+   */
+  #captureOn(): void {
+    if (this.#capturing) return;
+    assert(!this.#db.inTransaction, 'engine: the capture triggers are created outside a transaction');
+    for (const spec of this.#tables.values()) this.#db.exec(triggers(spec));
+    this.#capturing = true;
   }
 
   // BEGIN / COMMIT / ROLLBACK, prepared once (exec would parse them on every call).
@@ -573,11 +592,4 @@ export class Engine {
     };
     return translateSqliteError(error, sql, table, state);
   }
-}
-
-// The values of `row`'s `cols`, in order, with room for `extra` more.
-function valuesOf(row: SqlRow, cols: readonly string[], extra: number): unknown[] {
-  const values = new Array<unknown>(cols.length + extra);
-  for (let i = 0; i < cols.length; i++) values[i] = row[cols[i]!];
-  return values;
 }

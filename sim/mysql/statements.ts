@@ -90,7 +90,7 @@ const write: Handler<'write'> = async (host, s, st, params) => {
   const direct = s.txn === null && base.length === 0 && !host.defersEngineCommit();
   const { engine } = host;
   const res = host.withSession(s, () =>
-    direct ? engine.writeCommitted(st, params) : engine.scratch(base, () => engine.write(st, params)),
+    direct ? engine.writeCommitted(st, params) : engine.scratchWrite(base, st, params),
   );
   // LAST_INSERT_ID() changes only when the statement generated an id (explicit ids do not).
   if (res.generatedId !== undefined) s.lastInsertId = res.generatedId;
