@@ -25,13 +25,20 @@ export class ReadStatement {
   readonly #stmt: SqliteStatement;
   readonly #names: readonly string[];
   readonly #kinds: readonly ColumnKind[];
+  /**
+   * One result column: the statement runs in pluck mode (better-sqlite3 README,
+   * "statement.pluck()"), each row its value alone, so no array is made per row.
+   */
+  readonly #single: boolean;
 
   constructor(stmt: SqliteStatement, tables: ReadonlyMap<string, TableSpec>) {
     const columns = stmt.columns();
     this.#stmt = stmt;
     this.#names = columns.map((c) => c.name);
     this.#kinds = columns.map((c) => columnKind(c, tables));
-    stmt.raw(true);
+    this.#single = columns.length === 1;
+    if (this.#single) stmt.pluck(true);
+    else stmt.raw(true);
   }
 
   /**
@@ -46,6 +53,7 @@ export class ReadStatement {
 
   /** The result rows for `params` (as better-sqlite3 binds them), answered as `bigNumbers` says. */
   rows(params: readonly unknown[], bigNumbers: BigNumbers): SqlRow[] {
+    if (this.#single) return this.#plucked(params, bigNumbers);
     const raw = this.#stmt.all(...params) as unknown as unknown[][];
     const names = this.#names;
     const kinds = this.#kinds;
@@ -54,6 +62,20 @@ export class ReadStatement {
       const values = raw[r]!;
       const row: SqlRow = {};
       for (let i = 0; i < names.length; i++) row[names[i]!] = answer(values[i], kinds[i]!, bigNumbers);
+      rows[r] = row;
+    }
+    return rows;
+  }
+
+  // `rows` of a one-column statement, from the plucked values.
+  #plucked(params: readonly unknown[], bigNumbers: BigNumbers): SqlRow[] {
+    const values = this.#stmt.all(...params) as unknown[];
+    const name = this.#names[0]!;
+    const kind = this.#kinds[0]!;
+    const rows: SqlRow[] = new Array(values.length);
+    for (let r = 0; r < values.length; r++) {
+      const row: SqlRow = {};
+      row[name] = answer(values[r], kind, bigNumbers);
       rows[r] = row;
     }
     return rows;

@@ -10,6 +10,8 @@ export interface SqliteStatement {
   run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
   /** Rows as arrays of column values, in result order (a statement that returns data only). */
   raw(on: boolean): SqliteStatement;
+  /** Rows as their first column's value alone (a statement that returns data only). */
+  pluck(on: boolean): SqliteStatement;
 }
 export interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;

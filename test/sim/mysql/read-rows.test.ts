@@ -20,4 +20,19 @@ describe('SELECT rows built from raw rows', () => {
       { x: 2, id: 2, b: 7, '10': null, '0': 3 },
     ]);
   });
+
+  it('a one-column read (plucked values) answers as a row of several columns would (seed 1302)', async () => {
+    const { value } = await runCluster(1302, { replicas: 0 }, async (c) => {
+      await c.primary.query('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20), p DECIMAL(6,2), b BIGINT)');
+      await c.primary.query("INSERT INTO t VALUES (1, 'a', 1.5, 9007199254740993), (2, NULL, NULL, 7)");
+      const one = async (column: string) =>
+        (await c.primary.query(`SELECT ${column} FROM t ORDER BY id`)).rows;
+      const both = (await c.primary.query('SELECT id, v, p, b, id AS n FROM t ORDER BY id')).rows;
+      return { id: await one('id'), v: await one('v'), p: await one('p'), b: await one('b'), both };
+    });
+    for (const column of ['id', 'v', 'p', 'b'] as const)
+      expect(value[column]).toEqual(value.both.map((row) => ({ [column]: row[column] })));
+    expect(value.b).toEqual([{ b: '9007199254740993' }, { b: 7 }]);
+    expect(value.p).toEqual([{ p: '1.50' }, { p: null }]);
+  });
 });
