@@ -216,10 +216,9 @@ export class Engine {
       const fast = this.#insertReturning(spec, st, st.returning, params);
       if (fast !== undefined) return fast;
     }
-    // Outside a transaction (writeCommitted's one-statement path) the triggers can be made now;
-    // inside one, the caller made them before BEGIN.
-    if (!this.#db.inTransaction) this.#captureOn();
-    assert(this.#capturing, 'engine: a capturing write runs only once the capture triggers exist');
+    // Outside a transaction (writeCommitted's one-statement path) the triggers are made now;
+    // inside one the caller made them before BEGIN, and #captureOn asserts that it did.
+    this.#captureOn();
     this.#sequenceCovers.delete(table);
     const cap = new StatementCapture();
     const captured = cap.changes;
