@@ -33,12 +33,18 @@ const reachable = await new Promise<boolean>((done) => {
   socket.setTimeout(1_000, () => finish(false));
   socket.once('connect', () => finish(true)).once('error', () => finish(false));
 });
-if (!reachable)
-  throw new Error('the sweep queue Redis is not on 127.0.0.1:6390: run scripts/backends.sh up queue');
-// Database 2 is the bench's own: emptied so no sweep of an earlier run is found.
-const admin = new Redis(URL);
-await admin.flushdb();
-admin.disconnect();
+// Without the queue's Redis the suite says so and has no cases, as the live suite does for its
+// servers: `npm run bench` on a fresh clone still ends with every other figure and exit code 0.
+if (!reachable) {
+  console.log(
+    '[bench swarm-queue] skipping: the sweep queue Redis is not on 127.0.0.1:6390 (bash scripts/backends.sh up queue)',
+  );
+} else {
+  // Database 2 is the bench's own: emptied so no sweep of an earlier run is found.
+  const admin = new Redis(URL);
+  await admin.flushdb();
+  admin.disconnect();
+}
 
 const scenarioText = readFileSync(SCENARIO_FILE, 'utf8');
 const rates = { queue: [] as number[], local: [] as number[] };
@@ -123,13 +129,15 @@ function notes(): string[] {
   ];
 }
 
-export const cases: BenchCase[] = [
-  {
-    name: `swarm-queue: seeds/s of flaky-provider (${SEEDS} seeds a round), through BullMQ vs the local pool, ${THREADS} threads each`,
-    unit: 'seeds/s',
-    ours: { label: `queue, 1 worker x ${THREADS} threads`, run: throughQueue },
-    peer: { label: `local pool, ${THREADS} threads`, run: local },
-    rounds: 3,
-    notes,
-  },
-];
+export const cases: BenchCase[] = !reachable
+  ? []
+  : [
+      {
+        name: `swarm-queue: seeds/s of flaky-provider (${SEEDS} seeds a round), through BullMQ vs the local pool, ${THREADS} threads each`,
+        unit: 'seeds/s',
+        ours: { label: `queue, 1 worker x ${THREADS} threads`, run: throughQueue },
+        peer: { label: `local pool, ${THREADS} threads`, run: local },
+        rounds: 3,
+        notes,
+      },
+    ];
