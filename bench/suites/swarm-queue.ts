@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -8,6 +7,7 @@ import { replayCommand } from '../../sim/swarm/run-seed.ts';
 import type { SeedResult } from '../../sim/swarm/seed-result.ts';
 import { BullmqSweepQueue } from '../../src/adapters/bullmq-sweep-queue.ts';
 import { BullmqSweepWorker } from '../../src/adapters/bullmq-sweep-worker.ts';
+import { probeTcp } from '../../src/adapters/live-backends.ts';
 import type { BenchCase, Measurement } from '../harness.ts';
 
 // Seeds per second of a sweep through the sweep queue (BullMQ on the standalone Redis of
@@ -24,15 +24,7 @@ const URL = 'redis://127.0.0.1:6390/2';
 const SEEDS = 100;
 const THREADS = 2;
 
-const reachable = await new Promise<boolean>((done) => {
-  const socket = net.connect({ port: 6390, host: '127.0.0.1' });
-  const finish = (ok: boolean) => {
-    socket.destroy();
-    done(ok);
-  };
-  socket.setTimeout(1_000, () => finish(false));
-  socket.once('connect', () => finish(true)).once('error', () => finish(false));
-});
+const reachable = (await probeTcp({ host: '127.0.0.1', port: 6390 }, 1_000)) === undefined;
 // Without the queue's Redis the suite says so and has no cases, as the live suite does for its
 // servers: `npm run bench` on a fresh clone still ends with every other figure and exit code 0.
 if (!reachable) {
