@@ -32,10 +32,13 @@ interface VerbBody {
 const VERBS: readonly Verb[] = [
   {
     name: 'run',
-    args: '[scenario.yaml]',
+    args: '[scenario.yaml|dir ...]',
     summary: 'run a scenario on virtual time (default: the built-in smoke scenario)',
     description: `Runs a scenario on virtual time. The same scenario, seed and hasim version give the same trace,
-byte for byte. Without a file, runs the built-in scenario (scenarios/smoke.yaml).`,
+byte for byte. Without a file, runs the built-in scenario (scenarios/smoke.yaml). With several files
+or a folder (every .yaml under it, except names starting with _, the parts other files extend),
+runs each and ends with 'N passed, N failed'. A file may build on another with extends:
+(docs/scenarios.md).`,
     load: async () => ({
       handler: (await import('./verbs/run.ts')).run,
       options: [

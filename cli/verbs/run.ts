@@ -29,7 +29,8 @@ interface Job {
 
 /**
  * `hasim run [scenario.yaml | dir ...] [--seed S] [--out DIR] [--quiet] [limits]`: runs each
- * scenario (every `.yaml` under a folder, sorted) in each of its variants, prints the expectation
+ * scenario (every `.yaml` under a folder, sorted; names starting with `_` are parts other files
+ * extend, skipped) in each of its variants, prints the expectation
  * table of each, and, when there is more than one run, ends with `N passed, N failed`. Exit 0 when
  * every expectation held, 3 when one did not, 1 when a simulation failed, 2 for bad input.
  */
@@ -136,12 +137,14 @@ async function runOne(
   return summary;
 }
 
-/** A file, or every `.yaml` file under a folder (recursively, sorted). */
+/** A file, or every `.yaml` file under a folder (recursively, sorted, `_` names left out). */
 function expand(path: string): string[] {
   const stat = statSync(path, { throwIfNoEntry: false });
   if (stat === undefined || !stat.isDirectory()) return [path]; // the loader says why it cannot be read
   const found: string[] = [];
   for (const name of readdirSync(path).sort()) {
+    // `_base.yaml`, `_shared/`: parts other files extend (docs/scenarios.md), not scenarios to run.
+    if (name.startsWith('_')) continue;
     const child = join(path, name);
     if (statSync(child).isDirectory()) found.push(...expand(child));
     else if (name.endsWith('.yaml') || name.endsWith('.yml')) found.push(child);

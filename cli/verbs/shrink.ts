@@ -70,6 +70,7 @@ export async function shrink(parsed: Parsed): Promise<number> {
     {
       sourceText,
       sourcePath: failing.scenarioFile,
+      minimalPath: minimal,
       seed: failing.seed,
       variant: variants.length > 1 ? variant : undefined,
       expectation,

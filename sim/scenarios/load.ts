@@ -11,6 +11,7 @@ import {
 } from 'yaml';
 import type { z } from 'zod';
 import { LimitError, type LimitValues, limitValue } from '../limits.ts';
+import { type Layer, resolveExtends } from './extends.ts';
 import { kindOf, type Scenario, scenarioSchema } from './registry.ts';
 
 /**
@@ -35,6 +36,11 @@ const QUOTE_CHARS = 60;
  * costs no more than a file at the limit.
  */
 export function loadScenarioFile(path: string, limits?: LimitValues): Scenario {
+  return parseScenario(readScenarioText(path, limits, `${path}: cannot read scenario file`), path, limits);
+}
+
+/** The text of a scenario file (or of a file it extends); `cannot` starts the message when it cannot be read. */
+function readScenarioText(path: string, limits: LimitValues | undefined, cannot: string): string {
   const maxBytes = limitValue(limits, 'scenarioBytes');
   let bytes: Buffer;
   try {
@@ -42,16 +48,14 @@ export function loadScenarioFile(path: string, limits?: LimitValues): Scenario {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code);
-    throw new ScenarioError(`${path}: cannot read scenario file (${why})`);
+    throw new ScenarioError(`${cannot} (${why})`);
   }
   if (bytes.length > maxBytes) throw new LimitError('scenarioBytes', maxBytes, path, 'the file is too large');
-  let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new ScenarioError(`${path}: not a UTF-8 text file (a scenario is YAML text)`);
   }
-  return parseScenario(text, path, limits);
 }
 
 function readAtMost(path: string, maxBytes: number): Buffer {
@@ -73,8 +77,21 @@ function readAtMost(path: string, maxBytes: number): Buffer {
   }
 }
 
-/** Parses and validates scenario YAML text; `source` names it in messages. */
+/**
+ * Parses and validates scenario YAML text; `source` names it in messages, and the files it
+ * `extends:` are found relative to it (extends.ts).
+ */
 export function parseScenario(text: string, source: string, limits?: LimitValues): Scenario {
+  const layer = resolveExtends(parseLayer(text, source, limits), source, {
+    read: (path, where, field) =>
+      parseLayer(readScenarioText(path, limits, `${where}: ${field}: cannot read '${path}'`), path, limits),
+    error: (message) => new ScenarioError(message),
+  });
+  return validate(layer.data, layer.locate, source);
+}
+
+/** One YAML file's top-level mapping, with the line of each of its fields. */
+function parseLayer(text: string, source: string, limits: LimitValues | undefined): Layer {
   const nul = text.indexOf('\u0000');
   if (nul >= 0) {
     const line = text.slice(0, nul).split('\n').length;
@@ -109,7 +126,15 @@ export function parseScenario(text: string, source: string, limits?: LimitValues
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ScenarioError(`${source}: expected a mapping of scenario fields at the top level`);
   }
-  return validate(data, doc, lineCounter, source);
+  const locate = (path: readonly (string | number)[]) => {
+    const node = path.length > 0 ? doc.getIn(path as (string | number)[], true) : undefined;
+    const offset =
+      node && typeof node === 'object' && 'range' in node && Array.isArray(node.range)
+        ? node.range[0]
+        : undefined;
+    return typeof offset === 'number' ? `${source}:${lineCounter.linePos(offset).line}` : undefined;
+  };
+  return { data: data as Record<string, unknown>, locate };
 }
 
 /**
@@ -148,19 +173,14 @@ function checkStructure(doc: Document, at: (offset: number) => string): void {
   });
 }
 
-function validate(data: object, doc: Document, lineCounter: LineCounter, source: string): Scenario {
+function validate(data: object, locate: Layer['locate'], source: string): Scenario {
   const result = scenarioSchema.safeParse(data);
   if (result.success) {
     // What the schema cannot see: fault targets that do not exist, unknown metrics in expectations.
     const problem = kindOf(result.data).check(result.data);
     if (problem === undefined) return result.data;
-    const node = doc.getIn(problem.path as (string | number)[], true);
-    const offset =
-      node && typeof node === 'object' && 'range' in node && Array.isArray(node.range)
-        ? node.range[0]
-        : undefined;
-    const line = typeof offset === 'number' ? `:${lineCounter.linePos(offset).line}` : '';
-    throw new ScenarioError(`${source}${line}: ${problem.path.join('.')}: ${problem.message}`);
+    const at = locate(problem.path as (string | number)[]) ?? source;
+    throw new ScenarioError(`${at}: ${problem.path.join('.')}: ${problem.message}`);
   }
   // An unknown key usually explains a "missing" one (a typo), so report it first.
   const issues = result.error.issues;
@@ -168,14 +188,9 @@ function validate(data: object, doc: Document, lineCounter: LineCounter, source:
   const path = issue.path.map(String);
   // Point at the offending key itself for unknown fields, else at the field's value.
   const nodePath = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-  const node = nodePath.length > 0 ? doc.getIn(nodePath as (string | number)[], true) : undefined;
-  const offset =
-    node && typeof node === 'object' && 'range' in node && Array.isArray(node.range)
-      ? node.range[0]
-      : undefined;
-  const line = typeof offset === 'number' ? `:${lineCounter.linePos(offset).line}` : '';
+  const at = locate(nodePath as (string | number)[]) ?? source;
   const field = path.length > 0 ? path.map(quote).join('.') : '(top level)';
-  throw new ScenarioError(`${source}${line}: ${field}: ${describeIssue(issue, data)}`);
+  throw new ScenarioError(`${at}: ${field}: ${describeIssue(issue, data)}`);
 }
 
 /** `text` cut to `QUOTE_CHARS` characters, with control characters escaped, for a message. */

@@ -1,3 +1,4 @@
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { parseDocument } from 'yaml';
 import { formatDuration } from '../checkers/expectations/duration.ts';
 
@@ -12,6 +13,8 @@ export interface MinimalOrigin {
   /** The scenario file the failing seed ran (its text is the starting point). */
   readonly sourceText: string;
   readonly sourcePath: string;
+  /** Where the minimal file will be written: its `extends:` paths are made relative to it. */
+  readonly minimalPath: string;
   readonly seed: number | string;
   /** The variant that failed, set in the file when the source runs more than one. */
   readonly variant: Variant | undefined;
@@ -35,7 +38,16 @@ export function minimalScenarioYaml(origin: MinimalOrigin, shrink: ShrinkResult)
   doc.set('name', `${scenario.name}-seed-${origin.seed}-minimal`);
   doc.set('seed', origin.seed);
   if (origin.variant !== undefined) doc.set('variant', origin.variant);
-  doc.delete('nemesis');
+  // A `nemesis:` the file inherits is removed by a null over it (extends.ts); its own is deleted.
+  const inherits = doc.has('extends');
+  if (inherits) doc.set('nemesis', null);
+  else doc.delete('nemesis');
+  for (const field of [['extends'], ['topology', 'extends']]) {
+    const base = doc.getIn(field);
+    if (typeof base !== 'string' || isAbsolute(base)) continue;
+    const target = relative(dirname(origin.minimalPath), join(dirname(origin.sourcePath), base));
+    doc.setIn(field, target.split(sep).join('/'));
+  }
   const faults = shrink.after.faults.map((f) =>
     doc.createNode(
       {

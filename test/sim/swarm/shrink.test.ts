@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runSeed } from '#sim/swarm/run-seed.ts';
@@ -35,6 +35,27 @@ describe('hasim shrink: the faults that matter', () => {
     expect(text.match(/^ {2}- \{ at: /gm)?.length).toBe(Number(m?.[3]));
     // The written scenario replays the failure with no fast-check: hasim run exits 3.
     const replay = await cli(['run', minimal, '--out', join(tmp.dir, 'replay')]);
+    expect(replay.code).toBe(3);
+    expect(replay.stdout).toMatch(/FAIL {2}gateway\.errors: count<1/);
+  });
+
+  it('shrinks a scenario that extends another: minimal.yaml keeps the base, from its own folder', async () => {
+    mkdirSync(join(tmp.dir, 'bases'), { recursive: true });
+    mkdirSync(join(tmp.dir, 'mine'), { recursive: true });
+    tmp.file('bases/dense.yaml', DENSE_SCENARIO);
+    const scenario = tmp.file('mine/dense-child.yaml', 'extends: ../bases/dense.yaml\nname: dense-child\n');
+    const dir = join(tmp.dir, 'child-sweep', 'deeper', 'seed-1');
+    expect((await runSeed({ scenarioPath: scenario, seed: 1, outDir: dir })).verdict).toBe('fail');
+    const run = await cli(['shrink', dir]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const minimal = join(dir, 'minimal.yaml');
+    const text = readFileSync(minimal, 'utf8');
+    // The path is rewritten for minimal.yaml's folder; the inherited nemesis is removed by a null.
+    expect(text).toMatch(/^extends: \.\.\/\.\.\/\.\.\/bases\/dense\.yaml$/m);
+    expect(text).toMatch(/^nemesis: null$/m);
+    const replay = await cli(['run', minimal, '--out', join(tmp.dir, 'child-replay')]);
+    expect(replay.stderr).toBe('');
     expect(replay.code).toBe(3);
     expect(replay.stdout).toMatch(/FAIL {2}gateway\.errors: count<1/);
   });
