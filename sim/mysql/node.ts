@@ -428,6 +428,11 @@ export class SimMysqlNode implements SqlPort {
     this.#semi.configure(options);
   }
 
+  /** The SQL thread's cost per event group now, ms. */
+  get applyCostMs(): number {
+    return this.#settings.applyCostMs;
+  }
+
   /**
    * Slow-apply fault: sets the SQL thread's cost per event group from the next group on (a busy
    * disk, `LOCK TABLES` on the replica, a cold buffer pool), ms.

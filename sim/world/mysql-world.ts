@@ -94,13 +94,18 @@ export function buildMysqlWorld(
     },
   });
   cluster.replicas.forEach((node, i) => {
+    const configuredCostMs = node.applyCostMs;
     faults.register(`mysql/replica-${i + 1}`, {
       crash: () => node.crash(),
       restart: () => node.restart(),
       freeze: () => cluster.partition([node]),
       resume: () => cluster.repair(),
       partition: () => cluster.partition([node]),
-      repair: () => cluster.repair(),
+      // `repair` ends `slow` too (INVERSE_VERB): the SQL thread goes back to its configured cost.
+      repair: () => {
+        cluster.repair();
+        if (node.applyCostMs !== configuredCostMs) node.setApplyCostMs(configuredCostMs);
+      },
       slow: (args: FaultArgs) => {
         const ms = args.applyCostMs;
         if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
