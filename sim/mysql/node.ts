@@ -60,6 +60,8 @@ export class SimMysqlNode implements SqlPort {
   readonly #trace: TraceSink;
   readonly #network: MysqlNetwork;
   readonly #settings: NodeSettings;
+  /** Extra delay of every answer to a client (setReplyLatencyMs), ms. */
+  #replyLatencyMs = 0;
   readonly #semi: SemiSyncMaster;
   readonly #dumps: BinlogDump;
   #up = true;
@@ -114,6 +116,7 @@ export class SimMysqlNode implements SqlPort {
       assertUp: () => this.#assertUp(),
       statementCostMs: () => this.#settings.statementCostMs,
       sleep: (ms) => this.#sleep(ms),
+      replyLatencyMs: () => this.#replyLatencyMs,
     });
     this.#replicaHost = this.#channelHost();
   }
@@ -426,6 +429,17 @@ export class SimMysqlNode implements SqlPort {
   /** Sets the semi-sync master variables (`SET GLOBAL rpl_semi_sync_master_*`). */
   configureSemiSync(options: SemiSyncOptions): void {
     this.#semi.configure(options);
+  }
+
+  /** Extra delay of every answer to a client now (the `slow` fault), ms. */
+  get replyLatencyMs(): number {
+    return this.#replyLatencyMs;
+  }
+
+  /** Slow-link fault: each answer to a client arrives `ms` later (the live proxy's latency toxic). */
+  setReplyLatencyMs(ms: number): void {
+    this.#replyLatencyMs = nonNegative('replyLatencyMs', ms);
+    this.#trace.emit(TRACE, 'reply-latency', { node: this.name, ms });
   }
 
   /** The SQL thread's cost per event group now, ms. */

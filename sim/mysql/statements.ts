@@ -249,6 +249,8 @@ export interface ConnectionPorts {
   statementCostMs(): number;
   /** Waits `ms` of virtual time; rejects with 2013 if the node crashes meanwhile. */
   sleep(ms: number): Promise<void>;
+  /** Extra delay of every answer on its way to the client (the `slow` fault), ms; 0: none. */
+  replyLatencyMs(): number;
 }
 
 /** The client connections of one node: the default one, the ones `session()` opens, and the running one. */
@@ -299,7 +301,17 @@ export class Connections {
     if (ports.statementCostMs() > 0 && st.kind !== 'noop') {
       await ports.sleep(ports.statementCostMs());
     }
-    return executeStatement(this.#host, s, st, params);
+    const replyMs = ports.replyLatencyMs();
+    if (replyMs === 0) return executeStatement(this.#host, s, st, params);
+    // A slowed link to the client (the `slow` fault): the answer, or the error, arrives later.
+    try {
+      const result = await executeStatement(this.#host, s, st, params);
+      await ports.sleep(replyMs);
+      return result;
+    } catch (error) {
+      await ports.sleep(replyMs);
+      throw error;
+    }
   }
 
   #withSession<T>(s: Session, fn: () => T): T {

@@ -76,8 +76,8 @@ export class NetLink {
   #partitioned = false;
   /** Bumped on every partition, so a timer can tell "still the same partition". */
   #partitionEpoch = 0;
-  /** Extra one-way delay set by `slow`, ms (0 = none). */
-  #extraLatencyMs = 0;
+  /** Extra one-way delay per direction set by `slow` / `slowFrom`, ms (0 = none). */
+  readonly #extraLatencyMs: [number, number] = [0, 0];
   readonly #busyUntilMs: [number, number] = [0, 0];
   /** 'hold' only: what arrived while partitioned, per direction, in arrival order. */
   readonly #held: [(() => void)[], (() => void)[]] = [[], []];
@@ -110,9 +110,9 @@ export class NetLink {
     return this.#partitionEpoch;
   }
 
-  /** Extra one-way delay set by `slow`, ms (0 = none). */
+  /** Extra one-way delay set by `slow`, ms (0 = none; the larger direction's after `slowFrom`). */
   get extraLatencyMs(): number {
-    return this.#extraLatencyMs;
+    return Math.max(this.#extraLatencyMs[0], this.#extraLatencyMs[1]);
   }
 
   /** Messages held by a partitioned 'hold' link (both directions). */
@@ -127,7 +127,7 @@ export class NetLink {
       message.lost?.();
       return;
     }
-    const extraMs = this.#extraLatencyMs;
+    const extraMs = this.#extraLatencyMs[dir];
     if (extraMs > 0) {
       // A slow link holds data at the sender (its output buffer): a crash before it leaves loses it.
       this.#clock.schedule(extraMs, () => {
@@ -148,7 +148,8 @@ export class NetLink {
 
   /** Heals the link, removes its slowness, and ('hold') delivers what was held, in order. */
   heal(): void {
-    this.#extraLatencyMs = 0;
+    this.#extraLatencyMs[0] = 0;
+    this.#extraLatencyMs[1] = 0;
     assert(this.policy === 'hold' || this.heldCount === 0, "a 'drop' link held a message");
     if (!this.#partitioned) return;
     this.#partitioned = false;
@@ -159,12 +160,18 @@ export class NetLink {
 
   /** Adds `extraLatencyMs` of one-way delay both ways until the next `heal` (0 removes it). */
   slow(extraLatencyMs: number): void {
-    if (!(extraLatencyMs >= 0) || !Number.isFinite(extraLatencyMs)) {
-      throw new RangeError(
-        `NetLink.slow: extraLatencyMs must be a finite number >= 0, got ${extraLatencyMs}`,
-      );
-    }
-    this.#extraLatencyMs = extraLatencyMs;
+    checkExtra('NetLink.slow', extraLatencyMs);
+    this.#extraLatencyMs[0] = extraLatencyMs;
+    this.#extraLatencyMs[1] = extraLatencyMs;
+  }
+
+  /**
+   * Adds `extraLatencyMs` of delay to what `from` sends only, until the next `heal` (0 removes it):
+   * Toxiproxy's latency toxic on one stream, as hasim's live fault proxy slows a server's replies.
+   */
+  slowFrom(from: string, extraLatencyMs: number): void {
+    checkExtra('NetLink.slowFrom', extraLatencyMs);
+    this.#extraLatencyMs[this.#direction(from)] = extraLatencyMs;
   }
 
   #direction(from: string): 0 | 1 {
@@ -266,6 +273,11 @@ export class SimNetwork {
   #known(host: string): void {
     if (!this.#hosts.has(host)) throw new RangeError(`SimNetwork: no host ${host}`);
   }
+}
+
+function checkExtra(where: string, extraLatencyMs: number): void {
+  if (!(extraLatencyMs >= 0) || !Number.isFinite(extraLatencyMs))
+    throw new RangeError(`${where}: extraLatencyMs must be a finite number >= 0, got ${extraLatencyMs}`);
 }
 
 function linkKey(a: string, b: string): string {

@@ -278,6 +278,16 @@ export class SimRedisCluster {
     this.#link(ia, ib).slow(extraMs);
   }
 
+  /**
+   * Delays every reply `nodeId` sends its clients by `extraMs` until `repair` (0 removes it): the
+   * latency toxic hasim's live fault proxy puts on a server's replies (src/live/faults/network.ts).
+   */
+  slowReplies(nodeId: string, extraMs: number): void {
+    const node = this.#node(nodeId);
+    this.#link(node.index, -1).slowFrom(node.id, extraMs);
+    this.#emit('slow', { node: node.id, latencyMs: extraMs });
+  }
+
   // --- observation ----------------------------------------------------------------------------
 
   /** The node's role as it sees itself. */

@@ -5,6 +5,7 @@ import { FAULT_VERBS, type FaultVerb } from '../../src/ports/faults.ts';
 import { nextInt } from '../../src/ports/random.ts';
 import { durationSchema } from '../checkers/expectations/schema.ts';
 import { LimitError, type LimitValues, limitValue } from '../limits.ts';
+import { argsPath, faultArgsProblem } from '../world/fault-args.ts';
 import { faultTargets } from '../world/targets.ts';
 import { gatewayDurationMs } from './gateway.ts';
 import type { Scenario, ScenarioProblem } from './registry.ts';
@@ -118,11 +119,18 @@ export function nemesisProblem(
       if (fault.for === 0)
         return { path: ['nemesis', 'faults', i, 'for'], message: 'expected a duration > 0' };
     }
-    if (choiceOf(nemesis, fault, targets).targets.length === 0)
+    const choice = choiceOf(nemesis, fault, targets);
+    if (choice.targets.length === 0)
       return {
         path,
         message: `no target answers '${verb}' (targets: ${(nemesis.targets ?? [...targets.keys()]).join(', ')})`,
       };
+    // The arguments must suit every target the fault may be drawn on.
+    for (const target of choice.targets) {
+      const args = faultArgsProblem(target, verb, choice.args);
+      if (args !== undefined)
+        return { path: argsPath(['nemesis', 'faults', i], choice.args, args.arg), message: args.message };
+    }
   }
   const { fromMs, untilMs } = nemesisWindow(nemesis, arrivalsMs);
   if (!(untilMs > fromMs))

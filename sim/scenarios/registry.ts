@@ -4,6 +4,7 @@ import type { Expectation } from '../checkers/expectations/evaluate.ts';
 import { toExpectations } from '../checkers/expectations/schema.ts';
 import { INVARIANTS } from '../checkers/invariants.ts';
 import type { Simulation } from '../kernel/simulation.ts';
+import { argsPath, faultArgsProblem } from '../world/fault-args.ts';
 import { faultTargetProblem, faultTargets } from '../world/targets.ts';
 import { gatewayDurationMs, healMsOf, startGateway } from './gateway.ts';
 import { type GatewayScenario, gatewaySchema } from './gateway-schema.ts';
@@ -101,6 +102,8 @@ function gatewayCheck(s: GatewayScenario): ScenarioProblem | undefined {
   for (const [i, f] of (s.faults ?? []).entries()) {
     const problem = faultTargetProblem(targets, f.target, f.do);
     if (problem !== undefined) return { path: ['faults', i, 'target'], message: problem };
+    const args = faultArgsProblem(f.target, f.do, f.args);
+    if (args !== undefined) return { path: argsPath(['faults', i], f.args, args.arg), message: args.message };
   }
   const providers = new Set(s.topology.providers.map((p) => p.name));
   for (const [i, m] of (s.topology.fallback?.models ?? []).entries()) {

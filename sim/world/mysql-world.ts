@@ -32,7 +32,7 @@ export const SEMI_SYNC_NEVER_FALL_BACK_MS = 86_400_000;
  * `mysql/replica-N` (the N-th replica as built). `failover` on the primary promotes the first
  * running replica and re-points the others, as a failover manager (MHA, Orchestrator) would after
  * the primary died; `slow` on a replica sets its SQL thread's apply cost (args.applyCostMs), the way
- * a lagging replica is made. `variant` `'fixed'` runs semi-sync without the silent fallback to
+ * a lagging replica is made, and/or delays its answers to clients (args.latencyMs). `variant` `'fixed'` runs semi-sync without the silent fallback to
  * async (`SEMI_SYNC_NEVER_FALL_BACK_MS`); `'article'` uses the configured `timeoutMs`.
  */
 export function buildMysqlWorld(
@@ -101,19 +101,29 @@ export function buildMysqlWorld(
       freeze: () => cluster.partition([node]),
       resume: () => cluster.repair(),
       partition: () => cluster.partition([node]),
-      // `repair` ends `slow` too (INVERSE_VERB): the SQL thread goes back to its configured cost.
+      // `repair` ends `slow` too (INVERSE_VERB): the SQL thread goes back to its configured cost,
+      // the answers to clients to no extra delay.
       repair: () => {
         cluster.repair();
         if (node.applyCostMs !== configuredCostMs) node.setApplyCostMs(configuredCostMs);
+        if (node.replyLatencyMs !== 0) node.setReplyLatencyMs(0);
       },
+      // args.applyCostMs: a lagging SQL thread; args.latencyMs: a slow link to the clients, as the
+      // live fault proxy makes it (its jitterMs and bandwidthKBps act on live runs only).
       slow: (args: FaultArgs) => {
-        const ms = args.applyCostMs;
-        if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
-          throw new RangeError(
-            `slow: args.applyCostMs must be a number >= 0 (ms per event group), got ${String(ms)}`,
-          );
+        const cost = args.applyCostMs;
+        const latency = args.latencyMs;
+        if (cost === undefined && latency === undefined)
+          throw new RangeError('slow: needs args.applyCostMs or args.latencyMs');
+        for (const [name, value] of [
+          ['applyCostMs', cost],
+          ['latencyMs', latency],
+        ] as const) {
+          if (value !== undefined && (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)))
+            throw new RangeError(`slow: args.${name} must be a number >= 0 (ms), got ${String(value)}`);
         }
-        node.setApplyCostMs(ms);
+        if (typeof cost === 'number') node.setApplyCostMs(cost);
+        if (typeof latency === 'number') node.setReplyLatencyMs(latency);
       },
       'stop-io-thread': () => node.stopIoThread(),
       'start-io-thread': () => node.startIoThread(),

@@ -80,6 +80,16 @@ export function buildRedisWorld(
           boundTo.delete(target);
           cluster.repair();
         },
+        // The live fault proxy's latency toxic: the node's replies to its clients arrive later
+        // (jitterMs and bandwidthKBps act on live runs only).
+        slow: (args: FaultArgs) => {
+          const ms = args.latencyMs;
+          if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms))
+            throw new RangeError(`slow: args.latencyMs must be a number >= 0 (ms), got ${String(ms)}`);
+          const id = resolve();
+          boundTo.set(target, id);
+          cluster.slowReplies(id, ms);
+        },
         ...(withFailover
           ? {
               failover: async (args: FaultArgs) => {

@@ -15,9 +15,9 @@ export function faultTargets(topology: GatewayTopology): ReadonlyMap<string, rea
   const masters = topology.redis?.masters ?? 3;
   const replicasPerMaster = topology.redis?.replicasPerMaster ?? 1;
   for (let shard = 1; shard <= masters; shard++) {
-    out.set(`redis/shard-${shard}/master`, PROCESS);
+    out.set(`redis/shard-${shard}/master`, [...PROCESS, 'slow']);
     for (let r = 1; r <= replicasPerMaster; r++)
-      out.set(`redis/shard-${shard}/replica-${r}`, [...PROCESS, 'failover']);
+      out.set(`redis/shard-${shard}/replica-${r}`, [...PROCESS, 'slow', 'failover']);
   }
   out.set('mysql/primary', [...PROCESS, 'semi-sync-timeout', 'failover']);
   const replicas = topology.mysql?.replicas ?? 2;

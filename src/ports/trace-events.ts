@@ -244,6 +244,8 @@ export const TRACE_EVENTS = {
     apply: { node: 'string', gtid: 'string' },
     promote: { node: 'string', gtid_current_pos: 'string' },
     'apply-cost': { node: 'string', ms: 'number' },
+    /** Every reply `node` sends its clients is delayed `ms` more (the `slow` fault's latencyMs; 0: none). */
+    'reply-latency': { node: 'string', ms: 'number' },
     'binlog-purged': { node: 'string', groups: 'number' },
     crash: { node: 'string' },
     'crash-recovery-truncate': { node: 'string', gtid: 'string' },
@@ -277,6 +279,8 @@ export const TRACE_EVENTS = {
     partition: { nodes: 'json', clients: 'string' },
     /** Every partition healed and every slowness removed. */
     repair: {},
+    /** Every reply `node` sends its clients is delayed `latencyMs` more, until `repair`. */
+    slow: { node: 'string', latencyMs: 'number' },
     /** `node` now replicates `master` (it lost its slots, or its master did) and full-resyncs. */
     replicaof: { node: 'string', master: 'string' },
     /** `node` flags `peer` PFAIL: a ping pending for more than cluster-node-timeout. */

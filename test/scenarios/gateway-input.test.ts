@@ -81,3 +81,62 @@ describe('a bad gateway scenario is refused with one line: file, line, field', (
     expect(m.startsWith(`article.yaml:${line}: `)).toBe(true);
   });
 });
+
+// A fault's arguments are checked when the file is loaded (sim/world/fault-args.ts), not when the
+// fault fires minutes into the run (where it used to fail the run with exit 1 and no line).
+describe("a fault's arguments are refused with the fault's line", () => {
+  const line = (needle: string) => ARTICLE.split('\n').findIndex((l) => l.includes(needle)) + 1;
+  const slow = line('do: slow, target: mysql/replica-1');
+  const outage = line('do: outage, target: upstream/primary');
+
+  it('a missing required argument', () => {
+    expect(refusal((t) => t.replace('args: { applyCostMs: 40 }, ', ''))).toBe(
+      `article.yaml:${slow}: faults.2: slow needs one of args.applyCostMs, args.latencyMs`,
+    );
+  });
+
+  it('a misspelt argument, naming the ones the verb takes', () => {
+    expect(refusal((t) => t.replace('applyCostMs: 40', 'applyCostMS: 40'))).toBe(
+      `article.yaml:${slow}: faults.2.args.applyCostMS: unknown argument of slow (on mysql/replica-1, slow takes applyCostMs, latencyMs, jitterMs, bandwidthKBps)`,
+    );
+  });
+
+  it('a value out of range, and one not in the list', () => {
+    expect(refusal((t) => t.replace('applyCostMs: 40', 'applyCostMs: -1'))).toBe(
+      `article.yaml:${slow}: faults.2.args.applyCostMs: expected a number >= 0 and <= 60000 (ms per event group), got -1`,
+    );
+    expect(
+      refusal((t) =>
+        t.replace(
+          'do: outage, target: upstream/primary',
+          'do: outage, target: upstream/primary, args: { mode: hung }',
+        ),
+      ),
+    ).toBe(`article.yaml:${outage}: faults.0.args.mode: expected one of error, hang, got "hung"`);
+  });
+
+  it('arguments on a verb that takes none', () => {
+    expect(
+      refusal((t) =>
+        t.replace(
+          'do: crash, target: redis/shard-1/master',
+          'do: crash, target: redis/shard-1/master, args: { hard: true }',
+        ),
+      ),
+    ).toMatch(
+      /faults\.1\.args\.hard: unknown argument of crash \(on redis\/shard-1\/master, crash takes no arguments\)$/,
+    );
+  });
+
+  it("a nemesis fault's arguments, against every target it may be drawn on", () => {
+    const nemesis = `nemesis:
+  interval: 10s
+  faults:
+    - { do: fail-next, args: { count: 0 } }
+`;
+    const m = refusal((t) => t.replace(/^faults:\n( {2}- .*\n)+/m, nemesis));
+    expect(m).toMatch(
+      /^article\.yaml:\d+: nemesis\.faults\.0\.args\.count: expected an integer >= 1 and <= 1000000 \(calls\), got 0$/,
+    );
+  });
+});

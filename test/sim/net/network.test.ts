@@ -131,6 +131,22 @@ describe('SimNetwork slow', () => {
     expect(arrivals).toEqual(['m1@31', 'm2@32']);
   });
 
+  it("slowFrom delays one direction only (a server's replies), and repair removes it", async () => {
+    const { sim, ab, arrivals, send } = setup({ policy: 'drop', latencyMs: 1 });
+    ab.slowFrom('b', 40);
+    expect(ab.extraLatencyMs).toBe(40);
+    send('a', 'b', 'request');
+    send('b', 'a', 'reply');
+    await sim.run();
+    expect(arrivals).toEqual(['request@1', 'reply@41']);
+    expect(() => ab.slowFrom('c', 1)).toThrow(/c is not an end of the link/);
+    expect(() => ab.slowFrom('b', -1)).toThrow(RangeError);
+    ab.heal();
+    send('b', 'a', 'after');
+    await sim.run();
+    expect(arrivals.at(-1)).toBe('after@42');
+  });
+
   it('loses a message whose sender is gone before it leaves the output buffer', async () => {
     const { sim, net, arrivals } = setup({ policy: 'drop', latencyMs: 1 });
     let senderUp = true;

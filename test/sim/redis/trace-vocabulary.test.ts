@@ -7,7 +7,7 @@ import type { TraceFields, TraceSink } from '#src/ports/trace.ts';
 import { TRACE_EVENTS, traceEventProblem } from '#src/ports/trace-events.ts';
 
 describe('redis-cluster trace vocabulary', () => {
-  it('a run through crash, failover, restart, freeze, partition and TAKEOVER emits only declared events', async () => {
+  it('a run through crash, failover, restart, freeze, partition, slow and TAKEOVER emits only declared events', async () => {
     const sim = new Simulation({ seed: 'redis-cluster-vocabulary' });
     const problems: string[] = [];
     const kinds = new Set<string>();
@@ -31,6 +31,7 @@ describe('redis-cluster trace vocabulary', () => {
       await sim.clock.sleep(200);
       cluster.resume('127.0.0.1:7001');
       cluster.partition(['127.0.0.1:7002']);
+      cluster.slowReplies('127.0.0.1:7001', 50);
       await sim.clock.sleep(200);
       cluster.repair();
       await cluster.failover('127.0.0.1:7004', 'TAKEOVER');

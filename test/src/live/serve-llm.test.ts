@@ -85,8 +85,15 @@ describe('ServedModels: seeded per request number', () => {
     const redis = `  - { at: 0, do: crash, target: redis/shard-1/master }`;
     const ok = new ServedModels(scenario(FAST, redis), {}, { clock, random: new SeededRandom(1) });
     expect(await ok.timelineProblem()).toBeUndefined();
+    // A scenario file with that fault is refused when it is loaded (sim/world/fault-args.ts); a
+    // scenario built in code reaches the server, which checks its timeline before it listens.
     const bad = `  - { at: 500, do: slowdown, target: upstream/primary, args: { factor: 0.5 } }`;
-    const models = new ServedModels(scenario(FAST, bad), {}, { clock, random: new SeededRandom(1) });
+    expect(() => scenario(FAST, bad)).toThrow(
+      /test\.yaml:\d+: faults\.0\.args\.factor: expected a number >= 1/,
+    );
+    const good = scenario(FAST, bad.replace('0.5', '2'));
+    const built = { ...good, faults: good.faults?.map((f) => ({ ...f, args: { factor: 0.5 } })) };
+    const models = new ServedModels(built, {}, { clock, random: new SeededRandom(1) });
     expect(await models.timelineProblem()).toMatch(/^fault slowdown upstream\/primary at 500 ms: .*factor/);
   });
 
