@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HISTORY_BATCH_ROWS_MAX } from '../../src/gateway/chat-history.ts';
+import { VARIANT_PARTS, type VariantPart } from '../../src/gateway/config.ts';
 import { FAULT_VERBS } from '../../src/ports/faults.ts';
 import { durationSchema, expectSchema } from '../checkers/expectations/schema.ts';
 import { nemesisSchema } from './nemesis.ts';
@@ -34,6 +35,11 @@ export type LayerName = (typeof LAYER_NAMES)[number];
 
 /** Which form of each component runs: the article's code as written, or the corrected one. */
 export const variantSchema = z.enum(['article', 'fixed'], { error: "expected 'article' or 'fixed'" });
+
+// One optional variant per part (a strict object: a misspelt part is an unknown field).
+const variantsShape = Object.fromEntries(VARIANT_PARTS.map((part) => [part, variantSchema.optional()])) as {
+  [K in VariantPart]: z.ZodOptional<typeof variantSchema>;
+};
 
 const providerSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lower-case name (letters, digits, -)'),
@@ -158,6 +164,8 @@ export const topologySchema = z.strictObject({
     .optional(),
   /** The simulated LLM providers. */
   providers: z.array(providerSchema).min(1, 'expected at least one provider'),
+  /** Parts pinned to the article's form or the corrected one whatever the run's variant. */
+  variants: z.strictObject(variantsShape).optional(),
   /** How the gateway uses the providers (section 5.3 and the peers' policies). */
   fallback: z
     .strictObject({

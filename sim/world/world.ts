@@ -1,5 +1,5 @@
 import { type BuiltGateways, buildGateways } from '../../src/gateway/build.ts';
-import type { GatewayConfig } from '../../src/gateway/config.ts';
+import { type GatewayConfig, variantOf } from '../../src/gateway/config.ts';
 import type { LlmUpstream } from '../../src/ports/llm.ts';
 import type { Random } from '../../src/ports/random.ts';
 import type { Topology } from '../../src/ports/topology.ts';
@@ -37,7 +37,12 @@ export function buildWorld(
   const faults = new SimFaults({}, { trace });
   const t = scenario.topology;
   const redis = buildRedisWorld(t.redis, faults, { clock, random: random.fork('redis'), trace });
-  const mysql = buildMysqlWorld(t.mysql, faults, { clock, random: random.fork('mysql'), trace }, variant);
+  const mysql = buildMysqlWorld(
+    t.mysql,
+    faults,
+    { clock, random: random.fork('mysql'), trace },
+    variantOf(t, 'mysql', variant),
+  );
   const providers = new Map<string, LlmUpstream>();
   for (const p of t.providers) {
     const { name, ...config } = p;

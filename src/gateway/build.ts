@@ -20,7 +20,7 @@ import { degradeRuleFromSentinel } from '../sentinel/degrade/rule.ts';
 import { flowRuleFromSentinel } from '../sentinel/flow/rule.ts';
 import { Sentinel } from '../sentinel/sentinel.ts';
 import { ChatHistory } from './chat-history.ts';
-import { ARTICLE_DEFAULTS, type GatewayConfig } from './config.ts';
+import { ARTICLE_DEFAULTS, type GatewayConfig, type VariantPart, variantOf } from './config.ts';
 import type { LayerFactory } from './context.ts';
 import { scopedTrace } from './context.ts';
 import { createGateway, type Gateway } from './gateway.ts';
@@ -74,7 +74,8 @@ export interface BuiltGateways {
  * 1 s default window/the RT rule's 60 s, no single-flight/single-flight with TTL jitter, merger
  * `seed`/`singleflight`, article fallback/sequential fallback, history reads from a replica/the
  * primary, `abs(hashCode) % n` sharding/never negative, and a Redis error in the cache failing the
- * request (so a shard outage trips the breaker above)/read as a miss.
+ * request (so a shard outage trips the breaker above)/read as a miss. `config.variants` pins a
+ * part to one form whatever `variant` is.
  */
 export function buildGateways(
   config: GatewayConfig,
@@ -84,7 +85,8 @@ export function buildGateways(
   names: GatewayNames = {},
 ): BuiltGateways {
   const keyPrefix = names.keyPrefix ?? '';
-  const article = variant === 'article';
+  // Each part runs the run's variant unless the configuration pins it (`variants:`).
+  const article = (part: VariantPart) => variantOf(config, part, variant) === 'article';
   const { clock, random, trace } = ports;
   const instances = config.instances ?? ARTICLE_DEFAULTS.instances;
   const layerNames = config.layers ?? ARTICLE_DEFAULTS.layers;
@@ -92,13 +94,13 @@ export function buildGateways(
   const bucketConfig = config.tokenBucket ?? ARTICLE_DEFAULTS.tokenBucket;
   const limiterConfig: NonNullable<GatewayConfig['redisLimiter']> =
     config.redisLimiter ?? ARTICLE_DEFAULTS.redisLimiter;
-  const algorithm = limiterConfig.algorithm ?? (article ? 'fixed-window' : 'sliding-log');
+  const algorithm = limiterConfig.algorithm ?? (article('redis-limiter') ? 'fixed-window' : 'sliding-log');
   const executorConfig = config.executor ?? ARTICLE_DEFAULTS.executor;
   const executorOptions = executorFromSpringProperties(executorConfig);
   const l1MaximumSize = config.caffeine?.maximumSize ?? ARTICLE_DEFAULTS.caffeine.maximumSize;
   const l1TtlMs = config.caffeine?.expireAfterWrite ?? ARTICLE_DEFAULTS.caffeine.expireAfterWriteMs;
   const l2TtlMs = config.redis?.ttl ?? ARTICLE_DEFAULTS.l2TtlMs;
-  const degradeRules = (config.sentinel?.degradeRules ?? []).map((r) => degradeRule(r, article));
+  const degradeRules = (config.sentinel?.degradeRules ?? []).map((r) => degradeRule(r, article('sentinel')));
   const flowRules = (config.sentinel?.flowRules ?? []).map((r) =>
     flowRuleFromSentinel({
       ...r,
@@ -113,7 +115,7 @@ export function buildGateways(
     outputTokens: 0,
   });
 
-  const stage = providerStage(config, variant, backends.providers, {
+  const stage = providerStage(config, variantOf(config, 'providers', variant), backends.providers, {
     clock,
     random: random.fork('providers'),
     ...(trace ? { trace } : {}),
@@ -127,8 +129,8 @@ export function buildGateways(
       : new ChatHistory(
           {
             shardCount: config.mysql?.shards ?? ARTICLE_DEFAULTS.shards,
-            sharding: article ? 'article' : 'corrected',
-            readFrom: article ? 'replica' : 'primary',
+            sharding: article('chat-history') ? 'article' : 'corrected',
+            readFrom: article('chat-history') ? 'replica' : 'primary',
             batchRows: config.mysql?.historyBatchRows ?? 1,
             ...(names.tablePrefix === undefined ? {} : { tablePrefix: `${names.tablePrefix}chat_message_` }),
           },
@@ -147,7 +149,7 @@ export function buildGateways(
             {
               capacity: bucketConfig.capacity,
               refillTokensPerSecond: bucketConfig.refillRate,
-              variant: article ? 'seed' : 'exact',
+              variant: article('token-bucket') ? 'seed' : 'exact',
             },
             { clock },
           ),
@@ -185,7 +187,11 @@ export function buildGateways(
           { clock, random: r.fork('l1') },
         );
         const l2 = new RedisL2<CacheEntry<GatewayResponse>>(
-          { keyPrefix: `${keyPrefix}llm:`, ttlMs: l2TtlMs, ...(article ? {} : { ttlJitterRatio: 0.1 }) },
+          {
+            keyPrefix: `${keyPrefix}llm:`,
+            ttlMs: l2TtlMs,
+            ...(article('cache') ? {} : { ttlJitterRatio: 0.1 }),
+          },
           { redis: backends.redis, random: r.fork('l2') },
         );
         const cache = new TieredCache<GatewayResponse>(
@@ -194,8 +200,8 @@ export function buildGateways(
             l1,
             l2,
             nodeId: instance,
-            singleFlight: !article,
-            l2Errors: article ? 'throw' : 'miss',
+            singleFlight: !article('cache'),
+            l2Errors: article('cache') ? 'throw' : 'miss',
           },
           { clock, random: r.fork('cache'), ...tp },
         );
@@ -205,7 +211,7 @@ export function buildGateways(
         mergeLayer(
           new Coalescer(
             {
-              variant: article ? 'seed' : 'singleflight',
+              variant: article('merge') ? 'seed' : 'singleflight',
               windowMs: config.merge?.windowMs ?? ARTICLE_DEFAULTS.mergeWindowMs,
               ...(config.merge?.schedulerThreads === undefined
                 ? {}
@@ -238,13 +244,14 @@ export function buildGateways(
     stoppables,
     topology: {
       variant,
+      ...(config.variants === undefined ? {} : { variants: { ...config.variants } }),
       instances: gateways.map((g) => g.instance),
       layers: layerNames,
       providers: [...backends.providers].map(([name, u]) => ({ name, model: u.model })),
       tokenBucket: {
         capacity: bucketConfig.capacity,
         refillTokensPerSecond: bucketConfig.refillRate,
-        variant: article ? 'seed' : 'exact',
+        variant: article('token-bucket') ? 'seed' : 'exact',
       },
       redisLimiter: { limit: limiterConfig.limit, windowMs: limiterConfig.windowSeconds * 1000, algorithm },
       sentinel: {

@@ -4,6 +4,31 @@
  * the Lua limiter's `windowSeconds`). `buildGateways` converts them to hasim's millisecond options
  * once. Every field is optional except the providers; defaults are the article's values.
  */
+/**
+ * The parts of the architecture that have an article form and a corrected one: the gateway's
+ * layers, its provider stage, and the MySQL semi-sync setting (see `buildGateways`).
+ */
+export const VARIANT_PARTS = [
+  'token-bucket',
+  'redis-limiter',
+  'sentinel',
+  'chat-history',
+  'cache',
+  'merge',
+  'providers',
+  'mysql',
+] as const;
+export type VariantPart = (typeof VARIANT_PARTS)[number];
+
+/** The variant `part` runs in a run of `variant`: its own pin in `config.variants`, else the run's. */
+export function variantOf(
+  config: Pick<GatewayConfig, 'variants'>,
+  part: VariantPart,
+  variant: 'article' | 'fixed',
+): 'article' | 'fixed' {
+  return config.variants?.[part] ?? variant;
+}
+
 export interface GatewayConfig {
   readonly instances?: number;
   readonly layers?: readonly string[];
@@ -68,6 +93,11 @@ export interface GatewayConfig {
       | 'DiscardOldestPolicy';
   };
   readonly providers: readonly { readonly name: string; readonly model: string }[];
+  /**
+   * Parts pinned to one form whatever the run's variant: `{ redis-limiter: fixed }` runs the
+   * corrected limiter in the article's run too, to see what one fix changes. @defaultValue none
+   */
+  readonly variants?: Readonly<Partial<Record<VariantPart, 'article' | 'fixed'>>>;
   readonly fallback?: {
     readonly policy?: 'article' | 'sequential' | 'litellm' | 'portkey' | 'openai-sdk';
     readonly models?: readonly string[];

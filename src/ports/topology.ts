@@ -7,6 +7,8 @@ export interface Topology {
   readonly scenario: string;
   /** The article's code as written, or the corrected forms. */
   readonly variant: 'article' | 'fixed';
+  /** Parts pinned to one form whatever `variant` says (the scenario's `topology.variants`). */
+  readonly variants?: Readonly<Record<string, 'article' | 'fixed'>>;
   /** Gateway instances, e.g. `['gw-1', 'gw-2', 'gw-3']`. */
   readonly instances: readonly string[];
   /** The request path, top to bottom. */
