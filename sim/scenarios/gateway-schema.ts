@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HISTORY_BATCH_ROWS_MAX } from '../../src/gateway/chat-history.ts';
-import { VARIANT_PARTS, type VariantPart } from '../../src/gateway/config.ts';
+import { LAYER_NAMES, VARIANT_PARTS, type VariantPart } from '../../src/gateway/config.ts';
 import { FAULT_VERBS } from '../../src/ports/faults.ts';
 import { durationSchema, expectSchema } from '../checkers/expectations/schema.ts';
 import { nemesisSchema } from './nemesis.ts';
@@ -21,17 +21,7 @@ const rate = (what: string) =>
     .min(0, `expected ${what}`)
     .max(1e6, `expected ${what} <= 1e6`);
 
-/** The layers a gateway path can be made of, in the article's order. */
-export const LAYER_NAMES = [
-  'token-bucket',
-  'redis-limiter',
-  'sentinel',
-  'chat-history',
-  'cache',
-  'merge',
-  'executor',
-] as const;
-export type LayerName = (typeof LAYER_NAMES)[number];
+export { LAYER_NAMES, type LayerName } from '../../src/gateway/config.ts';
 
 /** Which form of each component runs: the article's code as written, or the corrected one. */
 export const variantSchema = z.enum(['article', 'fixed'], { error: "expected 'article' or 'fixed'" });

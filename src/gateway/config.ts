@@ -4,21 +4,29 @@
  * the Lua limiter's `windowSeconds`). `buildGateways` converts them to hasim's millisecond options
  * once. Every field is optional except the providers; defaults are the article's values.
  */
-/**
- * The parts of the architecture that have an article form and a corrected one: the gateway's
- * layers, its provider stage, and the MySQL semi-sync setting (see `buildGateways`).
- */
-export const VARIANT_PARTS = [
+/** The layers a gateway path can be made of, in the article's order. */
+export const LAYER_NAMES = [
   'token-bucket',
   'redis-limiter',
   'sentinel',
   'chat-history',
   'cache',
   'merge',
+  'executor',
+] as const;
+export type LayerName = (typeof LAYER_NAMES)[number];
+
+/**
+ * The parts of the architecture that have an article form and a corrected one: the gateway's
+ * layers, its provider stage, and the MySQL semi-sync setting (see `buildGateways`).
+ */
+export type VariantPart = Exclude<LayerName, 'executor'> | 'providers' | 'mysql';
+export const VARIANT_PARTS: readonly VariantPart[] = [
+  // The executor has one form: the article's configuration, which the scenario sets.
+  ...LAYER_NAMES.filter((layer): layer is Exclude<LayerName, 'executor'> => layer !== 'executor'),
   'providers',
   'mysql',
-] as const;
-export type VariantPart = (typeof VARIANT_PARTS)[number];
+];
 
 /** The variant `part` runs in a run of `variant`: its own pin in `config.variants`, else the run's. */
 export function variantOf(
