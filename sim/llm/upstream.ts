@@ -31,6 +31,13 @@ export interface SimLlmConfig {
   readonly loadSlowdown?: number;
   /** Probability that a request fails with a 500 at its first-token time. @defaultValue 0 */
   readonly errorRate?: number;
+  /**
+   * Probability that a request is refused at once with a 429 (the provider's per-key rate limit,
+   * apart from `maxConcurrency`), carrying `Retry-After`. @defaultValue 0
+   */
+  readonly rateLimitRate?: number;
+  /** The `Retry-After` of those 429s, ms. @defaultValue 1000 */
+  readonly rateLimitRetryAfterMs?: number;
 }
 
 /** Ports of `SimLlmUpstream`. */
@@ -62,6 +69,8 @@ export class SimLlmUpstream implements LlmUpstream {
   readonly #maxConcurrency: number;
   readonly #slowdown: number;
   readonly #errorRate: number;
+  readonly #rateLimitRate: number;
+  readonly #rateLimitRetryAfterMs: number;
   /** The provider's fault switchboard (see `ProviderFaults`). */
   readonly faults: ProviderFaults;
 
@@ -78,6 +87,14 @@ export class SimLlmUpstream implements LlmUpstream {
     this.#maxConcurrency = config.maxConcurrency ?? 256;
     this.#slowdown = config.loadSlowdown ?? 2;
     this.#errorRate = config.errorRate ?? 0;
+    this.#rateLimitRate = config.rateLimitRate ?? 0;
+    this.#rateLimitRetryAfterMs = config.rateLimitRetryAfterMs ?? 1000;
+    if (!(this.#rateLimitRate >= 0 && this.#rateLimitRate <= 1))
+      throw new RangeError(`SimLlmUpstream: rateLimitRate must be in [0, 1], got ${this.#rateLimitRate}`);
+    if (!(this.#rateLimitRetryAfterMs >= 0) || !Number.isFinite(this.#rateLimitRetryAfterMs))
+      throw new RangeError(
+        `SimLlmUpstream: rateLimitRetryAfterMs must be a finite number >= 0, got ${this.#rateLimitRetryAfterMs}`,
+      );
   }
 
   /**
@@ -104,9 +121,15 @@ export class SimLlmUpstream implements LlmUpstream {
       Math.round(Math.exp(this.#outMu + this.#outSigma * nextGaussian(random))),
     );
     const fails = random.next() < this.#errorRate;
+    // Drawn only by a provider that has the rate: the streams of every other provider stay as they were.
+    const limited = this.#rateLimitRate > 0 && random.next() < this.#rateLimitRate;
     const outputTokens = Math.min(drawnTokens, request.maxTokens ?? Number.POSITIVE_INFINITY);
     const verdict = this.faults.decide(draws?.faultsRandom);
     if (verdict.kind !== 'serve') return verdict;
+    if (limited) {
+      const error = llmError(429, `${this.model}: rate limit reached`, this.#rateLimitRetryAfterMs);
+      return { kind: 'fail', error };
+    }
     const slow = verdict.slowdown;
     return {
       kind: 'serve',

@@ -42,6 +42,8 @@ const providerSchema = z.strictObject({
   maxConcurrency: posInt('an integer > 0').max(1e6).optional(),
   loadSlowdown: z.number().min(1).max(100).optional(),
   errorRate: z.number().min(0).max(1).optional(),
+  rateLimitRate: z.number().min(0).max(1).optional(),
+  rateLimitRetryAfterMs: z.number().min(0).max(3_600_000).optional(),
 });
 
 /** Sentinel 1.8's DegradeRule as Sentinel names it (`timeWindow` in seconds). */
