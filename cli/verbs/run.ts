@@ -96,6 +96,13 @@ async function runOne(
   const { scenario, variant, file } = job;
   const label = job.variants > 1 ? `${scenario.name} [${variant}]` : scenario.name;
   if (!quiet) out(`hasim run ${label}  seed ${seed}  (${file ?? 'built-in scenarios/smoke.yaml'})`);
+  // A part pinned to one form runs it whatever the variant says: the reader must not take this
+  // run's figures for the variant's alone.
+  const pinned = scenario.kind === 'gateway' ? Object.entries(scenario.topology.variants ?? {}) : [];
+  if (!quiet && pinned.length > 0)
+    out(
+      `  pinned          ${pinned.map(([part, form]) => `${part} ${form}`).join(', ')} (topology.variants)`,
+    );
   const events = estimateEvents(scenario);
   if (!quiet && events !== undefined && events > LARGE_RUN_EVENTS) {
     out(

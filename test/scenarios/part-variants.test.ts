@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runScenario } from '#sim/run.ts';
 import { loadScenarioFile, ScenarioError } from '#sim/scenarios/load.ts';
 import { variantOf } from '#src/gateway/config.ts';
-import { scratch } from '../cli/in-process.ts';
+import { cli, scratch } from '../cli/in-process.ts';
 
 // `topology.variants` pins one part to the article's form or the fix whatever the run's variant:
 // the article's run with only the limiter fixed shows what that one fix changes.
@@ -41,6 +41,13 @@ describe('topology.variants', () => {
     expect(article.result.verdict).toBe('fail');
     expect(Number(admitted(fixed))).toBeLessThanOrEqual(13);
     expect(Number(admitted(article))).toBeGreaterThanOrEqual(16);
+  });
+
+  it('hasim run says which parts are pinned, under the run line', async () => {
+    edgeWith('edge-shown', 'topology:\n  variants: { redis-limiter: fixed }');
+    const run = await cli(['run', join(tmp.dir, 'edge-shown.yaml'), '--out', join(tmp.dir, 'out-shown')]);
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n')[1]).toBe('  pinned          redis-limiter fixed (topology.variants)');
   });
 
   it('refuses a part that does not exist, with its line', () => {
