@@ -67,6 +67,8 @@ const TABLE: Readonly<Record<TargetKind, Readonly<Partial<Record<FaultVerb, Verb
   'mysql-primary': {
     ...PROCESS,
     partition: { args: LIVE_PARTITION },
+    // The primary's answers reach the clients latencyMs later (jitter and bandwidth: live only).
+    slow: { args: LIVE_SLOW, required: ['latencyMs'] },
     failover: NONE,
     'semi-sync-timeout': {
       args: { timeoutMs: { kind: 'number', min: 0, max: 2 ** 32 - 1, integer: true, unit: 'ms' } },

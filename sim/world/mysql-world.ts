@@ -66,6 +66,8 @@ export function buildMysqlWorld(
     dataSources.set(`ds-slave-${i}`, node);
   });
   let crashedPrimary: SimMysqlNode | undefined;
+  // The node a `slow` on mysql/primary hit: its `repair` goes there even after a failover.
+  let slowedPrimary: SimMysqlNode | undefined;
   faults.register('mysql/primary', {
     crash: () => {
       crashedPrimary = cluster.primary;
@@ -78,7 +80,20 @@ export function buildMysqlWorld(
     freeze: () => cluster.partition([cluster.primary]),
     resume: () => cluster.repair(),
     partition: () => cluster.partition([cluster.primary]),
-    repair: () => cluster.repair(),
+    repair: () => {
+      cluster.repair();
+      if (slowedPrimary !== undefined && slowedPrimary.replyLatencyMs !== 0)
+        slowedPrimary.setReplyLatencyMs(0);
+      slowedPrimary = undefined;
+    },
+    // A slow link to the clients, as the live fault proxy makes it (see the replicas' `slow`).
+    slow: (args: FaultArgs) => {
+      const ms = args.latencyMs;
+      if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms))
+        throw new RangeError(`slow: args.latencyMs must be a number >= 0 (ms), got ${String(ms)}`);
+      slowedPrimary = cluster.primary;
+      slowedPrimary.setReplyLatencyMs(ms);
+    },
     'semi-sync-timeout': async (args: FaultArgs) => {
       const ms = args.timeoutMs;
       if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) {

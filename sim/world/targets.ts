@@ -19,7 +19,7 @@ export function faultTargets(topology: GatewayTopology): ReadonlyMap<string, rea
     for (let r = 1; r <= replicasPerMaster; r++)
       out.set(`redis/shard-${shard}/replica-${r}`, [...PROCESS, 'slow', 'failover']);
   }
-  out.set('mysql/primary', [...PROCESS, 'semi-sync-timeout', 'failover']);
+  out.set('mysql/primary', [...PROCESS, 'slow', 'semi-sync-timeout', 'failover']);
   const replicas = topology.mysql?.replicas ?? 2;
   for (let r = 1; r <= replicas; r++) {
     out.set(`mysql/replica-${r}`, [

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseScenario, runScenario } from '#sim/index.ts';
 import { scratch } from '#test/cli/in-process.ts';
 
-// The `slow` fault on a Redis node and on a MariaDB replica, as a scenario's timeline drives it:
+// The `slow` fault on a Redis node and on a MariaDB replica or primary, as a scenario's timeline drives it:
 // the node's answers reach the gateway `latencyMs` later while the fault lasts (the latency toxic
 // hasim's live fault proxy puts on a server's replies), and `repair` at the end of `for` takes
 // it away.
@@ -102,5 +102,21 @@ describe('slow: a slow link to a node', () => {
     expect(lines.filter((e) => e.c === 'mysql' && e.k === 'reply-latency').map((e) => e.t)).toEqual([
       2000, 5000,
     ]);
+  });
+
+  it('on mysql/primary, the history read the fix routes there answers 150 ms later', async () => {
+    const lines = await trace(
+      'slow-primary',
+      'chat-history',
+      'fixed',
+      '{ at: 2s, do: slow, target: mysql/primary, args: { latencyMs: 150 }, for: 3s }',
+    );
+    const w = waits(lines, 'chat-history/', 'read');
+    const during = w.filter((x) => x.at >= 2100 && x.at < 4800);
+    const after = w.filter((x) => x.at >= 5400);
+    expect(during.length).toBeGreaterThan(10);
+    expect(after.length).toBeGreaterThan(10);
+    expect(Math.min(...during.map((x) => x.ms))).toBeGreaterThanOrEqual(150);
+    expect(Math.max(...after.map((x) => x.ms))).toBeLessThan(50);
   });
 });
