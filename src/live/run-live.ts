@@ -114,6 +114,14 @@ function checkFaults(scenario: GatewayScenario): {
     throw new LiveFaultError('nemesis: is not supported live (give an explicit faults: timeline)');
   }
   const actions = expandTimeline(timelineOf(scenario));
+  // A replica's apply cost is the simulation's knob; the fault proxy slows by latency only. Said
+  // before anything connects, not when the fault fires minutes in.
+  for (const { atMs, action } of actions) {
+    if (action.verb === 'slow' && action.args?.latencyMs === undefined)
+      throw new LiveFaultError(
+        `fault slow ${action.target} at ${atMs} ms: args.applyCostMs is simulated only; a live run slows a server with args.latencyMs (give both to run the file simulated and live)`,
+      );
+  }
   const onServers = actions.filter(({ action }) => !action.target.startsWith('upstream/'));
   return {
     serverFaults: onServers.length > 0,

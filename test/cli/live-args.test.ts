@@ -44,6 +44,10 @@ describe('hasim live: bad input is one line and exit 2, before connecting', () =
       ['live', smoke, '--dead-after-ms', '-5'],
       "hasim live: --dead-after-ms: expected ms, an integer >= 0, got '-5'",
     ],
+    [
+      ['live', 'scenarios/article.yaml', '--variant', 'fixed'],
+      'hasim live: scenarios/article.yaml: fault slow mysql/replica-1 at 200000 ms: args.applyCostMs is simulated only; a live run slows a server with args.latencyMs (give both to run the file simulated and live)',
+    ],
   ])('%j', async (args, line) => {
     const r = await cli(args);
     expect(r.code).toBe(2);
