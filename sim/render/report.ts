@@ -115,7 +115,13 @@ function header(d: RunDigest): string {
     ['simulated', `${fmt(r.simulatedMs / 1000, 3)} s`],
     ['run ended', r.end],
   ];
-  if (d.topology !== null) rows.splice(1, 0, ['variant', d.topology.variant]);
+  if (d.topology !== null) {
+    // Parts pinned to one form (topology.variants) run it whatever the variant says: said beside it.
+    const pins = Object.entries(d.topology.variants ?? {});
+    const pinned =
+      pins.length === 0 ? '' : `; pinned: ${pins.map(([part, form]) => `${part} ${form}`).join(', ')}`;
+    rows.splice(1, 0, ['variant', `${d.topology.variant}${pinned}`]);
+  }
   const body = rows.map(
     ([k, v]) =>
       `<tr><th>${escapeHtml(k)}</th><td>${k === 'reproduce' || k === 'trace hash' ? v : escapeHtml(v)}</td></tr>`,

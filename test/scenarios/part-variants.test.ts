@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runScenario } from '#sim/run.ts';
@@ -43,11 +44,15 @@ describe('topology.variants', () => {
     expect(Number(admitted(article))).toBeGreaterThanOrEqual(16);
   });
 
-  it('hasim run says which parts are pinned, under the run line', async () => {
+  it('hasim run says which parts are pinned, under the run line and in the report', async () => {
     edgeWith('edge-shown', 'topology:\n  variants: { redis-limiter: fixed }');
-    const run = await cli(['run', join(tmp.dir, 'edge-shown.yaml'), '--out', join(tmp.dir, 'out-shown')]);
+    const out = join(tmp.dir, 'out-shown');
+    const run = await cli(['run', join(tmp.dir, 'edge-shown.yaml'), '--out', out, '--report']);
     expect(run.code).toBe(0);
     expect(run.stdout.split('\n')[1]).toBe('  pinned          redis-limiter fixed (topology.variants)');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(
+      '<th>variant</th><td>article; pinned: redis-limiter fixed</td>',
+    );
   });
 
   it('refuses a part that does not exist, with its line', () => {
