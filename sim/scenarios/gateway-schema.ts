@@ -67,6 +67,96 @@ const flowRuleSchema = z.strictObject({
   maxQueueingTimeMs: nonNegInt('ms >= 0').max(600_000).optional(),
 });
 
+/**
+ * ShardingSphere's `rules.readwrite-splitting` (the article's section 3.2 YAML): one data-source
+ * group with its write and read data sources and a load balancer by name.
+ */
+const readwriteSplittingSchema = z.strictObject({
+  'data-sources': z.record(
+    z.string(),
+    z.strictObject({
+      writeDataSourceName: z.string(),
+      readDataSourceNames: z.array(z.string()).max(8),
+      loadBalancerName: z.string().optional(),
+    }),
+  ),
+  loadBalancers: z.record(z.string(), z.strictObject({ type: z.string() })).optional(),
+});
+
+/**
+ * The mysql block with a ShardingSphere rule turned into hasim's fields (`replicas`, `loadBalancer`,
+ * `shards`). hasim names the data sources as the article does (ds-master, ds-slave-0, ...), so the
+ * rule must use those names; a mistake is an issue on the rule's own field.
+ */
+function fromShardingSphere<
+  M extends {
+    replicas?: number;
+    loadBalancer?: 'ROUND_ROBIN' | 'RANDOM';
+    shards?: number;
+    'readwrite-splitting'?: z.infer<typeof readwriteSplittingSchema>;
+    'sharding-count'?: number;
+  },
+>(mysql: M, ctx: z.core.$RefinementCtx) {
+  const { 'readwrite-splitting': rule, 'sharding-count': shardingCount, ...rest } = mysql;
+  const fail = (path: (string | number)[], message: string) => {
+    ctx.issues.push({ code: 'custom', path, message, input: mysql });
+    return z.NEVER;
+  };
+  if (shardingCount !== undefined && rest.shards !== undefined)
+    return fail(
+      ['sharding-count'],
+      `give shards or sharding-count, not both: got shards: ${rest.shards} as well`,
+    );
+  const shards = shardingCount === undefined ? {} : { shards: shardingCount };
+  if (rule === undefined) return { ...rest, ...shards };
+  if (rest.replicas !== undefined || rest.loadBalancer !== undefined)
+    return fail(
+      ['readwrite-splitting'],
+      `give readwrite-splitting or replicas and loadBalancer, not both: got ${rest.replicas !== undefined ? 'replicas' : 'loadBalancer'} as well`,
+    );
+  const groups = Object.entries(rule['data-sources']);
+  const [only] = groups;
+  if (only === undefined || groups.length > 1)
+    return fail(
+      ['readwrite-splitting', 'data-sources'],
+      `expected one data-source group, got ${groups.length}`,
+    );
+  const [name, group] = only;
+  const at = ['readwrite-splitting', 'data-sources', name];
+  if (group.writeDataSourceName !== 'ds-master')
+    return fail(
+      [...at, 'writeDataSourceName'],
+      `hasim names the primary ds-master, got "${group.writeDataSourceName}"`,
+    );
+  const wrong = group.readDataSourceNames.findIndex((ds, i) => ds !== `ds-slave-${i}`);
+  if (wrong >= 0)
+    return fail(
+      [...at, 'readDataSourceNames', wrong],
+      `hasim names the replicas ds-slave-0, ds-slave-1, ... in order, got "${group.readDataSourceNames[wrong]}"`,
+    );
+  let loadBalancer: 'ROUND_ROBIN' | 'RANDOM' | undefined;
+  if (group.loadBalancerName !== undefined) {
+    const type = rule.loadBalancers?.[group.loadBalancerName]?.type;
+    if (type === undefined)
+      return fail(
+        [...at, 'loadBalancerName'],
+        `expected a name in loadBalancers (${Object.keys(rule.loadBalancers ?? {}).join(', ') || 'none'}), got "${group.loadBalancerName}"`,
+      );
+    if (type !== 'ROUND_ROBIN' && type !== 'RANDOM')
+      return fail(
+        ['readwrite-splitting', 'loadBalancers', group.loadBalancerName, 'type'],
+        `expected ROUND_ROBIN or RANDOM, got "${type}"`,
+      );
+    loadBalancer = type;
+  }
+  return {
+    ...rest,
+    ...shards,
+    replicas: group.readDataSourceNames.length,
+    ...(loadBalancer === undefined ? {} : { loadBalancer }),
+  };
+}
+
 export const topologySchema = z.strictObject({
   /** Gateway instances sharing one Redis and one MySQL. @defaultValue 1 */
   instances: posInt('an integer > 0').max(64).optional(),
@@ -128,7 +218,12 @@ export const topologySchema = z.strictObject({
        * commit in the client (see ChatHistory's batchRows).
        */
       historyBatchRows: posInt('an integer > 0').max(HISTORY_BATCH_ROWS_MAX).optional(),
+      /** ShardingSphere's rule as the article writes it (section 3.2), instead of replicas and loadBalancer. */
+      'readwrite-splitting': readwriteSplittingSchema.optional(),
+      /** The article's ModShardingAlgorithm property (section 3.3), instead of shards. */
+      'sharding-count': posInt('an integer > 0').max(1024).optional(),
     })
+    .transform(fromShardingSphere)
     .optional(),
   /**
    * The request merger (section 4.3): `schedulerThreads` of the article's scheduled executor (1 is
