@@ -19,6 +19,7 @@ import {
   triggers,
 } from './sqlite.ts';
 import { noSuchTable, translateSqliteError } from './sqlite-errors.ts';
+import { Transactions } from './transactions.ts';
 
 /** What one statement did, for the session and the binlog. */
 export interface ExecResult {
@@ -52,6 +53,7 @@ const CONVERSION_ERRNOS: ReadonlySet<number> = new Set([1048, 1364, 1366, 1406])
  */
 export class Engine {
   readonly #db: SqliteDatabase;
+  readonly #transactions: Transactions;
   readonly #tables = new Map<string, TableSpec>();
   readonly #database: string;
   /** What the triggers record for the running write statement; null between statements. */
@@ -142,6 +144,7 @@ export class Engine {
     );
     this.#db.function('__hasim_last_insert_id', { deterministic: false }, () => host.lastInsertId());
     this.#db.function('__hasim_concat', { deterministic: true, varargs: true, safeIntegers: true }, concat);
+    this.#transactions = new Transactions(this.#db, (sql) => this.#prepare(sql));
   }
 
   /** Tables by name. */
@@ -184,12 +187,12 @@ export class Engine {
    * must not write: a write runs through `scratchWrite`.
    */
   scratch<T>(base: readonly RowChange[], fn: () => T): T {
-    this.#txn('BEGIN');
+    this.#transactions.begin();
     try {
       for (const change of base) this.#applyChange(change);
       return fn();
     } finally {
-      this.#txn('ROLLBACK');
+      this.#rollback();
     }
   }
 
@@ -400,17 +403,18 @@ export class Engine {
 
   /** Executes a write statement and commits it at once (autocommit), returning its row changes. */
   writeCommitted(st: WriteStatement, params: readonly SqlValue[]): ExecResult {
+    this.#transactions.settle();
     // One SQLite statement is atomic on its own; the row-at-a-time writers run several.
     if (st.replace === undefined && st.rows?.update === undefined && !st.rows?.ignore)
       return this.#write(st, params);
     this.#captureOn();
-    this.#txn('BEGIN');
+    this.#transactions.begin();
     try {
       const res = this.#write(st, params);
-      this.#txn('COMMIT');
+      this.#transactions.commit();
       return res;
     } catch (error) {
-      if (this.#db.inTransaction) this.#txn('ROLLBACK');
+      this.#rollback();
       throw error;
     }
   }
@@ -430,6 +434,7 @@ export class Engine {
    * thread's apply on a replica). Throws `SqlError` and leaves nothing applied on failure.
    */
   commit(events: readonly ReplEvent[]): void {
+    this.#transactions.settle();
     const ddl = events.find((e) => e.kind === 'ddl');
     if (ddl !== undefined) {
       this.applyDdl(ddl as Extract<ReplEvent, { kind: 'ddl' }>);
@@ -440,12 +445,12 @@ export class Engine {
       this.#applyChange(only.change); // one SQLite statement: atomic on its own
       return;
     }
-    this.#txn('BEGIN');
+    this.#transactions.begin();
     try {
       for (const e of events) if (e.kind === 'rows') this.#applyChange(e.change);
-      this.#txn('COMMIT');
+      this.#transactions.commit();
     } catch (error) {
-      if (this.#db.inTransaction) this.#txn('ROLLBACK');
+      this.#rollback();
       throw error;
     }
   }
@@ -546,15 +551,15 @@ export class Engine {
    */
   #captureOn(): void {
     if (this.#capturing) return;
-    assert(!this.#db.inTransaction, 'engine: the capture triggers are created outside a transaction');
+    assert(!this.#transactions.open, 'engine: the capture triggers are created outside a transaction');
     for (const spec of this.#tables.values()) this.#db.exec(triggers(spec));
     this.#capturing = true;
   }
 
-  // BEGIN / COMMIT / ROLLBACK, prepared once (exec would parse them on every call).
-  #txn(verb: 'BEGIN' | 'COMMIT' | 'ROLLBACK'): void {
-    if (verb === 'ROLLBACK') this.#sequenceCovers.clear();
-    this.#prepare(verb).run();
+  // An engine transaction's ROLLBACK (see Transactions), which can lower sqlite_sequence.
+  #rollback(): void {
+    this.#sequenceCovers.clear();
+    this.#transactions.rollback();
   }
 
   #prepare(sql: string): SqliteStatement {
