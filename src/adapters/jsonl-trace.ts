@@ -3,7 +3,7 @@ import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import type { Clock } from '../ports/clock.ts';
 import type { TraceFields, TraceSink } from '../ports/trace.ts';
 import { checkTraceEvent } from '../ports/trace-events.ts';
-import { writeAsciiLine } from './jsonl-ascii.ts';
+import { asciiBytes, type KeyMemo, writeAsciiLine } from './jsonl-ascii.ts';
 import { fieldsJson } from './jsonl-fields.ts';
 import { WriterThread } from './jsonl-writer-thread.ts';
 
@@ -47,6 +47,14 @@ export interface JsonlTraceOptions {
  */
 type Utf8Writable = Buffer & { utf8Write(text: string, offset: number): number };
 
+/** An event kind's `,"c":…,"k":…` text, and its bytes when it is ASCII. */
+interface Prefix {
+  readonly text: string;
+  readonly bytes: Uint8Array | undefined;
+  /** The keys its events had (see KeyMemo). */
+  readonly keys: KeyMemo;
+}
+
 /** Room past `flushBytes` in the chunk, so a line that takes it past the flush size still fits. */
 const CHUNK_SLACK_BYTES = 64 * 1024;
 
@@ -64,8 +72,8 @@ export class JsonlTrace implements TraceSink {
   readonly #flushBytes: number;
   readonly #keepLines: number;
   readonly #kept: string[] = [];
-  /** component → kind → the line's `,"c":…,"k":…` text. */
-  readonly #kinds = new Map<string, Map<string, string>>();
+  /** component → kind → the line's `,"c":…,"k":…` text, and its bytes when it is ASCII. */
+  readonly #kinds = new Map<string, Map<string, Prefix>>();
   readonly #checkEvery: boolean;
   readonly #checkFirst: boolean;
   #budget: JsonlTraceOptions['budget'];
@@ -115,14 +123,16 @@ export class JsonlTrace implements TraceSink {
       byKind = new Map();
       this.#kinds.set(component, byKind);
     }
-    let prefix = byKind.get(kind);
-    if (prefix === undefined) {
+    let known = byKind.get(kind);
+    if (known === undefined) {
       // The first event of each (component, kind) is checked against the vocabulary
       // (src/ports/trace-events.ts): an undeclared kind or field fails the run where it is emitted.
       if (this.#checkFirst) checkTraceEvent(component, kind, fields);
-      prefix = `,"c":${JSON.stringify(component)},"k":${JSON.stringify(kind)}`;
-      byKind.set(kind, prefix);
+      const text = `,"c":${JSON.stringify(component)},"k":${JSON.stringify(kind)}`;
+      known = { text, bytes: asciiBytes(text), keys: { keys: [], bytes: [] } };
+      byKind.set(kind, known);
     }
+    const prefix = known.text;
     if (this.#checkEvery) checkTraceEvent(component, kind, fields);
     this.#events++;
     const t = this.#clock.now();
@@ -130,7 +140,9 @@ export class JsonlTrace implements TraceSink {
     // and for a line kept in memory, it is built as a string and encoded. The bytes are the same.
     const start = this.#used;
     const end =
-      this.#kept.length < this.#keepLines ? -1 : writeAsciiLine(this.#chunk, start, t, prefix, fields);
+      this.#kept.length < this.#keepLines || known.bytes === undefined
+        ? -1
+        : writeAsciiLine(this.#chunk, start, t, known.bytes, fields, known.keys);
     let chars: number;
     if (end >= 0) {
       this.#used = end;

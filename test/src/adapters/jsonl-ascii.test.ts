@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { writeAsciiLine } from '#src/adapters/jsonl-ascii.ts';
+import { asciiBytes, type KeyMemo, writeAsciiLine } from '#src/adapters/jsonl-ascii.ts';
 import { fieldKey, fieldValue, viaStringify } from '../../helpers/trace-fields.ts';
 
 // The line the trace wrote before writeAsciiLine: JSON.stringify's members after t, c and k.
@@ -44,6 +44,25 @@ describe('writeAsciiLine', () => {
       expect(buf[end]).toBe(0xff);
     });
   }
+
+  it('writes the same line through a shared key memo and a byte prefix, whatever keys each event has (fast-check seed 20261205)', () => {
+    // JsonlTrace passes each kind's prefix as bytes and one KeyMemo for all its events: a memo
+    // learnt from one event's keys must not change the line of an event with other keys or order.
+    const memo: KeyMemo = { keys: [], bytes: [] };
+    const bytes = asciiBytes(prefix)!;
+    const keys = fc.constantFrom('id', 'user', 'key', 'n', 'table', 'seq', 'a"b');
+    fc.assert(
+      fc.property(fc.nat(), fc.dictionary(keys, fieldValue), (t, fields) => {
+        const line = reference(t, prefix, fields);
+        const buf = Buffer.alloc(line.length * 3 + 16);
+        const end = writeAsciiLine(buf, 0, t, bytes, fields, memo);
+        if (/[^\n\x20-\x7f]/.test(line)) expect(end).toBe(-1);
+        else expect(buf.subarray(0, end).toString('latin1')).toBe(line);
+      }),
+      { seed: 20261205, numRuns: 2000 },
+    );
+    expect(memo.keys.length).toBeGreaterThan(0);
+  });
 
   it('writes the string line, or leaves it to the string path, for any JSON-like fields (fast-check seed 20261203)', () => {
     fc.assert(
