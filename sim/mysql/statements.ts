@@ -302,7 +302,7 @@ export class Connections {
       await ports.sleep(ports.statementCostMs());
     }
     const replyMs = ports.replyLatencyMs();
-    if (replyMs === 0) return executeStatement(this.#host, s, st, params);
+    if (replyMs === 0) return await executeStatement(this.#host, s, st, params);
     // A slowed link to the client (the `slow` fault): the answer, or the error, arrives later.
     try {
       const result = await executeStatement(this.#host, s, st, params);

@@ -6,6 +6,7 @@ import type { FaultAction, Faults } from '../../src/ports/faults.ts';
 import type { Random } from '../../src/ports/random.ts';
 import type { Topology } from '../../src/ports/topology.ts';
 import type { TraceFields, TraceSink } from '../../src/ports/trace.ts';
+import { whenSettled } from '../../src/settled.ts';
 import { SimAbortController } from '../kernel/abort.ts';
 import type { Simulation } from '../kernel/simulation.ts';
 import { phasedArrivals } from '../workload/phases.ts';
@@ -219,9 +220,10 @@ export function driveGateway(
     void harness.track(
       // The request written out key by key, in the order the spread gave (userId, prompt, id,
       // signal): a spread of the mix's object costs a generic copy per request.
-      gateway
-        .handle({ userId: request.userId, prompt: request.prompt, id, signal: abort.signal })
-        .finally(() => timer.cancel()),
+      whenSettled(
+        gateway.handle({ userId: request.userId, prompt: request.prompt, id, signal: abort.signal }),
+        () => timer.cancel(),
+      ),
     );
   };
   let abandoned = 0;

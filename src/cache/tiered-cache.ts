@@ -195,7 +195,7 @@ export class TieredCache<V> {
     if (l1Entry !== undefined) {
       this.#stats.l1Hits++;
       this.#emit('l1-hit', hash);
-      return this.#serve(prompt, hash, l1Entry, now, 'l1', 0, loader);
+      return await this.#serve(prompt, hash, l1Entry, now, 'l1', 0, loader);
     }
     this.#emit('l1-miss', hash);
 
@@ -204,7 +204,7 @@ export class TieredCache<V> {
       this.#stats.l2Hits++;
       this.#emit('l2-hit', hash);
       this.#options.l1?.put(hash, l2Entry);
-      return this.#serve(prompt, hash, l2Entry, this.#clock.now(), 'l2', leaseWaits, loader);
+      return await this.#serve(prompt, hash, l2Entry, this.#clock.now(), 'l2', leaseWaits, loader);
     }
     this.#emit('l2-miss', hash);
 

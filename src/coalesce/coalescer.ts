@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { assert } from '../assert.ts';
 import type { Clock } from '../ports/clock.ts';
 import { nullTraceSink, type TraceSink } from '../ports/trace.ts';
+import { whenSettled } from '../settled.ts';
 
 /**
  * Which coalescer to run.
@@ -242,7 +243,7 @@ export class Coalescer {
     this.#flying.set(key, call);
     // golang/sync singleflight.go doCall: the entry is deleted only after fn returns, and only if
     // it is still this call's (a Forget followed by a new call must not lose the newer entry).
-    this.#invoke(key, call, fn).finally(() => {
+    whenSettled(this.#invoke(key, call, fn), () => {
       if (this.#pending.get(key) === call) this.#pending.delete(key);
       if (this.#flying.get(key) === call) this.#flying.delete(key);
     });

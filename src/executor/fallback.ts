@@ -2,6 +2,7 @@ import { present } from '../assert.ts';
 import { admitted, failed, type Outcome, refused } from '../outcome.ts';
 import { AbortError, abortReason, type Clock } from '../ports/clock.ts';
 import type { LlmRequest, LlmResponse, LlmUpstream } from '../ports/llm.ts';
+import { whenSettled } from '../settled.ts';
 import { RejectedExecutionException } from './thread-pool-executor.ts';
 
 /** A call that did not finish within its time limit. Its underlying work was aborted. */
@@ -46,7 +47,7 @@ export function withTimeout<T>(
   } catch (error) {
     work = Promise.reject(error);
   }
-  return Promise.race([work, aborted]).finally(() => {
+  return whenSettled(Promise.race([work, aborted]), () => {
     timer?.cancel();
     signal?.removeEventListener('abort', onAbort);
   });

@@ -63,7 +63,7 @@ export function redisLimiterLayer(
       switch (out.kind) {
         case 'admitted':
           ctx.emit('redis-limiter', 'admitted', { id: request.id, key });
-          return next(request);
+          return await next(request);
         case 'refused':
           ctx.emit('redis-limiter', 'limited', { id: request.id, key });
           return refused(out.reason satisfies Refusal);
@@ -74,7 +74,7 @@ export function redisLimiterLayer(
             error: describe(out.error),
             allowed: allow,
           });
-          return allow ? next(request) : out;
+          return allow ? await next(request) : out;
       }
     },
   });
