@@ -7,9 +7,9 @@ import { VirtualClock } from './virtual-clock.ts';
 
 /**
  * How the kernel waits for simulated code to settle after firing a timer.
- * - `'nextTick'` (default): a tick queued from a microtask runs only once V8 has drained every
- *   microtask, so it is an exact barrier while simulated code never queues ticks itself (a
- *   tripwire enforces that). A whole run is then one uninterrupted chain: ~1 M awaited events/s.
+ * - `'nextTick'` (default): the drive is one loop in one tick, draining every microtask after each
+ *   firing (Node's runNextTicks, as its timers do); an exact barrier while simulated code never
+ *   queues ticks itself (a tripwire enforces that). A whole run is one uninterrupted loop.
  * - `'setImmediate'`: a macrotask barrier, robust to code that uses `process.nextTick` (e.g.
  *   ioredis-mock), several times slower.
  */
@@ -227,8 +227,10 @@ export class Simulation {
     const stepsAtStart = this.#steps;
     // A promise rejected in simulated code that nobody handles would otherwise crash the process
     // after the run (Node's default), far from its cause; it fails the run instead. Node reports
-    // unhandled rejections only once its tick queue is empty, which under the nextTick barrier is
-    // the end of the drive, so `finish` lets one macrotask pass before it removes the listener.
+    // unhandled rejections when it has run the microtasks and ticks it had: under the nextTick
+    // barrier with its drain, after the firing that left one (the run stops there); without the
+    // drain only once the tick queue is empty, the end of the drive, so `finish` lets one
+    // macrotask pass before it removes the listener.
     const onUnhandled = (reason: unknown) => {
       this.#fail(
         new TaskFailedError(
@@ -248,9 +250,10 @@ export class Simulation {
       : () => {};
 
     return new Promise<RunResult>((resolve, reject) => {
-      const finish = () => {
+      const finish = (): false => {
         uninstall();
         realSetImmediate(settle);
+        return false;
       };
       const settle = () => {
         this.#running = false;
@@ -262,17 +265,8 @@ export class Simulation {
         if (moveClockToLimit && clock.nowMs < limitMs) clock.nowMs = limitMs;
         resolve({ nowMs: clock.nowMs, steps: this.#steps - stepsAtStart, pendingTasks: this.#tasks.size });
       };
-      const barrier =
-        this.#barrier === 'nextTick'
-          ? () => {
-              resolved.then(queueStep);
-            }
-          : () => {
-              realSetImmediate(step);
-            };
-      const resolved = Promise.resolve();
-      const queueStep = () => realNextTick(step);
-      const step = () => {
+      // One timer firing; false when the drive is over (finish has been called).
+      const fire = (): boolean => {
         try {
           if (this.#failure !== undefined) return finish();
           const next = heap.peek();
@@ -297,7 +291,35 @@ export class Simulation {
           // A timer callback threw synchronously (a clock.schedule callback, not a task).
           this.#fail(error);
         }
-        barrier();
+        return true;
+      };
+      const resolved = Promise.resolve();
+      const drain = this.#barrier === 'nextTick' ? microtaskDrain() : undefined;
+      if (drain !== undefined) {
+        // The nextTick barrier as Node's own timers keep it (lib/internal/timers.js listOnTimeout
+        // calls runNextTicks between two timers): after each firing, `drain` runs every microtask
+        // it caused, chains included, before the next one fires. The loop runs in one tick,
+        // queued from a microtask so that it starts once the caller's microtasks are done; inside
+        // a tick no microtask is running, so the drain is never nested in V8's own.
+        const loop = () => {
+          while (fire()) drain();
+        };
+        resolved.then(() => realNextTick(loop));
+        return;
+      }
+      // Without a drain: a tick queued from a microtask runs once V8 has drained every microtask
+      // (the nextTick barrier, one promise and one tick per firing), or a macrotask (setImmediate).
+      const barrier =
+        this.#barrier === 'nextTick'
+          ? () => {
+              resolved.then(queueStep);
+            }
+          : () => {
+              realSetImmediate(step);
+            };
+      const queueStep = () => realNextTick(step);
+      const step = () => {
+        if (fire()) barrier();
       };
       barrier();
     });
@@ -335,4 +357,14 @@ export class Simulation {
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * Runs every pending microtask now, and the ticks they queue (Node's `runNextTicks`, which it
+ * exposes as `process._tickCallback`, lib/internal/bootstrap/node.js); undefined on a Node without
+ * it, where the kernel falls back to a promise and a tick per firing.
+ */
+function microtaskDrain(): (() => void) | undefined {
+  const drain = (process as { _tickCallback?: unknown })._tickCallback;
+  return typeof drain === 'function' ? (drain.bind(process) as () => void) : undefined;
 }

@@ -158,7 +158,7 @@ describe('Simulation failures are loud', () => {
     expect((failure.cause as Error).message).toBe('boom');
   });
 
-  it('an unhandled rejection in simulated code fails the run', () => {
+  it('an unhandled rejection in simulated code fails the run, noticed at the firing that left it', () => {
     // In a child process: vitest itself treats any unhandled rejection as a failed test file.
     const child = spawnSync(
       process.execPath,
@@ -170,7 +170,7 @@ describe('Simulation failures are loud', () => {
     );
     expect(child.stderr).toBe('');
     expect(child.stdout.trim()).toBe(
-      'TaskFailedError: unhandled promise rejection in simulated code, noticed at t=13 ms (seed 8): Error: nobody listens',
+      'TaskFailedError: unhandled promise rejection in simulated code, noticed at t=3 ms (seed 8): Error: nobody listens',
     );
   });
 
@@ -203,6 +203,43 @@ describe('Simulation barriers', () => {
     const a = await workload(new Simulation({ seed: 3, trace: { check: 'off' } }));
     const b = await workload(new Simulation({ seed: 3, barrier: 'setImmediate', trace: { check: 'off' } }));
     expect(b).toBe(a);
+  });
+
+  it("the nextTick barrier gives the same trace without Node's drain (its fallback form)", async () => {
+    const a = await workload(new Simulation({ seed: 3, trace: { check: 'off' } }));
+    const own = Object.getOwnPropertyDescriptor(process, '_tickCallback');
+    Object.defineProperty(process, '_tickCallback', { configurable: true, writable: true, value: undefined });
+    try {
+      const b = await workload(new Simulation({ seed: 3, trace: { check: 'off' } }));
+      expect(b).toBe(a);
+    } finally {
+      if (own) Object.defineProperty(process, '_tickCallback', own);
+    }
+  });
+
+  it('every barrier lets a long microtask chain finish before the next timer of the same instant', async () => {
+    // Timer A's continuation runs 50 microtask hops, then cancels timer B, due at the same
+    // millisecond and scheduled after A: B must never fire, as on a real event loop.
+    const fired = async (sim: Simulation) => {
+      let bFired = false;
+      sim.spawn(async () => {
+        const a = sim.clock.sleep(10);
+        const b = sim.clock.schedule(10, () => {
+          bFired = true;
+        });
+        await a;
+        let p = Promise.resolve();
+        for (let i = 0; i < 50; i++) p = p.then(() => undefined);
+        await p;
+        b.cancel();
+      });
+      await sim.run();
+      return bFired;
+    };
+    expect(await fired(new Simulation({ seed: 1, trace: { check: 'off' } }))).toBe(false);
+    expect(await fired(new Simulation({ seed: 1, barrier: 'setImmediate', trace: { check: 'off' } }))).toBe(
+      false,
+    );
   });
 
   it('safe mode tolerates simulated code that queues process.nextTick', async () => {
