@@ -27,7 +27,13 @@ describe("the engine's outer SQLite transaction", () => {
           await s.query('ROLLBACK');
         }
       }
-      await sim.clock.sleep(2000);
+      // The replica applies the rows after the primary committed them: wait until it has as many,
+      // checking once a simulated second, for at most a simulated minute.
+      for (let waited = 0; waited < 60; waited++) {
+        await sim.clock.sleep(1000);
+        const count = (await c.replicas[0]!.query('SELECT COUNT(*) AS n FROM t')).rows[0]!.n;
+        if (Number(count) === writes) break;
+      }
       const primary = (await c.primary.query('SELECT v FROM t ORDER BY id')).rows.map((r) => r.v);
       const replica = (await c.replicas[0]!.query('SELECT v FROM t ORDER BY id')).rows.map((r) => r.v);
       return { errors, primary, replicaSame: JSON.stringify(replica) === JSON.stringify(primary) };
