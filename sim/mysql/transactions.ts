@@ -4,8 +4,8 @@ import type { SqliteDatabase, SqliteStatement } from './sqlite.ts';
 /**
  * Writes between two commits of the outer transaction (see `Transactions`). Each commit costs in
  * proportion to the pages written since the last (each journalled once per transaction), so
- * fewer, larger batches cost less: at 256, the commits were 576 ms of a 32 s gateway-300k run
- * (`node --cpu-prof`), at 4096 101 ms, with the same peak RSS (the in-memory journal holds one
+ * fewer, larger batches cost less: in `node --cpu-prof` of gateway-300k, the commits were 576 ms
+ * of a 32 s run at 256 and 101 ms of a 38 s run (a slower hour) at 4096, with the same peak RSS (the in-memory journal holds one
  * copy of each page a batch wrote: a few MB). 16,384 gained nothing more.
  */
 export const OUTER_COMMIT_WRITES = 4096;
