@@ -1,10 +1,10 @@
 /**
  * What moving the MariaDB twin's SQLite to a second thread could save, measured outside hasim
- * (docs/benchmarks.md, "Session 20"). One iteration is what one gateway request asks of SQLite: an
- * INSERT into the chat table (the twin's own DDL for it, from sim/mysql/dialect.ts) and the
- * history SELECT, for random users, after `traffic` random reads over a 400 MiB array: the memory
- * traffic of the rest of a simulated request, which evicts SQLite's pages between statements as
- * the simulation's heap does. Four ways, in turn, in one process, each on a fresh database:
+ * (docs/benchmarks.md, "Session 20"). One iteration is what one gateway request asks of SQLite:
+ * an INSERT into the chat table (src/gateway/chat-history.ts's DDL, as sim/mysql/dialect.ts turns
+ * it into SQLite's) and the history SELECT, for random users, after `traffic` random reads over a
+ * 400 MiB array: the memory traffic of the rest of a simulated request, which evicts SQLite's
+ * pages between statements as the simulation's heap does. Five ways, in turn, in one process, each on a fresh database:
  *
  * - traffic only: the reads alone (subtract it from the others);
  * - in place: better-sqlite3 on this thread, as the twin runs it;
