@@ -214,6 +214,12 @@ export const topologySchema = z.strictObject({
       shards: posInt('an integer > 0').max(1024).optional(),
       applyCostMs: z.number().min(0).max(60_000).optional(),
       /**
+       * Virtual time of each client statement on a node, ms: its round trip and its work, before
+       * it runs (SimMysqlCluster's statementCostMs). Simulated only: a live run has the server's
+       * own. @defaultValue 0
+       */
+      statementCostMs: z.number().min(0).max(60_000).optional(),
+      /**
        * Chat-history exchanges per INSERT: 1 (the article's, one commit each) or more, a group
        * commit in the client (see ChatHistory's batchRows).
        */

@@ -48,6 +48,7 @@ export function buildMysqlWorld(
     {
       replicas: replicaCount,
       ...(config?.applyCostMs === undefined ? {} : { applyCostMs: config.applyCostMs }),
+      ...(config?.statementCostMs === undefined ? {} : { statementCostMs: config.statementCostMs }),
       ...(semi === undefined
         ? {}
         : {

@@ -115,6 +115,15 @@ describe("a fault's arguments are refused with the fault's line", () => {
     ).toBe(`article.yaml:${outage}: faults.0.args.mode: expected one of error, hang, got "hung"`);
   });
 
+  it("a negative statement cost in the topology's mysql block", () => {
+    const line = ARTICLE.split('\n').findIndex((l) => l.includes('loadBalancer: ROUND_ROBIN')) + 1;
+    expect(
+      refusal((t) =>
+        t.replace('loadBalancer: ROUND_ROBIN', 'loadBalancer: ROUND_ROBIN\n    statementCostMs: -2'),
+      ),
+    ).toMatch(new RegExp(`^article\\.yaml:${line + 1}: topology\\.mysql\\.statementCostMs: `));
+  });
+
   it('arguments on a verb that takes none', () => {
     expect(
       refusal((t) =>

@@ -19,7 +19,13 @@ interface Line {
   readonly id?: number;
 }
 
-async function trace(name: string, layer: string, variant: string, fault: string): Promise<Line[]> {
+async function trace(
+  name: string,
+  layer: string,
+  variant: string,
+  fault: string | undefined,
+  mysql = '{ replicas: 1, loadBalancer: ROUND_ROBIN }',
+): Promise<Line[]> {
   const scenario = parseScenario(
     `kind: gateway
 name: ${name}
@@ -29,15 +35,13 @@ topology:
   instances: 1
   layers: [${layer}]
   redis: { masters: 1, replicasPerMaster: 1 }
-  mysql: { replicas: 1, loadBalancer: ROUND_ROBIN }
+  mysql: ${mysql}
   providers:
     - { name: primary, model: m, ttftMedianMs: 50, decodeTokensPerSecond: 500, outputTokensMu: 2, outputTokensSigma: 0.1 }
 workload:
   phases:
     - { name: steady, durationMs: 8s, arrivalRate: 10 }
-faults:
-  - ${fault}
-`,
+${fault === undefined ? '' : `faults:\n  - ${fault}\n`}`,
     `${name}.yaml`,
   );
   const dir = join(tmp.dir, name);
@@ -118,5 +122,32 @@ describe('slow: a slow link to a node', () => {
     expect(after.length).toBeGreaterThan(10);
     expect(Math.min(...during.map((x) => x.ms))).toBeGreaterThanOrEqual(150);
     expect(Math.max(...after.map((x) => x.ms))).toBeLessThan(50);
+  });
+});
+
+describe('topology.mysql.statementCostMs', () => {
+  it('every statement takes that much virtual time: each history read answers 7 ms later than without it', async () => {
+    const base = waits(await trace('cost-0', 'chat-history', 'article', undefined), 'chat-history/', 'read');
+    const costly = waits(
+      await trace(
+        'cost-7',
+        'chat-history',
+        'article',
+        undefined,
+        '{ replicas: 1, loadBalancer: ROUND_ROBIN, statementCostMs: 7 }',
+      ),
+      'chat-history/',
+      'read',
+    );
+    // The same requests, each arriving 28 ms later: the run creates its four history tables first,
+    // one statement each, before the workload starts. From the first second on (the first request
+    // can come before the replica has applied every CREATE TABLE, and then its read fails), each
+    // read is its one SELECT, 7 ms, later than without the cost.
+    const from = (w: typeof base, offsetMs: number) => w.filter((x) => x.at - offsetMs >= 1000);
+    const before = from(base, 0);
+    const after = from(costly, 28);
+    expect(before.length).toBeGreaterThan(50);
+    expect(after.map((x) => x.at - 28)).toEqual(before.map((x) => x.at));
+    expect(after.map((x, i) => x.ms - before[i]!.ms)).toEqual(before.map(() => 7));
   });
 });
