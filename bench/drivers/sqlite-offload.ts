@@ -1,10 +1,11 @@
 /**
  * What moving the MariaDB twin's SQLite to a second thread could save, measured outside hasim
  * (docs/benchmarks.md, "Session 20"). One iteration is what one gateway request asks of SQLite:
- * an INSERT into the chat table (src/gateway/chat-history.ts's DDL, as sim/mysql/dialect.ts turns
- * it into SQLite's) and the history SELECT, for random users, after `traffic` random reads over a
- * 400 MiB array: the memory traffic of the rest of a simulated request, which evicts SQLite's
- * pages between statements as the simulation's heap does. Five ways, in turn, in one process, each on a fresh database:
+ * an INSERT into the chat table and the history SELECT (src/gateway/chat-history.ts's statements;
+ * its DDL as sim/mysql/dialect.ts turns it into SQLite's), for random users, after `traffic`
+ * random reads over a 400 MiB array: the memory traffic of the rest of a simulated request, which
+ * evicts SQLite's pages between statements as the simulation's heap does. Five ways, in turn, in
+ * one process, each on a fresh database:
  *
  * - traffic only: the reads alone (subtract it from the others);
  * - in place: better-sqlite3 on this thread, as the twin runs it;
@@ -21,10 +22,10 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { parseStatement } from '../../sim/mysql/dialect.ts';
 import { Database } from '../../sim/mysql/sqlite.ts';
+import { historySql } from '../../src/gateway/chat-history.ts';
 
-const TABLE = 'chat_message_0';
-const INSERT = `INSERT INTO "${TABLE}" ("user_id", "prompt", "answer", "created_ms") VALUES (?, ?, ?, ?)`;
-const SELECT = `SELECT "id" FROM "${TABLE}" WHERE "user_id" = ? ORDER BY "id" DESC LIMIT 10`;
+/** The first history table's statements, as the gateway sends them (ten ids: its default context). */
+const SQL = historySql('chat_message_0', 10);
 /** Writes per outer SQLite transaction, as sim/mysql/transactions.ts commits them. */
 const OUTER_COMMIT_WRITES = 4096;
 /** Ring slots (requests in flight at most) and the bytes of one slot's strings. */
@@ -38,15 +39,13 @@ const USERS = 20_000;
 
 /** The chat table as the twin creates it in SQLite. */
 function openChatDatabase() {
-  const st = parseStatement(
-    `CREATE TABLE ${TABLE} (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, user_id VARCHAR(64) NOT NULL, prompt TEXT NOT NULL, answer TEXT NOT NULL, created_ms BIGINT NOT NULL, KEY idx_user (user_id))`,
-  );
+  const st = parseStatement(SQL.create);
   if (st.kind !== 'createTable') throw new Error('sqlite-offload: the DDL did not parse as CREATE TABLE');
   const db = new Database(':memory:');
   db.defaultSafeIntegers(true);
   for (const sql of st.spec.sqlite) db.exec(sql);
-  const insert = db.prepare(INSERT);
-  const select = db.prepare(SELECT).raw(true).pluck(true);
+  const insert = db.prepare(SQL.insert);
+  const select = db.prepare(SQL.select).raw(true).pluck(true);
   let writes = 0;
   db.exec('BEGIN');
   return {

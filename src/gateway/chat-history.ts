@@ -34,6 +34,18 @@ export interface ChatHistoryOptions {
   readonly batchRows?: number;
 }
 
+/**
+ * The statements of one history table: its DDL, the history read (the newest `limit` ids of a
+ * user, after `hint`, a routing hint comment or '') and the one-row INSERT of an exchange.
+ */
+export function historySql(table: string, limit: number, hint = '') {
+  return {
+    create: `CREATE TABLE IF NOT EXISTS ${table} (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, user_id VARCHAR(64) NOT NULL, prompt TEXT NOT NULL, answer TEXT NOT NULL, created_ms BIGINT NOT NULL, KEY idx_user (user_id))`,
+    select: `${hint}SELECT id FROM ${table} WHERE user_id = ? ORDER BY id DESC LIMIT ${limit}`,
+    insert: `INSERT INTO ${table} (user_id, prompt, answer, created_ms) VALUES (?, ?, ?, ?)`,
+  } as const;
+}
+
 /** The largest `batchRows`: 1,000 rows of four parameters stay far below mysql2's 65,535 placeholders. */
 export const HISTORY_BATCH_ROWS_MAX = 1000;
 
@@ -73,7 +85,7 @@ export class ChatHistory {
    * the router's, the driver's and the server's caches keyed by SQL text find them without
    * hashing a new string per statement.
    */
-  readonly #shards: readonly { readonly table: string; readonly select: string; readonly insert: string }[];
+  readonly #shards: readonly ({ readonly table: string } & ReturnType<typeof historySql>)[];
   readonly #batchRows: number;
   /** Per shard: the exchanges waiting for the INSERT in flight, or undefined when none is. */
   readonly #waiting: (PendingWrite[] | undefined)[];
@@ -112,11 +124,7 @@ export class ChatHistory {
         `ChatHistory: tablePrefix must be a SQL identifier prefix, got ${JSON.stringify(this.#prefix)}`,
       );
     }
-    this.#shards = this.tables.map((table) => ({
-      table,
-      select: `${this.#hint}SELECT id FROM ${table} WHERE user_id = ? ORDER BY id DESC LIMIT ${this.#limit}`,
-      insert: `INSERT INTO ${table} (user_id, prompt, answer, created_ms) VALUES (?, ?, ?, ?)`,
-    }));
+    this.#shards = this.tables.map((table) => ({ table, ...historySql(table, this.#limit, this.#hint) }));
     this.#waiting = this.#shards.map(() => undefined);
     this.#multiInserts = this.#shards.map(() => new Map());
   }
@@ -143,11 +151,7 @@ export class ChatHistory {
 
   /** Creates the tables (on the primary: a DDL statement routes there). */
   async createTables(): Promise<void> {
-    for (const table of this.tables) {
-      await this.#sql.query(
-        `CREATE TABLE IF NOT EXISTS ${table} (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, user_id VARCHAR(64) NOT NULL, prompt TEXT NOT NULL, answer TEXT NOT NULL, created_ms BIGINT NOT NULL, KEY idx_user (user_id))`,
-      );
-    }
+    for (const shard of this.#shards) await this.#sql.query(shard.create);
   }
 
   /** The newest sequence number of `userId`'s messages that the read saw (0: none), and the count. */
@@ -157,8 +161,7 @@ export class ChatHistory {
     const shard = this.#shardOf(userId);
     const table = shard?.table ?? this.tableOf(userId);
     const result = await this.#sql.query<{ id: number | string | bigint }>(
-      shard?.select ??
-        `${this.#hint}SELECT id FROM ${table} WHERE user_id = ? ORDER BY id DESC LIMIT ${this.#limit}`,
+      (shard ?? historySql(table, this.#limit, this.#hint)).select,
       [userId],
     );
     const first = result.rows[0];
@@ -172,10 +175,12 @@ export class ChatHistory {
     const table = shard?.table ?? this.tableOf(userId);
     if (this.#batchRows === 1 || shard === undefined) {
       try {
-        const result = await this.#sql.query(
-          shard?.insert ?? `INSERT INTO ${table} (user_id, prompt, answer, created_ms) VALUES (?, ?, ?, ?)`,
-          [userId, prompt, answer, atMs],
-        );
+        const result = await this.#sql.query((shard ?? historySql(table, this.#limit)).insert, [
+          userId,
+          prompt,
+          answer,
+          atMs,
+        ]);
         return { kind: 'acked', table, seq: Number(result.insertId ?? 0) };
       } catch (error) {
         return writeError(table, error);
