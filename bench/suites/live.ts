@@ -20,6 +20,7 @@ import { SeededRandom } from '../../src/adapters/seeded-random.ts';
 import { SystemClock } from '../../src/adapters/system-clock.ts';
 import { buildGateways } from '../../src/gateway/build.ts';
 import type { GatewayConfig } from '../../src/gateway/config.ts';
+import { waitForReplicas } from '../../src/gateway/replica-wait.ts';
 import type { LlmRequest, LlmResponse, LlmUpstream } from '../../src/ports/llm.ts';
 import type { SqlPort } from '../../src/ports/sql.ts';
 import type { BenchCase, Measurement } from '../harness.ts';
@@ -306,6 +307,9 @@ async function gatewayRun(
   );
   try {
     await built.history?.createTables();
+    // The tables reach the replica before the first request (a history read routed there would
+    // otherwise find no table).
+    if (built.primary !== undefined) await waitForReplicas(built.primary, built.replicas);
     const mix = new RequestMix(
       { users: scenario.workload.users ?? 1000, prompts: scenario.workload.prompts ?? 10_000, zipf: 0.9 },
       { random: random.fork('workload') },

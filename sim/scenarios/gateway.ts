@@ -1,4 +1,5 @@
 import type { BuiltGateways } from '../../src/gateway/build.ts';
+import { waitForReplicas } from '../../src/gateway/replica-wait.ts';
 import { scheduleTimeline, type TimelineFault } from '../../src/harness/fault-timeline.ts';
 import { RunHarness, type Stoppable } from '../../src/harness/run-harness.ts';
 import type { Clock } from '../../src/ports/clock.ts';
@@ -228,7 +229,14 @@ export function driveGateway(
   };
   let abandoned = 0;
   const run = async () => {
-    await world.gateways.history?.createTables();
+    const { history, primary, replicas } = world.gateways;
+    if (history !== undefined) {
+      await history.createTables();
+      // The schema reaches every replica before the first request, as in a deployment in service.
+      if (primary !== undefined)
+        for (const replica of await waitForReplicas(primary, replicas))
+          trace.emit('chat-history', 'schema-not-replicated', { replica });
+    }
     const result = await harness.run(
       async () => {
         scheduleTimeline(harness, world.faults, timelineOf(scenario), ports.onFaultError);

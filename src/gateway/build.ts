@@ -59,6 +59,8 @@ export interface BuiltGateways {
   readonly history: ChatHistory | undefined;
   /** The primary's port, for the final read. */
   readonly primary: SqlPort | undefined;
+  /** The replicas' ports by data source name (`ds-slave-N`), to wait for the schema before a run. */
+  readonly replicas: ReadonlyMap<string, SqlPort>;
   /** Components with background timers, to stop at the end of a run. */
   readonly stoppables: readonly Stoppable[];
   /** The gateway's part of the run's topology event. */
@@ -241,6 +243,7 @@ export function buildGateways(
     gateways,
     history,
     primary: backends.dataSources.get('ds-master'),
+    replicas: new Map([...backends.dataSources].filter(([name]) => name !== 'ds-master')),
     stoppables,
     topology: {
       variant,

@@ -69,6 +69,8 @@ export const TRACE_EVENTS = {
     'write-indeterminate': { id: 'number', user: 'string', table: 'string', error: 'string' },
     /** Every id a table holds at the end of the run (read on the primary), as `[first, last]` runs. */
     final: { table: 'string', ids: 'json' },
+    /** A replica that had not applied the tables' DDL when the run's setup stopped waiting for it. */
+    'schema-not-replicated': { replica: 'string' },
   },
 
   // ── note: free-form annotations from user code and examples ───────────────────────────────
