@@ -122,8 +122,10 @@ export function buildGateways(
     random: random.fork('providers'),
     ...(trace ? { trace } : {}),
   });
+  // The read data sources: every one but ds-master (the router's reads, the schema wait's replicas).
+  const replicas = new Map([...backends.dataSources].filter(([name]) => name !== 'ds-master'));
   const router = layerNames.includes('chat-history')
-    ? buildRouter(config, backends, clock, random, trace)
+    ? buildRouter(config, backends, [...replicas.keys()], clock, random, trace)
     : undefined;
   const history =
     router === undefined
@@ -243,7 +245,7 @@ export function buildGateways(
     gateways,
     history,
     primary: backends.dataSources.get('ds-master'),
-    replicas: new Map([...backends.dataSources].filter(([name]) => name !== 'ds-master')),
+    replicas,
     stoppables,
     topology: {
       variant,
@@ -313,11 +315,11 @@ function degradeRule(
 function buildRouter(
   config: GatewayConfig,
   backends: GatewayBackends,
+  reads: readonly string[],
   clock: Clock,
   random: Random,
   trace: TraceSink | undefined,
 ): ReadWriteRouter {
-  const reads = [...backends.dataSources.keys()].filter((n) => n !== 'ds-master');
   const lb = config.mysql?.loadBalancer ?? 'ROUND_ROBIN';
   return new ReadWriteRouter(
     {
